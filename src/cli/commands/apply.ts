@@ -1,0 +1,41 @@
+import type { Command } from "commander";
+import { applyAll, renderPlan } from "../../engine";
+import { prepare, withCommon, type CommonOptions } from "../common";
+import { confirmOrAuto, printEvent, printNotices, printOutcome } from "../output";
+
+type ApplyOpts = CommonOptions & { autoApprove?: boolean };
+
+async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
+  const result = await applyAll(
+    {
+      ...prepare(o),
+      onEvent: printEvent,
+      confirm: async (plan) => {
+        process.stdout.write(renderPlan(plan, destroy ? "destroy" : "perform") + "\n");
+        return confirmOrAuto(o.autoApprove, destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?");
+      },
+    },
+    { destroy },
+  );
+  printNotices(result.ctx.notices);
+  if (!result.applied) {
+    process.stdout.write(`\n${destroy ? "Destroy" : "Apply"} cancelled.\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (!result.results.some((r) => r.done.length || r.failed.length)) {
+    process.stdout.write("No changes. Your Cloudsmith resources match the configuration.\n");
+    process.exitCode = 0;
+    return;
+  }
+  process.exitCode = printOutcome(result.results, destroy);
+}
+
+export function registerApply(program: Command): void {
+  withCommon(program.command("apply").description("make the remote resources match the configuration"))
+    .option("--auto-approve", "apply without asking")
+    .action((o: ApplyOpts) => run(o, false));
+  withCommon(program.command("destroy").description("delete every resource the stacks manage"))
+    .option("--auto-approve", "destroy without asking")
+    .action((o: ApplyOpts) => run(o, true));
+}

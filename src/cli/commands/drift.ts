@@ -1,0 +1,15 @@
+import type { Command } from "commander";
+import { driftAll, renderDrift } from "../../engine";
+import { prepare, withCommon, type CommonOptions } from "../common";
+
+export function registerDrift(program: Command): void {
+  withCommon(program.command("drift").description("compare what exists with what was last applied (reads only); exit 2 on drift"))
+    .option("--json", "print drift as JSON")
+    .option("--detailed-exitcode", "accepted for symmetry with plan: drift always exits 2 when something drifted")
+    .action(async (o: CommonOptions & { json?: boolean }) => {
+      const run = await driftAll(prepare(o));
+      const text = o.json ? JSON.stringify({ format_version: "1", checked: run.checked, drifted: run.items }, null, 2) : renderDrift(run.items, run.checked);
+      process.stdout.write(text + "\n");
+      process.exitCode = run.items.length ? 2 : 0;
+    });
+}

@@ -1,0 +1,18 @@
+import type { Command } from "commander";
+import { readDesired } from "../../engine";
+import { synthesize } from "../synth";
+
+export function registerSynth(program: Command): void {
+  program
+    .command("synth")
+    .description("run the app and write the synthesized stacks (no API calls)")
+    .option("--app <cmd>", "command that synthesizes the app (default: cdktf.json's app)")
+    .option("--output <dir>", "output directory (default: cdktf.json's output or cdktf.out)")
+    .option("--state <path>", "accepted for symmetry; synth reads no state")
+    .action((o: { app?: string; output?: string }) => {
+      const outdir = synthesize(o);
+      const stacks = readDesired(outdir);
+      const n = stacks.reduce((sum, s) => sum + s.resources.length, 0);
+      process.stdout.write(`Synthesized ${stacks.length} stack(s) with ${n} reposmith resource(s) to ${outdir}: ${stacks.map((s) => s.name).join(", ")}\n`);
+    });
+}

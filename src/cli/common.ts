@@ -1,0 +1,38 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { FileStateStore, type RunOptions, type StateStore } from "../engine";
+import { CliError, resolveApp, synthesize } from "./synth";
+
+export interface CommonOptions {
+  app?: string;
+  output?: string;
+  state?: string;
+  stack?: string[];
+  skipSynth?: boolean;
+  parallelism?: string;
+}
+
+/** Options every stack-reading command takes, cdktf-style. */
+export function withCommon(cmd: Command): Command {
+  return cmd
+    .option("--app <cmd>", "command that synthesizes the app (default: cdktf.json's app)")
+    .option("--output <dir>", "synth output directory (default: cdktf.json's output or cdktf.out)")
+    .option("--state <path>", "state location: a directory for the file backend", ".reposmith/state")
+    .option("--stack <name...>", "only these stacks (default: all)")
+    .option("--skip-synth", "read the existing output directory instead of running the app")
+    .option("--parallelism <n>", "operations run at once", "10");
+}
+
+export function openStore(location: string | undefined): StateStore {
+  const loc = location ?? ".reposmith/state";
+  if (/^postgres(ql)?:\/\//.test(loc)) throw new CliError(`the PostgreSQL state backend is not available yet; use a directory for --state`);
+  return new FileStateStore(path.resolve(loc));
+}
+
+/** Synthesizes (unless --skip-synth) and returns what the engine needs. */
+export function prepare(opts: CommonOptions): RunOptions {
+  const outdir = opts.skipSynth ? resolveApp(opts).outdir : synthesize(opts);
+  const parallelism = Number(opts.parallelism ?? 10);
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number of at least 1 (got ${opts.parallelism})`);
+  return { outdir, store: openStore(opts.state), stacks: opts.stack, parallelism };
+}

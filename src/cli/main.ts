@@ -1,0 +1,42 @@
+import { Command, CommanderError } from "commander";
+import { registerApply } from "./commands/apply";
+import { registerDrift } from "./commands/drift";
+import { registerEmulator } from "./commands/emulator";
+import { registerPlan } from "./commands/plan";
+import { registerSynth } from "./commands/synth";
+import { printError } from "./errors";
+import { CliError } from "./synth";
+import { REPOSMITH_VERSION as VERSION } from "../api/version";
+
+export function buildProgram(): Command {
+  const program = new Command("reposmith")
+    .description("Declarative Cloudsmith entitlement tokens, package copies and CodeArts mirrors, from CDKTF")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError("(run reposmith --help for usage)");
+  registerSynth(program);
+  registerPlan(program);
+  registerApply(program);
+  registerDrift(program);
+  registerEmulator(program);
+  return program;
+}
+
+/** Entry point of bin/reposmith.js: runs one command and exits with its code (0, 1 error, 2 changes). */
+export async function main(argv: string[]): Promise<void> {
+  let code = 0;
+  try {
+    await buildProgram().parseAsync(argv);
+    code = typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode === 0 ? 0 : 1;
+    } else {
+      printError(err);
+      code = err instanceof CliError ? err.exitCode : 1;
+    }
+  }
+  // Flush before exiting: keep-alive sockets must not keep a finished command alive.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(code);
+}

@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+export interface CdktfConfig {
+  app?: string;
+  output?: string;
+}
+
+/** cdktf.json of the working directory (or `{}`). */
+export function readCdktfJson(cwd: string): CdktfConfig {
+  const file = path.join(cwd, "cdktf.json");
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as CdktfConfig;
+  } catch (err) {
+    throw new CliError(`cdktf.json in ${cwd} is not valid JSON (${(err as Error).message}); fix it or pass --app and --output`);
+  }
+}
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+export interface SynthOptions {
+  app?: string;
+  output?: string;
+  cwd?: string;
+  /** Where the app's own output goes (default: inherited). */
+  stdio?: "inherit" | "pipe";
+}
+
+/** Resolves --app / --output against cdktf.json, as cdktf-cli does. */
+export function resolveApp(opts: SynthOptions): { app: string | undefined; outdir: string; cwd: string } {
+  const cwd = opts.cwd ?? process.cwd();
+  const conf = readCdktfJson(cwd);
+  return { app: opts.app ?? conf.app, outdir: path.resolve(cwd, opts.output ?? conf.output ?? "cdktf.out"), cwd };
+}
+
+/**
+ * Runs the app command with CDKTF_OUTDIR set (so a plain `new App()` writes where we read), like
+ * `cdktf synth`, after clearing the previous stacks so a removed stack cannot linger.
+ */
+export function synthesize(opts: SynthOptions): string {
+  const { app, outdir, cwd } = resolveApp(opts);
+  if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
+  rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
+  rmSync(path.join(outdir, "manifest.json"), { force: true });
+  const r = spawnSync(app, {
+    cwd,
+    shell: true,
+    stdio: opts.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+  });
+  if (r.error) throw new CliError(`could not run the app "${app}": ${r.error.message}`);
+  if (r.status !== 0) {
+    const detail = (r.stderr ?? "").trim().split("\n").filter((l) => /Error|error/.test(l)).slice(0, 5).join("\n");
+    throw new CliError(`synth failed: the app "${app}" exited with ${r.status}${detail ? `\n${detail}` : ""}`);
+  }
+  if (!existsSync(path.join(outdir, "manifest.json"))) {
+    throw new CliError(`the app "${app}" ran but wrote nothing to ${outdir}; does it call app.synth()?`);
+  }
+  return outdir;
+}

@@ -1,0 +1,45 @@
+import { Construct, type IConstruct } from "constructs";
+import type { ConnectionRef } from "../resources/types";
+import { ValidationError } from "./errors";
+import { Secret } from "./secret";
+
+export interface CloudsmithConnectionProps {
+  /**
+   * The API base URL that operation paths such as `/entitlements/{owner}/{repo}/` are appended to.
+   * @default - `CLOUDSMITH_API_URL` from the environment at run time, else https://api.cloudsmith.io/v1
+   */
+  readonly apiUrl?: string;
+  /**
+   * The API key, as a reference resolved at run time (only the variable's name is synthesized).
+   * @default Secret.fromEnv("CLOUDSMITH_API_KEY")
+   */
+  readonly apiKey?: Secret;
+}
+
+/**
+ * How the Cloudsmith resources below a scope reach the API. Optional: without one, resources use
+ * `CLOUDSMITH_API_URL` / `CLOUDSMITH_API_KEY` from the environment.
+ */
+export class CloudsmithConnection extends Construct {
+  /** The nearest connection declared in `scope` or any scope above it. */
+  static of(scope: IConstruct): CloudsmithConnection | undefined {
+    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
+      const found = s.node.children.find((c): c is CloudsmithConnection => c instanceof CloudsmithConnection);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  readonly ref: ConnectionRef;
+
+  constructor(scope: Construct, id: string, props: CloudsmithConnectionProps = {}) {
+    super(scope, id);
+    if (props.apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.apiUrl)) {
+      throw new ValidationError(this, "CloudsmithConnection", [`apiUrl must be an http(s) URL such as "https://api.cloudsmith.io/v1" (got ${JSON.stringify(props.apiUrl)})`]);
+    }
+    if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {
+      throw new ValidationError(this, "CloudsmithConnection", ['apiKey must be a Secret reference such as Secret.fromEnv("CLOUDSMITH_API_KEY"), never the key itself']);
+    }
+    this.ref = { apiUrl: props.apiUrl?.replace(/\/+$/, ""), apiKeyEnv: props.apiKey?.envName ?? "CLOUDSMITH_API_KEY" };
+  }
+}

@@ -1,0 +1,84 @@
+import { Annotations } from "cdktf";
+import { Construct } from "constructs";
+import {
+  ENTITLEMENT_TOKEN_KIND,
+  EntitlementTokenSpecSchema,
+  type EntitlementTokenSpec,
+} from "../resources/entitlement-token";
+import { CloudsmithConnection } from "./connection";
+import { HookResource, resourceKey, validateSpec } from "./hook";
+
+/** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
+export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
+
+/** Periods after which Cloudsmith zeroes the usage counters (`scheduled_reset_period`). */
+export type ScheduledResetPeriod = "Never Reset" | "Daily" | "Weekly" | "Fortnightly" | "Monthly" | "Bi-Monthly" | "Quarterly" | "Every 6 months" | "Annual";
+
+export interface EntitlementTokenLimits {
+  /** Start of the window in which the token works (ISO-8601 or Date). @default - no start */
+  readonly dateRangeFrom?: string | Date;
+  /** End of that window; must be after `dateRangeFrom`. @default - no end */
+  readonly dateRangeTo?: string | Date;
+  /** Maximum number of distinct clients (enforced asynchronously by Cloudsmith). @default - unlimited */
+  readonly numClients?: number;
+  /** Maximum number of downloads (enforced asynchronously). @default - unlimited */
+  readonly numDownloads?: number;
+  /** Maximum download bandwidth, `amount` counted in `unit`. @default - unlimited */
+  readonly bandwidth?: { readonly amount: number; readonly unit?: BandwidthUnit };
+  /** Package search query restricting what the token may download, e.g. `format:npm AND tag:release`. @default - everything */
+  readonly packageQuery?: string;
+  /** Path query. Deprecated by Cloudsmith: prefer `packageQuery` (a warning is printed at synth). @default - none */
+  readonly pathQuery?: string;
+}
+
+export interface EntitlementTokenProps {
+  /** Namespace (organisation) slug, e.g. `acme`. */
+  readonly owner: string;
+  /** Repository slug in that namespace, e.g. `prod`. */
+  readonly repository: string;
+  /** Token name, unique within the repository. */
+  readonly name: string;
+  /** Whether the token allows downloads. @default true */
+  readonly active?: boolean;
+  /** Whether a EULA must be accepted before downloading. @default false */
+  readonly eulaRequired?: boolean;
+  /** Usage restrictions; anything omitted is unlimited, and drift that adds a limit is corrected. @default - none */
+  readonly limits?: EntitlementTokenLimits;
+  /** When the usage counters reset automatically. @default "Never Reset" */
+  readonly scheduledResetPeriod?: ScheduledResetPeriod;
+  /** Free-form metadata stored on the token. The keys `managed-by` and `key` are reserved for reposmith. @default - none */
+  readonly metadata?: Record<string, unknown>;
+  /** The connection to use. @default - the nearest CloudsmithConnection above, else the environment */
+  readonly connection?: CloudsmithConnection;
+}
+
+const toIso = (d: string | Date | undefined) => (d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d);
+
+/**
+ * A Cloudsmith entitlement token (a download credential for one repository), managed declaratively.
+ * The token value itself never appears in the stack, plans or state.
+ */
+export class EntitlementToken extends Construct {
+  /** The validated spec, as synthesized. */
+  readonly spec: EntitlementTokenSpec;
+  /** `<stack>/<path>`: the tag that lets reposmith find this token again. */
+  readonly key: string;
+  readonly hook: HookResource;
+
+  constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
+    super(scope, id);
+    const { connection, limits, ...rest } = props;
+    const input = {
+      ...rest,
+      ...(limits ? { limits: { ...limits, dateRangeFrom: toIso(limits.dateRangeFrom), dateRangeTo: toIso(limits.dateRangeTo) } } : {}),
+    };
+    for (const k of ["dateRangeFrom", "dateRangeTo"] as const) if (input.limits && input.limits[k] === undefined) delete input.limits[k];
+    this.spec = validateSpec(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input);
+    if (this.spec.limits.pathQuery) {
+      Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);
+    }
+    this.key = resourceKey(this);
+    const conn = connection ?? CloudsmithConnection.of(this);
+    this.hook = new HookResource(this, "hook", ENTITLEMENT_TOKEN_KIND, this.key, this.spec, conn?.ref);
+  }
+}

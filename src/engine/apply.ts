@@ -1,0 +1,143 @@
+import { handlerFor } from "../resources/registry";
+import type { Observed, ResourceState } from "../resources/types";
+import { settleAll } from "../util/pool";
+import type { RunContext } from "./context";
+import type { Action, ResourcePlan, StackPlan } from "./plan";
+import type { StackState, StateStore } from "./state/types";
+
+export interface ApplyEvent {
+  stack: string;
+  key: string;
+  label: string;
+  action: Action;
+  phase: "start" | "done" | "error";
+  error?: unknown;
+}
+
+export interface ApplyOptions {
+  parallelism?: number;
+  onEvent?: (e: ApplyEvent) => void;
+}
+
+export interface ApplyResult {
+  stack: string;
+  done: { key: string; action: Action }[];
+  failed: { key: string; action: Action; error: unknown }[];
+  state: StackState;
+}
+
+/**
+ * Persists state after every resource operation, one write at a time, coalescing bursts.
+ * With remote identity tags the state is a cache, but keeping it close to reality keeps plans exact.
+ */
+export class StateWriter {
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private pending = false;
+
+  constructor(
+    private readonly store: StateStore,
+    public state: StackState,
+  ) {}
+
+  put(key: string, rs: ResourceState): void {
+    this.state.resources[key] = rs;
+    this.schedule();
+  }
+
+  remove(key: string): void {
+    delete this.state.resources[key];
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    if (this.pending) return;
+    this.pending = true;
+    this.writing = this.writing.then(async () => {
+      this.pending = false;
+      if (!this.dirty) return;
+      this.dirty = false;
+      const written = await this.store.write(this.state);
+      this.state.serial = written.serial;
+    });
+  }
+
+  async flush(): Promise<StackState> {
+    await this.writing;
+    if (this.dirty) {
+      this.schedule();
+      await this.writing;
+    }
+    return this.state;
+  }
+}
+
+function record(r: ResourcePlan, observed: Observed, now: Date): ResourceState {
+  return {
+    kind: r.kind,
+    id: observed.id,
+    generation: r.generation!,
+    spec: r.spec,
+    observed: observed.fields,
+    connection: r.connection,
+    appliedAt: now.toISOString(),
+  };
+}
+
+async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): Promise<void> {
+  const handler = handlerFor(r.kind);
+  switch (r.action) {
+    case "create":
+      writer.put(r.key, record(r, await handler.create(ctx, r.key, r.spec, r.connection), ctx.now()));
+      return;
+    case "update":
+      writer.put(r.key, record(r, await handler.update(ctx, r.key, r.spec, r.connection, r.observed!, r.changes), ctx.now()));
+      return;
+    case "replace": {
+      const created = await handler.create(ctx, r.key, r.spec, r.connection);
+      writer.put(r.key, record(r, created, ctx.now()));
+      if (r.state && r.state.id !== created.id) await handler.delete(ctx, r.state, r.state.connection ?? r.connection);
+      return;
+    }
+    case "adopt":
+    case "noop":
+      if (r.observed && r.generation && (r.action === "adopt" || r.state?.generation !== r.generation || !r.state)) {
+        writer.put(r.key, record(r, r.observed, ctx.now()));
+      }
+      return;
+    case "delete":
+      await handler.delete(ctx, r.state ?? record(r, r.observed!, ctx.now()), r.state?.connection ?? r.connection);
+      writer.remove(r.key);
+      return;
+    case "forget":
+      writer.remove(r.key);
+      return;
+  }
+}
+
+/** Carries out one stack's plan: writes first (in parallel), deletions after; state saved as it goes. */
+export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateStore, state: StackState, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const writer = new StateWriter(store, state);
+  const result: ApplyResult = { stack: plan.stack, done: [], failed: [], state };
+  const run = async (r: ResourcePlan) => {
+    const ev = { stack: plan.stack, key: r.key, label: r.label, action: r.action };
+    const visible = r.action !== "noop";
+    if (visible) opts.onEvent?.({ ...ev, phase: "start" });
+    try {
+      await applyOne(ctx, r, writer);
+      if (visible) {
+        result.done.push({ key: r.key, action: r.action });
+        opts.onEvent?.({ ...ev, phase: "done" });
+      }
+    } catch (error) {
+      result.failed.push({ key: r.key, action: r.action, error });
+      opts.onEvent?.({ ...ev, phase: "error", error });
+    }
+  };
+  const removals = new Set<Action>(["delete", "forget"]);
+  await settleAll(plan.resources.filter((r) => !removals.has(r.action)), opts.parallelism ?? 10, run);
+  await settleAll(plan.resources.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
+  result.state = await writer.flush();
+  return result;
+}

@@ -1,0 +1,80 @@
+import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
+import type { ClientFactory, ConnectionRef, HandlerContext } from "../resources/types";
+
+export const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
+
+export interface EngineOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Extra client options (tests use small retry waits). */
+  clientOptions?: Partial<CloudsmithClientOptions>;
+  now?: () => Date;
+  onNotice?: (message: string) => void;
+}
+
+export class MissingCredentialsError extends Error {
+  constructor(envName: string) {
+    super(`${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, never from the stack)`);
+    this.name = "MissingCredentialsError";
+  }
+}
+
+/** Builds one client per connection (URL + key variable) and shares it for the whole run. */
+export class EngineClients implements ClientFactory {
+  private readonly clients = new Map<string, CloudsmithClient>();
+  constructor(private readonly opts: EngineOptions = {}) {}
+
+  cloudsmith(conn: ConnectionRef | undefined): CloudsmithClient {
+    const env = this.opts.env ?? process.env;
+    const keyEnv = conn?.apiKeyEnv ?? "CLOUDSMITH_API_KEY";
+    const baseUrl = conn?.apiUrl ?? env.CLOUDSMITH_API_URL ?? DEFAULT_CLOUDSMITH_URL;
+    const id = `${baseUrl}\n${keyEnv}`;
+    let client = this.clients.get(id);
+    if (!client) {
+      const apiKey = env[keyEnv];
+      if (!apiKey) throw new MissingCredentialsError(keyEnv);
+      client = new CloudsmithClient({ baseUrl, apiKey, ...this.opts.clientOptions });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  all(): CloudsmithClient[] {
+    return [...this.clients.values()];
+  }
+}
+
+/** The per-run context handlers see: memoised reads plus the client factory. */
+export class RunContext implements HandlerContext {
+  private readonly cache = new Map<string, Promise<unknown>>();
+  readonly notices: string[] = [];
+  readonly clients: EngineClients;
+
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.clients = new EngineClients(opts);
+  }
+
+  memo<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.cache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      this.cache.set(key, p);
+      // A failed read is not cached: the next caller tries again.
+      p.catch(() => this.cache.get(key) === p && this.cache.delete(key));
+    }
+    return p;
+  }
+
+  invalidate(prefix: string): void {
+    for (const k of [...this.cache.keys()]) if (k.startsWith(prefix)) this.cache.delete(k);
+  }
+
+  notice(message: string): void {
+    if (this.notices.includes(message)) return;
+    this.notices.push(message);
+    this.opts.onNotice?.(message);
+  }
+
+  now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+}

@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { isPayload, type HookPayload } from "../resources/payload";
+import type { ConnectionRef } from "../resources/types";
+
+/** One declared resource, as read back from cdktf.out. */
+export interface DesiredResource {
+  stack: string;
+  key: string;
+  kind: string;
+  spec: unknown;
+  generation: string;
+  connection: ConnectionRef | undefined;
+}
+
+export interface DesiredStack {
+  name: string;
+  resources: DesiredResource[];
+}
+
+export class SynthOutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SynthOutputError";
+  }
+}
+
+/** Hook resource types that may carry a payload, and the attribute that holds it. */
+const HOOK_ATTRS: Record<string, string> = { terraform_data: "input", null_resource: "triggers" };
+
+/** Reads every stack of a cdktf output directory (manifest.json + stacks/<name>/cdk.tf.json). */
+export function readDesired(outdir: string, only?: string[]): DesiredStack[] {
+  const manifestFile = path.join(outdir, "manifest.json");
+  if (!existsSync(manifestFile)) throw new SynthOutputError(`no synthesized app in ${outdir} (manifest.json missing); run "reposmith synth" first or pass --output`);
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  const names = Object.keys(manifest.stacks ?? {});
+  for (const s of only ?? []) {
+    if (!names.includes(s)) throw new SynthOutputError(`unknown stack "${s}"; the app has: ${names.join(", ") || "(none)"}`);
+  }
+  return names
+    .filter((n) => !only?.length || only.includes(n))
+    .map((name) => ({ name, resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)) }));
+}
+
+function readStack(stack: string, file: string): DesiredResource[] {
+  const doc = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const out: DesiredResource[] = [];
+  const seen = new Set<string>();
+  for (const [type, attr] of Object.entries(HOOK_ATTRS)) {
+    for (const block of Object.values(doc.resource?.[type] ?? {})) {
+      const payload = block[attr];
+      if (!isPayload(payload)) continue;
+      const p = payload as HookPayload;
+      if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
+      seen.add(p.key);
+      const conn = JSON.parse(p.connection || "{}") as ConnectionRef;
+      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: Object.keys(conn).length ? conn : undefined });
+    }
+  }
+  return out;
+}

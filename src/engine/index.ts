@@ -1,0 +1,95 @@
+import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
+import { RunContext, type EngineOptions } from "./context";
+import { readDesired, type DesiredStack } from "./desired";
+import { driftStack, type DriftItem } from "./drift";
+import { planStack, summarize, type Plan, type StackPlan } from "./plan";
+import type { StackState, StateLock, StateStore } from "./state/types";
+
+export * from "./apply";
+export * from "./context";
+export * from "./desired";
+export * from "./drift";
+export * from "./plan";
+export * from "./render";
+export * from "./state/types";
+export { FileStateStore } from "./state/file-store";
+
+export interface RunOptions extends EngineOptions {
+  /** The cdktf output directory holding manifest.json. */
+  outdir: string;
+  store: StateStore;
+  /** Limit to these stacks (default: all in the app). */
+  stacks?: string[];
+  parallelism?: number;
+}
+
+export interface PlanRun {
+  plan: Plan;
+  ctx: RunContext;
+  desired: DesiredStack[];
+  states: Map<string, StackState>;
+}
+
+/** Reads desired state and plans every stack; nothing is written anywhere. */
+export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}): Promise<PlanRun> {
+  const desired = readDesired(opts.outdir, opts.stacks);
+  const ctx = new RunContext(opts);
+  const states = new Map<string, StackState>();
+  const stacks: StackPlan[] = [];
+  for (const d of desired) {
+    const state = await opts.store.read(d.name);
+    states.set(d.name, state);
+    stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism }));
+  }
+  return { plan: summarize(stacks), ctx, desired, states };
+}
+
+export interface ApplyRun extends PlanRun {
+  results: ApplyResult[];
+  /** False when the confirmation callback declined. */
+  applied: boolean;
+}
+
+/**
+ * Locks every stack's state, plans against fresh observations, asks `confirm` (skipped when the plan
+ * is empty), applies, and releases the locks — also when something fails.
+ */
+export async function applyAll(
+  opts: RunOptions & { onEvent?: (e: ApplyEvent) => void; confirm?: (plan: Plan) => Promise<boolean> },
+  mode: { destroy?: boolean } = {},
+): Promise<ApplyRun> {
+  const desired = readDesired(opts.outdir, opts.stacks);
+  const locks: StateLock[] = [];
+  try {
+    for (const d of desired) locks.push(await opts.store.lock(d.name, mode.destroy ? "reposmith destroy" : "reposmith apply"));
+    const run = await planAll(opts, mode);
+    const results: ApplyResult[] = [];
+    const visible = run.plan.stacks.some((s) => s.resources.some((r) => r.action !== "noop"));
+    if (visible && opts.confirm && !(await opts.confirm(run.plan))) return { ...run, results, applied: false };
+    for (const sp of run.plan.stacks) {
+      results.push(await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, { parallelism: opts.parallelism, onEvent: opts.onEvent }));
+    }
+    return { ...run, results, applied: true };
+  } finally {
+    for (const l of locks) await l.release();
+  }
+}
+
+export interface DriftRun {
+  items: DriftItem[];
+  checked: number;
+  ctx: RunContext;
+}
+
+export async function driftAll(opts: RunOptions): Promise<DriftRun> {
+  const desired = readDesired(opts.outdir, opts.stacks);
+  const ctx = new RunContext(opts);
+  const items: DriftItem[] = [];
+  let checked = 0;
+  for (const d of desired) {
+    const state = await opts.store.read(d.name);
+    checked += Object.keys(state.resources).length;
+    items.push(...(await driftStack(ctx, state, opts.parallelism)));
+  }
+  return { items, checked, ctx };
+}

@@ -1,0 +1,148 @@
+import { handlerFor } from "../resources/registry";
+import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "../resources/types";
+import { formatIssues } from "../resources/common";
+import { settleAll } from "../util/pool";
+import type { RunContext } from "./context";
+import type { DesiredResource, DesiredStack } from "./desired";
+import type { StackState } from "./state/types";
+
+/**
+ * create: nothing exists; update: exists, fields differ (PATCH); replace: identity changed;
+ * delete: no longer declared (or destroy); adopt: found by its reposmith tag but not in state;
+ * forget: in state but already gone remotely, and no longer declared; noop: up to date.
+ */
+export type Action = "create" | "update" | "replace" | "delete" | "adopt" | "forget" | "noop";
+
+export interface ResourcePlan {
+  stack: string;
+  key: string;
+  kind: string;
+  label: string;
+  action: Action;
+  changes: FieldChange[];
+  /** Fields a create will send (shown in the plan; never secrets). */
+  createFields?: Record<string, unknown>;
+  spec?: unknown;
+  generation?: string;
+  connection?: ConnectionRef;
+  observed?: Observed;
+  state?: ResourceState;
+}
+
+export interface StackPlan {
+  stack: string;
+  resources: ResourcePlan[];
+}
+
+export interface Plan {
+  stacks: StackPlan[];
+  summary: { add: number; change: number; destroy: number; adopt: number };
+}
+
+export class PlanError extends Error {
+  constructor(readonly failures: { key: string; error: unknown }[]) {
+    super(failures.map((f) => `${f.key}: ${(f.error as Error)?.message ?? String(f.error)}`).join("\n"));
+    this.name = "PlanError";
+  }
+}
+
+export class SpecError extends Error {
+  constructor(key: string, kind: string, issues: string[]) {
+    super(`${key} (${kind}) has an invalid spec in the synthesized stack: ${issues.join("; ")}`);
+    this.name = "SpecError";
+  }
+}
+
+export function parseSpec(handler: ResourceHandler<unknown>, key: string, raw: unknown): unknown {
+  const r = handler.spec.safeParse(raw);
+  if (!r.success) throw new SpecError(key, handler.kind, formatIssues(r.error));
+  return r.data;
+}
+
+export interface PlanOptions {
+  /** Plan the removal of everything (destroy). */
+  destroy?: boolean;
+  /** How many observations run at once. */
+  parallelism?: number;
+}
+
+/** Observes every declared and remembered resource of one stack and decides what to do with each. */
+export async function planStack(ctx: RunContext, desired: DesiredStack, state: StackState, opts: PlanOptions = {}): Promise<StackPlan> {
+  const parallelism = opts.parallelism ?? 10;
+  const declared = new Map(desired.resources.map((r) => [r.key, r]));
+  const orphans = Object.entries(state.resources).filter(([key]) => opts.destroy || !declared.has(key));
+
+  const declaredResults = await settleAll(desired.resources, parallelism, (d) => planDeclared(ctx, d, state.resources[d.key], !!opts.destroy));
+  const orphanResults = await settleAll(
+    orphans.filter(([key]) => !declared.has(key)),
+    parallelism,
+    ([key, rs]) => planOrphan(ctx, desired.name, key, rs),
+  );
+
+  const failures: { key: string; error: unknown }[] = [];
+  const resources: ResourcePlan[] = [];
+  const collect = (results: PromiseSettledResult<ResourcePlan>[], keys: string[]) =>
+    results.forEach((r, i) => (r.status === "fulfilled" ? resources.push(r.value) : failures.push({ key: keys[i], error: r.reason })));
+  collect(declaredResults, desired.resources.map((r) => r.key));
+  collect(orphanResults, orphans.filter(([key]) => !declared.has(key)).map(([k]) => k));
+  if (failures.length) throw new PlanError(failures);
+  return { stack: desired.name, resources };
+}
+
+async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
+  const handler = handlerFor(d.kind);
+  const spec = parseSpec(handler, d.key, d.spec);
+  const base = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), spec, generation: d.generation, connection: d.connection, state: rs };
+  const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
+  if (destroy) {
+    if (observed) return { ...base, action: "delete", changes: [], observed };
+    return { ...base, action: rs ? "forget" : "noop", changes: [] };
+  }
+  if (!observed) {
+    // Not where the spec says. If the state's object still exists elsewhere (owner/repository changed),
+    // this is a replacement: create the new one, then delete the old.
+    const old = rs && (await handler.observeState(ctx, rs, rs.connection ?? d.connection));
+    const createFields = handler.planCreate(d.key, spec);
+    if (old) return { ...base, action: "replace", changes: [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
+    return { ...base, action: "create", changes: [], createFields };
+  }
+  const changes = handler.diff(d.key, spec, observed, rs);
+  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: handler.planCreate(d.key, spec) };
+  if (changes.length) return { ...base, action: "update", changes, observed };
+  // Found by its tag (not through state): record it. A new generation with no visible field change
+  // is a noop whose state entry apply still refreshes.
+  const adopt = !rs || rs.id !== observed.id;
+  return { ...base, action: adopt ? "adopt" : "noop", changes: [], observed };
+}
+
+async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {
+  const handler = handlerFor(rs.kind);
+  const spec = rs.spec;
+  let label = rs.id;
+  try {
+    label = handler.describe(parseSpec(handler, key, spec));
+  } catch {
+    /* an old spec that no longer parses still has an id to delete by */
+  }
+  const observed = await handler.observeState(ctx, rs, rs.connection);
+  const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
+  return observed ? { ...base, action: "delete", observed } : { ...base, action: "forget" };
+}
+
+export function summarize(stacks: StackPlan[]): Plan {
+  const summary = { add: 0, change: 0, destroy: 0, adopt: 0 };
+  for (const s of stacks) {
+    for (const r of s.resources) {
+      if (r.action === "create") summary.add++;
+      if (r.action === "update") summary.change++;
+      if (r.action === "replace") (summary.add++, summary.destroy++);
+      if (r.action === "delete") summary.destroy++;
+      if (r.action === "adopt" || (r.observed?.adopted && r.action === "update")) summary.adopt++;
+    }
+  }
+  return { stacks, summary };
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.stacks.some((s) => s.resources.some((r) => r.action !== "noop"));
+}

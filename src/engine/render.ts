@@ -1,0 +1,72 @@
+import pc from "picocolors";
+import type { DriftItem } from "./drift";
+import type { Plan, ResourcePlan } from "./plan";
+
+const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : JSON.stringify(v));
+
+const HEADLINE: Record<ResourcePlan["action"], string> = {
+  create: "will be created",
+  update: "will be updated in-place",
+  replace: "must be replaced",
+  delete: "will be destroyed",
+  adopt: "will be adopted (found by its reposmith tag; state updated, no API write)",
+  forget: "is already gone remotely and will be removed from state",
+  noop: "",
+};
+
+const SYMBOL: Record<ResourcePlan["action"], string> = {
+  create: pc.green("+"),
+  update: pc.yellow("~"),
+  replace: pc.red("-/+"),
+  delete: pc.red("-"),
+  adopt: pc.cyan("<="),
+  forget: pc.dim("."),
+  noop: " ",
+};
+
+function fieldLines(entries: [string, string][], indent: string): string[] {
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
+  return entries.map(([k, v]) => `${indent}${k.padEnd(width)} = ${v}`);
+}
+
+function renderResource(r: ResourcePlan): string[] {
+  const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${HEADLINE[r.action]}`];
+  const head = `  ${SYMBOL[r.action]} ${r.kind} "${r.key}"`;
+  if (r.action === "create") {
+    lines.push(`${head} {`, ...fieldLines(Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]), "      "), "    }");
+  } else if (r.action === "update" || r.action === "replace") {
+    const marks = r.changes.map((c): [string, string] => [
+      `${c.effect === "replace" ? pc.red("-/+") : pc.yellow("~")} ${c.path}`,
+      `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,
+    ]);
+    lines.push(`${head} {`, ...fieldLines(marks, "      "), "    }");
+  } else {
+    lines.push(head);
+  }
+  return lines;
+}
+
+export function renderPlan(plan: Plan, verb = "perform"): string {
+  const visible = plan.stacks.flatMap((s) => s.resources.filter((r) => r.action !== "noop"));
+  if (!visible.length) return "No changes. Your Cloudsmith resources match the configuration.";
+  const out = [`reposmith will ${verb} the following actions:`, ""];
+  for (const r of visible) out.push(...renderResource(r), "");
+  const { add, change, destroy, adopt } = plan.summary;
+  out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${adopt ? `, ${adopt} to adopt` : ""}.`));
+  return out.join("\n");
+}
+
+export function renderDrift(items: DriftItem[], checked: number): string {
+  if (!items.length) return `No drift: ${checked} resource(s) match what was last applied.`;
+  const out: string[] = [];
+  for (const d of items) {
+    if (d.status === "deleted") {
+      out.push(`  ${pc.red("-")} ${d.key} (${d.kind} ${d.label}) was deleted outside reposmith`);
+    } else {
+      out.push(`  ${pc.yellow("~")} ${d.key} (${d.kind} ${d.label}) changed outside reposmith:`);
+      out.push(...fieldLines(d.changes.map((c) => [`${c.path}`, `${fmt(c.old)} -> ${fmt(c.new)}`]), "      "));
+    }
+  }
+  out.push("", pc.bold(`Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. Run "reposmith apply" to correct.`));
+  return out.join("\n");
+}

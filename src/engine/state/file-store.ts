@@ -1,0 +1,109 @@
+import { existsSync, promises as fs } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import {
+  StackStateSchema,
+  StateCorruptError,
+  StateLockedError,
+  emptyState,
+  type LockHolder,
+  type StackState,
+  type StateLock,
+  type StateStore,
+} from "./types";
+
+const MODE = 0o600;
+
+/**
+ * `.reposmith/state/<stack>.json`, written atomically (temp file + rename) with mode 0600.
+ * The version it replaces is kept as `<stack>.json.backup`; a lock directory `<stack>.json.lock`
+ * (proper-lockfile: mtime-refreshed, so a dead holder's lock goes stale) serialises writers.
+ */
+export class FileStateStore implements StateStore {
+  constructor(readonly dir: string) {}
+
+  get location(): string {
+    return this.dir;
+  }
+
+  private file(stack: string): string {
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(stack)) throw new Error(`invalid stack name "${stack}"`);
+    return path.join(this.dir, `${stack}.json`);
+  }
+
+  async read(stack: string): Promise<StackState> {
+    const file = this.file(stack);
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
+      throw err;
+    }
+    const backup = existsSync(`${file}.backup`) ? `${file}.backup` : undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new StateCorruptError(file, `not valid JSON: ${(err as Error).message}`, backup);
+    }
+    const result = StackStateSchema.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new StateCorruptError(file, `${issue.path.join(".") || "document"}: ${issue.message}`, backup);
+    }
+    if (result.data.stack !== stack) throw new StateCorruptError(file, `it belongs to stack "${result.data.stack}"`, backup);
+    return result.data as StackState;
+  }
+
+  async write(state: StackState): Promise<StackState> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(state.stack);
+    const next: StackState = { ...state, serial: state.serial + 1 };
+    if (existsSync(file)) await fs.copyFile(file, `${file}.backup`).then(() => fs.chmod(`${file}.backup`, MODE));
+    await writeFileAtomic(file, JSON.stringify(next, null, 2) + "\n", { mode: MODE });
+    return next;
+  }
+
+  async lock(stack: string, operation: string): Promise<StateLock> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(stack);
+    const info = `${file}.lock.json`;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(file, { realpath: false, stale: 15_000, update: 5_000, retries: 0 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
+      let holder: LockHolder | undefined;
+      try {
+        holder = JSON.parse(await fs.readFile(info, "utf8")) as LockHolder;
+      } catch {
+        holder = undefined;
+      }
+      throw new StateLockedError(stack, holder, `${file}.lock`);
+    }
+    const holder: LockHolder = { pid: process.pid, host: hostname(), operation, since: new Date().toISOString() };
+    await writeFileAtomic(info, JSON.stringify(holder), { mode: MODE });
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        await fs.rm(info, { force: true });
+        await release().catch(() => undefined);
+      },
+    };
+  }
+
+  async stacks(): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.dir)).filter((f) => f.endsWith(".json") && !f.endsWith(".lock.json")).map((f) => f.slice(0, -5));
+    } catch {
+      return [];
+    }
+  }
+
+  async close(): Promise<void> {}
+}

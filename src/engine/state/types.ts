@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { ResourceState } from "../../resources/types";
+
+export const STATE_VERSION = 1;
+
+/** One stack's state: Terraform's serial/lineage discipline, resources by key. */
+export interface StackState {
+  version: number;
+  stack: string;
+  /** Random id fixed at the state's birth: two states with different lineages are not versions of one another. */
+  lineage: string;
+  /** Incremented on every write. */
+  serial: number;
+  resources: Record<string, ResourceState>;
+}
+
+export const ResourceStateSchema = z.object({
+  kind: z.string().min(1),
+  id: z.string().min(1),
+  generation: z.string(),
+  spec: z.unknown(),
+  observed: z.record(z.string(), z.unknown()),
+  connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional() }).optional(),
+  appliedAt: z.string(),
+});
+
+export const StackStateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  stack: z.string().min(1),
+  lineage: z.string().min(1),
+  serial: z.number().int().min(0),
+  resources: z.record(z.string(), ResourceStateSchema),
+});
+
+export function emptyState(stack: string): StackState {
+  return { version: STATE_VERSION, stack, lineage: randomUUID(), serial: 0, resources: {} };
+}
+
+/** Held while a stack's state may be written; release() is idempotent. */
+export interface StateLock {
+  release(): Promise<void>;
+}
+
+export interface StateStore {
+  /** Human description, e.g. the directory or database. */
+  readonly location: string;
+  read(stack: string): Promise<StackState>;
+  /** Writes `state` with serial+1, keeping the previous version; returns the written state. */
+  write(state: StackState): Promise<StackState>;
+  /** Exclusive per-stack lock; throws StateLockedError naming the holder when someone else has it. */
+  lock(stack: string, operation: string): Promise<StateLock>;
+  stacks(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  operation: string;
+  since: string;
+}
+
+export class StateLockedError extends Error {
+  constructor(
+    readonly stackName: string,
+    readonly holder: LockHolder | undefined,
+    readonly location: string,
+  ) {
+    super(
+      `state of stack "${stackName}" is locked by ${
+        holder ? `${holder.operation} (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : "another process"
+      }; wait for it to finish, or if that process is dead remove ${location}`,
+    );
+    this.name = "StateLockedError";
+  }
+}
+
+export class StateCorruptError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly backup: string | undefined,
+  ) {
+    super(
+      `state file ${file} is unreadable (${reason}); refusing to continue. ` +
+        (backup ? `Restore the previous version with: cp ${backup} ${file}` : "No previous version exists; remove it and re-run to re-adopt tokens by their reposmith tags."),
+    );
+    this.name = "StateCorruptError";
+  }
+}

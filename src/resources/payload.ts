@@ -1,0 +1,31 @@
+import { canonicalJson, generationOf } from "../util/canonical";
+import type { ConnectionRef } from "./types";
+
+/**
+ * The strings each hook resource carries in the synthesized stack (design.md "Desired state").
+ * Constructs write them; the engine and `reposmith hook` read them back. No secrets, by construction.
+ */
+export const PAYLOAD_FORMAT = "1";
+
+export interface HookPayload {
+  reposmith: string;
+  kind: string;
+  /** `<stack>/<construct path>`: the identity tag written on the remote object. */
+  key: string;
+  /** Canonical JSON of the validated spec. */
+  spec: string;
+  /** sha256 of `spec`: what forces the hook to re-run. */
+  generation: string;
+  /** Canonical JSON of the connection reference (URL, env var names), not part of the generation. */
+  connection: string;
+}
+
+export function makePayload(kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined): HookPayload {
+  const specJson = canonicalJson(spec);
+  return { reposmith: PAYLOAD_FORMAT, kind, key, spec: specJson, generation: generationOf(spec), connection: canonicalJson(connection ?? {}) };
+}
+
+export function isPayload(value: unknown): value is HookPayload {
+  const v = value as Record<string, unknown> | null;
+  return !!v && typeof v === "object" && typeof v.reposmith === "string" && typeof v.kind === "string" && typeof v.key === "string" && typeof v.spec === "string";
+}

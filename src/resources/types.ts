@@ -1,0 +1,82 @@
+import type { z } from "zod";
+
+/** How one field differs between what is wanted and what exists. */
+export interface FieldChange {
+  /** Dotted field path as the API names it, e.g. `limit_num_downloads`. */
+  path: string;
+  old: unknown;
+  new: unknown;
+  /** `update` = changed in place (PATCH); `replace` = needs a new remote object; `rotate` = secret refreshed. */
+  effect: "update" | "replace" | "rotate";
+}
+
+/** What the state remembers about one managed remote object (never secrets). */
+export interface ResourceState {
+  kind: string;
+  /** Stable remote identity, e.g. `acme.prod.Abc123` (owner.repo.slug_perm, as terraform-provider-cloudsmith). */
+  id: string;
+  /** sha256 of the spec last applied. */
+  generation: string;
+  /** The spec last applied (no secrets by construction). */
+  spec: unknown;
+  /** Non-secret fields as last observed after apply. */
+  observed: Record<string, unknown>;
+  /** How to reach the API again (URL and env var names only), so removed resources can be deleted. */
+  connection?: ConnectionRef;
+  appliedAt: string;
+}
+
+/** A small memo shared by every handler during one engine run (batched list reads, clients). */
+export interface HandlerContext {
+  /** Returns the cached promise for `key`, or runs `fn` once and caches it. */
+  memo<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Forget cached reads whose key starts with `prefix` (after a write that changed them). */
+  invalidate(prefix: string): void;
+  /** Clients by API family; the engine builds them from the resource's connection. */
+  clients: ClientFactory;
+  /** Notices for the user (not errors), e.g. "deprecated field". */
+  notice(message: string): void;
+  now(): Date;
+}
+
+export interface ClientFactory {
+  cloudsmith(connection: ConnectionRef | undefined): import("../api/cloudsmith").CloudsmithClient;
+}
+
+/** How a resource reaches its API; names environment variables, never holds a secret value. */
+export interface ConnectionRef {
+  apiUrl?: string;
+  apiKeyEnv?: string;
+}
+
+export interface Observed<O = Record<string, unknown>> {
+  id: string;
+  /** Non-secret observed fields, suitable for state and plans. */
+  fields: O;
+  /** True when found by its identity tag rather than through state (adoption). */
+  adopted?: boolean;
+}
+
+/**
+ * The whole lifecycle of one kind (Crossplane's managed reconciler shape):
+ * observe never changes anything; create is idempotent (adopts before creating);
+ * delete of something already gone succeeds.
+ */
+export interface ResourceHandler<Spec = unknown> {
+  kind: string;
+  spec: z.ZodType<Spec>;
+  /** Human label for plans, e.g. `acme/prod "ci"`. */
+  describe(spec: Spec): string;
+  observe(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, state?: ResourceState): Promise<Observed | undefined>;
+  /** Field-level differences; empty when up to date. */
+  diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
+  /** Fields shown for a create in the plan (no secrets). */
+  planCreate(key: string, spec: Spec): Record<string, unknown>;
+  create(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<Observed>;
+  update(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, observed: Observed, changes: FieldChange[]): Promise<Observed>;
+  /** Observe by state alone, for resources no longer declared. */
+  observeState(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<Observed | undefined>;
+  delete(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<void>;
+  /** Adopt an existing object by its id (e.g. owner.repo.slug_perm). */
+  import?(ctx: HandlerContext, id: string, conn: ConnectionRef | undefined): Promise<Observed>;
+}

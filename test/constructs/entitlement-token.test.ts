@@ -1,0 +1,109 @@
+import { DataResource, Testing, TerraformStack } from "cdktf";
+import { CloudsmithConnection, EntitlementToken, Secret, type EntitlementTokenProps } from "../../src";
+
+const base: EntitlementTokenProps = { owner: "acme", repository: "prod", name: "ci" };
+
+function stack(): TerraformStack {
+  return new TerraformStack(Testing.app(), "s1");
+}
+
+describe("EntitlementToken props validation", () => {
+  const cases: { reason: string; props: Partial<EntitlementTokenProps> & Record<string, unknown>; want: RegExp }[] = [
+    { reason: "a negative download limit", props: { limits: { numDownloads: -1 } }, want: /limits\.numDownloads must be 0 or more \(got -1\)/ },
+    { reason: "a fractional client limit", props: { limits: { numClients: 1.5 } }, want: /limits\.numClients must be a whole number/ },
+    {
+      reason: "an unknown bandwidth unit",
+      props: { limits: { bandwidth: { amount: 1, unit: "Gigabit" as never } } },
+      want: /limits\.bandwidth\.unit must be one of "Byte", "Kilobyte".*"Yottabyte" \(got "Gigabit"\)/,
+    },
+    { reason: "an unknown reset period", props: { scheduledResetPeriod: "Hourly" as never }, want: /scheduledResetPeriod must be one of "Never Reset", "Daily".*\(got "Hourly"\)/ },
+    {
+      reason: "an end date before the start date",
+      props: { limits: { dateRangeFrom: "2027-01-01T00:00:00Z", dateRangeTo: "2026-01-01T00:00:00Z" } },
+      want: /limits\.dateRangeTo .* must be after limits\.dateRangeFrom/,
+    },
+    { reason: "a date that is not ISO-8601", props: { limits: { dateRangeTo: "next tuesday" } }, want: /limits\.dateRangeTo must be an ISO-8601 date-time/ },
+    { reason: "an owner that is not a slug", props: { owner: "Acme Corp" }, want: /owner must be a slug/ },
+    { reason: "an empty name", props: { name: "" }, want: /name must not be empty/ },
+    { reason: "a reserved metadata key", props: { metadata: { key: "mine" } }, want: /metadata must not set "managed-by" or "key"/ },
+    { reason: "a misspelt limit", props: { limits: { numDownload: 3 } as never }, want: /unknown field\(s\) "numDownload"/ },
+    { reason: "a package query over 1024 characters", props: { limits: { packageQuery: "x".repeat(1025) } }, want: /limits\.packageQuery must be at most 1024 characters/ },
+  ];
+  it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
+    const s = stack();
+    expect(() => new EntitlementToken(s, "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(want);
+    expect(() => new EntitlementToken(stack(), "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(/EntitlementToken at "s1\/tok"/);
+  });
+
+  it("accepts every writable field of a token", () => {
+    const s = stack();
+    const t = new EntitlementToken(s, "full", {
+      ...base,
+      active: false,
+      eulaRequired: true,
+      limits: {
+        dateRangeFrom: new Date("2026-01-01T00:00:00Z"),
+        dateRangeTo: "2027-01-01T00:00:00+02:00",
+        numClients: 5,
+        numDownloads: 100,
+        bandwidth: { amount: 10, unit: "Gigabyte" },
+        packageQuery: "format:npm",
+      },
+      scheduledResetPeriod: "Every 6 months",
+      metadata: { team: "platform", tier: 2 },
+    });
+    expect(t.spec.limits.dateRangeTo).toBe("2026-12-31T22:00:00.000Z");
+    expect(t.key).toBe("s1/full");
+  });
+});
+
+describe("EntitlementToken synthesis", () => {
+  it("emits one terraform_data hook carrying kind, key, spec and generation", () => {
+    const s = stack();
+    new EntitlementToken(s, "ci", { ...base, limits: { numDownloads: 100 } });
+    const synthesized = Testing.synth(s);
+    expect(synthesized).toHaveResourceWithProperties(DataResource, {
+      input: expect.objectContaining({ kind: "EntitlementToken", key: "s1/ci", reposmith: "1" }),
+      lifecycle: { create_before_destroy: true },
+    });
+    const input = JSON.parse(synthesized).resource.terraform_data;
+    const hook = Object.values(input)[0] as { input: { spec: string; generation: string }; triggers_replace: { generation: string } };
+    expect(JSON.parse(hook.input.spec)).toMatchObject({ owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 100 } });
+    expect(hook.triggers_replace.generation).toBe(hook.input.generation);
+  });
+
+  it("changes the generation when a prop changes, and only then", () => {
+    const gen = (downloads: number) => {
+      const s = stack();
+      return new EntitlementToken(s, "ci", { ...base, limits: { numDownloads: downloads } }).hook.payload.generation;
+    };
+    expect(gen(1)).toBe(gen(1));
+    expect(gen(1)).not.toBe(gen(2));
+  });
+
+  it("never puts a secret in the synthesized stack", () => {
+    process.env.RS_TEST_KEY = "sk-super-secret-value-123";
+    try {
+      const s = stack();
+      new CloudsmithConnection(s, "conn", { apiKey: Secret.fromEnv("RS_TEST_KEY"), apiUrl: "http://127.0.0.1:1/v1" });
+      new EntitlementToken(s, "ci", base);
+      const out = Testing.synth(s);
+      expect(out).not.toContain("sk-super-secret-value-123");
+      expect(out).toContain("RS_TEST_KEY");
+    } finally {
+      delete process.env.RS_TEST_KEY;
+    }
+  });
+
+  it("refuses an API key given as a plain string", () => {
+    expect(() => new CloudsmithConnection(stack(), "conn", { apiKey: "abc" as never })).toThrow(/apiKey must be a Secret reference/);
+  });
+
+  it("warns that pathQuery is deprecated", () => {
+    const s = stack();
+    const t = new EntitlementToken(s, "old", { ...base, limits: { pathQuery: "/npm/*" } });
+    Testing.synth(s);
+    const warnings = t.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    expect(warnings.join()).toMatch(/pathQuery is deprecated.*packageQuery/);
+  });
+});

@@ -20,7 +20,7 @@ const VERB: Record<string, [string, string]> = {
 export function printEvent(e: ApplyEvent): void {
   const [start, done] = VERB[e.action] ?? [e.action, e.action];
   if (e.phase === "start") process.stdout.write(`${e.key}: ${start}\n`);
-  if (e.phase === "done") process.stdout.write(`${e.key}: ${done}\n`);
+  if (e.phase === "done") process.stdout.write(`${e.key}: ${done}${e.id ? ` [id=${e.id}]` : ""}\n`);
   if (e.phase === "error") process.stdout.write(`${e.key}: ${pc.red("failed")}: ${(e.error as Error)?.message ?? String(e.error)}\n`);
 }
 

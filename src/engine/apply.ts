@@ -11,6 +11,8 @@ export interface ApplyEvent {
   label: string;
   action: Action;
   phase: "start" | "done" | "error";
+  /** Remote id once known (done). */
+  id?: string;
   error?: unknown;
 }
 
@@ -128,7 +130,7 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
       await applyOne(ctx, r, writer);
       if (visible) {
         result.done.push({ key: r.key, action: r.action });
-        opts.onEvent?.({ ...ev, phase: "done" });
+        opts.onEvent?.({ ...ev, phase: "done", id: writer.state.resources[r.key]?.id ?? r.state?.id });
       }
     } catch (error) {
       result.failed.push({ key: r.key, action: r.action, error });

@@ -1,8 +1,9 @@
 import pc from "picocolors";
+import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
 
-const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : JSON.stringify(v));
+const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : canonicalJson(v));
 
 const HEADLINE: Record<ResourcePlan["action"], string> = {
   create: "will be created",
@@ -46,10 +47,10 @@ function renderResource(r: ResourcePlan): string[] {
   return lines;
 }
 
-export function renderPlan(plan: Plan, verb = "perform"): string {
+export function renderPlan(plan: Plan): string {
   const visible = plan.stacks.flatMap((s) => s.resources.filter((r) => r.action !== "noop"));
   if (!visible.length) return "No changes. Your Cloudsmith resources match the configuration.";
-  const out = [`reposmith will ${verb} the following actions:`, ""];
+  const out = ["reposmith will perform the following actions:", ""];
   for (const r of visible) out.push(...renderResource(r), "");
   const { add, change, destroy, adopt } = plan.summary;
   out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${adopt ? `, ${adopt} to adopt` : ""}.`));

@@ -11,7 +11,7 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
       ...prepare(o),
       onEvent: printEvent,
       confirm: async (plan) => {
-        process.stdout.write(renderPlan(plan, destroy ? "destroy" : "perform") + "\n");
+        process.stdout.write(renderPlan(plan) + "\n");
         return confirmOrAuto(o.autoApprove, destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?");
       },
     },

@@ -71,18 +71,22 @@ export class FileStateStore implements StateStore {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(stack);
     const info = `${file}.lock.json`;
+    const acquire = () => lockfile.lock(file, { realpath: false, stale: 15_000, update: 5_000, retries: 0 });
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(file, { realpath: false, stale: 15_000, update: 5_000, retries: 0 });
+      release = await acquire();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
-      let holder: LockHolder | undefined;
+      const holder = await readHolder(info);
+      // A holder on this machine whose process is gone (kill -9, power loss of a CI job) cannot
+      // release; its lock is taken over at once instead of after the 15 s staleness window.
+      if (!holder || holder.host !== hostname() || isAlive(holder.pid)) throw new StateLockedError(stack, holder, `${file}.lock`);
+      await fs.rm(`${file}.lock`, { recursive: true, force: true });
       try {
-        holder = JSON.parse(await fs.readFile(info, "utf8")) as LockHolder;
+        release = await acquire();
       } catch {
-        holder = undefined;
+        throw new StateLockedError(stack, await readHolder(info), `${file}.lock`);
       }
-      throw new StateLockedError(stack, holder, `${file}.lock`);
     }
     const holder: LockHolder = { pid: process.pid, host: hostname(), operation, since: new Date().toISOString() };
     await writeFileAtomic(info, JSON.stringify(holder), { mode: MODE });
@@ -106,4 +110,21 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {}
+}
+
+async function readHolder(file: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, "utf8")) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

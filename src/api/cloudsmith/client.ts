@@ -1,0 +1,107 @@
+/**
+ * Typed Cloudsmith API v1 client (axios + zod). Auth by `X-Api-Key`; requests go through the shared
+ * rate limiter and retry policy of src/api/http. See shared/docs/cloudsmith-api.md.
+ */
+import { RateLimiter, sharedLimiter } from "../http/limiter";
+import { ApiEvent, ApiStats, HttpTransport } from "../http/transport";
+import { DEFAULT_USER_AGENT } from "../version";
+import { CloudsmithEntitlements, EntitlementsApi } from "./entitlements";
+import { CloudsmithConfigError, parseCloudsmithErrorBody } from "./errors";
+import { ResourcesRateCheck, ResourcesRateCheckSchema, UserBrief, UserBriefSchema } from "./schemas";
+
+export const DEFAULT_CLOUDSMITH_API_URL = "https://api.cloudsmith.io/v1";
+
+export interface CloudsmithClientOptions {
+  /** Full API base, e.g. `https://api.cloudsmith.io/v1`; operation paths are appended (no `//`). */
+  baseUrl: string;
+  /** Sent as `X-Api-Key`. Never appears in errors or events. */
+  apiKey: string;
+  /** Rate limiter shared between clients. @default - the process-wide limiter for this base URL's origin */
+  limiter?: RateLimiter;
+  /** Retries after the first attempt. @default 5 */
+  maxRetries?: number;
+  /** Per-request timeout (ms). @default 30000 */
+  timeoutMs?: number;
+  /** Base of the exponential backoff (ms). @default 500 */
+  retryBaseMs?: number;
+  /** Cap for one wait (ms). @default 120000 */
+  maxRetryWaitMs?: number;
+  /** @default "reposmith/<version>" */
+  userAgent?: string;
+  /** Request/retry/throttle/error events for logs and metrics (never contain secrets). */
+  onEvent?: (e: ApiEvent) => void;
+}
+
+export class CloudsmithClient {
+  readonly entitlements: EntitlementsApi;
+  readonly stats: ApiStats;
+  readonly baseUrl: string;
+  private readonly transport: HttpTransport;
+
+  constructor(opts: CloudsmithClientOptions) {
+    if (!opts.apiKey) throw new CloudsmithConfigError("Cloudsmith API key is empty: set CLOUDSMITH_API_KEY.");
+    const baseUrl = validateBaseUrl(opts.baseUrl);
+    const apiKey = opts.apiKey;
+    this.baseUrl = baseUrl;
+    this.transport = new HttpTransport({
+      baseUrl,
+      limiter: opts.limiter ?? sharedLimiter(`cloudsmith ${new URL(baseUrl).origin}`),
+      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
+      headers: () => ({ "X-Api-Key": apiKey }),
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      retryBaseMs: opts.retryBaseMs,
+      maxRetryWaitMs: opts.maxRetryWaitMs,
+      onEvent: opts.onEvent,
+      parseErrorBody: parseCloudsmithErrorBody,
+      secrets: () => [apiKey],
+    });
+    this.stats = this.transport.stats;
+    this.entitlements = new CloudsmithEntitlements(this.transport);
+  }
+
+  /**
+   * Builds a client from `CLOUDSMITH_API_URL` (full base, default https://api.cloudsmith.io/v1)
+   * and `CLOUDSMITH_API_KEY` (required).
+   */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, opts: Partial<CloudsmithClientOptions> = {}): CloudsmithClient {
+    const apiKey = opts.apiKey ?? env.CLOUDSMITH_API_KEY?.trim();
+    if (!apiKey) {
+      throw new CloudsmithConfigError("CLOUDSMITH_API_KEY is not set: set CLOUDSMITH_API_KEY to a Cloudsmith API key.");
+    }
+    const baseUrl = opts.baseUrl ?? (env.CLOUDSMITH_API_URL?.trim() || DEFAULT_CLOUDSMITH_API_URL);
+    return new CloudsmithClient({ ...opts, baseUrl, apiKey });
+  }
+
+  /** `user_self`: who the key belongs to. Anonymous callers get `authenticated: false`, not a 401. */
+  async userSelf(): Promise<UserBrief> {
+    const res = await this.transport.request({ operation: "user_self", method: "GET", path: "/user/self/", subject: "user", schema: UserBriefSchema });
+    return res.data;
+  }
+
+  /** `rates_limits_list`: the current rate-limit budget per resource. */
+  async rateLimits(): Promise<ResourcesRateCheck> {
+    const res = await this.transport.request({
+      operation: "rates_limits_list",
+      method: "GET",
+      path: "/rates/limits/",
+      subject: "rate limits",
+      schema: ResourcesRateCheckSchema,
+    });
+    return res.data;
+  }
+}
+
+function validateBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The URL itself is not echoed: it might carry credentials.
+    throw new CloudsmithConfigError(`Invalid Cloudsmith API URL: set CLOUDSMITH_API_URL to a full URL such as ${DEFAULT_CLOUDSMITH_API_URL}.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new CloudsmithConfigError(`Invalid Cloudsmith API URL protocol ${url.protocol}: use https:// (or http:// for a local emulator).`);
+  }
+  return raw.trim().replace(/\/+$/, "");
+}

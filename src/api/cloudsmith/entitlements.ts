@@ -1,0 +1,172 @@
+/**
+ * Entitlement token operations (tag `entitlements`, base `/entitlements/{owner}/{repo}/`),
+ * see cloudsmith-api.md §5. Operation names are the spec's operationIds.
+ */
+import type { HttpTransport } from "../http/transport";
+import { listAllPages } from "./pagination";
+import {
+  RepositoryToken,
+  RepositoryTokenRefreshRequest,
+  RepositoryTokenRequest,
+  RepositoryTokenRequestPatch,
+  RepositoryTokenSchema,
+  RepositoryTokenSyncSchema,
+} from "./schemas";
+
+export interface ShowTokensOption {
+  /** Ask for the real secret (`show_tokens=true`). Only sent when true. @default false */
+  showTokens?: boolean;
+}
+
+export interface ListEntitlementsOptions extends ShowTokensOption {
+  /** Search on token names. */
+  query?: string;
+  /** Only active tokens (`active=true`). @default false - all tokens */
+  active?: boolean;
+  /** @default 500 (the documented maximum) */
+  pageSize?: number;
+}
+
+export interface EntitlementsApi {
+  list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<RepositoryToken[]>;
+  create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  read(owner: string, repo: string, slugPerm: string, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  update(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRequestPatch, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  /** Soft delete (204). A 404 is thrown as NotFoundError; the caller decides whether that means "gone". */
+  delete(owner: string, repo: string, slugPerm: string): Promise<void>;
+  /** Rotates the secret (and may set limits). */
+  refresh(owner: string, repo: string, slugPerm: string, body?: RepositoryTokenRefreshRequest, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  /** DESTRUCTIVE: replaces every token of owner/repo with copies of the source repository's tokens. Returns body.tokens. */
+  sync(owner: string, repo: string, source: string, opts?: ShowTokensOption): Promise<RepositoryToken[]>;
+  enable(owner: string, repo: string, slugPerm: string): Promise<void>;
+  disable(owner: string, repo: string, slugPerm: string): Promise<void>;
+  /** Zeroes the usage counters; configuration and secret are unchanged. */
+  reset(owner: string, repo: string, slugPerm: string): Promise<void>;
+  togglePrivateBroadcasts(owner: string, repo: string, slugPerm: string, value: boolean): Promise<void>;
+}
+
+const seg = (s: string) => encodeURIComponent(s);
+const show = (o?: ShowTokensOption) => (o?.showTokens ? { show_tokens: true } : undefined);
+
+export class CloudsmithEntitlements implements EntitlementsApi {
+  constructor(private readonly t: HttpTransport) {}
+
+  private base(owner: string, repo: string): string {
+    return `/entitlements/${seg(owner)}/${seg(repo)}/`;
+  }
+
+  private item(owner: string, repo: string, slugPerm: string, action?: string): string {
+    return `${this.base(owner, repo)}${seg(slugPerm)}/${action ? `${action}/` : ""}`;
+  }
+
+  list(owner: string, repo: string, opts: ListEntitlementsOptions = {}): Promise<RepositoryToken[]> {
+    return listAllPages(this.t, {
+      operation: "entitlements_list",
+      path: this.base(owner, repo),
+      subject: `${owner}/${repo}`,
+      query: { ...show(opts), query: opts.query || undefined, active: opts.active ? true : undefined },
+      item: RepositoryTokenSchema,
+      pageSize: opts.pageSize,
+    });
+  }
+
+  async create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: ShowTokensOption): Promise<RepositoryToken> {
+    const res = await this.t.request({
+      operation: "entitlements_create",
+      method: "POST",
+      path: this.base(owner, repo),
+      subject: `${owner}/${repo} token "${body.name}"`,
+      query: show(opts),
+      body,
+      schema: RepositoryTokenSchema,
+      redact: [body.token],
+    });
+    return res.data;
+  }
+
+  async read(owner: string, repo: string, slugPerm: string, opts?: ShowTokensOption): Promise<RepositoryToken> {
+    const res = await this.t.request({
+      operation: "entitlements_read",
+      method: "GET",
+      path: this.item(owner, repo, slugPerm),
+      subject: `${owner}/${repo}/${slugPerm}`,
+      query: show(opts),
+      schema: RepositoryTokenSchema,
+    });
+    return res.data;
+  }
+
+  async update(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRequestPatch, opts?: ShowTokensOption): Promise<RepositoryToken> {
+    const res = await this.t.request({
+      operation: "entitlements_partial_update",
+      method: "PATCH",
+      path: this.item(owner, repo, slugPerm),
+      subject: `${owner}/${repo}/${slugPerm}`,
+      query: show(opts),
+      body,
+      schema: RepositoryTokenSchema,
+      redact: [body.token ?? undefined],
+    });
+    return res.data;
+  }
+
+  async delete(owner: string, repo: string, slugPerm: string): Promise<void> {
+    await this.action("entitlements_delete", "DELETE", owner, repo, slugPerm);
+  }
+
+  async refresh(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRefreshRequest = {}, opts?: ShowTokensOption): Promise<RepositoryToken> {
+    // RepositoryTokenRefresh marks `name` readOnly (always returned), so the RepositoryToken schema fits.
+    const res = await this.t.request({
+      operation: "entitlements_refresh",
+      method: "POST",
+      path: this.item(owner, repo, slugPerm, "refresh"),
+      subject: `${owner}/${repo}/${slugPerm}`,
+      query: show(opts),
+      body,
+      schema: RepositoryTokenSchema,
+      redact: [body.token ?? undefined],
+    });
+    return res.data;
+  }
+
+  async sync(owner: string, repo: string, source: string, opts?: ShowTokensOption): Promise<RepositoryToken[]> {
+    const res = await this.t.request({
+      operation: "entitlements_sync",
+      method: "POST",
+      path: `${this.base(owner, repo)}sync/`,
+      subject: `${owner}/${repo} from ${source}`,
+      query: show(opts),
+      body: { source },
+      schema: RepositoryTokenSyncSchema,
+    });
+    return res.data.tokens ?? [];
+  }
+
+  async enable(owner: string, repo: string, slugPerm: string): Promise<void> {
+    await this.action("entitlements_enable", "POST", owner, repo, slugPerm, "enable");
+  }
+
+  async disable(owner: string, repo: string, slugPerm: string): Promise<void> {
+    await this.action("entitlements_disable", "POST", owner, repo, slugPerm, "disable");
+  }
+
+  async reset(owner: string, repo: string, slugPerm: string): Promise<void> {
+    await this.action("entitlements_reset", "POST", owner, repo, slugPerm, "reset");
+  }
+
+  async togglePrivateBroadcasts(owner: string, repo: string, slugPerm: string, value: boolean): Promise<void> {
+    await this.action("entitlements_toggle_private_broadcasts", "POST", owner, repo, slugPerm, "toggle-private-broadcasts", {
+      access_private_broadcasts: value,
+    });
+  }
+
+  private async action(operation: string, method: "POST" | "DELETE", owner: string, repo: string, slugPerm: string, action?: string, body?: unknown): Promise<void> {
+    await this.t.request({
+      operation,
+      method,
+      path: this.item(owner, repo, slugPerm, action),
+      subject: `${owner}/${repo}/${slugPerm}`,
+      body,
+    });
+  }
+}

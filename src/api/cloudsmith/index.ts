@@ -1,0 +1,20 @@
+export * from "./client";
+export * from "./entitlements";
+export * from "./errors";
+export * from "./pagination";
+export * from "./schemas";
+export {
+  ApiError,
+  AuthError,
+  isApiError,
+  isNotFound,
+  NetworkError,
+  NotFoundError,
+  RateLimitedError,
+  ResponseShapeError,
+  ServerError,
+  ValidationError,
+} from "../http/errors";
+export { RateLimiter, sharedLimiter } from "../http/limiter";
+export type { RateLimiterOptions, RateLimiterSnapshot } from "../http/limiter";
+export type { ApiEvent, ApiStats } from "../http/transport";

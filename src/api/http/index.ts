@@ -1,0 +1,5 @@
+export * from "./errors";
+export * from "./limiter";
+export * from "./retry";
+export * from "./transport";
+export * from "./url";

@@ -1,0 +1,310 @@
+/**
+ * Generic JSON-over-HTTP transport: one axios instance + shared rate limiter + retry policy +
+ * zod parsing + typed errors + stats/events. API specifics (auth headers, error body shape, paths,
+ * pagination) are supplied by the client that owns the transport.
+ */
+import axios, { AxiosInstance, AxiosResponse } from "axios";
+import type { ZodType } from "zod";
+import {
+  ApiError,
+  ApiErrorInit,
+  errorClassForStatus,
+  NetworkError,
+  oneLine,
+  redact,
+  ResponseShapeError,
+  ServerError,
+} from "./errors";
+import { header, RateLimiter } from "./limiter";
+import { joinUrl, queryString } from "./url";
+import { isSafe, isTransientNetworkCode, parseRetryAfter, requestNotSent, RetryPolicy, RetryPolicyOptions, RetryReason } from "./retry";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Emitted for logs and metrics. Carries no headers, query strings, bodies or secrets. */
+export interface ApiEvent {
+  /** `request`: one HTTP attempt finished; `retry`: about to wait and retry; `throttle`: a 429 was received; `error`: the call failed. */
+  type: "request" | "retry" | "throttle" | "error";
+  operation: string;
+  method: string;
+  /** Path without query string. */
+  path: string;
+  attempt: number;
+  status?: number;
+  /** System error code for network failures (ECONNRESET, ETIMEDOUT, ...). */
+  code?: string;
+  durationMs?: number;
+  waitMs?: number;
+  reason?: RetryReason;
+  errorName?: string;
+}
+
+export interface ApiStats {
+  /** Every HTTP attempt, retries included. */
+  requests: number;
+  retries: number;
+  /** 429 responses received. */
+  throttled: number;
+  /** Calls that ended in a thrown error. */
+  errors: number;
+  /** HTTP attempts per operation. */
+  byOperation: Record<string, number>;
+}
+
+export interface ParsedErrorBody {
+  detail?: string;
+  code?: string;
+  fields?: Record<string, string[]>;
+}
+
+export interface HttpTransportOptions extends RetryPolicyOptions {
+  baseUrl: string;
+  limiter: RateLimiter;
+  userAgent: string;
+  /** Per-attempt extra headers (auth). May be async so a client can renew a token. */
+  headers?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** @default 30000 */
+  timeoutMs?: number;
+  onEvent?: (e: ApiEvent) => void;
+  /** Maps a non-2xx body (JSON-parsed when possible, else undefined) to detail/code/fields. */
+  parseErrorBody?: (json: unknown, text: string) => ParsedErrorBody;
+  /** Values scrubbed from every error text (API key, tokens). */
+  secrets?: () => Array<string | undefined>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface RequestSpec<T> {
+  operation: string;
+  method: HttpMethod;
+  /** Path relative to the base URL, already URI-encoded, starting with `/`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Schema for a 2xx body; when omitted the body is ignored and `data` is undefined. */
+  schema?: ZodType<T>;
+  /** Readable subject for messages, e.g. `acme/prod/abc123`. */
+  subject?: string;
+  /** Extra values to scrub from error texts for this call (e.g. a token value in the body). */
+  redact?: Array<string | undefined>;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+}
+
+type Attempt = { kind: "response"; res: AxiosResponse<string> } | { kind: "network"; code?: string; message: string };
+
+export class HttpTransport {
+  readonly stats: ApiStats = { requests: 0, retries: 0, throttled: 0, errors: 0, byOperation: {} };
+  readonly limiter: RateLimiter;
+  readonly retry: RetryPolicy;
+  private readonly http: AxiosInstance;
+  private readonly opts: HttpTransportOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(opts: HttpTransportOptions) {
+    this.opts = opts;
+    this.limiter = opts.limiter;
+    this.retry = new RetryPolicy(opts);
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = opts.now ?? Date.now;
+    this.http = axios.create({
+      timeout: opts.timeoutMs ?? 30_000,
+      responseType: "text",
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      // Never follow redirects: a redirect to another host would carry the API key along.
+      maxRedirects: 0,
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+    });
+  }
+
+  async request<T>(spec: RequestSpec<T>): Promise<HttpResponse<T>> {
+    const method = spec.method.toUpperCase();
+    const url = joinUrl(this.opts.baseUrl, spec.path) + queryString(spec.query);
+    const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const base = { operation: spec.operation, method, path: spec.path, subject: spec.subject };
+    const secrets = [...(this.opts.secrets?.() ?? []), ...(spec.redact ?? [])];
+
+    for (let attempt = 1; ; attempt++) {
+      const retriesLeft = attempt - 1 < this.retry.maxRetries;
+      const out = await this.attempt(spec, method, url, bodyText, attempt);
+      let waitMs: number;
+      let reason: RetryReason;
+
+      if (out.kind === "network") {
+        const retryable = isTransientNetworkCode(out.code, out.message) && this.retry.shouldRetry(method, "network", out.code);
+        if (!retryable || !retriesLeft) {
+          const sent = !requestNotSent(out.code);
+          throw this.fail(
+            new NetworkError({
+              ...base,
+              code: out.code,
+              ambiguous: !isSafe(method) && sent,
+              reason: `network error ${out.code ?? ""} (${redact(oneLine(out.message, 200), secrets)})${!isSafe(method) && sent ? "; the request may have been applied" : ""}`,
+            }),
+            attempt,
+          );
+        }
+        reason = "network";
+        waitMs = this.retry.backoffMs(attempt - 1);
+      } else {
+        const { res } = out;
+        if (res.status >= 200 && res.status < 300) {
+          return { status: res.status, data: this.parseBody(spec, res, base, attempt), headers: plainHeaders(res.headers) };
+        }
+        const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
+        if (res.status === 429) {
+          this.stats.throttled++;
+          waitMs = this.retry.cap(this.throttleWaitMs(res, retryAfter, attempt));
+          this.emit({ type: "throttle", ...base, attempt, status: 429, waitMs });
+          // Everyone waits, not just this request: the budget is shared.
+          this.limiter.pauseFor(waitMs);
+          if (!retriesLeft) throw this.fail(this.httpError(res, base, secrets, retryAfter, false), attempt);
+          reason = "throttled";
+        } else if (res.status >= 500 && this.retry.shouldRetry(method, "server") && retriesLeft) {
+          reason = "server";
+          waitMs = retryAfter !== undefined ? this.retry.cap(retryAfter * 1000) : this.retry.backoffMs(attempt - 1);
+        } else {
+          throw this.fail(this.httpError(res, base, secrets, retryAfter, res.status >= 500 && !isSafe(method)), attempt);
+        }
+      }
+
+      this.stats.retries++;
+      this.emit({ type: "retry", ...base, attempt, waitMs, reason });
+      // For a 429 the limiter's pause does the waiting (and holds back every other request too).
+      if (reason !== "throttled" && waitMs > 0) await this.sleep(waitMs);
+    }
+  }
+
+  private async attempt(spec: RequestSpec<unknown>, method: string, url: string, bodyText: string | undefined, attempt: number): Promise<Attempt> {
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      "User-Agent": this.opts.userAgent,
+      ...(await this.opts.headers?.()),
+    };
+    if (bodyText !== undefined) headers["Content-Type"] = "application/json";
+    return this.limiter.schedule(async () => {
+      this.stats.requests++;
+      this.stats.byOperation[spec.operation] = (this.stats.byOperation[spec.operation] ?? 0) + 1;
+      const started = this.now();
+      const ev = { type: "request" as const, operation: spec.operation, method, path: spec.path, attempt };
+      try {
+        const res = await this.http.request<string>({ url, method, headers, data: bodyText });
+        this.limiter.observe(res.headers as Record<string, unknown>);
+        this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
+        return { kind: "response", res };
+      } catch (e) {
+        // Keep only the code and message: the axios error holds the request config and its headers.
+        const err = e as { code?: unknown; message?: unknown };
+        const code = typeof err?.code === "string" ? err.code : undefined;
+        const message = typeof err?.message === "string" ? err.message : "request failed";
+        this.emit({ ...ev, code, durationMs: this.now() - started });
+        return { kind: "network", code, message };
+      }
+    });
+  }
+
+  private throttleWaitMs(res: AxiosResponse<string>, retryAfter: number | undefined, attempt: number): number {
+    if (retryAfter !== undefined) return retryAfter * 1000;
+    const reset = Number(header(res.headers, "x-ratelimit-reset"));
+    if (Number.isFinite(reset) && reset > 1e9) {
+      const ms = reset * 1000 - this.now();
+      if (ms > 0) return ms;
+    }
+    return this.retry.backoffMs(attempt - 1);
+  }
+
+  private parseBody<T>(spec: RequestSpec<T>, res: AxiosResponse<string>, base: Omit<ApiErrorInit, "reason">, attempt: number): T {
+    if (!spec.schema) return undefined as T;
+    // On a write the server acted (2xx) but we cannot tell what it made, so the caller must re-read
+    // before retrying: mark it ambiguous like a lost response.
+    const shapeError = (reason: string) =>
+      this.fail(
+        new ResponseShapeError({ ...base, status: res.status, ambiguous: !isSafe(base.method), reason: `${res.status} ${reason}` }),
+        attempt,
+      );
+    const text = typeof res.data === "string" ? res.data : "";
+    let json: unknown;
+    try {
+      json = text.trim() === "" ? undefined : JSON.parse(text);
+    } catch {
+      throw shapeError("response body is not valid JSON");
+    }
+    const parsed = spec.schema.safeParse(json);
+    if (!parsed.success) {
+      // Describe the failure by path and issue kind only: zod messages may quote the received value.
+      const issue = parsed.error.issues[0];
+      const at = formatPath(issue?.path ?? []);
+      const expected = issue && "expected" in issue && typeof issue.expected === "string" ? `, expected ${issue.expected}` : "";
+      throw shapeError(`response body did not match the expected shape at ${at} (${issue?.code ?? "invalid"}${expected})`);
+    }
+    return parsed.data;
+  }
+
+  private httpError(res: AxiosResponse<string>, base: Omit<ApiErrorInit, "reason">, secrets: Array<string | undefined>, retryAfter: number | undefined, ambiguous: boolean): ApiError {
+    const text = typeof res.data === "string" ? res.data : "";
+    let json: unknown;
+    try {
+      json = text.trim() ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const parsed = (this.opts.parseErrorBody ?? defaultParseErrorBody)(json, text);
+    const scrub = (s: string) => redact(s, secrets);
+    const fields: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(parsed.fields ?? {})) fields[scrub(k)] = v.map((m) => scrub(oneLine(m, 500)));
+    const Cls = errorClassForStatus(res.status);
+    return new Cls({
+      ...base,
+      status: res.status,
+      detail: parsed.detail !== undefined ? scrub(oneLine(parsed.detail, 500)) : undefined,
+      code: parsed.code !== undefined ? scrub(parsed.code) : undefined,
+      fields,
+      retryAfterSeconds: retryAfter,
+      ambiguous,
+    });
+  }
+
+  private fail(e: ApiError, attempt: number): ApiError {
+    this.stats.errors++;
+    this.emit({ type: "error", operation: e.operation, method: e.method, path: e.path, attempt, status: e.status, code: e instanceof NetworkError ? e.code : undefined, errorName: e.name });
+    return e;
+  }
+
+  private emit(e: ApiEvent): void {
+    if (!this.opts.onEvent) return;
+    try {
+      this.opts.onEvent(e);
+    } catch {
+      // A broken logger must not break API calls.
+    }
+  }
+}
+
+/** Fallback error-body parser: `{detail|message, code, fields}` or a short plain-text body. */
+export function defaultParseErrorBody(json: unknown, text: string): ParsedErrorBody {
+  if (json && typeof json === "object" && !Array.isArray(json)) {
+    const o = json as Record<string, unknown>;
+    const detail = typeof o.detail === "string" ? o.detail : typeof o.message === "string" ? o.message : undefined;
+    return { detail, code: typeof o.code === "string" ? o.code : undefined };
+  }
+  const t = text.trim();
+  return t && !t.startsWith("<") ? { detail: oneLine(t, 200) } : {};
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return "(root)";
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+function plainHeaders(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const src = h && typeof (h as { toJSON?: unknown }).toJSON === "function" ? (h as { toJSON(): object }).toJSON() : (h as object) ?? {};
+  for (const [k, v] of Object.entries(src)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+  return out;
+}

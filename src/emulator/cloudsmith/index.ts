@@ -1,0 +1,20 @@
+/**
+ * The Cloudsmith API family: answers at the root and under `/v1` (cloudsmith-api.md §1).
+ * A new group of Cloudsmith routes (e.g. packages) = a new module registered in `register`.
+ */
+import type { ApiFamily } from "../context";
+import { registerCloudsmithAdmin } from "./admin";
+import { registerCloudsmithHooks } from "./auth";
+import { registerEntitlementRoutes } from "./entitlements";
+import { registerUserRoutes } from "./user";
+
+export const cloudsmithFamily: ApiFamily = {
+  name: "cloudsmith",
+  prefixes: ["", "/v1"],
+  register(scope, ctx) {
+    registerCloudsmithHooks(scope, ctx);
+    registerEntitlementRoutes(scope, ctx);
+    registerUserRoutes(scope, ctx);
+  },
+  registerAdmin: registerCloudsmithAdmin,
+};

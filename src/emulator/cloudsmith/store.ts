@@ -1,0 +1,182 @@
+/**
+ * Cloudsmith state: repositories (by owner/slug) and, per repository, entitlement tokens in a Map
+ * keyed by slug_perm (insertion order kept) plus a name index for the uniqueness check.
+ * Package state will live beside the tokens on the same repository record.
+ */
+import { ApiError, FieldErrors, addFieldError, invalidInput, notFound } from "../errors";
+import type { SeedDocument, SeedRepository, SeedToken } from "../types";
+import { isPlainObject } from "../util";
+import { TokenRecord, WritableTokenFields, newSlugPerm, newTokenRecord, touch } from "./token-model";
+import { checkDateRange, normalizeDateTime, readTokenFields } from "./token-validation";
+
+export interface RepositoryRecord {
+  owner: string;
+  slug: string;
+  tokens: Map<string, TokenRecord>;
+  /** name → slug_perm */
+  tokenNames: Map<string, string>;
+  /** Next value of the deprecated per-repository `identifier` counter. */
+  nextIdentifier: number;
+}
+
+const SLUG_RE = /^[-a-zA-Z0-9_]+$/;
+
+function duplicateName(): ApiError {
+  return invalidInput({ name: ["A token with this name already exists in this repository."] });
+}
+
+export class CloudsmithStore {
+  private readonly repos = new Map<string, RepositoryRecord>();
+
+  getRepo(owner: string, slug: string): RepositoryRecord | undefined {
+    return this.repos.get(`${owner}/${slug}`);
+  }
+
+  /** The repository, or a 404 `{"detail":"Not found."}`. */
+  requireRepo(owner: string, slug: string): RepositoryRecord {
+    const repo = this.getRepo(owner, slug);
+    if (!repo) throw notFound();
+    return repo;
+  }
+
+  /** The token, or a 404 `{"detail":"Not found."}`. */
+  requireToken(repo: RepositoryRecord, slugPerm: string): TokenRecord {
+    const token = repo.tokens.get(slugPerm);
+    if (!token) throw notFound();
+    return token;
+  }
+
+  repositories(): RepositoryRecord[] {
+    return [...this.repos.values()];
+  }
+
+  /** Creates a repository (idempotent) with the "Default" token real repositories start with. */
+  createRepository(owner: string, slug: string, withDefaultToken = true): RepositoryRecord {
+    const existing = this.getRepo(owner, slug);
+    if (existing) return existing;
+    const repo: RepositoryRecord = { owner, slug, tokens: new Map(), tokenNames: new Map(), nextIdentifier: 1 };
+    this.repos.set(`${owner}/${slug}`, repo);
+    if (withDefaultToken) this.insertToken(repo, { name: "Default", default: true });
+    return repo;
+  }
+
+  /** Creates a token; a 400 when the name is taken. */
+  createToken(repo: RepositoryRecord, fields: Partial<TokenRecord> & { name: string }): TokenRecord {
+    if (repo.tokenNames.has(fields.name)) throw duplicateName();
+    return this.insertToken(repo, fields);
+  }
+
+  /** Applies validated writable fields to a token (a 400 when a rename collides). */
+  updateToken(repo: RepositoryRecord, token: TokenRecord, fields: Partial<WritableTokenFields>): void {
+    if (fields.name !== undefined && fields.name !== token.name) {
+      if (repo.tokenNames.has(fields.name)) throw duplicateName();
+      repo.tokenNames.delete(token.name);
+      repo.tokenNames.set(fields.name, token.slug_perm);
+    }
+    Object.assign(token, fields);
+    touch(token);
+  }
+
+  deleteToken(repo: RepositoryRecord, token: TokenRecord): void {
+    repo.tokens.delete(token.slug_perm);
+    repo.tokenNames.delete(token.name);
+  }
+
+  /** Replaces every token of `target` with copies of `source`'s (new slug_perms, zeroed usage). */
+  syncTokens(target: RepositoryRecord, source: RepositoryRecord): TokenRecord[] {
+    const copies = [...source.tokens.values()].map((t) => ({ ...t, metadata: t.metadata && structuredClone(t.metadata) }));
+    target.tokens.clear();
+    target.tokenNames.clear();
+    return copies.map((t) => {
+      const { slug_perm: _s, identifier: _i, created_at: _c, updated_at: _u, updated_by: _b, ...rest } = t;
+      return this.insertToken(target, { ...rest, clients: 0, downloads: 0, bandwidth: 0 });
+    });
+  }
+
+  private insertToken(repo: RepositoryRecord, fields: Partial<TokenRecord> & { name: string }): TokenRecord {
+    const record = newTokenRecord(repo.nextIdentifier++, fields);
+    while (repo.tokens.has(record.slug_perm)) record.slug_perm = newSlugPerm();
+    repo.tokens.set(record.slug_perm, record);
+    repo.tokenNames.set(record.name, record.slug_perm);
+    return record;
+  }
+
+  reset(): void {
+    this.repos.clear();
+  }
+
+  /** Merges the `repositories` and `tokens` keys of a seed document; throws a 400 ApiError when invalid. */
+  seed(doc: SeedDocument): void {
+    const repos = (doc.repositories ?? []) as SeedRepository[];
+    const tokens = (doc.tokens ?? []) as SeedToken[];
+    if (!Array.isArray(repos) || !Array.isArray(tokens)) throw invalidInput({ seed: ["repositories and tokens must be arrays."] });
+    const errors: FieldErrors = {};
+    repos.forEach((r, i) => {
+      if (!isPlainObject(r) || typeof r.owner !== "string" || typeof r.slug !== "string" || !SLUG_RE.test(r.owner) || !SLUG_RE.test(r.slug)) {
+        addFieldError(errors, `repositories[${i}]`, "owner and slug must be slugs ([-a-zA-Z0-9_]+).");
+      }
+    });
+    const parsed = tokens.map((t, i) => parseSeedToken(t, `tokens[${i}]`, errors));
+    if (Object.keys(errors).length) throw invalidInput(errors);
+    for (const r of repos) this.createRepository(r.owner, r.slug, r.defaultToken !== false);
+    tokens.forEach((t, i) => {
+      const repo = this.createRepository(t.owner, t.repository);
+      const fields = parsed[i];
+      const slug = (fields.slug_perm as string | undefined) ?? repo.tokenNames.get(fields.name as string);
+      const existing = slug === undefined ? undefined : repo.tokens.get(slug);
+      if (!existing) {
+        if (repo.tokenNames.has(fields.name as string)) throw duplicateName();
+        this.insertToken(repo, fields as Partial<TokenRecord> & { name: string });
+        return;
+      }
+      if (fields.name !== undefined && fields.name !== existing.name) {
+        if (repo.tokenNames.has(fields.name as string)) throw duplicateName();
+        repo.tokenNames.delete(existing.name);
+        repo.tokenNames.set(fields.name as string, existing.slug_perm);
+      }
+      Object.assign(existing, fields);
+    });
+  }
+
+  /** The state in seed format, including secrets and hidden counters (for tests and re-seeding). */
+  dump(): { repositories: SeedRepository[]; tokens: Record<string, unknown>[] } {
+    const repositories: SeedRepository[] = [];
+    const tokens: Record<string, unknown>[] = [];
+    for (const repo of this.repos.values()) {
+      repositories.push({ owner: repo.owner, slug: repo.slug, defaultToken: false });
+      for (const t of repo.tokens.values()) tokens.push({ owner: repo.owner, repository: repo.slug, ...t });
+    }
+    return { repositories, tokens };
+  }
+}
+
+/** Validates one seed token: writable fields as on create, plus the seedable read-only ones. */
+function parseSeedToken(t: SeedToken, at: string, errors: FieldErrors): Record<string, unknown> {
+  if (!isPlainObject(t) || typeof t.owner !== "string" || typeof t.repository !== "string" ||
+      !SLUG_RE.test(t.owner) || !SLUG_RE.test(t.repository)) {
+    addFieldError(errors, at, "owner and repository must be slugs ([-a-zA-Z0-9_]+).");
+    return {};
+  }
+  const fieldErrors: FieldErrors = {};
+  const out: Record<string, unknown> = readTokenFields(t, "create", fieldErrors);
+  const extra = (field: string, ok: (v: unknown) => boolean, message: string, map = (v: unknown) => v) => {
+    if (!(field in t)) return;
+    if (ok(t[field])) out[field] = map(t[field]);
+    else addFieldError(fieldErrors, field, message);
+  };
+  const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  extra("slug_perm", (v) => typeof v === "string" && SLUG_RE.test(v), "Must be a slug ([-a-zA-Z0-9_]+).");
+  extra("identifier", isCount, "Must be a non-negative integer.");
+  for (const f of ["default", "access_private_broadcasts"]) extra(f, (v) => typeof v === "boolean", "Must be a valid boolean.");
+  for (const f of ["clients", "downloads", "bandwidth"]) extra(f, isCount, "Must be a non-negative integer.");
+  for (const f of ["created_at", "updated_at"]) {
+    extra(f, (v) => typeof v === "string" && normalizeDateTime(v) !== undefined, "Must be an ISO-8601 date-time.", (v) => normalizeDateTime(v as string));
+  }
+  extra("user", (v) => v === null || (typeof v === "string" && v.length > 0), "Must be a non-empty string or null.");
+  checkDateRange({
+    limit_date_range_from: (out.limit_date_range_from as string | null | undefined) ?? null,
+    limit_date_range_to: (out.limit_date_range_to as string | null | undefined) ?? null,
+  }, fieldErrors);
+  for (const [field, messages] of Object.entries(fieldErrors)) for (const m of messages) addFieldError(errors, `${at}.${field}`, m);
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * Fault injection: rules that make the next N matching API requests fail with a chosen status,
+ * optionally after the handler has run (the write happened but the client sees an error), plus a
+ * global latency added to every API response.
+ */
+import { FieldErrors, addFieldError, invalidInput } from "./errors";
+import { isPlainObject } from "./util";
+
+/** A rule as posted to `POST /_emulator/faults`. */
+export interface FaultRuleInput {
+  /** HTTP method to match; any when omitted. */
+  method?: string;
+  /** Regex tested against the URL path (without query), both as sent and with a leading `/v1` removed; any when omitted. */
+  path?: string;
+  /** Status to answer with. @default 503 */
+  status?: number;
+  /** How many matching requests the rule applies to before it is used up. @default 1 */
+  times?: number;
+  /** Value of a `Retry-After` header, in seconds. @default - no header (429 bodies still name 1 second) */
+  retryAfter?: number;
+  /** Raw response body (sent as is, e.g. malformed JSON). @default - a JSON `{"detail": ...}` body */
+  body?: string;
+  /** Content-Type for `body`. @default "application/json" */
+  contentType?: string;
+  /** Extra delay before the fault is answered, in milliseconds. @default 0 */
+  delayMs?: number;
+  /** Run the real handler first (state changes), then answer with the fault anyway. @default false */
+  afterHandler?: boolean;
+}
+
+export interface FaultRule {
+  method?: string;
+  path?: RegExp;
+  status: number;
+  remaining: number;
+  retryAfter?: number;
+  body?: string;
+  contentType: string;
+  delayMs: number;
+  afterHandler: boolean;
+}
+
+const DEFAULT_DETAIL: Record<number, string> = {
+  500: "A server error occurred.",
+  502: "Bad Gateway",
+  503: "Service temporarily unavailable, please try again later.",
+  504: "Gateway Timeout",
+};
+
+/** The reply a fired rule produces. */
+export function faultReply(rule: FaultRule): { status: number; headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = { "content-type": rule.contentType };
+  if (rule.retryAfter !== undefined) headers["retry-after"] = String(rule.retryAfter);
+  let body = rule.body;
+  if (body === undefined) {
+    const detail = rule.status === 429
+      ? `Request was throttled. Expected available in ${rule.retryAfter ?? 1} seconds.`
+      : DEFAULT_DETAIL[rule.status] ?? `Emulated fault (HTTP ${rule.status}).`;
+    body = JSON.stringify({ detail });
+  }
+  return { status: rule.status, headers, body };
+}
+
+function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule | undefined {
+  if (!isPlainObject(input)) {
+    addFieldError(errors, at, "A rule must be an object.");
+    return undefined;
+  }
+  const r = input as FaultRuleInput;
+  const bad = (field: string, msg: string) => addFieldError(errors, `${at}.${field}`, msg);
+  const optNum = (field: keyof FaultRuleInput, min: number) => {
+    const v = r[field];
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < min)) bad(field, `Must be a number >= ${min}.`);
+  };
+  if (r.method !== undefined && typeof r.method !== "string") bad("method", "Must be a string.");
+  let path: RegExp | undefined;
+  if (r.path !== undefined) {
+    try {
+      path = new RegExp(String(r.path));
+    } catch (e) {
+      bad("path", `Invalid regex: ${(e as Error).message}`);
+    }
+  }
+  if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 100 || r.status > 599)) bad("status", "Must be an HTTP status (100-599).");
+  optNum("times", 1);
+  optNum("retryAfter", 0);
+  optNum("delayMs", 0);
+  if (r.body !== undefined && typeof r.body !== "string") bad("body", "Must be a string (the raw body).");
+  if (r.contentType !== undefined && typeof r.contentType !== "string") bad("contentType", "Must be a string.");
+  return {
+    method: r.method?.toUpperCase(),
+    path,
+    status: r.status ?? 503,
+    remaining: Math.floor(r.times ?? 1),
+    retryAfter: r.retryAfter,
+    body: r.body,
+    contentType: r.contentType ?? "application/json",
+    delayMs: r.delayMs ?? 0,
+    afterHandler: r.afterHandler === true,
+  };
+}
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  latencyMs: number;
+
+  constructor(private readonly defaultLatencyMs = 0) {
+    this.latencyMs = defaultLatencyMs;
+  }
+
+  /** Applies a `POST /_emulator/faults` body: appends `rules`, sets `latencyMs` when given. */
+  configure(body: unknown): void {
+    if (!isPlainObject(body)) throw invalidInput({ non_field_errors: ["Expected an object with rules and/or latencyMs."] });
+    const errors: FieldErrors = {};
+    const rules = body.rules ?? [];
+    if (!Array.isArray(rules)) addFieldError(errors, "rules", "Must be an array.");
+    const parsed = Array.isArray(rules) ? rules.map((r, i) => parseRule(r, `rules[${i}]`, errors)) : [];
+    const latency = body.latencyMs;
+    if (latency !== undefined && (typeof latency !== "number" || !(latency >= 0))) addFieldError(errors, "latencyMs", "Must be a number >= 0.");
+    if (Object.keys(errors).length) throw invalidInput(errors);
+    this.rules.push(...(parsed as FaultRule[]));
+    if (typeof latency === "number") this.latencyMs = latency;
+  }
+
+  /** Clears every rule and restores the start-up latency. */
+  clear(): void {
+    this.rules = [];
+    this.latencyMs = this.defaultLatencyMs;
+  }
+
+  /** Rules still armed, for `GET /_emulator/faults`. */
+  list(): Array<Record<string, unknown>> {
+    return this.rules.map((r) => ({ ...r, path: r.path?.source }));
+  }
+
+  /** Consumes and returns the first rule matching the request, if any. */
+  take(method: string, path: string): FaultRule | undefined {
+    const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";
+    const index = this.rules.findIndex((r) =>
+      (r.method === undefined || r.method === method.toUpperCase()) &&
+      (r.path === undefined || r.path.test(path) || r.path.test(bare)));
+    if (index < 0) return undefined;
+    const rule = this.rules[index];
+    if (--rule.remaining <= 0) this.rules.splice(index, 1);
+    return rule;
+  }
+}

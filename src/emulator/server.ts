@@ -1,0 +1,105 @@
+/**
+ * The emulator's HTTP server. Every API family is registered once per path prefix inside a scope
+ * that counts the request, applies latency and fault rules, then hands over to the family's own
+ * hooks (auth, rate limit) and routes. Adding an API family = adding it to FAMILIES.
+ */
+import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
+import type { AddressInfo } from "node:net";
+import { ADMIN_PREFIX, registerAdminRoutes, resetAll } from "./admin";
+import { cloudsmithFamily } from "./cloudsmith";
+import type { ApiFamily, EmulatorContext } from "./context";
+import { FaultInjector, FaultRule, faultReply } from "./faults";
+import { registerJsonParser, replyError, requestPath } from "./http";
+import { RateLimiter } from "./ratelimit";
+import { RequestStats, routeTemplate } from "./stats";
+import { EmulatorStore } from "./store";
+import type { Emulator, EmulatorOptions } from "./types";
+import { delay } from "./util";
+
+export const FAMILIES: ApiFamily[] = [cloudsmithFamily];
+
+export function createContext(opts: EmulatorOptions): EmulatorContext {
+  return {
+    store: new EmulatorStore(),
+    faults: new FaultInjector(opts.latencyMs ?? 0),
+    rateLimit: new RateLimiter(),
+    stats: new RequestStats(),
+    apiKey: opts.apiKey,
+    acceptBearer: opts.acceptBearer ?? false,
+  };
+}
+
+/** Counting, latency and faults around every API route of a family scope. */
+function registerApiPipeline(scope: FastifyInstance, ctx: EmulatorContext, prefix: string): void {
+  const lateFaults = new WeakMap<FastifyRequest, FaultRule>();
+  scope.addHook("onRequest", async (request, reply) => {
+    ctx.stats.count(`${request.method} ${routeTemplate(request.routeOptions.url ?? request.url, prefix)}`);
+    await delay(ctx.faults.latencyMs);
+    const rule = ctx.faults.take(request.method, requestPath(request));
+    if (!rule) return;
+    if (rule.afterHandler) {
+      lateFaults.set(request, rule);
+      return;
+    }
+    await delay(rule.delayMs);
+    const fault = faultReply(rule);
+    return reply.code(fault.status).headers(fault.headers).send(fault.body);
+  });
+  // "The server did the write but the client saw an error": replace the real reply.
+  scope.addHook("onSend", async (request, reply, payload) => {
+    const rule = lateFaults.get(request);
+    if (!rule) return payload;
+    lateFaults.delete(request);
+    // The write has happened; hold the reply (a client may die meanwhile), then spoil it.
+    await delay(rule.delayMs);
+    // Same status and no body given: the real reply, only late.
+    if (rule.status === reply.statusCode && rule.body === undefined) return payload;
+    const fault = faultReply(rule);
+    reply.code(fault.status).headers(fault.headers);
+    return fault.body;
+  });
+}
+
+export function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    routerOptions: { ignoreTrailingSlash: true },
+    forceCloseConnections: true,
+  });
+  registerJsonParser(app);
+  app.setErrorHandler(replyError);
+  app.setNotFoundHandler(async (request, reply) => {
+    if (!requestPath(request).startsWith(ADMIN_PREFIX)) ctx.stats.count(`${request.method} (unmatched)`);
+    return reply.code(404).send({ detail: "Not found." });
+  });
+  registerAdminRoutes(app, ctx, FAMILIES);
+  for (const family of FAMILIES) {
+    for (const prefix of family.prefixes) {
+      app.register(async (scope) => {
+        registerApiPipeline(scope, ctx, prefix);
+        family.register(scope, ctx);
+      }, { prefix });
+    }
+  }
+  return app;
+}
+
+/** Starts the emulator and resolves once it listens. */
+export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  if (typeof opts.apiKey !== "string" || opts.apiKey === "") throw new Error("startEmulator: apiKey must be a non-empty string");
+  const ctx = createContext(opts);
+  if (opts.seed) ctx.store.seed(opts.seed);
+  const app = buildServer(ctx, opts);
+  const host = opts.host ?? "127.0.0.1";
+  await app.listen({ port: opts.port ?? 0, host });
+  const { port } = app.server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    close: () => (closed ??= app.close()),
+    seed: (doc) => ctx.store.seed(doc),
+    reset: () => resetAll(ctx),
+    stats: () => ctx.stats.snapshot(),
+  };
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import path from "node:path";
+import { FileStateStore, StateCorruptError, StateLockedError, emptyState } from "../../src/engine";
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "reposmith-state-"))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const entry = { kind: "EntitlementToken", id: "acme.prod.abc", generation: "g", spec: {}, observed: {}, appliedAt: "2026-01-01T00:00:00Z" };
+
+describe("FileStateStore", () => {
+  it("starts empty, bumps the serial on each write, keeps lineage and the previous version", async () => {
+    const store = new FileStateStore(dir);
+    const s0 = await store.read("app");
+    expect(s0).toMatchObject({ serial: 0, resources: {} });
+    const s1 = await store.write({ ...s0, resources: { a: entry } });
+    const s2 = await store.write({ ...s1, resources: {} });
+    expect(s2.serial).toBe(2);
+    const back = await store.read("app");
+    expect(back.lineage).toBe(s0.lineage);
+    expect(JSON.parse(readFileSync(path.join(dir, "app.json.backup"), "utf8")).resources).toHaveProperty("a");
+    expect(statSync(path.join(dir, "app.json")).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, "app.json.backup")).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses a truncated state file and names the backup to restore", async () => {
+    const store = new FileStateStore(dir);
+    const s1 = await store.write(emptyState("app"));
+    await store.write(s1);
+    writeFileSync(path.join(dir, "app.json"), '{"version":1,"stack":"app","lin');
+    await expect(store.read("app")).rejects.toThrow(StateCorruptError);
+    await expect(store.read("app")).rejects.toThrow(/cp .*app\.json\.backup .*app\.json/);
+  });
+
+  it("refuses a second writer and names the lock holder; release lets the next one in", async () => {
+    const store = new FileStateStore(dir);
+    const lock = await store.lock("app", "reposmith apply");
+    const err = await store.lock("app", "reposmith apply").catch((e) => e);
+    expect(err).toBeInstanceOf(StateLockedError);
+    expect(err.message).toMatch(new RegExp(`locked by reposmith apply \\(pid ${process.pid} on `));
+    await lock.release();
+    const again = await store.lock("app", "reposmith destroy");
+    await again.release();
+    expect(existsSync(path.join(dir, "app.json.lock.json"))).toBe(false);
+  });
+
+  it("takes over a lock whose holder on this machine is dead", async () => {
+    const store = new FileStateStore(dir);
+    // What a killed `reposmith apply` leaves: a fresh lock directory and a holder record naming a
+    // process that no longer exists (pids this high are never used).
+    mkdirSync(path.join(dir, "app.json.lock"));
+    writeFileSync(path.join(dir, "app.json.lock.json"), JSON.stringify({ pid: 4_000_000, host: hostname(), operation: "reposmith apply", since: "x" }));
+    const lock = await store.lock("app", "reposmith apply");
+    expect(JSON.parse(readFileSync(path.join(dir, "app.json.lock.json"), "utf8")).pid).toBe(process.pid);
+    await lock.release();
+  });
+});

@@ -1,0 +1,144 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startEmulator, type Emulator } from "../../src/emulator";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+function withoutColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.FORCE_COLOR;
+  return out;
+}
+
+export interface TestEmulator {
+  emu: Emulator;
+  apiKey: string;
+  env: NodeJS.ProcessEnv;
+  api(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
+  admin(method: string, route: string, body?: unknown): Promise<any>;
+  /** Every token of a repository, with values (emulator state dump). */
+  tokens(owner: string, repo: string): Promise<any[]>;
+  writes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startTestEmulator(repos: [string, string][] = [["acme", "prod"]]): Promise<TestEmulator> {
+  const apiKey = `test-api-key-${Math.random().toString(36).slice(2)}`;
+  const emu = await startEmulator({ port: 0, apiKey, seed: { repositories: repos.map(([owner, slug]) => ({ owner, slug })) } });
+  const call = async (method: string, url: string, body?: unknown) => {
+    const r = await fetch(url, {
+      method,
+      headers: { "X-Api-Key": apiKey, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const t: TestEmulator = {
+    emu,
+    apiKey,
+    env: { ...withoutColor(process.env), CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: apiKey, NO_COLOR: "1" },
+    api: (method, route, body) => call(method, `${emu.url}/v1${route}`, body),
+    admin: async (method, route, body) => (await call(method, `${emu.url}/_emulator${route}`, body)).body,
+    tokens: async (owner, repo) => {
+      const r = await call("GET", `${emu.url}/v1/entitlements/${owner}/${repo}/?page_size=500&show_tokens=true`);
+      return r.body as any[];
+    },
+    writes: async () => {
+      const stats = emu.stats().requests.byRoute;
+      return Object.entries(stats)
+        .filter(([route]) => /^(POST|PATCH|PUT|DELETE) /.test(route))
+        .reduce((n, [, c]) => n + c, 0);
+    },
+    close: () => emu.close(),
+  };
+  return t;
+}
+
+export interface TokenDecl {
+  id: string;
+  props: Record<string, unknown>;
+}
+
+/** A throw-away project: an app that declares the tokens listed in tokens.json. */
+export class Workdir {
+  readonly dir: string;
+  constructor(readonly stack = "app") {
+    mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
+    this.dir = mkdtempSync(path.join(ROOT, ".test-work", "w-"));
+    writeFileSync(
+      path.join(this.dir, "app.ts"),
+      `import { App, TerraformStack } from "cdktf";
+import { readFileSync } from "node:fs";
+import { EntitlementToken } from "${ROOT}/src";
+const app = new App();
+const stack = new TerraformStack(app, ${JSON.stringify(stack)});
+for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) new EntitlementToken(stack, t.id, t.props);
+app.synth();
+`,
+    );
+    this.declare([]);
+  }
+
+  declare(tokens: TokenDecl[]): void {
+    writeFileSync(path.join(this.dir, "tokens.json"), JSON.stringify(tokens));
+  }
+
+  get args(): string[] {
+    return ["--app", `${TSX} app.ts`, "--output", "cdktf.out", "--state", "state"];
+  }
+
+  stateFile(): string {
+    return path.join(this.dir, "state", `${this.stack}.json`);
+  }
+
+  state(): any {
+    return JSON.parse(readFileSync(this.stateFile(), "utf8"));
+  }
+
+  /** Every file the run left behind (synth output, state, backups), for secret scanning. */
+  allFiles(): { file: string; text: string; mode: number }[] {
+    const out: { file: string; text: string; mode: number }[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else out.push({ file: p, text: readFileSync(p, "utf8"), mode: statSync(p).mode & 0o777 });
+      }
+    };
+    walk(this.dir);
+    return out;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `reposmith` binary, as a user would. Asynchronous on purpose: the emulator lives in
+ * this process, and a synchronous spawn would stop it from answering.
+ */
+export function reposmith(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

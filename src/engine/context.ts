@@ -1,5 +1,5 @@
 import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
-import type { ClientFactory, ConnectionRef, HandlerContext } from "../resources/types";
+import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate } from "../resources/types";
 
 export const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
 
@@ -8,7 +8,9 @@ export interface EngineOptions {
   /** Extra client options (tests use small retry waits). */
   clientOptions?: Partial<CloudsmithClientOptions>;
   now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
   onNotice?: (message: string) => void;
+  onProgress?: (key: string, update: ProgressUpdate) => void;
 }
 
 export class MissingCredentialsError extends Error {
@@ -74,7 +76,15 @@ export class RunContext implements HandlerContext {
     this.opts.onNotice?.(message);
   }
 
+  progress(key: string, update: ProgressUpdate): void {
+    this.opts.onProgress?.(key, update);
+  }
+
   now(): Date {
     return this.opts.now?.() ?? new Date();
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.opts.sleep ? this.opts.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

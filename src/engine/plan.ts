@@ -27,6 +27,8 @@ export interface ResourcePlan {
   connection?: ConnectionRef;
   observed?: Observed;
   state?: ResourceState;
+  /** For a delete that does not remove the remote object: what happens instead. */
+  notice?: string;
 }
 
 export interface StackPlan {
@@ -95,7 +97,7 @@ async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceSta
   const base = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), spec, generation: d.generation, connection: d.connection, state: rs };
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
-    if (observed) return { ...base, action: "delete", changes: [], observed };
+    if (observed) return { ...base, action: "delete", changes: [], observed, notice: rs && handlerFor(d.kind).deleteNotice?.(rs) };
     return { ...base, action: rs ? "forget" : "noop", changes: [] };
   }
   if (!observed) {
@@ -126,7 +128,7 @@ async function planOrphan(ctx: RunContext, stack: string, key: string, rs: Resou
   }
   const observed = await handler.observeState(ctx, rs, rs.connection);
   const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
-  return observed ? { ...base, action: "delete", observed } : { ...base, action: "forget" };
+  return observed ? { ...base, action: "delete", observed, notice: handler.deleteNotice?.(rs) } : { ...base, action: "forget" };
 }
 
 export function summarize(stacks: StackPlan[]): Plan {

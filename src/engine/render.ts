@@ -44,6 +44,7 @@ function renderResource(r: ResourcePlan): string[] {
   } else {
     lines.push(head);
   }
+  if (r.notice) lines.push(`    ${pc.yellow("note:")} ${r.notice}`);
   return lines;
 }
 

@@ -36,7 +36,18 @@ export interface HandlerContext {
   clients: ClientFactory;
   /** Notices for the user (not errors), e.g. "deprecated field". */
   notice(message: string): void;
+  /** Progress of a long operation (a package sync, a mirror sync) for the progress display. */
+  progress(key: string, update: ProgressUpdate): void;
   now(): Date;
+  /** Sleeps (tests inject a fast clock). */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ProgressUpdate {
+  /** What is happening, e.g. "syncing left-pad 1.3.0". */
+  message: string;
+  /** 0..1 when known. */
+  fraction?: number;
 }
 
 export interface ClientFactory {
@@ -77,6 +88,11 @@ export interface ResourceHandler<Spec = unknown> {
   /** Observe by state alone, for resources no longer declared. */
   observeState(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<Observed | undefined>;
   delete(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<void>;
+  /**
+   * When "delete" does not remove the remote object (no delete API, a repository's default token),
+   * says what it does instead; shown in plans and apply output.
+   */
+  deleteNotice?(state: ResourceState): string | undefined;
   /** Adopt an existing object by its id (e.g. owner.repo.slug_perm). */
   import?(ctx: HandlerContext, id: string, conn: ConnectionRef | undefined): Promise<Observed>;
 }

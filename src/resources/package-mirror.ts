@@ -1,0 +1,203 @@
+/**
+ * PackageMirror: keeps every package of a source repository that matches a Cloudsmith search query
+ * copied into a destination repository of the same namespace. One resource whose observed fields
+ * list the mirrored packages; a plan names each package to copy, republish, wait for, resync or
+ * (with `prune`) delete. Copies run in parallel (bounded; the shared limiter paces API calls), each
+ * waited on like a PackageCopy.
+ */
+import { z } from "zod";
+import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } from "../api/cloudsmith";
+import { slug } from "./common";
+import { copyPackage, findPackage, invalidatePackages, listPackages, refKey, refLabel, refOf, syncOptions, syncSummary, timeoutMs } from "./package-common";
+import { isPermanentFailure, waitForSync } from "./package-sync";
+import { settleAll } from "../util/pool";
+import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
+
+export const PACKAGE_MIRROR_KIND = "PackageMirror";
+
+/** Catches what would only fail at the API: unbalanced parentheses or quotes. */
+function queryProblem(q: string): string | undefined {
+  if ((q.match(/"/g) ?? []).length % 2) return "query has an unterminated double quote";
+  let depth = 0;
+  for (const c of q.replace(/"[^"]*"/g, "")) {
+    depth += c === "(" ? 1 : c === ")" ? -1 : 0;
+    if (depth < 0) return 'query has a ")" without its "("';
+  }
+  return depth ? 'query has a "(" without its ")"' : undefined;
+}
+
+export const PackageMirrorSpecSchema = z
+  .object({
+    source: z.object({ owner: slug("source.owner"), repository: slug("source.repository") }).strict(),
+    destination: slug("destination"),
+    /** Cloudsmith search syntax; empty = every package. */
+    query: z.string().max(1024, { error: "query must be at most 1024 characters" }).default(""),
+    prune: z.boolean().default(false),
+    parallelism: z.number().int({ error: "parallelism must be a whole number" }).min(1, { error: "parallelism must be at least 1" }).max(50, { error: "parallelism must be at most 50" }).default(10),
+    ...syncOptions,
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.destination === s.source.repository) ctx.addIssue({ code: "custom", path: ["destination"], message: "destination must differ from source.repository" });
+    const q = queryProblem(s.query);
+    if (q) ctx.addIssue({ code: "custom", path: ["query"], message: `${q} (got ${JSON.stringify(s.query)})` });
+  });
+
+export type PackageMirrorSpec = z.output<typeof PackageMirrorSpecSchema>;
+export type PackageMirrorInput = z.input<typeof PackageMirrorSpecSchema>;
+
+/** One mirrored package as kept in state: its source and its copy (null when missing). */
+interface Entry {
+  format: string;
+  name: string;
+  version: string;
+  source_slug_perm: string;
+  source_checksum_sha256: string | null;
+  slug_perm: string | null;
+  checksum_sha256: string | null;
+  sync: string | null;
+}
+
+type Verb = "copy" | "republish" | "wait" | "resync" | "recopy" | "delete";
+
+const mirrorId = (s: PackageMirrorSpec) => `${s.source.owner}/${s.source.repository}->${s.destination}`;
+const path = (k: string) => `packages[${JSON.stringify(k)}]`;
+
+/** What each package needs, in plan order. */
+function work(fields: Record<string, unknown>): { key: string; verb: Verb; entry?: Entry; slugPerm?: string; old: unknown }[] {
+  const out: { key: string; verb: Verb; entry?: Entry; slugPerm?: string; old: unknown }[] = [];
+  for (const [key, e] of Object.entries((fields.packages ?? {}) as Record<string, Entry>).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!e.slug_perm) out.push({ key, verb: "copy", entry: e, old: null });
+    else if (e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256) out.push({ key, verb: "republish", entry: e, old: `checksum ${String(e.checksum_sha256).slice(0, 12)}…` });
+    else if (e.sync !== "completed") {
+      const verb = !e.sync?.startsWith("failed") ? "wait" : isPermanentFailure(e.sync) ? "recopy" : "resync";
+      out.push({ key, verb, entry: e, old: e.sync });
+    }
+  }
+  for (const [key, slugPerm] of Object.entries((fields.extra ?? {}) as Record<string, string>)) out.push({ key, verb: "delete", slugPerm, old: "present" });
+  return out;
+}
+
+async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageMirrorSpec): Promise<Observed> {
+  const { owner, repository } = spec.source;
+  const sources = await listPackages(ctx, client, owner, repository, spec.query);
+  const dest = await listPackages(ctx, client, owner, spec.destination);
+  const packages: Record<string, Entry> = {};
+  let pending = 0;
+  for (const s of sources) {
+    const k = refKey(refOf(s));
+    if (packages[k]) continue; // newest first (the API's default sort): the first one wins
+    // A source still syncing cannot be copied yet (400 wrong state): a later apply picks it up.
+    if (!s.is_sync_completed) {
+      pending++;
+      continue;
+    }
+    const d = findPackage(dest, refOf(s), { checksum: s.checksum_sha256 });
+    packages[k] = {
+      ...refOf(s),
+      source_slug_perm: s.slug_perm ?? "",
+      source_checksum_sha256: s.checksum_sha256 ?? null,
+      slug_perm: d?.slug_perm ?? null,
+      checksum_sha256: d?.checksum_sha256 ?? null,
+      sync: d ? syncSummary(d) : null,
+    };
+  }
+  if (pending) ctx.notice(`${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`);
+  const extra: Record<string, string> = {};
+  if (spec.prune) {
+    const wanted = new Set(sources.map((s) => refKey(refOf(s))));
+    for (const d of await listPackages(ctx, client, owner, spec.destination, spec.query)) {
+      const k = refKey(refOf(d));
+      if (!wanted.has(k) && d.slug_perm) extra[`${k}#${d.slug_perm}`] = d.slug_perm;
+    }
+  }
+  return { id: mirrorId(spec), adopted: false, fields: { source: `${owner}/${repository}`, destination: `${owner}/${spec.destination}`, query: spec.query, count: Object.keys(packages).length, packages, extra } };
+}
+
+async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: Parameters<ResourceHandler["create"]>[3], observed: Observed): Promise<Observed> {
+  const client = ctx.clients.cloudsmith(conn);
+  const { owner, repository } = spec.source;
+  const items = work(observed.fields);
+  const fraction = new Map(items.map((i) => [i.key, 0]));
+  const failed = new Set<string>();
+  const report = () => {
+    const done = [...fraction.values()].filter((f) => f >= 1).length;
+    const total = items.length || 1;
+    const sum = [...fraction.values()].reduce((a, b) => a + b, 0);
+    ctx.progress(key, { message: `${done}/${items.length} package(s) done${failed.size ? `, ${failed.size} failed` : ""} (${owner}/${repository} -> ${spec.destination})`, fraction: sum / total });
+  };
+  const waitFor = async (k: string, e: Entry, slugPerm: string, initial?: PackageStatus, extraResyncs = 0) => {
+    await waitForSync(ctx, client, {
+      owner, repository: spec.destination, slugPerm, label: `${refLabel(e)} in ${owner}/${spec.destination}`,
+      timeoutMs: timeoutMs(spec), resyncAttempts: spec.resyncAttempts + extraResyncs, initial,
+      onStatus: (st) => (fraction.set(k, st.is_sync_completed ? 1 : Math.min(0.99, (st.sync_progress ?? 0) / 100)), report()),
+    });
+  };
+  const copyFor = async (k: string, e: Entry, republish: boolean, replacing?: string) => {
+    const src = { owner, repository, slugPerm: e.source_slug_perm, ref: e, checksum: e.source_checksum_sha256 };
+    const copied: Package = await copyPackage(ctx, client, src, spec.destination, republish, replacing);
+    await waitFor(k, e, copied.slug_perm ?? "", copied);
+  };
+  report();
+  const results = await settleAll(items, spec.parallelism, async (i) => {
+    try {
+      const e = i.entry!;
+      switch (i.verb) {
+        case "copy": return await copyFor(i.key, e, false);
+        case "republish": return await copyFor(i.key, e, true, e.slug_perm ?? undefined);
+        case "wait": return await waitFor(i.key, e, e.slug_perm!);
+        case "resync": return await waitFor(i.key, e, e.slug_perm!, undefined, 1);
+        case "recopy":
+          await client.packages.delete(owner, spec.destination, e.slug_perm!).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+          return await copyFor(i.key, e, false);
+        case "delete":
+          await client.packages.delete(owner, spec.destination, i.slugPerm!).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+          return;
+      }
+    } catch (err) {
+      failed.add(i.key);
+      throw err;
+    } finally {
+      fraction.set(i.key, 1);
+      report();
+    }
+  });
+  invalidatePackages(ctx, client, owner, spec.destination);
+  const failures = results.flatMap((r, n) => (r.status === "rejected" ? [`${items[n].key}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : []));
+  if (failures.length) {
+    throw new Error(`${failures.length} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
+  }
+  return observeMirror(ctx, client, key, spec);
+}
+
+export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
+  kind: PACKAGE_MIRROR_KIND,
+  spec: PackageMirrorSpecSchema,
+
+  describe: (spec) => `${spec.source.owner}/${spec.source.repository} -> ${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
+
+  /** Always "exists": a mirror is the set of packages, and a plan lists what it lacks. */
+  observe: (ctx, key, spec, conn) => observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec),
+
+  diff(_key, _spec, observed) {
+    const NEW: Record<Verb, string | null> = { copy: "copy", republish: "republish", wait: "wait", resync: "resync", recopy: "delete and copy", delete: null };
+    return work(observed.fields).map((w): FieldChange => ({ path: path(w.key), old: w.old, new: NEW[w.verb], effect: "update" }));
+  },
+
+  planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune }),
+
+  async create(ctx, key, spec, conn) {
+    return converge(ctx, key, spec, conn, await observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec));
+  },
+
+  update: (ctx, key, spec, conn, observed) => converge(ctx, key, spec, conn, observed),
+
+  /** Nothing to look up: removing a mirror leaves its packages (see deleteNotice). */
+  observeState: async (_ctx, state) => ({ id: state.id, fields: state.observed }),
+
+  async delete() {
+    /* a mirror owns no remote object of its own; the packages it copied stay */
+  },
+
+  deleteNotice: (state) => `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; delete them by hand if they should go`,
+};

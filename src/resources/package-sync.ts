@@ -1,0 +1,127 @@
+/**
+ * Waiting for a package copy to be fully synchronised (seed 002, cloudsmith-api.md §6, §8.6).
+ *
+ * Poll `packages_status` in the destination until `is_sync_completed` or `is_sync_failed` — the
+ * booleans, never the undocumented status numbers. Polling is adaptive and bounded: short at first
+ * (most syncs are quick), backing off ×1.5 up to a cap; once sync_progress moves, the rate of
+ * progress estimates the time left and the next poll lands about then. A failed sync is resynced
+ * up to `resyncAttempts` times, unless its reason says it is permanent.
+ */
+import type { CloudsmithClient, PackageStatus } from "../api/cloudsmith";
+import type { HandlerContext } from "./types";
+
+export const POLL = {
+  /** First wait after the copy (or a resync). */
+  initialMs: 1_000,
+  factor: 1.5,
+  /** No single wait is longer (the CLI caps its linear backoff at 300 s; we poll more often). */
+  maxMs: 30_000,
+};
+
+/** [cli] "If a failure status_reason contains 'package should be deleted', the failure is permanent." */
+export const isPermanentFailure = (reason: string | null | undefined) => /package should be deleted/i.test(reason ?? "");
+
+export type SyncProblem = "failed" | "timeout";
+
+/** A copy that did not become fully synchronised; carries what the API last said. */
+export class PackageSyncError extends Error {
+  constructor(
+    readonly problem: SyncProblem,
+    message: string,
+    readonly status: PackageStatus,
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = "PackageSyncError";
+  }
+}
+
+export interface WaitOptions {
+  owner: string;
+  repository: string;
+  slugPerm: string;
+  /** How messages name the package, e.g. `npm left-pad 1.3.0 in acme/prod`. */
+  label: string;
+  timeoutMs: number;
+  resyncAttempts: number;
+  /** The status already known (e.g. the copy's response): the first poll happens after a wait. */
+  initial?: PackageStatus;
+  /** Called after every observation (progress display, mirror totals). */
+  onStatus?: (st: PackageStatus, note?: string) => void;
+}
+
+const stageOf = (st: PackageStatus) =>
+  `stage "${st.stage_str ?? "unknown"}"${st.stage != null ? ` (${st.stage})` : ""}, sync_progress ${st.sync_progress ?? 0}%, status "${st.status_str ?? "unknown"}"`;
+
+function failedError(o: WaitOptions, st: PackageStatus, resyncs: number): PackageSyncError {
+  const reason = st.status_reason ?? null;
+  const permanent = isPermanentFailure(reason);
+  const tried = permanent ? "a permanent failure, not resynced" : `after ${resyncs} resync${resyncs === 1 ? "" : "s"}`;
+  const msg =
+    `${o.label}: sync failed (${tried}): ${reason === null ? "the API gave no status_reason" : `"${reason}"`}; ` +
+    `reached ${stageOf(st)}. ` +
+    (permanent ? "Delete the failed copy; the next apply copies it again." : "The failed copy is kept; the next apply resyncs it.");
+  return new PackageSyncError("failed", msg, st, permanent);
+}
+
+function timeoutError(o: WaitOptions, st: PackageStatus): PackageSyncError {
+  const secs = Math.round(o.timeoutMs / 1000);
+  return new PackageSyncError(
+    "timeout",
+    `${o.label}: not fully synchronised after ${secs}s (waitForSync.timeout): reached ${stageOf(st)}. ` +
+      "The copy stays and keeps syncing; the next apply waits for it again (raise waitForSync.timeout for large packages).",
+    st,
+  );
+}
+
+/** ms until done, estimated from two samples of sync_progress; undefined when it cannot be told. */
+export function estimateRemainingMs(prev: { at: number; progress: number } | undefined, at: number, progress: number): number | undefined {
+  if (!prev || progress <= prev.progress || progress >= 100 || at <= prev.at) return undefined;
+  const perMs = (progress - prev.progress) / (at - prev.at);
+  return (100 - progress) / perMs;
+}
+
+/** Waits until the package is fully synchronised; resolves with its final status, throws PackageSyncError. */
+export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient, o: WaitOptions): Promise<PackageStatus> {
+  const deadline = ctx.now().getTime() + o.timeoutMs;
+  const poll = () => client.packages.status(o.owner, o.repository, o.slugPerm);
+  let interval = POLL.initialMs;
+  let resyncs = 0;
+  let sample: { at: number; progress: number } | undefined;
+  let st = o.initial ?? (await poll());
+  for (;;) {
+    o.onStatus?.(st);
+    if (st.is_sync_completed) return st;
+    const now = ctx.now().getTime();
+    if (st.is_sync_failed) {
+      if (isPermanentFailure(st.status_reason) || resyncs >= o.resyncAttempts) throw failedError(o, st, resyncs);
+      resyncs++;
+      o.onStatus?.(st, `resync ${resyncs}/${o.resyncAttempts} after: ${st.status_reason ?? "no reason given"}`);
+      try {
+        await client.packages.resync(o.owner, o.repository, o.slugPerm);
+      } catch (err) {
+        // A resync that may have been applied is harmless to leave, and a 400 "wrong state" means one
+        // is already running (another waiter on the same copy): either way the next poll tells.
+        const e = err as { ambiguous?: boolean; status?: number };
+        if (!e.ambiguous && e.status !== 400) throw err;
+      }
+      interval = POLL.initialMs;
+      sample = undefined;
+    } else if (now >= deadline) {
+      throw timeoutError(o, st);
+    }
+    let wait = interval;
+    const progress = st.sync_progress ?? 0;
+    const estimate = st.is_sync_failed ? undefined : estimateRemainingMs(sample, now, progress);
+    if (estimate !== undefined) {
+      // Land just after the estimated end; a little late beats one poll too early.
+      wait = Math.min(POLL.maxMs, Math.max(POLL.initialMs, estimate * 1.1 + 250));
+    } else {
+      interval = Math.min(POLL.maxMs, interval * POLL.factor);
+    }
+    if (!st.is_sync_failed && progress > 0) sample = { at: now, progress };
+    // One last poll exactly at the deadline, so a timeout reports the latest stage.
+    await ctx.sleep(Math.max(0, Math.min(wait, deadline - now)));
+    st = await poll();
+  }
+}

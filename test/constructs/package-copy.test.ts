@@ -1,0 +1,65 @@
+import { DataResource, Testing, TerraformStack } from "cdktf";
+import { PackageCopy, PackageMirror, type PackageCopyProps, type PackageMirrorProps } from "../../src";
+
+const copy: PackageCopyProps = { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" };
+const mirror: PackageMirrorProps = { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release AND format:npm" };
+const stack = () => new TerraformStack(Testing.app(), "s1");
+
+describe("PackageCopy props validation", () => {
+  const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
+    { reason: "an unknown format", props: { source: { ...copy.source, package: { format: "gem", name: "x", version: "1" } } }, want: /source\.package\.format must be one of "alpine", .*"npm".* \(got "gem"\)/ },
+    { reason: "a slug_perm with spaces", props: { source: { ...copy.source, package: "not a slug" } }, want: /source\.package must be a slug_perm/ },
+    { reason: "a missing package", props: { source: { owner: "acme", repository: "staging" } }, want: /source\.package is required/ },
+    { reason: "an empty version", props: { source: { ...copy.source, package: { format: "npm", name: "x", version: "" } } }, want: /source\.package\.version must not be empty/ },
+    { reason: "the source repository as destination", props: { destination: "staging" }, want: /destination must differ from source\.repository/ },
+    { reason: "a timeout that is not a duration", props: { waitForSync: { timeout: "soon" } }, want: /waitForSync\.timeout must be a duration such as/ },
+    { reason: "a negative resync count", props: { resyncAttempts: -1 }, want: /resyncAttempts must be 0 or more \(got -1\)/ },
+    { reason: "too many resyncs", props: { resyncAttempts: 50 }, want: /resyncAttempts must be at most 10/ },
+    { reason: "a misspelt prop", props: { republsh: true }, want: /unknown field\(s\) "republsh"/ },
+    { reason: "a destination that is not a slug", props: { destination: "prod repo" }, want: /destination must be a slug/ },
+  ];
+  it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
+    expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(want);
+    expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(/PackageCopy at "s1\/promote"/);
+  });
+
+  it("fills the documented defaults", () => {
+    const c = new PackageCopy(stack(), "promote", copy);
+    expect(c.spec).toMatchObject({ republish: false, waitForSync: { timeout: "10m" }, resyncAttempts: 2 });
+    expect(c.key).toBe("s1/promote");
+  });
+
+  it("accepts a slug_perm and a timeout in seconds", () => {
+    const c = new PackageCopy(stack(), "promote", { ...copy, source: { ...copy.source, package: "Abc123XyZ789" }, waitForSync: { timeout: 90 } });
+    expect(c.spec.source.package).toBe("Abc123XyZ789");
+    expect(c.spec.waitForSync.timeout).toBe(90);
+  });
+
+  it("emits a terraform_data hook carrying kind, key and spec", () => {
+    const s = stack();
+    new PackageCopy(s, "promote", copy);
+    const out = Testing.synth(s);
+    expect(out).toHaveResourceWithProperties(DataResource, { input: expect.objectContaining({ kind: "PackageCopy", key: "s1/promote" }) });
+    const hook = Object.values(JSON.parse(out).resource.terraform_data)[0] as { input: { spec: string } };
+    expect(JSON.parse(hook.input.spec)).toMatchObject({ destination: "prod", source: { package: { format: "npm", name: "left-pad", version: "1.3.0" } } });
+  });
+});
+
+describe("PackageMirror props validation", () => {
+  const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
+    { reason: "an unbalanced query", props: { query: "(tag:release AND format:npm" }, want: /query has a "\(" without its "\)" \(got "\(tag:release AND format:npm"\)/ },
+    { reason: "an unterminated quote", props: { query: 'name:"left pad' }, want: /query has an unterminated double quote/ },
+    { reason: "zero parallelism", props: { parallelism: 0 }, want: /parallelism must be at least 1/ },
+    { reason: "the source repository as destination", props: { destination: "staging" }, want: /destination must differ from source\.repository/ },
+    { reason: "prune that is not a boolean", props: { prune: "yes" }, want: /prune/ },
+  ];
+  it.each(cases)("rejects $reason at synth time", ({ props, want }) => {
+    expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(want);
+    expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(/PackageMirror at "s1\/m"/);
+  });
+
+  it("defaults to no pruning, ten copies at a time, and the whole repository when no query is given", () => {
+    const m = new PackageMirror(stack(), "m", { source: mirror.source, destination: "prod" });
+    expect(m.spec).toMatchObject({ query: "", prune: false, parallelism: 10, resyncAttempts: 2, waitForSync: { timeout: "10m" } });
+  });
+});

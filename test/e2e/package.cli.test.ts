@@ -1,0 +1,87 @@
+/** `reposmith` with PackageCopy and PackageMirror against the emulator, as a user runs it. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { npm, packagesIn, PackageWorkdir, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
+
+let t: TestEmulator;
+let w: PackageWorkdir;
+
+beforeAll(async () => {
+  t = await startTestEmulator([]);
+});
+afterAll(() => t.close());
+beforeEach(() => {
+  w = new PackageWorkdir();
+});
+afterEach(() => w.cleanup());
+
+const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
+/** The same, reading the app synthesized by the previous run (the declarations did not change). */
+const again = (...args: string[]) => run(...args, "--skip-synth");
+const copy: Decl = { kind: "copy", id: "promote", props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };
+const mirror: Decl = { kind: "mirror", id: "releases", props: { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release AND format:python" } };
+
+describe("reposmith with package copies and mirrors", () => {
+  it("plans each package, applies, reports a copy deleted by hand as drift (exit 2), and apply copies it again", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0"), ...["requests", "urllib3"].map((n) => ({ ...npm(n, "2.0.0", { tags: ["release"] }), format: "python" }))]);
+    w.packages([copy, mirror]);
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/\+ PackageCopy "app\/promote"/);
+    expect(plan.stdout).toMatch(/~ packages\["python\/requests@2\.0\.0"\] += null -> "copy"/);
+
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/app\/promote: Creation complete \[id=acme\.prod\.\w+\]/);
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["left-pad", "requests", "urllib3"]);
+    expect((await again("drift")).code).toBe(0);
+
+    const leftPad = (await packagesIn(t, "prod")).find((p) => p.name === "left-pad");
+    expect((await t.api("DELETE", `/packages/acme/prod/${leftPad.slug_perm}/`)).status).toBe(204);
+    const drift = await again("drift");
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toMatch(/app\/promote \(PackageCopy .*\) was deleted outside reposmith/);
+
+    const fix = await again("apply", "--auto-approve");
+    expect(fix.code).toBe(0);
+    expect(fix.stdout).toMatch(/Resources: 1 added/);
+    expect((await packagesIn(t, "prod")).filter((p) => p.name === "left-pad")).toHaveLength(1);
+    expect((await again("drift")).code).toBe(0);
+    expect(routeCount(t, POST_COPY)).toBe(4);
+  });
+
+  it("copies no package twice when apply is rerun after kill -9 while it was waiting for syncs", async () => {
+    // Slow syncs (inherited by the copies) keep the first apply waiting long enough to be killed.
+    const slow = { sync: { durationMs: 5_000 } };
+    await seedPackages(t, [npm("left-pad", "1.3.0", slow), ...["requests", "urllib3", "idna"].map((n) => ({ ...npm(n, "2.0.0", { tags: ["release"], ...slow }), format: "python" }))]);
+    w.packages([copy, mirror]);
+    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "apply", "--auto-approve", ...w.args], { cwd: w.dir, env: t.env, stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
+    const deadline = Date.now() + 60_000;
+    while ((await packagesIn(t, "prod")).length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await packagesIn(t, "prod")).toHaveLength(4);
+    expect(child.exitCode).toBeNull(); // still waiting: every copy is syncing, nothing is recorded yet
+    child.kill("SIGKILL");
+    await exited;
+    expect((await packagesIn(t, "prod")).some((p) => p.sync_phase !== "completed")).toBe(true);
+
+    const rerun = await again("apply", "--auto-approve");
+    expect(rerun.stderr).toBe("");
+    expect(rerun.code).toBe(0);
+    const prod = await packagesIn(t, "prod");
+    expect(prod.map((p) => p.name).sort()).toEqual(["idna", "left-pad", "requests", "urllib3"]);
+    expect(prod.every((p) => p.sync_phase === "completed")).toBe(true);
+    expect(routeCount(t, POST_COPY)).toBe(4); // one POST copy per package, across both runs
+    expect(w.state().resources["app/promote"].id).toBe(`acme.prod.${prod.find((p) => p.name === "left-pad").slug_perm}`);
+    expect((await again("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("fails at synth with the construct path, the field and the allowed values", async () => {
+    w.packages([{ ...copy, props: { ...copy.props, source: { owner: "acme", repository: "staging", package: { format: "gem", name: "x", version: "1" } } } } as unknown as Decl]);
+    const r = await run("plan");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/PackageCopy at "app\/promote": source\.package\.format must be one of "alpine", .* \(got "gem"\)/);
+  });
+});

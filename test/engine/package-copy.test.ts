@@ -1,0 +1,151 @@
+/** PackageCopy through the engine (plan/apply/drift) against the emulator's asynchronous package sync. */
+import { applyAll, driftAll, planAll } from "../../src/engine";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, POST_RESYNC, routeCount, seedPackages, type Decl } from "../helpers/packages";
+
+let t: TestEmulator;
+let app: PackageApp;
+
+beforeAll(async () => {
+  t = await startTestEmulator([]);
+});
+afterAll(() => t.close());
+beforeEach(() => {
+  app = new PackageApp();
+});
+afterEach(() => app.cleanup());
+
+const fast = { retryBaseMs: 5, maxRetries: 2 };
+const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: fast });
+const promote = (props: Record<string, unknown> = {}): Decl => ({
+  kind: "copy",
+  id: "promote",
+  props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod", ...props },
+});
+const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
+
+describe("PackageCopy", () => {
+  it("copies, waits until fully synchronised, and then plans nothing", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0", { tags: ["release"] })]);
+    app.synth([promote()]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "create", createFields: { package: "npm/left-pad@1.3.0", destination: "acme/prod" } });
+
+    const progress: number[] = [];
+    const run = await applyAll({ ...opts(), onProgress: (_k, u) => progress.push(u.fraction ?? -1) });
+    expect(failuresOf(run)).toEqual([]);
+    const [copy] = await packagesIn(t, "prod");
+    expect(copy).toMatchObject({ name: "left-pad", version: "1.3.0", sync_phase: "completed" });
+    expect((await app.state())["app/promote"]).toMatchObject({ kind: "PackageCopy", id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed", checksum_sha256: copy.checksum_sha256 } });
+    expect(progress[progress.length - 1]).toBe(1);
+
+    const again = await planAll(opts());
+    expect(again.plan.stacks[0].resources.map((r) => r.action)).toEqual(["noop"]);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+    expect(copy.status_reads).toBeLessThanOrEqual(2);
+  });
+
+  it("resyncs a failed sync and succeeds", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 300, failTimes: 1, failReason: "Scan failed: upstream timeout" });
+    app.synth([promote()]);
+    const run = await applyAll(opts());
+    expect(failuresOf(run)).toEqual([]);
+    expect(routeCount(t, POST_RESYNC)).toBe(1);
+    expect((await packagesIn(t, "prod"))[0]).toMatchObject({ sync_phase: "completed", sync_count: 2 });
+  });
+
+  it("fails with the API's status_reason after resyncAttempts, records nothing wrong, and a rerun converges", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 200, failTimes: 3, failReason: "Scan failed: upstream timeout" });
+    app.synth([promote({ resyncAttempts: 2 })]);
+    const run = await applyAll(opts());
+    const [failure] = failuresOf(run);
+    expect(String((failure.error as Error).message)).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package"/);
+    expect(await app.state()).toEqual({});
+    expect(await packagesIn(t, "prod")).toHaveLength(1); // the failed copy is kept, not duplicated
+
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "sync", old: "failed: Scan failed: upstream timeout", new: "completed" }] });
+    const rerun = await applyAll(opts());
+    expect(failuresOf(rerun)).toEqual([]);
+    const prod = await packagesIn(t, "prod");
+    expect(prod).toHaveLength(1);
+    expect(prod[0].sync_phase).toBe("completed");
+    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${prod[0].slug_perm}`);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+  });
+
+  it("times out naming the stage it reached, and the next apply waits for the same copy", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0", { sync: { durationMs: 8_000 } })]);
+    app.synth([promote({ waitForSync: { timeout: "2s" } })]);
+    const run = await applyAll(opts());
+    const message = String((failuresOf(run)[0].error as Error).message);
+    expect(message).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 2s \(waitForSync\.timeout\): reached stage "[A-Za-z ]+" \(\d\), sync_progress \d+%, status "In Progress"/);
+    expect(await app.state()).toEqual({});
+
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].changes[0]).toMatchObject({ path: "sync", new: "completed" });
+    expect(String(plan.stacks[0].resources[0].changes[0].old)).toMatch(/^syncing \(\d+%\)$/);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+  });
+
+  it("copies again with republish when the source's checksum changed", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    app.synth([promote()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const before = (await packagesIn(t, "prod"))[0];
+    await t.admin("POST", "/seed", { packages: [npm("left-pad", "1.3.0", { checksum_sha256: "f".repeat(64) })] });
+
+    const drift = await driftAll(opts());
+    expect(drift.items).toHaveLength(1);
+    expect(drift.items[0].changes[0].path).toBe("checksum_sha256");
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) }] });
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const after = await packagesIn(t, "prod");
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ checksum_sha256: "f".repeat(64), sync_phase: "completed" });
+    expect(after[0].slug_perm).not.toBe(before.slug_perm);
+    expect((await planAll(opts())).plan.stacks[0].resources[0].action).toBe("noop");
+  });
+
+  it("adopts a copy whose POST failed after the server made it, instead of copying again", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    await t.admin("POST", "/faults", { rules: [{ method: "POST", path: "/copy/?$", status: 503, times: 1, afterHandler: true }] });
+    app.synth([promote()]);
+    const run = await applyAll(opts());
+    await t.admin("DELETE", "/faults");
+    expect(failuresOf(run)).toEqual([]);
+    expect(await packagesIn(t, "prod")).toHaveLength(1);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+  });
+
+  it("adopts an identical package already in the destination without copying", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0"), { ...npm("left-pad", "1.3.0"), repository: "prod" }]);
+    app.synth([promote()]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(routeCount(t, POST_COPY)).toBe(0);
+    expect(routeCount(t, GET_STATUS)).toBe(0);
+  });
+
+  it("refuses to overwrite a different package it did not copy unless republish is set", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0"), { ...npm("left-pad", "1.3.0", { checksum_sha256: "a".repeat(64) }), repository: "prod" }]);
+    app.synth([promote()]);
+    const run = await applyAll(opts());
+    expect(String((failuresOf(run)[0].error as Error).message)).toMatch(/acme\/prod already has npm left-pad 1\.3\.0 with checksum aaaaaaaaaaaa…, not the source's .*set republish: true/);
+    app.synth([promote({ republish: true })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => p.checksum_sha256)).not.toContain("a".repeat(64));
+  });
+
+  it("deletes the copy when the construct is destroyed", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    app.synth([promote()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const destroy = await applyAll(opts(), { destroy: true });
+    expect(failuresOf(destroy)).toEqual([]);
+    expect(await packagesIn(t, "prod")).toHaveLength(0);
+    expect(await packagesIn(t, "staging")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,114 @@
+/** PackageMirror through the engine against the emulator: only missing packages copied, each polled within a bound. */
+import { applyAll, planAll, renderPlan } from "../../src/engine";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
+
+let t: TestEmulator;
+let app: PackageApp;
+
+beforeAll(async () => {
+  t = await startTestEmulator([]);
+});
+afterAll(() => t.close());
+beforeEach(() => {
+  app = new PackageApp();
+});
+afterEach(() => app.cleanup());
+
+const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: { retryBaseMs: 5, maxRetries: 2 } });
+const mirror = (props: Record<string, unknown> = {}): Decl => ({
+  kind: "mirror",
+  id: "releases",
+  props: { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release AND format:npm", ...props },
+});
+const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
+const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `pkg-${String(i + from).padStart(2, "0")}`);
+
+/** Status polls a copy may take: the copy's own response, then at most this many polls for a ~0.3 s sync. */
+const POLLS_PER_PACKAGE_BOUND = 2;
+
+describe("PackageMirror", () => {
+  it("copies only the missing packages of a 50-package query, polls each within the bound, then plans nothing", async () => {
+    const released = names(50).map((n) => npm(n, "1.0.0", { tags: ["release"] }));
+    const already = released.slice(0, 10).map((p) => ({ ...p, repository: "prod" }));
+    await seedPackages(t, [...released, ...names(5, 50).map((n) => npm(n)), ...already]);
+    app.synth([mirror()]);
+
+    const { plan } = await planAll(opts());
+    const r = plan.stacks[0].resources[0];
+    expect(r.action).toBe("update");
+    expect(r.changes).toHaveLength(40);
+    expect(r.changes[0]).toEqual({ path: 'packages["npm/pkg-10@1.0.0"]', old: null, new: "copy", effect: "update" });
+    expect(renderPlan(plan)).toMatch(/~ packages\["npm\/pkg-49@1\.0\.0"\] += null -> "copy"/);
+
+    const fractions: number[] = [];
+    const started = Date.now();
+    const run = await applyAll({ ...opts(), onProgress: (key, u) => key === "app/releases" && fractions.push(u.fraction ?? 0) });
+    const seconds = (Date.now() - started) / 1000;
+    expect(failuresOf(run)).toEqual([]);
+
+    const prod = await packagesIn(t, "prod");
+    expect(prod).toHaveLength(50);
+    expect(prod.every((p) => p.sync_phase === "completed")).toBe(true);
+    expect(routeCount(t, POST_COPY)).toBe(40);
+    const polls = prod.map((p) => p.status_reads as number);
+    expect(Math.max(...polls)).toBeLessThanOrEqual(POLLS_PER_PACKAGE_BOUND);
+    expect(polls.filter((n) => n === 0)).toHaveLength(10); // the ones already there are never polled
+    expect(routeCount(t, GET_STATUS)).toBe(polls.reduce((a, b) => a + b, 0));
+    expect(fractions[fractions.length - 1]).toBe(1);
+    expect(seconds).toBeLessThan(20);
+    process.stdout.write(`50-package mirror: 40 copied in ${seconds.toFixed(1)}s, status polls per package max ${Math.max(...polls)}, total ${routeCount(t, GET_STATUS)}\n`);
+
+    const state = (await app.state())["app/releases"];
+    expect(Object.keys(state.observed.packages)).toHaveLength(50);
+    const again = await planAll(opts());
+    expect(again.plan.stacks[0].resources[0].action).toBe("noop");
+  });
+
+  it("leaves extra destination packages alone unless prune is set, and then deletes only those matching the query", async () => {
+    await seedPackages(t, [
+      npm("kept", "1.0.0", { tags: ["release"] }),
+      { ...npm("gone", "0.9.0", { tags: ["release"] }), repository: "prod" },
+      { ...npm("unrelated", "2.0.0"), repository: "prod" },
+    ]);
+    app.synth([mirror()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["gone", "kept", "unrelated"]);
+
+    app.synth([mirror({ prune: true })]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].changes).toEqual([expect.objectContaining({ path: expect.stringMatching(/^packages\["npm\/gone@0\.9\.0#\w+"\]$/), old: "present", new: null })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["kept", "unrelated"]);
+  });
+
+  it("copies a package once when a PackageCopy and a PackageMirror of the same stack both want it", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0", { tags: ["release"] }), npm("right-pad", "1.0.0", { tags: ["release"] })]);
+    const copy: Decl = { kind: "copy", id: "promote", props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };
+    app.synth([copy, mirror()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(routeCount(t, POST_COPY)).toBe(2);
+    expect((await packagesIn(t, "prod")).map((p) => `${p.name}:${p.sync_phase}`).sort()).toEqual(["left-pad:completed", "right-pad:completed"]);
+    expect((await planAll(opts())).plan.stacks[0].resources.map((r) => r.action)).toEqual(["noop", "noop"]);
+  });
+
+  it("reports each package that failed, keeps the others, and the next apply retries only the failed one", async () => {
+    await seedPackages(t, [
+      npm("good-a", "1.0.0", { tags: ["release"] }),
+      npm("good-b", "1.0.0", { tags: ["release"] }),
+      npm("flaky", "1.0.0", { tags: ["release"], sync: { durationMs: 200, failTimes: 3, failReason: "Scan failed: upstream timeout" } }),
+    ]);
+    app.synth([mirror()]);
+    const run = await applyAll(opts());
+    const message = String((failuresOf(run)[0].error as Error).message);
+    expect(message).toMatch(/1 of 3 package\(s\) could not be mirrored into acme\/prod/);
+    expect(message).toMatch(/npm\/flaky@1\.0\.0: npm flaky 1\.0\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"/);
+    expect(await app.state()).toEqual({});
+
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].changes).toEqual([expect.objectContaining({ path: 'packages["npm/flaky@1.0.0"]', new: "resync" })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(routeCount(t, POST_COPY)).toBe(3);
+    expect((await packagesIn(t, "prod")).every((p) => p.sync_phase === "completed")).toBe(true);
+  });
+});

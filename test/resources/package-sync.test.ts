@@ -1,0 +1,105 @@
+/** The adaptive, bounded wait for a package sync, against a scripted API on a virtual clock. */
+import type { CloudsmithClient, PackageStatus } from "../../src/api/cloudsmith";
+import { PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src/resources/package-sync";
+import type { HandlerContext } from "../../src/resources/types";
+
+/** A package whose syncs take `durationMs` of virtual time each; `fails[i]` = the reason sync i fails with (at 45%). */
+function scripted(durationMs: number, fails: (string | null)[] = []) {
+  let now = 0;
+  let syncStart = 0;
+  let sync = 0;
+  const sleeps: number[] = [];
+  const calls = { status: 0, resync: 0 };
+  const status = (): PackageStatus => {
+    const progress = Math.min(100, Math.floor(((now - syncStart) / durationMs) * 100));
+    if (sync < fails.length && progress >= 45) {
+      return { is_sync_failed: true, is_sync_completed: false, status: 5, status_str: "Failed", stage: 4, stage_str: "Scanning Package", sync_progress: 45, status_reason: fails[sync] };
+    }
+    if (progress >= 100) return { is_sync_completed: true, is_sync_failed: false, status: 4, status_str: "Completed", stage: 9, stage_str: "Fully Synchronised", sync_progress: 100 };
+    return { is_sync_completed: false, is_sync_failed: false, is_sync_in_progress: true, status: 2, status_str: "In Progress", stage: 1 + Math.floor(progress / 12.5), stage_str: "Scanning Package", sync_progress: progress };
+  };
+  const client = {
+    packages: {
+      status: async () => (calls.status++, status()),
+      resync: async () => {
+        calls.resync++;
+        sync++;
+        syncStart = now;
+        return {};
+      },
+    },
+  } as unknown as CloudsmithClient;
+  const ctx = {
+    now: () => new Date(now),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    progress: () => undefined,
+  } as unknown as HandlerContext;
+  const opts = (o: Partial<WaitOptions> = {}): WaitOptions => ({ owner: "acme", repository: "prod", slugPerm: "abc", label: "npm left-pad 1.3.0 in acme/prod", timeoutMs: 3_600_000, resyncAttempts: 2, ...o });
+  return { client, ctx, calls, sleeps, opts, elapsed: () => now };
+}
+
+describe("waitForSync", () => {
+  it.each([
+    { reason: "a quick sync", durationMs: 800, maxPolls: 2 },
+    { reason: "a 10-second sync", durationMs: 10_000, maxPolls: 6 },
+    { reason: "a 10-minute sync", durationMs: 600_000, maxPolls: 30 },
+    { reason: "an hour-long sync", durationMs: 3_600_000, maxPolls: 130 },
+  ])("polls $reason a bounded number of times and finishes soon after it completes", async ({ durationMs, maxPolls }) => {
+    const s = scripted(durationMs);
+    const st = await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 2 * 3_600_000 }));
+    expect(st.is_sync_completed).toBe(true);
+    expect(s.calls.status).toBeLessThanOrEqual(maxPolls);
+    expect(s.sleeps[0]).toBe(POLL.initialMs);
+    expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(POLL.maxMs);
+    // Done at most one capped interval (or 25%) after the real end.
+    expect(s.elapsed() - durationMs).toBeLessThanOrEqual(Math.max(POLL.maxMs, durationMs * 0.25));
+  });
+
+  it("uses sync_progress to sleep about the time left instead of backing off blindly", async () => {
+    const s = scripted(20_000);
+    await waitForSync(s.ctx, s.client, s.opts());
+    // 1 s, 1.5 s, then an estimate of the ~17 s left: one long sleep, not a dozen short ones.
+    expect(s.sleeps.slice(0, 2)).toEqual([1000, 1500]);
+    expect(s.sleeps[2]).toBeGreaterThan(10_000);
+    expect(s.calls.status).toBeLessThanOrEqual(5);
+  });
+
+  it("fails with the stage reached when the timeout passes", async () => {
+    const s = scripted(600_000);
+    const err = (await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 120_000 })).catch((e) => e)) as PackageSyncError;
+    expect(err).toBeInstanceOf(PackageSyncError);
+    expect(err.problem).toBe("timeout");
+    expect(err.message).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 120s \(waitForSync\.timeout\): reached stage "Scanning Package" \(\d\), sync_progress 20%/);
+    expect(s.elapsed()).toBeGreaterThanOrEqual(120_000);
+    expect(s.elapsed()).toBeLessThan(120_010);
+  });
+
+  it("resyncs a failed sync and succeeds", async () => {
+    const s = scripted(5_000, ["Scan failed: upstream timeout"]);
+    const st = await waitForSync(s.ctx, s.client, s.opts());
+    expect(st.is_sync_completed).toBe(true);
+    expect(s.calls.resync).toBe(1);
+  });
+
+  it("gives up after resyncAttempts with the API's status_reason quoted", async () => {
+    const s = scripted(5_000, ["Scan failed: upstream timeout", "Scan failed: upstream timeout", "Scan failed: upstream timeout"]);
+    const err = (await waitForSync(s.ctx, s.client, s.opts()).catch((e) => e)) as PackageSyncError;
+    expect(err.problem).toBe("failed");
+    expect(err.message).toMatch(/sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package" \(4\), sync_progress 45%/);
+    expect(s.calls.resync).toBe(2);
+  });
+
+  it("does not resync a permanent failure, and says a failure without a reason has none", async () => {
+    const s = scripted(5_000, ["Invalid archive: this package should be deleted"]);
+    const err = (await waitForSync(s.ctx, s.client, s.opts()).catch((e) => e)) as PackageSyncError;
+    expect(err.permanent).toBe(true);
+    expect(err.message).toMatch(/a permanent failure, not resynced/);
+    expect(s.calls.resync).toBe(0);
+    const n = scripted(5_000, [null]);
+    const err2 = (await waitForSync(n.ctx, n.client, n.opts({ resyncAttempts: 0 })).catch((e) => e)) as PackageSyncError;
+    expect(err2.message).toMatch(/the API gave no status_reason/);
+  });
+});

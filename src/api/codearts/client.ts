@@ -1,0 +1,216 @@
+/**
+ * Typed Huawei Cloud CodeArts Repo client (v4 remote-mirror operations + repository read), axios +
+ * zod through the generic transport of src/api/http. Auth: `X-Auth-Token` with an IAM user token;
+ * a 401 DEV.00000003/APIG.0301 renews the token once (single flight) and re-sends the call once.
+ * See shared/docs/codearts-repo-api.md.
+ */
+import { ApiError } from "../http/errors";
+import { RateLimiter, sharedLimiter } from "../http/limiter";
+import { ApiEvent, ApiStats, HttpTransport, RequestSpec } from "../http/transport";
+import { DEFAULT_USER_AGENT } from "../version";
+import { codeartsRepoEndpoint, iamEndpoint } from "./endpoints";
+import { CodeArtsConfigError, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
+import { IamTokenProvider } from "./iam";
+import {
+  CodeArtsRepository,
+  MirrorInfo,
+  MirrorInfoSchema,
+  MirrorSettings,
+  MirrorSettingsResponse,
+  MirrorSettingsResponseSchema,
+  RepositorySchema,
+  StartSyncResponseSchema,
+} from "./schemas";
+
+export interface CodeArtsClientOptions {
+  /** CodeArts Repo base URL, e.g. `https://codehub-ext.cn-north-4.myhuaweicloud.com` (HW_CODEARTS_REPO_ENDPOINT). */
+  endpoint: string;
+  auth: IamTokenProvider;
+  limiter?: RateLimiter;
+  /** Retries after the first attempt (429/5xx/network, safe requests only). @default 5 */
+  maxRetries?: number;
+  /** Backoff base; Huawei suggests 2-5 s after APIG.0308. @default 2000 */
+  retryBaseMs?: number;
+  /** @default 60000 */
+  maxRetryWaitMs?: number;
+  timeoutMs?: number;
+  userAgent?: string;
+  onEvent?: (e: ApiEvent) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Reads run-time secrets such as a mirror's source credentials by variable name. @default process.env */
+  readEnv?: (name: string) => string | undefined;
+}
+
+/** Start-sync input in plain text: the client base64-encodes username and password (seed 003). */
+export interface StartSyncRequest {
+  username?: string;
+  password?: string;
+  endpointUuid?: string;
+  forceFetch?: boolean;
+}
+
+const MAX_REPOSITORY_ID = 2_147_483_647;
+
+export class CodeArtsClient {
+  readonly endpoint: string;
+  readonly auth: IamTokenProvider;
+  readonly stats: ApiStats;
+  private readonly transport: HttpTransport;
+  private readonly readEnv: (name: string) => string | undefined;
+
+  constructor(opts: CodeArtsClientOptions) {
+    this.endpoint = validateUrl(opts.endpoint, "HW_CODEARTS_REPO_ENDPOINT", "https://codehub-ext.cn-north-4.myhuaweicloud.com");
+    this.auth = opts.auth;
+    this.readEnv = opts.readEnv ?? ((name) => process.env[name]);
+    this.transport = new HttpTransport({
+      baseUrl: this.endpoint,
+      limiter: opts.limiter ?? sharedLimiter(`codearts ${new URL(this.endpoint).origin}`),
+      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
+      headers: async () => ({ "X-Auth-Token": await this.auth.token() }),
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      retryBaseMs: opts.retryBaseMs ?? 2000,
+      maxRetryWaitMs: opts.maxRetryWaitMs ?? 60_000,
+      onEvent: opts.onEvent,
+      parseErrorBody: parseCodeArtsErrorBody,
+      secrets: () => this.auth.secrets(),
+      now: opts.now,
+      sleep: opts.sleep,
+    });
+    this.stats = this.transport.stats;
+  }
+
+  /**
+   * Builds a client from the terraform-provider-huaweicloud variables: HW_REGION_NAME, HW_DOMAIN_NAME,
+   * HW_USER_NAME, HW_USER_PASSWORD, HW_PROJECT_NAME (default: the region) or HW_PROJECT_ID, or a
+   * ready HW_AUTH_TOKEN; endpoint overrides HW_AUTH_URL and HW_CODEARTS_REPO_ENDPOINT; HW_CLOUD;
+   * HW_MAX_RETRIES. `ref` (from a CodeArtsConnection) overrides values and variable names.
+   */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, ref: CodeArtsEnvRef = {}, opts: Partial<CodeArtsClientOptions> = {}): CodeArtsClient {
+    const get = (name: string) => env[name]?.trim() || undefined;
+    const region = ref.region ?? get("HW_REGION_NAME");
+    const cloud = get("HW_CLOUD");
+    const endpoint = ref.endpoint ?? get("HW_CODEARTS_REPO_ENDPOINT") ?? (region && codeartsRepoEndpoint(region, cloud));
+    if (!endpoint) throw new CodeArtsConfigError("CodeArts Repo endpoint unknown: set HW_REGION_NAME (e.g. cn-north-4) or HW_CODEARTS_REPO_ENDPOINT");
+    const names = { token: ref.tokenEnv ?? "HW_AUTH_TOKEN", domain: ref.domainEnv ?? "HW_DOMAIN_NAME", user: ref.userEnv ?? "HW_USER_NAME", password: ref.passwordEnv ?? "HW_USER_PASSWORD" };
+    const token = get(names.token);
+    const [domainName, userName, password] = [get(names.domain), get(names.user), env[names.password]];
+    const missing = [[names.domain, domainName], [names.user, userName], [names.password, password]].filter(([, v]) => !v).map(([n]) => n);
+    if (!token && missing.length) {
+      throw new CodeArtsConfigError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: export the IAM credentials (or a ready token as ${names.token}); they are read from the environment, never from the stack`);
+    }
+    const maxRetries = Number(get("HW_MAX_RETRIES"));
+    const auth = new IamTokenProvider({
+      authUrl: ref.authUrl ?? get("HW_AUTH_URL") ?? iamEndpoint(region, cloud),
+      token,
+      password: missing.length ? undefined : { domainName: domainName!, userName: userName!, password: password!, projectName: ref.projectName ?? get("HW_PROJECT_NAME") ?? region, projectId: get("HW_PROJECT_ID") },
+      limiter: opts.limiter,
+      maxRetries: opts.maxRetries ?? (Number.isInteger(maxRetries) ? maxRetries : undefined),
+      retryBaseMs: opts.retryBaseMs,
+      maxRetryWaitMs: opts.maxRetryWaitMs,
+      timeoutMs: opts.timeoutMs,
+      onEvent: opts.onEvent,
+      now: opts.now,
+      sleep: opts.sleep,
+    });
+    return new CodeArtsClient({ ...opts, maxRetries: opts.maxRetries ?? (Number.isInteger(maxRetries) ? maxRetries : undefined), endpoint, auth, readEnv: opts.readEnv ?? ((n) => env[n]) });
+  }
+
+  /** A run-time secret by variable name (a mirror's source credentials), or undefined when unset. */
+  envSecret(name: string): string | undefined {
+    return this.readEnv(name);
+  }
+
+  /** `ShowRepository`: `GET /v4/repositories/{id}`. */
+  async showRepository(repositoryId: number): Promise<CodeArtsRepository> {
+    return this.call({ operation: "ShowRepository", method: "GET", path: repoPath(repositoryId), subject: subject(repositoryId), schema: RepositorySchema });
+  }
+
+  /** `AssociateRemoteMirror`: `POST /v4/repositories/{id}/remote-mirror/associate {url}` → 201 MirrorInfo. Not retried. */
+  async associateMirror(repositoryId: number, url: string): Promise<MirrorInfo> {
+    return this.call({ operation: "AssociateRemoteMirror", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror/associate`, subject: subject(repositoryId), body: { url }, schema: MirrorInfoSchema });
+  }
+
+  /** `ShowRemoteMirror`: `GET /v4/repositories/{id}/remote-mirror`. */
+  async showMirror(repositoryId: number): Promise<MirrorInfo> {
+    return this.call({ operation: "ShowRemoteMirror", method: "GET", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), schema: MirrorInfoSchema });
+  }
+
+  /** `UpdateRepositoryRemoteMirror`: `PUT /v4/repositories/{id}/remote-mirror` (idempotent, retried). */
+  async updateMirror(repositoryId: number, settings: MirrorSettings): Promise<MirrorSettingsResponse> {
+    return this.call({ operation: "UpdateRepositoryRemoteMirror", method: "PUT", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body: settings, schema: MirrorSettingsResponseSchema });
+  }
+
+  /**
+   * `StartRemoteMirrorSynchronization` (seed 003): `POST /v4/repositories/{id}/remote-mirror` → `{jid}`.
+   * Not idempotent, so never retried blindly (an ambiguous failure is marked `ambiguous`).
+   */
+  async startMirrorSync(repositoryId: number, req: StartSyncRequest = {}): Promise<{ jid?: string }> {
+    const body: Record<string, unknown> = {};
+    if (req.username !== undefined) body.username = base64(req.username);
+    if (req.password !== undefined) body.password = base64(req.password);
+    if (req.endpointUuid !== undefined) body.endpoint_uuid = req.endpointUuid;
+    if (req.forceFetch !== undefined) body.force_fetch = req.forceFetch;
+    const secrets = [req.username, req.password, body.username as string | undefined, body.password as string | undefined];
+    return this.call({ operation: "StartRemoteMirrorSynchronization", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body, schema: StartSyncResponseSchema, redact: secrets });
+  }
+
+  /** One call; on an expired token, one renewal (shared by concurrent callers) and one more attempt. */
+  private async call<T>(spec: RequestSpec<T>): Promise<T> {
+    const used = await this.auth.token();
+    try {
+      return (await this.transport.request(spec)).data;
+    } catch (e) {
+      if (!isTokenExpired(e)) throw e;
+      await this.auth.renew(used);
+      try {
+        return (await this.transport.request(spec)).data;
+      } catch (again) {
+        if (!isTokenExpired(again)) throw again;
+        const Cls = again.constructor as typeof ApiError;
+        const { operation, method, path, status, code, fields } = again;
+        const detail = `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim();
+        throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail });
+      }
+    }
+  }
+}
+
+/** Overrides of the environment from a CodeArtsConnection: values, and names of the variables holding secrets. */
+export interface CodeArtsEnvRef {
+  region?: string;
+  /** IAM v3 base URL. */
+  authUrl?: string;
+  /** CodeArts Repo base URL. */
+  endpoint?: string;
+  projectName?: string;
+  domainEnv?: string;
+  userEnv?: string;
+  passwordEnv?: string;
+  tokenEnv?: string;
+}
+
+export function base64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+function repoPath(repositoryId: number): string {
+  if (!Number.isInteger(repositoryId) || repositoryId < 1 || repositoryId > MAX_REPOSITORY_ID) {
+    throw new CodeArtsConfigError(`CodeArts repository id must be a whole number from 1 to ${MAX_REPOSITORY_ID} (got ${repositoryId})`);
+  }
+  return `/v4/repositories/${repositoryId}`;
+}
+
+const subject = (repositoryId: number) => `CodeArts repository ${repositoryId}`;
+
+function validateUrl(raw: string, envName: string, example: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CodeArtsConfigError(`Invalid CodeArts URL: set ${envName} to a full URL such as ${example}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new CodeArtsConfigError(`Invalid CodeArts URL protocol ${url.protocol}: use https:// (or http:// for a local emulator)`);
+  return raw.trim().replace(/\/+$/, "");
+}

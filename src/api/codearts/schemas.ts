@@ -1,0 +1,82 @@
+/**
+ * Response shapes of the CodeArts Repo v4 operations reposmith uses and of IAM's token route
+ * (codearts-repo-api.md §2-§4). Every SDK field is optional; `null` is tolerated too.
+ */
+import { z } from "zod";
+
+/** Timestamps are undocumented: keep them as the server's text (numbers become strings). */
+const timestamp = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? v : String(v)));
+const int = z.number().int().nullish();
+const text = z.string().nullish();
+const bool = z.boolean().nullish();
+
+/** `MirrorInfo`: the body of associate (201) and show (200). */
+export const MirrorInfoSchema = z.object({
+  id: int,
+  repository_id: int,
+  update_status: text,
+  last_update_at: timestamp,
+  url: text,
+  last_successful_update_at: timestamp,
+  number_of_failures: int,
+  /** Raw API boolean; its meaning is ambiguous (§3.3): map it in exactly one place above this layer. */
+  mirroring_enabled: bool,
+  is_private: bool,
+  endpoint_uuid: text,
+  last_error: text,
+});
+export type MirrorInfo = z.output<typeof MirrorInfoSchema>;
+
+export const SYNC_BRANCH_TYPES = ["all", "default"] as const;
+export type SyncBranchType = (typeof SYNC_BRANCH_TYPES)[number];
+
+/** Body of `PUT /v4/repositories/{id}/remote-mirror` (all optional). */
+export interface MirrorSettings {
+  url?: string;
+  sync_branch_type?: SyncBranchType;
+  /** Raw API boolean (see MirrorInfo.mirroring_enabled). */
+  mirroring_enabled?: boolean;
+  endpoint_uuid?: string;
+}
+
+export const MirrorSettingsResponseSchema = z.object({
+  url: text,
+  mirroring_enabled: bool,
+  endpoint_uuid: text,
+  sync_branch_type: text,
+});
+export type MirrorSettingsResponse = z.output<typeof MirrorSettingsResponseSchema>;
+
+export const StartSyncResponseSchema = z.object({
+  jid: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((v) => (v === null || v === undefined ? undefined : String(v))),
+});
+
+/** `GET /v4/repositories/{id}` (the fields reposmith reads). */
+export const RepositorySchema = z.object({
+  id: int,
+  name: text,
+  path_with_namespace: text,
+  http_url_to_repo: text,
+  default_branch: text,
+  project_id: text,
+  uuid: text,
+  import_status: text,
+  repository_type: text,
+});
+export type CodeArtsRepository = z.output<typeof RepositorySchema>;
+
+/** IAM `POST /v3/auth/tokens` body (the token itself is the X-Subject-Token header). */
+export const IamTokenBodySchema = z.object({
+  token: z.object({
+    expires_at: z.string(),
+    issued_at: z.string().nullish(),
+    user: z.object({ id: text, name: text }).nullish(),
+    project: z.object({ id: text, name: text }).nullish(),
+  }),
+});

@@ -1,0 +1,79 @@
+import { Construct, type IConstruct } from "constructs";
+import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
+import { ValidationError } from "./errors";
+import { Secret } from "./secret";
+
+export interface CodeArtsConnectionProps {
+  /** Huawei Cloud region, e.g. `cn-north-4`. @default - HW_REGION_NAME at run time */
+  readonly region?: string;
+  /** IAM v3 base URL. @default - HW_AUTH_URL at run time, else https://iam.{region}.myhuaweicloud.com/v3 */
+  readonly authUrl?: string;
+  /** CodeArts Repo base URL. @default - HW_CODEARTS_REPO_ENDPOINT at run time, else the region's host */
+  readonly endpoint?: string;
+  /** Project the IAM token is scoped to. @default - HW_PROJECT_NAME at run time, else the region */
+  readonly projectName?: string;
+  /** Account (domain) name. @default Secret.fromEnv("HW_DOMAIN_NAME") */
+  readonly domainName?: Secret;
+  /** IAM user name. @default Secret.fromEnv("HW_USER_NAME") */
+  readonly userName?: Secret;
+  /** IAM user password. @default Secret.fromEnv("HW_USER_PASSWORD") */
+  readonly password?: Secret;
+  /** A ready IAM token (used before password authentication, renewed by it when it expires). @default Secret.fromEnv("HW_AUTH_TOKEN") */
+  readonly token?: Secret;
+  /**
+   * How the API reads `mirroring_enabled`: CodeArts' PUT documentation says `true` means scheduled
+   * sync is NOT enabled, while the field name says the opposite. Set true if your account behaves
+   * as the PUT documentation says. `scheduledSync` on each mirror keeps its plain meaning either way.
+   * @default false
+   */
+  readonly mirroringEnabledInverted?: boolean;
+}
+
+const URL_RE = /^https?:\/\/[^\s]+$/;
+
+/**
+ * How the CodeArts Repo resources below a scope reach Huawei Cloud. Optional: without one, they use
+ * the HW_* environment variables terraform-provider-huaweicloud uses. Only URLs and variable names
+ * are synthesized; credentials are read at run time.
+ */
+export class CodeArtsConnection extends Construct {
+  /** The nearest connection declared in `scope` or any scope above it. */
+  static of(scope: IConstruct): CodeArtsConnection | undefined {
+    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
+      const found = s.node.children.find((c): c is CodeArtsConnection => c instanceof CodeArtsConnection);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  readonly ref: ConnectionRef;
+
+  constructor(scope: Construct, id: string, props: CodeArtsConnectionProps = {}) {
+    super(scope, id);
+    const problems: string[] = [];
+    for (const k of ["authUrl", "endpoint"] as const) {
+      const v = props[k];
+      if (v !== undefined && !URL_RE.test(v)) problems.push(`${k} must be an http(s) URL (got ${JSON.stringify(v)})`);
+    }
+    if (props.region !== undefined && !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region)) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
+    for (const k of ["domainName", "userName", "password", "token"] as const) {
+      const v = props[k];
+      if (v !== undefined && !(v instanceof Secret)) problems.push(`${k} must be a Secret reference such as Secret.fromEnv("HW_${k === "domainName" ? "DOMAIN_NAME" : k === "userName" ? "USER_NAME" : k === "password" ? "USER_PASSWORD" : "AUTH_TOKEN"}"), never the value itself`);
+    }
+    if (props.mirroringEnabledInverted !== undefined && typeof props.mirroringEnabledInverted !== "boolean") problems.push("mirroringEnabledInverted must be true or false");
+    if (problems.length) throw new ValidationError(this, "CodeArtsConnection", problems);
+    const ref: CodeArtsConnectionRef = {
+      region: props.region,
+      authUrl: props.authUrl?.replace(/\/+$/, ""),
+      endpoint: props.endpoint?.replace(/\/+$/, ""),
+      projectName: props.projectName,
+      domainEnv: props.domainName?.envName,
+      userEnv: props.userName?.envName,
+      passwordEnv: props.password?.envName,
+      tokenEnv: props.token?.envName,
+      mirroringEnabledInverted: props.mirroringEnabledInverted,
+    };
+    for (const k of Object.keys(ref) as (keyof CodeArtsConnectionRef)[]) if (ref[k] === undefined) delete ref[k];
+    this.ref = { codearts: ref };
+  }
+}

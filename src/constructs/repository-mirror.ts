@@ -1,0 +1,64 @@
+import { Construct } from "constructs";
+import type { LifecycleProps } from "../resources/lifecycle";
+import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "../resources/repository-mirror-spec";
+import { CodeArtsConnection } from "./codearts-connection";
+import { ValidationError } from "./errors";
+import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { Secret } from "./secret";
+
+export interface RepositoryMirrorWaitOptions {
+  /** How long an apply waits for a started sync before failing (the sync may still finish). "20m", "90s", "1h", or seconds. @default "20m" */
+  readonly timeout?: string | number;
+  /** Fixed time between progress polls. @default - 3s, 5s, 10s, 15s, then every 30s (±20 %) */
+  readonly pollInterval?: string | number;
+}
+
+export interface RepositoryMirrorProps extends LifecycleProps {
+  /** The CodeArts repository (`repository_id`) that mirrors the source. Changing it replaces the mirror. */
+  readonly repositoryId: number;
+  /** The source repository address, e.g. `https://git.example.com/app.git` (no credentials in it). */
+  readonly sourceUrl: string;
+  /** Mirror every branch or only the default one. @default "all" */
+  readonly syncBranchType?: "all" | "default";
+  /** Whether CodeArts re-syncs the mirror on its own schedule. @default true */
+  readonly scheduledSync?: boolean;
+  /** Source credentials for a private source, read from the environment when a sync starts and sent base64-encoded. @default - none */
+  readonly credentials?: { readonly username: Secret; readonly password: Secret };
+  /** A CodeArts service endpoint that holds the source credentials instead. @default - none */
+  readonly endpointUuid?: string;
+  /** Force the sync (overwrite diverged refs). @default false */
+  readonly forceFetch?: boolean;
+  /** Changing any value starts one synchronization (e.g. `{ release: "2026.03" }`). @default - none */
+  readonly syncTriggers?: Record<string, string>;
+  /** Waiting for a started sync. @default { timeout: "20m" } */
+  readonly waitForSync?: RepositoryMirrorWaitOptions;
+  /** @default - the nearest CodeArtsConnection above, else the HW_* environment */
+  readonly connection?: CodeArtsConnection;
+}
+
+/**
+ * A Huawei Cloud CodeArts Repo repository mirroring a Git source: associated, configured, synced
+ * once on create (and whenever the source, credentials or `syncTriggers` change), and checked for
+ * drift and failed syncs. CodeArts has no API to remove a mirror: destroying this switches
+ * scheduled sync off and stops managing it. Credentials never reach the synthesized stack.
+ */
+export class RepositoryMirror extends Construct {
+  readonly spec: RepositoryMirrorSpec;
+  /** `<stack>/<path>`. */
+  readonly key: string;
+  readonly hook: HookResource;
+
+  constructor(scope: Construct, id: string, props: RepositoryMirrorProps) {
+    super(scope, id);
+    const { connection, credentials, driftPolicy, deletionPolicy, ...rest } = props;
+    if (credentials !== undefined && (!(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))) {
+      throw new ValidationError(this, REPOSITORY_MIRROR_KIND, ['credentials.username and credentials.password must be Secret references such as Secret.fromEnv("GIT_PASSWORD"), never the values themselves']);
+    }
+    const input = { ...rest, ...(credentials ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } } : {}) };
+    this.spec = validateSpec(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input);
+    this.key = resourceKey(this);
+    const conn = connection ?? CodeArtsConnection.of(this);
+    const lifecycle = validateLifecycle(this, REPOSITORY_MIRROR_KIND, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(this, "hook", REPOSITORY_MIRROR_KIND, this.key, this.spec, conn?.ref, lifecycle);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * CodeArts Repo emulator records and the `{error_code, error_msg}` errors (codearts-repo-api.md §5).
+ * Built from the API document only; nothing here is shared with the project's client.
+ */
+import { ApiError } from "../errors";
+
+export interface CaUser {
+  domain: string;
+  name: string;
+  password: string;
+}
+
+/** A Git source a mirror can pull from. Private when it has a username/password. */
+export interface CaSource {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Every sync from it fails as if the host could not be reached. */
+  unreachable: boolean;
+}
+
+/** A CodeArts service endpoint ("extension point") holding source credentials. */
+export interface CaEndpoint {
+  uuid: string;
+  username: string;
+  password: string;
+}
+
+export interface CaSyncJob {
+  jid: string;
+  /** Epoch ms the start request arrived. */
+  startedAt: number;
+  /** Decoded credentials of the start request (or undefined). */
+  username?: string;
+  password?: string;
+  endpointUuid?: string;
+  forceFetch: boolean;
+}
+
+/** What a start request carried, as sent (base64 strings included), for tests to inspect. */
+export interface CaStartRecord {
+  jid: string;
+  at: string;
+  body: Record<string, unknown>;
+}
+
+export interface CaMirror {
+  id: number;
+  url: string;
+  /** The truth: is scheduled sync on? `mirroring_enabled` is derived from it per the configured reading. */
+  scheduled: boolean;
+  endpoint_uuid: string;
+  sync_branch_type: "all" | "default";
+  is_private: boolean;
+  update_status: string;
+  last_update_at: string | null;
+  last_successful_update_at: string | null;
+  number_of_failures: number;
+  last_error: string | null;
+  job?: CaSyncJob;
+  starts: CaStartRecord[];
+}
+
+export interface CaRepository {
+  id: number;
+  name: string;
+  project_id: string;
+  uuid: string;
+  /** IAM actions this emulator refuses with 403 CH.004403: "getRepository", "setRepository". */
+  denied: Set<string>;
+  mirror?: CaMirror;
+}
+
+export interface CaToken {
+  value: string;
+  user: CaUser;
+  project: string;
+  /** Real expiry (epoch ms): after it the API answers 401 DEV.00000003. */
+  expiresAt: number;
+}
+
+export interface CaSettings {
+  /** Real lifetime of IAM tokens. @default 86400000 (24 h) */
+  tokenTtlMs: number;
+  /**
+   * Lifetime `expires_at` advertises; when longer than tokenTtlMs, tokens die before their stated
+   * expiry (a password change, clock skew), so only a 401 tells the client. @default - tokenTtlMs
+   */
+  advertisedTtlMs: number | null;
+  /** Time a started sync spends in "scheduled" before "started". @default 100 */
+  queueMs: number;
+  /** Time from "started" to "finished"/"failed". @default 200 */
+  syncMs: number;
+  /** When true, `mirroring_enabled: true` means scheduled sync is OFF (the PUT docs' reading). @default false */
+  mirroringEnabledInverted: boolean;
+}
+
+export const DEFAULT_SETTINGS: CaSettings = { tokenTtlMs: 86_400_000, advertisedTtlMs: null, queueMs: 100, syncMs: 200, mirroringEnabledInverted: false };
+
+export const MAX_REPOSITORY_ID = 2_147_483_647;
+
+/** A CodeArts-shaped error reply. */
+export function caError(status: number, code: string, msg: string): ApiError {
+  return new ApiError(status, { error_code: code, error_msg: msg });
+}
+
+export const invalidParam = (msg: string) => caError(400, "CH.010001", msg);
+export const repositoryNotFound = () => caError(404, "CH.004404", "Repository Not Found");
+/** No mirror associated with an existing repository (the real code is undocumented). */
+export const mirrorNotFound = () => caError(404, "CH.000404", "Remote mirror not found");
+export const insufficientPermission = () => caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");
+
+/** The CodeArts body of an injected fault, by status (§5 error table). */
+export function faultBody(status: number): { error_code: string; error_msg: string } {
+  const known: Record<number, [string, string]> = {
+    400: ["CH.010001", "Invalid parameter."],
+    401: ["DEV.00000003", "Authentication information expired."],
+    403: ["CH.004403", "Insufficient permissions. Apply for the required permission and try again."],
+    404: ["CH.004404", "Repository Not Found"],
+    429: ["APIG.0308", "The throttling threshold has been reached."],
+    500: ["CH.000001", "Unknown error."],
+    504: ["CH.080504", "Gateway timeout."],
+  };
+  const [error_code, error_msg] = known[status] ?? ["CH.000001", `Emulated fault (HTTP ${status}).`];
+  return { error_code, error_msg };
+}

@@ -1,0 +1,84 @@
+/**
+ * The RepositoryMirror spec (a Huawei Cloud CodeArts Repo repository pulling from a Git source) and
+ * the one mapping between our `scheduledSync` and the API's ambiguous `mirroring_enabled`.
+ * No secret values: source credentials are the names of environment variables.
+ */
+import { z } from "zod";
+import { SYNC_BRANCH_TYPES } from "../api/codearts";
+
+export const REPOSITORY_MIRROR_KIND = "RepositoryMirror";
+
+export const MAX_REPOSITORY_ID = 2_147_483_647;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "30s", "20m", "1h", or a number of seconds → milliseconds; undefined when invalid. */
+export function durationMs(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNITS[m[2]];
+  return ms > 0 ? ms : undefined;
+}
+
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).refine((v) => durationMs(v) !== undefined, {
+    error: `${what} must be a duration such as "20m", "90s", "1h" or "500ms" (or a number of seconds)`,
+  });
+
+const envName = (what: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: `${what} must be an environment variable name (use Secret.fromEnv("NAME"))` });
+
+export const DEFAULT_SYNC_TIMEOUT = "20m";
+
+export const RepositoryMirrorSpecSchema = z
+  .object({
+    /** The CodeArts repository that mirrors (`repository_id`, 1..2147483647). Changing it replaces the mirror. */
+    repositoryId: z
+      .number({ error: "repositoryId must be a number (the CodeArts repository id, e.g. 123)" })
+      .int({ error: "repositoryId must be a whole number" })
+      .min(1, { error: "repositoryId must be at least 1" })
+      .max(MAX_REPOSITORY_ID, { error: `repositoryId must be at most ${MAX_REPOSITORY_ID}` }),
+    /** The source repository address (`url`). */
+    sourceUrl: z
+      .string({ error: "sourceUrl is required (e.g. https://git.example.com/app.git)" })
+      .regex(/^https?:\/\/\S+$/, { error: 'sourceUrl must start with "http://" or "https://"' })
+      .refine((u) => {
+        try {
+          const url = new URL(u);
+          return url.username === "" && url.password === "";
+        } catch {
+          return false;
+        }
+      }, { error: "sourceUrl must be a valid URL without user:password@ (give credentials as Secret references instead)" }),
+    syncBranchType: z.enum(SYNC_BRANCH_TYPES, { error: (i) => `syncBranchType must be "all" or "default" (got ${JSON.stringify(i.input)})` }).default("all"),
+    /** Scheduled (periodic) synchronization on or off, in plain words (see mapScheduledSync). */
+    scheduledSync: z.boolean({ error: "scheduledSync must be true or false" }).default(true),
+    /** Source credentials: variable names, resolved when a sync starts, sent base64-encoded. */
+    credentials: z.object({ usernameEnv: envName("credentials.username"), passwordEnv: envName("credentials.password") }).strict().optional(),
+    /** A service endpoint holding the source credentials. */
+    endpointUuid: z.string().min(1, { error: "endpointUuid must not be empty" }).optional(),
+    forceFetch: z.boolean({ error: "forceFetch must be true or false" }).default(false),
+    /** Any change of these values starts one synchronization. */
+    syncTriggers: z.record(z.string(), z.string()).optional(),
+    waitForSync: z
+      .object({ timeout: duration("waitForSync.timeout").default(DEFAULT_SYNC_TIMEOUT), pollInterval: duration("waitForSync.pollInterval").optional() })
+      .strict()
+      .default({ timeout: DEFAULT_SYNC_TIMEOUT }),
+  })
+  .strict();
+
+export type RepositoryMirrorSpec = z.output<typeof RepositoryMirrorSpecSchema>;
+export type RepositoryMirrorInput = z.input<typeof RepositoryMirrorSpecSchema>;
+
+/**
+ * THE mapping between our `scheduledSync` and the API's `mirroring_enabled` (codearts-repo-api.md
+ * §3.3): the field name and the show/associate docs say `true` = scheduled sync on, while the PUT
+ * request/response docs say `true` = NOT enabled. Which one the server implements is unconfirmed, so
+ * the reading is a flag (CodeArtsConnection `mirroringEnabledInverted`, default false = the field
+ * name's reading). The mapping is its own inverse, so this one function serves both directions:
+ * scheduledSync → mirroring_enabled for requests, mirroring_enabled → scheduledSync for reads.
+ */
+export function mapScheduledSync(value: boolean, mirroringEnabledInverted: boolean): boolean {
+  return mirroringEnabledInverted ? !value : value;
+}

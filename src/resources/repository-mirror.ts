@@ -1,0 +1,221 @@
+/**
+ * RepositoryMirror: a Huawei Cloud CodeArts Repo repository that pulls from a Git source
+ * (codearts-repo-api.md §6). Identity = the numeric repository id (one mirror per repository).
+ * Create = check repository → adopt or associate → PUT settings → start sync → wait.
+ * Observe = show mirror. Update = PUT, then a sync when the source, credentials, force_fetch or
+ * sync triggers changed, or the last sync failed. Delete: the API has none, so scheduled sync is
+ * switched off and the mirror forgotten (and the plan says so).
+ */
+import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, isNoResourcePermission, redact } from "../api/codearts";
+import { canonicalJson } from "../util/canonical";
+import {
+  REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, mapScheduledSync, type RepositoryMirrorSpec,
+} from "./repository-mirror-spec";
+import { IN_PROGRESS_STATUSES, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
+import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "./types";
+
+export * from "./repository-mirror-spec";
+export { MirrorSyncError, MirrorSyncTimeoutError } from "./repository-mirror-sync";
+
+/** Changes answered by PUT remote-mirror. */
+const PUT_FIELDS = new Set(["url", "scheduled_sync", "endpoint_uuid", "sync_branch_type"]);
+/** Changes answered by a new synchronization. */
+const SYNC_FIELDS = new Set(["url", "credentials", "force_fetch", "sync_triggers", "last_error", "last_successful_update_at"]);
+
+const inverted = (conn: ConnectionRef | undefined) => conn?.codearts?.mirroringEnabledInverted === true;
+
+function parseId(id: string): number {
+  const n = Number(id);
+  if (!/^\d+$/.test(id) || n < 1 || n > 2_147_483_647) throw new Error(`"${id}" is not a CodeArts repository id: expected a whole number such as 123`);
+  return n;
+}
+
+/** The source credentials' values, to scrub from `last_error` before it reaches plans and state. */
+function sourceSecrets(client: CodeArtsClient, spec: unknown): string[] {
+  const r = RepositoryMirrorSpecSchema.safeParse(spec);
+  const c = r.success ? r.data.credentials : undefined;
+  return c ? [client.envSecret(c.usernameEnv), client.envSecret(c.passwordEnv)].filter((v): v is string => !!v) : [];
+}
+
+function toObserved(repositoryId: number, m: MirrorInfo, conn: ConnectionRef | undefined, extra: { adopted?: boolean; jid?: string; secrets?: string[] } = {}): Observed {
+  const raw = m.mirroring_enabled;
+  const fields: Record<string, unknown> = {
+    repository_id: repositoryId,
+    mirror_id: m.id ?? null,
+    url: m.url ?? null,
+    scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, inverted(conn)),
+    mirroring_enabled: raw ?? null,
+    endpoint_uuid: m.endpoint_uuid ?? null,
+    is_private: m.is_private ?? null,
+    update_status: m.update_status ?? null,
+    last_update_at: m.last_update_at ?? null,
+    last_successful_update_at: m.last_successful_update_at ?? null,
+    number_of_failures: m.number_of_failures ?? null,
+    last_error: m.last_error ? redact(m.last_error, extra.secrets ?? []) : null,
+  };
+  if (extra.jid) fields.last_jid = extra.jid;
+  return { id: String(repositoryId), fields, adopted: extra.adopted };
+}
+
+/** The full PUT body a spec asks for (idempotent). */
+function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undefined): MirrorSettings {
+  const body: MirrorSettings = {
+    url: spec.sourceUrl,
+    sync_branch_type: spec.syncBranchType,
+    mirroring_enabled: mapScheduledSync(spec.scheduledSync, inverted(conn)),
+  };
+  if (spec.endpointUuid !== undefined) body.endpoint_uuid = spec.endpointUuid;
+  return body;
+}
+
+/** Show mirror; undefined when there is none (404), or when a 401 CH.080401 turns out to mean the repository is gone. */
+async function findMirror(client: CodeArtsClient, repositoryId: number): Promise<MirrorInfo | undefined> {
+  try {
+    return await client.showMirror(repositoryId);
+  } catch (e) {
+    if (isCodeArtsNotFound(e)) return undefined;
+    if (!isNoResourcePermission(e)) throw e;
+    // Terraform reads this 401 as "repository deleted or member removed": believe it only if the repository read fails too.
+    try {
+      await client.showRepository(repositoryId);
+    } catch {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** The applied spec from state, when it is about the same repository. */
+function appliedSpec(spec: RepositoryMirrorSpec, state: ResourceState | undefined): RepositoryMirrorSpec | undefined {
+  if (!state || state.id !== String(spec.repositoryId)) return undefined;
+  const r = RepositoryMirrorSpecSchema.safeParse(state.spec);
+  return r.success ? r.data : undefined;
+}
+
+const credentialRefs = (spec: RepositoryMirrorSpec) =>
+  spec.credentials ? { username: `$${spec.credentials.usernameEnv}`, password: `$${spec.credentials.passwordEnv}` } : null;
+
+export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state?: ResourceState): FieldChange[] {
+  const f = observed.fields;
+  const changes: FieldChange[] = [];
+  const change = (path: string, old: unknown, now: unknown) => changes.push({ path, old, new: now, effect: "update" });
+  // Readable settings: drift here is corrected by PUT.
+  if (f.url !== spec.sourceUrl) change("url", f.url, spec.sourceUrl);
+  if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync) change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
+  if (spec.endpointUuid !== undefined && (f.endpoint_uuid || null) !== spec.endpointUuid) change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid);
+  // Write-only settings (show does not return them): compared with what was last applied.
+  const applied = appliedSpec(spec, state);
+  if (applied) {
+    if (applied.syncBranchType !== spec.syncBranchType) change("sync_branch_type", applied.syncBranchType, spec.syncBranchType);
+    if (canonicalJson(credentialRefs(applied)) !== canonicalJson(credentialRefs(spec))) change("credentials", credentialRefs(applied), credentialRefs(spec));
+    if (applied.forceFetch !== spec.forceFetch) change("force_fetch", applied.forceFetch, spec.forceFetch);
+    if (canonicalJson(applied.syncTriggers ?? {}) !== canonicalJson(spec.syncTriggers ?? {})) change("sync_triggers", applied.syncTriggers ?? {}, spec.syncTriggers ?? {});
+  } else {
+    // Found without state (adopted): the branch setting cannot be read, so it is written once.
+    change("sync_branch_type", "(not readable)", spec.syncBranchType);
+  }
+  // Health, not configuration: a failed last sync is reported with its last_error and answered by a new sync.
+  const status = f.update_status as string | null;
+  if (!(status && IN_PROGRESS_STATUSES.has(status))) {
+    if (lastSyncFailed(f as never)) change("last_error", f.last_error || `${f.number_of_failures ?? "?"} failed sync(s)`, null);
+    else if (!applied && !f.last_successful_update_at) change("last_successful_update_at", null, "(set by a first sync)");
+  }
+  return changes;
+}
+
+export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
+  kind: REPOSITORY_MIRROR_KIND,
+  spec: RepositoryMirrorSpecSchema,
+
+  describe: (spec) => `repository ${spec.repositoryId} <= ${spec.sourceUrl}`,
+
+  async observe(ctx, _key, spec, conn, state) {
+    const client = ctx.clients.codearts(conn);
+    const m = await findMirror(client, spec.repositoryId);
+    if (m) return toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
+    // Nothing to create into: fail the plan now, naming the repository and the code (CH.004404).
+    if (!state || state.id !== String(spec.repositoryId)) await client.showRepository(spec.repositoryId);
+    return undefined;
+  },
+
+  diff: (_key, spec, observed, state) => mirrorDiff(spec, observed, state),
+
+  planCreate(_key, spec) {
+    const shown: Record<string, unknown> = {
+      repository_id: spec.repositoryId,
+      url: spec.sourceUrl,
+      sync_branch_type: spec.syncBranchType,
+      scheduled_sync: spec.scheduledSync,
+      force_fetch: spec.forceFetch,
+      wait_for_sync: spec.waitForSync.timeout,
+    };
+    if (spec.endpointUuid) shown.endpoint_uuid = spec.endpointUuid;
+    if (spec.credentials) shown.credentials = credentialRefs(spec);
+    if (spec.syncTriggers) shown.sync_triggers = spec.syncTriggers;
+    return shown;
+  },
+
+  async create(ctx, key, spec, conn) {
+    const client = ctx.clients.codearts(conn);
+    const id = spec.repositoryId;
+    await client.showRepository(id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found"
+    let existing = await findMirror(client, id);
+    const adopted = !!existing;
+    if (!existing) {
+      try {
+        await client.associateMirror(id, spec.sourceUrl);
+      } catch (e) {
+        // A lost answer, or a mirror associated meanwhile: re-read before giving up (never associate twice).
+        existing = await findMirror(client, id);
+        if (!existing) throw e;
+      }
+    }
+    await client.updateMirror(id, desiredSettings(spec, conn));
+    const { mirror, jid } = await syncMirror(ctx, key, client, spec);
+    return toObserved(id, mirror, conn, { adopted, jid, secrets: sourceSecrets(client, spec) });
+  },
+
+  async update(ctx, key, spec, conn, _observed, changes) {
+    const client = ctx.clients.codearts(conn);
+    const id = spec.repositoryId;
+    if (changes.some((c) => PUT_FIELDS.has(c.path))) await client.updateMirror(id, desiredSettings(spec, conn));
+    if (changes.some((c) => SYNC_FIELDS.has(c.path))) {
+      const { mirror, jid } = await syncMirror(ctx, key, client, spec);
+      return toObserved(id, mirror, conn, { jid, secrets: sourceSecrets(client, spec) });
+    }
+    return toObserved(id, await client.showMirror(id), conn, { secrets: sourceSecrets(client, spec) });
+  },
+
+  async observeState(ctx, state, conn) {
+    const id = parseId(state.id);
+    const client = ctx.clients.codearts(conn);
+    const m = await findMirror(client, id);
+    return m && toObserved(id, m, conn, { secrets: sourceSecrets(client, state.spec) });
+  },
+
+  async delete(ctx, state, conn) {
+    const id = parseId(state.id);
+    const client = ctx.clients.codearts(conn);
+    try {
+      await client.updateMirror(id, { mirroring_enabled: mapScheduledSync(false, inverted(conn)) });
+    } catch (e) {
+      if (!isCodeArtsNotFound(e)) throw e; // repository or mirror already gone
+    }
+    ctx.notice(`CodeArts repository ${id}: ${deleteNoticeText(id)}`);
+  },
+
+  deleteNotice: (state) => deleteNoticeText(state.id),
+
+  async import(ctx, _key, _spec, id, conn) {
+    const repositoryId = parseId(id);
+    const client = ctx.clients.codearts(conn);
+    const m = await findMirror(client, repositoryId);
+    if (!m) throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
+    return toObserved(repositoryId, m, conn, { adopted: true });
+  },
+};
+
+function deleteNoticeText(id: string | number): string {
+  return `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} and stops managing it; the mirror link remains`;
+}
+

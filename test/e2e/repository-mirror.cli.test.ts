@@ -1,0 +1,188 @@
+import { reposmith } from "../helpers/harness";
+import {
+  ASSOCIATE, IAM, IAM_PASSWORD, MirrorWorkdir, PUT, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER, START,
+  b64, startCodeArtsEmulator, type CodeArtsTestEmulator,
+} from "../helpers/codearts";
+
+let t: CodeArtsTestEmulator;
+let w: MirrorWorkdir;
+
+beforeAll(async () => {
+  t = await startCodeArtsEmulator();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.admin("POST", "/reset");
+  await t.admin("POST", "/seed", SEED);
+  w = new MirrorWorkdir();
+});
+afterEach(() => w.cleanup());
+
+const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
+const runWith = (env: NodeJS.ProcessEnv, ...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env });
+
+const mirror = (props: Record<string, unknown> = {}) => ({
+  id: "mirror",
+  props: { repositoryId: 123, sourceUrl: SOURCE_URL, credentials: { username: "GIT_USER", password: "GIT_PASSWORD" }, waitForSync: { pollInterval: "50ms", timeout: "30s" }, ...props },
+});
+
+describe("RepositoryMirror through the reposmith CLI against the emulator", () => {
+  it("creates: associates, configures, starts one sync with base64 credentials and waits; then plans and writes nothing", async () => {
+    w.declare([mirror({ syncBranchType: "default" })]);
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/\+ RepositoryMirror "app\/mirror"/);
+    expect(plan.stdout).toMatch(/credentials\s+= \{"password":"\$GIT_PASSWORD","username":"\$GIT_USER"\}/);
+    expect(plan.stdout).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy\./);
+
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/app\/mirror: Creation complete \[id=123\]/);
+    expect([t.count(ASSOCIATE), t.count(PUT), t.count(START)]).toEqual([1, 1, 1]);
+
+    const m = await t.mirror(123);
+    expect(m).toMatchObject({ url: SOURCE_URL, update_status: "finished", scheduled: true, sync_branch_type: "default", number_of_failures: 0 });
+    expect(m.last_successful_update_at).toBeTruthy();
+    // The request body carries the credentials base64-encoded (seed 003), and force_fetch.
+    expect(m.starts).toHaveLength(1);
+    expect(m.starts[0].body).toEqual({ username: b64(SOURCE_USER), password: b64(SOURCE_PASSWORD), force_fetch: false });
+    const rs = w.state().resources["app/mirror"];
+    expect(rs).toMatchObject({ kind: "RepositoryMirror", id: "123" });
+    expect(rs.observed).toMatchObject({ url: SOURCE_URL, scheduled_sync: true, update_status: "finished", last_error: null });
+    expect(rs.observed.last_jid).toBe(m.starts[0].jid);
+
+    const again = await run("plan", "--detailed-exitcode");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/No changes/);
+    const writes = [t.count(ASSOCIATE), t.count(PUT), t.count(START)];
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect([t.count(ASSOCIATE), t.count(PUT), t.count(START)]).toEqual(writes);
+  });
+
+  it("starts exactly one sync when a syncTriggers value changes, and no PUT", async () => {
+    w.declare([mirror({ syncTriggers: { release: "2026.03" } })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const [starts, puts] = [t.count(START), t.count(PUT)];
+
+    w.declare([mirror({ syncTriggers: { release: "2026.04" } })]);
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/~ sync_triggers\s+= \{"release":"2026.03"\} -> \{"release":"2026.04"\}/);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.code).toBe(0);
+    expect(t.count(START)).toBe(starts + 1);
+    expect(t.count(PUT)).toBe(puts);
+    expect((await t.mirror(123)).starts).toHaveLength(2);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("renews an IAM token that expires mid-run once per expiry, and the calls succeed", async () => {
+    // Tokens die after 400 ms although expires_at promises 24 h (as after a password change): only the API's 401 tells.
+    await t.admin("POST", "/codearts/settings", { tokenTtlMs: 400, advertisedTtlMs: 86_400_000, queueMs: 100, syncMs: 900 });
+    w.declare([mirror()]);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    const { counters } = await t.state();
+    expect(counters.expiredRejections).toBeGreaterThanOrEqual(1);
+    // Each 401 DEV.00000003 led to exactly one new token: no second login, no loop.
+    expect(counters.tokensIssued).toBe(counters.expiredRejections + 1);
+    expect(t.count(IAM)).toBe(counters.tokensIssued);
+    expect((await t.mirror(123)).update_status).toBe("finished");
+  });
+
+  it("names the repository and the code in 404 (plan) and 403 (apply) errors", async () => {
+    w.declare([mirror({ repositoryId: 999 })]);
+    const missing = await run("plan");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/CodeArts repository 999: 404 CH\.004404 Repository Not Found/);
+
+    await t.admin("POST", "/codearts/permissions", { repository_id: 123, deny: ["setRepository"] });
+    w.declare([mirror()]);
+    const denied = await run("apply", "--auto-approve");
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/CodeArts repository 123: 403 CH\.004403 Insufficient permissions/);
+  });
+
+  it("reports a failed sync with last_error (wrong credentials), in apply, plan and drift, and recovers", async () => {
+    w.declare([mirror()]);
+    const wrong = await runWith({ ...t.env, GIT_PASSWORD: "not-the-password" }, "apply", "--auto-approve");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/CodeArts repository 123: mirror sync failed \(jid [0-9a-f-]+\) after 1 failure\(s\): remote: HTTP Basic: Access denied fatal: Authentication failed/);
+    expect(await t.mirror(123)).toMatchObject({ update_status: "failed", number_of_failures: 1 });
+
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/~ last_error\s+= "remote: HTTP Basic: Access denied\\nfatal: Authentication failed for 'https:\/\/git.example.com\/app.git'" -> null/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+
+    // Later the source becomes unreachable and a triggered sync fails: drift reports the health problem.
+    await t.admin("POST", "/codearts/sources", { url: SOURCE_URL, unreachable: true });
+    w.declare([mirror({ syncTriggers: { n: "2" } })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(1);
+    const drift = await run("drift", "--json");
+    expect(drift.code).toBe(2);
+    const item = JSON.parse(drift.stdout).drifted[0];
+    expect(item).toMatchObject({ key: "app/mirror", status: "changed" });
+    expect(item.changes).toEqual([{ path: "last_error", old: null, new: expect.stringMatching(/unable to access 'https:\/\/git.example.com\/app.git'/), effect: "update" }]);
+  });
+
+  it("corrects settings changed out of band: scheduled sync by PUT alone, the url by PUT and a re-sync", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    await t.admin("POST", "/codearts/mirror", { repository_id: 123, mirroring_enabled: false });
+    const drift = await run("drift");
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toMatch(/scheduled_sync\s+= true -> false/);
+    let [starts, puts] = [t.count(START), t.count(PUT)];
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect([t.count(PUT), t.count(START)]).toEqual([puts + 1, starts]);
+    expect((await t.mirror(123)).scheduled).toBe(true);
+
+    await t.admin("POST", "/codearts/mirror", { repository_id: 123, url: "https://git.example.com/other.git" });
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/~ url\s+= "https:\/\/git.example.com\/other.git" -> "https:\/\/git.example.com\/app.git"/);
+    [starts, puts] = [t.count(START), t.count(PUT)];
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect([t.count(PUT), t.count(START)]).toEqual([puts + 1, starts + 1]);
+    expect(await t.mirror(123)).toMatchObject({ scheduled: true, url: SOURCE_URL, update_status: "finished" });
+    expect((await run("drift")).code).toBe(0);
+  });
+
+  it("maps scheduledSync through the inverted mirroring_enabled reading when the connection says so", async () => {
+    await t.admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
+    w.declare([mirror({ scheduledSync: false })], { mirroringEnabledInverted: true });
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: true });
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("destroy switches scheduled sync off and says the mirror link remains", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const plan = await run("plan", "--destroy");
+    expect(plan.stdout).toMatch(/- RepositoryMirror "app\/mirror"/);
+    expect(plan.stdout).toMatch(/note: the CodeArts API cannot delete a mirror: .*scheduled sync off.*the mirror link remains/);
+    const destroy = await run("destroy", "--auto-approve");
+    expect(destroy.code).toBe(0);
+    expect(destroy.stderr).toMatch(/mirror link remains/);
+    expect(await t.mirror(123)).toMatchObject({ scheduled: false, url: SOURCE_URL });
+    expect(w.state().resources).toEqual({});
+  });
+
+  it("keeps the IAM password, tokens and source credentials out of synth output, plans, logs and state", async () => {
+    w.declare([mirror()]);
+    const outputs = [await run("plan"), await run("apply", "--auto-approve"), await run("plan", "--json"), await run("drift", "--json")];
+    const synth = w.allFiles().filter((f) => f.file.includes("cdktf.out"));
+    expect(synth.some((f) => f.text.includes("GIT_PASSWORD"))).toBe(true); // the reference is there...
+    const tokens = (await t.state()).tokens.map((x: any) => x.value as string);
+    expect(tokens.length).toBeGreaterThan(0);
+    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...w.allFiles().map((f) => f.text)].join("\n");
+    for (const secret of [IAM_PASSWORD, SOURCE_PASSWORD, SOURCE_USER, b64(SOURCE_PASSWORD), b64(SOURCE_USER), ...tokens]) {
+      expect(haystack).not.toContain(secret); // ...never a value
+    }
+  });
+});

@@ -1,0 +1,285 @@
+import { RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
+import type { DriftPolicy } from "../resources/lifecycle";
+import { Backoff, type BackoffOptions } from "./backoff";
+import { errInfo, type Logger } from "./logger";
+import { ControllerMetrics, type ClientStats } from "./metrics";
+import { reconcileStack, type StackOutcome } from "./reconcile-stack";
+import type { ProbeSource } from "./server";
+import { OutdirWatcher, fingerprint, manifestStacks } from "./watch";
+
+export interface ControllerOptions extends EngineOptions {
+  /** The synth output directory (manifest.json + stacks/). */
+  outdir: string;
+  store: StateStore;
+  stacks?: string[];
+  parallelism?: number;
+  /** Default for resources without their own driftPolicy. @default "correct" */
+  driftPolicy?: DriftPolicy;
+  /** Time between the starts of two passes in watch mode. @default 60 s */
+  intervalMs?: number;
+  /** Re-synthesizes the app before each pass (when the controller was given --app). */
+  refresh?: () => Promise<void>;
+  logger: Logger;
+  metrics?: ControllerMetrics;
+  backoff?: Partial<BackoffOptions>;
+  /** How often a standby controller tries to take over. @default 2 s */
+  standbyPollMs?: number;
+  /** How long shutdown waits for in-flight operations. @default 3 s */
+  graceMs?: number;
+}
+
+export interface PassResult {
+  stacks: StackOutcome[];
+  stackErrors: { stack: string; error: unknown }[];
+  /** Drift found and left alone because its policy is "report". */
+  reportedDrift: number;
+  corrected: number;
+  failures: number;
+  durationMs: number;
+}
+
+/** 1 on any error, 2 when drift was reported and not corrected, else 0 (plan --detailed-exitcode style). */
+export function exitCodeOf(r: PassResult): number {
+  if (r.stackErrors.length || r.failures) return 1;
+  return r.reportedDrift ? 2 : 0;
+}
+
+/** A store that offers a controller-wide leader lock (PostgreSQL); others use a reserved lock name. */
+type LeaderStore = StateStore & { lockLeader?(operation: string): Promise<StateLock & { lost?: Promise<unknown> }> };
+export const LEADER_LOCK_NAME = "reposmith-controller";
+
+/**
+ * The GitOps loop: each pass re-reads (or re-synthesizes) the desired state, then reconciles every
+ * stack under its lock. In watch mode it first takes the leader lock, waiting as standby while
+ * another controller holds it; it runs a pass every interval and when the synth output changes.
+ */
+export class Controller {
+  readonly metrics: ControllerMetrics;
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private phase: "starting" | "standby" | "leader" | "stopping" = "starting";
+  private everReady = false;
+  private leaderLock: StateLock | undefined;
+  private stackLock: StateLock | undefined;
+  private current: Promise<PassResult> | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private changedDuringPass = false;
+  private lastFingerprint = "";
+  private stopped: Promise<void> | undefined;
+  private watcher: OutdirWatcher | undefined;
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.log = opts.logger;
+    this.metrics = opts.metrics ?? new ControllerMetrics();
+    const interval = this.intervalMs;
+    this.backoff = new Backoff({ baseMs: Math.min(interval, 30_000), maxMs: Math.max(interval, Math.min(interval * 16, 3_600_000)), ...opts.backoff });
+  }
+
+  private get intervalMs(): number {
+    return this.opts.intervalMs ?? 60_000;
+  }
+
+  /** One pass over every stack; never throws (errors are in the result). */
+  reconcileOnce(): Promise<PassResult> {
+    const p = this.pass();
+    this.current = p;
+    return p.finally(() => this.current === p && (this.current = undefined));
+  }
+
+  /** Watch mode: runs until stop(). */
+  async run(): Promise<void> {
+    this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
+    const loop = async () => {
+      while (!this.stopping) {
+        if (!this.leaderLock && !(await this.tryLead())) {
+          await this.sleep(this.opts.standbyPollMs ?? 2_000);
+          continue;
+        }
+        this.watcher!.ensure();
+        const started = Date.now();
+        await this.reconcileOnce();
+        if (this.stopping) break;
+        if (this.changedDuringPass) {
+          this.changedDuringPass = false;
+          if (fingerprint(this.opts.outdir) !== this.lastFingerprint) continue;
+        }
+        await this.sleep(Math.max(0, this.intervalMs - (Date.now() - started)));
+      }
+    };
+    await Promise.race([loop(), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
+  }
+
+  private readonly stoppedHook: (() => void)[] = [];
+
+  /** Stops starting work, waits up to graceMs for in-flight operations, releases every lock. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      this.phase = "stopping";
+      this.wakeUp?.();
+      this.watcher?.close();
+      const grace = this.opts.graceMs ?? 3_000;
+      if (this.current) {
+        this.log.info({ graceMs: grace }, "stopping: starting no new work, waiting for in-flight operations");
+        let timer: NodeJS.Timeout | undefined;
+        const finished = await Promise.race([
+          this.current.then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), grace))),
+        ]);
+        clearTimeout(timer);
+        if (!finished) this.log.warn("abandoning in-flight operations: each is idempotent and the next run converges");
+      }
+      await this.stackLock?.release().catch(() => undefined);
+      await this.leaderLock?.release().catch(() => undefined);
+      this.leaderLock = undefined;
+      this.metrics.leader.set(0);
+      this.log.info("stopped; locks released");
+      for (const f of this.stoppedHook) f();
+    })();
+    return this.stopped;
+  }
+
+  /** What /healthz, /readyz and /metrics serve. */
+  probes(): ProbeSource {
+    return {
+      healthy: () => true,
+      ready: () => this.readiness(),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+    };
+  }
+
+  readiness(): { ready: boolean; reason: string } {
+    if (this.phase === "standby") return { ready: false, reason: "standby: another controller holds the leader lock" };
+    if (this.phase === "stopping") return { ready: false, reason: "stopping" };
+    if (!this.everReady) return { ready: false, reason: "waiting for the first successful reconcile" };
+    return { ready: true, reason: "ready" };
+  }
+
+  private async tryLead(): Promise<boolean> {
+    const store = this.opts.store as LeaderStore;
+    const op = "reposmith reconcile --watch";
+    try {
+      const lock = store.lockLeader ? await store.lockLeader(op) : await store.lock(LEADER_LOCK_NAME, op);
+      if (this.stopping) {
+        await lock.release();
+        return false;
+      }
+      this.leaderLock = lock;
+      this.phase = "leader";
+      this.metrics.leader.set(1);
+      this.log.info({ state: store.location }, "leader: this controller reconciles");
+      (lock as { lost?: Promise<unknown> }).lost?.then((err) => {
+        if (this.leaderLock !== lock || this.stopping) return;
+        this.log.error({ err: errInfo(err) }, "lost the leader lock (database session ended); going back to standby");
+        this.leaderLock = undefined;
+        this.phase = "standby";
+        this.metrics.leader.set(0);
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof StateLockedError)) {
+        this.log.error({ err: errInfo(err) }, "could not take the leader lock; retrying");
+        return false;
+      }
+      if (this.phase !== "standby") this.log.info({ holder: err.holder, state: store.location }, "standby: another controller is reconciling; waiting to take over");
+      this.phase = "standby";
+      this.metrics.leader.set(0);
+      return false;
+    }
+  }
+
+  private filesChanged(): void {
+    if (this.current) this.changedDuringPass = true;
+    else if (fingerprint(this.opts.outdir) !== this.lastFingerprint) {
+      this.log.info({ outdir: this.opts.outdir }, "desired state changed; reconciling now");
+      this.wakeUp?.();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async pass(): Promise<PassResult> {
+    const started = Date.now();
+    const result: PassResult = { stacks: [], stackErrors: [], reportedDrift: 0, corrected: 0, failures: 0, durationMs: 0 };
+    const outstanding: Record<string, number> = {};
+    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) });
+    const fail = (stack: string, error: unknown) => {
+      result.stackErrors.push({ stack, error });
+      this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
+      this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
+    };
+    try {
+      await this.opts.refresh?.();
+      this.lastFingerprint = fingerprint(this.opts.outdir);
+      const names = this.opts.stacks?.length ? this.opts.stacks : manifestStacks(this.opts.outdir);
+      for (const name of names) {
+        if (this.stopping) break;
+        try {
+          const [desired] = readDesired(this.opts.outdir, [name]);
+          const outcome = await reconcileStack({
+            ctx,
+            store: this.opts.store,
+            desired,
+            defaultPolicy: this.opts.driftPolicy ?? "correct",
+            backoff: this.backoff,
+            log: this.log,
+            parallelism: this.opts.parallelism ?? 10,
+            stopping: () => this.stopping,
+            holding: (lock) => (this.stackLock = lock),
+          });
+          this.record(outcome, result, outstanding);
+        } catch (err) {
+          if (err instanceof StateLockedError) this.log.warn({ stack: name, holder: err.holder }, `stack ${name} is locked by another run; retrying next pass`);
+          fail(name, err);
+        }
+      }
+    } catch (err) {
+      fail("*", err); // synth failed or the output directory is unreadable
+    }
+    for (const c of ctx.clients.all() as { stats?: ClientStats }[]) {
+      if (c.stats) this.metrics.addClientStats(c.constructor.name.replace(/Client$/, "").toLowerCase() || "api", c.stats);
+    }
+    result.durationMs = Date.now() - started;
+    this.metrics.reconcileDuration.observe(result.durationMs / 1000);
+    for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)])) this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);
+    for (const kind of Object.keys(outstanding)) this.driftKinds.add(kind);
+    this.metrics.backingOff.set(result.stacks.reduce((n, s) => n + s.backingOff.length, 0));
+    const clean = !result.stackErrors.length && !result.failures;
+    this.metrics.passes.inc({ result: clean ? "success" : "error" });
+    if (clean) this.metrics.lastSuccess.set(Date.now() / 1000);
+    if (!result.stackErrors.length && !this.stopping) this.everReady = true;
+    const applied = result.stacks.reduce((n, s) => n + s.applied.length, 0);
+    const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
+    this.log.info({ durationMs: result.durationMs, stacks: result.stacks.length, applied, drift, corrected: result.corrected, reportedDrift: result.reportedDrift, failures: result.failures, stackErrors: result.stackErrors.length }, "reconcile pass done");
+    return result;
+  }
+
+  private readonly driftKinds = new Set<string>();
+
+  private record(o: StackOutcome, result: PassResult, outstanding: Record<string, number>): void {
+    result.stacks.push(o);
+    result.failures += o.failed.length;
+    for (const d of o.drift) {
+      this.metrics.driftFound.inc({ kind: d.kind, policy: d.policy });
+      if (d.corrected) {
+        this.metrics.driftCorrected.inc({ kind: d.kind });
+        result.corrected++;
+      } else outstanding[d.kind] = (outstanding[d.kind] ?? 0) + 1;
+      if (d.policy === "report" && !d.corrected) result.reportedDrift++;
+    }
+    for (const a of o.applied) this.metrics.changesApplied.inc({ kind: a.kind, action: a.action });
+    for (const f of o.failed) this.metrics.resourceFailures.inc({ kind: f.kind });
+    this.metrics.setManaged(o.stack, o.managed);
+  }
+}

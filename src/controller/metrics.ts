@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** What an API client reports about its traffic (CloudsmithClient.stats and alike). */
+export interface ClientStats {
+  requests: number;
+  retries?: number;
+  throttled?: number;
+  errors?: number;
+}
+
+/**
+ * The controller's Prometheus metrics, in a registry of its own (two controllers in one process,
+ * as in tests, do not share counters).
+ */
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration = new Histogram({
+    name: "reposmith_reconcile_duration_seconds",
+    help: "Duration of one reconcile pass over every stack",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly passes = new Counter({ name: "reposmith_reconcile_passes_total", help: "Reconcile passes, by result", labelNames: ["result"], registers: [this.registry] });
+  readonly driftFound = new Counter({
+    name: "reposmith_drift_found_total",
+    help: "Out-of-band changes found (counted on every pass that sees them), by kind and policy",
+    labelNames: ["kind", "policy"],
+    registers: [this.registry],
+  });
+  readonly driftCorrected = new Counter({ name: "reposmith_drift_corrected_total", help: "Out-of-band changes corrected, by kind", labelNames: ["kind"], registers: [this.registry] });
+  readonly driftOutstanding = new Gauge({ name: "reposmith_drift_outstanding", help: "Resources whose drift is left uncorrected (report/ignore) after the last pass", labelNames: ["kind"], registers: [this.registry] });
+  readonly changesApplied = new Counter({ name: "reposmith_changes_applied_total", help: "Resource operations carried out, by kind and action", labelNames: ["kind", "action"], registers: [this.registry] });
+  readonly resourceFailures = new Counter({ name: "reposmith_resource_failures_total", help: "Resource observations or operations that failed, by kind", labelNames: ["kind"], registers: [this.registry] });
+  readonly stackFailures = new Counter({ name: "reposmith_stack_failures_total", help: "Stacks whose pass failed as a whole (synth, state, lock)", labelNames: ["stack", "reason"], registers: [this.registry] });
+  readonly apiRequests = new Counter({ name: "reposmith_api_requests_total", help: "HTTP requests to the APIs, retries included", labelNames: ["api"], registers: [this.registry] });
+  readonly apiErrors = new Counter({ name: "reposmith_api_errors_total", help: "API calls that ended in an error", labelNames: ["api"], registers: [this.registry] });
+  readonly apiThrottled = new Counter({ name: "reposmith_api_throttled_total", help: "429 responses received", labelNames: ["api"], registers: [this.registry] });
+  readonly apiRetries = new Counter({ name: "reposmith_api_retries_total", help: "Requests retried", labelNames: ["api"], registers: [this.registry] });
+  readonly lastSuccess = new Gauge({ name: "reposmith_last_successful_reconcile_timestamp_seconds", help: "Unix time of the end of the last pass without errors", registers: [this.registry] });
+  readonly managed = new Gauge({ name: "reposmith_resources_managed", help: "Resources in state, by stack and kind", labelNames: ["stack", "kind"], registers: [this.registry] });
+  readonly leader = new Gauge({ name: "reposmith_controller_leader", help: "1 while this controller is the one reconciling, 0 on standby", registers: [this.registry] });
+  readonly backingOff = new Gauge({ name: "reposmith_resources_backing_off", help: "Resources waiting out a failure backoff", registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "reposmith_" });
+  }
+
+  /** Adds one pass's client traffic (each pass builds fresh clients, so their stats are that pass's). */
+  addClientStats(api: string, stats: ClientStats): void {
+    if (stats.requests) this.apiRequests.inc({ api }, stats.requests);
+    if (stats.errors) this.apiErrors.inc({ api }, stats.errors);
+    if (stats.throttled) this.apiThrottled.inc({ api }, stats.throttled);
+    if (stats.retries) this.apiRetries.inc({ api }, stats.retries);
+  }
+
+  private readonly managedKinds = new Map<string, Set<string>>();
+
+  setManaged(stack: string, byKind: Record<string, number>): void {
+    const kinds = this.managedKinds.get(stack) ?? new Set<string>();
+    for (const k of Object.keys(byKind)) kinds.add(k);
+    this.managedKinds.set(stack, kinds);
+    for (const kind of kinds) this.managed.set({ stack, kind }, byKind[kind] ?? 0);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { exitCodeOf, startProbeServer } from "../../src/controller";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { token, writeOutdir } from "../helpers/outdir";
+import { metric, tempDir, testController, waitFor } from "./helpers";
+
+let t: TestEmulator;
+let w: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.admin("POST", "/reset");
+  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  w = tempDir("reposmith-ctl-");
+});
+afterEach(() => w.cleanup());
+
+const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+const byName = async (name: string) => (await managed()).find((x) => x.name === name);
+const tamper = async (name: string, body: Record<string, unknown>) => {
+  const tok = await byName(name);
+  const r = await t.api("PATCH", `/entitlements/acme/prod/${tok.slug_perm}/`, body);
+  expect(r.status).toBe(200);
+};
+
+describe("reconcile controller (in process, against the emulator)", () => {
+  it("corrects an out-of-band change within one interval in watch mode, and metrics count it", async () => {
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
+    const store = w.store();
+    const { controller, raw } = testController(t, { outdir: w.outdir, store, intervalMs: 1000 });
+    const server = await startProbeServer({ host: "127.0.0.1", port: 0 }, controller.probes());
+    const get = async (p: string) => {
+      const r = await fetch(server.url + p);
+      return { status: r.status, text: await r.text() };
+    };
+    expect((await get("/healthz")).status).toBe(200);
+    expect((await get("/readyz")).status).toBe(503);
+    const running = controller.run();
+    try {
+      await waitFor("ready", async () => (await get("/readyz")).status === 200);
+      expect((await byName("ci")).limit_num_downloads).toBe(100);
+
+      await tamper("ci", { limit_num_downloads: 7 });
+      const changedAt = Date.now();
+      await waitFor("the drift to be corrected", async () => (await byName("ci")).limit_num_downloads === 100, 2500, 25);
+      const took = Date.now() - changedAt;
+      expect(took).toBeLessThanOrEqual(1000 + 500); // within one interval (plus one pass)
+
+      const m = await waitFor("metrics", async () => {
+        const text = (await get("/metrics")).text;
+        return metric(text, 'reposmith_drift_corrected_total{kind="EntitlementToken"}') >= 1 && text;
+      });
+      expect(metric(m, 'reposmith_drift_found_total{kind="EntitlementToken",policy="correct"}')).toBe(1);
+      expect(metric(m, 'reposmith_drift_corrected_total{kind="EntitlementToken"}')).toBe(1);
+      expect(metric(m, 'reposmith_resources_managed{stack="app",kind="EntitlementToken"}')).toBe(1);
+      expect(metric(m, 'reposmith_api_requests_total{api="cloudsmith"}')).toBeGreaterThan(2);
+      expect(metric(m, "reposmith_last_successful_reconcile_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 5);
+      expect(metric(m, "reposmith_reconcile_duration_seconds_count")).toBeGreaterThanOrEqual(2);
+      expect(metric(m, "reposmith_controller_leader")).toBe(1);
+    } finally {
+      await controller.stop();
+      await running;
+      await server.close();
+    }
+    const values = (await t.tokens("acme", "prod")).map((x) => x.token as string);
+    for (const secret of [...values, t.apiKey]) expect(raw.join("\n")).not.toContain(secret);
+  });
+
+  it("report mode only reports drift: nothing written, exit code 2, metrics count it", async () => {
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });
+    expect(exitCodeOf(await controller.reconcileOnce())).toBe(0); // creating a declared token is not drift
+    await tamper("ci", { limit_num_downloads: 7, is_active: false });
+    const writes = await t.writes();
+
+    const r = await controller.reconcileOnce();
+    expect(exitCodeOf(r)).toBe(2);
+    expect(r.reportedDrift).toBe(1);
+    expect(r.stacks[0].drift).toEqual([expect.objectContaining({ key: "app/ci", status: "changed", policy: "report", corrected: false, paths: expect.arrayContaining(["limit_num_downloads", "is_active"]) })]);
+    expect(await t.writes()).toBe(writes);
+    expect((await byName("ci")).limit_num_downloads).toBe(7);
+    const warn = lines.find((l) => l.level === "warn" && /drift found/.test(l.msg));
+    expect(warn).toMatchObject({ stack: "app", key: "app/ci", policy: "report" });
+    expect(warn!.changes).toEqual(expect.arrayContaining([{ path: "limit_num_downloads", expected: 100, actual: 7 }]));
+
+    const m = await controller.metrics.text();
+    expect(metric(m, 'reposmith_drift_found_total{kind="EntitlementToken",policy="report"}')).toBe(1);
+    expect(metric(m, 'reposmith_drift_corrected_total{kind="EntitlementToken"}')).toBe(0);
+    expect(metric(m, 'reposmith_drift_outstanding{kind="EntitlementToken"}')).toBe(1);
+  });
+
+  it("lets a resource's driftPolicy override the default, and ignore still creates new resources", async () => {
+    writeOutdir(w.outdir, { app: [token("a", {}, { driftPolicy: "correct" }), token("b", {}, { driftPolicy: "ignore" })] });
+    const { controller } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });
+    await controller.reconcileOnce();
+    expect((await managed()).map((x) => x.name).sort()).toEqual(["a", "b"]);
+    await tamper("a", { limit_num_downloads: 1 });
+    await tamper("b", { limit_num_downloads: 1 });
+    const r = await controller.reconcileOnce();
+    expect(exitCodeOf(r)).toBe(0); // corrected one, ignored the other: nothing reported
+    expect((await byName("a")).limit_num_downloads).toBeNull();
+    expect((await byName("b")).limit_num_downloads).toBe(1);
+    expect(r.stacks[0].drift.map((d) => [d.key, d.policy, d.corrected]).sort()).toEqual([["app/a", "correct", true], ["app/b", "ignore", false]]);
+  });
+
+  it("retains a removed resource by default and deletes it only with deletionPolicy delete", async () => {
+    writeOutdir(w.outdir, { app: [token("keep"), token("drop", {}, { deletionPolicy: "delete" }), token("stay")] });
+    const store = w.store();
+    const { controller, lines } = testController(t, { outdir: w.outdir, store });
+    await controller.reconcileOnce();
+    expect((await store.read("app")).resources["app/drop"].lifecycle).toEqual({ deletionPolicy: "delete" });
+
+    writeOutdir(w.outdir, { app: [token("stay")] });
+    const r = await controller.reconcileOnce();
+    expect(exitCodeOf(r)).toBe(0);
+    expect((await managed()).map((x) => x.name).sort()).toEqual(["keep", "stay"]);
+    expect(Object.keys((await store.read("app")).resources)).toEqual(["app/stay"]);
+    expect(r.stacks[0].retained).toEqual(["app/keep"]);
+    expect(lines.some((l) => l.key === "app/keep" && /retained/.test(l.msg))).toBe(true);
+  });
+
+  it("isolates failures: a failing resource backs off without stopping the others; a bad stack does not stop the rest", async () => {
+    writeOutdir(w.outdir, {
+      app: [token("ok"), token("broken", { repository: "no-such-repo" })],
+      other: [token("fine", { name: "fine" })],
+      corrupt: [token("x")],
+    });
+    mkdirSync(w.stateDir, { recursive: true });
+    writeFileSync(path.join(w.stateDir, "corrupt.json"), "{ not json");
+    const store = w.store();
+    const { controller } = testController(t, { outdir: w.outdir, store, intervalMs: 60_000 });
+    const r1 = await controller.reconcileOnce();
+    expect(exitCodeOf(r1)).toBe(1);
+    expect(r1.stackErrors.map((e) => e.stack)).toEqual(["corrupt"]);
+    expect(r1.stacks.find((s) => s.stack === "app")!.failed).toEqual([expect.objectContaining({ key: "app/broken", phase: "observe" })]);
+    expect((await managed()).map((x) => x.name).sort()).toEqual(["fine", "ok"]);
+    expect(Object.keys((await store.read("app")).resources)).toEqual(["app/ok"]);
+
+    // Next pass: the failing resource waits out its backoff; the others are reconciled as usual.
+    await tamper("ok", { limit_num_downloads: 3 });
+    const r2 = await controller.reconcileOnce();
+    const app = r2.stacks.find((s) => s.stack === "app")!;
+    expect(app.backingOff).toEqual(["app/broken"]);
+    expect(app.failed).toEqual([]);
+    expect(app.drift).toEqual([expect.objectContaining({ key: "app/ok", corrected: true })]);
+    expect(metric(await controller.metrics.text(), "reposmith_resources_backing_off")).toBe(1);
+  }, 20_000);
+
+  it("reconciles at once when the synth output changes, without waiting for the interval", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000 });
+    const running = controller.run();
+    try {
+      await waitFor("first token", async () => (await managed()).length === 1);
+      writeOutdir(w.outdir, { app: [token("ci"), token("new-one")] });
+      const t0 = Date.now();
+      await waitFor("the new token", async () => !!(await byName("new-one")), 5_000);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await controller.stop();
+      await running;
+    }
+  });
+
+  it("lets only one controller act on one file state: the second waits as standby", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const [a, b] = [w.store(), w.store()].map((store) => testController(t, { outdir: w.outdir, store, intervalMs: 60_000, standbyPollMs: 100 }));
+    const runA = a.controller.run();
+    await waitFor("A ready", () => a.controller.readiness().ready);
+    const runB = b.controller.run();
+    await waitFor("B standby", () => b.lines.some((l) => /^standby/.test(l.msg)));
+    expect(b.controller.readiness().ready).toBe(false);
+    await a.controller.stop();
+    await runA;
+    await waitFor("B takes over", () => b.controller.readiness().ready, 5_000);
+    await b.controller.stop();
+    await runB;
+  });
+});

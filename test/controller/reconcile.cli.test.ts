@@ -1,0 +1,108 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { ROOT, Workdir, reposmith, startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { token, writeOutdir } from "../helpers/outdir";
+import { tempDir, waitFor } from "./helpers";
+
+let t: TestEmulator;
+let w: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.admin("POST", "/reset");
+  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  w = tempDir("reposmith-cli-");
+});
+afterEach(() => w.cleanup());
+
+const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+const tamper = async (name: string, body: Record<string, unknown>) => {
+  const tok = (await managed()).find((x) => x.name === name);
+  expect((await t.api("PATCH", `/entitlements/acme/prod/${tok.slug_perm}/`, body)).status).toBe(200);
+};
+const args = () => ["--skip-synth", "--output", w.outdir, "--state", w.stateDir];
+const jsonLines = (s: string) => s.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+
+/** The real CLI, running in the background (the emulator in this process keeps answering). */
+function start(extra: string[]) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "reconcile", ...args(), ...extra], { cwd: w.dir, env: t.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on("close", (code) => resolve({ code, at: Date.now() })));
+  return { child, exited, out: () => stdout, err: () => stderr, lines: () => jsonLines(stdout) };
+}
+
+describe("reposmith reconcile (the real CLI)", () => {
+  it("one pass: 0 when converged, 2 when drift is only reported, and corrects it by default; no secrets in the logs", async () => {
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
+    const first = await reposmith(["reconcile", ...args()], { cwd: w.dir, env: t.env });
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect((await managed()).map((x) => x.name)).toEqual(["ci"]);
+    expect(jsonLines(first.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 1, stackErrors: 0 });
+
+    await tamper("ci", { limit_num_downloads: 9 });
+    const report = await reposmith(["reconcile", "--drift-policy", "report", "--log-format", "pretty", ...args()], { cwd: w.dir, env: t.env });
+    expect(report.code).toBe(2);
+    expect(report.stdout).toMatch(/WARN.*drift found on acme\/prod "ci": reported, not corrected/);
+    expect((await managed())[0].limit_num_downloads).toBe(9);
+
+    const fix = await reposmith(["reconcile", ...args()], { cwd: w.dir, env: t.env });
+    expect(fix.code).toBe(0);
+    expect((await managed())[0].limit_num_downloads).toBe(100);
+
+    const secrets = [t.apiKey, ...(await t.tokens("acme", "prod")).map((x) => x.token as string)];
+    for (const o of [first, report, fix]) for (const s of secrets) expect(o.stdout + o.stderr).not.toContain(s);
+  });
+
+  it("exits 0 within 5 s on SIGTERM, releasing its lock, also with an API call in flight", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const p = start(["--watch", "--interval", "1s", "--listen", "127.0.0.1:0"]);
+    try {
+      const url = await waitFor("the probe server", () => p.lines().find((l) => l.url)?.url as string | undefined, 20_000);
+      await waitFor("readiness", async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
+      // Every API answer now takes 8 s: the next pass hangs on its first request, past the 4 s grace.
+      await t.admin("POST", "/faults", { latencyMs: 8_000 });
+      await new Promise((r) => setTimeout(r, 1_200)); // the 1 s interval starts the next pass, which hangs
+      const sent = Date.now();
+      p.child.kill("SIGTERM");
+      const { code, at } = await p.exited;
+      expect(code).toBe(0);
+      expect(at - sent).toBeLessThan(5_000);
+      const msgs = p.lines().map((l) => l.msg);
+      expect(msgs).toEqual(expect.arrayContaining(["signal received; shutting down", "stopped; locks released"]));
+      expect(msgs.some((m) => /^abandoning in-flight operations/.test(m))).toBe(true);
+      expect(p.err()).toBe("");
+      expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+    } finally {
+      p.child.kill("SIGKILL");
+      await t.admin("DELETE", "/faults");
+    }
+  }, 40_000);
+
+  it("honours a construct's driftPolicy prop through a real synth (--app)", async () => {
+    const wd = new Workdir();
+    try {
+      wd.declare([{ id: "ci", props: { owner: "acme", repository: "prod", name: "ci", driftPolicy: "report", deletionPolicy: "delete" } }]);
+      const first = await reposmith(["reconcile", ...wd.args], { cwd: wd.dir, env: t.env });
+      expect(first.code).toBe(0);
+      expect(wd.state().resources["app/ci"].lifecycle).toEqual({ driftPolicy: "report", deletionPolicy: "delete" });
+      await tamper("ci", { is_active: false });
+      const second = await reposmith(["reconcile", ...wd.args], { cwd: wd.dir, env: t.env });
+      expect(second.code).toBe(2); // the default is correct, but this token only reports
+      wd.declare([]);
+      const third = await reposmith(["reconcile", ...wd.args], { cwd: wd.dir, env: t.env });
+      expect(third.code).toBe(0);
+      expect(await managed()).toHaveLength(0); // deletionPolicy delete
+      expect(existsSync(wd.stateFile())).toBe(true);
+    } finally {
+      wd.cleanup();
+    }
+  }, 60_000);
+});

@@ -1,6 +1,9 @@
-import { DataResource, TerraformStack } from "cdktf";
+import path from "node:path";
+import { provider as nullProvider, resource as nullResource } from "@cdktf/provider-null";
+import { App, Lazy, TerraformResource, TerraformStack, type TerraformMetaArguments } from "cdktf";
 import { Construct } from "constructs";
 import { formatIssues } from "../resources/common";
+import { LifecycleSchema, type Lifecycle, type LifecycleProps } from "../resources/lifecycle";
 import { makePayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
 import type { z } from "zod";
@@ -20,22 +23,118 @@ export function validateSpec<S extends z.ZodType>(scope: Construct, kind: string
   return r.data;
 }
 
+/** Validates the lifecycle props every construct accepts (driftPolicy, deletionPolicy); see resources/lifecycle.ts. */
+export function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps): Lifecycle | undefined {
+  const input = { driftPolicy: props.driftPolicy, deletionPolicy: props.deletionPolicy };
+  const lifecycle = validateSpec(scope, kind, LifecycleSchema, input);
+  return lifecycle.driftPolicy || lifecycle.deletionPolicy ? lifecycle : undefined;
+}
+
+/** Context keys (per app or per stack, e.g. `new App({ context: { "reposmith:hookResource": "null_resource" } })`). */
+export const HOOK_RESOURCE_CONTEXT = "reposmith:hookResource";
+export const HOOK_COMMAND_CONTEXT = "reposmith:command";
+export type HookResourceType = "terraform_data" | "null_resource";
+const DEFAULT_COMMAND = "npx --no-install reposmith";
+
+function hookSettings(scope: Construct): { type: HookResourceType; command: string; stateDefault: string } {
+  const type = (scope.node.tryGetContext(HOOK_RESOURCE_CONTEXT) ?? "terraform_data") as HookResourceType;
+  if (type !== "terraform_data" && type !== "null_resource") {
+    throw new ValidationError(scope, "reposmith", [`context "${HOOK_RESOURCE_CONTEXT}" must be "terraform_data" or "null_resource" (got ${JSON.stringify(type)})`]);
+  }
+  const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_COMMAND);
+  // Terraform runs provisioners in the stack's directory: record where `reposmith apply` keeps
+  // state (relative, so the output stays portable) so both paths share one state.
+  const stack = TerraformStack.of(scope);
+  const stackDir = path.join(App.of(scope).outdir, "stacks", stack.node.id);
+  const stateDefault = "${path.module}/" + path.relative(path.resolve(stackDir), path.resolve(".reposmith/state"));
+  return { type, command, stateDefault };
+}
+
+/**
+ * Terraform's built-in `terraform_data`, like cdktf's DataResource but without the validation that
+ * DataResource adds to every instance: it runs `terraform version` in a subprocess per resource at
+ * synth, which made a 1,000-construct synth take about a minute (measured here).
+ */
+class TerraformDataHook extends TerraformResource {
+  static readonly tfResourceType = "terraform_data";
+
+  constructor(scope: Construct, id: string, private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) {
+    super(scope, id, { ...config, terraformResourceType: TerraformDataHook.tfResourceType, terraformGeneratorMetadata: { providerName: "terraform" } });
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { input: this.attrs.input, triggers_replace: this.attrs.triggersReplace };
+  }
+}
+
+/** Terraform's `self` attribute holding the payload for each hook resource type. */
+const SELF_ATTR: Record<HookResourceType, string> = { terraform_data: "input", null_resource: "triggers" };
+
+function hookProvisioners(type: HookResourceType, command: string, stateDefault: string, ops: { create: string; destroy?: string }) {
+  const environment = { REPOSMITH_HOOK_INPUT: `\${jsonencode(self.${SELF_ATTR[type]})}`, REPOSMITH_STATE_DEFAULT: stateDefault };
+  const list: { type: "local-exec"; command: string; environment: Record<string, string>; when?: "destroy" }[] = [
+    { type: "local-exec", command: `${command} hook ${ops.create}`, environment },
+  ];
+  if (ops.destroy) list.push({ type: "local-exec", command: `${command} hook ${ops.destroy}`, environment, when: "destroy" });
+  return list;
+}
+
+/** Builds the hook resource of the chosen type; the payload is its input (or triggers) map. */
+function makeHookResource(scope: Construct, payload: Record<string, string>, replaceOn: Record<string, string>, ops: { create: string; destroy?: string }): TerraformResource {
+  const { type, command, stateDefault } = hookSettings(scope);
+  const provisioners = hookProvisioners(type, command, stateDefault, ops);
+  const lifecycle = { createBeforeDestroy: true };
+  if (type === "terraform_data") return new TerraformDataHook(scope, "resource", { input: payload, triggersReplace: replaceOn }, { lifecycle, provisioners });
+  const stack = TerraformStack.of(scope);
+  if (!stack.node.tryFindChild("reposmith-null-provider")) new nullProvider.NullProvider(stack, "reposmith-null-provider");
+  // null_resource replaces on any trigger change: the whole payload is the trigger.
+  return new nullResource.Resource(scope, "resource", { triggers: payload, lifecycle, provisioners });
+}
+
+/**
+ * The per-stack prune hook (design.md): a resource block removed from the configuration runs no
+ * destroy provisioner, so this resource, whose input is the stack's set of keys, re-runs whenever
+ * the set changes and deletes what the state holds that the set no longer names.
+ */
+export class PruneHook extends Construct {
+  static of(scope: Construct): PruneHook {
+    const stack = TerraformStack.of(scope);
+    return (stack.node.tryFindChild("reposmith-prune") as PruneHook | undefined) ?? new PruneHook(stack, "reposmith-prune");
+  }
+
+  private readonly keys: string[] = [];
+  readonly resource: TerraformResource;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const keys = Lazy.stringValue({ produce: () => JSON.stringify([...this.keys].sort()) });
+    const payload = { reposmith: "1", prune: "1", stack: TerraformStack.of(this).node.id, keys };
+    this.resource = makeHookResource(this, payload, { keys }, { create: "prune" });
+  }
+
+  register(key: string, hook: TerraformResource): void {
+    this.keys.push(key);
+    // A plain address: Terraform accepts no "${...}" template in depends_on.
+    this.resource.dependsOn = [...(this.resource.dependsOn ?? []), `${hook.terraformResourceType}.${hook.friendlyUniqueId}`];
+  }
+}
+
 /**
  * The hook resource each reposmith construct adds to its stack (design.md "Desired state"):
- * built-in `terraform_data` (no provider download) carrying the payload strings; the generation
- * forces a re-run when the spec changes.
+ * built-in `terraform_data` by default (no provider download), or `null_resource` when the
+ * "reposmith:hookResource" context says so, carrying the payload strings. The generation forces a
+ * re-run (create provisioner → `reposmith hook apply`) when the spec changes; under
+ * create_before_destroy the replaced generation's destroy provisioner does not run, so an edit
+ * converges by PATCH; `terraform destroy` runs `reposmith hook delete`.
  */
 export class HookResource extends Construct {
   readonly payload: HookPayload;
-  readonly resource: DataResource;
+  readonly resource: TerraformResource;
 
-  constructor(scope: Construct, id: string, kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined) {
+  constructor(scope: Construct, id: string, kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined, lifecycle?: Lifecycle) {
     super(scope, id);
-    this.payload = makePayload(kind, key, spec, connection);
-    this.resource = new DataResource(this, "resource", {
-      input: { ...this.payload },
-      triggersReplace: { generation: this.payload.generation },
-      lifecycle: { createBeforeDestroy: true },
-    });
+    this.payload = makePayload(kind, key, spec, connection, lifecycle);
+    this.resource = makeHookResource(this, { ...this.payload }, { generation: this.payload.generation }, { create: "apply", destroy: "delete" });
+    PruneHook.of(this).register(key, this.resource);
   }
 }

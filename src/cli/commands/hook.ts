@@ -1,0 +1,31 @@
+import type { Command } from "commander";
+import { hookApply, hookDelete, hookPrune, parseHookInput, HookInputError } from "../../engine";
+import { openStore } from "../common";
+import { printEvent } from "../output";
+
+/**
+ * The state a hook uses: --state, else REPOSMITH_STATE, else the location the stack recorded at
+ * synth time (relative to the stack directory Terraform runs in), else .reposmith/state.
+ */
+function hookStore(state: string | undefined) {
+  return openStore(state ?? process.env.REPOSMITH_STATE ?? process.env.REPOSMITH_STATE_DEFAULT);
+}
+
+export function registerHook(program: Command): void {
+  const hook = program
+    .command("hook")
+    .description("called by Terraform's local-exec provisioners of synthesized stacks (reads REPOSMITH_HOOK_INPUT)");
+  const common = (c: Command) => c.option("--state <path>", "state location (default: REPOSMITH_STATE, else what the stack recorded)");
+
+  common(hook.command("apply").description("create provisioner: make one resource match its payload")).action(async (o: { state?: string }) => {
+    await hookApply({ store: hookStore(o.state), onEvent: printEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
+  });
+  common(hook.command("delete").description("destroy provisioner: delete one resource (reads only self)")).action(async (o: { state?: string }) => {
+    await hookDelete({ store: hookStore(o.state), onEvent: printEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
+  });
+  common(hook.command("prune").description("per-stack prune: delete what state holds that the stack no longer declares")).action(async (o: { state?: string }) => {
+    const input = JSON.parse(process.env.REPOSMITH_HOOK_INPUT ?? "null") as { stack?: string; keys?: string } | null;
+    if (!input?.stack || typeof input.keys !== "string") throw new HookInputError("REPOSMITH_HOOK_INPUT is not a prune payload (stack, keys)");
+    await hookPrune({ store: hookStore(o.state), onEvent: printEvent }, input.stack, JSON.parse(input.keys) as string[]);
+  });
+}

@@ -1,0 +1,110 @@
+import { handlerFor } from "../resources/registry";
+import { isPayload, type HookPayload } from "../resources/payload";
+import type { ConnectionRef } from "../resources/types";
+import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
+import { RunContext, type EngineOptions } from "./context";
+import { planDeclared, planStack, type ResourcePlan } from "./plan";
+import { StateLockedError, type StateLock, type StateStore } from "./state/types";
+
+/**
+ * What Terraform's local-exec provisioners call (design.md "Desired state"): the same handlers and
+ * state as `reposmith apply`, one resource at a time. Terraform runs hooks in parallel, so the
+ * stack's state lock is waited for instead of refused.
+ */
+export interface HookOptions extends EngineOptions {
+  store: StateStore;
+  onEvent?: (e: ApplyEvent) => void;
+  /** How long to wait for the stack's state lock. @default 120000 */
+  lockWaitMs?: number;
+}
+
+export class HookInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HookInputError";
+  }
+}
+
+/** Parses the hook's input (Terraform's `jsonencode(self.input)`). */
+export function parseHookInput(text: string | undefined): HookPayload {
+  if (!text) throw new HookInputError("no hook input: REPOSMITH_HOOK_INPUT is empty (this command is run by Terraform's local-exec provisioners)");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HookInputError("REPOSMITH_HOOK_INPUT is not JSON");
+  }
+  if (!isPayload(value)) throw new HookInputError("REPOSMITH_HOOK_INPUT is not a reposmith payload (missing reposmith/kind/key/spec)");
+  return value;
+}
+
+const stackOf = (key: string) => key.slice(0, key.indexOf("/"));
+
+export async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      return await store.lock(stack, operation);
+    } catch (err) {
+      if (!(err instanceof StateLockedError) || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+    }
+  }
+}
+
+async function withStack<T>(opts: HookOptions, stack: string, op: string, fn: (ctx: RunContext) => Promise<T>): Promise<T> {
+  const lock = await lockWaiting(opts.store, stack, op, opts.lockWaitMs);
+  try {
+    return await fn(new RunContext(opts));
+  } finally {
+    await lock.release();
+  }
+}
+
+function failOn(result: ApplyResult): ApplyResult {
+  if (result.failed.length) throw result.failed[0].error;
+  return result;
+}
+
+/** Create provisioner: make this one resource match its payload (create, adopt or PATCH). */
+export function hookApply(opts: HookOptions, payload: HookPayload): Promise<ApplyResult> {
+  const stack = stackOf(payload.key);
+  return withStack(opts, stack, "reposmith hook apply", async (ctx) => {
+    const state = await opts.store.read(stack);
+    const connection = JSON.parse(payload.connection || "{}") as ConnectionRef;
+    const desired = { stack, key: payload.key, kind: payload.kind, spec: JSON.parse(payload.spec), generation: payload.generation, connection: Object.keys(connection).length ? connection : undefined };
+    const plan = await planDeclared(ctx, desired, state.resources[payload.key], false);
+    return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
+  });
+}
+
+/** Destroy provisioner (reads only `self`): delete what state holds for this key. */
+export function hookDelete(opts: HookOptions, payload: HookPayload): Promise<ApplyResult> {
+  const stack = stackOf(payload.key);
+  return withStack(opts, stack, "reposmith hook delete", async (ctx) => {
+    const state = await opts.store.read(stack);
+    const rs = state.resources[payload.key];
+    if (!rs) return { stack, done: [], failed: [], state };
+    const handler = handlerFor(rs.kind);
+    const observed = await handler.observeState(ctx, rs, rs.connection);
+    const plan: ResourcePlan = observed
+      ? { stack, key: payload.key, kind: rs.kind, label: rs.id, action: "delete", changes: [], state: rs, observed, connection: rs.connection, notice: handler.deleteNotice?.(rs) }
+      : { stack, key: payload.key, kind: rs.kind, label: rs.id, action: "forget", changes: [], state: rs };
+    return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
+  });
+}
+
+/**
+ * The per-stack prune hook: Terraform runs no destroy provisioner for a resource block removed from
+ * the configuration, so whatever the state holds for this stack that `keys` no longer names is
+ * deleted here (or only forgotten, for kinds whose delete removes nothing).
+ */
+export function hookPrune(opts: HookOptions, stack: string, keys: string[]): Promise<ApplyResult> {
+  return withStack(opts, stack, "reposmith hook prune", async (ctx) => {
+    const state = await opts.store.read(stack);
+    const declared = new Set(keys);
+    const orphans = Object.fromEntries(Object.entries(state.resources).filter(([k]) => !declared.has(k)));
+    const plan = await planStack(ctx, { name: stack, resources: [] }, { ...state, resources: orphans });
+    return failOn(await applyStack(ctx, plan, opts.store, state, { onEvent: opts.onEvent }));
+  });
+}

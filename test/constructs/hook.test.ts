@@ -1,0 +1,58 @@
+import { resource as nullResource } from "@cdktf/provider-null";
+import { DataResource, Testing, TerraformStack } from "cdktf";
+import { EntitlementToken } from "../../src";
+
+const props = { owner: "acme", repository: "prod", name: "ci" };
+
+function synth(context?: Record<string, unknown>): { text: string; doc: any } {
+  const app = Testing.app({ context });
+  const stack = new TerraformStack(app, "s");
+  new EntitlementToken(stack, "ci", props);
+  new EntitlementToken(stack, "partner", { ...props, name: "partner" });
+  const text = Testing.synth(stack);
+  return { text, doc: JSON.parse(text) };
+}
+
+describe("hook resources", () => {
+  it("default to terraform_data whose provisioners call reposmith hook apply/delete with self.input", () => {
+    const { text } = synth();
+    expect(text).toHaveResourceWithProperties(DataResource, {
+      input: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
+      lifecycle: { create_before_destroy: true },
+      provisioner: [
+        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook apply", environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
+        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook delete", when: "destroy" }) },
+      ],
+    });
+  });
+
+  it("add one prune hook per stack that names every key and runs after the others", () => {
+    const { text, doc } = synth();
+    expect(text).toHaveResourceWithProperties(DataResource, {
+      input: { reposmith: "1", prune: "1", stack: "s", keys: '["s/ci","s/partner"]' },
+      triggers_replace: { keys: '["s/ci","s/partner"]' },
+    });
+    const prune = Object.values(doc.resource.terraform_data).find((r: any) => r.input.prune) as any;
+    expect(prune.depends_on).toHaveLength(2);
+    expect(prune.depends_on.every((d: string) => /^terraform_data\.[\w-]+$/.test(d))).toBe(true);
+  });
+
+  it("use null_resource from @cdktf/provider-null when the app chooses it", () => {
+    const { text, doc } = synth({ "reposmith:hookResource": "null_resource" });
+    expect(text).toHaveResourceWithProperties(nullResource.Resource, {
+      triggers: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
+      provisioner: expect.arrayContaining([{ "local-exec": expect.objectContaining({ environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.triggers)}" }) }) }]),
+    });
+    expect(doc.resource.terraform_data).toBeUndefined();
+    expect(doc.terraform.required_providers.null).toBeDefined();
+  });
+
+  it("refuse an unknown hook resource type", () => {
+    const stack = new TerraformStack(Testing.app({ context: { "reposmith:hookResource": "aws_instance" } }), "s");
+    expect(() => new EntitlementToken(stack, "ci", props)).toThrow(/"reposmith:hookResource" must be "terraform_data" or "null_resource"/);
+  });
+
+  it("synthesize identically for identical props, so Terraform sees no change", () => {
+    expect(JSON.stringify(synth().doc.resource)).toBe(JSON.stringify(synth().doc.resource));
+  });
+});

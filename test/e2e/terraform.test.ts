@@ -1,0 +1,126 @@
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT, reposmith, startTestEmulator, Workdir, type CliResult, type TestEmulator } from "../helpers/harness";
+
+const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
+if (!hasTerraform) process.stdout.write("SKIP test/e2e/terraform.test.ts: `terraform` is not on PATH, so the Terraform hook path cannot be exercised here\n");
+const maybe = hasTerraform ? describe : describe.skip;
+
+let t: TestEmulator;
+let w: Workdir;
+
+function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const rc = path.join(w.dir, "terraformrc");
+    writeFileSync(rc, "");
+    const child = spawn("terraform", args, { cwd, env: { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: rc }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** An app whose hooks call this checkout's CLI (users get `npx --no-install reposmith`). */
+function writeApp(dir: string, hookResource = "terraform_data"): void {
+  writeFileSync(
+    path.join(dir, "app.ts"),
+    `import { App, TerraformStack } from "cdktf";
+import { readFileSync } from "node:fs";
+import { EntitlementSync, EntitlementToken } from "${ROOT}/src";
+const app = new App({ context: { "reposmith:command": ${JSON.stringify(`"${process.execPath}" "${ROOT}/bin/reposmith.js"`)}, "reposmith:hookResource": "${hookResource}" } });
+const stack = new TerraformStack(app, "app");
+for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
+  if (t.type === "sync") new EntitlementSync(stack, t.id, t.props);
+  else new EntitlementToken(stack, t.id, t.props);
+}
+app.synth();
+`,
+  );
+}
+
+maybe("terraform apply/destroy end to end through the hook resources", () => {
+  beforeAll(async () => {
+    t = await startTestEmulator([["acme", "prod"], ["acme", "staging"]]);
+    w = new Workdir();
+    writeApp(w.dir);
+  });
+  afterAll(async () => {
+    w.cleanup();
+    await t.close();
+  });
+
+  const stackDir = () => path.join(w.dir, "cdktf.out", "stacks", "app");
+  const synth = async () => expect((await reposmith(["synth", "--app", `${path.join(ROOT, "node_modules/.bin/tsx")} app.ts`, "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+  const tf = (...args: string[]) => terraform(args, stackDir(), t.env);
+  const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+  const tok = (id: string, props: Record<string, unknown> = {}) => ({ id, props: { owner: "acme", repository: "prod", name: id, ...props } });
+
+  it("creates, converges an edit by PATCH, prunes a removed construct, plans clean and destroys", async () => {
+    w.declare([tok("ci", { limits: { numDownloads: 10 } }), tok("partner")]);
+    await synth();
+    const init = await tf("init", "-input=false", "-no-color");
+    expect(init.code).toBe(0);
+
+    const apply = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    expect((await managed()).map((x) => x.name).sort()).toEqual(["ci", "partner"]);
+    const ciBefore = (await managed()).find((x) => x.name === "ci");
+    // Terraform's hooks and `reposmith` share one state.
+    const list = await reposmith(["state", "list", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
+    expect(list.stdout).toMatch(/app\/ci\tEntitlementToken\tacme\.prod\./);
+
+    w.declare([tok("ci", { limits: { numDownloads: 20 } }), tok("partner")]);
+    await synth();
+    const patches = t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"] ?? 0;
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const ciAfter = (await managed()).find((x) => x.name === "ci");
+    expect(ciAfter.slug_perm).toBe(ciBefore.slug_perm);
+    expect(ciAfter.limit_num_downloads).toBe(20);
+    expect(t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(patches + 1);
+
+    w.declare([tok("ci", { limits: { numDownloads: 20 } })]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    expect((await managed()).map((x) => x.name)).toEqual(["ci"]);
+
+    const plan = await tf("plan", "-detailed-exitcode", "-input=false", "-no-color");
+    expect(plan.stdout).toMatch(/No changes/);
+    expect(plan.code).toBe(0);
+    expect((await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+
+    const destroy = await tf("destroy", "-auto-approve", "-input=false", "-no-color");
+    expect(destroy.code).toBe(0);
+    expect(await managed()).toHaveLength(0);
+  });
+
+  it("applies an EntitlementSync after the source's tokens, and destroys leaving the target as it is", async () => {
+    w.declare([tok("ci", { limits: { numDownloads: 7 } }), { id: "sync", type: "sync", props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } }]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const staging = await t.tokens("acme", "staging");
+    expect(staging.map((x) => x.name).sort()).toEqual(["Default", "ci"]);
+    expect(staging.find((x) => x.name === "ci").limit_num_downloads).toBe(7);
+    expect((await tf("plan", "-detailed-exitcode", "-input=false", "-no-color")).code).toBe(0);
+    expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    expect(await managed()).toHaveLength(0);
+    expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);
+  });
+
+  it("fails terraform apply with reposmith's error message when a hook fails", async () => {
+    w.declare([{ id: "bad", props: { owner: "acme", repository: "no-such-repo", name: "x" } }]);
+    await synth();
+    const apply = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(apply.code).not.toBe(0);
+    expect(apply.stderr + apply.stdout).toMatch(/Error: .*acme\/no-such-repo.*404/);
+  });
+
+  it("keeps secrets out of the synthesized stack and of Terraform's state", async () => {
+    const files = w.allFiles().filter((f) => f.file.endsWith(".json") || f.file.endsWith(".tfstate"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f.text).not.toContain(t.apiKey);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench` (full, minutes) and `npm run bench -- --smoke` (seconds): every row is measured
+ * side by side with its baseline in the same run; results go to bench/results.json.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { observeScenario, rateLimitScenario, synthScenario } from "./scenarios";
+import type { Row } from "./support";
+
+export const FULL = {
+  observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true },
+  limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
+  synth: 1000,
+};
+export const SMOKE = {
+  observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false },
+  limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
+  synth: 30,
+};
+
+export async function runBench(cfg: typeof FULL): Promise<Row[]> {
+  return [...(await observeScenario(cfg.observe)), ...(await rateLimitScenario(cfg.limit)), ...(await synthScenario(cfg.synth))];
+}
+
+export function table(rows: Row[]): string {
+  const head = ["row", "value", "baseline", "floor", "target (≤)", "unit", "ok"];
+  const body = rows.map((r) => [r.name, String(r.value), String(r.baseline), r.floor === null ? "-" : String(r.floor), String(r.target), r.unit, r.ok ? "yes" : "NO"]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const notes = rows.filter((r) => r.note).map((r) => `  note on "${r.name.slice(0, 40)}...": ${r.note}`);
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line), ...notes].join("\n");
+}
+
+if (require.main === module) {
+  const smoke = process.argv.includes("--smoke");
+  runBench(smoke ? SMOKE : FULL)
+    .then((rows) => {
+      process.stdout.write(`${table(rows)}\n`);
+      const file = path.join(__dirname, smoke ? "results.smoke.json" : "results.json");
+      writeFileSync(file, JSON.stringify({ mode: smoke ? "smoke" : "full", measuredAt: new Date().toISOString(), rows }, null, 2) + "\n");
+      process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+      process.exit(rows.every((r) => r.ok) ? 0 : 1);
+    })
+    .catch((err) => {
+      process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+      process.exit(1);
+    });
+}

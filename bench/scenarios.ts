@@ -1,0 +1,152 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { App, DataResource, TerraformStack } from "cdktf";
+import { RateLimiter } from "../src/api/cloudsmith";
+import { EntitlementToken } from "../src";
+import { applyAll, FileStateStore, hasChanges, planAll, type RunOptions } from "../src/engine";
+import { settleAll } from "../src/util/pool";
+import { ROOT, row, startEmulatorProcess, timed, tokenSeed, writeTokenApp, type EmulatorProcess, type Row } from "./support";
+
+export interface ObserveConfig {
+  repos: number;
+  perRepo: number;
+  latencyMs: number;
+  concurrency: number;
+  /** Also measure the peak RSS of a plan in a child process (row e). */
+  rss: boolean;
+}
+
+function runOptions(emu: EmulatorProcess, dir: string, concurrency: number, extra: Partial<RunOptions> = {}): RunOptions {
+  return {
+    outdir: path.join(dir, "out"),
+    store: new FileStateStore(path.join(dir, "state")),
+    env: { CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: emu.apiKey },
+    parallelism: concurrency,
+    clientOptions: { limiter: new RateLimiter({ concurrency }) },
+    ...extra,
+  };
+}
+
+/** (a) plan/refresh of many tokens: list-based observe vs one GET per resource; (e) peak RSS of that plan. */
+export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
+  const emu = await startEmulatorProcess(cfg.latencyMs);
+  const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-a-"));
+  try {
+    await emu.admin("POST", "/seed", tokenSeed("bench", cfg.repos, cfg.perRepo));
+    writeTokenApp(path.join(dir, "out"), "bench", cfg.repos, cfg.perRepo);
+    // Adopt every token into state (found by tag; no API writes), as after a first apply.
+    const adopt = await applyAll(runOptions(emu, dir, cfg.concurrency));
+    if (adopt.results.some((r) => r.failed.length)) throw new Error("bench set-up: adoption failed");
+
+    const measure = async (readMode: "list" | "get") => {
+      const before = (await emu.stats()).total;
+      const { ms, value } = await timed(() => planAll(runOptions(emu, dir, cfg.concurrency, { readMode })));
+      if (hasChanges(value.plan)) throw new Error(`bench: ${readMode} plan is not empty`);
+      return { ms, calls: (await emu.stats()).total - before };
+    };
+    const list = await measure("list");
+    const get = await measure("get");
+    // The same pages fetched raw (no parsing, no engine): what the emulator and network alone cost.
+    const raw = await timed(() =>
+      settleAll(Array.from({ length: cfg.repos }, (_, r) => r), cfg.concurrency, async (r) =>
+        (await fetch(`${emu.url}/v1/entitlements/acme/repo${r}/?page_size=500`, { headers: { "X-Api-Key": emu.apiKey } })).text(),
+      ),
+    );
+    const tokens = cfg.repos * cfg.perRepo;
+    // +1: every repository also holds its default token.
+    const floorCalls = cfg.repos * Math.ceil((cfg.perRepo + 1) / 500);
+    const floorWall = Math.ceil(floorCalls / cfg.concurrency) * cfg.latencyMs;
+    const rows = [
+      row(`a. plan ${tokens} tokens / ${cfg.repos} repos: API calls (list vs GET each)`, list.calls, get.calls, floorCalls, get.calls / 50, "calls"),
+      row(`a. plan ${tokens} tokens / ${cfg.repos} repos: wall at concurrency ${cfg.concurrency}, ${cfg.latencyMs} ms latency`, list.ms, get.ms, floorWall, floorWall * 1.2, "ms", `raw HTTP of the same ${floorCalls} pages alone: ${Math.round(raw.ms)} ms`),
+    ];
+    if (cfg.rss) {
+      const ours = await childRss(["plan", path.join(dir, "out"), path.join(dir, "state"), emu.url, emu.apiKey]);
+      const idle = await childRss(["idle"]);
+      rows.push(row(`e. peak RSS of a plan over ${tokens} resources (baseline: the same process, idle)`, ours, idle, null, 500, "MB"));
+    }
+    return rows;
+  } finally {
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function childRss(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`, "--", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", (code) => (code === 0 ? resolve(Number(JSON.parse(out).maxRssMB)) : reject(new Error(`rss child exited ${code}`))));
+  });
+}
+
+export interface LimitConfig {
+  repos: number;
+  perRepo: number;
+  limit: number;
+  windowSeconds: number;
+  latencyMs: number;
+}
+
+/** (b) many creates under an emulated rate limit: our limiter vs the same client reacting to 429s only. */
+export async function rateLimitScenario(cfg: LimitConfig): Promise<Row[]> {
+  const emu = await startEmulatorProcess(cfg.latencyMs);
+  try {
+    const run = async (lowWatermark: number | undefined) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-b-"));
+      try {
+        await emu.admin("POST", "/reset");
+        await emu.admin("POST", "/seed", { repositories: Array.from({ length: cfg.repos }, (_, r) => ({ owner: "acme", slug: `repo${r}` })) });
+        writeTokenApp(path.join(dir, "out"), "bench", cfg.repos, cfg.perRepo);
+        await emu.admin("POST", "/ratelimit", { limit: cfg.limit, windowSeconds: cfg.windowSeconds });
+        const opts = runOptions(emu, dir, 10, { clientOptions: { limiter: new RateLimiter({ concurrency: 10, lowWatermark }) } });
+        const { ms, value } = await timed(() => applyAll(opts));
+        const failures = value.results.reduce((n, r) => n + r.failed.length, 0);
+        const throttled = value.ctx.clients.all().reduce((n, c) => n + c.stats.throttled, 0);
+        const created = value.results.reduce((n, r) => n + r.done.length, 0);
+        return { ms, failures, throttled, created };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const ours = await run(undefined);
+    const reactive = await run(0);
+    const creates = cfg.repos * cfg.perRepo;
+    const minRequests = creates + cfg.repos; // one create each + one list per repository
+    const floorMs = (Math.ceil(minRequests / cfg.limit) - 1) * cfg.windowSeconds * 1000;
+    if (ours.created !== creates) throw new Error(`bench b: created ${ours.created} of ${creates}`);
+    return [
+      row(`b. ${creates} creates under ${cfg.limit} req/${cfg.windowSeconds}s: failures surfaced (baseline: 429-reactive only)`, ours.failures, reactive.failures, 0, 0, "errors"),
+      { ...row(`b. ${creates} creates: 429s received (baseline: 429-reactive only)`, ours.throttled, reactive.throttled, 0, reactive.throttled, "429s"), note: "informational; target = the baseline's" },
+      row(`b. ${creates} creates: wall vs the limit's floor`, ours.ms, reactive.ms, floorMs, floorMs * 1.1, "ms"),
+    ];
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** (d) synth of N EntitlementToken constructs vs N bare terraform_data resources. */
+export async function synthScenario(n: number): Promise<Row[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-d-"));
+  try {
+    const synth = (make: (stack: TerraformStack, i: number) => unknown) =>
+      timed(async () => {
+        const app = new App({ outdir: path.join(dir, String(Math.random())) });
+        const stack = new TerraformStack(app, "s");
+        for (let i = 0; i < n; i++) make(stack, i);
+        app.synth();
+      });
+    await synth((s, i) => i < 50 && new EntitlementToken(s, `w${i}`, { owner: "acme", repository: "warm", name: `w${i}` })); // load and JIT once
+    const bare = await synth((s, i) => new DataResource(s, `r${i}`, { input: { i: String(i) } }));
+    const ours = await synth((s, i) => new EntitlementToken(s, `t${i}`, { owner: "acme", repository: `repo${i % 100}`, name: `t${i}`, limits: { numDownloads: i } }));
+    return [row(`d. synth of ${n} EntitlementToken constructs (baseline: ${n} cdktf DataResource)`, ours.ms, bare.ms, null, 3000, "ms")];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

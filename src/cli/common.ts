@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { FileStateStore, type RunOptions, type StateStore } from "../engine";
+import { FileStateStore, PostgresStateStore, type RunOptions, type StateStore } from "../engine";
 import { CliError, resolveApp, synthesize } from "./synth";
 
 export interface CommonOptions {
@@ -17,7 +17,7 @@ export function withCommon(cmd: Command): Command {
   return cmd
     .option("--app <cmd>", "command that synthesizes the app (default: cdktf.json's app)")
     .option("--output <dir>", "synth output directory (default: cdktf.json's output or cdktf.out)")
-    .option("--state <path>", "state location: a directory for the file backend", ".reposmith/state")
+    .option("--state <path>", "state location: a directory (file backend) or postgres://user@host:port/db", ".reposmith/state")
     .option("--stack <name...>", "only these stacks (default: all)")
     .option("--skip-synth", "read the existing output directory instead of running the app")
     .option("--parallelism <n>", "operations run at once", "10");
@@ -25,7 +25,7 @@ export function withCommon(cmd: Command): Command {
 
 export function openStore(location: string | undefined): StateStore {
   const loc = location ?? ".reposmith/state";
-  if (/^postgres(ql)?:\/\//.test(loc)) throw new CliError(`the PostgreSQL state backend is not available yet; use a directory for --state`);
+  if (/^postgres(ql)?:\/\//.test(loc)) return new PostgresStateStore(loc);
   return new FileStateStore(path.resolve(loc));
 }
 

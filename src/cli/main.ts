@@ -3,6 +3,9 @@ import { registerApply } from "./commands/apply";
 import { registerDrift } from "./commands/drift";
 import { registerEmulator } from "./commands/emulator";
 import { registerPlan } from "./commands/plan";
+import { registerReconcile } from "./commands/reconcile";
+import { registerHook } from "./commands/hook";
+import { registerState } from "./commands/state";
 import { registerSynth } from "./commands/synth";
 import { printError } from "./errors";
 import { CliError } from "./synth";
@@ -18,7 +21,10 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerDrift(program);
+  registerReconcile(program);
+  registerState(program);
   registerEmulator(program);
+  registerHook(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import pc from "picocolors";
 import type { ApplyEvent, ApplyResult } from "../engine";
+import type { ProgressUpdate } from "../resources/types";
 import { CliError } from "./synth";
 
 export function printNotices(notices: string[]): void {
@@ -53,4 +54,80 @@ export function printOutcome(results: ApplyResult[], destroy: boolean): number {
   const summary = destroy ? `Resources: ${destroyed} destroyed.` : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${adopted ? `, ${adopted} adopted` : ""}.`;
   process.stdout.write(`\n${pc.green(pc.bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`);
   return 0;
+}
+
+/**
+ * Live progress of long operations (package syncs, mirrors): one line per resource key with a bar,
+ * redrawn in place at most 10 times a second, on a TTY only. Elsewhere it prints nothing, so CI
+ * logs keep just the quiet one-line-per-step output of printEvent.
+ */
+export class ProgressDisplay {
+  private readonly lines = new Map<string, string>();
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream = process.stdout,
+    readonly enabled: boolean = !!process.stdout.isTTY && !process.env.CI,
+  ) {}
+
+  /** EngineOptions.onProgress. */
+  readonly update = (key: string, u: ProgressUpdate): void => {
+    if (!this.enabled) return;
+    const pct = u.fraction === undefined ? "" : `${String(Math.round(Math.min(1, Math.max(0, u.fraction)) * 100)).padStart(3)}% `;
+    const width = 20;
+    const filled = u.fraction === undefined ? 0 : Math.round(Math.min(1, Math.max(0, u.fraction)) * width);
+    const bar = u.fraction === undefined ? "" : `${pc.green("█".repeat(filled))}${pc.dim("░".repeat(width - filled))} `;
+    this.lines.set(key, `${key}: ${bar}${pct}${u.message}`);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.redraw();
+    }, 100);
+  };
+
+  /** Runs `print` (which writes whole lines) above the live lines; `key`'s line goes when its step ends. */
+  around(print: () => void, endedKey?: string): void {
+    if (endedKey) this.lines.delete(endedKey);
+    if (!this.enabled || this.drawn === 0) return void print();
+    this.clear();
+    print();
+    this.redraw();
+  }
+
+  /** Removes the live lines (call before the summary). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lines.clear();
+    if (this.enabled) this.clear();
+  }
+
+  private clear(): void {
+    if (this.drawn) this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
+
+  private redraw(): void {
+    this.clear();
+    const cols = Math.max(20, (this.out.columns || 120) - 1);
+    for (const line of this.lines.values()) this.out.write(`${truncate(line, cols)}\n`);
+    this.drawn = this.lines.size;
+  }
+}
+
+/** Cuts a line to `cols` visible characters (ANSI colour codes do not count). */
+function truncate(line: string, cols: number): string {
+  let visible = 0;
+  let out = "";
+  for (let i = 0; i < line.length; i++) {
+    const esc = /^\x1b\[[0-9;]*m/.exec(line.slice(i));
+    if (esc) {
+      out += esc[0];
+      i += esc[0].length - 1;
+      continue;
+    }
+    if (visible++ >= cols) return `${out}\x1b[0m`;
+    out += line[i];
+  }
+  return out;
 }

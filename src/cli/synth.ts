@@ -45,12 +45,12 @@ export function resolveApp(opts: SynthOptions): { app: string | undefined; outdi
 
 /**
  * Runs the app command with CDKTF_OUTDIR set (so a plain `new App()` writes where we read), like
- * `cdktf synth`, after clearing the previous stacks so a removed stack cannot linger.
+ * `cdktf synth`. The manifest is removed first, so a failed synth cannot pass for a fresh one.
  */
 export function synthesize(opts: SynthOptions): string {
   const { app, outdir, cwd } = resolveApp(opts);
   if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
-  rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
+  // Only the manifest goes: stack directories hold Terraform's .terraform and maybe its state.
   rmSync(path.join(outdir, "manifest.json"), { force: true });
   const r = spawnSync(app, {
     cwd,

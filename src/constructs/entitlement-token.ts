@@ -6,7 +6,9 @@ import {
   type EntitlementTokenSpec,
 } from "../resources/entitlement-token";
 import { CloudsmithConnection } from "./connection";
-import { HookResource, resourceKey, validateSpec } from "./hook";
+import { ValidationError } from "./errors";
+import type { LifecycleProps } from "../resources/lifecycle";
+import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
 
 /** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
 export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
@@ -31,15 +33,32 @@ export interface EntitlementTokenLimits {
   readonly pathQuery?: string;
 }
 
-export interface EntitlementTokenProps {
+export interface EntitlementTokenProps extends LifecycleProps {
   /** Namespace (organisation) slug, e.g. `acme`. */
   readonly owner: string;
   /** Repository slug in that namespace, e.g. `prod`. */
   readonly repository: string;
   /** Token name, unique within the repository. */
   readonly name: string;
-  /** Whether the token allows downloads. @default true */
+  /** Whether the token allows downloads; changed through the enable/disable endpoints. @default true */
+  readonly enabled?: boolean;
+  /** Same as `enabled` (Cloudsmith's `is_active`); give one or the other. @default true */
   readonly active?: boolean;
+  /** Whether the token may be used for private broadcasts (its own endpoint). @default - left as it is */
+  readonly privateBroadcasts?: boolean;
+  /**
+   * Rotation (Cloudsmith "refresh": same slug_perm, new secret value). A changed trigger value, or a
+   * token older than `maxAge` ("90d", "12h", ...), rotates it on the next apply or reconcile.
+   * @default - never rotated
+   */
+  readonly rotation?: { readonly triggers?: Record<string, string>; readonly maxAge?: string | number };
+  /** Changing any value zeroes the token's usage counters (POST reset) once. @default - never reset */
+  readonly resetTriggers?: Record<string, string>;
+  /**
+   * API fields (as plans name them, e.g. "limit_num_downloads") whose differences are neither
+   * reported nor corrected. @default - every field is managed
+   */
+  readonly ignoreChanges?: string[];
   /** Whether a EULA must be accepted before downloading. @default false */
   readonly eulaRequired?: boolean;
   /** Usage restrictions; anything omitted is unlimited, and drift that adds a limit is corrected. @default - none */
@@ -59,6 +78,15 @@ const toIso = (d: string | Date | undefined) => (d instanceof Date ? (Number.isN
  * The token value itself never appears in the stack, plans or state.
  */
 export class EntitlementToken extends Construct {
+  /**
+   * The repository's default token (every Cloudsmith repository has one): adopted by its `default`
+   * flag, managed like any token (limits, enabled, rotation), and never deleted — destroy leaves it
+   * as it is and says so. Its name and metadata are left alone unless given.
+   */
+  static forDefaultToken(scope: Construct, id: string, props: Omit<EntitlementTokenProps, "name"> & { readonly name?: string }): EntitlementToken {
+    return new EntitlementToken(scope, id, { ...props, defaultToken: true } as EntitlementTokenProps);
+  }
+
   /** The validated spec, as synthesized. */
   readonly spec: EntitlementTokenSpec;
   /** `<stack>/<path>`: the tag that lets reposmith find this token again. */
@@ -67,9 +95,13 @@ export class EntitlementToken extends Construct {
 
   constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
     super(scope, id);
-    const { connection, limits, ...rest } = props;
+    const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & { defaultToken?: boolean };
+    if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active (${active}) and enabled (${rest.enabled}) disagree; give only enabled`]);
+    }
     const input = {
       ...rest,
+      ...(active !== undefined && rest.enabled === undefined ? { enabled: active } : {}),
       ...(limits ? { limits: { ...limits, dateRangeFrom: toIso(limits.dateRangeFrom), dateRangeTo: toIso(limits.dateRangeTo) } } : {}),
     };
     for (const k of ["dateRangeFrom", "dateRangeTo"] as const) if (input.limits && input.limits[k] === undefined) delete input.limits[k];
@@ -79,6 +111,7 @@ export class EntitlementToken extends Construct {
     }
     this.key = resourceKey(this);
     const conn = connection ?? CloudsmithConnection.of(this);
-    this.hook = new HookResource(this, "hook", ENTITLEMENT_TOKEN_KIND, this.key, this.spec, conn?.ref);
+    const lifecycle = validateLifecycle(this, ENTITLEMENT_TOKEN_KIND, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(this, "hook", ENTITLEMENT_TOKEN_KIND, this.key, this.spec, conn?.ref, lifecycle);
   }
 }

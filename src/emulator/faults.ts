@@ -1,7 +1,8 @@
 /**
  * Fault injection: rules that make the next N matching API requests fail with a chosen status,
  * optionally after the handler has run (the write happened but the client sees an error), plus a
- * global latency added to every API response.
+ * global latency added to every API response. A rule may fire only with some probability (storms),
+ * pass the real reply late (latency spikes), drop the connection (resets) or cut the body short.
  */
 import { FieldErrors, addFieldError, invalidInput } from "./errors";
 import { isPlainObject } from "./util";
@@ -26,6 +27,20 @@ export interface FaultRuleInput {
   delayMs?: number;
   /** Run the real handler first (state changes), then answer with the fault anyway. @default false */
   afterHandler?: boolean;
+  /**
+   * Chance (0-1] that a matching request fires the rule; `times` counts only the requests it fired
+   * on. Rules are tried in order, each rolling its own chance. @default 1
+   */
+  probability?: number;
+  /** Answer with the real reply instead of a fault: with `delayMs`, a latency spike. @default false */
+  pass?: boolean;
+  /** Drop the connection without answering (a connection reset); with `afterHandler`, after the write happened. @default false */
+  reset?: boolean;
+  /**
+   * Send only the first N bytes of the body (of the real reply with `afterHandler`), with the full
+   * Content-Length, then drop the connection: a truncated body. @default - the whole body
+   */
+  truncateAt?: number;
 }
 
 export interface FaultRule {
@@ -38,6 +53,10 @@ export interface FaultRule {
   contentType: string;
   delayMs: number;
   afterHandler: boolean;
+  probability: number;
+  pass: boolean;
+  reset: boolean;
+  truncateAt?: number;
 }
 
 const DEFAULT_DETAIL: Record<number, string> = {
@@ -87,6 +106,10 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
   optNum("delayMs", 0);
   if (r.body !== undefined && typeof r.body !== "string") bad("body", "Must be a string (the raw body).");
   if (r.contentType !== undefined && typeof r.contentType !== "string") bad("contentType", "Must be a string.");
+  if (r.probability !== undefined && (typeof r.probability !== "number" || !(r.probability > 0 && r.probability <= 1))) bad("probability", "Must be a number > 0 and <= 1.");
+  for (const f of ["afterHandler", "pass", "reset"] as const) if (r[f] !== undefined && typeof r[f] !== "boolean") bad(f, "Must be true or false.");
+  optNum("truncateAt", 0);
+  if ([r.pass, r.reset, r.truncateAt !== undefined].filter(Boolean).length > 1) bad("pass", "Give at most one of pass, reset and truncateAt.");
   return {
     method: r.method?.toUpperCase(),
     path,
@@ -97,6 +120,10 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
     contentType: r.contentType ?? "application/json",
     delayMs: r.delayMs ?? 0,
     afterHandler: r.afterHandler === true,
+    probability: r.probability ?? 1,
+    pass: r.pass === true,
+    reset: r.reset === true,
+    truncateAt: r.truncateAt === undefined ? undefined : Math.floor(r.truncateAt),
   };
 }
 
@@ -104,7 +131,10 @@ export class FaultInjector {
   private rules: FaultRule[] = [];
   latencyMs: number;
 
-  constructor(private readonly defaultLatencyMs = 0) {
+  constructor(
+    private readonly defaultLatencyMs = 0,
+    private readonly random: () => number = Math.random,
+  ) {
     this.latencyMs = defaultLatencyMs;
   }
 
@@ -133,12 +163,13 @@ export class FaultInjector {
     return this.rules.map((r) => ({ ...r, path: r.path?.source }));
   }
 
-  /** Consumes and returns the first rule matching the request, if any. */
+  /** Consumes and returns the first rule matching the request (and winning its `probability` roll), if any. */
   take(method: string, path: string): FaultRule | undefined {
     const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";
     const index = this.rules.findIndex((r) =>
       (r.method === undefined || r.method === method.toUpperCase()) &&
-      (r.path === undefined || r.path.test(path) || r.path.test(bare)));
+      (r.path === undefined || r.path.test(path) || r.path.test(bare)) &&
+      (r.probability >= 1 || this.random() < r.probability));
     if (index < 0) return undefined;
     const rule = this.rules[index];
     if (--rule.remaining <= 0) this.rules.splice(index, 1);

@@ -17,6 +17,13 @@ export function registerJsonParser(app: FastifyInstance): void {
       done(new ApiError(400, { detail: `JSON parse error - ${(e as Error).message}` }), undefined);
     }
   });
+  // Body-less actions (enable, disable, reset, refresh) arrive with whatever Content-Type the
+  // client's library adds; Django REST accepts an empty body of any type. A non-empty body of a
+  // type it cannot parse gets its 415 message.
+  app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
+    if (String(body).trim() === "") return done(null, undefined);
+    done(new ApiError(415, { detail: `Unsupported media type "${req.headers["content-type"]}" in request.` }), undefined);
+  });
 }
 
 /** Sends an ApiError, a Fastify client error as `{"detail": ...}`, or a 500. */

@@ -94,7 +94,10 @@ export class RateLimiter {
 
   private roll(nowMs: number): void {
     if (this.config && nowMs >= this.windowEndsMs) {
-      this.windowEndsMs = nowMs + this.config.windowSeconds * 1000;
+      // Whole-second windows end on a whole second, so X-RateLimit-Reset (epoch seconds) is exact,
+      // not rounded; sub-second windows (tests) stay exact in milliseconds.
+      const end = nowMs + this.config.windowSeconds * 1000;
+      this.windowEndsMs = this.config.windowSeconds >= 1 ? Math.max(nowMs + 1, Math.floor(end / 1000) * 1000) : end;
       this.remaining = this.config.limit;
     }
   }

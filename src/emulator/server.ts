@@ -4,9 +4,11 @@
  * hooks (auth, rate limit) and routes. Adding an API family = adding it to FAMILIES.
  */
 import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
+import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ADMIN_PREFIX, registerAdminRoutes, resetAll } from "./admin";
 import { cloudsmithFamily } from "./cloudsmith";
+import { codeartsFamily } from "./codearts";
 import type { ApiFamily, EmulatorContext } from "./context";
 import { FaultInjector, FaultRule, faultReply } from "./faults";
 import { registerJsonParser, replyError, requestPath } from "./http";
@@ -16,7 +18,7 @@ import { EmulatorStore } from "./store";
 import type { Emulator, EmulatorOptions } from "./types";
 import { delay } from "./util";
 
-export const FAMILIES: ApiFamily[] = [cloudsmithFamily];
+export const FAMILIES: ApiFamily[] = [cloudsmithFamily, codeartsFamily];
 
 export function createContext(opts: EmulatorOptions): EmulatorContext {
   return {
@@ -42,6 +44,13 @@ function registerApiPipeline(scope: FastifyInstance, ctx: EmulatorContext, prefi
       return;
     }
     await delay(rule.delayMs);
+    if (rule.pass) return;
+    if (rule.reset) {
+      reply.hijack();
+      request.raw.socket?.destroy();
+      return;
+    }
+    if (rule.truncateAt !== undefined) spoilEnd(reply.raw, rule);
     const fault = faultReply(rule);
     return reply.code(fault.status).headers(fault.headers).send(fault.body);
   });
@@ -52,12 +61,35 @@ function registerApiPipeline(scope: FastifyInstance, ctx: EmulatorContext, prefi
     lateFaults.delete(request);
     // The write has happened; hold the reply (a client may die meanwhile), then spoil it.
     await delay(rule.delayMs);
-    // Same status and no body given: the real reply, only late.
-    if (rule.status === reply.statusCode && rule.body === undefined) return payload;
+    // Dropped connection or cut-short body: of the real reply.
+    if (rule.reset || rule.truncateAt !== undefined) {
+      spoilEnd(reply.raw, rule);
+      return payload;
+    }
+    // Same status and no body given (or `pass`): the real reply, only late.
+    if (rule.pass || (rule.status === reply.statusCode && rule.body === undefined)) return payload;
     const fault = faultReply(rule);
     reply.code(fault.status).headers(fault.headers);
     return fault.body;
   });
+}
+
+/**
+ * Makes the response's final write go wrong: a `reset` rule drops the connection without sending
+ * anything (headers are only flushed with the body), a `truncateAt` rule sends the head and the first
+ * bytes of the body under the full Content-Length, then drops the connection.
+ */
+function spoilEnd(res: ServerResponse, rule: FaultRule): void {
+  res.end = ((chunk?: unknown) => {
+    const socket = res.socket;
+    if (rule.truncateAt !== undefined && chunk !== undefined && chunk !== null && typeof chunk !== "function") {
+      const body = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      res.write(body.subarray(0, Math.min(rule.truncateAt, Math.max(0, body.length - 1))), () => socket?.destroy());
+    } else {
+      socket?.destroy();
+    }
+    return res;
+  }) as ServerResponse["end"];
 }
 
 export function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): FastifyInstance {
@@ -65,6 +97,8 @@ export function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {
     logger: opts.logger ?? false,
     routerOptions: { ignoreTrailingSlash: true },
     forceCloseConnections: true,
+    // Seeds of thousands of tokens (benchmarks) exceed fastify's 1 MiB default.
+    bodyLimit: 64 * 1024 * 1024,
   });
   registerJsonParser(app);
   app.setErrorHandler(replyError);

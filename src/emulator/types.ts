@@ -25,6 +25,44 @@ export interface SeedToken {
   [field: string]: unknown;
 }
 
+/** How package syncs behave (globally: seed `packageSync` or `POST /_emulator/packages/sync`; per package: `sync`). */
+export interface SeedPackageSync {
+  /** Whole sync (awaiting, then in progress with sync_progress 0-100), in ms. @default 1500 */
+  durationMs?: number;
+  /** Probability (0-1) that a sync fails. @default 0 */
+  failureRate?: number;
+  /** The first N syncs of a package fail, later ones (resyncs) succeed. @default 0 */
+  failTimes?: number;
+  /** status_reason of a failure; null = no reason, as observed in the wild. */
+  failReason?: string | null;
+  /** sync_progress at which a failing sync stops. @default 45 */
+  failAtProgress?: number;
+}
+
+/**
+ * A Cloudsmith package (its repository is created when missing). Checksums, size, filename and
+ * slug_perm are generated when not given; a seed package matching an existing one (by slug_perm,
+ * else format/name/version) updates it — a new `checksum_sha256` then acts as a re-upload.
+ */
+export interface SeedPackage {
+  owner: string;
+  repository: string;
+  format: string;
+  name: string;
+  version: string;
+  /** e.g. ["release"] (grouped as "info") or {"info":["release"],"version":["latest"]}. */
+  tags?: string[] | Record<string, string[]>;
+  slug_perm?: string;
+  filename?: string;
+  checksum_sha256?: string;
+  size?: number;
+  /** Sync behaviour of this package and of every copy made of it. */
+  sync?: SeedPackageSync;
+  /** Start a sync now instead of being synchronised already. @default false */
+  syncing?: boolean;
+  [field: string]: unknown;
+}
+
 /**
  * The one seed format for every API family. Each family reads its own keys; unknown keys are
  * ignored so older emulators accept newer seeds. Later families add keys here (packages, codearts).
@@ -32,6 +70,14 @@ export interface SeedToken {
 export interface SeedDocument {
   repositories?: SeedRepository[];
   tokens?: SeedToken[];
+  packages?: SeedPackage[];
+  packageSync?: SeedPackageSync;
+  /**
+   * Huawei Cloud CodeArts Repo + IAM: `{"users":[{"domain","name","password"}],"repositories":[{"id","name"}],
+   * "sources":[{"url","username"?,"password"?,"unreachable"?}],"endpoints":[{"uuid","username","password"}],"settings":{...}}`
+   * (see src/emulator/codearts/store.ts).
+   */
+  codearts?: Record<string, unknown>;
   [family: string]: unknown;
 }
 

@@ -2,7 +2,7 @@ import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import type { Action, ResourcePlan, StackPlan } from "./plan";
+import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
 import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {
@@ -83,6 +83,7 @@ function record(r: ResourcePlan, observed: Observed, now: Date): ResourceState {
     spec: r.spec,
     observed: observed.fields,
     connection: r.connection,
+    ...(r.lifecycle ? { lifecycle: r.lifecycle } : {}),
     appliedAt: now.toISOString(),
   };
 }
@@ -138,8 +139,19 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     }
   };
   const removals = new Set<Action>(["delete", "forget"]);
-  await settleAll(plan.resources.filter((r) => !removals.has(r.action)), opts.parallelism ?? 10, run);
+  const writes = plan.resources.filter((r) => !removals.has(r.action));
+  const phaseOf = (r: ResourcePlan) => handlerFor(r.kind).phase ?? 0;
+  for (const phase of [...new Set(writes.map(phaseOf))].sort((a, b) => a - b)) {
+    let batch = writes.filter((r) => phaseOf(r) === phase);
+    // Later phases read what earlier ones wrote: decide again on fresh observations.
+    if (phase > 0) batch = await Promise.all(batch.map((r) => (r.spec === undefined ? r : replan(ctx, plan.stack, r).catch(() => r))));
+    await settleAll(batch, opts.parallelism ?? 10, run);
+  }
   await settleAll(plan.resources.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
   result.state = await writer.flush();
   return result;
+}
+
+function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<ResourcePlan> {
+  return planDeclared(ctx, { stack, key: r.key, kind: r.kind, spec: r.spec, generation: r.generation!, connection: r.connection }, r.state, false);
 }

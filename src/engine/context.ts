@@ -1,4 +1,6 @@
 import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
+import { CodeArtsClient, type CodeArtsClientOptions } from "../api/codearts";
+import { canonicalJson } from "../util/canonical";
 import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate } from "../resources/types";
 
 export const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
@@ -7,10 +9,14 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra client options (tests use small retry waits). */
   clientOptions?: Partial<CloudsmithClientOptions>;
+  /** Extra CodeArts client options (tests use small retry waits). */
+  codeartsOptions?: Partial<CodeArtsClientOptions>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   onNotice?: (message: string) => void;
   onProgress?: (key: string, update: ProgressUpdate) => void;
+  /** How resources are observed; see HandlerContext.readMode. @default "list" */
+  readMode?: "list" | "get";
 }
 
 export class MissingCredentialsError extends Error {
@@ -43,6 +49,20 @@ export class EngineClients implements ClientFactory {
   all(): CloudsmithClient[] {
     return [...this.clients.values()];
   }
+
+  private readonly codeartsClients = new Map<string, CodeArtsClient>();
+
+  /** One CodeArts client (and IAM token cache) per connection, from `conn.codearts` and the HW_* environment. */
+  codearts(conn: ConnectionRef | undefined): CodeArtsClient {
+    const ref = conn?.codearts ?? {};
+    const id = canonicalJson(ref);
+    let client = this.codeartsClients.get(id);
+    if (!client) {
+      client = CodeArtsClient.fromEnv(this.opts.env ?? process.env, ref, this.opts.codeartsOptions);
+      this.codeartsClients.set(id, client);
+    }
+    return client;
+  }
 }
 
 /** The per-run context handlers see: memoised reads plus the client factory. */
@@ -50,9 +70,11 @@ export class RunContext implements HandlerContext {
   private readonly cache = new Map<string, Promise<unknown>>();
   readonly notices: string[] = [];
   readonly clients: EngineClients;
+  readonly readMode: "list" | "get";
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.clients = new EngineClients(opts);
+    this.readMode = opts.readMode ?? "list";
   }
 
   memo<T>(key: string, fn: () => Promise<T>): Promise<T> {

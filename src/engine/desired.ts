@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseLifecycle, type Lifecycle } from "../resources/lifecycle";
 import { isPayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
 
@@ -11,6 +12,8 @@ export interface DesiredResource {
   spec: unknown;
   generation: string;
   connection: ConnectionRef | undefined;
+  /** Controller lifecycle (driftPolicy, deletionPolicy) when the construct set one. */
+  lifecycle?: Lifecycle;
 }
 
 export interface DesiredStack {
@@ -54,7 +57,7 @@ function readStack(stack: string, file: string): DesiredResource[] {
       if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
       seen.add(p.key);
       const conn = JSON.parse(p.connection || "{}") as ConnectionRef;
-      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: Object.keys(conn).length ? conn : undefined });
+      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: Object.keys(conn).length ? conn : undefined, lifecycle: parseLifecycle(p.lifecycle) });
     }
   }
   return out;

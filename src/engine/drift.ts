@@ -2,7 +2,7 @@ import { handlerFor } from "../resources/registry";
 import type { FieldChange } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import { PlanError, parseSpec } from "./plan";
+import { PlanError, parseSpec, prefetch } from "./plan";
 import type { StackState } from "./state/types";
 
 export interface DriftItem {
@@ -21,6 +21,7 @@ export interface DriftItem {
  */
 export async function driftStack(ctx: RunContext, state: StackState, parallelism = 10): Promise<DriftItem[]> {
   const entries = Object.entries(state.resources);
+  prefetch(ctx, entries.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })));
   const results = await settleAll(entries, parallelism, async ([key, rs]): Promise<DriftItem | undefined> => {
     const handler = handlerFor(rs.kind);
     const spec = parseSpec(handler, key, rs.spec);

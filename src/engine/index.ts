@@ -13,6 +13,7 @@ export * from "./plan";
 export * from "./render";
 export * from "./state/types";
 export { FileStateStore } from "./state/file-store";
+export { PostgresStateStore, PostgresStateCorruptError, PostgresStateLockedError, redactUrl, type SessionLock } from "./state/postgres-store";
 
 export interface RunOptions extends EngineOptions {
   /** The cdktf output directory holding manifest.json. */
@@ -93,3 +94,5 @@ export async function driftAll(opts: RunOptions): Promise<DriftRun> {
   }
   return { items, checked, ctx };
 }
+export * from "./manage";
+export * from "./hook";

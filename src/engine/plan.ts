@@ -1,6 +1,7 @@
 import { handlerFor } from "../resources/registry";
 import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "../resources/types";
 import { formatIssues } from "../resources/common";
+import type { Lifecycle } from "../resources/lifecycle";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
 import type { DesiredResource, DesiredStack } from "./desired";
@@ -29,6 +30,8 @@ export interface ResourcePlan {
   state?: ResourceState;
   /** For a delete that does not remove the remote object: what happens instead. */
   notice?: string;
+  /** The construct's controller lifecycle (driftPolicy, deletionPolicy), kept in state. */
+  lifecycle?: Lifecycle;
 }
 
 export interface StackPlan {
@@ -38,7 +41,7 @@ export interface StackPlan {
 
 export interface Plan {
   stacks: StackPlan[];
-  summary: { add: number; change: number; destroy: number; adopt: number };
+  summary: { add: number; change: number; destroy: number; adopt: number; rotate: number };
 }
 
 export class PlanError extends Error {
@@ -55,9 +58,14 @@ export class SpecError extends Error {
   }
 }
 
+/** Parsed specs by the raw object they came from: prefetch and observe parse each spec only once. */
+const parsedSpecs = new WeakMap<object, unknown>();
+
 export function parseSpec(handler: ResourceHandler<unknown>, key: string, raw: unknown): unknown {
+  if (raw && typeof raw === "object" && parsedSpecs.has(raw)) return parsedSpecs.get(raw);
   const r = handler.spec.safeParse(raw);
   if (!r.success) throw new SpecError(key, handler.kind, formatIssues(r.error));
+  if (raw && typeof raw === "object") parsedSpecs.set(raw, r.data);
   return r.data;
 }
 
@@ -74,6 +82,10 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   const declared = new Map(desired.resources.map((r) => [r.key, r]));
   const orphans = Object.entries(state.resources).filter(([key]) => opts.destroy || !declared.has(key));
 
+  prefetch(ctx, [
+    ...desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })),
+    ...orphans.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })),
+  ]);
   const declaredResults = await settleAll(desired.resources, parallelism, (d) => planDeclared(ctx, d, state.resources[d.key], !!opts.destroy));
   const orphanResults = await settleAll(
     orphans.filter(([key]) => !declared.has(key)),
@@ -91,10 +103,29 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   return { stack: desired.name, resources };
 }
 
-async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
+/** Lets each kind start its batched reads for all of these at once (see ResourceHandler.prefetch). */
+export function prefetch(ctx: RunContext, items: { kind: string; key: string; spec: unknown; conn: ConnectionRef | undefined }[]): void {
+  const byKind = new Map<string, { spec: unknown; conn: ConnectionRef | undefined }[]>();
+  for (const i of items) {
+    const handler = handlerFor(i.kind);
+    if (!handler.prefetch) continue;
+    let spec: unknown;
+    try {
+      spec = parseSpec(handler, i.key, i.spec);
+    } catch {
+      continue; // reported by observe's own parse
+    }
+    let list = byKind.get(i.kind);
+    if (!list) byKind.set(i.kind, (list = []));
+    list.push({ spec, conn: i.conn });
+  }
+  for (const [kind, list] of byKind) handlerFor(kind).prefetch!(ctx, list);
+}
+
+export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
   const spec = parseSpec(handler, d.key, d.spec);
-  const base = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), spec, generation: d.generation, connection: d.connection, state: rs };
+  const base = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), spec, generation: d.generation, connection: d.connection, lifecycle: d.lifecycle, state: rs };
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
     if (observed) return { ...base, action: "delete", changes: [], observed, notice: rs && handlerFor(d.kind).deleteNotice?.(rs) };
@@ -128,15 +159,20 @@ async function planOrphan(ctx: RunContext, stack: string, key: string, rs: Resou
   }
   const observed = await handler.observeState(ctx, rs, rs.connection);
   const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
-  return observed ? { ...base, action: "delete", observed, notice: handler.deleteNotice?.(rs) } : { ...base, action: "forget" };
+  if (!observed) return { ...base, action: "forget" };
+  // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
+  if (rs.lifecycle?.deletionPolicy === "retain") return { ...base, action: "forget", observed, notice: "retained (deletionPolicy \"retain\"): the remote object is kept and no longer managed" };
+  return { ...base, action: "delete", observed, notice: handler.deleteNotice?.(rs) };
 }
 
 export function summarize(stacks: StackPlan[]): Plan {
-  const summary = { add: 0, change: 0, destroy: 0, adopt: 0 };
+  const summary = { add: 0, change: 0, destroy: 0, adopt: 0, rotate: 0 };
   for (const s of stacks) {
     for (const r of s.resources) {
       if (r.action === "create") summary.add++;
-      if (r.action === "update") summary.change++;
+      // A rotation alone is not a field change: it is counted on its own.
+      if (r.action === "update" && r.changes.some((c) => c.effect === "update" || c.effect === "reset")) summary.change++;
+      if (r.action === "update" && r.changes.some((c) => c.effect === "rotate")) summary.rotate++;
       if (r.action === "replace") (summary.add++, summary.destroy++);
       if (r.action === "delete") summary.destroy++;
       if (r.action === "adopt" || (r.observed?.adopted && r.action === "update")) summary.adopt++;

@@ -30,15 +30,28 @@ function fieldLines(entries: [string, string][], indent: string): string[] {
   return entries.map(([k, v]) => `${indent}${k.padEnd(width)} = ${v}`);
 }
 
+function headline(r: ResourcePlan): string {
+  if (r.action === "forget" && r.observed) return "will be removed from state; the remote object is kept";
+  if (r.action !== "update") return HEADLINE[r.action];
+  const what = [
+    r.changes.some((c) => c.effect === "update") && HEADLINE.update,
+    r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
+    r.changes.some((c) => c.effect === "reset") && "will have its usage reset",
+  ].filter(Boolean);
+  return what.join(", and ");
+}
+
 function renderResource(r: ResourcePlan): string[] {
-  const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${HEADLINE[r.action]}`];
+  const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${headline(r)}`];
   const head = `  ${SYMBOL[r.action]} ${r.kind} "${r.key}"`;
   if (r.action === "create") {
     lines.push(`${head} {`, ...fieldLines(Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]), "      "), "    }");
   } else if (r.action === "update" || r.action === "replace") {
     const marks = r.changes.map((c): [string, string] => [
       `${c.effect === "replace" ? pc.red("-/+") : pc.yellow("~")} ${c.path}`,
-      `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,
+      c.effect === "rotate" || c.effect === "reset"
+        ? `${c.old} -> ${c.new}`
+        : `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,
     ]);
     lines.push(`${head} {`, ...fieldLines(marks, "      "), "    }");
   } else {
@@ -50,11 +63,12 @@ function renderResource(r: ResourcePlan): string[] {
 
 export function renderPlan(plan: Plan): string {
   const visible = plan.stacks.flatMap((s) => s.resources.filter((r) => r.action !== "noop"));
-  if (!visible.length) return "No changes. Your Cloudsmith resources match the configuration.";
+  if (!visible.length) return "No changes. Your resources match the configuration.";
   const out = ["reposmith will perform the following actions:", ""];
   for (const r of visible) out.push(...renderResource(r), "");
-  const { add, change, destroy, adopt } = plan.summary;
-  out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${adopt ? `, ${adopt} to adopt` : ""}.`));
+  const { add, change, destroy, adopt, rotate } = plan.summary;
+  const extra = [rotate ? `${rotate} to rotate` : "", adopt ? `${adopt} to adopt` : ""].filter(Boolean).map((x) => `, ${x}`).join("");
+  out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${extra}.`));
   return out.join("\n");
 }
 
@@ -66,7 +80,7 @@ export function renderDrift(items: DriftItem[], checked: number): string {
       out.push(`  ${pc.red("-")} ${d.key} (${d.kind} ${d.label}) was deleted outside reposmith`);
     } else {
       out.push(`  ${pc.yellow("~")} ${d.key} (${d.kind} ${d.label}) changed outside reposmith:`);
-      out.push(...fieldLines(d.changes.map((c) => [`${c.path}`, `${fmt(c.old)} -> ${fmt(c.new)}`]), "      "));
+      out.push(...fieldLines(d.changes.map((c) => [`${c.path}`, c.effect === "rotate" || c.effect === "reset" ? `${c.old} -> ${c.new}` : `${fmt(c.old)} -> ${fmt(c.new)}`]), "      "));
     }
   }
   out.push("", pc.bold(`Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. Run "reposmith apply" to correct.`));

@@ -1,127 +1,36 @@
-import { z } from "zod";
-import {
-  BANDWIDTH_UNITS,
-  RESET_PERIODS,
-  isNotFound,
-  type CloudsmithClient,
-  type RepositoryToken,
-  type RepositoryTokenRequestPatch,
-} from "../api/cloudsmith";
+import { isNotFound, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
-import { count, isoDateTime, jsonValue, sameInstant, slug } from "./common";
-import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
+import { sameInstant } from "./common";
+import { parseDuration } from "./duration";
+import {
+  ENTITLEMENT_TOKEN_KIND,
+  EntitlementTokenSpecSchema,
+  KEY_TAG,
+  MANAGED_BY,
+  MANAGED_BY_VALUE,
+  MANAGED_FIELDS,
+  desiredFields,
+  type EntitlementTokenSpec,
+  type ManagedField,
+} from "./entitlement-token-spec";
+import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
 
-export const ENTITLEMENT_TOKEN_KIND = "EntitlementToken";
+export * from "./entitlement-token-spec";
 
-/** Metadata keys reposmith writes on every token it manages (design.md "Identity and adoption"). */
-export const MANAGED_BY = "managed-by";
-export const MANAGED_BY_VALUE = "reposmith";
-export const KEY_TAG = "key";
-
-const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
-  z.enum(values, {
-    error: (iss) => `${what} must be one of ${values.map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
-  });
-
-export const TokenLimitsSchema = z
-  .object({
-    /** Start of the validity window. */
-    dateRangeFrom: isoDateTime("limits.dateRangeFrom").optional(),
-    /** End of the validity window. */
-    dateRangeTo: isoDateTime("limits.dateRangeTo").optional(),
-    numClients: count("limits.numClients").optional(),
-    numDownloads: count("limits.numDownloads").optional(),
-    bandwidth: z
-      .object({
-        amount: count("limits.bandwidth.amount"),
-        unit: oneOf("limits.bandwidth.unit", BANDWIDTH_UNITS as unknown as [string, ...string[]]).default("Byte"),
-      })
-      .strict()
-      .optional(),
-    packageQuery: z.string().min(1).max(1024, { error: "limits.packageQuery must be at most 1024 characters" }).optional(),
-    /** Deprecated by Cloudsmith in favour of packageQuery. */
-    pathQuery: z.string().min(1).max(1024, { error: "limits.pathQuery must be at most 1024 characters" }).optional(),
-  })
-  .strict()
-  .superRefine((l, ctx) => {
-    if (l.dateRangeFrom && l.dateRangeTo && Date.parse(l.dateRangeTo) <= Date.parse(l.dateRangeFrom)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["dateRangeTo"],
-        message: `limits.dateRangeTo (${l.dateRangeTo}) must be after limits.dateRangeFrom (${l.dateRangeFrom})`,
-      });
-    }
-  });
-
-export const EntitlementTokenSpecSchema = z
-  .object({
-    owner: slug("owner"),
-    repository: slug("repository"),
-    name: z.string().min(1, { error: "name must not be empty" }).max(255),
-    active: z.boolean().default(true),
-    eulaRequired: z.boolean().default(false),
-    limits: TokenLimitsSchema.default({}),
-    scheduledResetPeriod: oneOf("scheduledResetPeriod", RESET_PERIODS as unknown as [string, ...string[]]).default("Never Reset"),
-    metadata: z
-      .record(z.string(), jsonValue)
-      .refine((m) => !(MANAGED_BY in m) && !(KEY_TAG in m), {
-        error: `metadata must not set "${MANAGED_BY}" or "${KEY_TAG}": reposmith writes them to find its tokens again`,
-      })
-      .optional(),
-  })
-  .strict();
-
-export type EntitlementTokenSpec = z.output<typeof EntitlementTokenSpecSchema>;
-export type EntitlementTokenInput = z.input<typeof EntitlementTokenSpecSchema>;
-
-/** The writable API fields reposmith manages, in plan order. */
-const MANAGED_FIELDS = [
-  "name",
-  "is_active",
-  "eula_required",
-  "limit_date_range_from",
-  "limit_date_range_to",
-  "limit_num_clients",
-  "limit_num_downloads",
-  "limit_bandwidth",
-  "limit_bandwidth_unit",
-  "limit_package_query",
-  "limit_path_query",
-  "scheduled_reset_period",
-  "metadata",
-] as const;
-type ManagedField = (typeof MANAGED_FIELDS)[number];
-const DATE_FIELDS = new Set<ManagedField>(["limit_date_range_from", "limit_date_range_to"]);
-/** Extra observed fields kept in state (never `token`). */
+const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
+/** Extra observed fields kept in state (never `token`). `rotated_at` is ours: when the value last changed. */
 const KEPT_FIELDS = ["slug_perm", "default", "created_at", "updated_at"] as const;
+/** Changed through their own endpoints rather than PATCH (like the anchor provider's entitlement_control). */
+const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
 
-/** The API body that expresses a spec: every managed field, null where unset (a declarative "no limit"). */
-export function desiredFields(key: string, spec: EntitlementTokenSpec): Record<ManagedField, unknown> {
-  const l = spec.limits;
-  return {
-    name: spec.name,
-    is_active: spec.active,
-    eula_required: spec.eulaRequired,
-    limit_date_range_from: l.dateRangeFrom ?? null,
-    limit_date_range_to: l.dateRangeTo ?? null,
-    limit_num_clients: l.numClients ?? null,
-    limit_num_downloads: l.numDownloads ?? null,
-    limit_bandwidth: l.bandwidth?.amount ?? null,
-    limit_bandwidth_unit: l.bandwidth?.unit ?? "Byte",
-    limit_package_query: l.packageQuery ?? null,
-    limit_path_query: l.pathQuery ?? null,
-    scheduled_reset_period: spec.scheduledResetPeriod,
-    metadata: { ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key },
-  };
-}
-
-function observedFields(t: RepositoryToken): Record<string, unknown> {
+function observedFields(t: RepositoryToken, rotatedAt: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of [...KEPT_FIELDS, ...MANAGED_FIELDS]) out[f] = (t as Record<string, unknown>)[f] ?? null;
+  out.rotated_at = rotatedAt ?? t.created_at ?? null;
   return out;
 }
 
-function same(field: ManagedField, want: unknown, have: unknown, desired: Record<ManagedField, unknown>): boolean {
+function same(field: string, want: unknown, have: unknown, desired: Partial<Record<ManagedField, unknown>>): boolean {
   if (DATE_FIELDS.has(field)) return sameInstant(want, have);
   // The unit means nothing without an amount; Cloudsmith reports its default "Byte" then.
   if (field === "limit_bandwidth_unit" && desired.limit_bandwidth == null) return true;
@@ -144,16 +53,16 @@ export function parseTokenId(id: string): { owner: string; repository: string; s
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
 }
 
-function toObserved(owner: string, repo: string, t: RepositoryToken, adopted = false): Observed {
-  return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t), adopted };
+function toObserved(owner: string, repo: string, t: RepositoryToken, rotatedAt?: unknown, adopted = false): Observed {
+  return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
 }
 
+export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) => `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
+
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
-function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): Promise<RepositoryToken[]> {
+export function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): Promise<RepositoryToken[]> {
   return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
 }
-const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) =>
-  `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
 
 /** Tokens carrying our identity tag for `key`: the adoption rule that prevents duplicates after a crash. */
 function taggedWith(tokens: RepositoryToken[], key: string): RepositoryToken[] {
@@ -163,10 +72,14 @@ function taggedWith(tokens: RepositoryToken[], key: string): RepositoryToken[] {
   });
 }
 
-function findToken(tokens: RepositoryToken[], key: string, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
+function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementTokenSpec | undefined, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
   if (slugPerm) {
     const t = tokens.find((x) => x.slug_perm === slugPerm);
     if (t) return { token: t, adopted: false };
+  }
+  if (spec?.defaultToken) {
+    const d = tokens.find((x) => x.default === true);
+    return d && { token: d, adopted: true };
   }
   const tagged = taggedWith(tokens, key);
   if (tagged.length === 0) return undefined;
@@ -181,68 +94,146 @@ function stateSlug(state: ResourceState | undefined, owner: string, repo: string
   return id.owner === owner && id.repository === repo ? id.slugPerm : undefined;
 }
 
+/** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
+function rotationReason(spec: EntitlementTokenSpec, state: ResourceState | undefined, rotatedAt: unknown, now: Date): string | undefined {
+  const prev = (state?.spec as EntitlementTokenSpec | undefined)?.rotation?.triggers;
+  const next = spec.rotation?.triggers;
+  if (state && next && canonicalJson(prev ?? {}) !== canonicalJson(next)) {
+    const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
+    return `rotation trigger ${changed.map((k) => `"${k}"`).join(", ")} changed`;
+  }
+  const maxAge = spec.rotation?.maxAge !== undefined ? parseDuration(spec.rotation.maxAge) : undefined;
+  const since = rotatedAt ? Date.parse(String(rotatedAt)) : NaN;
+  if (maxAge && !Number.isNaN(since) && now.getTime() - since >= maxAge) {
+    return `older than ${spec.rotation!.maxAge} (last rotated ${new Date(since).toISOString()})`;
+  }
+  return undefined;
+}
+
+function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefined): string | undefined {
+  const prev = (state?.spec as EntitlementTokenSpec | undefined)?.resetTriggers;
+  const next = spec.resetTriggers;
+  if (!state || !next || canonicalJson(prev ?? {}) === canonicalJson(next)) return undefined;
+  return `reset trigger ${Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]).map((k) => `"${k}"`).join(", ")} changed`;
+}
+
 export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
   kind: ENTITLEMENT_TOKEN_KIND,
   spec: EntitlementTokenSpecSchema,
 
-  describe: (spec) => `${spec.owner}/${spec.repository} "${spec.name}"`,
+  describe: (spec) => `${spec.owner}/${spec.repository} ${spec.defaultToken ? "default token" : `"${spec.name}"`}`,
+
+  prefetch(ctx, items) {
+    if (ctx.readMode === "get") return;
+    for (const { spec, conn } of items) {
+      listTokens(ctx, ctx.clients.cloudsmith(conn), spec.owner, spec.repository).catch(() => undefined);
+    }
+  },
 
   async observe(ctx, key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
-    const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
-    const found = findToken(tokens, key, stateSlug(state, spec.owner, spec.repository));
-    return found && toObserved(spec.owner, spec.repository, found.token, found.adopted);
+    const slugPerm = stateSlug(state, spec.owner, spec.repository);
+    let found: { token: RepositoryToken; adopted: boolean } | undefined;
+    if (ctx.readMode === "get" && slugPerm) {
+      found = await client.entitlements.read(spec.owner, spec.repository, slugPerm).then(
+        (token) => ({ token, adopted: false }),
+        (err) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        },
+      );
+    }
+    found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
+    if (!found) return undefined;
+    const sameToken = state && parseTokenId(state.id).slugPerm === found.token.slug_perm;
+    const observed = toObserved(spec.owner, spec.repository, found.token, sameToken ? state.observed.rotated_at : undefined, found.adopted);
+    observed.hints = { rotation: rotationReason(spec, state, observed.fields.rotated_at, ctx.now()), reset: resetReason(spec, state) };
+    return observed;
   },
 
   diff(key, spec, observed) {
-    const desired = desiredFields(key, spec);
-    const changes: FieldChange[] = [];
     const id = parseTokenId(observed.id);
     if (id.owner !== spec.owner || id.repository !== spec.repository) {
-      changes.push({ path: "repository", old: `${id.owner}/${id.repository}`, new: `${spec.owner}/${spec.repository}`, effect: "replace" });
-      return changes;
+      return [{ path: "repository", old: `${id.owner}/${id.repository}`, new: `${spec.owner}/${spec.repository}`, effect: "replace" }];
     }
+    const desired = desiredFields(key, spec);
+    const ignored = new Set<string>(spec.ignoreChanges ?? []);
+    const changes: FieldChange[] = [];
     for (const f of MANAGED_FIELDS) {
+      if (!(f in desired) || ignored.has(f)) continue;
       if (!same(f, desired[f], observed.fields[f], desired)) changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
     }
+    const rotation = observed.hints?.rotation;
+    if (rotation) changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });
+    const reset = observed.hints?.reset;
+    if (reset) changes.push({ path: "usage", old: "(downloads, clients, bandwidth)", new: `(zeroed: ${reset})`, effect: "reset" });
     return changes;
   },
 
   planCreate(key, spec) {
     const d = desiredFields(key, spec);
     const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
-    for (const f of MANAGED_FIELDS) if (d[f] !== null) shown[f] = d[f];
+    for (const f of MANAGED_FIELDS) if (d[f] !== null && d[f] !== undefined) shown[f] = d[f];
     return shown;
   },
 
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.cloudsmith(conn);
     const { owner, repository } = spec;
+    if (spec.defaultToken) throw new Error(`${key}: ${owner}/${repository} has no default token to adopt; Cloudsmith creates it with the repository`);
     if (spec.limits.pathQuery) ctx.notice(`${key}: limits.pathQuery is deprecated by Cloudsmith; prefer limits.packageQuery`);
+    const { access_private_broadcasts, ...body } = desiredFields(key, spec);
+    let created: Observed;
     try {
-      const created = await client.entitlements.create(owner, repository, desiredFields(key, spec) as never);
-      ctx.invalidate(tokensCacheKey(client, owner, repository));
-      return toObserved(owner, repository, created);
+      const t = await client.entitlements.create(owner, repository, body as never);
+      created = toObserved(owner, repository, t);
     } catch (err) {
       // A POST that failed after it was sent may still have created the token. Never retry it blindly:
       // list again and adopt the token carrying our key if it is there (cloudsmith-api.md §8.1).
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
       ctx.invalidate(tokensCacheKey(client, owner, repository));
-      const found = findToken(await listTokens(ctx, client, owner, repository), key);
+      const found = findToken(await listTokens(ctx, client, owner, repository), key, spec);
       if (!found) throw err;
-      return toObserved(owner, repository, found.token, true);
+      created = toObserved(owner, repository, found.token, undefined, true);
     }
+    ctx.invalidate(tokensCacheKey(client, owner, repository));
+    if (access_private_broadcasts !== undefined && created.fields.access_private_broadcasts !== access_private_broadcasts) {
+      await client.entitlements.togglePrivateBroadcasts(owner, repository, parseTokenId(created.id).slugPerm, access_private_broadcasts as boolean);
+      created.fields.access_private_broadcasts = access_private_broadcasts;
+    }
+    return created;
   },
 
   async update(ctx, key, spec, conn, observed, changes) {
     const client = ctx.clients.cloudsmith(conn);
-    const desired = desiredFields(key, spec);
-    const body: Record<string, unknown> = {};
-    for (const c of changes) body[c.path] = desired[c.path as ManagedField];
+    const { owner, repository } = spec;
     const { slugPerm } = parseTokenId(observed.id);
-    const updated = await client.entitlements.update(spec.owner, spec.repository, slugPerm, body as RepositoryTokenRequestPatch);
-    ctx.invalidate(tokensCacheKey(client, spec.owner, spec.repository));
-    return toObserved(spec.owner, spec.repository, updated);
+    const desired = desiredFields(key, spec);
+    const fields = { ...observed.fields };
+    const patch: Record<string, unknown> = {};
+    for (const c of changes) if (c.effect === "update" && !ACTION_FIELDS.has(c.path)) patch[c.path] = desired[c.path as ManagedField];
+    try {
+      if (Object.keys(patch).length) Object.assign(fields, observedFields(await client.entitlements.update(owner, repository, slugPerm, patch as never), fields.rotated_at));
+      for (const c of changes) {
+        if (c.path === "is_active" && c.effect === "update") {
+          await (c.new ? client.entitlements.enable(owner, repository, slugPerm) : client.entitlements.disable(owner, repository, slugPerm));
+          fields.is_active = c.new;
+        }
+        if (c.path === "access_private_broadcasts") {
+          await client.entitlements.togglePrivateBroadcasts(owner, repository, slugPerm, c.new as boolean);
+          fields.access_private_broadcasts = c.new;
+        }
+      }
+      if (changes.some((c) => c.effect === "rotate")) {
+        // Refresh keeps the slug_perm and replaces the value (seed 001); the reply's token is never kept.
+        const refreshed = await client.entitlements.refresh(owner, repository, slugPerm);
+        Object.assign(fields, observedFields(refreshed, ctx.now().toISOString()));
+      }
+      if (changes.some((c) => c.effect === "reset")) await client.entitlements.reset(owner, repository, slugPerm);
+    } finally {
+      ctx.invalidate(tokensCacheKey(client, owner, repository));
+    }
+    return { id: observed.id, fields };
   },
 
   async observeState(ctx, state, conn) {
@@ -251,14 +242,22 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     try {
       const tokens = await listTokens(ctx, client, owner, repository);
       const t = tokens.find((x) => x.slug_perm === slugPerm);
-      return t && toObserved(owner, repository, t);
+      return t && toObserved(owner, repository, t, state.observed.rotated_at);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone
       throw err;
     }
   },
 
+  deleteNotice(state) {
+    if ((state.spec as EntitlementTokenSpec | undefined)?.defaultToken) {
+      return "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is";
+    }
+    return undefined;
+  },
+
   async delete(ctx, state, conn) {
+    if (this.deleteNotice?.(state)) return;
     const { owner, repository, slugPerm } = parseTokenId(state.id);
     const client = ctx.clients.cloudsmith(conn);
     try {
@@ -269,11 +268,26 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     ctx.invalidate(tokensCacheKey(client, owner, repository));
   },
 
-  async import(ctx, id, conn) {
+  async readSecret(ctx, state, conn) {
+    const { owner, repository, slugPerm } = parseTokenId(state.id);
+    const t = await ctx.clients.cloudsmith(conn).entitlements.read(owner, repository, slugPerm, { showTokens: true });
+    if (!t.token) throw new Error(`${owner}/${repository} token ${slugPerm} came back without its value`);
+    return t.token;
+  },
+
+  async import(ctx, key, spec, id, conn) {
     const { owner, repository, slugPerm } = parseTokenId(id);
+    if (owner !== spec.owner || repository !== spec.repository) {
+      throw new Error(`${id} is in ${owner}/${repository}, but ${key} declares ${spec.owner}/${spec.repository}`);
+    }
     const client = ctx.clients.cloudsmith(conn);
-    return toObserved(owner, repository, await client.entitlements.read(owner, repository, slugPerm));
+    let t = await client.entitlements.read(owner, repository, slugPerm);
+    if (!spec.defaultToken) {
+      // Tag it now, so a lost state can never lead to a duplicate: adoption finds tokens by this tag.
+      const metadata = { ...((t.metadata as Record<string, unknown> | null) ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
+      t = await client.entitlements.update(owner, repository, slugPerm, { metadata } as never);
+      ctx.invalidate(tokensCacheKey(client, owner, repository));
+    }
+    return toObserved(owner, repository, t);
   },
 };
-
-export type { ConnectionRef };

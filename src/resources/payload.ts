@@ -1,4 +1,5 @@
 import { canonicalJson, generationOf } from "../util/canonical";
+import type { Lifecycle } from "./lifecycle";
 import type { ConnectionRef } from "./types";
 
 /**
@@ -18,11 +19,15 @@ export interface HookPayload {
   generation: string;
   /** Canonical JSON of the connection reference (URL, env var names), not part of the generation. */
   connection: string;
+  /** Canonical JSON of the controller lifecycle (driftPolicy, deletionPolicy); absent when unset. Not part of the generation. */
+  lifecycle?: string;
 }
 
-export function makePayload(kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined): HookPayload {
+export function makePayload(kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined, lifecycle?: Lifecycle): HookPayload {
   const specJson = canonicalJson(spec);
-  return { reposmith: PAYLOAD_FORMAT, kind, key, spec: specJson, generation: generationOf(spec), connection: canonicalJson(connection ?? {}) };
+  const payload: HookPayload = { reposmith: PAYLOAD_FORMAT, kind, key, spec: specJson, generation: generationOf(spec), connection: canonicalJson(connection ?? {}) };
+  if (lifecycle && Object.values(lifecycle).some((v) => v !== undefined)) payload.lifecycle = canonicalJson(lifecycle);
+  return payload;
 }
 
 export function isPayload(value: unknown): value is HookPayload {

@@ -1,8 +1,12 @@
+import { entitlementSyncHandler } from "./entitlement-sync";
 import { entitlementTokenHandler } from "./entitlement-token";
+import { packageCopyHandler } from "./package-copy";
+import { packageMirrorHandler } from "./package-mirror";
+import { repositoryMirrorHandler } from "./repository-mirror";
 import type { ResourceHandler } from "./types";
 
 /** Every resource kind reposmith knows. Adding a kind = one handler file + one line here. */
-const HANDLERS: ResourceHandler<any>[] = [entitlementTokenHandler];
+const HANDLERS: ResourceHandler<any>[] = [entitlementTokenHandler, entitlementSyncHandler, packageCopyHandler, packageMirrorHandler, repositoryMirrorHandler];
 
 const byKind = new Map(HANDLERS.map((h) => [h.kind, h]));
 

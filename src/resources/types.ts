@@ -6,8 +6,11 @@ export interface FieldChange {
   path: string;
   old: unknown;
   new: unknown;
-  /** `update` = changed in place (PATCH); `replace` = needs a new remote object; `rotate` = secret refreshed. */
-  effect: "update" | "replace" | "rotate";
+  /**
+   * `update` = changed in place; `replace` = needs a new remote object; `rotate` = the secret is
+   * refreshed (same identity, new value); `reset` = a one-shot action such as zeroing usage counters.
+   */
+  effect: "update" | "replace" | "rotate" | "reset";
 }
 
 /** What the state remembers about one managed remote object (never secrets). */
@@ -24,6 +27,8 @@ export interface ResourceState {
   /** How to reach the API again (URL and env var names only), so removed resources can be deleted. */
   connection?: ConnectionRef;
   appliedAt: string;
+  /** Controller lifecycle as last declared, so a removed resource is still deleted or retained as asked. */
+  lifecycle?: import("./lifecycle").Lifecycle;
 }
 
 /** A small memo shared by every handler during one engine run (batched list reads, clients). */
@@ -41,6 +46,11 @@ export interface HandlerContext {
   now(): Date;
   /** Sleeps (tests inject a fast clock). */
   sleep(ms: number): Promise<void>;
+  /**
+   * "list" (default): observe through list endpoints, one call per page per repository.
+   * "get": one GET per resource known to state, as terraform-provider-cloudsmith does (the benchmark's baseline).
+   */
+  readonly readMode: "list" | "get";
 }
 
 export interface ProgressUpdate {
@@ -52,13 +62,23 @@ export interface ProgressUpdate {
 
 export interface ClientFactory {
   cloudsmith(connection: ConnectionRef | undefined): import("../api/cloudsmith").CloudsmithClient;
+  /** Huawei Cloud CodeArts Repo, from `connection.codearts` and the HW_* environment. */
+  codearts(connection: ConnectionRef | undefined): import("../api/codearts").CodeArtsClient;
 }
 
 /** How a resource reaches its API; names environment variables, never holds a secret value. */
 export interface ConnectionRef {
   apiUrl?: string;
   apiKeyEnv?: string;
+  /** CodeArts Repo (RepositoryMirror): region, endpoint URLs and the names of the HW_* variables. */
+  codearts?: CodeArtsConnectionRef;
 }
+
+/** CodeArts values and variable names (never secret values); unset = the HW_* defaults. */
+export type CodeArtsConnectionRef = import("../api/codearts").CodeArtsEnvRef & {
+  /** The API's `mirroring_enabled` reading: true = `true` means scheduled sync OFF (codearts-repo-api.md §3.3). */
+  mirroringEnabledInverted?: boolean;
+};
 
 export interface Observed<O = Record<string, unknown>> {
   id: string;
@@ -66,6 +86,8 @@ export interface Observed<O = Record<string, unknown>> {
   fields: O;
   /** True when found by its identity tag rather than through state (adoption). */
   adopted?: boolean;
+  /** Facts for diff() that are not persisted, e.g. "rotation due: older than 90d". */
+  hints?: Record<string, unknown>;
 }
 
 /**
@@ -76,9 +98,20 @@ export interface Observed<O = Record<string, unknown>> {
 export interface ResourceHandler<Spec = unknown> {
   kind: string;
   spec: z.ZodType<Spec>;
+  /**
+   * Resources of a higher phase are applied after every lower one in the same stack and are
+   * observed again just before, since the lower ones may have changed what they read. @default 0
+   */
+  phase?: number;
   /** Human label for plans, e.g. `acme/prod "ci"`. */
   describe(spec: Spec): string;
   observe(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, state?: ResourceState): Promise<Observed | undefined>;
+  /**
+   * Starts the batched reads a whole set of resources will need (one list per repository), so they
+   * run side by side within the rate limiter instead of one repository after another. Must not
+   * throw; a failed read surfaces again in observe.
+   */
+  prefetch?(ctx: HandlerContext, items: { spec: Spec; conn: ConnectionRef | undefined }[]): void;
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
   /** Fields shown for a create in the plan (no secrets). */
@@ -93,6 +126,8 @@ export interface ResourceHandler<Spec = unknown> {
    * says what it does instead; shown in plans and apply output.
    */
   deleteNotice?(state: ResourceState): string | undefined;
-  /** Adopt an existing object by its id (e.g. owner.repo.slug_perm). */
-  import?(ctx: HandlerContext, id: string, conn: ConnectionRef | undefined): Promise<Observed>;
+  /** The secret value of a managed object, read from the API only when a user asks for it. */
+  readSecret?(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<string>;
+  /** Adopt an existing object by its id (e.g. owner.repo.slug_perm) under `key`, tagging it if the kind uses tags. */
+  import?(ctx: HandlerContext, key: string, spec: Spec, id: string, conn: ConnectionRef | undefined): Promise<Observed>;
 }

@@ -27,6 +27,10 @@ describe("EntitlementToken props validation", () => {
     { reason: "an empty name", props: { name: "" }, want: /name must not be empty/ },
     { reason: "a reserved metadata key", props: { metadata: { key: "mine" } }, want: /metadata must not set "managed-by" or "key"/ },
     { reason: "a misspelt limit", props: { limits: { numDownload: 3 } as never }, want: /unknown field\(s\) "numDownload"/ },
+    { reason: "an ignoreChanges entry that is not a field", props: { ignoreChanges: ["limits.numDownloads"] }, want: /ignoreChanges\[\] must be one of "name", "is_active"/ },
+    { reason: "a rotation maxAge that is not a duration", props: { rotation: { maxAge: "monthly" } }, want: /rotation\.maxAge must be a duration such as "90d"/ },
+    { reason: "a rotation trigger that is not a string", props: { rotation: { triggers: { q: 3 as never } } }, want: /rotation\.triggers values must be strings/ },
+    { reason: "active and enabled that disagree", props: { active: true, enabled: false }, want: /active \(true\) and enabled \(false\) disagree/ },
     { reason: "a package query over 1024 characters", props: { limits: { packageQuery: "x".repeat(1025) } }, want: /limits\.packageQuery must be at most 1024 characters/ },
   ];
   it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
@@ -53,6 +57,7 @@ describe("EntitlementToken props validation", () => {
       metadata: { team: "platform", tier: 2 },
     });
     expect(t.spec.limits.dateRangeTo).toBe("2026-12-31T22:00:00.000Z");
+    expect(t.spec.enabled).toBe(false);
     expect(t.key).toBe("s1/full");
   });
 });

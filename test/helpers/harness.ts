@@ -59,6 +59,8 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
 
 export interface TokenDecl {
   id: string;
+  /** token (default), default (the repository's default token) or sync (EntitlementSync). */
+  type?: "token" | "default" | "sync";
   props: Record<string, unknown>;
 }
 
@@ -72,10 +74,14 @@ export class Workdir {
       path.join(this.dir, "app.ts"),
       `import { App, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
-import { EntitlementToken } from "${ROOT}/src";
+import { EntitlementSync, EntitlementToken } from "${ROOT}/src";
 const app = new App();
 const stack = new TerraformStack(app, ${JSON.stringify(stack)});
-for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) new EntitlementToken(stack, t.id, t.props);
+for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
+  if (t.type === "sync") new EntitlementSync(stack, t.id, t.props);
+  else if (t.type === "default") EntitlementToken.forDefaultToken(stack, t.id, t.props);
+  else new EntitlementToken(stack, t.id, t.props);
+}
 app.synth();
 `,
     );

@@ -7,6 +7,7 @@ import { ApiEvent, ApiStats, HttpTransport } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { CloudsmithEntitlements, EntitlementsApi } from "./entitlements";
 import { CloudsmithConfigError, parseCloudsmithErrorBody } from "./errors";
+import { CloudsmithPackages, PackagesApi } from "./packages";
 import { ResourcesRateCheck, ResourcesRateCheckSchema, UserBrief, UserBriefSchema } from "./schemas";
 
 export const DEFAULT_CLOUDSMITH_API_URL = "https://api.cloudsmith.io/v1";
@@ -34,6 +35,7 @@ export interface CloudsmithClientOptions {
 
 export class CloudsmithClient {
   readonly entitlements: EntitlementsApi;
+  readonly packages: PackagesApi;
   readonly stats: ApiStats;
   readonly baseUrl: string;
   private readonly transport: HttpTransport;
@@ -58,6 +60,7 @@ export class CloudsmithClient {
     });
     this.stats = this.transport.stats;
     this.entitlements = new CloudsmithEntitlements(this.transport);
+    this.packages = new CloudsmithPackages(this.transport);
   }
 
   /**

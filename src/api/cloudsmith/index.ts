@@ -1,6 +1,8 @@
 export * from "./client";
 export * from "./entitlements";
 export * from "./errors";
+export * from "./package-schemas";
+export * from "./packages";
 export * from "./pagination";
 export * from "./schemas";
 export {

@@ -136,7 +136,9 @@ export class RateLimiter {
     const spacing = this.spacingMs(now);
     if (spacing > 0) {
       // Reserve the next start slot so concurrent callers line up instead of all sleeping the same amount.
-      const start = Math.max(now, this.nextStartAt);
+      // Never past the window's reset: reservations made on a stale (higher) remaining count must not
+      // push requests into the next window, which starts with a fresh budget anyway.
+      const start = Math.min(Math.max(now, this.nextStartAt), this.resetAt ?? Infinity);
       this.nextStartAt = start + spacing;
       const delay = Math.min(start - now, this.maxDelayMs);
       if (delay > 0) await this.sleep(delay);

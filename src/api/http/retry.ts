@@ -51,7 +51,8 @@ export function requestNotSent(code: string | undefined): boolean {
 
 export function isTransientNetworkCode(code: string | undefined, message?: string): boolean {
   if (code && TRANSIENT_CODES.has(code)) return true;
-  return /socket hang up|timeout/i.test(message ?? "");
+  // "stream has been aborted" (axios ERR_BAD_RESPONSE): the connection dropped mid-body, a truncated reply.
+  return /socket hang up|timeout|aborted/i.test(message ?? "");
 }
 
 export class RetryPolicy {

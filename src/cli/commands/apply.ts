@@ -1,22 +1,24 @@
 import type { Command } from "commander";
 import { applyAll, renderPlan } from "../../engine";
 import { prepare, withCommon, type CommonOptions } from "../common";
-import { confirmOrAuto, printEvent, printNotices, printOutcome } from "../output";
+import { confirmOrAuto, printEvent, printNotices, printOutcome, ProgressDisplay } from "../output";
 
 type ApplyOpts = CommonOptions & { autoApprove?: boolean };
 
 async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
+  const progress = new ProgressDisplay();
   const result = await applyAll(
     {
       ...prepare(o),
-      onEvent: printEvent,
+      onEvent: (e) => progress.around(() => printEvent(e), e.phase === "start" ? undefined : e.key),
+      onProgress: progress.update,
       confirm: async (plan) => {
         process.stdout.write(renderPlan(plan) + "\n");
         return confirmOrAuto(o.autoApprove, destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?");
       },
     },
     { destroy },
-  );
+  ).finally(() => progress.stop());
   printNotices(result.ctx.notices);
   if (!result.applied) {
     process.stdout.write(`\n${destroy ? "Destroy" : "Apply"} cancelled.\n`);
@@ -24,7 +26,7 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
     return;
   }
   if (!result.results.some((r) => r.done.length || r.failed.length)) {
-    process.stdout.write("No changes. Your Cloudsmith resources match the configuration.\n");
+    process.stdout.write("No changes. Your resources match the configuration.\n");
     process.exitCode = 0;
     return;
   }

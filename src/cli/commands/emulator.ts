@@ -6,7 +6,7 @@ import { CliError } from "../synth";
 export function registerEmulator(program: Command): void {
   program
     .command("emulator")
-    .description("serve a local, stateful emulator of the Cloudsmith API on 127.0.0.1")
+    .description("serve a local, stateful emulator of the Cloudsmith API and Huawei CodeArts Repo (+ IAM) on 127.0.0.1")
     .option("--port <n>", "port (0 = any free port)", "0")
     .requiredOption("--api-key <key>", "the API key clients must send (X-Api-Key)")
     .option("--seed <file>", "JSON seed: {\"repositories\":[{\"owner\":\"acme\",\"slug\":\"prod\"}]}")

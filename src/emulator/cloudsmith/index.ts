@@ -6,6 +6,7 @@ import type { ApiFamily } from "../context";
 import { registerCloudsmithAdmin } from "./admin";
 import { registerCloudsmithHooks } from "./auth";
 import { registerEntitlementRoutes } from "./entitlements";
+import { registerPackageAdmin, registerPackageRoutes } from "./packages";
 import { registerUserRoutes } from "./user";
 
 export const cloudsmithFamily: ApiFamily = {
@@ -15,6 +16,10 @@ export const cloudsmithFamily: ApiFamily = {
     registerCloudsmithHooks(scope, ctx);
     registerEntitlementRoutes(scope, ctx);
     registerUserRoutes(scope, ctx);
+    registerPackageRoutes(scope, ctx);
   },
-  registerAdmin: registerCloudsmithAdmin,
+  registerAdmin(scope, ctx) {
+    registerCloudsmithAdmin(scope, ctx);
+    registerPackageAdmin(scope, ctx);
+  },
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { LifecycleSchema } from "../../resources/lifecycle";
 import type { ResourceState } from "../../resources/types";
 
 export const STATE_VERSION = 1;
@@ -23,6 +24,7 @@ export const ResourceStateSchema = z.object({
   observed: z.record(z.string(), z.unknown()),
   connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional() }).optional(),
   appliedAt: z.string(),
+  lifecycle: LifecycleSchema.optional(),
 });
 
 export const StackStateSchema = z.object({

@@ -1,0 +1,65 @@
+import { Lazy, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, type EntitlementSyncSpec } from "../resources/entitlement-sync";
+import { CloudsmithConnection } from "./connection";
+import { EntitlementToken } from "./entitlement-token";
+import type { LifecycleProps } from "../resources/lifecycle";
+import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+
+export interface EntitlementSyncProps extends LifecycleProps {
+  /** Namespace slug owning both repositories. */
+  readonly owner: string;
+  /** Repository whose tokens are copied. */
+  readonly source: string;
+  /** Repository whose tokens are replaced by copies of the source's. */
+  readonly target: string;
+  /**
+   * Must be `true`: a sync DELETES every token of the target repository (including its default
+   * token) and replaces them with copies of the source's, each with a new slug_perm.
+   */
+  readonly replaceTargetTokens: true;
+  /** @default - the nearest CloudsmithConnection above, else the environment */
+  readonly connection?: CloudsmithConnection;
+}
+
+/**
+ * Keeps `target`'s entitlement tokens equal to `source`'s (Cloudsmith's entitlements sync). Plans
+ * list which tokens the target gains and loses; a token added to the target by hand is drift.
+ */
+export class EntitlementSync extends Construct {
+  readonly spec: EntitlementSyncSpec;
+  readonly key: string;
+  readonly hook: HookResource;
+
+  constructor(scope: Construct, id: string, props: EntitlementSyncProps) {
+    super(scope, id);
+    const { connection, driftPolicy, deletionPolicy, ...rest } = props;
+    this.spec = validateSpec(this, ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, rest);
+    this.key = resourceKey(this);
+    const lifecycle = validateLifecycle(this, ENTITLEMENT_SYNC_KIND, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(this, "hook", ENTITLEMENT_SYNC_KIND, this.key, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, lifecycle);
+    // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
+    // (reposmith apply orders it by phase instead).
+    this.hook.resource.addOverride(
+      "depends_on",
+      Lazy.listValue({
+        produce: () =>
+          TerraformStack.of(this)
+            .node.findAll()
+            .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.source)
+            .map((t) => `${t.hook.resource.terraformResourceType}.${t.hook.resource.friendlyUniqueId}`),
+      }),
+    );
+    // Tokens declared in the target would be deleted by every sync and re-created by every apply.
+    this.node.addValidation({
+      validate: () =>
+        this.node.root.node
+          .findAll()
+          .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.target)
+          .map(
+            (t) =>
+              `EntitlementToken "${t.node.path}" is declared in ${this.spec.owner}/${this.spec.target}, which this EntitlementSync overwrites with ${this.spec.owner}/${this.spec.source}'s tokens; declare it in ${this.spec.source} instead`,
+          ),
+    });
+  }
+}

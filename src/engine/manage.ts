@@ -1,0 +1,77 @@
+import { handlerFor } from "../resources/registry";
+import { RunContext, type EngineOptions } from "./context";
+import { readDesired } from "./desired";
+import { parseSpec } from "./plan";
+import type { StateStore } from "./state/types";
+
+export class StateEntryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StateEntryError";
+  }
+}
+
+/** `<stack>/<path>` → stack name. */
+export function stackOfKey(key: string): string {
+  const i = key.indexOf("/");
+  if (i <= 0 || i === key.length - 1) throw new StateEntryError(`"${key}" is not a resource key: expected <stack>/<construct path>, e.g. quickstart/ci (see "reposmith state list")`);
+  return key.slice(0, i);
+}
+
+/**
+ * Brings an existing remote object under a declared key (like `terraform import`): the key must be
+ * declared in the app, the object is read (and tagged, for kinds that adopt by tag) and recorded.
+ */
+export async function importResource(opts: EngineOptions & { outdir: string; store: StateStore }, key: string, id: string): Promise<{ kind: string; id: string; notices: string[] }> {
+  const stack = stackOfKey(key);
+  const desired = readDesired(opts.outdir, [stack])[0].resources.find((r) => r.key === key);
+  if (!desired) throw new StateEntryError(`${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`);
+  const handler = handlerFor(desired.kind);
+  if (!handler.import) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
+  const lock = await opts.store.lock(stack, "reposmith import");
+  try {
+    const state = await opts.store.read(stack);
+    if (state.resources[key]) throw new StateEntryError(`${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`);
+    const ctx = new RunContext(opts);
+    const observed = await handler.import(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
+    state.resources[key] = {
+      kind: desired.kind,
+      id: observed.id,
+      generation: desired.generation,
+      spec: desired.spec,
+      observed: observed.fields,
+      connection: desired.connection,
+      appliedAt: ctx.now().toISOString(),
+    };
+    await opts.store.write(state);
+    return { kind: desired.kind, id: observed.id, notices: ctx.notices };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Reads a managed object's secret from the API (never from state, which holds none). */
+export async function readSecret(opts: EngineOptions & { store: StateStore }, key: string): Promise<string> {
+  const state = await opts.store.read(stackOfKey(key));
+  const rs = state.resources[key];
+  if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+  const handler = handlerFor(rs.kind);
+  if (!handler.readSecret) throw new StateEntryError(`${rs.kind} resources have no secret value`);
+  return handler.readSecret(new RunContext(opts), rs, rs.connection);
+}
+
+/** Forgets a key without touching the remote object (like `terraform state rm`). */
+export async function removeFromState(store: StateStore, key: string): Promise<string> {
+  const stack = stackOfKey(key);
+  const lock = await store.lock(stack, "reposmith state rm");
+  try {
+    const state = await store.read(stack);
+    const rs = state.resources[key];
+    if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+    delete state.resources[key];
+    await store.write(state);
+    return rs.id;
+  } finally {
+    await lock.release();
+  }
+}

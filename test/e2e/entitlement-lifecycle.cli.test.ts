@@ -1,0 +1,190 @@
+import { reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+
+let t: TestEmulator;
+let w: Workdir;
+
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.admin("POST", "/reset");
+  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
+  w = new Workdir();
+});
+afterEach(() => w.cleanup());
+
+const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
+const bare = (...args: string[]) => reposmith(args, { cwd: w.dir, env: t.env });
+const byName = async (repo: string, name: string) => (await t.tokens("acme", repo)).find((x) => x.name === name);
+const calls = (route: string) => t.emu.stats().requests.byRoute[route] ?? 0;
+const tok = (props: Record<string, unknown> = {}) => ({ id: "ci", props: { owner: "acme", repository: "prod", name: "ci", ...props } });
+
+describe("rotation, enable/disable and usage reset", () => {
+  it("rotates on a changed trigger: same slug_perm, new value, never printed; a second plan is empty", async () => {
+    w.declare([tok({ rotation: { triggers: { quarter: "2026Q3" } } })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const before = await byName("prod", "ci");
+
+    w.declare([tok({ rotation: { triggers: { quarter: "2026Q4" } } })]);
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/will be rotated/);
+    expect(plan.stdout).toMatch(/~ token\s+= \(sensitive value\) -> \(new value: rotation trigger "quarter" changed\)/);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 0 to change, 0 to destroy, 1 to rotate\./);
+    expect(plan.stdout).not.toMatch(/replace/);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.code).toBe(0);
+
+    const after = await byName("prod", "ci");
+    expect(after.slug_perm).toBe(before.slug_perm);
+    expect(after.token).not.toBe(before.token);
+    expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/refresh/")).toBe(1);
+    for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, ...w.allFiles().map((f) => f.text)]) {
+      expect(out).not.toContain(after.token);
+      expect(out).not.toContain(before.token);
+    }
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+
+    const shown = await bare("output", "app/ci", "--show-secret", "--state", "state");
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toBe(`${after.token}\n`);
+    const plain = await bare("output", "app/ci", "--state", "state");
+    expect(plain.stdout).not.toContain(after.token);
+    expect(plain.stdout).toMatch(/use --show-secret/);
+  });
+
+  it("disables and enables through their endpoints, each exactly once", async () => {
+    w.declare([tok()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    w.declare([tok({ enabled: false })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await byName("prod", "ci")).is_active).toBe(false);
+    expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/disable/")).toBe(1);
+    w.declare([tok({ enabled: true })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await byName("prod", "ci")).is_active).toBe(true);
+    expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/enable/")).toBe(1);
+    expect(calls("PATCH /entitlements/{owner}/{repo}/{identifier}/")).toBe(0);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("resets usage once when a reset trigger changes", async () => {
+    w.declare([tok({ resetTriggers: { run: "1" } })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const t0 = await byName("prod", "ci");
+    await t.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t0.slug_perm, downloads: 42, clients: 3 });
+    expect((await byName("prod", "ci")).downloads).toBe(42);
+
+    w.declare([tok({ resetTriggers: { run: "2" } })]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/will have its usage reset/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await byName("prod", "ci")).toMatchObject({ downloads: 0, clients: 0 });
+    expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/reset/")).toBe(1);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/reset/")).toBe(1);
+  });
+});
+
+describe("ignoreChanges", () => {
+  it("suppresses only the named field", async () => {
+    w.declare([tok({ limits: { numDownloads: 10 }, ignoreChanges: ["limit_num_downloads"] })]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const x = await byName("prod", "ci");
+    await t.api("PATCH", `/entitlements/acme/prod/${x.slug_perm}/`, { limit_num_downloads: 99, limit_num_clients: 4 });
+    const drift = await run("drift", "--json");
+    expect(drift.code).toBe(2);
+    expect(JSON.parse(drift.stdout).drifted[0].changes.map((c: any) => c.path)).toEqual(["limit_num_clients"]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await byName("prod", "ci")).toMatchObject({ limit_num_downloads: 99, limit_num_clients: null });
+  });
+});
+
+describe("import and state", () => {
+  it("imports a token by owner.repo.slug_perm; a plan with matching props is then empty", async () => {
+    const created = await t.api("POST", "/entitlements/acme/prod/", { name: "legacy", limit_num_downloads: 5 });
+    w.declare([{ id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy", limits: { numDownloads: 5 } } }]);
+    const imp = await run("import", "app/legacy", `acme.prod.${created.body.slug_perm}`);
+    expect(imp.stderr).toBe("");
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(new RegExp(`Import successful: app/legacy \\(EntitlementToken\\) is now acme\\.prod\\.${created.body.slug_perm}`));
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    expect((await byName("prod", "legacy")).metadata).toEqual({ "managed-by": "reposmith", key: "app/legacy" });
+
+    const list = await bare("state", "list", "--state", "state");
+    expect(list.stdout).toBe(`app/legacy\tEntitlementToken\tacme.prod.${created.body.slug_perm}\n`);
+    const show = JSON.parse((await bare("state", "show", "app/legacy", "--state", "state")).stdout);
+    expect(show).toMatchObject({ key: "app/legacy", kind: "EntitlementToken", id: `acme.prod.${created.body.slug_perm}` });
+    const rm = await bare("state", "rm", "app/legacy", "--state", "state");
+    expect(rm.code).toBe(0);
+    expect((await bare("state", "list", "--state", "state")).stdout).toMatch(/No resources in state/);
+    expect(await byName("prod", "legacy")).toBeDefined();
+  });
+
+  it("refuses to import under a key the app does not declare", async () => {
+    w.declare([tok()]);
+    const r = await run("import", "app/nope", "acme.prod.abc");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/app\/nope is not declared in stack "app"/);
+  });
+});
+
+describe("the default token", () => {
+  it("is adopted and managed, and destroy leaves it in place with a notice", async () => {
+    w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } }]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/default token/);
+    expect(plan.stdout).not.toMatch(/will be created/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const d = (await t.tokens("acme", "prod")).filter((x) => x.default);
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ name: "Default", limit_num_downloads: 500 });
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    const destroy = await run("destroy", "--auto-approve");
+    expect(destroy.code).toBe(0);
+    expect(destroy.stdout).toMatch(/default token is never deleted/);
+    expect((await t.tokens("acme", "prod")).filter((x) => x.default)).toHaveLength(1);
+    expect(calls("DELETE /entitlements/{owner}/{repo}/{identifier}/")).toBe(0);
+  });
+});
+
+describe("EntitlementSync", () => {
+  const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+
+  it("makes the target equal to the source, lists gains and losses, and plans nothing afterwards", async () => {
+    await t.api("POST", "/entitlements/acme/staging/", { name: "old-staging-token" });
+    w.declare([tok({ limits: { numDownloads: 3 } }), sync]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/tokens\["old-staging-token"\]\s+= "present" -> null/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const names = async (repo: string) => (await t.tokens("acme", repo)).map((x) => x.name).sort();
+    expect(await names("staging")).toEqual(await names("prod"));
+    expect(await names("staging")).toEqual(["Default", "ci"]);
+    expect((await byName("staging", "ci")).limit_num_downloads).toBe(3);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("reports a token added to the target by hand as drift", async () => {
+    w.declare([sync]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await run("drift")).code).toBe(0);
+    await t.api("POST", "/entitlements/acme/staging/", { name: "sneaky" });
+    const drift = await run("drift");
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toMatch(/tokens\["sneaky"\]/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await byName("staging", "sneaky")).toBeUndefined();
+  });
+
+  it("refuses at synth without replaceTargetTokens, and with tokens declared in the target", async () => {
+    w.declare([{ ...sync, props: { owner: "acme", source: "prod", target: "staging" } }]);
+    const r1 = await run("synth");
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/replaceTargetTokens must be true: syncing DELETES every token of the target repository/);
+    w.declare([sync, { id: "st", props: { owner: "acme", repository: "staging", name: "x" } }]);
+    const r2 = await run("synth");
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/EntitlementToken "app\/st" is declared in acme\/staging, which this EntitlementSync overwrites/);
+  });
+});

@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { EntitlementToken } from "../../src";
+import { applyAll, FileStateStore, planAll } from "../../src/engine";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+
+let t: TestEmulator;
+let dir: string;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(() => t.close());
+beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "reposmith-rot-"))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("rotation by maxAge", () => {
+  it("rotates only when the token is older than maxAge, as judged by the injected clock", async () => {
+    const outdir = path.join(dir, "out");
+    const app = new App({ outdir });
+    new EntitlementToken(new TerraformStack(app, "app"), "ci", { owner: "acme", repository: "prod", name: "ci", rotation: { maxAge: "30d" } });
+    app.synth();
+    const store = new FileStateStore(path.join(dir, "state"));
+    const start = Date.now();
+    const at = (days: number) => ({ outdir, store, env: t.env, now: () => new Date(start + days * DAY) });
+    const actionAt = async (days: number) => (await planAll(at(days))).plan.stacks[0].resources[0];
+
+    await applyAll(at(0));
+    const { slug_perm, token: v0 } = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
+    expect((await actionAt(29)).action).toBe("noop");
+    const due = await actionAt(31);
+    expect(due.action).toBe("update");
+    expect(due.changes).toEqual([expect.objectContaining({ path: "token", effect: "rotate", new: expect.stringMatching(/older than 30d/) })]);
+
+    await applyAll(at(31));
+    const after = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
+    expect(after.slug_perm).toBe(slug_perm);
+    expect(after.token).not.toBe(v0);
+    expect(t.emu.stats().requests.byRoute["POST /entitlements/{owner}/{repo}/{identifier}/refresh/"]).toBe(1);
+
+    // The clock restarts at the rotation: not due again until 30 days after it.
+    expect((await actionAt(32)).action).toBe("noop");
+    expect((await actionAt(60)).action).toBe("noop");
+    expect((await actionAt(62)).action).toBe("update");
+    const stateText = readFileSync(path.join(dir, "state", "app.json"), "utf8");
+    expect(stateText).not.toContain(after.token);
+    expect(JSON.parse(stateText).resources["app/ci"].observed.rotated_at).toBe(new Date(start + 31 * DAY).toISOString());
+  });
+});

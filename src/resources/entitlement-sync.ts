@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { slug } from "./common";
-import { listTokens, tokensCacheKey } from "./entitlement-token";
+import { listTokens, MANAGED_FIELDS, tokensCacheKey } from "./entitlement-token";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
 
 export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
@@ -22,22 +22,12 @@ export const EntitlementSyncSpecSchema = z
 
 export type EntitlementSyncSpec = z.output<typeof EntitlementSyncSpecSchema>;
 
-/** What a synced token must match: everything the API returns that a sync copies, but not slugs, values, usage or times. */
-const COMPARED = [
-  "is_active",
-  "default",
-  "eula_required",
-  "limit_date_range_from",
-  "limit_date_range_to",
-  "limit_num_clients",
-  "limit_num_downloads",
-  "limit_bandwidth",
-  "limit_bandwidth_unit",
-  "limit_package_query",
-  "limit_path_query",
-  "scheduled_reset_period",
-  "metadata",
-] as const;
+/**
+ * What a synced token must match: the managed fields a sync copies (not the name, which keys the
+ * comparison, nor private broadcasts, which have their own toggle) plus the default flag; never
+ * slugs, values, usage or times.
+ */
+const COMPARED = [...MANAGED_FIELDS.filter((f) => f !== "name" && f !== "access_private_broadcasts"), "default"];
 
 /** name → compact, non-secret description of a token, for comparing two repositories' sets. */
 function describeSet(tokens: RepositoryToken[]): Record<string, string> {

@@ -5,14 +5,15 @@
  * OpenAPI 3.0 differs from JSON Schema in `nullable: true`; schemas are converted
  * (type → [type, "null"], enums gain null, type-less nullable schemas become anyOf [schema, null])
  * and `#/components/schemas/...` refs point into one registered document.
- * The spec is read from REPOSMITH_SPEC, else ../shared/specs/cloudsmith-openapi.json beside the repo.
+ * The spec is read from REPOSMITH_SPEC, else the copy vendored in spec/.
  */
 import Ajv, { ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-export const SPEC_PATH = process.env.REPOSMITH_SPEC ?? path.resolve(__dirname, "../../../shared/specs/cloudsmith-openapi.json");
+/** The published spec, vendored in spec/ (a copy of shared/specs, see spec/README.md); REPOSMITH_SPEC overrides. */
+export const SPEC_PATH = process.env.REPOSMITH_SPEC ?? path.resolve(__dirname, "../../spec/cloudsmith-openapi.json");
 
 const DOC_ID = "cloudsmith-openapi";
 const METHODS = ["get", "put", "post", "patch", "delete", "head", "options"];

@@ -3,11 +3,13 @@ import path from "node:path";
 import { FileStateStore, planAll } from "../src/engine";
 
 async function main(): Promise<void> {
-  const [mode, outdir, stateDir, url, key] = process.argv.slice(process.argv.indexOf("--") + 1);
+  const [mode, outdir, stateDir, url, key] = JSON.parse(process.env.REPOSMITH_RSS_ARGS ?? "[]") as string[];
+  let resources = 0;
   if (mode === "plan") {
-    await planAll({ outdir, store: new FileStateStore(path.resolve(stateDir)), env: { CLOUDSMITH_API_URL: `${url}/v1`, CLOUDSMITH_API_KEY: key } });
+    const run = await planAll({ outdir, store: new FileStateStore(path.resolve(stateDir)), env: { CLOUDSMITH_API_URL: `${url}/v1`, CLOUDSMITH_API_KEY: key } });
+    resources = run.plan.stacks.reduce((n, s) => n + s.resources.length, 0);
   }
-  process.stdout.write(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024, resources }));
 }
 
 void main();

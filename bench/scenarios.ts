@@ -76,13 +76,19 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
 
 function childRss(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`, "--", ...args], {
+    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`], {
       cwd: ROOT,
+      env: { ...process.env, REPOSMITH_RSS_ARGS: JSON.stringify(args) },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    child.on("close", (code) => (code === 0 ? resolve(Number(JSON.parse(out).maxRssMB)) : reject(new Error(`rss child exited ${code}`))));
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`rss child exited ${code}`));
+      const r = JSON.parse(out) as { maxRssMB: number; resources: number };
+      if (args[0] === "plan" && r.resources === 0) return reject(new Error("rss child planned nothing"));
+      resolve(r.maxRssMB);
+    });
   });
 }
 

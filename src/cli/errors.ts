@@ -1,9 +1,30 @@
 import pc from "picocolors";
+import { AuthError, NetworkError, requestNotSent } from "../api/http";
+import { PlanError } from "../engine";
+
+/**
+ * The one cause every failure shares, when there is one worth a single line: the API could not be
+ * reached at all (refused, no such host), or it rejected the credentials — either of which
+ * otherwise repeats once per resource.
+ */
+export function sharedCause(errors: unknown[]): string | undefined {
+  if (!errors.length) return undefined;
+  const causes = new Set(
+    errors.map((e) => {
+      if (e instanceof NetworkError && requestNotSent(e.code)) return e.message.slice(e.message.indexOf(": ") + 2);
+      if (e instanceof AuthError && e.status === 401) {
+        return `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); check CLOUDSMITH_API_KEY (or the HW_* variables for CodeArts)`;
+      }
+      return undefined;
+    }),
+  );
+  return causes.size === 1 && !causes.has(undefined) ? [...causes][0] : undefined;
+}
 
 /** Prints an error the way every command does: one clear line (more only for lists of failures). */
 export function printError(err: unknown): void {
   const e = err as Error;
-  const msg = e?.message ?? String(err);
+  const msg = (err instanceof PlanError ? sharedCause(err.failures.map((f) => f.error)) : undefined) ?? e?.message ?? String(err);
   process.stderr.write(`${pc.red("Error:")} ${msg}\n`);
   if (process.env.REPOSMITH_DEBUG && e?.stack) process.stderr.write(pc.dim(e.stack.split("\n").slice(1).join("\n")) + "\n");
 }

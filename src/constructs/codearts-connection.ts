@@ -53,9 +53,9 @@ export class CodeArtsConnection extends Construct {
     const problems: string[] = [];
     for (const k of ["authUrl", "endpoint"] as const) {
       const v = props[k];
-      if (v !== undefined && !URL_RE.test(v)) problems.push(`${k} must be an http(s) URL (got ${JSON.stringify(v)})`);
+      if (v !== undefined && (typeof v !== "string" || !URL_RE.test(v))) problems.push(`${k} must be an http(s) URL (got ${JSON.stringify(v)})`);
     }
-    if (props.region !== undefined && !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region)) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
+    if (props.region !== undefined && (typeof props.region !== "string" || !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region))) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
     for (const k of ["domainName", "userName", "password", "token"] as const) {
       const v = props[k];
       if (v !== undefined && !(v instanceof Secret)) problems.push(`${k} must be a Secret reference such as Secret.fromEnv("HW_${k === "domainName" ? "DOMAIN_NAME" : k === "userName" ? "USER_NAME" : k === "password" ? "USER_PASSWORD" : "AUTH_TOKEN"}"), never the value itself`);

@@ -34,7 +34,7 @@ export class CloudsmithConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudsmithConnectionProps = {}) {
     super(scope, id);
-    if (props.apiUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(props.apiUrl)) {
+    if (props.apiUrl !== undefined && (typeof props.apiUrl !== "string" || !/^https?:\/\/[^\s]+$/.test(props.apiUrl))) {
       throw new ValidationError(this, "CloudsmithConnection", [`apiUrl must be an http(s) URL such as "https://api.cloudsmith.io/v1" (got ${JSON.stringify(props.apiUrl)})`]);
     }
     if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {

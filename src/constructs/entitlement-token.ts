@@ -97,7 +97,7 @@ export class EntitlementToken extends Construct {
     super(scope, id);
     const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & { defaultToken?: boolean };
     if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
-      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active (${active}) and enabled (${rest.enabled}) disagree; give only enabled`]);
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`]);
     }
     const input = {
       ...rest,

@@ -51,7 +51,7 @@ export class RepositoryMirror extends Construct {
   constructor(scope: Construct, id: string, props: RepositoryMirrorProps) {
     super(scope, id);
     const { connection, credentials, driftPolicy, deletionPolicy, ...rest } = props;
-    if (credentials !== undefined && (!(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))) {
+    if (credentials !== undefined && (credentials === null || !(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))) {
       throw new ValidationError(this, REPOSITORY_MIRROR_KIND, ['credentials.username and credentials.password must be Secret references such as Secret.fromEnv("GIT_PASSWORD"), never the values themselves']);
     }
     const input = { ...rest, ...(credentials ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } } : {}) };

@@ -45,13 +45,17 @@ function registerApiPipeline(scope: FastifyInstance, ctx: EmulatorContext, prefi
     }
     await delay(rule.delayMs);
     if (rule.pass) return;
-    if (rule.reset) {
+    const fault = faultReply(rule);
+    if (rule.reset || rule.truncateAt !== undefined) {
+      // Answered by hand: fastify must not go on to the handler (the reply never "ends").
       reply.hijack();
-      request.raw.socket?.destroy();
+      const res = reply.raw;
+      res.statusCode = fault.status;
+      for (const [name, value] of Object.entries(fault.headers)) res.setHeader(name, value);
+      spoilEnd(res, rule);
+      res.end(fault.body);
       return;
     }
-    if (rule.truncateAt !== undefined) spoilEnd(reply.raw, rule);
-    const fault = faultReply(rule);
     return reply.code(fault.status).headers(fault.headers).send(fault.body);
   });
   // "The server did the write but the client saw an error": replace the real reply.
@@ -84,6 +88,7 @@ function spoilEnd(res: ServerResponse, rule: FaultRule): void {
     const socket = res.socket;
     if (rule.truncateAt !== undefined && chunk !== undefined && chunk !== null && typeof chunk !== "function") {
       const body = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      if (!res.headersSent) res.setHeader("content-length", String(body.length));
       res.write(body.subarray(0, Math.min(rule.truncateAt, Math.max(0, body.length - 1))), () => socket?.destroy());
     } else {
       socket?.destroy();

@@ -38,7 +38,13 @@ export function readDesired(outdir: string, only?: string[]): DesiredStack[] {
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
   const names = Object.keys(manifest.stacks ?? {});
   for (const s of only ?? []) {
-    if (!names.includes(s)) throw new SynthOutputError(`unknown stack "${s}"; the app has: ${names.join(", ") || "(none)"}`);
+    if (!names.includes(s)) {
+      throw new SynthOutputError(
+        names.length
+          ? `unknown stack "${s}": the app has ${names.map((n) => `"${n}"`).join(", ")}; pass one of those to --stack, or leave --stack out for all stacks`
+          : `unknown stack "${s}": the app declares no stacks; check that it creates a TerraformStack and calls app.synth()`,
+      );
+    }
   }
   return names
     .filter((n) => !only?.length || only.includes(n))

@@ -56,6 +56,7 @@ export class CloudsmithClient {
       maxRetryWaitMs: opts.maxRetryWaitMs,
       onEvent: opts.onEvent,
       parseErrorBody: parseCloudsmithErrorBody,
+      unreachableHint: "check CLOUDSMITH_API_URL (or the CloudsmithConnection's apiUrl) and that the API is up",
       secrets: () => [apiKey],
     });
     this.stats = this.transport.stats;

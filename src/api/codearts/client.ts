@@ -74,6 +74,7 @@ export class CodeArtsClient {
       maxRetryWaitMs: opts.maxRetryWaitMs ?? 60_000,
       onEvent: opts.onEvent,
       parseErrorBody: parseCodeArtsErrorBody,
+      unreachableHint: "check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint) and your network",
       secrets: () => this.auth.secrets(),
       now: opts.now,
       sleep: opts.sleep,

@@ -78,6 +78,7 @@ export class IamTokenProvider {
       maxRetryWaitMs: opts.maxRetryWaitMs,
       onEvent: opts.onEvent,
       parseErrorBody: parseCodeArtsErrorBody,
+      unreachableHint: "check HW_AUTH_URL (or the CodeArtsConnection's authUrl) and your network",
       secrets: () => [password, ...this.seen],
       now: opts.now,
       sleep: opts.sleep,

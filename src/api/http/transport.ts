@@ -68,6 +68,8 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   onEvent?: (e: ApiEvent) => void;
   /** Maps a non-2xx body (JSON-parsed when possible, else undefined) to detail/code/fields. */
   parseErrorBody?: (json: unknown, text: string) => ParsedErrorBody;
+  /** What to check when the API cannot be reached at all, e.g. "check CLOUDSMITH_API_URL". */
+  unreachableHint?: string;
   /** Values scrubbed from every error text (API key, tokens). */
   secrets?: () => Array<string | undefined>;
   sleep?: (ms: number) => Promise<void>;
@@ -140,12 +142,17 @@ export class HttpTransport {
         const retryable = isTransientNetworkCode(out.code, out.message) && this.retry.shouldRetry(method, "network", out.code);
         if (!retryable || !retriesLeft) {
           const sent = !requestNotSent(out.code);
+          const detail = redact(oneLine(out.message, 200), secrets);
+          const hint = this.opts.unreachableHint ? `; ${this.opts.unreachableHint}` : "";
           throw this.fail(
             new NetworkError({
               ...base,
               code: out.code,
               ambiguous: !isSafe(method) && sent,
-              reason: `network error ${out.code ?? ""} (${redact(oneLine(out.message, 200), secrets)})${!isSafe(method) && sent ? "; the request may have been applied" : ""}`,
+              // Never connected (refused, no such host, no route): say where we tried and what to check.
+              reason: sent
+                ? `network error ${out.code ?? ""} (${detail})${!isSafe(method) ? "; the request may have been applied" : ""}`
+                : `the API at ${displayUrl(this.opts.baseUrl)} is unreachable (${detail})${hint}`,
             }),
             attempt,
           );
@@ -295,6 +302,16 @@ export function defaultParseErrorBody(json: unknown, text: string): ParsedErrorB
   }
   const t = text.trim();
   return t && !t.startsWith("<") ? { detail: oneLine(t, 200) } : {};
+}
+
+/** A base URL fit for a message: scheme, host and path only (no credentials, no query). */
+function displayUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "(an invalid URL)";
+  }
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

@@ -47,7 +47,9 @@ export class FileStateStore implements StateStore {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new StateCorruptError(file, `not valid JSON: ${(err as Error).message}`, backup);
+      // JSON.parse quotes the text it choked on: keep the message to one printable line.
+      const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
+      throw new StateCorruptError(file, `not valid JSON: ${why}`, backup);
     }
     const result = StackStateSchema.safeParse(parsed);
     if (!result.success) {

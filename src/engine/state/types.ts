@@ -22,7 +22,8 @@ export const ResourceStateSchema = z.object({
   generation: z.string(),
   spec: z.unknown(),
   observed: z.record(z.string(), z.unknown()),
-  connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional() }).optional(),
+  // Every part of a ConnectionRef (CodeArts' too): a key dropped here is dropped from state on the next write.
+  connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional(), codearts: z.record(z.string(), z.unknown()).optional() }).optional(),
   appliedAt: z.string(),
   lifecycle: LifecycleSchema.optional(),
 });

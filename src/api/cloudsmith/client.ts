@@ -3,7 +3,7 @@
  * rate limiter and retry policy of src/api/http. See shared/docs/cloudsmith-api.md.
  */
 import { RateLimiter, sharedLimiter } from "../http/limiter";
-import { ApiEvent, ApiStats, HttpTransport } from "../http/transport";
+import { ApiStats, ClientTuning, HttpTransport } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { CloudsmithEntitlements, EntitlementsApi } from "./entitlements";
 import { CloudsmithConfigError, parseCloudsmithErrorBody } from "./errors";
@@ -12,25 +12,12 @@ import { ResourcesRateCheck, ResourcesRateCheckSchema, UserBrief, UserBriefSchem
 
 export const DEFAULT_CLOUDSMITH_API_URL = "https://api.cloudsmith.io/v1";
 
-export interface CloudsmithClientOptions {
+/** Tuning defaults here: retryBaseMs 500, maxRetryWaitMs 120000. */
+export interface CloudsmithClientOptions extends ClientTuning {
   /** Full API base, e.g. `https://api.cloudsmith.io/v1`; operation paths are appended (no `//`). */
   baseUrl: string;
   /** Sent as `X-Api-Key`. Never appears in errors or events. */
   apiKey: string;
-  /** Rate limiter shared between clients. @default - the process-wide limiter for this base URL's origin */
-  limiter?: RateLimiter;
-  /** Retries after the first attempt. @default 5 */
-  maxRetries?: number;
-  /** Per-request timeout (ms). @default 30000 */
-  timeoutMs?: number;
-  /** Base of the exponential backoff (ms). @default 500 */
-  retryBaseMs?: number;
-  /** Cap for one wait (ms). @default 120000 */
-  maxRetryWaitMs?: number;
-  /** @default "reposmith/<version>" */
-  userAgent?: string;
-  /** Request/retry/throttle/error events for logs and metrics (never contain secrets). */
-  onEvent?: (e: ApiEvent) => void;
 }
 
 export class CloudsmithClient {

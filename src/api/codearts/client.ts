@@ -6,7 +6,7 @@
  */
 import { ApiError } from "../http/errors";
 import { RateLimiter, sharedLimiter } from "../http/limiter";
-import { ApiEvent, ApiStats, HttpTransport, RequestSpec } from "../http/transport";
+import { ApiStats, ClientTuning, HttpTransport, RequestSpec } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { codeartsRepoEndpoint, iamEndpoint } from "./endpoints";
 import { CodeArtsConfigError, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
@@ -22,22 +22,11 @@ import {
   StartSyncResponseSchema,
 } from "./schemas";
 
-export interface CodeArtsClientOptions {
+/** Tuning defaults here: retryBaseMs 2000 (Huawei suggests 2-5 s after APIG.0308), maxRetryWaitMs 60000. */
+export interface CodeArtsClientOptions extends ClientTuning {
   /** CodeArts Repo base URL, e.g. `https://codehub-ext.cn-north-4.myhuaweicloud.com` (HW_CODEARTS_REPO_ENDPOINT). */
   endpoint: string;
   auth: IamTokenProvider;
-  limiter?: RateLimiter;
-  /** Retries after the first attempt (429/5xx/network, safe requests only). @default 5 */
-  maxRetries?: number;
-  /** Backoff base; Huawei suggests 2-5 s after APIG.0308. @default 2000 */
-  retryBaseMs?: number;
-  /** @default 60000 */
-  maxRetryWaitMs?: number;
-  timeoutMs?: number;
-  userAgent?: string;
-  onEvent?: (e: ApiEvent) => void;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
   /** Reads run-time secrets such as a mirror's source credentials by variable name. @default process.env */
   readEnv?: (name: string) => string | undefined;
 }

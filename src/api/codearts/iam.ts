@@ -6,7 +6,7 @@
  */
 import { ResponseShapeError } from "../http/errors";
 import { RateLimiter, sharedLimiter } from "../http/limiter";
-import { ApiEvent, HttpTransport } from "../http/transport";
+import { ClientTuning, HttpTransport } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { CodeArtsConfigError, parseCodeArtsErrorBody } from "./errors";
 import { IamTokenBodySchema } from "./schemas";
@@ -24,7 +24,7 @@ export interface IamPasswordAuth {
   projectId?: string;
 }
 
-export interface IamTokenProviderOptions {
+export interface IamTokenProviderOptions extends ClientTuning {
   /** IAM v3 base URL, e.g. `https://iam.cn-north-4.myhuaweicloud.com/v3` (HW_AUTH_URL). */
   authUrl: string;
   /** Password credentials; without them a ready token cannot be renewed. */
@@ -33,15 +33,6 @@ export interface IamTokenProviderOptions {
   token?: string;
   /** Renew this long before the token's expiry (capped at half its lifetime). @default 3600000 (1 h) */
   renewBeforeMs?: number;
-  limiter?: RateLimiter;
-  maxRetries?: number;
-  retryBaseMs?: number;
-  maxRetryWaitMs?: number;
-  timeoutMs?: number;
-  userAgent?: string;
-  onEvent?: (e: ApiEvent) => void;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 interface CachedToken {

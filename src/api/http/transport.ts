@@ -57,6 +57,26 @@ export interface ParsedErrorBody {
   fields?: Record<string, string[]>;
 }
 
+/** The tuning every API client accepts and passes to its transport (documented defaults are per client). */
+export interface ClientTuning {
+  /** Rate limiter shared between clients. @default - the process-wide limiter for the API's origin */
+  limiter?: RateLimiter;
+  /** Retries after the first attempt (429/5xx/network, safe requests only). @default 5 */
+  maxRetries?: number;
+  /** Base of the exponential backoff (ms). */
+  retryBaseMs?: number;
+  /** Cap for one wait (ms). */
+  maxRetryWaitMs?: number;
+  /** Per-request timeout (ms). @default 30000 */
+  timeoutMs?: number;
+  /** @default "reposmith/<version>" */
+  userAgent?: string;
+  /** Request/retry/throttle/error events for logs and metrics (never contain secrets). */
+  onEvent?: (e: ApiEvent) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 export interface HttpTransportOptions extends RetryPolicyOptions {
   baseUrl: string;
   limiter: RateLimiter;

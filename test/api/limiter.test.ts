@@ -45,6 +45,18 @@ describe("RateLimiter", () => {
     for (const s of starts) expect(s).toBeGreaterThanOrEqual(290);
   });
 
+  it("never reserves a start past the window's Reset, even when stale counts ask for more spacing", async () => {
+    // Time stands still while the 12 callers reserve their slots, as when they arrive together.
+    const now = 1_700_000_000_000;
+    const waits: number[] = [];
+    const limiter = new RateLimiter({ concurrency: 20, now: () => now, sleep: async (ms) => void waits.push(ms) });
+    // 2 left for 10 s, but 12 callers queue up: naive reservations would reach 55 s ahead.
+    limiter.observe({ "x-ratelimit-limit": "400", "x-ratelimit-remaining": "2", "x-ratelimit-reset": String((now + 10_000) / 1000) });
+    await Promise.all(Array.from({ length: 12 }, () => limiter.schedule(async () => undefined)));
+    expect(waits.length).toBeGreaterThan(0);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(10_000);
+  });
+
   it("spreads requests until Reset when Remaining is low", async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep });

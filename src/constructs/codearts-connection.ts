@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
+import { nearest } from "./hook";
 import { Secret } from "./secret";
 
 export interface CodeArtsConnectionProps {
@@ -39,11 +40,7 @@ const URL_RE = /^https?:\/\/[^\s]+$/;
 export class CodeArtsConnection extends Construct {
   /** The nearest connection declared in `scope` or any scope above it. */
   static of(scope: IConstruct): CodeArtsConnection | undefined {
-    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
-      const found = s.node.children.find((c): c is CodeArtsConnection => c instanceof CodeArtsConnection);
-      if (found) return found;
-    }
-    return undefined;
+    return nearest(scope, CodeArtsConnection);
   }
 
   readonly ref: ConnectionRef;

@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
+import { nearest } from "./hook";
 import { Secret } from "./secret";
 
 export interface CloudsmithConnectionProps {
@@ -23,11 +24,7 @@ export interface CloudsmithConnectionProps {
 export class CloudsmithConnection extends Construct {
   /** The nearest connection declared in `scope` or any scope above it. */
   static of(scope: IConstruct): CloudsmithConnection | undefined {
-    for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
-      const found = s.node.children.find((c): c is CloudsmithConnection => c instanceof CloudsmithConnection);
-      if (found) return found;
-    }
-    return undefined;
+    return nearest(scope, CloudsmithConnection);
   }
 
   readonly ref: ConnectionRef;

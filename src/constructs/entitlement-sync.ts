@@ -4,7 +4,7 @@ import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, type EntitlementSyncS
 import { CloudsmithConnection } from "./connection";
 import { EntitlementToken } from "./entitlement-token";
 import type { LifecycleProps } from "../resources/lifecycle";
-import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { HookResource, validateSpec } from "./hook";
 
 export interface EntitlementSyncProps extends LifecycleProps {
   /** Namespace slug owning both repositories. */
@@ -35,9 +35,8 @@ export class EntitlementSync extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, rest);
-    this.key = resourceKey(this);
-    const lifecycle = validateLifecycle(this, ENTITLEMENT_SYNC_KIND, { driftPolicy, deletionPolicy });
-    this.hook = new HookResource(this, "hook", ENTITLEMENT_SYNC_KIND, this.key, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, lifecycle);
+    this.hook = new HookResource(this, ENTITLEMENT_SYNC_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    this.key = this.hook.key;
     // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
     // (reposmith apply orders it by phase instead).
     this.hook.resource.addOverride(

@@ -8,7 +8,7 @@ import {
 import { CloudsmithConnection } from "./connection";
 import { ValidationError } from "./errors";
 import type { LifecycleProps } from "../resources/lifecycle";
-import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { HookResource, validateSpec } from "./hook";
 
 /** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
 export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
@@ -109,9 +109,8 @@ export class EntitlementToken extends Construct {
     if (this.spec.limits.pathQuery) {
       Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);
     }
-    this.key = resourceKey(this);
     const conn = connection ?? CloudsmithConnection.of(this);
-    const lifecycle = validateLifecycle(this, ENTITLEMENT_TOKEN_KIND, { driftPolicy, deletionPolicy });
-    this.hook = new HookResource(this, "hook", ENTITLEMENT_TOKEN_KIND, this.key, this.spec, conn?.ref, lifecycle);
+    this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
+    this.key = this.hook.key;
   }
 }

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { provider as nullProvider, resource as nullResource } from "@cdktf/provider-null";
 import { App, Lazy, TerraformResource, TerraformStack, type TerraformMetaArguments } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { formatIssues } from "../resources/common";
 import { LifecycleSchema, type Lifecycle, type LifecycleProps } from "../resources/lifecycle";
 import { makePayload, type HookPayload } from "../resources/payload";
@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { ValidationError } from "./errors";
 
 /** `<stack>/<construct path inside the stack>`: the identity tag reposmith writes on remote objects. */
-export function resourceKey(scope: Construct): string {
+function resourceKey(scope: Construct): string {
   const stack = TerraformStack.of(scope);
   const inStack = scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((s) => s.node.id);
   return [stack.node.id, ...inStack].join("/");
@@ -23,8 +23,17 @@ export function validateSpec<S extends z.ZodType>(scope: Construct, kind: string
   return r.data;
 }
 
+/** The nearest construct of class `cls` declared in `scope` or any scope above it (connections). */
+export function nearest<T extends IConstruct>(scope: IConstruct, cls: abstract new (...args: never[]) => T): T | undefined {
+  for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
+    const found = s.node.children.find((c): c is T => c instanceof cls);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Validates the lifecycle props every construct accepts (driftPolicy, deletionPolicy); see resources/lifecycle.ts. */
-export function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps): Lifecycle | undefined {
+function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps): Lifecycle | undefined {
   const input = { driftPolicy: props.driftPolicy, deletionPolicy: props.deletionPolicy };
   const lifecycle = validateSpec(scope, kind, LifecycleSchema, input);
   return lifecycle.driftPolicy || lifecycle.deletionPolicy ? lifecycle : undefined;
@@ -128,13 +137,18 @@ export class PruneHook extends Construct {
  * converges by PATCH; `terraform destroy` runs `reposmith hook delete`.
  */
 export class HookResource extends Construct {
+  /** `<stack>/<path>` of the construct that owns this hook: the identity tag of its remote object. */
+  readonly key: string;
   readonly payload: HookPayload;
   readonly resource: TerraformResource;
 
-  constructor(scope: Construct, id: string, kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined, lifecycle?: Lifecycle) {
-    super(scope, id);
-    this.payload = makePayload(kind, key, spec, connection, lifecycle);
+  /** Added as `owner`'s child "hook"; validates the lifecycle props every construct accepts. */
+  constructor(owner: Construct, kind: string, spec: unknown, connection: ConnectionRef | undefined, lifecycleProps: LifecycleProps) {
+    super(owner, "hook");
+    this.key = resourceKey(owner);
+    const lifecycle = validateLifecycle(owner, kind, { driftPolicy: lifecycleProps.driftPolicy, deletionPolicy: lifecycleProps.deletionPolicy });
+    this.payload = makePayload(kind, this.key, spec, connection, lifecycle);
     this.resource = makeHookResource(this, { ...this.payload }, { generation: this.payload.generation }, { create: "apply", destroy: "delete" });
-    PruneHook.of(this).register(key, this.resource);
+    PruneHook.of(this).register(this.key, this.resource);
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { PACKAGE_COPY_KIND, PackageCopySpecSchema, type PackageCopySpec } from "../resources/package-copy";
 import { CloudsmithConnection } from "./connection";
-import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { HookResource, validateSpec } from "./hook";
 
 /** Package formats Cloudsmith hosts. */
 export type PackageFormat =
@@ -72,8 +72,7 @@ export class PackageCopy extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, PACKAGE_COPY_KIND, PackageCopySpecSchema, rest);
-    this.key = resourceKey(this);
-    const lifecycle = validateLifecycle(this, PACKAGE_COPY_KIND, { driftPolicy, deletionPolicy });
-    this.hook = new HookResource(this, "hook", PACKAGE_COPY_KIND, this.key, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, lifecycle);
+    this.hook = new HookResource(this, PACKAGE_COPY_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    this.key = this.hook.key;
   }
 }

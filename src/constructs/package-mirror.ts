@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, type PackageMirrorSpec } from "../resources/package-mirror";
 import { CloudsmithConnection } from "./connection";
-import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { HookResource, validateSpec } from "./hook";
 import type { WaitForSyncOptions } from "./package-copy";
 
 export interface PackageMirrorProps extends LifecycleProps {
@@ -56,8 +56,7 @@ export class PackageMirror extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, rest);
-    this.key = resourceKey(this);
-    const lifecycle = validateLifecycle(this, PACKAGE_MIRROR_KIND, { driftPolicy, deletionPolicy });
-    this.hook = new HookResource(this, "hook", PACKAGE_MIRROR_KIND, this.key, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, lifecycle);
+    this.hook = new HookResource(this, PACKAGE_MIRROR_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    this.key = this.hook.key;
   }
 }

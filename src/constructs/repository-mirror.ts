@@ -3,7 +3,7 @@ import type { LifecycleProps } from "../resources/lifecycle";
 import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "../resources/repository-mirror-spec";
 import { CodeArtsConnection } from "./codearts-connection";
 import { ValidationError } from "./errors";
-import { HookResource, resourceKey, validateLifecycle, validateSpec } from "./hook";
+import { HookResource, validateSpec } from "./hook";
 import { Secret } from "./secret";
 
 export interface RepositoryMirrorWaitOptions {
@@ -56,9 +56,8 @@ export class RepositoryMirror extends Construct {
     }
     const input = { ...rest, ...(credentials ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } } : {}) };
     this.spec = validateSpec(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input);
-    this.key = resourceKey(this);
     const conn = connection ?? CodeArtsConnection.of(this);
-    const lifecycle = validateLifecycle(this, REPOSITORY_MIRROR_KIND, { driftPolicy, deletionPolicy });
-    this.hook = new HookResource(this, "hook", REPOSITORY_MIRROR_KIND, this.key, this.spec, conn?.ref, lifecycle);
+    this.hook = new HookResource(this, REPOSITORY_MIRROR_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
+    this.key = this.hook.key;
   }
 }

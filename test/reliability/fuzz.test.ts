@@ -26,6 +26,7 @@ import { PACKAGE_FORMATS } from "../../src/resources/package-common";
 import { handlerFor } from "../../src/resources/registry";
 import { canonicalJson, generationOf } from "../../src/util/canonical";
 import { LONG, recordFigures, seedFor } from "./helpers";
+import type { HookPayload } from "../../src/resources/payload";
 
 /** Cases per kind: ≥ 10,000 in all for the long run, a few hundred inside npm test. */
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? (LONG ? 1500 : 60));
@@ -204,15 +205,7 @@ function checkValidationError(err: ValidationError, kind: string): void {
   }
 }
 
-interface HookInput {
-  reposmith: string;
-  kind: string;
-  key: string;
-  spec: string;
-  generation: string;
-  connection: string;
-  lifecycle?: string;
-}
+type HookInput = HookPayload;
 
 /** The hook payloads of a synthesized stack, checked the way the engine will read them. */
 function checkSynth(stack: TerraformStack): number {

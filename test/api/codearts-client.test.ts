@@ -10,8 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { codearts: { ...SEED.codearts, repositories: [{ id: 123, name: "app", mirror: { url: SOURCE_URL } }] } });
+  await t.reseed({ codearts: { ...SEED.codearts, repositories: [{ id: 123, name: "app", mirror: { url: SOURCE_URL } }] } });
 });
 
 const client = (env: NodeJS.ProcessEnv = t.env) => CodeArtsClient.fromEnv(env, {}, { retryBaseMs: 5, maxRetries: 2, limiter: new RateLimiter() });

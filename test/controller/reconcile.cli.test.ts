@@ -13,8 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
   w = tempDir("reposmith-cli-");
 });
 afterEach(() => w.cleanup());

@@ -8,8 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
   w = new Workdir();
 });
 afterEach(() => w.cleanup());

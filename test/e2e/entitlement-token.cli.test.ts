@@ -10,8 +10,7 @@ afterAll(async () => {
   await t.close();
 });
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
   w = new Workdir();
 });
 afterEach(() => w.cleanup());

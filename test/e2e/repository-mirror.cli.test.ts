@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", SEED);
+  await t.reseed(SEED);
   w = new MirrorWorkdir();
 });
 afterEach(() => w.cleanup());

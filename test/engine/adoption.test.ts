@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
   dir = mkdtempSync(path.join(tmpdir(), "reposmith-adopt-"));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

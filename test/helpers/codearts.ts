@@ -25,6 +25,8 @@ export interface CodeArtsTestEmulator {
   emu: Emulator;
   env: NodeJS.ProcessEnv;
   admin(method: string, route: string, body?: unknown): Promise<any>;
+  /** Empties the emulator and seeds it with `doc`. */
+  reseed(doc: unknown): Promise<void>;
   /** The CodeArts section of the emulator state (mirrors, start bodies, counters, tokens). */
   state(): Promise<any>;
   mirror(id: number): Promise<any>;
@@ -63,6 +65,10 @@ export async function startCodeArtsEmulator(): Promise<CodeArtsTestEmulator> {
     emu,
     env,
     admin,
+    reseed: async (doc: unknown) => {
+      await admin("POST", "/reset");
+      await admin("POST", "/seed", doc);
+    },
     state,
     mirror: async (id) => (await state()).repositories.find((r: any) => r.id === id)?.mirror,
     count: (route) => emu.stats().requests.byRoute[route] ?? 0,

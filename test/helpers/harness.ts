@@ -18,6 +18,8 @@ export interface TestEmulator {
   env: NodeJS.ProcessEnv;
   api(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
   admin(method: string, route: string, body?: unknown): Promise<any>;
+  /** Empties the emulator (state, stats, faults, rate limit) and seeds it with `doc`. */
+  reseed(doc: unknown): Promise<void>;
   /** Every token of a repository, with values (emulator state dump). */
   tokens(owner: string, repo: string): Promise<any[]>;
   writes(): Promise<number>;
@@ -42,6 +44,10 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
     env: { ...withoutColor(process.env), CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: apiKey, NO_COLOR: "1" },
     api: (method, route, body) => call(method, `${emu.url}/v1${route}`, body),
     admin: async (method, route, body) => (await call(method, `${emu.url}/_emulator${route}`, body)).body,
+    reseed: async (doc) => {
+      await call("POST", `${emu.url}/_emulator/reset`);
+      await call("POST", `${emu.url}/_emulator/seed`, doc);
+    },
     tokens: async (owner, repo) => {
       const r = await call("GET", `${emu.url}/v1/entitlements/${owner}/${repo}/?page_size=500&show_tokens=true`);
       return r.body as any[];

@@ -17,8 +17,7 @@ export const npm = (name: string, version = "1.0.0", extra: Record<string, unkno
 
 /** Resets the emulator and seeds acme/staging + acme/prod with `packages` and the global sync config. */
 export async function seedPackages(t: TestEmulator, packages: Record<string, unknown>[], packageSync: Record<string, unknown> = { durationMs: 300 }): Promise<void> {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }], packageSync, packages });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }], packageSync, packages });
 }
 
 /** Every package of a repository as the emulator holds it (with hidden counters: status_reads, sync_phase). */

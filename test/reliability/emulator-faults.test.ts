@@ -12,8 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
 });
 
 /** One request; `status` is 0 when no reply came, `error` set when the reply (or its body) broke off. */

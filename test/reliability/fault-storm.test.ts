@@ -36,8 +36,7 @@ beforeAll(async () => {
   rand = rng(seed);
 });
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: REPOS.map(([owner, slug]) => ({ owner, slug })) });
+  await t.reseed({ repositories: REPOS.map(([owner, slug]) => ({ owner, slug })) });
 });
 afterAll(async () => {
   const scan = evidence.scan();

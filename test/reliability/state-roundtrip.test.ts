@@ -40,8 +40,7 @@ describe("state round trip", () => {
     afterAll(() => t.close());
 
     it("removes a RepositoryMirror through its CodeArtsConnection's endpoints, not the environment's", async () => {
-      await t.admin("POST", "/reset");
-      await t.admin("POST", "/seed", SEED);
+      await t.reseed(SEED);
       const outdir = path.join(dir, "cdktf.out");
       const synth = (withMirror: boolean) => {
         const app = new App({ outdir });

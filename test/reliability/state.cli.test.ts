@@ -31,8 +31,7 @@ afterAll(async () => {
   expect(scan.badModes).toEqual([]);
 });
 beforeEach(async () => {
-  await t.admin("POST", "/reset");
-  await t.admin("POST", "/seed", { repositories: [{ owner: "acme", slug: "prod" }] });
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
   w = new Workdir();
   workdirs.push(w);
   evidence.addDir(w.dir);

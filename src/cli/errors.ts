@@ -1,6 +1,6 @@
-import pc from "picocolors";
 import { AuthError, NetworkError, requestNotSent } from "../api/http";
 import { PlanError } from "../engine";
+import { colors } from "./color";
 
 /**
  * The one cause every failure shares, when there is one worth a single line: the API could not be
@@ -25,6 +25,7 @@ export function sharedCause(errors: unknown[]): string | undefined {
 export function printError(err: unknown): void {
   const e = err as Error;
   const msg = (err instanceof PlanError ? sharedCause(err.failures.map((f) => f.error)) : undefined) ?? e?.message ?? String(err);
+  const pc = colors(process.stderr);
   process.stderr.write(`${pc.red("Error:")} ${msg}\n`);
   if (process.env.REPOSMITH_DEBUG && e?.stack) process.stderr.write(pc.dim(e.stack.split("\n").slice(1).join("\n")) + "\n");
 }

@@ -16,7 +16,11 @@ export function buildProgram(): Command {
     .description("Declarative Cloudsmith entitlement tokens, package copies and CodeArts mirrors, from CDKTF")
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError("(run reposmith --help for usage)");
+    .showHelpAfterError("(run reposmith --help for usage)")
+    .option("--no-color", "plain output even on a terminal (as Terraform's -no-color; NO_COLOR=1 does the same)")
+    .hook("preAction", (cmd) => {
+      if (cmd.opts().color === false) process.env.NO_COLOR = "1";
+    });
   registerSynth(program);
   registerPlan(program);
   registerApply(program);

@@ -1,11 +1,11 @@
 import { createInterface } from "node:readline/promises";
-import pc from "picocolors";
 import type { ApplyEvent, ApplyResult } from "../engine";
 import type { ProgressUpdate } from "../resources/types";
 import { CliError } from "./synth";
+import { colors } from "./color";
 
 export function printNotices(notices: string[]): void {
-  for (const n of notices) process.stderr.write(`${pc.yellow("Warning:")} ${n}\n`);
+  for (const n of notices) process.stderr.write(`${colors(process.stderr).yellow("Warning:")} ${n}\n`);
 }
 
 const VERB: Record<string, [string, string]> = {
@@ -22,7 +22,7 @@ export function printEvent(e: ApplyEvent): void {
   const [start, done] = VERB[e.action] ?? [e.action, e.action];
   if (e.phase === "start") process.stdout.write(`${e.key}: ${start}\n`);
   if (e.phase === "done") process.stdout.write(`${e.key}: ${done}${e.id ? ` [id=${e.id}]` : ""}\n`);
-  if (e.phase === "error") process.stdout.write(`${e.key}: ${pc.red("failed")}: ${(e.error as Error)?.message ?? String(e.error)}\n`);
+  if (e.phase === "error") process.stdout.write(`${e.key}: ${colors(process.stdout).red("failed")}: ${(e.error as Error)?.message ?? String(e.error)}\n`);
 }
 
 /** Asks Terraform's question on a TTY; refuses to guess when nobody can answer. */
@@ -47,12 +47,12 @@ export function printOutcome(results: ApplyResult[], destroy: boolean): number {
   const destroyed = count("delete") + count("replace");
   const adopted = count("adopt");
   if (failed.length) {
-    for (const f of failed) process.stderr.write(`${pc.red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
-    process.stdout.write(`\n${pc.red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);
+    for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
+    process.stdout.write(`\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);
     return 1;
   }
   const summary = destroy ? `Resources: ${destroyed} destroyed.` : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${adopted ? `, ${adopted} adopted` : ""}.`;
-  process.stdout.write(`\n${pc.green(pc.bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`);
+  process.stdout.write(`\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`);
   return 0;
 }
 
@@ -65,11 +65,14 @@ export class ProgressDisplay {
   private readonly lines = new Map<string, string>();
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly pc: ReturnType<typeof colors>;
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stdout,
     readonly enabled: boolean = !!process.stdout.isTTY && !process.env.CI,
-  ) {}
+  ) {
+    this.pc = colors(out);
+  }
 
   /** EngineOptions.onProgress. */
   readonly update = (key: string, u: ProgressUpdate): void => {
@@ -77,7 +80,7 @@ export class ProgressDisplay {
     const pct = u.fraction === undefined ? "" : `${String(Math.round(Math.min(1, Math.max(0, u.fraction)) * 100)).padStart(3)}% `;
     const width = 20;
     const filled = u.fraction === undefined ? 0 : Math.round(Math.min(1, Math.max(0, u.fraction)) * width);
-    const bar = u.fraction === undefined ? "" : `${pc.green("█".repeat(filled))}${pc.dim("░".repeat(width - filled))} `;
+    const bar = u.fraction === undefined ? "" : `${this.pc.green("█".repeat(filled))}${this.pc.dim("░".repeat(width - filled))} `;
     this.lines.set(key, `${key}: ${bar}${pct}${u.message}`);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

@@ -1,4 +1,4 @@
-import pc from "picocolors";
+import { createColors } from "picocolors";
 import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
@@ -15,15 +15,23 @@ const HEADLINE: Record<ResourcePlan["action"], string> = {
   noop: "",
 };
 
-const SYMBOL: Record<ResourcePlan["action"], string> = {
-  create: pc.green("+"),
-  update: pc.yellow("~"),
-  replace: pc.red("-/+"),
-  delete: pc.red("-"),
-  adopt: pc.cyan("<="),
-  forget: pc.dim("."),
-  noop: " ",
-};
+type Colors = ReturnType<typeof createColors>;
+
+/** How text is rendered: colour only when the caller (the CLI, which knows its stream) asks. */
+export interface RenderOptions {
+  color?: boolean;
+}
+
+const symbol = (pc: Colors, action: ResourcePlan["action"]): string =>
+  ({
+    create: pc.green("+"),
+    update: pc.yellow("~"),
+    replace: pc.red("-/+"),
+    delete: pc.red("-"),
+    adopt: pc.cyan("<="),
+    forget: pc.dim("."),
+    noop: " ",
+  })[action];
 
 function fieldLines(entries: [string, string][], indent: string): string[] {
   const width = Math.max(0, ...entries.map(([k]) => k.length));
@@ -41,9 +49,9 @@ function headline(r: ResourcePlan): string {
   return what.join(", and ");
 }
 
-function renderResource(r: ResourcePlan): string[] {
+function renderResource(r: ResourcePlan, pc: Colors): string[] {
   const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${headline(r)}`];
-  const head = `  ${SYMBOL[r.action]} ${r.kind} "${r.key}"`;
+  const head = `  ${symbol(pc, r.action)} ${r.kind} "${r.key}"`;
   if (r.action === "create") {
     lines.push(`${head} {`, ...fieldLines(Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]), "      "), "    }");
   } else if (r.action === "update" || r.action === "replace") {
@@ -61,18 +69,20 @@ function renderResource(r: ResourcePlan): string[] {
   return lines;
 }
 
-export function renderPlan(plan: Plan): string {
+export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
+  const pc = createColors(options.color ?? false);
   const visible = plan.stacks.flatMap((s) => s.resources.filter((r) => r.action !== "noop"));
   if (!visible.length) return "No changes. Your resources match the configuration.";
   const out = ["reposmith will perform the following actions:", ""];
-  for (const r of visible) out.push(...renderResource(r), "");
+  for (const r of visible) out.push(...renderResource(r, pc), "");
   const { add, change, destroy, adopt, rotate } = plan.summary;
   const extra = [rotate ? `${rotate} to rotate` : "", adopt ? `${adopt} to adopt` : ""].filter(Boolean).map((x) => `, ${x}`).join("");
   out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${extra}.`));
   return out.join("\n");
 }
 
-export function renderDrift(items: DriftItem[], checked: number): string {
+export function renderDrift(items: DriftItem[], checked: number, options: RenderOptions = {}): string {
+  const pc = createColors(options.color ?? false);
   if (!items.length) return `No drift: ${checked} resource(s) match what was last applied.`;
   const out: string[] = [];
   for (const d of items) {

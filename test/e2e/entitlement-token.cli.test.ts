@@ -136,6 +136,26 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     for (const f of w.allFiles().filter((f) => f.file.includes("/state/"))) expect(f.mode).toBe(0o600);
   });
 
+  it("colours output only when asked: plain when piped even with CI set, coloured with FORCE_COLOR, plain again with --no-color", async () => {
+    w.declare([ci]);
+    const ESC = "\u001b[";
+    const env = (extra: NodeJS.ProcessEnv) => {
+      const e: NodeJS.ProcessEnv = { ...t.env, ...extra };
+      delete e.NO_COLOR;
+      return e;
+    };
+    const piped = await reposmith(["plan", ...w.args], { cwd: w.dir, env: env({ CI: "true" }) });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/\+ EntitlementToken "app\/ci"/);
+    expect(piped.stdout).not.toContain(ESC);
+    const forced = await reposmith(["plan", ...w.args], { cwd: w.dir, env: env({ FORCE_COLOR: "1" }) });
+    expect(forced.stdout).toContain(`${ESC}32m+${ESC}39m EntitlementToken "app/ci"`);
+    const noColor = await reposmith(["plan", "--no-color", ...w.args], { cwd: w.dir, env: env({ FORCE_COLOR: "1" }) });
+    expect(noColor.code).toBe(0);
+    expect(noColor.stdout).toMatch(/Plan: 1 to add/);
+    expect(noColor.stdout).not.toContain(ESC);
+  });
+
   it("fails with one clear line when the API key is missing", async () => {
     w.declare([ci]);
     const env = { ...t.env };

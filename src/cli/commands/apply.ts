@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { applyAll, renderPlan } from "../../engine";
+import { colorFor } from "../color";
 import { prepare, withCommon, type CommonOptions } from "../common";
 import { confirmOrAuto, printEvent, printNotices, printOutcome, ProgressDisplay } from "../output";
 
@@ -13,7 +14,7 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
       onEvent: (e) => progress.around(() => printEvent(e), e.phase === "start" ? undefined : e.key),
       onProgress: progress.update,
       confirm: async (plan) => {
-        process.stdout.write(renderPlan(plan) + "\n");
+        process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
         return confirmOrAuto(o.autoApprove, destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?");
       },
     },

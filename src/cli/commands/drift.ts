@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { driftAll, renderDrift } from "../../engine";
+import { colorFor } from "../color";
 import { prepare, withCommon, type CommonOptions } from "../common";
 
 export function registerDrift(program: Command): void {
@@ -8,7 +9,7 @@ export function registerDrift(program: Command): void {
     .option("--detailed-exitcode", "accepted for symmetry with plan: drift always exits 2 when something drifted")
     .action(async (o: CommonOptions & { json?: boolean }) => {
       const run = await driftAll(prepare(o));
-      const text = o.json ? JSON.stringify({ format_version: "1", checked: run.checked, drifted: run.items }, null, 2) : renderDrift(run.items, run.checked);
+      const text = o.json ? JSON.stringify({ format_version: "1", checked: run.checked, drifted: run.items }, null, 2) : renderDrift(run.items, run.checked, { color: colorFor(process.stdout) });
       process.stdout.write(text + "\n");
       process.exitCode = run.items.length ? 2 : 0;
     });

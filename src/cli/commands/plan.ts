@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { hasChanges, planAll, renderPlan, type Plan } from "../../engine";
+import { colorFor } from "../color";
 import { prepare, withCommon, type CommonOptions } from "../common";
 import { printNotices } from "../output";
 
@@ -23,7 +24,7 @@ export function registerPlan(program: Command): void {
     .option("--destroy", "plan the destruction of everything in state")
     .action(async (o: CommonOptions & { json?: boolean; detailedExitcode?: boolean; destroy?: boolean }) => {
       const run = await planAll(prepare(o), { destroy: o.destroy });
-      process.stdout.write((o.json ? JSON.stringify(planJson(run.plan), null, 2) : renderPlan(run.plan)) + "\n");
+      process.stdout.write((o.json ? JSON.stringify(planJson(run.plan), null, 2) : renderPlan(run.plan, { color: colorFor(process.stdout) })) + "\n");
       printNotices(run.ctx.notices);
       process.exitCode = o.detailedExitcode && hasChanges(run.plan) ? 2 : 0;
     });

@@ -55,6 +55,29 @@ describe("Cloudsmith entitlements API", () => {
     expect(c.stats.byOperation).toEqual({ entitlements_list: 3 });
   });
 
+  it("requests the pages after the first at once and joins them in page order", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    server = await startServer(async (r) => {
+      const page = Number(r.query.get("page"));
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // Later pages answer first: the result must still be in page order.
+      await new Promise((res) => setTimeout(res, page === 1 ? 0 : (5 - page) * 40));
+      inFlight--;
+      return {
+        status: 200,
+        body: [token(`t${page}`)],
+        headers: { "X-Pagination-Page": String(page), "X-Pagination-PageTotal": "4", "X-Pagination-Count": "4", "X-Pagination-PageSize": "1" },
+      };
+    });
+    const c = makeClient(server);
+    const all = await c.entitlements.list("acme", "prod");
+    expect(all.map((t) => t.name)).toEqual(["t1", "t2", "t3", "t4"]);
+    expect(maxInFlight).toBe(3);
+    expect(server.requests.map((r) => r.query.get("page"))).toEqual(["1", "2", "3", "4"]);
+  });
+
   it("treats a list response without pagination headers as a single page", async () => {
     server = await startServer(() => ({ status: 200, body: [token("a"), token("b")] }));
     const c = makeClient(server);

@@ -2,7 +2,7 @@ import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { readDesired, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
-import { planStack, summarize, type Plan, type StackPlan } from "./plan";
+import { planStack, prefetch, summarize, type Plan, type StackPlan } from "./plan";
 import type { StackState, StateLock, StateStore } from "./state/types";
 
 export * from "./apply";
@@ -35,6 +35,9 @@ export interface PlanRun {
 export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}): Promise<PlanRun> {
   const desired = readDesired(opts.outdir, opts.stacks);
   const ctx = new RunContext(opts);
+  // Start the batched reads of every declared resource now, so that the state is read while the
+  // first pages are on the wire (planStack adds what only the state knows: removed resources).
+  prefetch(ctx, desired.flatMap((d) => d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))));
   const states = new Map<string, StackState>();
   const stacks: StackPlan[] = [];
   for (const d of desired) {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { isNotFound, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { sameInstant } from "./common";
@@ -20,12 +21,13 @@ export * from "./entitlement-token-spec";
 const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
 /** Extra observed fields kept in state (never `token`). `rotated_at` is ours: when the value last changed. */
 const KEPT_FIELDS = ["slug_perm", "default", "created_at", "updated_at"] as const;
+const OBSERVED_FIELDS: readonly string[] = [...KEPT_FIELDS, ...MANAGED_FIELDS];
 /** Changed through their own endpoints rather than PATCH (like the anchor provider's entitlement_control). */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
 
 function observedFields(t: RepositoryToken, rotatedAt: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of [...KEPT_FIELDS, ...MANAGED_FIELDS]) out[f] = (t as Record<string, unknown>)[f] ?? null;
+  for (const f of OBSERVED_FIELDS) out[f] = (t as Record<string, unknown>)[f] ?? null;
   out.rotated_at = rotatedAt ?? t.created_at ?? null;
   return out;
 }
@@ -36,7 +38,8 @@ function same(field: string, want: unknown, have: unknown, desired: Partial<Reco
   if (field === "limit_bandwidth_unit" && desired.limit_bandwidth == null) return true;
   // Blank queries come back as null or "" depending on how they were cleared.
   if (field === "limit_package_query" || field === "limit_path_query") return (want || null) === (have || null);
-  if (field === "metadata") return canonicalJson(want ?? {}) === canonicalJson(have ?? {});
+  // Both sides come from JSON (the spec, the API): key order does not matter, and nothing is undefined.
+  if (field === "metadata") return isDeepStrictEqual(want ?? {}, have ?? {});
   return want === have;
 }
 
@@ -64,28 +67,44 @@ export function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner:
   return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
 }
 
-/** Tokens carrying our identity tag for `key`: the adoption rule that prevents duplicates after a crash. */
-function taggedWith(tokens: RepositoryToken[], key: string): RepositoryToken[] {
-  return tokens.filter((t) => {
+/** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
+interface TokenIndex {
+  bySlug: Map<string, RepositoryToken>;
+  /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
+  byKey: Map<string, RepositoryToken[]>;
+  defaultToken: RepositoryToken | undefined;
+}
+const tokenIndexes = new WeakMap<RepositoryToken[], TokenIndex>();
+
+function indexTokens(tokens: RepositoryToken[]): TokenIndex {
+  let index = tokenIndexes.get(tokens);
+  if (index) return index;
+  index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
+  for (const t of tokens) {
+    if (t.slug_perm !== undefined && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
+    if (t.default === true) index.defaultToken ??= t;
     const m = t.metadata as Record<string, unknown> | null | undefined;
-    return m?.[MANAGED_BY] === MANAGED_BY_VALUE && m?.[KEY_TAG] === key;
-  });
+    const key = m?.[KEY_TAG];
+    if (m?.[MANAGED_BY] === MANAGED_BY_VALUE && typeof key === "string") {
+      const list = index.byKey.get(key);
+      if (list) list.push(t);
+      else index.byKey.set(key, [t]);
+    }
+  }
+  for (const list of index.byKey.values()) if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  tokenIndexes.set(tokens, index);
+  return index;
 }
 
 function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementTokenSpec | undefined, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
+  const index = indexTokens(tokens);
   if (slugPerm) {
-    const t = tokens.find((x) => x.slug_perm === slugPerm);
+    const t = index.bySlug.get(slugPerm);
     if (t) return { token: t, adopted: false };
   }
-  if (spec?.defaultToken) {
-    const d = tokens.find((x) => x.default === true);
-    return d && { token: d, adopted: true };
-  }
-  const tagged = taggedWith(tokens, key);
-  if (tagged.length === 0) return undefined;
-  // Oldest first: if a crash ever left two, the first one created is the one we keep.
-  tagged.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
-  return { token: tagged[0], adopted: true };
+  if (spec?.defaultToken) return index.defaultToken && { token: index.defaultToken, adopted: true };
+  const tagged = index.byKey.get(key);
+  return tagged && { token: tagged[0], adopted: true };
 }
 
 function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {
@@ -241,7 +260,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const client = ctx.clients.cloudsmith(conn);
     try {
       const tokens = await listTokens(ctx, client, owner, repository);
-      const t = tokens.find((x) => x.slug_perm === slugPerm);
+      const t = indexTokens(tokens).bySlug.get(slugPerm);
       return t && toObserved(owner, repository, t, state.observed.rotated_at);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone

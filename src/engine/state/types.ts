@@ -16,12 +16,19 @@ export interface StackState {
   resources: Record<string, ResourceState>;
 }
 
+/**
+ * An object whose values are not looked into: `observed` holds the API's fields as they came, and
+ * checking each of ~40 keys of every one of thousands of resources on every read was the largest
+ * single cost of planning 10,000 tokens (z.record visits every key).
+ */
+const OpaqueObject = z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: "expected an object" });
+
 export const ResourceStateSchema = z.object({
   kind: z.string().min(1),
   id: z.string().min(1),
   generation: z.string(),
   spec: z.unknown(),
-  observed: z.record(z.string(), z.unknown()),
+  observed: OpaqueObject,
   // Every part of a ConnectionRef (CodeArts' too): a key dropped here is dropped from state on the next write.
   connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional(), codearts: z.record(z.string(), z.unknown()).optional() }).optional(),
   appliedAt: z.string(),

@@ -172,3 +172,34 @@ describe("actions", () => {
     }
   });
 });
+
+describe("list pages (served from per-token cached bytes)", () => {
+  const list = async (query = "") => (await h.req("GET", `/entitlements/acme/prod/?page_size=500${query}`)).body as any[];
+  const find = async (slug: string, query = "") => (await list(query)).find((t) => t.slug_perm === slug);
+
+  it("reflect every kind of change at once: PATCH, actions, refresh, usage, show_tokens and time-bound limits", async () => {
+    const t = await create({ name: "cached", limit_num_downloads: 5 });
+    expect(await find(t.slug_perm)).toMatchObject({ limit_num_downloads: 5, is_active: true, token: MASK });
+
+    await h.req("PATCH", `${base}${t.slug_perm}/`, { body: { limit_num_downloads: 7, metadata: { a: 1 } } });
+    expect(await find(t.slug_perm)).toMatchObject({ limit_num_downloads: 7, metadata: { a: 1 } });
+
+    await h.req("POST", `${base}${t.slug_perm}/disable/`);
+    expect((await find(t.slug_perm)).is_active).toBe(false);
+
+    const secret = (await find(t.slug_perm, "&show_tokens=true")).token;
+    expect(secret).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect((await find(t.slug_perm)).token).toBe(MASK);
+    await h.req("POST", `${base}${t.slug_perm}/refresh/`, { body: {} });
+    expect((await find(t.slug_perm, "&show_tokens=true")).token).not.toBe(secret);
+
+    await h.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t.slug_perm, downloads: 7 });
+    expect(await find(t.slug_perm)).toMatchObject({ downloads: 7, is_limited: true });
+
+    // is_limited changes with the clock alone: a window that closes in a moment.
+    const soon = await create({ name: "cached-window", limit_date_range_to: new Date(Date.now() + 300).toISOString() });
+    expect((await find(soon.slug_perm)).is_limited).toBe(false);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await find(soon.slug_perm)).is_limited).toBe(true);
+  });
+});

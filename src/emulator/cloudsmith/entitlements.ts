@@ -9,7 +9,7 @@ import { requestUrl, rootUrl } from "../http";
 import { paginate, singlePageHeaders } from "../pagination";
 import { queryBool, queryParam } from "../util";
 import type { RepositoryRecord } from "./store";
-import { TokenRecord, newTokenValue, toRepositoryToken, touch } from "./token-model";
+import { TokenRecord, jsonArrayBytes, newTokenValue, repositoryTokenBytes, toRepositoryToken, touch } from "./token-model";
 import { parseTokenBody, requireObjectBody } from "./token-validation";
 
 interface RepoParams {
@@ -56,8 +56,13 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
       tokens.sort((a, b) => sign * (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
     const page = paginate(tokens, request.query, requestUrl(request));
-    reply.headers(page.headers);
-    return page.items.map((t) => render(request, repo, t));
+    const loc = { root: rootUrl(request), owner: repo.owner, repo: repo.slug };
+    const show = queryBool(request.query, "show_tokens");
+    // Bytes, each token's cached until it changes (see repositoryTokenBytes): the emulator's hot path.
+    return reply
+      .headers(page.headers)
+      .type("application/json; charset=utf-8")
+      .send(jsonArrayBytes(page.items.map((t) => repositoryTokenBytes(t, loc, show))));
   });
 
   // entitlements_create

@@ -113,6 +113,22 @@ describe("Cloudsmith client retries", () => {
     expect(client.stats.requests).toBe(3);
   });
 
+  it("gives a refused connection only maxUnreachableRetries (default 2), not the whole retry budget", async () => {
+    server = await startServer(() => ({ status: 200, body: [] }));
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const fake = { url, requests: [], close: async () => {} };
+    const client = makeClient(fake, { maxRetries: 5 });
+    const e = await catchError(() => client.entitlements.list("acme", "prod"));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.code).toBe("ECONNREFUSED");
+    expect(client.stats.requests).toBe(3);
+    const patient = makeClient(fake, { maxRetries: 5, maxUnreachableRetries: 4 });
+    await catchError(() => patient.entitlements.list("acme", "prod"));
+    expect(patient.stats.requests).toBe(5);
+  });
+
   it("times out a slow GET, retries it, and reports a timeout on a POST as ambiguous", async () => {
     server = await startServer((r) => ({ status: 200, body: token("a"), delayMs: r.n === 1 ? 500 : 0 }));
     const client = makeClient(server, { timeoutMs: 150 });

@@ -66,11 +66,14 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
   });
 
   it("unreachable API URL (connection refused): one line naming the URL and CLOUDSMITH_API_URL, not one per resource; credentials in the URL never shown", async () => {
-    // Both wait out the client's retries for a refused connection, so they run side by side.
+    // Both wait out the client's (short) retries for a refused connection, so they run side by side.
+    const started = Date.now();
     const [plain, withCredentials] = await Promise.all([
       cli("unreachable", ["plan"], { ...t.env, CLOUDSMITH_API_URL: "http://127.0.0.1:1/v1" }),
       cli("unreachable with credentials", ["apply", "--auto-approve"], { ...t.env, CLOUDSMITH_API_URL: "http://admin:hunter2-pass@127.0.0.1:1/v1" }),
     ]);
+    // Two retries at most (0.5 s + 1 s of backoff at worst) on top of starting the CLI: no ~10 s wait.
+    expect(Date.now() - started).toBeLessThan(7000);
     oneClearLine(plain, /the API at http:\/\/127\.0\.0\.1:1\/v1 is unreachable/, /ECONNREFUSED/, /check CLOUDSMITH_API_URL/);
     oneClearLine(withCredentials, /the API at http:\/\/127\.0\.0\.1:1\/v1 is unreachable/, /check CLOUDSMITH_API_URL/);
     expect(withCredentials.stdout + withCredentials.stderr).not.toContain("hunter2-pass");

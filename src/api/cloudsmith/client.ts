@@ -39,6 +39,7 @@ export class CloudsmithClient {
       headers: () => ({ "X-Api-Key": apiKey }),
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
+      maxUnreachableRetries: opts.maxUnreachableRetries,
       retryBaseMs: opts.retryBaseMs,
       maxRetryWaitMs: opts.maxRetryWaitMs,
       onEvent: opts.onEvent,

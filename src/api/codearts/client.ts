@@ -59,6 +59,7 @@ export class CodeArtsClient {
       headers: async () => ({ "X-Auth-Token": await this.auth.token() }),
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
+      maxUnreachableRetries: opts.maxUnreachableRetries,
       retryBaseMs: opts.retryBaseMs ?? 2000,
       maxRetryWaitMs: opts.maxRetryWaitMs ?? 60_000,
       onEvent: opts.onEvent,

@@ -65,6 +65,7 @@ export class IamTokenProvider {
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
+      maxUnreachableRetries: opts.maxUnreachableRetries,
       retryBaseMs: opts.retryBaseMs,
       maxRetryWaitMs: opts.maxRetryWaitMs,
       onEvent: opts.onEvent,

@@ -10,6 +10,12 @@
 export interface RetryPolicyOptions {
   /** Retries after the first attempt. @default 5 */
   maxRetries?: number;
+  /**
+   * Retries when nothing answers at all (connection refused, no such host): such a failure rarely
+   * clears within seconds, and a wrong URL must not keep the user waiting ~10 s before its one-line
+   * error. Capped by maxRetries. @default 2
+   */
+  maxUnreachableRetries?: number;
   /** Base of the exponential backoff (ms). @default 500 */
   retryBaseMs?: number;
   /** Cap for one wait (ms), including waits asked for by Retry-After / X-RateLimit-Reset. @default 120000 */
@@ -21,6 +27,8 @@ export type RetryReason = "throttled" | "server" | "network";
 
 /** Network error codes for which the request bytes never reached the server. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ERR_INVALID_URL"]);
+/** Of those, the ones that say "nobody is there" rather than "the network hiccuped". */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
 /** Network error codes worth retrying (for methods where a retry is safe). */
 const TRANSIENT_CODES = new Set([
   "ECONNRESET",
@@ -57,12 +65,14 @@ export function isTransientNetworkCode(code: string | undefined, message?: strin
 
 export class RetryPolicy {
   readonly maxRetries: number;
+  readonly maxUnreachableRetries: number;
   readonly retryBaseMs: number;
   readonly maxRetryWaitMs: number;
   private readonly random: () => number;
 
   constructor(opts: RetryPolicyOptions = {}) {
     this.maxRetries = Math.max(0, Math.floor(opts.maxRetries ?? 5));
+    this.maxUnreachableRetries = Math.min(this.maxRetries, Math.max(0, Math.floor(opts.maxUnreachableRetries ?? 2)));
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 120_000;
     this.random = opts.random ?? Math.random;
@@ -73,6 +83,11 @@ export class RetryPolicy {
     if (reason === "throttled") return true; // 429: the server refused before doing anything
     if (isIdempotent(method)) return true;
     return reason === "network" && requestNotSent(networkCode);
+  }
+
+  /** How many retries a failure of this kind gets in all. */
+  retriesFor(reason: RetryReason | undefined, networkCode?: string): number {
+    return reason === "network" && networkCode !== undefined && UNREACHABLE_CODES.has(networkCode) ? this.maxUnreachableRetries : this.maxRetries;
   }
 
   /** Full-jitter exponential backoff for retry number `retry` (0-based). */

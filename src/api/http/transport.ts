@@ -63,6 +63,8 @@ export interface ClientTuning {
   limiter?: RateLimiter;
   /** Retries after the first attempt (429/5xx/network, safe requests only). @default 5 */
   maxRetries?: number;
+  /** Retries when nothing answers (connection refused, no such host). @default 2 */
+  maxUnreachableRetries?: number;
   /** Base of the exponential backoff (ms). */
   retryBaseMs?: number;
   /** Cap for one wait (ms). */
@@ -153,8 +155,8 @@ export class HttpTransport {
     const secrets = [...(this.opts.secrets?.() ?? []), ...(spec.redact ?? [])];
 
     for (let attempt = 1; ; attempt++) {
-      const retriesLeft = attempt - 1 < this.retry.maxRetries;
       const out = await this.attempt(spec, method, url, bodyText, attempt);
+      const retriesLeft = attempt - 1 < (out.kind === "network" ? this.retry.retriesFor("network", out.code) : this.retry.maxRetries);
       let waitMs: number;
       let reason: RetryReason;
 

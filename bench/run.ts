@@ -8,12 +8,12 @@ import { observeScenario, rateLimitScenario, synthScenario } from "./scenarios";
 import type { Row } from "./support";
 
 export const FULL = {
-  observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true },
+  observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true, slowLatencyMs: 150 },
   limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
   synth: 1000,
 };
 export const SMOKE = {
-  observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false },
+  observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false, slowLatencyMs: 10 },
   limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
   synth: 30,
 };

@@ -1,5 +1,5 @@
 /** `reposmith` with PackageCopy and PackageMirror against the emulator, as a user runs it. */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { npm, packagesIn, PackageWorkdir, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
@@ -84,4 +84,39 @@ describe("reposmith with package copies and mirrors", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/PackageCopy at "app\/promote": source\.package\.format must be one of "alpine", .* \(got "gem"\)/);
   });
+
+  // util-linux `script` gives the CLI a pseudo-terminal, so it behaves as on a user's screen.
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+  if (!hasScript) process.stdout.write("[skip] the TTY progress test needs util-linux `script` on PATH\n");
+  (hasScript ? it : it.skip)("shows a live progress bar per waiting sync on a terminal, and none when piped", async () => {
+    await seedPackages(t, ["requests", "urllib3"].map((n) => ({ ...npm(n, "2.0.0", { tags: ["release"] }), format: "python" })), { durationMs: 1_500 });
+    w.packages([mirror]);
+    const env: NodeJS.ProcessEnv = { ...t.env, COLUMNS: "120", TERM: "xterm" };
+    delete env.CI; // the display stays off in CI logs
+    const command = [process.execPath, path.join(ROOT, "bin/reposmith.js"), "apply", "--auto-approve", ...w.args].map((a) => `'${a}'`).join(" ");
+    const onTty = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn("script", ["-qefc", command, "/dev/null"], { cwd: w.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.on("close", (code) => resolve({ code, out }));
+    });
+    expect(onTty.code).toBe(0);
+    // Bars with a percentage, redrawn in place (cursor up + clear), then the summary.
+    expect(onTty.out).toMatch(/app\/releases: [█░]{20} +\d+% /);
+    expect(onTty.out).toMatch(/\x1b\[\d+A\x1b\[0J/);
+    expect(onTty.out).toMatch(/Apply complete!/);
+    expect(onTty.out.indexOf("Apply complete!")).toBeGreaterThan(onTty.out.lastIndexOf("\x1b[0J"));
+
+    await seedPackages(t, ["requests"].map((n) => ({ ...npm(n, "2.0.0", { tags: ["release"] }), format: "python" })), { durationMs: 1_500 });
+    const w2 = new PackageWorkdir();
+    try {
+      w2.packages([mirror]);
+      const piped = await reposmith(["apply", "--auto-approve", ...w2.args], { cwd: w2.dir, env });
+      expect(piped.code).toBe(0);
+      expect(piped.stdout).not.toMatch(/[█░]|\x1b\[/);
+    } finally {
+      w2.cleanup();
+    }
+  });
 });
+

@@ -1,7 +1,7 @@
 import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
 import { CodeArtsClient, type CodeArtsClientOptions } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
-import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate } from "../resources/types";
+import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate, SyncPolling } from "../resources/types";
 
 export const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
 
@@ -17,6 +17,8 @@ export interface EngineOptions {
   onProgress?: (key: string, update: ProgressUpdate) => void;
   /** How resources are observed; see HandlerContext.readMode. @default "list" */
   readMode?: "list" | "get";
+  /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
+  syncPolling?: SyncPolling;
 }
 
 export class MissingCredentialsError extends Error {
@@ -71,10 +73,12 @@ export class RunContext implements HandlerContext {
   readonly notices: string[] = [];
   readonly clients: EngineClients;
   readonly readMode: "list" | "get";
+  readonly syncPolling: SyncPolling;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.clients = new EngineClients(opts);
     this.readMode = opts.readMode ?? "list";
+    this.syncPolling = opts.syncPolling ?? "adaptive";
   }
 
   memo<T>(key: string, fn: () => Promise<T>): Promise<T> {

@@ -4,7 +4,8 @@
  * Poll `packages_status` in the destination until `is_sync_completed` or `is_sync_failed` — the
  * booleans, never the undocumented status numbers. Polling is adaptive and bounded: short at first
  * (most syncs are quick), backing off ×1.5 up to a cap; once sync_progress moves, the rate of
- * progress estimates the time left and the next poll lands about then. A failed sync is resynced
+ * progress (since the sync left "awaiting", or between two polls) estimates the time left and the
+ * next poll lands about then. A failed sync is resynced
  * up to `resyncAttempts` times, unless its reason says it is permanent.
  */
 import type { CloudsmithClient, PackageStatus } from "../api/cloudsmith";
@@ -17,6 +18,9 @@ export const POLL = {
   /** No single wait is longer (the CLI caps its linear backoff at 300 s; we poll more often). */
   maxMs: 30_000,
 };
+
+/** [cli] The CLI's linear wait never exceeds this. */
+const LINEAR_CAP_MS = 300_000;
 
 /** [cli] "If a failure status_reason contains 'package should be deleted', the failure is permanent." */
 export const isPermanentFailure = (reason: string | null | undefined) => /package should be deleted/i.test(reason ?? "");
@@ -81,11 +85,29 @@ export function estimateRemainingMs(prev: { at: number; progress: number } | und
   return (100 - progress) / perMs;
 }
 
+const MIN_SINGLE_SAMPLE_PROGRESS = 10;
+
+/**
+ * ms until done from a single sample: while a sync is in progress, `status_updated_at` says since
+ * when (the status last changed when it left "awaiting"), so progress over that time gives a rate
+ * without waiting for a second sample. Undefined when it cannot be told (or the clocks disagree).
+ */
+export function estimateFromStart(st: PackageStatus, at: number): number | undefined {
+  const progress = st.sync_progress ?? 0;
+  const since = st.is_sync_in_progress && st.status_updated_at ? Date.parse(st.status_updated_at) : NaN;
+  // Progress comes in whole percents: below 10 % one step is a large share of it, and an estimate
+  // from "1 %" could be nearly twice too long. Wait for a second sample instead.
+  if (!Number.isFinite(since) || progress < MIN_SINGLE_SAMPLE_PROGRESS || progress >= 100 || at <= since) return undefined;
+  return ((100 - progress) * (at - since)) / progress;
+}
+
 /** Waits until the package is fully synchronised; resolves with its final status, throws PackageSyncError. */
 export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient, o: WaitOptions): Promise<PackageStatus> {
   const deadline = ctx.now().getTime() + o.timeoutMs;
   const poll = () => client.packages.status(o.owner, o.repository, o.slugPerm);
   let interval = POLL.initialMs;
+  const linear = typeof ctx.syncPolling === "object" ? ctx.syncPolling.linearStepMs : undefined;
+  let round = 0;
   let resyncs = 0;
   let sample: { at: number; progress: number } | undefined;
   let st = o.initial ?? (await poll());
@@ -106,14 +128,17 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
         if (!e.ambiguous && e.status !== 400) throw err;
       }
       interval = POLL.initialMs;
+      round = 0;
       sample = undefined;
     } else if (now >= deadline) {
       throw timeoutError(o, st);
     }
     let wait = interval;
     const progress = st.sync_progress ?? 0;
-    const estimate = st.is_sync_failed ? undefined : estimateRemainingMs(sample, now, progress);
-    if (estimate !== undefined) {
+    const estimate = st.is_sync_failed || linear !== undefined ? undefined : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
+    if (linear !== undefined) {
+      wait = Math.min(LINEAR_CAP_MS, linear * ++round);
+    } else if (estimate !== undefined) {
       // Land just after the estimated end; a little late beats one poll too early.
       wait = Math.min(POLL.maxMs, Math.max(POLL.initialMs, estimate * 1.1 + 250));
     } else {

@@ -51,7 +51,16 @@ export interface HandlerContext {
    * "get": one GET per resource known to state, as terraform-provider-cloudsmith does (the benchmark's baseline).
    */
   readonly readMode: "list" | "get";
+  /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
+  readonly syncPolling?: SyncPolling;
 }
+
+/**
+ * "adaptive" (default): short first waits backing off ×1.5, then landing on the end estimated from
+ * sync_progress (package-sync.ts). `{ linearStepMs }`: the Cloudsmith CLI's wait loop (the wait
+ * grows by the step each round, capped at 300 s): the benchmark's baseline.
+ */
+export type SyncPolling = "adaptive" | { linearStepMs: number };
 
 export interface ProgressUpdate {
   /** What is happening, e.g. "syncing left-pad 1.3.0". */

@@ -4,7 +4,7 @@ import { PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src
 import type { HandlerContext } from "../../src/resources/types";
 
 /** A package whose syncs take `durationMs` of virtual time each; `fails[i]` = the reason sync i fails with (at 45%). */
-function scripted(durationMs: number, fails: (string | null)[] = []) {
+function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling: HandlerContext["syncPolling"] = "adaptive", withStartTime = false) {
   let now = 0;
   let syncStart = 0;
   let sync = 0;
@@ -16,7 +16,8 @@ function scripted(durationMs: number, fails: (string | null)[] = []) {
       return { is_sync_failed: true, is_sync_completed: false, status: 5, status_str: "Failed", stage: 4, stage_str: "Scanning Package", sync_progress: 45, status_reason: fails[sync] };
     }
     if (progress >= 100) return { is_sync_completed: true, is_sync_failed: false, status: 4, status_str: "Completed", stage: 9, stage_str: "Fully Synchronised", sync_progress: 100 };
-    return { is_sync_completed: false, is_sync_failed: false, is_sync_in_progress: true, status: 2, status_str: "In Progress", stage: 1 + Math.floor(progress / 12.5), stage_str: "Scanning Package", sync_progress: progress };
+    const since = withStartTime ? { status_updated_at: new Date(syncStart).toISOString() } : {};
+    return { is_sync_completed: false, is_sync_failed: false, is_sync_in_progress: true, status: 2, status_str: "In Progress", stage: 1 + Math.floor(progress / 12.5), stage_str: "Scanning Package", sync_progress: progress, ...since };
   };
   const client = {
     packages: {
@@ -30,6 +31,7 @@ function scripted(durationMs: number, fails: (string | null)[] = []) {
     },
   } as unknown as CloudsmithClient;
   const ctx = {
+    syncPolling,
     now: () => new Date(now),
     sleep: async (ms: number) => {
       sleeps.push(ms);
@@ -42,6 +44,35 @@ function scripted(durationMs: number, fails: (string | null)[] = []) {
 }
 
 describe("waitForSync", () => {
+  it("estimates the end from one sample when the status says since when the sync has been in progress (from 10 % on)", async () => {
+    const initial = { is_sync_completed: false, is_sync_failed: false, sync_progress: 0 };
+    const withStart = scripted(5_000, [], "adaptive", true);
+    await waitForSync(withStart.ctx, withStart.client, withStart.opts({ initial }));
+    const without = scripted(5_000);
+    await waitForSync(without.ctx, without.client, without.opts({ initial }));
+    // At 1 s: 20 % since 0 s -> the next poll lands just after 5 s; without the start time it takes a second sample first.
+    expect(withStart.calls.status).toBe(2);
+    expect(without.calls.status).toBe(3);
+    expect(withStart.elapsed()).toBeGreaterThanOrEqual(5_000);
+    expect(withStart.elapsed()).toBeLessThanOrEqual(5_000 * 1.25);
+    // At 1 s a 20-second sync is at 5 %: too coarse for one sample, so it is not trusted.
+    const slow = scripted(20_000, [], "adaptive", true);
+    await waitForSync(slow.ctx, slow.client, slow.opts({ initial }));
+    expect(slow.sleeps[1]).toBe(POLL.initialMs * POLL.factor);
+  });
+
+  it("in the linear mode (the CLI's loop, the benchmark's baseline) waits one step longer each round and ignores sync_progress", async () => {
+    const s = scripted(20_000, [], { linearStepMs: 1_000 });
+    const st = await waitForSync(s.ctx, s.client, s.opts());
+    expect(st.is_sync_completed).toBe(true);
+    // 1 + 2 + ... + 6 = 21 s: the first poll after the 20-second sync ends.
+    expect(s.sleeps).toEqual([1_000, 2_000, 3_000, 4_000, 5_000, 6_000]);
+    expect(s.calls.status).toBe(7); // the first read at the start (no initial status given), then one per wait
+    const adaptive = scripted(20_000);
+    await waitForSync(adaptive.ctx, adaptive.client, adaptive.opts());
+    expect(adaptive.calls.status).toBeLessThan(s.calls.status);
+  });
+
   it.each([
     { reason: "a quick sync", durationMs: 800, maxPolls: 2 },
     { reason: "a 10-second sync", durationMs: 10_000, maxPolls: 6 },

@@ -4,22 +4,29 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { observeScenario, rateLimitScenario, synthScenario } from "./scenarios";
+import { observeScenario, rateLimitScenario, syncPollScenario, synthScenario } from "./scenarios";
 import type { Row } from "./support";
 
 export const FULL = {
   observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true, slowLatencyMs: 150 },
   limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
+  syncs: { packages: 100, minMs: 1_000, maxMs: 30_000, latencyMs: 5, linearStepMs: 1_000 },
   synth: 1000,
 };
 export const SMOKE = {
   observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false, slowLatencyMs: 10 },
   limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
+  syncs: { packages: 5, minMs: 500, maxMs: 3_000, latencyMs: 1, linearStepMs: 1_000 },
   synth: 30,
 };
 
 export async function runBench(cfg: typeof FULL): Promise<Row[]> {
-  return [...(await observeScenario(cfg.observe)), ...(await rateLimitScenario(cfg.limit)), ...(await synthScenario(cfg.synth))];
+  return [
+    ...(await observeScenario(cfg.observe)),
+    ...(await rateLimitScenario(cfg.limit)),
+    ...(await syncPollScenario(cfg.syncs)),
+    ...(await synthScenario(cfg.synth)),
+  ];
 }
 
 export function table(rows: Row[]): string {

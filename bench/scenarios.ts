@@ -7,7 +7,8 @@ import { RateLimiter } from "../src/api/cloudsmith";
 import { EntitlementToken } from "../src";
 import { applyAll, FileStateStore, hasChanges, planAll, type RunOptions } from "../src/engine";
 import { settleAll } from "../src/util/pool";
-import { ROOT, row, startEmulatorProcess, timed, tokenSeed, writeTokenApp, type EmulatorProcess, type Row } from "./support";
+import type { SyncPolling } from "../src/resources/types";
+import { ROOT, row, seededRandom, startEmulatorProcess, timed, tokenSeed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
 
 export interface ObserveConfig {
   repos: number;
@@ -169,6 +170,75 @@ export async function rateLimitScenario(cfg: LimitConfig): Promise<Row[]> {
       row(`b. ${creates} creates under ${cfg.limit} req/${cfg.windowSeconds}s: failures surfaced (baseline: 429-reactive only)`, ours.failures, reactive.failures, 0, 0, "errors"),
       { ...row(`b. ${creates} creates: 429s received (baseline: 429-reactive only)`, ours.throttled, reactive.throttled, 0, reactive.throttled, "429s"), note: "informational; target = the baseline's" },
       row(`b. ${creates} creates: wall vs the limit's floor`, ours.ms, reactive.ms, floorMs, floorMs * 1.1, "ms"),
+    ];
+  } finally {
+    await emu.stop();
+  }
+}
+
+export interface SyncPollConfig {
+  packages: number;
+  /** Sync durations are drawn log-uniformly from [minMs, maxMs] (a fixed seed: the same spread every run). */
+  minMs: number;
+  maxMs: number;
+  latencyMs: number;
+  /** The baseline's step: the Cloudsmith CLI's wait loop grows its wait by this much each round. */
+  linearStepMs: number;
+}
+
+/**
+ * (c) Copies of packages whose syncs take a spread of durations, all waited on at once: status polls
+ * per package beyond the one that sees the sync complete, adaptive vs the CLI's linear wait. How
+ * late each strategy notices the end is reported alongside, so fewer polls cannot hide longer waits.
+ */
+export async function syncPollScenario(cfg: SyncPollConfig): Promise<Row[]> {
+  const emu = await startEmulatorProcess(cfg.latencyMs);
+  const random = seededRandom(20261126);
+  const durations = Array.from({ length: cfg.packages }, () => Math.round(cfg.minMs * (cfg.maxMs / cfg.minMs) ** random()));
+  try {
+    const run = async (syncPolling: SyncPolling) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-c-"));
+      try {
+        await emu.admin("POST", "/reset");
+        await emu.admin("POST", "/seed", {
+          repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }],
+          // Copies inherit their source's sync settings.
+          packages: durations.map((durationMs, i) => ({ owner: "acme", repository: "staging", format: "npm", name: `pkg-${i}`, version: "1.0.0", sync: { durationMs } })),
+        });
+        writeCopyApp(path.join(dir, "out"), "bench", cfg.packages);
+        const doneAt = new Map<string, number>();
+        const opts = runOptions(emu, dir, cfg.packages, { syncPolling });
+        const { ms, value } = await timed(() => applyAll({ ...opts, onEvent: (e) => e.phase === "done" && e.id && doneAt.set(e.id.split(".")[2], Date.now()) }));
+        const failures = value.results.reduce((n, r) => n + r.failed.length, 0);
+        if (failures || doneAt.size !== cfg.packages) throw new Error(`bench c: ${failures} failures, ${doneAt.size} of ${cfg.packages} copies done`);
+        const state = (await emu.admin("GET", "/state")) as { packages: { repository: string; slug_perm: string; status_reads: number }[] };
+        const copies = state.packages.filter((p) => p.repository === "prod");
+        const extra = copies.map((p) => p.status_reads - 1).sort((a, b) => a - b);
+        // How late the end was noticed: our "done" vs the sync's own end (sync_finished_at).
+        const late: number[] = [];
+        for (const p of copies) {
+          const st = (await (await fetch(`${emu.url}/v1/packages/acme/prod/${p.slug_perm}/status/`, { headers: { "X-Api-Key": emu.apiKey } })).json()) as { sync_finished_at: string };
+          late.push(doneAt.get(p.slug_perm)! - Date.parse(st.sync_finished_at));
+        }
+        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+        return { ms, extraMean: mean(extra), extraMax: extra[extra.length - 1], lateMean: mean(late), lateMax: Math.max(...late) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const ours = await run("adaptive");
+    const linear = await run({ linearStepMs: cfg.linearStepMs });
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    return [
+      row(
+        `c. ${cfg.packages} copies, syncs of ${s(cfg.minMs)}-${s(cfg.maxMs)}: extra status polls per package (baseline: the CLI's linear wait, +${s(cfg.linearStepMs)} a round)`,
+        ours.extraMean,
+        linear.extraMean,
+        0,
+        2,
+        "polls",
+        `mean shown; max ${ours.extraMax} vs ${linear.extraMax}; end noticed ${s(ours.lateMean)} late on average (max ${s(ours.lateMax)}) vs ${s(linear.lateMean)} (max ${s(linear.lateMax)}); apply wall ${s(ours.ms)} vs ${s(linear.ms)}`,
+      ),
     ];
   } finally {
     await emu.stop();

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makePayload } from "../src/resources/payload";
 import { EntitlementTokenSpecSchema } from "../src/resources/entitlement-token";
+import { PACKAGE_COPY_KIND, PackageCopySpecSchema } from "../src/resources/package-copy";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -58,10 +59,36 @@ export function writeTokenApp(outdir: string, stack: string, repos: number, perR
       resources[`r${r}_t${i}`] = { input: makePayload("EntitlementToken", key(r, i), spec, undefined) };
     }
   }
+  writeStack(outdir, stack, resources);
+  return { key };
+}
+
+/** Writes a synthesized-app directory with one PackageCopy of npm `pkg-{i}` 1.0.0 from acme/staging to acme/prod per package. */
+export function writeCopyApp(outdir: string, stack: string, count: number, timeout = "10m"): void {
+  const resources: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const spec = PackageCopySpecSchema.parse({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: `pkg-${i}`, version: "1.0.0" } }, destination: "prod", waitForSync: { timeout } });
+    resources[`c${i}`] = { input: makePayload(PACKAGE_COPY_KIND, `${stack}/c${i}`, spec, undefined) };
+  }
+  writeStack(outdir, stack, resources);
+}
+
+function writeStack(outdir: string, stack: string, resources: Record<string, unknown>): void {
   mkdirSync(path.join(outdir, "stacks", stack), { recursive: true });
   writeFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), JSON.stringify({ resource: { terraform_data: resources } }));
   writeFileSync(path.join(outdir, "manifest.json"), JSON.stringify({ version: "0.21.0", stacks: { [stack]: { synthesizedStackPath: `stacks/${stack}/cdk.tf.json` } } }));
-  return { key };
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): the same spread on every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Seed document: the tokens of writeTokenApp already existing remotely, tagged as reposmith made them. */

@@ -15,5 +15,7 @@ describe("benchmark smoke run", () => {
     expect(calls.value).toBeLessThanOrEqual(calls.baseline / 50);
     expect(rows.find((r) => r.name.includes("failures surfaced"))!.value).toBe(0);
     expect(rows.find((r) => r.name.startsWith("d."))!.value).toBeLessThan(30_000);
+    // Row (c) ran both polling strategies to completion (it throws unless every copy finished).
+    expect(rows.find((r) => r.name.startsWith("c."))!.note).toMatch(/end noticed .* late/);
   }, 120_000);
 });

@@ -18,6 +18,8 @@ export interface ApplyEvent {
 
 export interface ApplyOptions {
   parallelism?: number;
+  /** A destroy: nothing is planned again between phases (a fresh look would plan writes). */
+  destroy?: boolean;
   onEvent?: (e: ApplyEvent) => void;
 }
 
@@ -96,11 +98,13 @@ async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): 
       return;
     case "update":
       writer.put(r.key, record(r, await handler.update(ctx, r.key, r.spec, r.connection, r.observed!, r.changes), ctx.now()));
-      return;
+      return deleteSuperseded(ctx, r);
     case "replace": {
       const created = await handler.create(ctx, r.key, r.spec, r.connection);
-      writer.put(r.key, record(r, created, ctx.now()));
+      // The old object goes before the new one is recorded: if deleting it fails, state still names
+      // it, and the next plan finds the new one by its identity and deletes the old one then.
       if (r.state && r.state.id !== created.id) await handler.delete(ctx, r.state, r.state.connection ?? r.connection);
+      writer.put(r.key, record(r, created, ctx.now()));
       return;
     }
     case "adopt":
@@ -108,7 +112,7 @@ async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): 
       if (r.observed && r.generation && (r.action === "adopt" || r.state?.generation !== r.generation || !r.state)) {
         writer.put(r.key, record(r, r.observed, ctx.now()));
       }
-      return;
+      return deleteSuperseded(ctx, r);
     case "delete":
       await handler.delete(ctx, r.state ?? record(r, r.observed!, ctx.now()), r.state?.connection ?? r.connection);
       writer.remove(r.key);
@@ -119,7 +123,16 @@ async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): 
   }
 }
 
-/** Carries out one stack's plan: writes first (in parallel), deletions after; state saved as it goes. */
+/** The object an interrupted replacement left behind (ResourcePlan.supersedes), once its successor is recorded. */
+async function deleteSuperseded(ctx: RunContext, r: ResourcePlan): Promise<void> {
+  if (r.supersedes) await handlerFor(r.kind).delete(ctx, r.supersedes, r.supersedes.connection ?? r.connection);
+}
+
+/**
+ * Carries out one stack's plan, phase by phase (ResourceHandler.phase): each phase's writes in
+ * parallel, then its deletions, so that a later phase (a sync) sees the earlier ones' final result.
+ * State is saved as it goes.
+ */
 export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateStore, state: StackState, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const writer = new StateWriter(store, state);
   const result: ApplyResult = { stack: plan.stack, done: [], failed: [], state };
@@ -139,19 +152,23 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     }
   };
   const removals = new Set<Action>(["delete", "forget"]);
-  const writes = plan.resources.filter((r) => !removals.has(r.action));
   const phaseOf = (r: ResourcePlan) => handlerFor(r.kind).phase ?? 0;
-  for (const phase of [...new Set(writes.map(phaseOf))].sort((a, b) => a - b)) {
-    let batch = writes.filter((r) => phaseOf(r) === phase);
+  for (const phase of [...new Set(plan.resources.map(phaseOf))].sort((a, b) => a - b)) {
+    const inPhase = plan.resources.filter((r) => phaseOf(r) === phase);
+    let writes = inPhase.filter((r) => !removals.has(r.action));
     // Later phases read what earlier ones wrote: decide again on fresh observations.
-    if (phase > 0) batch = await Promise.all(batch.map((r) => (r.spec === undefined ? r : replan(ctx, plan.stack, r).catch(() => r))));
-    await settleAll(batch, opts.parallelism ?? 10, run);
+    if (phase > 0 && !opts.destroy) writes = await Promise.all(writes.map((r) => (r.spec === undefined ? r : replan(ctx, plan.stack, r).catch(() => r))));
+    await settleAll(writes, opts.parallelism ?? 10, run);
+    await settleAll(inPhase.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
   }
-  await settleAll(plan.resources.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
   result.state = await writer.flush();
   return result;
 }
 
-function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<ResourcePlan> {
-  return planDeclared(ctx, { stack, key: r.key, kind: r.kind, spec: r.spec, generation: r.generation!, connection: r.connection }, r.state, false);
+async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<ResourcePlan> {
+  const fresh = await planDeclared(ctx, { stack, key: r.key, kind: r.kind, spec: r.spec, generation: r.generation!, connection: r.connection, lifecycle: r.lifecycle }, r.state, false);
+  // Planned to run after this plan's earlier changes (a sync after its source's tokens): it runs even
+  // when the fresh look finds nothing to do, since what changed (a rotated secret) may not show.
+  if (r.after?.length && (fresh.action === "noop" || fresh.action === "adopt")) return { ...fresh, action: "update", changes: r.changes, after: r.after };
+  return fresh;
 }

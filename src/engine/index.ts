@@ -71,7 +71,7 @@ export async function applyAll(
     const visible = run.plan.stacks.some((s) => s.resources.some((r) => r.action !== "noop"));
     if (visible && opts.confirm && !(await opts.confirm(run.plan))) return { ...run, results, applied: false };
     for (const sp of run.plan.stacks) {
-      results.push(await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, { parallelism: opts.parallelism, onEvent: opts.onEvent }));
+      results.push(await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, { parallelism: opts.parallelism, onEvent: opts.onEvent, destroy: mode.destroy }));
     }
     return { ...run, results, applied: true };
   } finally {

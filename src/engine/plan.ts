@@ -32,6 +32,13 @@ export interface ResourcePlan {
   notice?: string;
   /** The construct's controller lifecycle (driftPolicy, deletionPolicy), kept in state. */
   lifecycle?: Lifecycle;
+  /** Keys of lower-phase changes in this plan that this resource runs again after (see ResourceHandler.dependsOn). */
+  after?: string[];
+  /**
+   * The object state still names for this key when another one is now found for it (a replacement
+   * interrupted after its create): deleted once the new one is recorded.
+   */
+  supersedes?: ResourceState;
 }
 
 export interface StackPlan {
@@ -100,6 +107,7 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   collect(declaredResults, desired.resources.map((r) => r.key));
   collect(orphanResults, orphans.filter(([key]) => !declared.has(key)).map(([k]) => k));
   if (failures.length) throw new PlanError(failures);
+  if (!opts.destroy) planDependents(resources);
   return { stack: desired.name, resources };
 }
 
@@ -128,8 +136,11 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   const base = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), spec, generation: d.generation, connection: d.connection, lifecycle: d.lifecycle, state: rs };
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
-    if (observed) return { ...base, action: "delete", changes: [], observed, notice: rs && handlerFor(d.kind).deleteNotice?.(rs) };
-    return { ...base, action: rs ? "forget" : "noop", changes: [] };
+    if (!observed) return { ...base, action: rs ? "forget" : "noop", changes: [] };
+    const notice = handler.deleteNotice?.(rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" });
+    // Its "delete" only forgets (a sync, a default token, a mirror): nothing to do when nothing is remembered.
+    if (!rs && notice) return { ...base, action: "noop", changes: [] };
+    return { ...base, action: "delete", changes: [], observed, notice };
   }
   if (!observed) {
     // Not where the spec says. If the state's object still exists elsewhere (owner/repository changed),
@@ -141,11 +152,34 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   }
   const changes = handler.diff(d.key, spec, observed, rs);
   if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: handler.planCreate(d.key, spec) };
-  if (changes.length) return { ...base, action: "update", changes, observed };
+  // State names another object than the one found (a replacement stopped after its create, e.g. the
+  // new copy's sync failed): if that one still exists it goes once the new one is recorded.
+  const stale = rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
+  const supersedes = stale && !handler.deleteNotice?.(rs!) ? { supersedes: rs, notice: `${rs!.id}, which an interrupted replacement left behind, will be deleted` } : {};
+  if (changes.length) return { ...base, action: "update", changes, observed, ...supersedes };
   // Found by its tag (not through state): record it. A new generation with no visible field change
   // is a noop whose state entry apply still refreshes.
   const adopt = !rs || rs.id !== observed.id;
-  return { ...base, action: adopt ? "adopt" : "noop", changes: [], observed };
+  return { ...base, action: adopt ? "adopt" : "noop", changes: [], observed, ...supersedes };
+}
+
+/**
+ * Resources that depend on lower-phase changes of the same plan (a sync on its source's tokens) are
+ * planned to run again after them: their own observation predates those changes.
+ */
+function planDependents(resources: ResourcePlan[]): void {
+  const changing = resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget");
+  for (const r of resources) {
+    const handler = handlerFor(r.kind);
+    if (!handler.dependsOn || r.spec === undefined || r.action === "create" || r.action === "delete" || r.action === "forget") continue;
+    const phase = handler.phase ?? 0;
+    const deps = changing.filter((o) => o !== r && (handlerFor(o.kind).phase ?? 0) < phase && handler.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }));
+    if (!deps.length) continue;
+    r.after = deps.map((o) => o.key);
+    const names = deps.length <= 3 ? deps.map((o) => o.key).join(", ") : `${deps.length} resources`;
+    r.changes = [...r.changes, { path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" }];
+    if (r.action === "noop" || r.action === "adopt") r.action = "update";
+  }
 }
 
 async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {
@@ -174,7 +208,7 @@ export function summarize(stacks: StackPlan[]): Plan {
       if (r.action === "update" && r.changes.some((c) => c.effect === "update" || c.effect === "reset")) summary.change++;
       if (r.action === "update" && r.changes.some((c) => c.effect === "rotate")) summary.rotate++;
       if (r.action === "replace") (summary.add++, summary.destroy++);
-      if (r.action === "delete") summary.destroy++;
+      if (r.action === "delete" || r.supersedes) summary.destroy++;
       if (r.action === "adopt" || (r.observed?.adopted && r.action === "update")) summary.adopt++;
     }
   }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { slug } from "./common";
-import { listTokens, MANAGED_FIELDS, tokensCacheKey } from "./entitlement-token";
+import { ENTITLEMENT_TOKEN_KIND, listTokens, MANAGED_FIELDS, tokensCacheKey } from "./entitlement-token";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
 
 export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
@@ -77,6 +77,13 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
   // After the tokens of the same apply: the source must be final before it is copied.
   phase: 1,
   describe: (s) => `${s.owner}/${s.source} -> ${s.owner}/${s.target}`,
+
+  // Any token of the source repository that this apply creates, changes, rotates or deletes: the
+  // target must get the source's final set, new secret values included (which no list shows).
+  dependsOn(spec, other) {
+    const t = other.spec as { owner?: string; repository?: string } | undefined;
+    return other.kind === ENTITLEMENT_TOKEN_KIND && t?.owner === spec.owner && t?.repository === spec.source;
+  },
 
   observe: (ctx, _key, spec, conn) => observeSync(ctx, spec, conn),
 

@@ -112,6 +112,12 @@ export interface ResourceHandler<Spec = unknown> {
    * observed again just before, since the lower ones may have changed what they read. @default 0
    */
   phase?: number;
+  /**
+   * True when a change planned for `other` (a resource of a lower phase in the same stack) changes
+   * what this one would produce, e.g. a token of a sync's source repository. Such a resource is
+   * planned to run again after them, even if it looks up to date now. @default never
+   */
+  dependsOn?(spec: Spec, other: { kind: string; spec: unknown }): boolean;
   /** Human label for plans, e.g. `acme/prod "ci"`. */
   describe(spec: Spec): string;
   observe(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, state?: ResourceState): Promise<Observed | undefined>;

@@ -74,6 +74,35 @@ describe("PackageCopy", () => {
     expect(routeCount(t, POST_COPY)).toBe(1);
   });
 
+  it("a replacement whose new copy failed to sync deletes the old copy once a rerun converges (no orphan)", async () => {
+    const failsOnce = { sync: { durationMs: 200, failTimes: 1, failReason: "Scan failed: upstream timeout" } };
+    await seedPackages(t, [npm("left-pad", "1.3.0"), npm("left-pad", "1.4.0", failsOnce)]);
+    app.synth([promote()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const [old] = await packagesIn(t, "prod");
+
+    // 1.3.0 -> 1.4.0: a replacement; the new copy's first sync fails and no resync is allowed.
+    const v14 = promote({ resyncAttempts: 0 });
+    (v14.props as any).source.package.version = "1.4.0";
+    app.synth([v14]);
+    const failed = await applyAll(opts());
+    expect(failuresOf(failed)).toHaveLength(1);
+    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${old.slug_perm}`);
+    expect((await packagesIn(t, "prod")).map((p) => p.version).sort()).toEqual(["1.3.0", "1.4.0"]);
+
+    const v14retry = promote({ resyncAttempts: 1 });
+    (v14retry.props as any).source.package.version = "1.4.0";
+    app.synth([v14retry]);
+    const { plan } = await planAll(opts());
+    expect(plan.summary.destroy).toBe(1);
+    expect(plan.stacks[0].resources[0].notice).toMatch(new RegExp(`acme\\.prod\\.${old.slug_perm}, which an interrupted replacement left behind, will be deleted`));
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const prod = await packagesIn(t, "prod");
+    expect(prod.map((p) => p.version)).toEqual(["1.4.0"]);
+    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${prod[0].slug_perm}`);
+    expect((await planAll(opts())).plan.summary).toMatchObject({ add: 0, change: 0, destroy: 0 });
+  });
+
   it("times out naming the stage it reached, and the next apply waits for the same copy", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0", { sync: { durationMs: 8_000 } })]);
     app.synth([promote({ waitForSync: { timeout: "2s" } })]);

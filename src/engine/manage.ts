@@ -1,7 +1,8 @@
-import { handlerFor } from "../resources/registry";
+import { handlerFor, kinds } from "../resources/registry";
 import { RunContext, type EngineOptions } from "./context";
 import { readDesired } from "./desired";
 import { parseSpec } from "./plan";
+import type { ResourceState } from "../resources/types";
 import type { StateStore } from "./state/types";
 
 export class StateEntryError extends Error {
@@ -32,8 +33,12 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   try {
     const state = await opts.store.read(stack);
     if (state.resources[key]) throw new StateEntryError(`${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`);
+    // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
+    refuseIfManagedElsewhere(state.resources, key, desired.kind, id);
     const ctx = new RunContext(opts);
     const observed = await handler.import(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
+    // Again with the id the API answered with, in case it is spelt differently from the one given.
+    refuseIfManagedElsewhere(state.resources, key, desired.kind, observed.id);
     state.resources[key] = {
       kind: desired.kind,
       id: observed.id,
@@ -48,6 +53,17 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   } finally {
     await lock.release();
   }
+}
+
+/** One remote object, one key: two entries with the same id would manage (and delete) it twice. */
+function refuseIfManagedElsewhere(resources: Record<string, ResourceState>, key: string, kind: string, id: string): void {
+  const owner = Object.entries(resources).find(([k, rs]) => k !== key && rs.kind === kind && rs.id === id)?.[0];
+  if (owner) throw new StateEntryError(`${id} is already managed by ${owner}; run "reposmith state rm ${owner}" first to import it under ${key}`);
+}
+
+/** Whether objects of `kind` have a secret value (readSecret / `output --show-secret`), e.g. a token's. */
+export function hasSecret(kind: string): boolean {
+  return kinds().includes(kind) && !!handlerFor(kind).readSecret;
 }
 
 /** Reads a managed object's secret from the API (never from state, which holds none). */

@@ -127,6 +127,28 @@ describe("import and state", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/app\/nope is not declared in stack "app"/);
   });
+
+  it("refuses to import an id another key already manages: one line naming that key, no API write, state unchanged", async () => {
+    w.declare([
+      { id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy" } },
+      { id: "partner", props: { owner: "acme", repository: "prod", name: "partner" } },
+    ]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const legacy = await byName("prod", "legacy");
+    expect((await bare("state", "rm", "app/partner", "--state", "state")).code).toBe(0);
+    const stateBefore = w.state();
+    const writesBefore = await t.writes();
+
+    const r = await run("import", "app/partner", `acme.prod.${legacy.slug_perm}`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/Import successful/);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `Error: acme.prod.${legacy.slug_perm} is already managed by app/legacy; run "reposmith state rm app/legacy" first to import it under app/partner`,
+    ]);
+    expect(await t.writes()).toBe(writesBefore);
+    expect((await byName("prod", "legacy")).metadata).toEqual({ "managed-by": "reposmith", key: "app/legacy" });
+    expect(w.state()).toEqual(stateBefore);
+  });
 });
 
 describe("the default token", () => {
@@ -162,6 +184,20 @@ describe("EntitlementSync", () => {
     expect(await names("staging")).toEqual(["Default", "ci"]);
     expect((await byName("staging", "ci")).limit_num_downloads).toBe(3);
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("output shows its attributes with no secret line, as it has no secret (--show-secret says so)", async () => {
+    w.declare([tok(), sync]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const out = await bare("output", "app/sync", "--state", "state");
+    expect(out.code).toBe(0);
+    expect(out.stdout).not.toMatch(/secret/);
+    expect(JSON.parse(out.stdout)).toMatchObject({ id: expect.any(String) });
+    const secret = await bare("output", "app/sync", "--show-secret", "--state", "state");
+    expect(secret.code).toBe(1);
+    expect(secret.stderr).toMatch(/EntitlementSync resources have no secret value/);
+    // A token, in the same state, still shows where its secret is.
+    expect(JSON.parse((await bare("output", "app/ci", "--state", "state")).stdout).secret).toBe("(sensitive: use --show-secret to print it)");
   });
 
   it("reports a token added to the target by hand as drift", async () => {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { importResource, readSecret, removeFromState, stackOfKey } from "../../engine";
+import { hasSecret, importResource, readSecret, removeFromState, stackOfKey } from "../../engine";
 import { openStore, prepare, withCommon, type CommonOptions } from "../common";
 import { printNotices } from "../output";
 import { CliError } from "../synth";
@@ -57,6 +57,7 @@ export function registerState(program: Command): void {
       }
       const rs = (await store.read(stackOfKey(key))).resources[key];
       if (!rs) throw new CliError(`${key} is not in state (see "reposmith state list")`);
-      process.stdout.write(JSON.stringify({ id: rs.id, ...rs.observed, secret: "(sensitive: use --show-secret to print it)" }, null, 2) + "\n");
+      const secret = hasSecret(rs.kind) ? { secret: "(sensitive: use --show-secret to print it)" } : {};
+      process.stdout.write(JSON.stringify({ id: rs.id, ...rs.observed, ...secret }, null, 2) + "\n");
     });
 }

@@ -1,5 +1,5 @@
 import { Annotations } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import {
   ENTITLEMENT_TOKEN_KIND,
   EntitlementTokenSpecSchema,
@@ -71,6 +71,13 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly connection?: CloudsmithConnection;
 }
 
+/**
+ * Named tokens of one app by `<api url> <owner>/<repository> <name>`, in declaration order: Cloudsmith
+ * refuses a second token with a name its repository already has (a 400 at apply), so synth does.
+ * Filled as tokens are constructed, so checking one token is a lookup, not a walk of the whole app.
+ */
+const tokensByName = new WeakMap<IConstruct, Map<string, EntitlementToken[]>>();
+
 const toIso = (d: string | Date | undefined) => (d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d);
 
 /**
@@ -112,5 +119,23 @@ export class EntitlementToken extends Construct {
     const conn = connection ?? CloudsmithConnection.of(this);
     this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
     this.key = this.hook.key;
+
+    // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless given one.
+    if (this.spec.name !== undefined) {
+      const byName = tokensByName.get(this.node.root) ?? new Map<string, EntitlementToken[]>();
+      tokensByName.set(this.node.root, byName);
+      const nameKey = JSON.stringify([conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, this.spec.name]);
+      const same = byName.get(nameKey) ?? [];
+      byName.set(nameKey, same);
+      same.push(this);
+      this.node.addValidation({
+        validate: () =>
+          same[0] === this
+            ? []
+            : [
+                `EntitlementTokens "${same[0].node.path}" and "${this.node.path}" both have name ${JSON.stringify(this.spec.name)} in ${this.spec.owner}/${this.spec.repository}, where Cloudsmith allows one token per name; give each a unique name`,
+              ],
+      });
+    }
   }
 }

@@ -1,4 +1,5 @@
-import { DataResource, Testing, TerraformStack } from "cdktf";
+import { App, DataResource, Testing, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
 import { CloudsmithConnection, EntitlementToken, Secret, type EntitlementTokenProps } from "../../src";
 
 const base: EntitlementTokenProps = { owner: "acme", repository: "prod", name: "ci" };
@@ -102,6 +103,32 @@ describe("EntitlementToken synthesis", () => {
 
   it("refuses an API key given as a plain string", () => {
     expect(() => new CloudsmithConnection(stack(), "conn", { apiKey: "abc" as never })).toThrow(/apiKey must be a Secret reference/);
+  });
+
+  it("fails synth when two tokens share a name in one repository, naming both paths, the field and the fix", () => {
+    const s = stack();
+    new EntitlementToken(s, "a", base);
+    new EntitlementToken(new Construct(s, "team"), "b", base);
+    expect(() => Testing.synth(s, true)).toThrow(
+      /EntitlementTokens "s1\/a" and "s1\/team\/b" both have name "ci" in acme\/prod, where Cloudsmith allows one token per name; give each a unique name/,
+    );
+  });
+
+  it("fails synth on a shared name across stacks of one app", () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    new EntitlementToken(new TerraformStack(app, "a"), "tok", base);
+    new EntitlementToken(new TerraformStack(app, "b"), "tok", base);
+    expect(() => app.synth()).toThrow(/EntitlementTokens "a\/tok" and "b\/tok" both have name "ci" in acme\/prod/);
+  });
+
+  it("accepts the same name in other repositories, and default tokens (no name of their own)", () => {
+    const s = stack();
+    new EntitlementToken(s, "a", base);
+    new EntitlementToken(s, "b", { ...base, repository: "staging" });
+    new EntitlementToken(s, "c", { ...base, owner: "other" });
+    EntitlementToken.forDefaultToken(s, "prod-default", { owner: "acme", repository: "prod" });
+    EntitlementToken.forDefaultToken(s, "staging-default", { owner: "acme", repository: "staging" });
+    expect(() => Testing.synth(s, true)).not.toThrow();
   });
 
   it("warns that pathQuery is deprecated", () => {

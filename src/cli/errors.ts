@@ -13,7 +13,8 @@ export function sharedCause(errors: unknown[]): string | undefined {
     errors.map((e) => {
       if (e instanceof NetworkError && requestNotSent(e.code)) return e.message.slice(e.message.indexOf(": ") + 2);
       if (e instanceof AuthError && e.status === 401) {
-        return `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); check CLOUDSMITH_API_KEY (or the HW_* variables for CodeArts)`;
+        // The client that sent the credentials says which ones: CLOUDSMITH_API_KEY, or the HW_* variables for CodeArts and IAM.
+        return `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); ${e.authHint ?? "check the API credentials"}`;
       }
       return undefined;
     }),

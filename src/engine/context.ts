@@ -42,7 +42,7 @@ export class EngineClients implements ClientFactory {
     if (!client) {
       const apiKey = env[keyEnv];
       if (!apiKey) throw new MissingCredentialsError(keyEnv);
-      client = new CloudsmithClient({ baseUrl, apiKey, ...this.opts.clientOptions });
+      client = new CloudsmithClient({ baseUrl, apiKey, apiKeyEnv: keyEnv, ...this.opts.clientOptions });
       this.clients.set(id, client);
     }
     return client;

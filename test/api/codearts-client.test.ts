@@ -111,6 +111,16 @@ describe("CodeArts client: IAM token handling", () => {
     expect(JSON.stringify(e)).not.toContain("Wrong-Password-123");
     expect(e.message).not.toContain(IAM_PASSWORD);
   });
+
+  it("names the variables that hold the rejected credentials, as the connection renames them", async () => {
+    const wrong = await catchError(() => client({ ...t.env, HW_USER_PASSWORD: "Wrong-Password-123" }).showMirror(123));
+    expect(wrong).toBeInstanceOf(AuthError);
+    expect(wrong.authHint).toBe("check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD");
+
+    const env = { ...t.env, CI_DOMAIN: "acme", CI_USER: "ci", CI_PASSWORD: "Wrong-Password-123" };
+    const renamed = CodeArtsClient.fromEnv(env, { domainEnv: "CI_DOMAIN", userEnv: "CI_USER", passwordEnv: "CI_PASSWORD" }, { maxRetries: 0, limiter: new RateLimiter() });
+    expect((await catchError(() => renamed.showMirror(123))).authHint).toBe("check CI_DOMAIN, CI_USER and CI_PASSWORD");
+  });
 });
 
 describe("CodeArts client: operations and errors", () => {

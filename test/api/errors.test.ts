@@ -71,6 +71,12 @@ describe("Cloudsmith client errors", () => {
     expect(server.requests).toHaveLength(2); // 4xx are not retried
   });
 
+  it("names the variable holding the rejected key on an AuthError (CLOUDSMITH_API_KEY unless the connection names another)", async () => {
+    server = await startServer(() => ({ status: 401, body: { detail: "Invalid API key." } }));
+    expect((await catchError(() => makeClient(server!).userSelf())).authHint).toBe("check CLOUDSMITH_API_KEY");
+    expect((await catchError(() => makeClient(server!, { apiKeyEnv: "ACME_CLOUDSMITH_KEY" }).userSelf())).authHint).toBe("check ACME_CLOUDSMITH_KEY");
+  });
+
   it("uses the status text when the body has no detail", async () => {
     server = await startServer(() => ({ status: 403, raw: "<html>denied</html>" }));
     const e = await catchError(() => makeClient(server!).entitlements.list("acme", "prod"));
@@ -131,7 +137,7 @@ describe("Cloudsmith client errors", () => {
         expect(text).not.toContain(bodyToken);
       }
       expect(Object.keys(e).sort()).toEqual(
-        ["ambiguous", "code", "detail", "fields", "method", "operation", "path", "retryAfterSeconds", "status"].sort(),
+        ["ambiguous", "authHint", "code", "detail", "fields", "method", "operation", "path", "retryAfterSeconds", "status"].sort(),
       );
     }
     expect(errors[0].detail).toBe("Invalid key ***");

@@ -105,6 +105,16 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(denied.stderr).toMatch(/CodeArts repository 123: 403 CH\.004403 Insufficient permissions/);
   });
 
+  it("a wrong IAM password: one line naming the HW_* variables to check, not CLOUDSMITH_API_KEY", async () => {
+    w.declare([mirror()]);
+    const r = await runWith({ ...t.env, HW_USER_PASSWORD: "Wrong-Password-123" }, "plan");
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "Error: the API rejected the credentials (401 The username or password is wrong.); check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD",
+    ]);
+    expect(r.stdout + r.stderr).not.toContain("Wrong-Password-123");
+  });
+
   it("reports a failed sync with last_error (wrong credentials), in apply, plan and drift, and recovers", async () => {
     w.declare([mirror()]);
     const wrong = await runWith({ ...t.env, GIT_PASSWORD: "not-the-password" }, "apply", "--auto-approve");

@@ -18,6 +18,8 @@ export interface CloudsmithClientOptions extends ClientTuning {
   baseUrl: string;
   /** Sent as `X-Api-Key`. Never appears in errors or events. */
   apiKey: string;
+  /** The variable the key came from, named when the API rejects it. @default "CLOUDSMITH_API_KEY" */
+  apiKeyEnv?: string;
 }
 
 export class CloudsmithClient {
@@ -45,6 +47,7 @@ export class CloudsmithClient {
       onEvent: opts.onEvent,
       parseErrorBody: parseCloudsmithErrorBody,
       unreachableHint: "check CLOUDSMITH_API_URL (or the CloudsmithConnection's apiUrl) and that the API is up",
+      authHint: `check ${opts.apiKeyEnv ?? "CLOUDSMITH_API_KEY"}`,
       secrets: () => [apiKey],
     });
     this.stats = this.transport.stats;

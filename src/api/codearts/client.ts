@@ -29,7 +29,13 @@ export interface CodeArtsClientOptions extends ClientTuning {
   auth: IamTokenProvider;
   /** Reads run-time secrets such as a mirror's source credentials by variable name. @default process.env */
   readEnv?: (name: string) => string | undefined;
+  /** What to check when CodeArts rejects the token (401/403). @default - names the HW_* credential variables */
+  authHint?: string;
 }
+
+/** The variables behind IAM's credentials, as named in "check ..." hints. */
+const credentialHint = (...names: string[]) => `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
+const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
 /** Start-sync input in plain text: the client base64-encodes username and password (seed 003). */
 export interface StartSyncRequest {
@@ -65,6 +71,7 @@ export class CodeArtsClient {
       onEvent: opts.onEvent,
       parseErrorBody: parseCodeArtsErrorBody,
       unreachableHint: "check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint) and your network",
+      authHint: opts.authHint ?? DEFAULT_AUTH_HINT,
       secrets: () => this.auth.secrets(),
       now: opts.now,
       sleep: opts.sleep,
@@ -92,6 +99,7 @@ export class CodeArtsClient {
       throw new CodeArtsConfigError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: export the IAM credentials (or a ready token as ${names.token}); they are read from the environment, never from the stack`);
     }
     const maxRetries = Number(get("HW_MAX_RETRIES"));
+    const passwordNames = [names.domain, names.user, names.password];
     const auth = new IamTokenProvider({
       authUrl: ref.authUrl ?? get("HW_AUTH_URL") ?? iamEndpoint(region, cloud),
       token,
@@ -104,8 +112,18 @@ export class CodeArtsClient {
       onEvent: opts.onEvent,
       now: opts.now,
       sleep: opts.sleep,
+      authHint: credentialHint(...passwordNames),
     });
-    return new CodeArtsClient({ ...opts, maxRetries: opts.maxRetries ?? (Number.isInteger(maxRetries) ? maxRetries : undefined), endpoint, auth, readEnv: opts.readEnv ?? ((n) => env[n]) });
+    // The token CodeArts rejects comes from the ready token when one is set, else from the password login.
+    const authHint = credentialHint(...(token ? [names.token, ...(missing.length ? [] : passwordNames)] : passwordNames));
+    return new CodeArtsClient({
+      ...opts,
+      authHint: opts.authHint ?? authHint,
+      maxRetries: opts.maxRetries ?? (Number.isInteger(maxRetries) ? maxRetries : undefined),
+      endpoint,
+      auth,
+      readEnv: opts.readEnv ?? ((n) => env[n]),
+    });
   }
 
   /** A run-time secret by variable name (a mirror's source credentials), or undefined when unset. */
@@ -160,9 +178,9 @@ export class CodeArtsClient {
       } catch (again) {
         if (!isTokenExpired(again)) throw again;
         const Cls = again.constructor as typeof ApiError;
-        const { operation, method, path, status, code, fields } = again;
+        const { operation, method, path, status, code, fields, authHint } = again;
         const detail = `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim();
-        throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail });
+        throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail, authHint });
       }
     }
   }

@@ -33,6 +33,8 @@ export interface IamTokenProviderOptions extends ClientTuning {
   token?: string;
   /** Renew this long before the token's expiry (capped at half its lifetime). @default 3600000 (1 h) */
   renewBeforeMs?: number;
+  /** What to check when IAM rejects the password login (401). @default "check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD" */
+  authHint?: string;
 }
 
 interface CachedToken {
@@ -71,6 +73,7 @@ export class IamTokenProvider {
       onEvent: opts.onEvent,
       parseErrorBody: parseCodeArtsErrorBody,
       unreachableHint: "check HW_AUTH_URL (or the CodeArtsConnection's authUrl) and your network",
+      authHint: opts.authHint ?? "check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD",
       secrets: () => [password, ...this.seen],
       now: opts.now,
       sleep: opts.sleep,

@@ -23,6 +23,11 @@ export interface ApiErrorInit {
   ambiguous?: boolean;
   /** Replaces the generated `status detail` part of the message (used for network and shape errors). */
   reason?: string;
+  /**
+   * On an AuthError: what to check, from the client that knows which credentials it sent, e.g.
+   * "check CLOUDSMITH_API_KEY". Not part of the message (the CLI adds it once for many failures).
+   */
+  authHint?: string;
 }
 
 export class ApiError extends Error {
@@ -36,6 +41,8 @@ export class ApiError extends Error {
   retryAfterSeconds?: number;
   /** True when a write may or may not have happened (e.g. 5xx/timeout/reset after a POST was sent). */
   ambiguous: boolean;
+  /** See ApiErrorInit.authHint. */
+  authHint?: string;
 
   constructor(init: ApiErrorInit) {
     super(formatMessage(init));
@@ -49,6 +56,7 @@ export class ApiError extends Error {
     this.code = init.code;
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.ambiguous = init.ambiguous ?? false;
+    this.authHint = init.authHint;
   }
 
   toJSON(): Record<string, unknown> {
@@ -64,6 +72,7 @@ export class ApiError extends Error {
       code: this.code,
       retryAfterSeconds: this.retryAfterSeconds,
       ambiguous: this.ambiguous,
+      authHint: this.authHint,
     };
   }
 }

@@ -8,6 +8,7 @@ import type { ZodType } from "zod";
 import {
   ApiError,
   ApiErrorInit,
+  AuthError,
   errorClassForStatus,
   NetworkError,
   oneLine,
@@ -92,6 +93,8 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   parseErrorBody?: (json: unknown, text: string) => ParsedErrorBody;
   /** What to check when the API cannot be reached at all, e.g. "check CLOUDSMITH_API_URL". */
   unreachableHint?: string;
+  /** What to check when the API rejects the credentials (401/403), e.g. "check CLOUDSMITH_API_KEY"; carried by the AuthError. */
+  authHint?: string;
   /** Values scrubbed from every error text (API key, tokens). */
   secrets?: () => Array<string | undefined>;
   sleep?: (ms: number) => Promise<void>;
@@ -296,6 +299,7 @@ export class HttpTransport {
       fields,
       retryAfterSeconds: retryAfter,
       ambiguous,
+      authHint: Cls === AuthError ? this.opts.authHint : undefined,
     });
   }
 

@@ -180,6 +180,13 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(destroy.stderr).toMatch(/mirror link remains/);
     expect(await t.mirror(123)).toMatchObject({ scheduled: false, url: SOURCE_URL });
     expect(w.state().resources).toEqual({});
+    // Nothing left to do: a second look has no changes, and a second destroy neither writes nor warns.
+    const again = await run("plan", "--destroy", "--detailed-exitcode");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/No changes/);
+    const second = await run("destroy", "--auto-approve");
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/mirror link remains/);
   });
 
   it("keeps the IAM password, tokens and source credentials out of synth output, plans, logs and state", async () => {

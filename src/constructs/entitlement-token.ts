@@ -120,22 +120,24 @@ export class EntitlementToken extends Construct {
     this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
     this.key = this.hook.key;
 
-    // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless given one.
+    // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless
+    // given one, but a repository has only one: two constructs managing it would fight over it.
+    const where = `${this.spec.owner}/${this.spec.repository}`;
+    if (this.spec.defaultToken) this.claimOnce(conn, "(default token)", (first) => `EntitlementTokens "${first}" and "${this.node.path}" both manage the default token of ${where}; declare it once`);
     if (this.spec.name !== undefined) {
-      const byName = tokensByName.get(this.node.root) ?? new Map<string, EntitlementToken[]>();
-      tokensByName.set(this.node.root, byName);
-      const nameKey = JSON.stringify([conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, this.spec.name]);
-      const same = byName.get(nameKey) ?? [];
-      byName.set(nameKey, same);
-      same.push(this);
-      this.node.addValidation({
-        validate: () =>
-          same[0] === this
-            ? []
-            : [
-                `EntitlementTokens "${same[0].node.path}" and "${this.node.path}" both have name ${JSON.stringify(this.spec.name)} in ${this.spec.owner}/${this.spec.repository}, where Cloudsmith allows one token per name; give each a unique name`,
-              ],
-      });
+      const name = JSON.stringify(this.spec.name);
+      this.claimOnce(conn, this.spec.name, (first) => `EntitlementTokens "${first}" and "${this.node.path}" both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`);
     }
+  }
+
+  /** Registers `what` in this token's repository for the whole app; every later claimant fails synth with `message`. */
+  private claimOnce(conn: CloudsmithConnection | undefined, what: string, message: (firstPath: string) => string): void {
+    const byName = tokensByName.get(this.node.root) ?? new Map<string, EntitlementToken[]>();
+    tokensByName.set(this.node.root, byName);
+    const slot = JSON.stringify([conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, what]);
+    const same = byName.get(slot) ?? [];
+    byName.set(slot, same);
+    same.push(this);
+    this.node.addValidation({ validate: () => (same[0] === this ? [] : [message(same[0].node.path)]) });
   }
 }

@@ -131,6 +131,13 @@ describe("EntitlementToken synthesis", () => {
     expect(() => Testing.synth(s, true)).not.toThrow();
   });
 
+  it("fails synth when two constructs manage the default token of one repository", () => {
+    const s = stack();
+    EntitlementToken.forDefaultToken(s, "d1", { owner: "acme", repository: "prod" });
+    EntitlementToken.forDefaultToken(s, "d2", { owner: "acme", repository: "prod", limits: { numDownloads: 5 } });
+    expect(() => Testing.synth(s, true)).toThrow(/EntitlementTokens "s1\/d1" and "s1\/d2" both manage the default token of acme\/prod; declare it once/);
+  });
+
   it("warns that pathQuery is deprecated", () => {
     const s = stack();
     const t = new EntitlementToken(s, "old", { ...base, limits: { pathQuery: "/npm/*" } });

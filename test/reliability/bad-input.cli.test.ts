@@ -101,6 +101,12 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
     oneClearLine(r, /--parallelism must be a whole number of at least 1/);
   });
 
+  it("state list --stack with a stack the state does not hold: says which it holds", async () => {
+    cases++;
+    const r = await reposmith(["state", "list", "--stack", "nope", "--state", "state-list-check"], { cwd: dir, env: t.env });
+    oneClearLine(r, /no state for stack "nope" in .*state-list-check: it holds no stacks yet/);
+  });
+
   it("after all of that, nothing was created and a correct run still works", async () => {
     expect(await created()).toBe(0);
     const r = await cli("good run", ["apply", "--auto-approve"]);

@@ -21,7 +21,15 @@ export function registerState(program: Command): void {
     .option("--stack <name...>", "only these stacks")
     .action(async (o: { state?: string; stack?: string[] }) => {
       const store = openStore(o.state);
-      const stacks = o.stack ?? (await store.stacks());
+      const known = await store.stacks();
+      const unknown = (o.stack ?? []).filter((s) => !known.includes(s));
+      if (unknown.length) {
+        throw new CliError(
+          `no state for stack ${unknown.map((s) => `"${s}"`).join(", ")} in ${store.location}: ` +
+            (known.length ? `it holds ${known.map((s) => `"${s}"`).join(", ")}` : "it holds no stacks yet (nothing applied, or another --state)"),
+        );
+      }
+      const stacks = o.stack ?? known;
       const rows: string[] = [];
       for (const s of stacks.sort()) {
         for (const [key, rs] of Object.entries((await store.read(s)).resources).sort(([a], [b]) => a.localeCompare(b))) rows.push(`${key}\t${rs.kind}\t${rs.id}`);

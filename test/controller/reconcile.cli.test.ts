@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, Workdir, reposmith, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
@@ -104,4 +104,24 @@ describe("reposmith reconcile (the real CLI)", () => {
       wd.cleanup();
     }
   }, 60_000);
+
+  it("synthesizing keeps Terraform's files in the stack directories (as reposmith synth does)", async () => {
+    const wd = new Workdir();
+    try {
+      wd.declare([{ id: "ci", props: { owner: "acme", repository: "prod", name: "ci" } }]);
+      expect((await reposmith(["synth", ...wd.args.slice(0, 4)], { cwd: wd.dir, env: t.env })).code).toBe(0);
+      const tfDir = path.join(wd.dir, "cdktf.out", "stacks", "app", ".terraform");
+      mkdirSync(tfDir, { recursive: true });
+      writeFileSync(path.join(tfDir, "marker"), "terraform init was here");
+      writeFileSync(path.join(wd.dir, "cdktf.out", "stacks", "app", "terraform.tfstate"), "{}");
+      const r = await reposmith(["reconcile", ...wd.args], { cwd: wd.dir, env: t.env });
+      expect(r.code).toBe(0);
+      expect(existsSync(path.join(tfDir, "marker"))).toBe(true);
+      expect(existsSync(path.join(wd.dir, "cdktf.out", "stacks", "app", "terraform.tfstate"))).toBe(true);
+      expect(await managed()).toHaveLength(1);
+    } finally {
+      wd.cleanup();
+    }
+  }, 60_000);
 });
+

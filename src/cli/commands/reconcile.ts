@@ -31,7 +31,8 @@ export function parseInterval(text: string, option = "--interval", min = 100): n
 function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () => Promise<void> {
   return () =>
     new Promise<void>((resolve, reject) => {
-      rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
+      // As `reposmith synth`: only the manifest goes (stack directories hold Terraform's .terraform
+      // and maybe its state), so a failed synth cannot pass for a fresh one.
       rmSync(path.join(outdir, "manifest.json"), { force: true });
       const child = spawn(app, {
         cwd,

@@ -27,6 +27,9 @@ export function decide(r: ResourcePlan, declared: Lifecycle | undefined | null, 
   if (r.action === "noop") return { kind: "noop", plan: r };
   // Not in state, or the configuration changed since the last apply: the configuration speaks.
   if (!r.state || r.action === "adopt" || r.state.generation !== r.generation || !WRITES.has(r.action)) return { kind: "apply", plan: r };
+  // Runs again after this plan's own changes to what it depends on (a sync after its source's
+  // tokens): that comes from the configuration too, and it makes the rest equal as well.
+  if (r.after?.length) return { kind: "apply", plan: r };
   const drifted = r.changes.filter((c) => !SCHEDULED.has(c.effect));
   const scheduled = r.changes.filter((c) => SCHEDULED.has(c.effect));
   if (r.action !== "create" && drifted.length === 0 && scheduled.length > 0) return { kind: "apply", plan: r };

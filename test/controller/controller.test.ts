@@ -92,6 +92,25 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(metric(m, 'reposmith_drift_outstanding{kind="EntitlementToken"}')).toBe(1);
   });
 
+  it("in report mode still runs a sync after a configuration change to its source's tokens, and counts no drift", async () => {
+    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
+    const sync = { id: "sync", kind: "EntitlementSync", spec: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } }), sync] });
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });
+    expect(exitCodeOf(await controller.reconcileOnce())).toBe(0);
+    const staged = async () => (await t.tokens("acme", "staging")).find((x) => x.name === "ci");
+    expect((await staged()).limit_num_downloads).toBe(100);
+
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 303 } }), sync] });
+    const r = await controller.reconcileOnce();
+    expect(exitCodeOf(r)).toBe(0);
+    expect(r.reportedDrift).toBe(0);
+    expect(r.stacks[0].drift).toEqual([]);
+    expect((await staged()).limit_num_downloads).toBe(303);
+    expect(lines.filter((l) => /drift found/.test(l.msg ?? ""))).toEqual([]);
+    expect(metric(await controller.metrics.text(), 'reposmith_drift_found_total{kind="EntitlementSync",policy="report"}')).toBe(0);
+  });
+
   it("lets a resource's driftPolicy override the default, and ignore still creates new resources", async () => {
     writeOutdir(w.outdir, { app: [token("a", {}, { driftPolicy: "correct" }), token("b", {}, { driftPolicy: "ignore" })] });
     const { controller } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });

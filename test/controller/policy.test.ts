@@ -26,6 +26,15 @@ describe("drift policies", () => {
     }
   });
 
+  it("applies a resource that runs again after this plan's changes to what it depends on (a sync after its source's tokens), even in report mode", () => {
+    const sync = plan({ kind: "EntitlementSync", action: "update", state: rs(), after: ["app/ci"], changes: [upd('tokens["ci"]'), upd("(after this plan's changes)")] });
+    const d = decide(sync, { driftPolicy: "report" }, "report");
+    expect(d.kind).toBe("apply");
+    expect(toApply(d)).toBe(sync);
+    // Without a change of its own source in this plan, the same differences are drift.
+    expect(decide({ ...sync, after: undefined }, undefined, "report")).toMatchObject({ kind: "drift", apply: undefined });
+  });
+
   it("carries out a due rotation or reset even when drift is only reported", () => {
     const rotation = plan({ action: "update", state: rs(), changes: [upd("token", "rotate")] });
     expect(decide(rotation, undefined, "report").kind).toBe("apply");

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
@@ -191,6 +193,8 @@ export class Controller {
 
   private filesChanged(): void {
     if (this.current) this.changedDuringPass = true;
+    // No manifest: a synth is writing (its manifest comes last); its finish is the change to act on.
+    else if (fingerprint(this.opts.outdir) === "" && !this.opts.refresh) return;
     else if (fingerprint(this.opts.outdir) !== this.lastFingerprint) {
       this.log.info({ outdir: this.opts.outdir }, "desired state changed; reconciling now");
       this.wakeUp?.();
@@ -221,6 +225,11 @@ export class Controller {
     };
     try {
       await this.opts.refresh?.();
+      if (this.synthInProgress()) {
+        this.log.info({ outdir: this.opts.outdir }, "the synth output has no manifest.json yet (a synth is running?); skipping this pass");
+        result.durationMs = Date.now() - started;
+        return result;
+      }
       this.lastFingerprint = fingerprint(this.opts.outdir);
       const names = this.opts.stacks?.length ? this.opts.stacks : manifestStacks(this.opts.outdir);
       for (const name of names) {
@@ -263,6 +272,23 @@ export class Controller {
     const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
     this.log.info({ durationMs: result.durationMs, stacks: result.stacks.length, applied, drift, corrected: result.corrected, reportedDrift: result.reportedDrift, failures: result.failures, stackErrors: result.stackErrors.length }, "reconcile pass done");
     return result;
+  }
+
+  private manifestMissingSince: number | undefined;
+
+  /**
+   * True while someone else's synth has removed manifest.json and not yet written the new one
+   * (`reposmith synth` and cdktf remove it first): a pass then waits instead of failing, unless it
+   * stays missing for longer than an interval (a synth that failed), which is an error again.
+   */
+  private synthInProgress(): boolean {
+    if (this.opts.refresh || existsSync(path.join(this.opts.outdir, "manifest.json"))) {
+      this.manifestMissingSince = undefined;
+      return false;
+    }
+    if (this.lastFingerprint === "") return false; // never had output: an error now
+    this.manifestMissingSince ??= Date.now();
+    return Date.now() - this.manifestMissingSince < Math.max(this.intervalMs, 5_000);
   }
 
   private readonly driftKinds = new Set<string>();

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
@@ -178,6 +178,25 @@ describe("reconcile controller (in process, against the emulator)", () => {
       const t0 = Date.now();
       await waitFor("the new token", async () => !!(await byName("new-one")), 5_000);
       expect(Date.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await controller.stop();
+      await running;
+    }
+  });
+
+  it("waits out someone else's synth (manifest.json removed first) without a failed pass, then reconciles its result", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 500 });
+    const running = controller.run();
+    try {
+      await waitFor("first token", async () => (await managed()).length === 1);
+      rmSync(path.join(w.outdir, "manifest.json")); // what reposmith synth and cdktf do first
+      await new Promise((r) => setTimeout(r, 1_500)); // passes and file events meanwhile
+      writeOutdir(w.outdir, { app: [token("ci"), token("after-synth")] });
+      await waitFor("the new token", async () => !!(await byName("after-synth")), 5_000);
+      expect(lines.filter((l) => l.level === "error")).toEqual([]);
+      expect(lines.some((l) => /no manifest\.json yet/.test(l.msg ?? ""))).toBe(true);
+      expect(metric(await controller.metrics.text(), 'reposmith_reconcile_passes_total{result="error"}')).toBe(0);
     } finally {
       await controller.stop();
       await running;

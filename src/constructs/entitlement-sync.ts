@@ -5,6 +5,7 @@ import { CloudsmithConnection } from "./connection";
 import { EntitlementToken } from "./entitlement-token";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { HookResource, validateSpec } from "./hook";
+import { sha256 } from "../util/canonical";
 
 export interface EntitlementSyncProps extends LifecycleProps {
   /** Namespace slug owning both repositories. */
@@ -38,17 +39,17 @@ export class EntitlementSync extends Construct {
     this.hook = new HookResource(this, ENTITLEMENT_SYNC_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
     this.key = this.hook.key;
     // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
-    // (reposmith apply orders it by phase instead).
+    // (reposmith apply orders it by phase instead), and again whenever one of them changes (a
+    // rotation included: a new secret shows in no list, so the sync cannot notice it by looking).
+    const sourceTokens = () =>
+      TerraformStack.of(this)
+        .node.findAll()
+        .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.source);
     this.hook.resource.addOverride(
       "depends_on",
-      Lazy.listValue({
-        produce: () =>
-          TerraformStack.of(this)
-            .node.findAll()
-            .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.source)
-            .map((t) => `${t.hook.resource.terraformResourceType}.${t.hook.resource.friendlyUniqueId}`),
-      }),
+      Lazy.listValue({ produce: () => sourceTokens().map((t) => `${t.hook.resource.terraformResourceType}.${t.hook.resource.friendlyUniqueId}`) }),
     );
+    this.hook.runAgainWhen(() => sha256(sourceTokens().map((t) => `${t.key}=${t.hook.payload.generation}`).sort().join("\n")));
     // Tokens declared in the target would be deleted by every sync and re-created by every apply.
     this.node.addValidation({
       validate: () =>

@@ -151,4 +151,15 @@ export class HookResource extends Construct {
     this.resource = makeHookResource(this, { ...this.payload }, { generation: this.payload.generation }, { create: "apply", destroy: "delete" });
     PruneHook.of(this).register(this.key, this.resource);
   }
+
+  /**
+   * Adds HookPayload.after, resolved at synth: when the digest changes, Terraform replaces the hook
+   * and its create provisioner runs `reposmith hook apply`, which then acts even if nothing shows.
+   */
+  runAgainWhen(digest: () => string): void {
+    const after = Lazy.stringValue({ produce: digest });
+    const { type } = hookSettings(this);
+    this.resource.addOverride(`${SELF_ATTR[type]}.after`, after);
+    if (type === "terraform_data") this.resource.addOverride("triggers_replace.after", after);
+  }
 }

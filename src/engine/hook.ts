@@ -3,7 +3,7 @@ import { isPayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
-import { planDeclared, planStack, type ResourcePlan } from "./plan";
+import { planDeclared, planStack, runAgain, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
 
 /**
@@ -73,7 +73,9 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     const state = await opts.store.read(stack);
     const connection = JSON.parse(payload.connection || "{}") as ConnectionRef;
     const desired = { stack, key: payload.key, kind: payload.kind, spec: JSON.parse(payload.spec), generation: payload.generation, connection: Object.keys(connection).length ? connection : undefined };
-    const plan = await planDeclared(ctx, desired, state.resources[payload.key], false);
+    let plan = await planDeclared(ctx, desired, state.resources[payload.key], false);
+    // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
+    if (payload.after !== undefined && handlerFor(payload.kind).dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
   });
 }
@@ -105,6 +107,20 @@ export function hookPrune(opts: HookOptions, stack: string, keys: string[]): Pro
     const declared = new Set(keys);
     const orphans = Object.fromEntries(Object.entries(state.resources).filter(([k]) => !declared.has(k)));
     const plan = await planStack(ctx, { name: stack, resources: [] }, { ...state, resources: orphans });
-    return failOn(await applyStack(ctx, plan, opts.store, state, { onEvent: opts.onEvent }));
+    const pruned = failOn(await applyStack(ctx, plan, opts.store, state, { onEvent: opts.onEvent }));
+    // What depends on a deleted resource (a sync on its source's tokens) ran before this prune (the
+    // prune hook runs last): run it again now, so the deletion reaches it.
+    const deleted = plan.resources.filter((r) => r.action === "delete" && r.state).map((r) => ({ key: r.key, kind: r.kind, spec: r.state!.spec }));
+    const dependents: ResourcePlan[] = [];
+    for (const [key, rs] of Object.entries(pruned.state.resources)) {
+      const handler = handlerFor(rs.kind);
+      const after = deleted.filter((d) => handler.dependsOn?.(rs.spec, d)).map((d) => d.key);
+      if (!after.length) continue;
+      const desired = { stack, key, kind: rs.kind, spec: rs.spec, generation: rs.generation, connection: rs.connection, lifecycle: rs.lifecycle };
+      dependents.push(runAgain(await planDeclared(ctx, desired, rs, false), after));
+    }
+    if (!dependents.length) return pruned;
+    const rerun = failOn(await applyStack(ctx, { stack, resources: dependents }, opts.store, pruned.state, { onEvent: opts.onEvent }));
+    return { ...rerun, done: [...pruned.done, ...rerun.done] };
   });
 }

@@ -175,11 +175,22 @@ function planDependents(resources: ResourcePlan[]): void {
     const phase = handler.phase ?? 0;
     const deps = changing.filter((o) => o !== r && (handlerFor(o.kind).phase ?? 0) < phase && handler.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }));
     if (!deps.length) continue;
-    r.after = deps.map((o) => o.key);
-    const names = deps.length <= 3 ? deps.map((o) => o.key).join(", ") : `${deps.length} resources`;
-    r.changes = [...r.changes, { path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" }];
-    if (r.action === "noop" || r.action === "adopt") r.action = "update";
+    Object.assign(r, runAgain(r, deps.map((o) => o.key)));
   }
+}
+
+/**
+ * `r`, planned to act after `after` (keys of changes it depends on) even when it looks up to date:
+ * what changed there (a rotated secret) may show nowhere.
+ */
+export function runAgain(r: ResourcePlan, after: string[]): ResourcePlan {
+  const names = after.length <= 3 ? after.join(", ") : `${after.length} resources`;
+  return {
+    ...r,
+    after,
+    action: r.action === "noop" || r.action === "adopt" ? "update" : r.action,
+    changes: [...r.changes, { path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" }],
+  };
 }
 
 async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {

@@ -21,6 +21,11 @@ export interface HookPayload {
   connection: string;
   /** Canonical JSON of the controller lifecycle (driftPolicy, deletionPolicy); absent when unset. Not part of the generation. */
   lifecycle?: string;
+  /**
+   * Terraform path only: a digest of what the resource depends on in its stack (a sync: its source's
+   * tokens' generations). It re-runs the hook when they change, and that run always acts.
+   */
+  after?: string;
 }
 
 export function makePayload(kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined, lifecycle?: Lifecycle): HookPayload {

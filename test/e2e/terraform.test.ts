@@ -97,14 +97,34 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect(await managed()).toHaveLength(0);
   });
 
-  it("applies an EntitlementSync after the source's tokens, and destroys leaving the target as it is", async () => {
-    w.declare([tok("ci", { limits: { numDownloads: 7 } }), { id: "sync", type: "sync", props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } }]);
+  it("applies an EntitlementSync after the source's tokens, again after a rotation or a removal among them, and destroys leaving the target as it is", async () => {
+    const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+    const ci = (quarter: string) => tok("ci", { limits: { numDownloads: 7 }, rotation: { triggers: { quarter } } });
+    w.declare([ci("2030Q1"), tok("extra"), sync]);
     await synth();
     expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     const staging = await t.tokens("acme", "staging");
-    expect(staging.map((x) => x.name).sort()).toEqual(["Default", "ci"]);
+    expect(staging.map((x) => x.name).sort()).toEqual(["Default", "ci", "extra"]);
     expect(staging.find((x) => x.name === "ci").limit_num_downloads).toBe(7);
     expect((await tf("plan", "-detailed-exitcode", "-input=false", "-no-color")).code).toBe(0);
+
+    // A rotation changes no field a list shows: the sync's hook runs again because its source changed.
+    const secret = async (repo: string) => (await t.tokens("acme", repo)).find((x) => x.name === "ci").token;
+    const before = await secret("prod");
+    w.declare([ci("2030Q2"), tok("extra"), sync]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    expect(await secret("prod")).not.toBe(before);
+    expect(await secret("staging")).toBe(await secret("prod"));
+
+    // A removed source token is deleted by the prune hook, which runs last: the sync runs again after it.
+    w.declare([ci("2030Q2"), sync]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);
+    expect((await tf("plan", "-detailed-exitcode", "-input=false", "-no-color")).code).toBe(0);
+    expect((await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+
     expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     expect(await managed()).toHaveLength(0);
     expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);

@@ -246,6 +246,7 @@ export class Controller {
             parallelism: this.opts.parallelism ?? 10,
             stopping: () => this.stopping,
             holding: (lock) => (this.stackLock = lock),
+            unresolvedDrift: this.unresolvedDrift,
           });
           this.record(outcome, result, outstanding);
         } catch (err) {
@@ -292,6 +293,7 @@ export class Controller {
   }
 
   private readonly driftKinds = new Set<string>();
+  private readonly unresolvedDrift = new Map<string, string>();
 
   private record(o: StackOutcome, result: PassResult, outstanding: Record<string, number>): void {
     result.stacks.push(o);
@@ -304,6 +306,7 @@ export class Controller {
       } else outstanding[d.kind] = (outstanding[d.kind] ?? 0) + 1;
       if (d.policy === "report" && !d.corrected) result.reportedDrift++;
     }
+    for (const kind of o.driftWhileBackingOff) outstanding[kind] = (outstanding[kind] ?? 0) + 1;
     for (const a of o.applied) this.metrics.changesApplied.inc({ kind: a.kind, action: a.action });
     for (const f of o.failed) this.metrics.resourceFailures.inc({ kind: f.kind });
     this.metrics.setManaged(o.stack, o.managed);

@@ -28,6 +28,11 @@ export interface StackPassOptions {
   stopping: () => boolean;
   /** Called with the stack lock while it is held, so a forced shutdown can release it. */
   holding?: (lock: StateLock | undefined) => void;
+  /**
+   * Drift found and not corrected, by resource, kept across passes (kind as value): a resource
+   * backing off is not looked at, but its last known drift is still outstanding.
+   */
+  unresolvedDrift?: Map<string, string>;
 }
 
 export interface DriftRecord {
@@ -47,6 +52,8 @@ export interface StackOutcome {
   retained: string[];
   /** Keys left alone this pass because they are backing off after failures. */
   backingOff: string[];
+  /** Kinds of the backing-off resources whose drift, when last seen, was not corrected. */
+  driftWhileBackingOff: string[];
   /** Resources in state after the pass, by kind. */
   managed: Record<string, number>;
   /** Stopped by shutdown before applying. */
@@ -62,7 +69,7 @@ const bkey = (stack: string, key: string) => `${stack}\0${key}`;
 export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome> {
   const { desired, store, log } = o;
   const stack = desired.name;
-  const out: StackOutcome = { stack, drift: [], applied: [], failed: [], retained: [], backingOff: [], managed: {}, interrupted: false };
+  const out: StackOutcome = { stack, drift: [], applied: [], failed: [], retained: [], backingOff: [], driftWhileBackingOff: [], managed: {}, interrupted: false };
   const lock = await store.lock(stack, "reposmith reconcile");
   o.holding?.(lock);
   try {
@@ -106,6 +113,15 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
     for (const d of result.done) out.applied.push({ key: d.key, kind: kindOf(d.key), action: d.action });
     const done = new Set(result.done.map((d) => d.key));
     for (const dr of out.drift) dr.corrected = dr.policy === "correct" && done.has(dr.key);
+    if (o.unresolvedDrift) {
+      const memo = o.unresolvedDrift;
+      for (const r of plan.resources) memo.delete(bkey(stack, r.key));
+      for (const dr of out.drift) if (!dr.corrected) memo.set(bkey(stack, dr.key), dr.kind);
+      for (const key of skip) {
+        const kind = memo.get(bkey(stack, key));
+        if (kind) out.driftWhileBackingOff.push(kind);
+      }
+    }
 
     const final = await recordLifecycles(store, result.state, desired);
     for (const rs of Object.values(final.resources)) out.managed[rs.kind] = (out.managed[rs.kind] ?? 0) + 1;

@@ -168,6 +168,24 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(metric(await controller.metrics.text(), "reposmith_resources_backing_off")).toBe(1);
   }, 20_000);
 
+  it("keeps drift whose correction failed outstanding while the resource backs off", async () => {
+    writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
+    const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000, backoff: { baseMs: 60_000 } });
+    expect(exitCodeOf(await controller.reconcileOnce())).toBe(0);
+    await tamper("ci", { limit_num_downloads: 7 });
+    await t.admin("POST", "/faults", { rules: [{ method: "PATCH", path: "^/entitlements/", status: 500, times: 100 }] });
+    try {
+      const r1 = await controller.reconcileOnce();
+      expect(r1.stacks[0].drift).toEqual([expect.objectContaining({ key: "app/ci", corrected: false })]);
+      expect(metric(await controller.metrics.text(), 'reposmith_drift_outstanding{kind="EntitlementToken"}')).toBe(1);
+      const r2 = await controller.reconcileOnce();
+      expect(r2.stacks[0].backingOff).toEqual(["app/ci"]);
+      expect(metric(await controller.metrics.text(), 'reposmith_drift_outstanding{kind="EntitlementToken"}')).toBe(1);
+    } finally {
+      await t.admin("DELETE", "/faults");
+    }
+  }, 30_000);
+
   it("reconciles at once when the synth output changes, without waiting for the interval", async () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000 });

@@ -35,6 +35,11 @@ describe("PackageCopy props validation", () => {
     expect(c.spec.waitForSync.timeout).toBe(90);
   });
 
+  it("accepts a timeout in milliseconds, as the other durations do", () => {
+    const c = new PackageCopy(stack(), "promote", { ...copy, waitForSync: { timeout: "1500ms" } });
+    expect(c.spec.waitForSync.timeout).toBe("1500ms");
+  });
+
   it("emits a terraform_data hook carrying kind, key and spec", () => {
     const s = stack();
     new PackageCopy(s, "promote", copy);

@@ -20,7 +20,7 @@ export { MirrorSyncError, MirrorSyncTimeoutError } from "./repository-mirror-syn
 /** Changes answered by PUT remote-mirror. */
 const PUT_FIELDS = new Set(["url", "scheduled_sync", "endpoint_uuid", "sync_branch_type"]);
 /** Changes answered by a new synchronization. */
-const SYNC_FIELDS = new Set(["url", "credentials", "force_fetch", "sync_triggers", "last_error", "last_successful_update_at"]);
+const SYNC_FIELDS = new Set(["url", "credentials", "endpoint_uuid", "force_fetch", "sync_triggers", "last_error", "last_successful_update_at"]);
 
 const inverted = (conn: ConnectionRef | undefined) => conn?.codearts?.mirroringEnabledInverted === true;
 
@@ -64,7 +64,8 @@ function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undef
     sync_branch_type: spec.syncBranchType,
     mirroring_enabled: mapScheduledSync(spec.scheduledSync, inverted(conn)),
   };
-  if (spec.endpointUuid !== undefined) body.endpoint_uuid = spec.endpointUuid;
+  // Declarative: no endpointUuid means none ("" is how the API says so, seed 003).
+  body.endpoint_uuid = spec.endpointUuid ?? "";
   return body;
 }
 
@@ -99,10 +100,12 @@ export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state
   const f = observed.fields;
   const changes: FieldChange[] = [];
   const change = (path: string, old: unknown, now: unknown) => changes.push({ path, old, new: now, effect: "update" });
+  // Another repository than the one state holds: a new mirror there, and the old one is let go.
+  if (state && state.id !== String(spec.repositoryId)) return [{ path: "repository_id", old: Number(state.id), new: spec.repositoryId, effect: "replace" }];
   // Readable settings: drift here is corrected by PUT.
   if (f.url !== spec.sourceUrl) change("url", f.url, spec.sourceUrl);
   if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync) change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
-  if (spec.endpointUuid !== undefined && (f.endpoint_uuid || null) !== spec.endpointUuid) change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid);
+  if ((f.endpoint_uuid || null) !== (spec.endpointUuid ?? null)) change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid ?? null);
   // Write-only settings (show does not return them): compared with what was last applied.
   const applied = appliedSpec(spec, state);
   if (applied) {

@@ -1,6 +1,6 @@
 import { reposmith } from "../helpers/harness";
 import {
-  ASSOCIATE, IAM, IAM_PASSWORD, MirrorWorkdir, PUT, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER, START,
+  ASSOCIATE, IAM, IAM_PASSWORD, MirrorWorkdir, PUBLIC_URL, PUT, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER, START,
   b64, startCodeArtsEmulator, type CodeArtsTestEmulator,
 } from "../helpers/codearts";
 
@@ -159,6 +159,43 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect([t.count(PUT), t.count(START)]).toEqual([puts + 1, starts + 1]);
     expect(await t.mirror(123)).toMatchObject({ scheduled: true, url: SOURCE_URL, update_status: "finished" });
     expect((await run("drift")).code).toBe(0);
+  });
+
+  it("an endpoint_uuid set by hand is drift (none declared means none), cleared by PUT and tested with a sync", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    await t.admin("POST", "/codearts/mirror", { repository_id: 123, endpoint_uuid: "ep-by-hand" });
+    const drift = await run("drift");
+    expect(drift.code).toBe(2);
+    // drift reads "what was last applied -> what is there now".
+    expect(drift.stdout).toMatch(/endpoint_uuid\s+= null -> "ep-by-hand"/);
+    const starts = (await t.mirror(123)).starts.length;
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await t.mirror(123)).endpoint_uuid).toBe("");
+    expect((await t.mirror(123)).starts.length).toBe(starts + 1);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("a changed repositoryId replaces the mirror, also onto a repository that already has one: the new one is configured and synced, the old one's scheduled sync is switched off", async () => {
+    // Repository 124 already mirrors something (set up here, then forgotten by reposmith).
+    w.declare([mirror({ scheduledSync: true }), { id: "other", props: { repositoryId: 124, sourceUrl: PUBLIC_URL, waitForSync: { pollInterval: "50ms", timeout: "30s" } } }]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await reposmith(["state", "rm", "app/other", "--state", "state"], { cwd: w.dir, env: t.env })).code).toBe(0);
+    const startsBefore = (await t.mirror(124)).starts.length;
+
+    w.declare([mirror({ repositoryId: 124, scheduledSync: true })]);
+    const plan = await run("plan", "--detailed-exitcode");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/must be replaced/);
+    expect(plan.stdout).toMatch(/repository_id\s+= 123 -> 124 # forces replacement/);
+    expect(plan.stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy\./);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.code).toBe(0);
+    expect(await t.mirror(124)).toMatchObject({ url: SOURCE_URL, scheduled: true, update_status: "finished" });
+    expect((await t.mirror(124)).starts).toHaveLength(startsBefore + 1);
+    expect((await t.mirror(123)).scheduled).toBe(false);
+    expect(w.state().resources["app/mirror"].id).toBe("124");
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
   });
 
   it("maps scheduledSync through the inverted mirroring_enabled reading when the connection says so", async () => {

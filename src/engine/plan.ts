@@ -107,7 +107,10 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   collect(declaredResults, desired.resources.map((r) => r.key));
   collect(orphanResults, orphans.filter(([key]) => !declared.has(key)).map(([k]) => k));
   if (failures.length) throw new PlanError(failures);
-  if (!opts.destroy) planDependents(resources);
+  if (!opts.destroy) {
+    planDependents(resources);
+    spareManaged(resources);
+  }
   return { stack: desired.name, resources };
 }
 
@@ -179,6 +182,20 @@ function planDependents(resources: ResourcePlan[]): void {
   }
 }
 
+/** A resource never deletes an object another resource of the stack manages (a mirror's prune, a PackageCopy's copy). */
+function spareManaged(resources: ResourcePlan[]): void {
+  const owners = new Map<string, string>();
+  for (const r of resources) for (const id of [r.state?.id, r.observed?.id]) if (id) owners.set(id, r.key);
+  for (const r of resources) {
+    const spared = r.changes.filter((c) => c.effect === "delete" && c.objectId && owners.has(c.objectId) && owners.get(c.objectId) !== r.key);
+    if (!spared.length) continue;
+    r.changes = r.changes.filter((c) => !spared.includes(c));
+    const notice = `kept ${spared.map((c) => `${c.objectId} (managed by ${owners.get(c.objectId!)})`).join(", ")}`;
+    r.notice = r.notice ? `${r.notice}; ${notice}` : notice;
+    if (!r.changes.length && r.action === "update") r.action = "noop";
+  }
+}
+
 /**
  * `r`, planned to act after `after` (keys of changes it depends on) even when it looks up to date:
  * what changed there (a rotated secret) may show nowhere.
@@ -217,6 +234,8 @@ export function summarize(stacks: StackPlan[]): Plan {
       if (r.action === "create") summary.add++;
       // A rotation alone is not a field change: it is counted on its own.
       if (r.action === "update" && r.changes.some((c) => c.effect === "update" || c.effect === "reset")) summary.change++;
+      // Objects inside a resource that go (packages a mirror prunes) are destroys too.
+      if (r.action === "update") summary.destroy += r.changes.filter((c) => c.effect === "delete").length;
       if (r.action === "update" && r.changes.some((c) => c.effect === "rotate")) summary.rotate++;
       if (r.action === "replace") (summary.add++, summary.destroy++);
       if (r.action === "delete" || r.supersedes) summary.destroy++;

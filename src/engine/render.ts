@@ -56,7 +56,7 @@ function renderResource(r: ResourcePlan, pc: Colors): string[] {
     lines.push(`${head} {`, ...fieldLines(Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]), "      "), "    }");
   } else if (r.action === "update" || r.action === "replace") {
     const marks = r.changes.map((c): [string, string] => [
-      `${c.effect === "replace" ? pc.red("-/+") : pc.yellow("~")} ${c.path}`,
+      `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ${c.path}`,
       c.effect === "rotate" || c.effect === "reset"
         ? `${c.old} -> ${c.new}`
         : `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,

@@ -56,6 +56,8 @@ interface Entry {
   slug_perm: string | null;
   checksum_sha256: string | null;
   sync: string | null;
+  /** True when this mirror made the copy (not found already there): only such copies are ever pruned. */
+  copied?: boolean;
 }
 
 type Verb = "copy" | "republish" | "wait" | "resync" | "recopy" | "delete";
@@ -78,7 +80,18 @@ function work(fields: Record<string, unknown>): { key: string; verb: Verb; entry
   return out;
 }
 
-async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageMirrorSpec): Promise<Observed> {
+/**
+ * The copies this mirror made, by slug_perm, from what was last recorded plus those made just now.
+ * Prune deletes only these: never a package someone uploaded, nor another construct's copy.
+ */
+function madeByMirror(previous: Record<string, unknown> | undefined, now: Set<string>): Set<string> {
+  const made = new Set(now);
+  for (const e of Object.values((previous?.packages ?? {}) as Record<string, Entry>)) if (e.copied && e.slug_perm) made.add(e.slug_perm);
+  return made;
+}
+
+async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageMirrorSpec, previous?: Record<string, unknown>, copiedNow = new Set<string>()): Promise<Observed> {
+  const made = madeByMirror(previous, copiedNow);
   const { owner, repository } = spec.source;
   const sources = await listPackages(ctx, client, owner, repository, spec.query);
   const dest = await listPackages(ctx, client, owner, spec.destination);
@@ -100,6 +113,7 @@ async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key:
       slug_perm: d?.slug_perm ?? null,
       checksum_sha256: d?.checksum_sha256 ?? null,
       sync: d ? syncSummary(d) : null,
+      ...(d?.slug_perm && made.has(d.slug_perm) ? { copied: true } : {}),
     };
   }
   if (pending) ctx.notice(`${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`);
@@ -108,16 +122,16 @@ async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key:
     const wanted = new Set(sources.map((s) => refKey(refOf(s))));
     for (const d of await listPackages(ctx, client, owner, spec.destination, spec.query)) {
       const k = refKey(refOf(d));
-      if (!wanted.has(k) && d.slug_perm) extra[`${k}#${d.slug_perm}`] = d.slug_perm;
+      if (!wanted.has(k) && d.slug_perm && made.has(d.slug_perm)) extra[`${k}#${d.slug_perm}`] = d.slug_perm;
     }
   }
   return { id: mirrorId(spec), adopted: false, fields: { source: `${owner}/${repository}`, destination: `${owner}/${spec.destination}`, query: spec.query, count: Object.keys(packages).length, packages, extra } };
 }
 
-async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: Parameters<ResourceHandler["create"]>[3], observed: Observed): Promise<Observed> {
+async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: Parameters<ResourceHandler["create"]>[3], observed: Observed, prunes?: Set<string>): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
   const { owner, repository } = spec.source;
-  const items = work(observed.fields);
+  const items = work(observed.fields).filter((w) => w.verb !== "delete" || (prunes?.has(path(w.key)) ?? false));
   const fraction = new Map(items.map((i) => [i.key, 0]));
   const failed = new Set<string>();
   const report = () => {
@@ -133,9 +147,11 @@ async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpe
       onStatus: (st) => (fraction.set(k, st.is_sync_completed ? 1 : Math.min(0.99, (st.sync_progress ?? 0) / 100)), report()),
     });
   };
+  const copiedNow = new Set<string>();
   const copyFor = async (k: string, e: Entry, republish: boolean, replacing?: string) => {
     const src = { owner, repository, slugPerm: e.source_slug_perm, ref: e, checksum: e.source_checksum_sha256 };
     const copied: Package = await copyPackage(ctx, client, src, spec.destination, republish, replacing);
+    if (copied.slug_perm) copiedNow.add(copied.slug_perm);
     await waitFor(k, e, copied.slug_perm ?? "", copied);
   };
   report();
@@ -167,7 +183,7 @@ async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpe
   if (failures.length) {
     throw new Error(`${failures.length} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
   }
-  return observeMirror(ctx, client, key, spec);
+  return observeMirror(ctx, client, key, spec, observed.fields, copiedNow);
 }
 
 export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
@@ -177,11 +193,15 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
   describe: (spec) => `${spec.source.owner}/${spec.source.repository} -> ${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
 
   /** Always "exists": a mirror is the set of packages, and a plan lists what it lacks. */
-  observe: (ctx, key, spec, conn) => observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec),
+  observe: (ctx, key, spec, conn, state) => observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec, state?.observed),
 
-  diff(_key, _spec, observed) {
+  diff(_key, spec, observed) {
     const NEW: Record<Verb, string | null> = { copy: "copy", republish: "republish", wait: "wait", resync: "resync", recopy: "delete and copy", delete: null };
-    return work(observed.fields).map((w): FieldChange => ({ path: path(w.key), old: w.old, new: NEW[w.verb], effect: "update" }));
+    return work(observed.fields).map((w): FieldChange =>
+      w.verb === "delete"
+        ? { path: path(w.key), old: w.old, new: null, effect: "delete", objectId: `${spec.source.owner}.${spec.destination}.${w.slugPerm}` }
+        : { path: path(w.key), old: w.old, new: NEW[w.verb], effect: "update" },
+    );
   },
 
   planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune }),
@@ -190,7 +210,8 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     return converge(ctx, key, spec, conn, await observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec));
   },
 
-  update: (ctx, key, spec, conn, observed) => converge(ctx, key, spec, conn, observed),
+  // Only the prunes the plan kept (the engine spares copies another resource manages).
+  update: (ctx, key, spec, conn, observed, changes) => converge(ctx, key, spec, conn, observed, new Set(changes.filter((c) => c.effect === "delete").map((c) => c.path))),
 
   /** Nothing to look up: removing a mirror leaves its packages (see deleteNotice). */
   observeState: async (_ctx, state) => ({ id: state.id, fields: state.observed }),

@@ -8,9 +8,12 @@ export interface FieldChange {
   new: unknown;
   /**
    * `update` = changed in place; `replace` = needs a new remote object; `rotate` = the secret is
-   * refreshed (same identity, new value); `reset` = a one-shot action such as zeroing usage counters.
+   * refreshed (same identity, new value); `reset` = a one-shot action such as zeroing usage counters;
+   * `delete` = a remote object inside this resource is deleted (a package a mirror prunes).
    */
-  effect: "update" | "replace" | "rotate" | "reset";
+  effect: "update" | "replace" | "rotate" | "reset" | "delete";
+  /** For `delete`: the id (as state ids read) of the object that goes, so one another resource manages is spared. */
+  objectId?: string;
 }
 
 /** What the state remembers about one managed remote object (never secrets). */

@@ -65,21 +65,31 @@ describe("PackageMirror", () => {
     expect(again.plan.stacks[0].resources[0].action).toBe("noop");
   });
 
-  it("leaves extra destination packages alone unless prune is set, and then deletes only those matching the query", async () => {
+  it("prunes only copies it made itself whose source is gone: never a package uploaded by hand, nor another construct's copy", async () => {
     await seedPackages(t, [
       npm("kept", "1.0.0", { tags: ["release"] }),
-      { ...npm("gone", "0.9.0", { tags: ["release"] }), repository: "prod" },
+      npm("dropped", "1.0.0", { tags: ["release"] }),
+      npm("left-pad", "1.3.0", { tags: ["release"] }),
+      { ...npm("by-hand", "0.9.0", { tags: ["release"] }), repository: "prod" },
       { ...npm("unrelated", "2.0.0"), repository: "prod" },
     ]);
-    app.synth([mirror()]);
+    const copy: Decl = { kind: "copy", id: "promote", props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };
+    app.synth([copy, mirror({ prune: true })]);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
-    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["gone", "kept", "unrelated"]);
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["by-hand", "dropped", "kept", "left-pad", "unrelated"]);
 
-    app.synth([mirror({ prune: true })]);
+    // The sources of "dropped" and of the PackageCopy's "left-pad" are deleted from staging.
+    for (const name of ["dropped", "left-pad"]) {
+      const src = (await packagesIn(t, "staging")).find((p) => p.name === name);
+      expect((await t.api("DELETE", `/packages/acme/staging/${src.slug_perm}/`)).status).toBe(204);
+    }
     const { plan } = await planAll(opts());
-    expect(plan.stacks[0].resources[0].changes).toEqual([expect.objectContaining({ path: expect.stringMatching(/^packages\["npm\/gone@0\.9\.0#\w+"\]$/), old: "present", new: null })]);
-    expect(failuresOf(await applyAll(opts()))).toEqual([]);
-    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["kept", "unrelated"]);
+    const mirrorPlan = plan.stacks[0].resources.find((r) => r.key === "app/releases")!;
+    expect(mirrorPlan.changes).toEqual([expect.objectContaining({ path: expect.stringMatching(/^packages\["npm\/dropped@1\.0\.0#\w+"\]$/), old: "present", new: null, effect: "delete" })]);
+    expect(plan.summary.destroy).toBe(1);
+    expect(renderPlan(plan)).toMatch(/- packages\["npm\/dropped@1\.0\.0#\w+"\] += "present" -> null/);
+    await applyAll(opts());
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["by-hand", "kept", "left-pad", "unrelated"]);
   });
 
   it("copies a package once when a PackageCopy and a PackageMirror of the same stack both want it", async () => {

@@ -90,7 +90,27 @@ function record(r: ResourcePlan, observed: Observed, now: Date): ResourceState {
   };
 }
 
+/**
+ * A failure after the remote change was made (e.g. a sync started but not finished in time): the
+ * handler attaches what now exists as `recorded`, so state keeps up and the next plan does not
+ * repeat the change, while the error is still reported.
+ */
+export function recordedOf(err: unknown): Observed | undefined {
+  const r = (err as { recorded?: Observed } | null)?.recorded;
+  return r && typeof r === "object" && typeof r.id === "string" ? r : undefined;
+}
+
 async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): Promise<void> {
+  try {
+    await applyAction(ctx, r, writer);
+  } catch (err) {
+    const recorded = (r.action === "create" || r.action === "update") && recordedOf(err);
+    if (recorded) writer.put(r.key, record(r, recorded, ctx.now()));
+    throw err;
+  }
+}
+
+async function applyAction(ctx: RunContext, r: ResourcePlan, writer: StateWriter): Promise<void> {
   const handler = handlerFor(r.kind);
   switch (r.action) {
     case "create":

@@ -11,7 +11,7 @@ import { canonicalJson } from "../util/canonical";
 import {
   REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, mapScheduledSync, type RepositoryMirrorSpec,
 } from "./repository-mirror-spec";
-import { IN_PROGRESS_STATUSES, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
+import { IN_PROGRESS_STATUSES, MirrorSyncTimeoutError, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
 import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "./types";
 
 export * from "./repository-mirror-spec";
@@ -126,6 +126,16 @@ export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state
   return changes;
 }
 
+/**
+ * A sync that did not finish in time was still started with the new settings: the error carries
+ * what to record (see `recorded` in engine/apply.ts), so the next plan checks on that sync instead
+ * of starting another one.
+ */
+const recordTimeout = (id: number, conn: ConnectionRef | undefined, client: CodeArtsClient, spec: RepositoryMirrorSpec) => (e: unknown): never => {
+  if (e instanceof MirrorSyncTimeoutError) Object.assign(e, { recorded: toObserved(id, e.observed, conn, { jid: e.jid, secrets: sourceSecrets(client, spec) }) });
+  throw e;
+};
+
 export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   kind: REPOSITORY_MIRROR_KIND,
   spec: RepositoryMirrorSpecSchema,
@@ -174,7 +184,7 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
       }
     }
     await client.updateMirror(id, desiredSettings(spec, conn));
-    const { mirror, jid } = await syncMirror(ctx, key, client, spec);
+    const { mirror, jid } = await syncMirror(ctx, key, client, spec).catch(recordTimeout(id, conn, client, spec));
     return toObserved(id, mirror, conn, { adopted, jid, secrets: sourceSecrets(client, spec) });
   },
 
@@ -183,7 +193,7 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     const id = spec.repositoryId;
     if (changes.some((c) => PUT_FIELDS.has(c.path))) await client.updateMirror(id, desiredSettings(spec, conn));
     if (changes.some((c) => SYNC_FIELDS.has(c.path))) {
-      const { mirror, jid } = await syncMirror(ctx, key, client, spec);
+      const { mirror, jid } = await syncMirror(ctx, key, client, spec).catch(recordTimeout(id, conn, client, spec));
       return toObserved(id, mirror, conn, { jid, secrets: sourceSecrets(client, spec) });
     }
     return toObserved(id, await client.showMirror(id), conn, { secrets: sourceSecrets(client, spec) });

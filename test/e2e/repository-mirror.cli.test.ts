@@ -198,6 +198,25 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
   });
 
+  it("a sync that outlives waitForSync.timeout fails the apply, but is recorded: the next plan checks on it instead of starting another", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    await t.admin("POST", "/codearts/settings", { queueMs: 50, syncMs: 2_500 });
+    w.declare([mirror({ forceFetch: true, waitForSync: { pollInterval: "50ms", timeout: "1s" } })]);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.code).toBe(1);
+    expect(apply.stdout + apply.stderr).toMatch(/did not finish within 1s/);
+    const starts = (await t.mirror(123)).starts.length;
+    expect(w.state().resources["app/mirror"].spec).toMatchObject({ forceFetch: true });
+    // Still running: nothing to do; finished: still nothing to do, and no second sync either way.
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await t.mirror(123)).update_status).toBe("finished");
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await t.mirror(123)).starts).toHaveLength(starts);
+  });
+
   it("maps scheduledSync through the inverted mirroring_enabled reading when the connection says so", async () => {
     await t.admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
     w.declare([mirror({ scheduledSync: false })], { mirroringEnabledInverted: true });

@@ -114,8 +114,14 @@ describe("corrupted state through the CLI", () => {
     const r = await run("corrupt, no backup", "plan");
     expect(r.code).toBe(1);
     expect(stderrLines(r)).toHaveLength(1);
-    expect(stderrLines(r)[0]).toMatch(/No previous version exists; remove it and re-run to re-adopt/);
+    expect(stderrLines(r)[0]).toMatch(/No readable previous version exists; remove it and re-run: reposmith finds what it manages again/);
     figures.corruptionsRefused++;
+    // A backup that is corrupt too is not offered as the way back.
+    writeFileSync(`${w.stateFile()}.backup`, "{ also broken");
+    const both = await run("corrupt, corrupt backup", "plan");
+    expect(stderrLines(both)[0]).not.toMatch(/cp /);
+    expect(stderrLines(both)[0]).toMatch(/No readable previous version exists/);
+    rmSync(`${w.stateFile()}.backup`);
     rmSync(w.stateFile());
     const plan = await run("plan after removal", "plan");
     expect(plan.stdout).toMatch(/3 to adopt|adopt/i);

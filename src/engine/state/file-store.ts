@@ -42,7 +42,8 @@ export class FileStateStore implements StateStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
       throw err;
     }
-    const backup = existsSync(`${file}.backup`) ? `${file}.backup` : undefined;
+    // Offer the backup only when it would help: it must itself be a readable state of this stack.
+    const backup = (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -58,6 +59,16 @@ export class FileStateStore implements StateStore {
     }
     if (result.data.stack !== stack) throw new StateCorruptError(file, `it belongs to stack "${result.data.stack}"`, backup);
     return result.data as StackState;
+  }
+
+  private async readableBackup(file: string, stack: string): Promise<boolean> {
+    if (!existsSync(file)) return false;
+    try {
+      const r = StackStateSchema.safeParse(JSON.parse(await fs.readFile(file, "utf8")));
+      return r.success && r.data.stack === stack;
+    } catch {
+      return false;
+    }
   }
 
   async write(state: StackState): Promise<StackState> {

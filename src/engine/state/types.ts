@@ -94,7 +94,7 @@ export class StateCorruptError extends Error {
   ) {
     super(
       `state file ${file} is unreadable (${reason}); refusing to continue. ` +
-        (backup ? `Restore the previous version with: cp ${backup} ${file}` : "No previous version exists; remove it and re-run to re-adopt tokens by their reposmith tags."),
+        (backup ? `Restore the previous version with: cp ${backup} ${file}` : "No readable previous version exists; remove it and re-run: reposmith finds what it manages again (tokens by their reposmith tags, copies and mirrors by their identity)."),
     );
     this.name = "StateCorruptError";
   }

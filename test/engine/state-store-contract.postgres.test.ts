@@ -51,6 +51,17 @@ describePostgres("StateStore contract: PostgreSQL backend", () => {
       await store.close();
     });
 
+    it("names the store (never the password) when the database cannot be used", async () => {
+      const store = new PostgresStateStore(pg.url.replace("postgres@", "postgres:s3cr3t-pw@").replace(/\/postgres$/, "/nodb"));
+      try {
+        const err = await store.read("app").then(() => undefined, (e: Error) => e);
+        expect(err?.message).toMatch(/^PostgreSQL state store postgres:\/\/postgres(:\*+)?@127\.0\.0\.1:\d+\/nodb: database "nodb" does not exist/);
+        expect(err?.message).not.toContain("s3cr3t-pw");
+      } finally {
+        await store.close();
+      }
+    });
+
     it("frees a lock when its holder's session dies, and close() releases held locks", async () => {
       const a = new PostgresStateStore(pg.url);
       const b = new PostgresStateStore(pg.url);

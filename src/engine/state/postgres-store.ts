@@ -109,6 +109,8 @@ export class PostgresStateStore implements StateStore {
       }
     })().catch((err) => {
       this.schemaReady = undefined;
+      // Say which store failed ("database "x" does not exist" alone does not); never the password.
+      if (err instanceof Error && !err.message.startsWith("PostgreSQL state store")) err.message = `PostgreSQL state store ${this.location}: ${err.message}`;
       throw err;
     });
     return this.schemaReady;

@@ -115,6 +115,16 @@ async function copyAndWait(ctx: HandlerContext, client: CloudsmithClient, key: s
   return wait(ctx, client, key, spec, copied, source, { initial: copied });
 }
 
+/** A package of the same version that reposmith did not copy, with other content: overwritten only with republish. */
+function foreignPackageError(spec: PackageCopySpec, observed: Observed): Error {
+  const f = observed.fields as Record<string, string | null>;
+  const ref = { format: f.format ?? "", name: f.name ?? "", version: f.version ?? "" };
+  return new Error(
+    `${spec.source.owner}/${spec.destination} already has ${refLabel(ref)} with checksum ${String(f.checksum_sha256).slice(0, 12)}…, not the source's ` +
+      `${String(f.source_checksum_sha256).slice(0, 12)}…, and reposmith did not copy it there; set republish: true to overwrite it`,
+  );
+}
+
 export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
   kind: PACKAGE_COPY_KIND,
   spec: PackageCopySpecSchema,
@@ -132,15 +142,21 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     return found && toObserved(owner, spec.destination, found, source, found.slug_perm !== stateSlug);
   },
 
-  diff(_key, _spec, observed) {
+  diff(_key, spec, observed) {
     const f = observed.fields;
     const changes: FieldChange[] = [];
     // The source was re-uploaded (its checksum moved on): copy again with republish.
     if (f.source_checksum_sha256 && f.checksum_sha256 !== f.source_checksum_sha256) {
+      // Someone else's package of the same version: apply would refuse, so the plan does too.
+      if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
       changes.push({ path: "checksum_sha256", old: f.checksum_sha256, new: f.source_checksum_sha256, effect: "update" });
     }
-    // Copied but not (yet) fully synchronised, e.g. after a crash or a timeout: wait for it, resync it.
-    else if (f.sync !== "completed") changes.push({ path: "sync", old: f.sync, new: "completed", effect: "update" });
+    // Copied but not (yet) fully synchronised, e.g. after a crash or a timeout: wait for it, resync it
+    // (or, when the API calls the failure permanent, delete the failed copy and copy afresh).
+    else if (f.sync !== "completed") {
+      const permanent = typeof f.sync === "string" && f.sync.startsWith("failed") && isPermanentFailure(f.sync);
+      changes.push({ path: "sync", old: f.sync, new: permanent ? "delete the failed copy and copy again" : "completed", effect: "update" });
+    }
     return changes;
   },
 
@@ -178,12 +194,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const current = { ...f, slug_perm: f.slug_perm ?? undefined } as unknown as Package;
     if (changes.some((c) => c.path === "checksum_sha256")) {
       if (!source) throw new Error(`${refLabel(ref)} is no longer in ${owner}/${repository}: cannot copy it again`);
-      if (observed.adopted && !spec.republish) {
-        throw new Error(
-          `${owner}/${spec.destination} already has ${refLabel(ref)} with checksum ${String(f.checksum_sha256).slice(0, 12)}…, not the source's ` +
-            `${String(source.checksum_sha256).slice(0, 12)}…, and reposmith did not copy it there; set republish: true to overwrite it`,
-        );
-      }
+      if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
       return copyAndWait(ctx, client, key, spec, source, true, f.slug_perm ?? undefined);
     }
     if (f.sync?.startsWith("failed") && isPermanentFailure(f.sync)) {

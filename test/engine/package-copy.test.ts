@@ -158,11 +158,15 @@ describe("PackageCopy", () => {
     expect(routeCount(t, GET_STATUS)).toBe(0);
   });
 
-  it("refuses to overwrite a different package it did not copy unless republish is set", async () => {
+  it("refuses to overwrite a different package it did not copy unless republish is set, already at plan time", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0"), { ...npm("left-pad", "1.3.0", { checksum_sha256: "a".repeat(64) }), repository: "prod" }]);
     app.synth([promote()]);
-    const run = await applyAll(opts());
-    expect(String((failuresOf(run)[0].error as Error).message)).toMatch(/acme\/prod already has npm left-pad 1\.3\.0 with checksum aaaaaaaaaaaa…, not the source's .*set republish: true/);
+    const writes = await t.writes();
+    // The plan refuses what apply would refuse (and so apply stops before writing anything).
+    const refused = await planAll(opts()).then(() => undefined, (e: Error) => e);
+    expect(refused?.message).toMatch(/acme\/prod already has npm left-pad 1\.3\.0 with checksum aaaaaaaaaaaa…, not the source's .*set republish: true/);
+    await expect(applyAll(opts())).rejects.toThrow(/set republish: true/);
+    expect(await t.writes()).toBe(writes);
     app.synth([promote({ republish: true })]);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect((await packagesIn(t, "prod")).map((p) => p.checksum_sha256)).not.toContain("a".repeat(64));

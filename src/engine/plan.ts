@@ -159,7 +159,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   // new copy's sync failed): if that one still exists it goes once the new one is recorded.
   const stale = rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
   const supersedes = stale && !handler.deleteNotice?.(rs!) ? { supersedes: rs, notice: `${rs!.id}, which an interrupted replacement left behind, will be deleted` } : {};
-  if (changes.length) return { ...base, action: "update", changes, observed, ...supersedes };
+  if (changes.length) return { ...base, action: "update", changes, observed, notice: handler.updateNotice?.(spec, changes), ...supersedes };
   // Found by its tag (not through state): record it. A new generation with no visible field change
   // is a noop whose state entry apply still refreshes.
   const adopt = !rs || rs.id !== observed.id;

@@ -153,6 +153,9 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
 
   diff: (_key, spec, observed, state) => mirrorDiff(spec, observed, state),
 
+  updateNotice: (spec, changes) =>
+    changes.some((c) => SYNC_FIELDS.has(c.path)) ? `starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})` : undefined,
+
   planCreate(_key, spec) {
     const shown: Record<string, unknown> = {
       repository_id: spec.repositoryId,

@@ -132,6 +132,8 @@ export interface ResourceHandler<Spec = unknown> {
   prefetch?(ctx: HandlerContext, items: { spec: Spec; conn: ConnectionRef | undefined }[]): void;
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
+  /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans. */
+  updateNotice?(spec: Spec, changes: FieldChange[]): string | undefined;
   /** Fields shown for a create in the plan (no secrets). */
   planCreate(key: string, spec: Spec): Record<string, unknown>;
   create(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<Observed>;

@@ -68,6 +68,7 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/~ sync_triggers\s+= \{"release":"2026.03"\} -> \{"release":"2026.04"\}/);
+    expect(plan.stdout).toMatch(/note: starts a synchronization of repository 123 and waits for it \(up to 30s\)/);
     expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(0);

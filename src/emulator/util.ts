@@ -38,7 +38,9 @@ export function isoNow(): string {
 /** Promise that resolves after `ms` milliseconds (immediately for 0 or less). */
 export function delay(ms: number): Promise<void> {
   if (!(ms > 0)) return Promise.resolve();
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  // Unref'd: a reply held back by a fault (say 10 s) must not keep a process alive once the
+  // server is closed (the listening socket keeps a running emulator alive anyway).
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** One query parameter as a string (the last one when repeated), or undefined. */

@@ -94,7 +94,7 @@ describe("CodeArts client: IAM token handling", () => {
     await t.admin("POST", "/codearts/expire-tokens");
     const e = await catchError(() => c.showMirror(123));
     expect(e).toBeInstanceOf(CodeArtsConfigError);
-    expect(e.message).toMatch(/HW_AUTH_TOKEN was rejected as expired and cannot be renewed/);
+    expect(e.message).toMatch(/HW_AUTH_TOKEN was rejected \(expired or invalid\) and cannot be renewed/);
     expect(e.message).not.toContain(token);
   });
 

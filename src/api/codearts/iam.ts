@@ -105,7 +105,7 @@ export class IamTokenProvider {
     if (this.inflight) return this.inflight;
     if (this.cached && this.cached.value !== used) return Promise.resolve(this.cached.value);
     if (!this.canRenew) {
-      return Promise.reject(new CodeArtsConfigError("the IAM token from HW_AUTH_TOKEN was rejected as expired and cannot be renewed: set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead"));
+      return Promise.reject(new CodeArtsConfigError("the IAM token from HW_AUTH_TOKEN was rejected (expired or invalid) and cannot be renewed: set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead"));
     }
     this.stats.renewals++;
     this.cached = undefined;

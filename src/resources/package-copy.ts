@@ -149,7 +149,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     if (f.source_checksum_sha256 && f.checksum_sha256 !== f.source_checksum_sha256) {
       // Someone else's package of the same version: apply would refuse, so the plan does too.
       if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
-      changes.push({ path: "checksum_sha256", old: f.checksum_sha256, new: f.source_checksum_sha256, effect: "update" });
+      changes.push({ path: "checksum_sha256", old: f.checksum_sha256, new: f.source_checksum_sha256, effect: "update", upstream: true });
     }
     // Copied but not (yet) fully synchronised, e.g. after a crash or a timeout: wait for it, resync it
     // (or, when the API calls the failure permanent, delete the failed copy and copy afresh).

@@ -14,6 +14,11 @@ export interface FieldChange {
   effect: "update" | "replace" | "rotate" | "reset" | "delete";
   /** For `delete`: the id (as state ids read) of the object that goes, so one another resource manages is spared. */
   objectId?: string;
+  /**
+   * The difference comes from upstream (a copy's source was re-uploaded), not from this object:
+   * `old` is what was applied and `new` what upstream has now, so drift shows it as it is.
+   */
+  upstream?: boolean;
 }
 
 /** What the state remembers about one managed remote object (never secrets). */

@@ -126,7 +126,8 @@ describe("PackageCopy", () => {
 
     const drift = await driftAll(opts());
     expect(drift.items).toHaveLength(1);
-    expect(drift.items[0].changes[0].path).toBe("checksum_sha256");
+    // Drift reads "was applied -> is now": the copy's checksum, then the source's new one.
+    expect(drift.items[0].changes[0]).toMatchObject({ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) });
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) }] });
     expect(failuresOf(await applyAll(opts()))).toEqual([]);

@@ -149,6 +149,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     // Not where the spec says. If the state's object still exists elsewhere (owner/repository changed),
     // this is a replacement: create the new one, then delete the old.
     const old = rs && (await handler.observeState(ctx, rs, rs.connection ?? d.connection));
+    await handler.checkCreate?.(ctx, d.key, spec, d.connection);
     const createFields = handler.planCreate(d.key, spec);
     if (old) return { ...base, action: "replace", changes: [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
     return { ...base, action: "create", changes: [], createFields };

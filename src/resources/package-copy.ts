@@ -115,6 +115,9 @@ async function copyAndWait(ctx: HandlerContext, client: CloudsmithClient, key: s
   return wait(ctx, client, key, spec, copied, source, { initial: copied });
 }
 
+const sourceMissingError = (spec: PackageCopySpec) =>
+  new Error(`${selectorText(spec.source.package)} not found in ${spec.source.owner}/${spec.source.repository}: nothing to copy (check source.package)`);
+
 /** A package of the same version that reposmith did not copy, with other content: overwritten only with republish. */
 function foreignPackageError(spec: PackageCopySpec, observed: Observed): Error {
   const f = observed.fields as Record<string, string | null>;
@@ -160,6 +163,11 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     return changes;
   },
 
+  async checkCreate(ctx, _key, spec, conn) {
+    const { source } = await resolveSource(ctx, ctx.clients.cloudsmith(conn), spec);
+    if (!source) throw sourceMissingError(spec);
+  },
+
   planCreate(_key, spec) {
     return {
       source: `${spec.source.owner}/${spec.source.repository}`,
@@ -174,7 +182,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const client = ctx.clients.cloudsmith(conn);
     const { owner, repository } = spec.source;
     const { source } = await resolveSource(ctx, client, spec);
-    if (!source) throw new Error(`${selectorText(spec.source.package)} not found in ${owner}/${repository}: nothing to copy (check source.package)`);
+    if (!source) throw sourceMissingError(spec);
     // Adopt first: a copy already in the destination (a crash after the POST) is waited on, not sent again.
     const existing = findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), { checksum: source.checksum_sha256 });
     if (existing) {

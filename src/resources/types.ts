@@ -137,6 +137,8 @@ export interface ResourceHandler<Spec = unknown> {
   prefetch?(ctx: HandlerContext, items: { spec: Spec; conn: ConnectionRef | undefined }[]): void;
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
+  /** Fails the plan now when a create could not succeed (e.g. a copy's source does not exist), instead of at apply. */
+  checkCreate?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<void>;
   /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans. */
   updateNotice?(spec: Spec, changes: FieldChange[]): string | undefined;
   /** Fields shown for a create in the plan (no secrets). */

@@ -173,6 +173,15 @@ describe("PackageCopy", () => {
     expect((await packagesIn(t, "prod")).map((p) => p.checksum_sha256)).not.toContain("a".repeat(64));
   });
 
+  it("fails the plan, not only the apply, when the source package does not exist", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    app.synth([promote({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "9.9.9" } } })]);
+    const refused = await planAll(opts()).then(() => undefined, (e: Error) => e);
+    expect(refused?.message).toMatch(/app\/promote: npm\/left-pad@9\.9\.9 not found in acme\/staging: nothing to copy \(check source\.package\)/);
+    // Destroying it still works (nothing to check for a delete).
+    await expect(applyAll(opts(), { destroy: true })).resolves.toBeDefined();
+  });
+
   it("deletes the copy when the construct is destroyed", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0")]);
     app.synth([promote()]);

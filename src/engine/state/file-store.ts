@@ -42,22 +42,23 @@ export class FileStateStore implements StateStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
       throw err;
     }
-    // Offer the backup only when it would help: it must itself be a readable state of this stack.
-    const backup = (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined;
+    // Only for a corrupt state, the backup is offered, and only when it would help: it must itself
+    // be a readable state of this stack (checked then, not on every read: it is as large as the state).
+    const corrupt = async (reason: string) => new StateCorruptError(file, reason, (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
       // JSON.parse quotes the text it choked on: keep the message to one printable line.
       const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
-      throw new StateCorruptError(file, `not valid JSON: ${why}`, backup);
+      throw await corrupt(`not valid JSON: ${why}`);
     }
     const result = StackStateSchema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new StateCorruptError(file, `${issue.path.join(".") || "document"}: ${issue.message}`, backup);
+      throw await corrupt(`${issue.path.join(".") || "document"}: ${issue.message}`);
     }
-    if (result.data.stack !== stack) throw new StateCorruptError(file, `it belongs to stack "${result.data.stack}"`, backup);
+    if (result.data.stack !== stack) throw await corrupt(`it belongs to stack "${result.data.stack}"`);
     return result.data as StackState;
   }
 

@@ -8,7 +8,8 @@ import { EntitlementToken } from "../src";
 import { applyAll, FileStateStore, hasChanges, planAll, type RunOptions } from "../src/engine";
 import { settleAll } from "../src/util/pool";
 import type { SyncPolling } from "../src/resources/types";
-import { ROOT, row, seededRandom, startEmulatorProcess, timed, tokenSeed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
+import { rng } from "../test/helpers/random";
+import { ROOT, row, startEmulatorProcess, timed, tokenSeed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
 
 export interface ObserveConfig {
   repos: number;
@@ -193,7 +194,7 @@ export interface SyncPollConfig {
  */
 export async function syncPollScenario(cfg: SyncPollConfig): Promise<Row[]> {
   const emu = await startEmulatorProcess(cfg.latencyMs);
-  const random = seededRandom(20261126);
+  const random = rng(20261126); // a fixed seed: the same spread of durations on every run
   const durations = Array.from({ length: cfg.packages }, () => Math.round(cfg.minMs * (cfg.maxMs / cfg.minMs) ** random()));
   try {
     const run = async (syncPolling: SyncPolling) => {

@@ -79,18 +79,6 @@ function writeStack(outdir: string, stack: string, resources: Record<string, unk
   writeFileSync(path.join(outdir, "manifest.json"), JSON.stringify({ version: "0.21.0", stacks: { [stack]: { synthesizedStackPath: `stacks/${stack}/cdk.tf.json` } } }));
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): the same spread on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seed document: the tokens of writeTokenApp already existing remotely, tagged as reposmith made them. */
 export function tokenSeed(stack: string, repos: number, perRepo: number): unknown {
   const tokens = [];

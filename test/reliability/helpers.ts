@@ -14,17 +14,7 @@ import { ROOT, type CliResult, type TestEmulator } from "../helpers/harness";
 
 export const LONG = process.env.RELIABILITY_LONG === "1";
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from "../helpers/random";
 
 /** The seed of a test: `RELIABILITY_SEED` to replay a run, else a fresh one. Printed, so a failure can be replayed. */
 export function seedFor(test: string): number {

@@ -192,10 +192,14 @@ export class Controller {
   }
 
   private filesChanged(): void {
-    if (this.current) this.changedDuringPass = true;
+    if (this.current) {
+      this.changedDuringPass = true;
+      return;
+    }
+    const now = fingerprint(this.opts.outdir);
     // No manifest: a synth is writing (its manifest comes last); its finish is the change to act on.
-    else if (fingerprint(this.opts.outdir) === "" && !this.opts.refresh) return;
-    else if (fingerprint(this.opts.outdir) !== this.lastFingerprint) {
+    if (now === "" && !this.opts.refresh) return;
+    if (now !== this.lastFingerprint) {
       this.log.info({ outdir: this.opts.outdir }, "desired state changed; reconciling now");
       this.wakeUp?.();
     }

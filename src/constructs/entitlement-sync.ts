@@ -1,6 +1,7 @@
 import { Lazy, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, type EntitlementSyncSpec } from "../resources/entitlement-sync";
+import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, entitlementSyncHandler, type EntitlementSyncSpec } from "../resources/entitlement-sync";
+import { ENTITLEMENT_TOKEN_KIND } from "../resources/entitlement-token";
 import { CloudsmithConnection } from "./connection";
 import { EntitlementToken } from "./entitlement-token";
 import type { LifecycleProps } from "../resources/lifecycle";
@@ -44,7 +45,7 @@ export class EntitlementSync extends Construct {
     const sourceTokens = () =>
       TerraformStack.of(this)
         .node.findAll()
-        .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.source);
+        .filter((c): c is EntitlementToken => c instanceof EntitlementToken && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec }));
     this.hook.resource.addOverride(
       "depends_on",
       Lazy.listValue({ produce: () => sourceTokens().map((t) => `${t.hook.resource.terraformResourceType}.${t.hook.resource.friendlyUniqueId}`) }),

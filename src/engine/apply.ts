@@ -2,7 +2,7 @@ import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
+import { planDeclared, runAgain, type Action, type ResourcePlan, type StackPlan } from "./plan";
 import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {
@@ -189,6 +189,5 @@ async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<
   const fresh = await planDeclared(ctx, { stack, key: r.key, kind: r.kind, spec: r.spec, generation: r.generation!, connection: r.connection, lifecycle: r.lifecycle }, r.state, false);
   // Planned to run after this plan's earlier changes (a sync after its source's tokens): it runs even
   // when the fresh look finds nothing to do, since what changed (a rotated secret) may not show.
-  if (r.after?.length && (fresh.action === "noop" || fresh.action === "adopt")) return { ...fresh, action: "update", changes: r.changes, after: r.after };
-  return fresh;
+  return r.after?.length ? runAgain(fresh, r.after) : fresh;
 }

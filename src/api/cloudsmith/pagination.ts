@@ -11,6 +11,14 @@ export const MAX_PAGE_SIZE = 500;
 /** Safety stop against a server that keeps announcing more pages. */
 const MAX_PAGES = 10_000;
 
+const arrays = new WeakMap<ZodType, ZodType>();
+/** One array schema per item schema, so that its in-place check (src/api/http/in-place-check.ts) is built once. */
+function arrayOf<T>(item: ZodType<T>): ZodType<T[]> {
+  let a = arrays.get(item);
+  if (!a) arrays.set(item, (a = z.array(item)));
+  return a as ZodType<T[]>;
+}
+
 /**
  * Every page of a list. The first page says how many there are; the rest are then requested at
  * once (the transport's limiter bounds how many run together), so a repository of 10,000 tokens
@@ -21,7 +29,7 @@ export async function listAllPages<T>(
   spec: Omit<RequestSpec<T[]>, "schema" | "method"> & { item: ZodType<T>; pageSize?: number },
 ): Promise<T[]> {
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
-  const schema = z.array(spec.item);
+  const schema = arrayOf(spec.item);
   const fetchPage = (page: number) =>
     transport.request({
       operation: spec.operation,

@@ -16,6 +16,7 @@ import {
   ResponseShapeError,
   ServerError,
 } from "./errors";
+import { inPlaceCheck } from "./in-place-check";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
 import { isSafe, isTransientNetworkCode, parseRetryAfter, requestNotSent, RetryPolicy, RetryPolicyOptions, RetryReason } from "./retry";
@@ -267,6 +268,9 @@ export class HttpTransport {
     } catch {
       throw shapeError("response body is not valid JSON");
     }
+    // Most bodies pass a check that keeps them as they are; the rest (and schemas that change what
+    // they parse) go through zod, which also words the errors.
+    if (inPlaceCheck(spec.schema)?.(json)) return json as T;
     const parsed = spec.schema.safeParse(json);
     if (!parsed.success) {
       // Describe the failure by path and issue kind only: zod messages may quote the received value.

@@ -1,0 +1,100 @@
+import { z, type ZodType } from "zod";
+import { inPlaceCheck } from "../../src/api/http/in-place-check";
+import { PackageSchema, PackageStatusSchema } from "../../src/api/cloudsmith/package-schemas";
+import { RepositoryTokenSchema, RepositoryTokenSyncSchema } from "../../src/api/cloudsmith/schemas";
+import { rng } from "../helpers/random";
+
+const token = {
+  name: "ci",
+  slug_perm: "aBcD1234",
+  identifier: 7,
+  token: "************",
+  is_active: true,
+  eula_required: false,
+  limit_bandwidth: null,
+  limit_bandwidth_unit: "Byte",
+  limit_num_downloads: 100,
+  limit_date_range_from: "2026-01-01T00:00:00Z",
+  limit_package_query: null,
+  scheduled_reset_period: "Never Reset",
+  metadata: { "managed-by": "reposmith", key: "s/ci", nested: { a: [1, 2] } },
+  eula_accepted: { identifier: "eula", number: 2 },
+  default: false,
+  clients: 0,
+  usage: "0 downloads",
+  self_url: "https://api.example/v1/entitlements/acme/prod/aBcD1234/",
+};
+const pkg = { slug_perm: "pkgSlug1", name: "left-pad", version: "1.0.0", format: "npm", status_str: "Completed", is_sync_completed: true, sync_progress: 100, checksum_sha256: "ab".repeat(32), extra: { any: "thing" } };
+
+const POOL: unknown[] = [null, undefined, 0, 1, -1, 1.5, 2 ** 60, Number.MAX_SAFE_INTEGER, "", "x", "Byte", "Never Reset", true, false, {}, [], [1], { a: 1 }, { identifier: 5 }];
+
+/** Random variations of `base`: fields dropped, replaced with values of every JSON type, extra fields added. */
+function variants(base: Record<string, unknown>, seed: number, count: number): unknown[] {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const out: unknown[] = [base];
+  for (let i = 0; i < count; i++) {
+    const v: Record<string, unknown> = structuredClone(base);
+    for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
+      const key = r() < 0.15 ? `extra_${n}` : pick(Object.keys(base));
+      if (r() < 0.2) delete v[key];
+      else v[key] = structuredClone(pick(POOL));
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+describe("in-place check of API responses", () => {
+  const cases: [string, ZodType, Record<string, unknown>][] = [
+    ["RepositoryToken", RepositoryTokenSchema, token],
+    ["RepositoryTokenSync", RepositoryTokenSyncSchema, { tokens: [token] }],
+    ["Package", PackageSchema, pkg],
+    ["PackageStatus", PackageStatusSchema, pkg],
+  ];
+
+  it.each(cases)("gives zod's verdict on 2,000 variations of a %s", (_name, schema, base) => {
+    const check = inPlaceCheck(schema)!;
+    expect(check).toBeDefined();
+    let accepted = 0;
+    for (const v of variants(base, 42, 2000)) {
+      const zod = schema.safeParse(v).success;
+      if (check(v) !== zod) throw new Error(`verdicts differ (zod ${zod}) on ${JSON.stringify(v)}`);
+      if (zod) accepted++;
+    }
+    // Both kinds were tried.
+    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeLessThan(2000);
+  });
+
+  it("gives zod's verdict on arrays of tokens, whole or with one bad item", () => {
+    const check = inPlaceCheck(z.array(RepositoryTokenSchema))!;
+    const items = variants(token, 7, 300);
+    for (let i = 0; i < items.length; i += 10) {
+      const page = items.slice(i, i + 10);
+      expect(check(page)).toBe(z.array(RepositoryTokenSchema).safeParse(page).success);
+    }
+    expect(check([token, token])).toBe(true);
+    expect(check({ 0: token })).toBe(false);
+  });
+
+  it("keeps the body as it is: no copy", () => {
+    const body = [structuredClone(token)];
+    expect(inPlaceCheck(z.array(RepositoryTokenSchema))!(body)).toBe(true);
+    expect(body[0]).toEqual(token); // untouched
+  });
+
+  it.each<[string, ZodType]>([
+    ["a default", z.looseObject({ a: z.number().default(1) })],
+    ["a transform", z.looseObject({ a: z.string().transform((s) => s.trim()) })],
+    ["a refinement", z.looseObject({ a: z.string() }).refine((o) => o.a !== "x")],
+    ["an overwrite (trim)", z.looseObject({ a: z.string().trim() })],
+    ["a string check", z.looseObject({ a: z.string().min(2) })],
+    ["a preprocess", z.looseObject({ a: z.preprocess((v) => v, z.string()) })],
+    ["a stripping object", z.object({ a: z.string() })],
+    ["a strict object", z.strictObject({ a: z.string() })],
+    ["an exclusive bound", z.looseObject({ a: z.number().gt(0) })],
+  ])("leaves a schema with %s to zod", (_what, schema) => {
+    expect(inPlaceCheck(schema)).toBeUndefined();
+  });
+});

@@ -55,6 +55,10 @@ function readStack(stack: string, file: string): DesiredResource[] {
   const doc = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
   const out: DesiredResource[] = [];
   const seen = new Set<string>();
+  // Most resources of a stack share one connection and lifecycle: parse each distinct text once
+  // (and share the result: nothing downstream modifies them).
+  const connections = new Map<string, ConnectionRef | undefined>();
+  const lifecycles = new Map<string | undefined, Lifecycle | undefined>();
   for (const [type, attr] of Object.entries(HOOK_ATTRS)) {
     for (const block of Object.values(doc.resource?.[type] ?? {})) {
       const payload = block[attr];
@@ -62,8 +66,13 @@ function readStack(stack: string, file: string): DesiredResource[] {
       const p = payload as HookPayload;
       if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
       seen.add(p.key);
-      const conn = JSON.parse(p.connection || "{}") as ConnectionRef;
-      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: Object.keys(conn).length ? conn : undefined, lifecycle: parseLifecycle(p.lifecycle) });
+      const connText = p.connection || "{}";
+      if (!connections.has(connText)) {
+        const conn = JSON.parse(connText) as ConnectionRef;
+        connections.set(connText, Object.keys(conn).length ? conn : undefined);
+      }
+      if (!lifecycles.has(p.lifecycle)) lifecycles.set(p.lifecycle, parseLifecycle(p.lifecycle));
+      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: connections.get(connText), lifecycle: lifecycles.get(p.lifecycle) });
     }
   }
   return out;

@@ -173,6 +173,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
  */
 function planDependents(resources: ResourcePlan[]): void {
   const changing = resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget");
+  if (!changing.length) return;
   for (const r of resources) {
     const handler = handlerFor(r.kind);
     if (!handler.dependsOn || r.spec === undefined || r.action === "create" || r.action === "delete" || r.action === "forget") continue;
@@ -185,6 +186,7 @@ function planDependents(resources: ResourcePlan[]): void {
 
 /** A resource never deletes an object another resource of the stack manages (a mirror's prune, a PackageCopy's copy). */
 function spareManaged(resources: ResourcePlan[]): void {
+  if (!resources.some((r) => r.changes.some((c) => c.effect === "delete" && c.objectId))) return;
   const owners = new Map<string, string>();
   for (const r of resources) for (const id of [r.state?.id, r.observed?.id]) if (id) owners.set(id, r.key);
   for (const r of resources) {

@@ -14,7 +14,7 @@ import {
   type EntitlementTokenSpec,
   type ManagedField,
 } from "./entitlement-token-spec";
-import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
+import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
 
 export * from "./entitlement-token-spec";
 
@@ -108,9 +108,10 @@ function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementToke
 }
 
 function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {
-  if (!state) return undefined;
-  const id = parseTokenId(state.id);
-  return id.owner === owner && id.repository === repo ? id.slugPerm : undefined;
+  const prefix = `${owner}.${repo}.`;
+  if (!state?.id.startsWith(prefix)) return undefined;
+  const slug = state.id.slice(prefix.length);
+  return slug && !slug.includes(".") ? slug : undefined;
 }
 
 /** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
@@ -144,7 +145,14 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
 
   prefetch(ctx, items) {
     if (ctx.readMode === "get") return;
+    // One list per repository and connection, however many of its tokens are declared.
+    const started = new Map<ConnectionRef | undefined, Set<string>>();
     for (const { spec, conn } of items) {
+      let repos = started.get(conn);
+      if (!repos) started.set(conn, (repos = new Set()));
+      const repo = `${spec.owner}/${spec.repository}`;
+      if (repos.has(repo)) continue;
+      repos.add(repo);
       listTokens(ctx, ctx.clients.cloudsmith(conn), spec.owner, spec.repository).catch(() => undefined);
     }
   },
@@ -164,15 +172,15 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
     found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
     if (!found) return undefined;
-    const sameToken = state && parseTokenId(state.id).slugPerm === found.token.slug_perm;
-    const observed = toObserved(spec.owner, spec.repository, found.token, sameToken ? state.observed.rotated_at : undefined, found.adopted);
+    const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
+    const observed = toObserved(spec.owner, spec.repository, found.token, sameToken ? state!.observed.rotated_at : undefined, found.adopted);
     observed.hints = { rotation: rotationReason(spec, state, observed.fields.rotated_at, ctx.now()), reset: resetReason(spec, state) };
     return observed;
   },
 
   diff(key, spec, observed) {
-    const id = parseTokenId(observed.id);
-    if (id.owner !== spec.owner || id.repository !== spec.repository) {
+    if (!observed.id.startsWith(`${spec.owner}.${spec.repository}.`)) {
+      const id = parseTokenId(observed.id);
       return [{ path: "repository", old: `${id.owner}/${id.repository}`, new: `${spec.owner}/${spec.repository}`, effect: "replace" }];
     }
     const desired = desiredFields(key, spec);

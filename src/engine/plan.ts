@@ -133,6 +133,12 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
   for (const [kind, list] of byKind) handlerFor(kind).prefetch!(ctx, list);
 }
 
+/** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (design.md, lifecycle). */
+export const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
+
+/** An explicit deletionPolicy "retain" keeps the remote object, on removal from the app and on destroy alike. */
+export const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deletionPolicy === "retain";
+
 export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
   const spec = parseSpec(handler, d.key, d.spec);
@@ -143,6 +149,8 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     const notice = handler.deleteNotice?.(rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" });
     // Its "delete" only forgets (a sync, a default token, a mirror): nothing to do when nothing is remembered.
     if (!rs && notice) return { ...base, action: "noop", changes: [] };
+    // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
+    if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED_NOTICE } : { ...base, action: "noop", changes: [] };
     return { ...base, action: "delete", changes: [], observed, notice };
   }
   if (!observed) {
@@ -226,7 +234,7 @@ async function planOrphan(ctx: RunContext, stack: string, key: string, rs: Resou
   const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
-  if (rs.lifecycle?.deletionPolicy === "retain") return { ...base, action: "forget", observed, notice: "retained (deletionPolicy \"retain\"): the remote object is kept and no longer managed" };
+  if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED_NOTICE };
   return { ...base, action: "delete", observed, notice: handler.deleteNotice?.(rs) };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * An explicit deletionPolicy "retain" keeps the remote object wherever reposmith would otherwise
+ * delete it: on removal from the app, on `destroy`, and through Terraform's destroy provisioner and
+ * prune hook (which need the lifecycle recorded in state by the create hook).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { EntitlementToken } from "../../src";
+import { applyAll, FileStateStore, hookApply, hookDelete, hookPrune, planAll } from "../../src/engine";
+import { EntitlementTokenSpecSchema } from "../../src/resources/entitlement-token";
+import { makePayload } from "../../src/resources/payload";
+import type { Lifecycle } from "../../src/resources/lifecycle";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+
+let t: TestEmulator;
+let dir: string;
+
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
+  dir = mkdtempSync(path.join(tmpdir(), "reposmith-retain-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const fast = { retryBaseMs: 5, maxRetries: 2 };
+const names = async () => (await t.tokens("acme", "prod")).filter((x) => !x.default).map((x) => x.name).sort();
+
+describe("deletionPolicy retain", () => {
+  it("destroy forgets a retained token and leaves it in the repository; the others are deleted", async () => {
+    const outdir = path.join(dir, "cdktf.out");
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, "app");
+    new EntitlementToken(stack, "keep", { owner: "acme", repository: "prod", name: "keep", deletionPolicy: "retain" });
+    new EntitlementToken(stack, "drop", { owner: "acme", repository: "prod", name: "drop" });
+    new EntitlementToken(stack, "gone", { owner: "acme", repository: "prod", name: "gone", deletionPolicy: "delete" });
+    app.synth();
+    const store = new FileStateStore(path.join(dir, "state"));
+    const opts = { outdir, store, env: t.env, clientOptions: fast };
+    await applyAll(opts);
+    expect(await names()).toEqual(["drop", "gone", "keep"]);
+
+    const { plan } = await planAll(opts, { destroy: true });
+    const keep = plan.stacks[0].resources.find((r) => r.key === "app/keep")!;
+    expect(keep.action).toBe("forget");
+    expect(keep.notice).toMatch(/retained \(deletionPolicy "retain"\)/);
+    expect(plan.summary.destroy).toBe(2);
+
+    const run = await applyAll(opts, { destroy: true });
+    expect(run.results[0].failed).toEqual([]);
+    expect(await names()).toEqual(["keep"]);
+    expect(Object.keys((await store.read("app")).resources)).toEqual([]);
+    // At rest: a second destroy has nothing left to do.
+    expect((await planAll(opts, { destroy: true })).plan.summary).toMatchObject({ destroy: 0 });
+  });
+
+  describe("through Terraform's hooks", () => {
+    const payload = (name: string, lifecycle?: Lifecycle) =>
+      makePayload("EntitlementToken", `app/${name}`, EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }), undefined, lifecycle);
+
+    it("the create hook records the lifecycle; the destroy provisioner then keeps a retained token", async () => {
+      const store = new FileStateStore(path.join(dir, "state"));
+      const opts = { store, env: t.env, clientOptions: fast };
+      const keep = payload("keep", { deletionPolicy: "retain" });
+      const drop = payload("drop");
+      await hookApply(opts, keep);
+      await hookApply(opts, drop);
+      expect((await store.read("app")).resources["app/keep"].lifecycle).toEqual({ deletionPolicy: "retain" });
+
+      await hookDelete(opts, keep);
+      await hookDelete(opts, drop);
+      expect(await names()).toEqual(["keep"]);
+      expect((await store.read("app")).resources).toEqual({});
+    });
+
+    it("the prune hook keeps a retained token whose block was removed", async () => {
+      const store = new FileStateStore(path.join(dir, "state"));
+      const opts = { store, env: t.env, clientOptions: fast };
+      await hookApply(opts, payload("keep", { deletionPolicy: "retain" }));
+      await hookApply(opts, payload("drop", { deletionPolicy: "delete" }));
+      await hookPrune(opts, "app", []);
+      expect(await names()).toEqual(["keep"]);
+      expect((await store.read("app")).resources).toEqual({});
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { AuthError, CodeArtsClient, CodeArtsConfigError, IamTokenProvider, NotFoundError, RateLimiter } from "../../src/api/codearts";
 import { IAM, IAM_PASSWORD, SEED, SOURCE_URL, b64, startCodeArtsEmulator, type CodeArtsTestEmulator } from "../helpers/codearts";
 import { catchError, startServer, type TestServer } from "./helpers";
+import { sharedCause } from "../../src/cli/errors";
 
 const SHOW = "GET /v4/repositories/{repository_id}/remote-mirror";
 let t: CodeArtsTestEmulator;
@@ -79,6 +80,9 @@ describe("CodeArts client: IAM token handling", () => {
       const e = await catchError(() => c.showMirror(5));
       expect(e.code).toBe("CH.080401");
       expect(c.auth.stats).toEqual({ issued: 1, renewals: 0 });
+      // Not a credentials problem: the hint says what to grant, and the CLI's one-line cause says so too.
+      expect(e.authHint).toMatch(/credentials were accepted, but the IAM user has no permission on this repository/);
+      expect(sharedCause([e, e])).toMatch(/^no permission on the resource \(401 CH\.080401 No permission\.\); the credentials were accepted/);
     } finally {
       await server.close();
     }

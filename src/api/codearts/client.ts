@@ -9,7 +9,7 @@ import { RateLimiter, sharedLimiter } from "../http/limiter";
 import { ApiStats, ClientTuning, HttpTransport, RequestSpec } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { codeartsRepoEndpoint, iamEndpoint } from "./endpoints";
-import { CodeArtsConfigError, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
+import { CodeArtsConfigError, isNoResourcePermission, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
 import { IamTokenProvider } from "./iam";
 import {
   CodeArtsRepository,
@@ -35,6 +35,9 @@ export interface CodeArtsClientOptions extends ClientTuning {
 
 /** The variables behind IAM's credentials, as named in "check ..." hints. */
 const credentialHint = (...names: string[]) => `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
+/** CH.080401: the token was accepted; the IAM user lacks a role on this repository. */
+export const NO_PERMISSION_HINT =
+  "the credentials were accepted, but the IAM user has no permission on this repository: make it a member of the repository (or its project) with a role that may manage mirrors";
 const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
 /** Start-sync input in plain text: the client base64-encodes username and password (seed 003). */
@@ -165,8 +168,18 @@ export class CodeArtsClient {
     return this.call({ operation: "StartRemoteMirrorSynchronization", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body, schema: StartSyncResponseSchema, redact: secrets });
   }
 
-  /** One call; on an expired token, one renewal (shared by concurrent callers) and one more attempt. */
+  /** One call (see callRenewing); a 401 CH.080401 says what to grant rather than which credentials to check. */
   private async call<T>(spec: RequestSpec<T>): Promise<T> {
+    try {
+      return await this.callRenewing(spec);
+    } catch (e) {
+      if (isNoResourcePermission(e)) e.authHint = NO_PERMISSION_HINT;
+      throw e;
+    }
+  }
+
+  /** One call; on an expired token, one renewal (shared by concurrent callers) and one more attempt. */
+  private async callRenewing<T>(spec: RequestSpec<T>): Promise<T> {
     const used = await this.auth.token();
     try {
       return (await this.transport.request(spec)).data;

@@ -37,7 +37,13 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
   const ctx = new RunContext(opts);
   // Start the batched reads of every declared resource now, so that the state is read while the
   // first pages are on the wire (planStack adds what only the state knows: removed resources).
-  prefetch(ctx, desired.flatMap((d) => d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))));
+  // In growing chunks, letting the event loop send what each started: the first requests leave
+  // after a few specs are parsed, not after all of them.
+  const items = desired.flatMap((d) => d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })));
+  for (let i = 0, n = 64; i < items.length; i += n, n *= 2) {
+    prefetch(ctx, items.slice(i, i + n));
+    if (i + n < items.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   const states = new Map<string, StackState>();
   const stacks: StackPlan[] = [];
   for (const d of desired) {

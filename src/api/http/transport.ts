@@ -123,6 +123,9 @@ export interface HttpResponse<T> {
   headers: Record<string, string>;
 }
 
+/** Bodies at least this long (a page of list results, not a single object) are parsed after pending I/O. */
+const LARGE_BODY_CHARS = 16 * 1024;
+
 type Attempt = { kind: "response"; res: AxiosResponse<string> } | { kind: "network"; code?: string; message: string };
 
 export class HttpTransport {
@@ -188,6 +191,10 @@ export class HttpTransport {
       } else {
         const { res } = out;
         if (res.status >= 200 && res.status < 300) {
+          // A large body is parsed in a later turn of the event loop: responses that arrived meanwhile
+          // are taken in first, so their limiter slots start the next requests before this one's
+          // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
+          if (typeof res.data === "string" && res.data.length >= LARGE_BODY_CHARS) await new Promise<void>((resolve) => setImmediate(resolve));
           return { status: res.status, data: this.parseBody(spec, res, base, attempt), headers: plainHeaders(res.headers) };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());

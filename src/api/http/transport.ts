@@ -16,7 +16,7 @@ import {
   ResponseShapeError,
   ServerError,
 } from "./errors";
-import { inPlaceCheck } from "./in-place-check";
+import { inPlaceCheck } from "../../util/in-place-check";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
 import { isSafe, isTransientNetworkCode, parseRetryAfter, requestNotSent, RetryPolicy, RetryPolicyOptions, RetryReason } from "./retry";

@@ -4,7 +4,7 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import {
-  StackStateSchema,
+  parseStackState,
   StateCorruptError,
   StateLockedError,
   emptyState,
@@ -53,7 +53,7 @@ export class FileStateStore implements StateStore {
       const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
       throw await corrupt(`not valid JSON: ${why}`);
     }
-    const result = StackStateSchema.safeParse(parsed);
+    const result = parseStackState(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw await corrupt(`${issue.path.join(".") || "document"}: ${issue.message}`);
@@ -65,7 +65,7 @@ export class FileStateStore implements StateStore {
   private async readableBackup(file: string, stack: string): Promise<boolean> {
     if (!existsSync(file)) return false;
     try {
-      const r = StackStateSchema.safeParse(JSON.parse(await fs.readFile(file, "utf8")));
+      const r = parseStackState(JSON.parse(await fs.readFile(file, "utf8")));
       return r.success && r.data.stack === stack;
     } catch {
       return false;

@@ -5,12 +5,13 @@
  * input, a plain check of the same rules gives the same answer without the copy.
  *
  * The check is built from the schema's definition (`_zod.def`, zod 4's documented surface for
- * library authors) by an allow-list: loose objects, strings, numbers with integer and range
- * checks, booleans, enums, literals, nullable, optional, records with string keys, arrays and
- * unknown. Anything else (defaults, transforms, refinements, stripped or strict objects, string
- * checks) gets no check, and the caller parses with zod as before. A value the check rejects is
- * parsed by zod too, so errors read exactly as they always did. test/api/in-place-check.test.ts
- * compares both verdicts on generated values.
+ * library authors) by an allow-list: objects, strings with length checks, numbers with integer and
+ * range checks, booleans, enums, literals, nullable, optional, records with string keys, arrays
+ * and unknown. An object that is not loose passes only without unknown keys (zod would strip or
+ * reject them). Anything else (defaults, transforms, refinements, other checks) gets no check,
+ * and the caller parses with zod as before. A value the check rejects is parsed by zod too, so
+ * errors read exactly as they always did. test/api/in-place-check.test.ts compares both verdicts
+ * on generated values.
  */
 import type { ZodType } from "zod";
 
@@ -61,8 +62,7 @@ function compile(schema: unknown): InPlaceCheck {
     case "any":
       return ANY;
     case "string":
-      noChecks(def);
-      return (v) => typeof v === "string";
+      return stringCheck(def);
     case "boolean":
       noChecks(def);
       return (v) => typeof v === "boolean";
@@ -98,6 +98,7 @@ function compile(schema: unknown): InPlaceCheck {
       const key = defOf(def.keyType);
       if (key.type !== "string" || key.checks?.length) throw new Unsupported("record key");
       const value = compile(def.valueType);
+      if (value === ANY) return isPlainObject;
       return (v) => {
         if (!isPlainObject(v)) return false;
         for (const k in v) if (!value(v[k])) return false;
@@ -129,20 +130,39 @@ function numberCheck(def: Def): InPlaceCheck {
   return (v) => typeof v === "number" && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min && v <= max;
 }
 
+function stringCheck(def: Def): InPlaceCheck {
+  let min = 0;
+  let max = Infinity;
+  for (const c of def.checks ?? []) {
+    const d = c._zod.def;
+    if (d.check === "min_length" && typeof d.minimum === "number") min = Math.max(min, d.minimum);
+    else if (d.check === "max_length" && typeof d.maximum === "number") max = Math.min(max, d.maximum);
+    else throw new Unsupported(`string check ${String(d.check)}`);
+  }
+  return min === 0 && max === Infinity ? (v) => typeof v === "string" : (v) => typeof v === "string" && v.length >= min && v.length <= max;
+}
+
 function objectCheck(def: Def): InPlaceCheck {
   noChecks(def);
-  // Only loose objects keep their input as it is: zod strips (or rejects) unknown keys otherwise.
-  if (!def.catchall || defOf(def.catchall).type !== "unknown") throw new Unsupported("object that is not loose");
-  const fields = Object.entries(def.shape as Record<string, unknown>).map(([k, s]) => {
-    const d = defOf(s);
-    return { key: k, optional: d.type === "optional", check: compile(s) };
-  });
+  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+  // Loose objects keep unknown keys as they are. Others (stripping, strict) pass only without any:
+  // zod would drop them (or reject the object), so its output would not be the input.
+  if (catchall !== undefined && catchall !== "unknown" && catchall !== "never") throw new Unsupported(`object with a ${catchall} catchall`);
+  const loose = catchall === "unknown";
+  // A key may be absent exactly when zod's object parse says so (`optin`: optional, or nullable of optional, ...).
+  const fields = Object.entries(def.shape as Record<string, unknown>).map(([k, s]) => ({
+    key: k,
+    optional: (s as { _zod: { optin?: string } })._zod.optin === "optional",
+    check: compile(s),
+  }));
+  const known = new Set(fields.map((f) => f.key));
   return (v) => {
     if (!isPlainObject(v)) return false;
     for (const f of fields) {
       const x = v[f.key];
       if (x === undefined ? !f.optional : !f.check(x)) return false;
     }
+    if (!loose) for (const k in v) if (!known.has(k)) return false;
     return true;
   };
 }

@@ -43,7 +43,11 @@ export function inPlaceCheck(schema: ZodType): InPlaceCheck | undefined {
 }
 
 const ANY: InPlaceCheck = () => true;
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/**
+ * An object zod would walk and keep as it is. An own `__proto__` key (JSON.parse makes one) is
+ * skipped by zod's object and record parsing, so zod's output would lack it: left to zod.
+ */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !Object.hasOwn(v, "__proto__");
 
 function defOf(schema: unknown): Def {
   const def = (schema as { _zod?: { def?: Def } })?._zod?.def;

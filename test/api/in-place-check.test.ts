@@ -38,9 +38,10 @@ function variants(base: Record<string, unknown>, seed: number, count: number): u
   for (let i = 0; i < count; i++) {
     const v: Record<string, unknown> = structuredClone(base);
     for (let n = 1 + Math.floor(r() * 3); n > 0; n--) {
-      const key = r() < 0.15 ? `extra_${n}` : pick(Object.keys(base));
+      const key = r() < 0.15 ? pick([`extra_${n}`, "__proto__", "constructor"]) : pick(Object.keys(base));
       if (r() < 0.2) delete v[key];
-      else v[key] = structuredClone(pick(POOL));
+      // An own property even for "__proto__", as JSON.parse makes it.
+      else Object.defineProperty(v, key, { value: structuredClone(pick(POOL)), enumerable: true, writable: true, configurable: true });
     }
     out.push(v);
   }
@@ -66,7 +67,7 @@ describe("in-place check of API responses", () => {
     expect(check).toBeDefined();
     let accepted = 0;
     for (const raw of variants(base, 42, 2000)) {
-      const v: unknown = JSON.parse(JSON.stringify(raw)); // what a body or a state file can hold
+      const v: unknown = JSON.parse(JSON.stringify(raw)); // what a body or a state file can hold (an own "__proto__" key too)
       const r = schema.safeParse(v);
       const unchanged = r.success && isDeepStrictEqual(r.data, v);
       if (check(v) !== unchanged) throw new Error(`check says ${!unchanged}, zod ${r.success ? "changes" : "rejects"}: ${JSON.stringify(v)}`);
@@ -94,6 +95,12 @@ describe("in-place check of API responses", () => {
     expect(inPlaceCheck(strip)!({ a: "x", b: 1 })).toBe(false);
     expect(strip.safeParse({ a: "x", b: 1 }).data).toEqual({ a: "x" });
     expect(inPlaceCheck(z.strictObject({ a: z.string() }))!({ a: "x", b: 1 })).toBe(false);
+  });
+
+  it("leaves an object with an own __proto__ key (which zod skips) to zod, at any level it walks", () => {
+    const body = JSON.parse('[{"name":"ci","metadata":{"__proto__":{"x":1},"team":"a"}}]');
+    expect(inPlaceCheck(z.array(RepositoryTokenSchema))!(body)).toBe(false);
+    expect(inPlaceCheck(RepositoryTokenSchema)!(JSON.parse('{"name":"ci","__proto__":{}}'))).toBe(false);
   });
 
   it("keeps the body as it is: no copy", () => {

@@ -132,7 +132,8 @@ export class PruneHook extends Construct {
  * The hook resource each reposmith construct adds to its stack (design.md "Desired state"):
  * built-in `terraform_data` by default (no provider download), or `null_resource` when the
  * "reposmith:hookResource" context says so, carrying the payload strings. The generation forces a
- * re-run (create provisioner → `reposmith hook apply`) when the spec changes; under
+ * re-run (create provisioner → `reposmith hook apply`) when the spec changes (the lifecycle, when
+ * set, too); under
  * create_before_destroy the replaced generation's destroy provisioner does not run, so an edit
  * converges by PATCH; `terraform destroy` runs `reposmith hook delete`.
  */
@@ -148,7 +149,10 @@ export class HookResource extends Construct {
     this.key = resourceKey(owner);
     const lifecycle = validateLifecycle(owner, kind, { driftPolicy: lifecycleProps.driftPolicy, deletionPolicy: lifecycleProps.deletionPolicy });
     this.payload = makePayload(kind, this.key, spec, connection, lifecycle);
-    this.resource = makeHookResource(this, { ...this.payload }, { generation: this.payload.generation }, { create: "apply", destroy: "delete" });
+    // A lifecycle change (deletionPolicy) re-runs the hook too, so state records it while the
+    // construct still exists: the prune hook has only state to go by once it is removed.
+    const replaceOn = { generation: this.payload.generation, ...(this.payload.lifecycle ? { lifecycle: this.payload.lifecycle } : {}) };
+    this.resource = makeHookResource(this, { ...this.payload }, replaceOn, { create: "apply", destroy: "delete" });
     PruneHook.of(this).register(this.key, this.resource);
   }
 

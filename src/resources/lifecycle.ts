@@ -5,8 +5,10 @@ import { z } from "zod";
  * its hook payload, outside the spec: changing it changes no remote object and forces no re-run).
  * - driftPolicy: what to do when the remote object was changed or deleted outside reposmith
  *   (`correct` it, `report` it, or `ignore` it). Unset = the controller's `--drift-policy`.
- * - deletionPolicy: what happens when the resource is removed from the configuration
- *   (`retain`: forget it and leave the remote object; `delete`: delete it). Default `retain`.
+ * - deletionPolicy: what happens to the remote object when the resource is removed from the
+ *   configuration or destroyed (`retain`: forget it and leave the object; `delete`: delete it).
+ *   Unset: the controller retains (an unattended loop should not delete on a bad pull), while
+ *   `reposmith apply`/`destroy` and Terraform delete, as Terraform does.
  */
 export const DRIFT_POLICIES = ["correct", "report", "ignore"] as const;
 export const DELETION_POLICIES = ["retain", "delete"] as const;
@@ -26,10 +28,15 @@ export type Lifecycle = z.output<typeof LifecycleSchema>;
 export interface LifecycleProps {
   /** What the controller does about out-of-band changes. @default - the controller's --drift-policy */
   readonly driftPolicy?: DriftPolicy;
-  /** What happens when the construct is removed from the app. @default "retain" */
+  /**
+   * What happens to the remote object when the construct is removed from the app or destroyed:
+   * "retain" forgets it and leaves it in place, "delete" deletes it.
+   * @default - `reposmith reconcile` retains; `reposmith apply`/`destroy` and Terraform delete
+   */
   readonly deletionPolicy?: DeletionPolicy;
 }
 
+/** The controller's default for a removed resource whose construct set no deletionPolicy. */
 export const DEFAULT_DELETION_POLICY: DeletionPolicy = "retain";
 
 /** Lifecycle from a payload string; undefined when absent or unreadable (an older payload). */

@@ -78,6 +78,18 @@ describe("EntitlementToken synthesis", () => {
     expect(hook.triggers_replace.generation).toBe(hook.input.generation);
   });
 
+  it("re-runs the hook (triggers_replace) when the lifecycle is set or changed, and not for an unset one", () => {
+    const triggers = (deletionPolicy?: "retain" | "delete") => {
+      const s = stack();
+      new EntitlementToken(s, "ci", { ...base, deletionPolicy });
+      return (Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data)[0] as { triggers_replace: Record<string, string> }).triggers_replace;
+    };
+    expect(Object.keys(triggers())).toEqual(["generation"]);
+    expect(triggers("retain").lifecycle).toBe('{"deletionPolicy":"retain"}');
+    expect(triggers("retain").generation).toBe(triggers("delete").generation);
+    expect(triggers("retain").lifecycle).not.toBe(triggers("delete").lifecycle);
+  });
+
   it("changes the generation when a prop changes, and only then", () => {
     const gen = (downloads: number) => {
       const s = stack();

@@ -58,6 +58,37 @@ describe("deletionPolicy retain", () => {
     expect((await planAll(opts, { destroy: true })).plan.summary).toMatchObject({ destroy: 0 });
   });
 
+  it("a change of deletionPolicy alone reaches state, so removing the construct then honours it", async () => {
+    const outdir = path.join(dir, "cdktf.out");
+    const synth = (policy: "retain" | "delete" | undefined, declared = true) => {
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "app");
+      if (declared) new EntitlementToken(stack, "t", { owner: "acme", repository: "prod", name: "t", deletionPolicy: policy });
+      new EntitlementToken(stack, "other", { owner: "acme", repository: "prod", name: "other" });
+      app.synth();
+    };
+    const store = new FileStateStore(path.join(dir, "state"));
+    const opts = { outdir, store, env: t.env, clientOptions: fast };
+    synth("delete");
+    await applyAll(opts);
+    synth("retain");
+    const run = await applyAll(opts);
+    expect(run.plan.summary).toMatchObject({ add: 0, change: 0, destroy: 0 }); // nothing remote changes
+    expect((await store.read("app")).resources["app/t"].lifecycle).toEqual({ deletionPolicy: "retain" });
+    synth(undefined, false);
+    const removal = await planAll(opts);
+    expect(removal.plan.stacks[0].resources.find((r) => r.key === "app/t")!.action).toBe("forget");
+    await applyAll(opts);
+    expect(await names()).toEqual(["other", "t"]);
+
+    // And back: "retain" -> unset is recorded too (unset: apply deletes a removed construct).
+    synth("retain");
+    await applyAll(opts); // adopted again by its tag
+    synth(undefined);
+    await applyAll(opts);
+    expect((await store.read("app")).resources["app/t"].lifecycle).toBeUndefined();
+  });
+
   describe("through Terraform's hooks", () => {
     const payload = (name: string, lifecycle?: Lifecycle) =>
       makePayload("EntitlementToken", `app/${name}`, EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }), undefined, lifecycle);
@@ -75,6 +106,16 @@ describe("deletionPolicy retain", () => {
       await hookDelete(opts, drop);
       expect(await names()).toEqual(["keep"]);
       expect((await store.read("app")).resources).toEqual({});
+    });
+
+    it("a re-run of the create hook with only a new lifecycle records it", async () => {
+      const store = new FileStateStore(path.join(dir, "state"));
+      const opts = { store, env: t.env, clientOptions: fast };
+      await hookApply(opts, payload("t", { deletionPolicy: "delete" }));
+      await hookApply(opts, payload("t", { deletionPolicy: "retain" }));
+      expect((await store.read("app")).resources["app/t"].lifecycle).toEqual({ deletionPolicy: "retain" });
+      await hookPrune(opts, "app", []);
+      expect(await names()).toEqual(["t"]);
     });
 
     it("the prune hook keeps a retained token whose block was removed", async () => {

@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
-import { nearest } from "./hook";
+import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
 
 export interface CodeArtsConnectionProps {
@@ -72,5 +72,6 @@ export class CodeArtsConnection extends Construct {
     };
     for (const k of Object.keys(ref) as (keyof CodeArtsConnectionRef)[]) if (ref[k] === undefined) delete ref[k];
     this.ref = { codearts: ref };
+    ensurePruneHook(this);
   }
 }

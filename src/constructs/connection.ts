@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
-import { nearest } from "./hook";
+import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
 
 export interface CloudsmithConnectionProps {
@@ -38,5 +38,6 @@ export class CloudsmithConnection extends Construct {
       throw new ValidationError(this, "CloudsmithConnection", ['apiKey must be a Secret reference such as Secret.fromEnv("CLOUDSMITH_API_KEY"), never the key itself']);
     }
     this.ref = { apiUrl: props.apiUrl?.replace(/\/+$/, ""), apiKeyEnv: props.apiKey?.envName ?? "CLOUDSMITH_API_KEY" };
+    ensurePruneHook(this);
   }
 }

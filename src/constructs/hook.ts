@@ -129,6 +129,21 @@ export class PruneHook extends Construct {
 }
 
 /**
+ * Adds the stack's prune hook for a construct that manages nothing itself (a connection), so that
+ * removing the stack's last resource construct still prunes what it managed on the Terraform path.
+ * Nothing for a scope outside any stack (a connection declared on the App).
+ */
+export function ensurePruneHook(scope: Construct): void {
+  let inStack = true;
+  try {
+    TerraformStack.of(scope);
+  } catch {
+    inStack = false;
+  }
+  if (inStack) PruneHook.of(scope);
+}
+
+/**
  * The hook resource each reposmith construct adds to its stack (design.md "Desired state"):
  * built-in `terraform_data` by default (no provider download), or `null_resource` when the
  * "reposmith:hookResource" context says so, carrying the payload strings. The generation forces a

@@ -1,6 +1,7 @@
 import { resource as nullResource } from "@cdktf/provider-null";
 import { DataResource, Testing, TerraformStack } from "cdktf";
-import { EntitlementToken } from "../../src";
+import { App } from "cdktf";
+import { CloudsmithConnection, CodeArtsConnection, EntitlementToken } from "../../src";
 
 const props = { owner: "acme", repository: "prod", name: "ci" };
 
@@ -35,6 +36,18 @@ describe("hook resources", () => {
     const prune = Object.values(doc.resource.terraform_data).find((r: any) => r.input.prune) as any;
     expect(prune.depends_on).toHaveLength(2);
     expect(prune.depends_on.every((d: string) => /^terraform_data\.[\w-]+$/.test(d))).toBe(true);
+  });
+
+  it("keep the prune hook in a stack left with only a connection, so removing its last resource still prunes", () => {
+    for (const Conn of [CloudsmithConnection, CodeArtsConnection]) {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, "s");
+      new Conn(stack, "conn");
+      const prune = Object.values(JSON.parse(Testing.synth(stack)).resource.terraform_data) as any[];
+      expect(prune.map((r) => r.input)).toEqual([{ reposmith: "1", prune: "1", stack: "s", keys: "[]" }]);
+    }
+    // A connection on the App, outside any stack, adds nothing (and does not fail).
+    expect(() => new CloudsmithConnection(new App(), "conn")).not.toThrow();
   });
 
   it("use null_resource from @cdktf/provider-null when the app chooses it", () => {

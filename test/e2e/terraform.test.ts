@@ -29,11 +29,12 @@ function writeApp(dir: string, hookResource = "terraform_data"): void {
     path.join(dir, "app.ts"),
     `import { App, TerraformStack } from "cdktf";
 import { readFileSync } from "node:fs";
-import { EntitlementSync, EntitlementToken } from "${ROOT}/src";
+import { CloudsmithConnection, EntitlementSync, EntitlementToken } from "${ROOT}/src";
 const app = new App({ context: { "reposmith:command": ${JSON.stringify(`"${process.execPath}" "${ROOT}/bin/reposmith.js"`)}, "reposmith:hookResource": "${hookResource}" } });
 const stack = new TerraformStack(app, "app");
 for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
-  if (t.type === "sync") new EntitlementSync(stack, t.id, t.props);
+  if (t.type === "connection") new CloudsmithConnection(stack, t.id);
+  else if (t.type === "sync") new EntitlementSync(stack, t.id, t.props);
   else new EntitlementToken(stack, t.id, t.props);
 }
 app.synth();
@@ -128,6 +129,27 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     expect(await managed()).toHaveLength(0);
     expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);
+  });
+
+  it("records a deletionPolicy change, and prunes by it when the stack's last token construct goes", async () => {
+    const conn = { id: "conn", type: "connection" as const, props: {} };
+    w.declare([conn, tok("gone", { deletionPolicy: "delete" }), tok("kept")]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    // Only the policy changes: the hook re-runs and state records it.
+    w.declare([conn, tok("gone", { deletionPolicy: "delete" }), tok("kept", { deletionPolicy: "retain" })]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const state = await reposmith(["state", "show", "app/kept", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
+    expect(state.stdout).toMatch(/"deletionPolicy": "retain"/);
+    // Every token construct removed; the connection keeps the stack's prune hook.
+    w.declare([conn]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    expect((await managed()).map((x) => x.name)).toEqual(["kept"]);
+    const list = await reposmith(["state", "list", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
+    expect(list.stdout).not.toMatch(/app\//);
+    expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
   });
 
   it("fails terraform apply with reposmith's error message when a hook fails", async () => {

@@ -13,7 +13,8 @@ export function sharedCause(errors: unknown[]): string | undefined {
   const causes = new Set(
     errors.map((e) => {
       if (e instanceof NetworkError && requestNotSent(e.code)) return e.message.slice(e.message.indexOf(": ") + 2);
-      if (isNoResourcePermission(e)) return `no permission on the resource (401 ${e.detail ?? e.code}); ${e.authHint}`;
+      // Not about credentials: each failure's own message names its repository and what to grant.
+      if (isNoResourcePermission(e)) return undefined;
       if (e instanceof AuthError && e.status === 401) {
         // The client that sent the credentials says which ones: CLOUDSMITH_API_KEY, or the HW_* variables for CodeArts and IAM.
         return `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); ${e.authHint ?? "check the API credentials"}`;

@@ -80,9 +80,10 @@ describe("CodeArts client: IAM token handling", () => {
       const e = await catchError(() => c.showMirror(5));
       expect(e.code).toBe("CH.080401");
       expect(c.auth.stats).toEqual({ issued: 1, renewals: 0 });
-      // Not a credentials problem: the hint says what to grant, and the CLI's one-line cause says so too.
-      expect(e.authHint).toMatch(/credentials were accepted, but the IAM user has no permission on this repository/);
-      expect(sharedCause([e, e])).toMatch(/^no permission on the resource \(401 CH\.080401 No permission\.\); the credentials were accepted/);
+      // Not a credentials problem: the message itself names the repository and says what to grant,
+      // wherever it is shown, and the CLI does not fold it into a "check your credentials" line.
+      expect(e.message).toMatch(/CodeArts repository 5.*401 CH\.080401 No permission\.; the credentials were accepted, but the IAM user has no permission on this repository: make it a member/);
+      expect(sharedCause([e, e])).toBeUndefined();
     } finally {
       await server.close();
     }

@@ -106,6 +106,16 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(denied.stderr).toMatch(/CodeArts repository 123: 403 CH\.004403 Insufficient permissions/);
   });
 
+  it("a 401 CH.080401 (no permission) on the sync start names the repository and what to grant, not the credentials", async () => {
+    w.declare([mirror()]);
+    const body = JSON.stringify({ error_code: "CH.080401", error_msg: "No permission to access the resource." });
+    await t.admin("POST", "/codearts/faults", { rules: [{ method: "POST", path: "remote-mirror$", status: 401, times: 1, body }] });
+    const r = await run("apply", "--auto-approve");
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/CodeArts repository 123: 401 CH\.080401 No permission to access the resource\.; the credentials were accepted, but the IAM user has no permission on this repository/);
+    expect(r.stderr).not.toMatch(/rejected the credentials|check HW_/);
+  });
+
   it("a wrong IAM password: one line naming the HW_* variables to check, not CLOUDSMITH_API_KEY", async () => {
     w.declare([mirror()]);
     const r = await runWith({ ...t.env, HW_USER_PASSWORD: "Wrong-Password-123" }, "plan");

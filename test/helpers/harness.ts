@@ -65,8 +65,8 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
 
 export interface TokenDecl {
   id: string;
-  /** token (default), default (the repository's default token) or sync (EntitlementSync). */
-  type?: "token" | "default" | "sync";
+  /** token (default), default (the repository's default token), sync (EntitlementSync) or connection (CloudsmithConnection, where the app declares one). */
+  type?: "token" | "default" | "sync" | "connection";
   props: Record<string, unknown>;
 }
 

@@ -168,13 +168,18 @@ export class CodeArtsClient {
     return this.call({ operation: "StartRemoteMirrorSynchronization", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body, schema: StartSyncResponseSchema, redact: secrets });
   }
 
-  /** One call (see callRenewing); a 401 CH.080401 says what to grant rather than which credentials to check. */
+  /**
+   * One call (see callRenewing). A 401 CH.080401 is not a credentials problem: its message says
+   * what to grant, wherever it is shown (plan, apply, controller logs), next to the repository.
+   */
   private async call<T>(spec: RequestSpec<T>): Promise<T> {
     try {
       return await this.callRenewing(spec);
     } catch (e) {
-      if (isNoResourcePermission(e)) e.authHint = NO_PERMISSION_HINT;
-      throw e;
+      if (!isNoResourcePermission(e)) throw e;
+      const Cls = e.constructor as typeof ApiError;
+      const { operation, method, path, status, code, fields } = e;
+      throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail: `${e.detail ?? code}; ${NO_PERMISSION_HINT}`, authHint: NO_PERMISSION_HINT });
     }
   }
 

@@ -10,13 +10,13 @@ import type { Row } from "./support";
 export const FULL = {
   observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true, slowLatencyMs: 150 },
   limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
-  syncs: { packages: 100, minMs: 1_000, maxMs: 30_000, latencyMs: 5, linearStepMs: 1_000 },
+  syncs: { packages: 100, minMs: 1_000, maxMs: 30_000, latencyMs: 5, linearStepMs: 5_000, fastLinearStepMs: 1_000 },
   synth: 1000,
 };
 export const SMOKE = {
   observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false, slowLatencyMs: 10 },
   limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
-  syncs: { packages: 5, minMs: 500, maxMs: 3_000, latencyMs: 1, linearStepMs: 1_000 },
+  syncs: { packages: 5, minMs: 500, maxMs: 3_000, latencyMs: 1, linearStepMs: 1_000, fastLinearStepMs: 500 },
   synth: 30,
 };
 

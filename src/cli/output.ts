@@ -46,12 +46,14 @@ export function printOutcome(results: ApplyResult[], destroy: boolean): number {
   const changed = count("update");
   const destroyed = count("delete") + count("replace");
   const adopted = count("adopt");
+  const forgotten = count("forget");
+  const more = `${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
   if (failed.length) {
     for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
     process.stdout.write(`\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);
     return 1;
   }
-  const summary = destroy ? `Resources: ${destroyed} destroyed.` : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${adopted ? `, ${adopted} adopted` : ""}.`;
+  const summary = destroy ? `Resources: ${destroyed} destroyed${more}.` : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${more}.`;
   process.stdout.write(`\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`);
   return 0;
 }

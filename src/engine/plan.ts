@@ -48,7 +48,8 @@ export interface StackPlan {
 
 export interface Plan {
   stacks: StackPlan[];
-  summary: { add: number; change: number; destroy: number; adopt: number; rotate: number };
+  /** forget: entries removed from state while their remote objects stay (retained, or already gone). */
+  summary: { add: number; change: number; destroy: number; adopt: number; rotate: number; forget: number };
 }
 
 export class PlanError extends Error {
@@ -249,7 +250,7 @@ async function planOrphan(ctx: RunContext, stack: string, key: string, rs: Resou
 }
 
 export function summarize(stacks: StackPlan[]): Plan {
-  const summary = { add: 0, change: 0, destroy: 0, adopt: 0, rotate: 0 };
+  const summary = { add: 0, change: 0, destroy: 0, adopt: 0, rotate: 0, forget: 0 };
   for (const s of stacks) {
     for (const r of s.resources) {
       if (r.action === "create") summary.add++;
@@ -261,6 +262,7 @@ export function summarize(stacks: StackPlan[]): Plan {
       if (r.action === "replace") (summary.add++, summary.destroy++);
       if (r.action === "delete" || r.supersedes) summary.destroy++;
       if (r.action === "adopt" || (r.observed?.adopted && r.action === "update")) summary.adopt++;
+      if (r.action === "forget") summary.forget++;
     }
   }
   return { stacks, summary };

@@ -75,8 +75,8 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   if (!visible.length) return "No changes. Your resources match the configuration.";
   const out = ["reposmith will perform the following actions:", ""];
   for (const r of visible) out.push(...renderResource(r, pc), "");
-  const { add, change, destroy, adopt, rotate } = plan.summary;
-  const extra = [rotate ? `${rotate} to rotate` : "", adopt ? `${adopt} to adopt` : ""].filter(Boolean).map((x) => `, ${x}`).join("");
+  const { add, change, destroy, adopt, rotate, forget } = plan.summary;
+  const extra = [rotate ? `${rotate} to rotate` : "", adopt ? `${adopt} to adopt` : "", forget ? `${forget} to forget` : ""].filter(Boolean).map((x) => `, ${x}`).join("");
   out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${extra}.`));
   return out.join("\n");
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
-import { applyAll, FileStateStore, hookApply, hookDelete, hookPrune, planAll } from "../../src/engine";
+import { applyAll, FileStateStore, hookApply, hookDelete, hookPrune, planAll, renderPlan } from "../../src/engine";
 import { EntitlementTokenSpecSchema } from "../../src/resources/entitlement-token";
 import { makePayload } from "../../src/resources/payload";
 import type { Lifecycle } from "../../src/resources/lifecycle";
@@ -48,7 +48,8 @@ describe("deletionPolicy retain", () => {
     const keep = plan.stacks[0].resources.find((r) => r.key === "app/keep")!;
     expect(keep.action).toBe("forget");
     expect(keep.notice).toMatch(/retained \(deletionPolicy "retain"\)/);
-    expect(plan.summary.destroy).toBe(2);
+    expect(plan.summary).toMatchObject({ destroy: 2, forget: 1 });
+    expect(renderPlan(plan)).toMatch(/app\/keep \(EntitlementToken acme\/prod "keep"\) will be removed from state; the remote object is kept[\s\S]*Plan: 0 to add, 0 to change, 2 to destroy, 1 to forget\./);
 
     const run = await applyAll(opts, { destroy: true });
     expect(run.results[0].failed).toEqual([]);

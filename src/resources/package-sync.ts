@@ -5,7 +5,8 @@
  * booleans, never the undocumented status numbers. Polling is adaptive and bounded: short at first
  * (most syncs are quick), backing off ×1.5 up to a cap; once sync_progress moves, the rate of
  * progress (since the sync left "awaiting", or between two polls) estimates the time left and the
- * next poll lands about then. A failed sync is resynced
+ * next poll lands about then; each poll so timed that finds the sync still running doubles the
+ * margin (progress need not be linear). A failed sync is resynced
  * up to `resyncAttempts` times, unless its reason says it is permanent.
  */
 import type { CloudsmithClient, PackageStatus } from "../api/cloudsmith";
@@ -110,6 +111,10 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
   let round = 0;
   let resyncs = 0;
   let sample: { at: number; progress: number } | undefined;
+  // Polls that an estimate timed for the end but that found the sync still running: progress is
+  // then slower than it looked (it need not be linear), and each such miss doubles the margin.
+  let misses = 0;
+  let estimated = false;
   let st = o.initial ?? (await poll());
   for (;;) {
     o.onStatus?.(st);
@@ -130,9 +135,12 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
       interval = POLL.initialMs;
       round = 0;
       sample = undefined;
+      misses = 0;
+      estimated = false;
     } else if (now >= deadline) {
       throw timeoutError(o, st);
     }
+    if (estimated && !st.is_sync_failed) misses++;
     let wait = interval;
     const progress = st.sync_progress ?? 0;
     const estimate = st.is_sync_failed || linear !== undefined ? undefined : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
@@ -140,10 +148,11 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
       wait = Math.min(LINEAR_CAP_MS, linear * ++round);
     } else if (estimate !== undefined) {
       // Land just after the estimated end; a little late beats one poll too early.
-      wait = Math.min(POLL.maxMs, Math.max(POLL.initialMs, estimate * 1.1 + 250));
+      wait = Math.min(POLL.maxMs, Math.max(POLL.initialMs, estimate * 1.1 * 2 ** misses + 250));
     } else {
       interval = Math.min(POLL.maxMs, interval * POLL.factor);
     }
+    estimated = estimate !== undefined;
     if (!st.is_sync_failed && progress > 0) sample = { at: now, progress };
     // One last poll exactly at the deadline, so a timeout reports the latest stage.
     await ctx.sleep(Math.max(0, Math.min(wait, deadline - now)));

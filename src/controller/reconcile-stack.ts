@@ -10,8 +10,7 @@ import {
   type StateLock,
   type StateStore,
 } from "../engine";
-import type { DriftPolicy } from "../resources/lifecycle";
-import { canonicalJson } from "../util/canonical";
+import { sameLifecycle, type DriftPolicy } from "../resources/lifecycle";
 import type { Backoff } from "./backoff";
 import { errInfo, type Logger } from "./logger";
 import { decide, toApply, type Decision } from "./policy";
@@ -177,7 +176,7 @@ async function recordLifecycles(store: StateStore, state: StackState, desired: D
     const rs = state.resources[d.key];
     if (!rs) continue;
     const want = d.lifecycle && Object.keys(d.lifecycle).length ? d.lifecycle : undefined;
-    if (canonicalJson(rs.lifecycle ?? null) === canonicalJson(want ?? null)) continue;
+    if (sameLifecycle(rs.lifecycle, want)) continue;
     state.resources[d.key] = { ...rs, lifecycle: want };
     if (!want) delete state.resources[d.key].lifecycle;
     changed = true;

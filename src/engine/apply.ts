@@ -1,6 +1,6 @@
+import { sameLifecycle } from "../resources/lifecycle";
 import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
-import { canonicalJson } from "../util/canonical";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
 import { planDeclared, runAgain, type Action, type ResourcePlan, type StackPlan } from "./plan";
@@ -133,7 +133,7 @@ async function applyAction(ctx: RunContext, r: ResourcePlan, writer: StateWriter
       // Recorded again when found by tag, when the spec's generation moved without a visible change,
       // or when only the lifecycle changed: a deletionPolicy must be current in state before the
       // construct is removed, since state is all that is left of it then.
-      if (r.observed && r.generation && (r.action === "adopt" || !r.state || r.state.generation !== r.generation || lifecycleChanged(r))) {
+      if (r.observed && r.generation && (r.action === "adopt" || !r.state || r.state.generation !== r.generation || !sameLifecycle(r.state.lifecycle, r.lifecycle))) {
         writer.put(r.key, record(r, r.observed, ctx.now()));
       }
       return deleteSuperseded(ctx, r);
@@ -195,5 +195,3 @@ async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<
   // when the fresh look finds nothing to do, since what changed (a rotated secret) may not show.
   return r.after?.length ? runAgain(fresh, r.after) : fresh;
 }
-
-const lifecycleChanged = (r: ResourcePlan): boolean => canonicalJson(r.state?.lifecycle ?? null) !== canonicalJson(r.lifecycle ?? null);

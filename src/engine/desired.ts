@@ -51,14 +51,30 @@ export function readDesired(outdir: string, only?: string[]): DesiredStack[] {
     .map((name) => ({ name, resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)) }));
 }
 
+/**
+ * Turns hook payloads of one stack into declared resources (reposmith's synth output and Terraform's
+ * hooks alike). Most resources of a stack share one connection and lifecycle: each distinct text is
+ * parsed once, and the result shared (nothing downstream modifies it).
+ */
+export function payloadReader(stack: string): (p: HookPayload) => DesiredResource {
+  const connections = new Map<string, ConnectionRef | undefined>();
+  const lifecycles = new Map<string | undefined, Lifecycle | undefined>();
+  return (p) => {
+    const connText = p.connection || "{}";
+    if (!connections.has(connText)) {
+      const conn = JSON.parse(connText) as ConnectionRef;
+      connections.set(connText, Object.keys(conn).length ? conn : undefined);
+    }
+    if (!lifecycles.has(p.lifecycle)) lifecycles.set(p.lifecycle, parseLifecycle(p.lifecycle));
+    return { stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: connections.get(connText), lifecycle: lifecycles.get(p.lifecycle) };
+  };
+}
+
 function readStack(stack: string, file: string): DesiredResource[] {
   const doc = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
   const out: DesiredResource[] = [];
   const seen = new Set<string>();
-  // Most resources of a stack share one connection and lifecycle: parse each distinct text once
-  // (and share the result: nothing downstream modifies them).
-  const connections = new Map<string, ConnectionRef | undefined>();
-  const lifecycles = new Map<string | undefined, Lifecycle | undefined>();
+  const toDesired = payloadReader(stack);
   for (const [type, attr] of Object.entries(HOOK_ATTRS)) {
     for (const block of Object.values(doc.resource?.[type] ?? {})) {
       const payload = block[attr];
@@ -66,13 +82,7 @@ function readStack(stack: string, file: string): DesiredResource[] {
       const p = payload as HookPayload;
       if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
       seen.add(p.key);
-      const connText = p.connection || "{}";
-      if (!connections.has(connText)) {
-        const conn = JSON.parse(connText) as ConnectionRef;
-        connections.set(connText, Object.keys(conn).length ? conn : undefined);
-      }
-      if (!lifecycles.has(p.lifecycle)) lifecycles.set(p.lifecycle, parseLifecycle(p.lifecycle));
-      out.push({ stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: connections.get(connText), lifecycle: lifecycles.get(p.lifecycle) });
+      out.push(toDesired(p));
     }
   }
   return out;

@@ -1,10 +1,10 @@
 import { handlerFor } from "../resources/registry";
 import { parseLifecycle } from "../resources/lifecycle";
 import { isPayload, type HookPayload } from "../resources/payload";
-import type { ConnectionRef } from "../resources/types";
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
-import { planDeclared, planStack, RETAINED_NOTICE, retains, runAgain, type ResourcePlan } from "./plan";
+import { payloadReader } from "./desired";
+import { planDeclared, planOrphan, planStack, runAgain, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
 
 /**
@@ -72,18 +72,8 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
   const stack = stackOf(payload.key);
   return withStack(opts, stack, "reposmith hook apply", async (ctx) => {
     const state = await opts.store.read(stack);
-    const connection = JSON.parse(payload.connection || "{}") as ConnectionRef;
-    const desired = {
-      stack,
-      key: payload.key,
-      kind: payload.kind,
-      spec: JSON.parse(payload.spec),
-      generation: payload.generation,
-      connection: Object.keys(connection).length ? connection : undefined,
-      // Kept in state, so that the prune hook and the destroy provisioner honour deletionPolicy.
-      lifecycle: parseLifecycle(payload.lifecycle),
-    };
-    let plan = await planDeclared(ctx, desired, state.resources[payload.key], false);
+    // As `reposmith apply` reads it (lifecycle included: the prune hook and the destroy provisioner go by it).
+    let plan = await planDeclared(ctx, payloadReader(stack)(payload), state.resources[payload.key], false);
     // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
     if (payload.after !== undefined && handlerFor(payload.kind).dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
@@ -97,15 +87,9 @@ export function hookDelete(opts: HookOptions, payload: HookPayload): Promise<App
     const state = await opts.store.read(stack);
     const rs = state.resources[payload.key];
     if (!rs) return { stack, done: [], failed: [], state };
-    const handler = handlerFor(rs.kind);
-    const observed = await handler.observeState(ctx, rs, rs.connection);
-    const base = { stack, key: payload.key, kind: rs.kind, label: rs.id, changes: [], state: rs };
-    // The destroy provisioner sees only `self` (the payload as last applied): its lifecycle decides.
-    const plan: ResourcePlan = !observed
-      ? { ...base, action: "forget" }
-      : retains(parseLifecycle(payload.lifecycle) ?? rs.lifecycle)
-        ? { ...base, action: "forget", observed, notice: RETAINED_NOTICE }
-        : { ...base, action: "delete", observed, connection: rs.connection, notice: handler.deleteNotice?.(rs) };
+    // Planned as a removed resource is; the destroy provisioner sees only `self` (the payload as
+    // last applied), whose lifecycle decides between deleting and retaining.
+    const plan = await planOrphan(ctx, stack, payload.key, { ...rs, lifecycle: parseLifecycle(payload.lifecycle) ?? rs.lifecycle });
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
   });
 }

@@ -135,10 +135,10 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
 }
 
 /** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (design.md, lifecycle). */
-export const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
+const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
 
 /** An explicit deletionPolicy "retain" keeps the remote object, on removal from the app and on destroy alike. */
-export const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deletionPolicy === "retain";
+const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deletionPolicy === "retain";
 
 export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
@@ -232,7 +232,8 @@ export function runAgain(r: ResourcePlan, after: string[]): ResourcePlan {
   };
 }
 
-async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {
+/** A resource state remembers but the configuration no longer declares: deleted, or forgotten when retained or gone. */
+export async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {
   const handler = handlerFor(rs.kind);
   const spec = rs.spec;
   let label = rs.id;

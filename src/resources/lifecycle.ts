@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalJson } from "../util/canonical";
 
 /**
  * How the GitOps controller treats one resource, whatever its kind (every construct carries it in
@@ -38,6 +39,9 @@ export interface LifecycleProps {
 
 /** The controller's default for a removed resource whose construct set no deletionPolicy. */
 export const DEFAULT_DELETION_POLICY: DeletionPolicy = "retain";
+
+/** Whether two lifecycles (a declaration's, a state entry's) say the same; unset is unset. */
+export const sameLifecycle = (a: Lifecycle | undefined, b: Lifecycle | undefined): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
 /** Lifecycle from a payload string; undefined when absent or unreadable (an older payload). */
 export function parseLifecycle(text: string | undefined): Lifecycle | undefined {

@@ -177,9 +177,7 @@ export class CodeArtsClient {
       return await this.callRenewing(spec);
     } catch (e) {
       if (!isNoResourcePermission(e)) throw e;
-      const Cls = e.constructor as typeof ApiError;
-      const { operation, method, path, status, code, fields } = e;
-      throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail: `${e.detail ?? code}; ${NO_PERMISSION_HINT}`, authHint: NO_PERMISSION_HINT });
+      throw retold(e, spec.subject, `${e.detail ?? e.code}; ${NO_PERMISSION_HINT}`, NO_PERMISSION_HINT);
     }
   }
 
@@ -195,13 +193,17 @@ export class CodeArtsClient {
         return (await this.transport.request(spec)).data;
       } catch (again) {
         if (!isTokenExpired(again)) throw again;
-        const Cls = again.constructor as typeof ApiError;
-        const { operation, method, path, status, code, fields, authHint } = again;
-        const detail = `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim();
-        throw new Cls({ operation, method, path, status, code, fields, subject: spec.subject, detail, authHint });
+        throw retold(again, spec.subject, `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim(), again.authHint);
       }
     }
   }
+}
+
+/** The same API error (class, status, code, fields) told with another detail and hint. */
+function retold(e: ApiError, subject: string | undefined, detail: string, authHint: string | undefined): ApiError {
+  const Cls = e.constructor as typeof ApiError;
+  const { operation, method, path, status, code, fields } = e;
+  return new Cls({ operation, method, path, status, code, fields, subject, detail, authHint });
 }
 
 /** Overrides of the environment from a CodeArtsConnection: values, and names of the variables holding secrets. */

@@ -1,31 +1,19 @@
-import { reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+import { cliFixture, reposmith } from "../helpers/harness";
 
-let t: TestEmulator;
-let w: Workdir;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
-});
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
-  w = new Workdir();
-});
-afterEach(() => w.cleanup());
-
-const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
-const bare = (...args: string[]) => reposmith(args, { cwd: w.dir, env: t.env });
-const byName = async (repo: string, name: string) => (await t.tokens("acme", repo)).find((x) => x.name === name);
-const calls = (route: string) => t.emu.stats().requests.byRoute[route] ?? 0;
+const fx = cliFixture(["prod", "staging"]);
+const run = fx.run;
+const bare = (...args: string[]) => reposmith(args, { cwd: fx.w.dir, env: fx.t.env });
+const byName = async (repo: string, name: string) => (await fx.t.tokens("acme", repo)).find((x) => x.name === name);
+const calls = (route: string) => fx.t.emu.stats().requests.byRoute[route] ?? 0;
 const tok = (props: Record<string, unknown> = {}) => ({ id: "ci", props: { owner: "acme", repository: "prod", name: "ci", ...props } });
 
 describe("rotation, enable/disable and usage reset", () => {
   it("rotates on a changed trigger: same slug_perm, new value, never printed; a second plan is empty", async () => {
-    w.declare([tok({ rotation: { triggers: { quarter: "2026Q3" } } })]);
+    fx.w.declare([tok({ rotation: { triggers: { quarter: "2026Q3" } } })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const before = await byName("prod", "ci");
 
-    w.declare([tok({ rotation: { triggers: { quarter: "2026Q4" } } })]);
+    fx.w.declare([tok({ rotation: { triggers: { quarter: "2026Q4" } } })]);
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/will be rotated/);
@@ -39,7 +27,7 @@ describe("rotation, enable/disable and usage reset", () => {
     expect(after.slug_perm).toBe(before.slug_perm);
     expect(after.token).not.toBe(before.token);
     expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/refresh/")).toBe(1);
-    for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, ...w.allFiles().map((f) => f.text)]) {
+    for (const out of [plan.stdout, plan.stderr, apply.stdout, apply.stderr, ...fx.w.allFiles().map((f) => f.text)]) {
       expect(out).not.toContain(after.token);
       expect(out).not.toContain(before.token);
     }
@@ -54,13 +42,13 @@ describe("rotation, enable/disable and usage reset", () => {
   });
 
   it("disables and enables through their endpoints, each exactly once", async () => {
-    w.declare([tok()]);
+    fx.w.declare([tok()]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    w.declare([tok({ enabled: false })]);
+    fx.w.declare([tok({ enabled: false })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await byName("prod", "ci")).is_active).toBe(false);
     expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/disable/")).toBe(1);
-    w.declare([tok({ enabled: true })]);
+    fx.w.declare([tok({ enabled: true })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await byName("prod", "ci")).is_active).toBe(true);
     expect(calls("POST /entitlements/{owner}/{repo}/{identifier}/enable/")).toBe(1);
@@ -69,13 +57,13 @@ describe("rotation, enable/disable and usage reset", () => {
   });
 
   it("resets usage once when a reset trigger changes", async () => {
-    w.declare([tok({ resetTriggers: { run: "1" } })]);
+    fx.w.declare([tok({ resetTriggers: { run: "1" } })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const t0 = await byName("prod", "ci");
-    await t.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t0.slug_perm, downloads: 42, clients: 3 });
+    await fx.t.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t0.slug_perm, downloads: 42, clients: 3 });
     expect((await byName("prod", "ci")).downloads).toBe(42);
 
-    w.declare([tok({ resetTriggers: { run: "2" } })]);
+    fx.w.declare([tok({ resetTriggers: { run: "2" } })]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/will have its usage reset/);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
@@ -88,10 +76,10 @@ describe("rotation, enable/disable and usage reset", () => {
 
 describe("ignoreChanges", () => {
   it("suppresses only the named field", async () => {
-    w.declare([tok({ limits: { numDownloads: 10 }, ignoreChanges: ["limit_num_downloads"] })]);
+    fx.w.declare([tok({ limits: { numDownloads: 10 }, ignoreChanges: ["limit_num_downloads"] })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const x = await byName("prod", "ci");
-    await t.api("PATCH", `/entitlements/acme/prod/${x.slug_perm}/`, { limit_num_downloads: 99, limit_num_clients: 4 });
+    await fx.t.api("PATCH", `/entitlements/acme/prod/${x.slug_perm}/`, { limit_num_downloads: 99, limit_num_clients: 4 });
     const drift = await run("drift", "--json");
     expect(drift.code).toBe(2);
     expect(JSON.parse(drift.stdout).drifted[0].changes.map((c: any) => c.path)).toEqual(["limit_num_clients"]);
@@ -102,8 +90,8 @@ describe("ignoreChanges", () => {
 
 describe("import and state", () => {
   it("imports a token by owner.repo.slug_perm; a plan with matching props is then empty", async () => {
-    const created = await t.api("POST", "/entitlements/acme/prod/", { name: "legacy", limit_num_downloads: 5 });
-    w.declare([{ id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy", limits: { numDownloads: 5 } } }]);
+    const created = await fx.t.api("POST", "/entitlements/acme/prod/", { name: "legacy", limit_num_downloads: 5 });
+    fx.w.declare([{ id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy", limits: { numDownloads: 5 } } }]);
     const imp = await run("import", "app/legacy", `acme.prod.${created.body.slug_perm}`);
     expect(imp.stderr).toBe("");
     expect(imp.code).toBe(0);
@@ -122,22 +110,22 @@ describe("import and state", () => {
   });
 
   it("refuses to import under a key the app does not declare", async () => {
-    w.declare([tok()]);
+    fx.w.declare([tok()]);
     const r = await run("import", "app/nope", "acme.prod.abc");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/app\/nope is not declared in stack "app"/);
   });
 
   it("refuses to import an id another key already manages: one line naming that key, no API write, state unchanged", async () => {
-    w.declare([
+    fx.w.declare([
       { id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy" } },
       { id: "partner", props: { owner: "acme", repository: "prod", name: "partner" } },
     ]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const legacy = await byName("prod", "legacy");
     expect((await bare("state", "rm", "app/partner", "--state", "state")).code).toBe(0);
-    const stateBefore = w.state();
-    const writesBefore = await t.writes();
+    const stateBefore = fx.w.state();
+    const writesBefore = await fx.t.writes();
 
     const r = await run("import", "app/partner", `acme.prod.${legacy.slug_perm}`);
     expect(r.code).toBe(1);
@@ -145,27 +133,27 @@ describe("import and state", () => {
     expect(r.stderr.trim().split("\n")).toEqual([
       `Error: acme.prod.${legacy.slug_perm} is already managed by app/legacy; run "reposmith state rm app/legacy" first to import it under app/partner`,
     ]);
-    expect(await t.writes()).toBe(writesBefore);
+    expect(await fx.t.writes()).toBe(writesBefore);
     expect((await byName("prod", "legacy")).metadata).toEqual({ "managed-by": "reposmith", key: "app/legacy" });
-    expect(w.state()).toEqual(stateBefore);
+    expect(fx.w.state()).toEqual(stateBefore);
   });
 });
 
 describe("the default token", () => {
   it("is adopted and managed, and destroy leaves it in place with a notice", async () => {
-    w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } }]);
+    fx.w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } }]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/default token/);
     expect(plan.stdout).not.toMatch(/will be created/);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    const d = (await t.tokens("acme", "prod")).filter((x) => x.default);
+    const d = (await fx.t.tokens("acme", "prod")).filter((x) => x.default);
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ name: "Default", limit_num_downloads: 500 });
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     expect(destroy.stdout).toMatch(/default token is never deleted/);
-    expect((await t.tokens("acme", "prod")).filter((x) => x.default)).toHaveLength(1);
+    expect((await fx.t.tokens("acme", "prod")).filter((x) => x.default)).toHaveLength(1);
     expect(calls("DELETE /entitlements/{owner}/{repo}/{identifier}/")).toBe(0);
   });
 });
@@ -174,12 +162,12 @@ describe("EntitlementSync", () => {
   const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
 
   it("makes the target equal to the source, lists gains and losses, and plans nothing afterwards", async () => {
-    await t.api("POST", "/entitlements/acme/staging/", { name: "old-staging-token" });
-    w.declare([tok({ limits: { numDownloads: 3 } }), sync]);
+    await fx.t.api("POST", "/entitlements/acme/staging/", { name: "old-staging-token" });
+    fx.w.declare([tok({ limits: { numDownloads: 3 } }), sync]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/tokens\["old-staging-token"\]\s+= "present" -> null/);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    const names = async (repo: string) => (await t.tokens("acme", repo)).map((x) => x.name).sort();
+    const names = async (repo: string) => (await fx.t.tokens("acme", repo)).map((x) => x.name).sort();
     expect(await names("staging")).toEqual(await names("prod"));
     expect(await names("staging")).toEqual(["Default", "ci"]);
     expect((await byName("staging", "ci")).limit_num_downloads).toBe(3);
@@ -187,7 +175,7 @@ describe("EntitlementSync", () => {
   });
 
   it("output shows its attributes with no secret line, as it has no secret (--show-secret says so)", async () => {
-    w.declare([tok(), sync]);
+    fx.w.declare([tok(), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const out = await bare("output", "app/sync", "--state", "state");
     expect(out.code).toBe(0);
@@ -201,10 +189,10 @@ describe("EntitlementSync", () => {
   });
 
   it("reports a token added to the target by hand as drift", async () => {
-    w.declare([sync]);
+    fx.w.declare([sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await run("drift")).code).toBe(0);
-    await t.api("POST", "/entitlements/acme/staging/", { name: "sneaky" });
+    await fx.t.api("POST", "/entitlements/acme/staging/", { name: "sneaky" });
     const drift = await run("drift");
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(/tokens\["sneaky"\]/);
@@ -213,11 +201,11 @@ describe("EntitlementSync", () => {
   });
 
   it("refuses at synth without replaceTargetTokens, and with tokens declared in the target", async () => {
-    w.declare([{ ...sync, props: { owner: "acme", source: "prod", target: "staging" } }]);
+    fx.w.declare([{ ...sync, props: { owner: "acme", source: "prod", target: "staging" } }]);
     const r1 = await run("synth");
     expect(r1.code).toBe(1);
     expect(r1.stderr).toMatch(/replaceTargetTokens must be true: syncing DELETES every token of the target repository/);
-    w.declare([sync, { id: "st", props: { owner: "acme", repository: "staging", name: "x" } }]);
+    fx.w.declare([sync, { id: "st", props: { owner: "acme", repository: "staging", name: "x" } }]);
     const r2 = await run("synth");
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/EntitlementToken "app\/st" is declared in acme\/staging, which this EntitlementSync overwrites/);

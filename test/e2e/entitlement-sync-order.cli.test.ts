@@ -2,34 +2,22 @@
  * An EntitlementSync and the tokens of its source in one apply: the sync runs after every change to
  * them (deletions and rotations included), the plan says so, and destroy comes to rest.
  */
-import { reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+import { cliFixture } from "../helpers/harness";
 
-let t: TestEmulator;
-let w: Workdir;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
-});
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
-  w = new Workdir();
-});
-afterEach(() => w.cleanup());
-
-const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
-const names = async (repo: string) => (await t.tokens("acme", repo)).map((x) => x.name).sort();
-const byName = async (repo: string, name: string) => (await t.tokens("acme", repo)).find((x) => x.name === name);
+const fx = cliFixture(["prod", "staging"]);
+const run = fx.run;
+const names = async (repo: string) => (await fx.t.tokens("acme", repo)).map((x) => x.name).sort();
+const byName = async (repo: string, name: string) => (await fx.t.tokens("acme", repo)).find((x) => x.name === name);
 const tok = (name: string, props: Record<string, unknown> = {}) => ({ id: name, props: { owner: "acme", repository: "prod", name, ...props } });
 const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
 
 describe("EntitlementSync after its source's tokens", () => {
   it("a token removed from the source is deleted before the sync runs: one apply converges", async () => {
-    w.declare([tok("ci"), tok("legacy"), sync]);
+    fx.w.declare([tok("ci"), tok("legacy"), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect(await names("staging")).toEqual(["Default", "ci", "legacy"]);
 
-    w.declare([tok("ci"), sync]);
+    fx.w.declare([tok("ci"), sync]);
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/- EntitlementToken "app\/legacy"/);
@@ -47,13 +35,13 @@ describe("EntitlementSync after its source's tokens", () => {
   });
 
   it("a rotated source token reaches the target in the same apply, and the plan says the sync runs again", async () => {
-    w.declare([tok("ci", { rotation: { triggers: { quarter: "2030Q1" } } }), sync]);
+    fx.w.declare([tok("ci", { rotation: { triggers: { quarter: "2030Q1" } } }), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    const show = async (repo: string) => (await t.api("GET", `/entitlements/acme/${repo}/?show_tokens=true`)).body.find((x: any) => x.name === "ci").token;
+    const show = async (repo: string) => (await fx.t.api("GET", `/entitlements/acme/${repo}/?show_tokens=true`)).body.find((x: any) => x.name === "ci").token;
     expect(await show("staging")).toBe(await show("prod"));
     const before = await show("prod");
 
-    w.declare([tok("ci", { rotation: { triggers: { quarter: "2030Q2" } } }), sync]);
+    fx.w.declare([tok("ci", { rotation: { triggers: { quarter: "2030Q2" } } }), sync]);
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/run again after app\/ci/);
@@ -68,9 +56,9 @@ describe("EntitlementSync after its source's tokens", () => {
   });
 
   it("an unchanged source leaves the sync alone: no second POST sync", async () => {
-    w.declare([tok("ci"), sync]);
+    fx.w.declare([tok("ci"), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    const syncs = () => t.emu.stats().requests.byRoute["POST /entitlements/{owner}/{repo}/sync/"] ?? 0;
+    const syncs = () => fx.t.emu.stats().requests.byRoute["POST /entitlements/{owner}/{repo}/sync/"] ?? 0;
     const first = syncs();
     const again = await run("apply", "--auto-approve");
     expect(again.code).toBe(0);
@@ -81,7 +69,7 @@ describe("EntitlementSync after its source's tokens", () => {
 
 describe("destroy comes to rest", () => {
   it("after destroy, plan --destroy has nothing to do for the default token and the sync (exit 0), and a second destroy changes nothing", async () => {
-    w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 5 } } }, tok("ci"), sync]);
+    fx.w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 5 } } }, tok("ci"), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);

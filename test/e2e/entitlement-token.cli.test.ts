@@ -1,29 +1,15 @@
-import { reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+import { cliFixture, reposmith } from "../helpers/harness";
 
-let t: TestEmulator;
-let w: Workdir;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
-});
-afterAll(async () => {
-  await t.close();
-});
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  w = new Workdir();
-});
-afterEach(() => w.cleanup());
-
-const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
-const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+const fx = cliFixture();
+const run = fx.run;
+const managed = async () => (await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
 
 const ci = { id: "ci", props: { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 100 } } };
 const partner = { id: "partner", props: { owner: "acme", repository: "prod", name: "partner", scheduledResetPeriod: "Monthly", limits: { bandwidth: { amount: 5, unit: "Gigabyte" } } } };
 
 describe("reposmith plan/apply/drift/destroy against the emulator", () => {
   it("creates exactly the declared tokens, then plans nothing and writes nothing", async () => {
-    w.declare([ci, partner]);
+    fx.w.declare([ci, partner]);
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/\+ EntitlementToken "app\/ci"/);
@@ -44,19 +30,19 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/No changes/);
 
-    const writesBefore = await t.writes();
+    const writesBefore = await fx.t.writes();
     const apply2 = await run("apply", "--auto-approve");
     expect(apply2.code).toBe(0);
-    expect(await t.writes()).toBe(writesBefore);
+    expect(await fx.t.writes()).toBe(writesBefore);
   });
 
   it("converges an edited prop by PATCH, keeping the slug_perm", async () => {
-    w.declare([ci]);
+    fx.w.declare([ci]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const [before] = await managed();
-    const patchesBefore = t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"] ?? 0;
+    const patchesBefore = fx.t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"] ?? 0;
 
-    w.declare([{ ...ci, props: { ...ci.props, limits: { numDownloads: 250 } } }]);
+    fx.w.declare([{ ...ci, props: { ...ci.props, limits: { numDownloads: 250 } } }]);
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/~ limit_num_downloads\s+= 100 -> 250/);
@@ -66,28 +52,28 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     const [after] = await managed();
     expect(after.slug_perm).toBe(before.slug_perm);
     expect(after.limit_num_downloads).toBe(250);
-    expect(t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(patchesBefore + 1);
-    expect(w.state().resources["app/ci"].id).toBe(`acme.prod.${before.slug_perm}`);
+    expect(fx.t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(patchesBefore + 1);
+    expect(fx.w.state().resources["app/ci"].id).toBe(`acme.prod.${before.slug_perm}`);
   });
 
   it("deletes the token of a removed construct", async () => {
-    w.declare([ci, partner]);
+    fx.w.declare([ci, partner]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    w.declare([ci]);
+    fx.w.declare([ci]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/- EntitlementToken "app\/partner"/);
     expect(plan.stdout).toMatch(/0 to add, 0 to change, 1 to destroy/);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await managed()).map((x) => x.name)).toEqual(["ci"]);
-    expect(Object.keys(w.state().resources)).toEqual(["app/ci"]);
+    expect(Object.keys(fx.w.state().resources)).toEqual(["app/ci"]);
   });
 
   it("reports drift (exit 2) after an out-of-band change and none (exit 0) after apply", async () => {
-    w.declare([ci]);
+    fx.w.declare([ci]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await run("drift")).code).toBe(0);
     const [tok] = await managed();
-    await t.api("PATCH", `/entitlements/acme/prod/${tok.slug_perm}/`, { limit_num_downloads: 7, is_active: false });
+    await fx.t.api("PATCH", `/entitlements/acme/prod/${tok.slug_perm}/`, { limit_num_downloads: 7, is_active: false });
 
     const drift = await run("drift");
     expect(drift.code).toBe(2);
@@ -104,10 +90,10 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
   });
 
   it("reports a token deleted by hand as drift and recreates it", async () => {
-    w.declare([ci]);
+    fx.w.declare([ci]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const [tok] = await managed();
-    await t.api("DELETE", `/entitlements/acme/prod/${tok.slug_perm}/`);
+    await fx.t.api("DELETE", `/entitlements/acme/prod/${tok.slug_perm}/`);
     const drift = await run("drift");
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(/app\/ci .* was deleted outside reposmith/);
@@ -116,65 +102,65 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
   });
 
   it("destroys everything and leaves the repository's own tokens alone", async () => {
-    w.declare([ci, partner]);
+    fx.w.declare([ci, partner]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     expect(destroy.stdout).toMatch(/Destroy complete! Resources: 2 destroyed\./);
     expect(await managed()).toHaveLength(0);
-    expect((await t.tokens("acme", "prod")).filter((x) => x.default)).toHaveLength(1);
-    expect(w.state().resources).toEqual({});
+    expect((await fx.t.tokens("acme", "prod")).filter((x) => x.default)).toHaveLength(1);
+    expect(fx.w.state().resources).toEqual({});
   });
 
   it("keeps every secret out of plans, logs, synth output and state, and state files are 0600", async () => {
-    w.declare([ci, partner]);
+    fx.w.declare([ci, partner]);
     const outputs = [await run("plan"), await run("apply", "--auto-approve"), await run("plan", "--json"), await run("drift", "--json")];
-    const values = (await t.tokens("acme", "prod")).map((x) => x.token as string);
+    const values = (await fx.t.tokens("acme", "prod")).map((x) => x.token as string);
     expect(values.length).toBeGreaterThan(0);
-    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...w.allFiles().map((f) => f.text)].join("\n");
-    for (const secret of [...values, t.apiKey]) expect(haystack).not.toContain(secret);
-    for (const f of w.allFiles().filter((f) => f.file.includes("/state/"))) expect(f.mode).toBe(0o600);
+    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...fx.w.allFiles().map((f) => f.text)].join("\n");
+    for (const secret of [...values, fx.t.apiKey]) expect(haystack).not.toContain(secret);
+    for (const f of fx.w.allFiles().filter((f) => f.file.includes("/state/"))) expect(f.mode).toBe(0o600);
   });
 
   it("colours output only when asked: plain when piped even with CI set, coloured with FORCE_COLOR, plain again with --no-color", async () => {
-    w.declare([ci]);
+    fx.w.declare([ci]);
     const ESC = "\u001b[";
     const env = (extra: NodeJS.ProcessEnv) => {
-      const e: NodeJS.ProcessEnv = { ...t.env, ...extra };
+      const e: NodeJS.ProcessEnv = { ...fx.t.env, ...extra };
       delete e.NO_COLOR;
       return e;
     };
-    const piped = await reposmith(["plan", ...w.args], { cwd: w.dir, env: env({ CI: "true" }) });
+    const piped = await reposmith(["plan", ...fx.w.args], { cwd: fx.w.dir, env: env({ CI: "true" }) });
     expect(piped.code).toBe(0);
     expect(piped.stdout).toMatch(/\+ EntitlementToken "app\/ci"/);
     expect(piped.stdout).not.toContain(ESC);
-    const forced = await reposmith(["plan", ...w.args], { cwd: w.dir, env: env({ FORCE_COLOR: "1" }) });
+    const forced = await reposmith(["plan", ...fx.w.args], { cwd: fx.w.dir, env: env({ FORCE_COLOR: "1" }) });
     expect(forced.stdout).toContain(`${ESC}32m+${ESC}39m EntitlementToken "app/ci"`);
-    const noColor = await reposmith(["plan", "--no-color", ...w.args], { cwd: w.dir, env: env({ FORCE_COLOR: "1" }) });
+    const noColor = await reposmith(["plan", "--no-color", ...fx.w.args], { cwd: fx.w.dir, env: env({ FORCE_COLOR: "1" }) });
     expect(noColor.code).toBe(0);
     expect(noColor.stdout).toMatch(/Plan: 1 to add/);
     expect(noColor.stdout).not.toContain(ESC);
   });
 
   it("fails with one clear line when the API key is missing", async () => {
-    w.declare([ci]);
-    const env = { ...t.env };
+    fx.w.declare([ci]);
+    const env = { ...fx.t.env };
     delete env.CLOUDSMITH_API_KEY;
-    const r = await reposmith(["plan", ...w.args], { cwd: w.dir, env });
+    const r = await reposmith(["plan", ...fx.w.args], { cwd: fx.w.dir, env });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/CLOUDSMITH_API_KEY is not set/);
   });
 
   it("refuses to apply without --auto-approve when nobody can answer", async () => {
-    w.declare([ci]);
+    fx.w.declare([ci]);
     const r = await run("apply");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--auto-approve/);
   });
 
   it("fails at synth with the field named when props are invalid", async () => {
-    w.declare([{ id: "bad", props: { owner: "acme", repository: "prod", name: "x", limits: { numDownloads: -5 } } }]);
+    fx.w.declare([{ id: "bad", props: { owner: "acme", repository: "prod", name: "x", limits: { numDownloads: -5 } } }]);
     const r = await run("plan");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/EntitlementToken at "app\/bad": limits\.numDownloads must be 0 or more \(got -5\)/);

@@ -1,27 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
 import { applyAll, FileStateStore, planAll, type StackState } from "../../src/engine";
-import { ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { ROOT, emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
-let t: TestEmulator;
-let dir: string;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
-});
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  dir = mkdtempSync(path.join(tmpdir(), "reposmith-adopt-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const fx = emulatorFixture("reposmith-adopt-");
 
 function synth(names: string[]): string {
-  const outdir = path.join(dir, "cdktf.out");
+  const outdir = path.join(fx.dir, "cdktf.out");
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "app");
   for (const n of names) new EntitlementToken(stack, n, { owner: "acme", repository: "prod", name: n });
@@ -29,8 +16,7 @@ function synth(names: string[]): string {
   return outdir;
 }
 
-const fast = { retryBaseMs: 5, maxRetries: 2 };
-const tagged = async (key: string) => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.key === key);
+const tagged = async (key: string) => (await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.key === key);
 const POST_CREATE = "POST /entitlements/{owner}/{repo}/";
 
 /** A store whose writes fail: the process "dies" after the API call and before the state write. */
@@ -43,26 +29,26 @@ class CrashingStore extends FileStateStore {
 describe("adoption by the metadata tag", () => {
   it("adopts the token after a crash between the create request and the state write: still exactly one", async () => {
     const outdir = synth(["ci"]);
-    await expect(applyAll({ outdir, store: new CrashingStore(path.join(dir, "state")), env: t.env, clientOptions: fast })).rejects.toThrow(/simulated crash/);
+    await expect(applyAll({ outdir, store: new CrashingStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES })).rejects.toThrow(/simulated crash/);
     expect(await tagged("app/ci")).toHaveLength(1);
 
-    const store = new FileStateStore(path.join(dir, "state"));
-    const { plan } = await planAll({ outdir, store, env: t.env, clientOptions: fast });
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const { plan } = await planAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
-    const run = await applyAll({ outdir, store, env: t.env, clientOptions: fast });
+    const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toEqual([]);
     const tokens = await tagged("app/ci");
     expect(tokens).toHaveLength(1);
     expect((await store.read("app")).resources["app/ci"].id).toBe(`acme.prod.${tokens[0].slug_perm}`);
-    expect(t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
+    expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
   });
 
   it("survives kill -9 of `reposmith apply` while the create is in flight", async () => {
     const outdir = synth(["ci"]);
     // The server creates the token, then holds the response: the client dies before it can record it.
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 201, times: 1, afterHandler: true, delayMs: 10_000 }] });
-    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "apply", "--auto-approve", "--skip-synth", "--output", outdir, "--state", path.join(dir, "state")], {
-      env: t.env,
+    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 201, times: 1, afterHandler: true, delayMs: 10_000 }] });
+    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "apply", "--auto-approve", "--skip-synth", "--output", outdir, "--state", path.join(fx.dir, "state")], {
+      env: fx.t.env,
       stdio: "ignore",
     });
     const exited = new Promise((r) => child.once("exit", r));
@@ -71,35 +57,35 @@ describe("adoption by the metadata tag", () => {
     expect(child.exitCode).toBeNull(); // still waiting for the reply: the crash lands between create and state write
     child.kill("SIGKILL");
     await exited;
-    await t.admin("DELETE", "/faults");
+    await fx.t.admin("DELETE", "/faults");
     expect(await tagged("app/ci")).toHaveLength(1);
 
-    const store = new FileStateStore(path.join(dir, "state"));
-    const run = await applyAll({ outdir, store, env: t.env, clientOptions: fast });
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toEqual([]);
     expect(await tagged("app/ci")).toHaveLength(1);
-    expect(t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
+    expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
   });
 
   it("does not retry a create that failed with a 5xx after the server acted: it lists and adopts instead", async () => {
     const outdir = synth(["ci"]);
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1, afterHandler: true }] });
-    const run = await applyAll({ outdir, store: new FileStateStore(path.join(dir, "state")), env: t.env, clientOptions: fast });
+    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1, afterHandler: true }] });
+    const run = await applyAll({ outdir, store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toEqual([]);
     expect(await tagged("app/ci")).toHaveLength(1);
-    expect(t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
+    expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
   });
 
   it("fails the create cleanly (nothing recorded, nothing duplicated) when a 5xx POST did not act", async () => {
     const outdir = synth(["ci"]);
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1 }] });
-    const store = new FileStateStore(path.join(dir, "state"));
-    const run = await applyAll({ outdir, store, env: t.env, clientOptions: fast });
+    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1 }] });
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toHaveLength(1);
     expect(String(run.results[0].failed[0].error)).toMatch(/503/);
     expect(await tagged("app/ci")).toHaveLength(0);
     expect((await store.read("app")).resources).toEqual({});
-    const again = await applyAll({ outdir, store, env: t.env, clientOptions: fast });
+    const again = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(again.results[0].failed).toEqual([]);
     expect(await tagged("app/ci")).toHaveLength(1);
   });

@@ -3,8 +3,6 @@
  * delete it: on removal from the app, on `destroy`, and through Terraform's destroy provisioner and
  * prune hook (which need the lifecycle recorded in state by the create hook).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
@@ -12,35 +10,23 @@ import { applyAll, FileStateStore, hookApply, hookDelete, hookPrune, planAll, re
 import { EntitlementTokenSpecSchema } from "../../src/resources/entitlement-token";
 import { makePayload } from "../../src/resources/payload";
 import type { Lifecycle } from "../../src/resources/lifecycle";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
-let t: TestEmulator;
-let dir: string;
+const fx = emulatorFixture("reposmith-retain-");
 
-beforeAll(async () => {
-  t = await startTestEmulator();
-});
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  dir = mkdtempSync(path.join(tmpdir(), "reposmith-retain-"));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const fast = { retryBaseMs: 5, maxRetries: 2 };
-const names = async () => (await t.tokens("acme", "prod")).filter((x) => !x.default).map((x) => x.name).sort();
+const names = async () => (await fx.t.tokens("acme", "prod")).filter((x) => !x.default).map((x) => x.name).sort();
 
 describe("deletionPolicy retain", () => {
   it("destroy forgets a retained token and leaves it in the repository; the others are deleted", async () => {
-    const outdir = path.join(dir, "cdktf.out");
+    const outdir = path.join(fx.dir, "cdktf.out");
     const app = new App({ outdir });
     const stack = new TerraformStack(app, "app");
     new EntitlementToken(stack, "keep", { owner: "acme", repository: "prod", name: "keep", deletionPolicy: "retain" });
     new EntitlementToken(stack, "drop", { owner: "acme", repository: "prod", name: "drop" });
     new EntitlementToken(stack, "gone", { owner: "acme", repository: "prod", name: "gone", deletionPolicy: "delete" });
     app.synth();
-    const store = new FileStateStore(path.join(dir, "state"));
-    const opts = { outdir, store, env: t.env, clientOptions: fast };
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const opts = { outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES };
     await applyAll(opts);
     expect(await names()).toEqual(["drop", "gone", "keep"]);
 
@@ -60,7 +46,7 @@ describe("deletionPolicy retain", () => {
   });
 
   it("a change of deletionPolicy alone reaches state, so removing the construct then honours it", async () => {
-    const outdir = path.join(dir, "cdktf.out");
+    const outdir = path.join(fx.dir, "cdktf.out");
     const synth = (policy: "retain" | "delete" | undefined, declared = true) => {
       const app = new App({ outdir });
       const stack = new TerraformStack(app, "app");
@@ -68,8 +54,8 @@ describe("deletionPolicy retain", () => {
       new EntitlementToken(stack, "other", { owner: "acme", repository: "prod", name: "other" });
       app.synth();
     };
-    const store = new FileStateStore(path.join(dir, "state"));
-    const opts = { outdir, store, env: t.env, clientOptions: fast };
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const opts = { outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES };
     synth("delete");
     await applyAll(opts);
     synth("retain");
@@ -95,8 +81,8 @@ describe("deletionPolicy retain", () => {
       makePayload("EntitlementToken", `app/${name}`, EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }), undefined, lifecycle);
 
     it("the create hook records the lifecycle; the destroy provisioner then keeps a retained token", async () => {
-      const store = new FileStateStore(path.join(dir, "state"));
-      const opts = { store, env: t.env, clientOptions: fast };
+      const store = new FileStateStore(path.join(fx.dir, "state"));
+      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
       const keep = payload("keep", { deletionPolicy: "retain" });
       const drop = payload("drop");
       await hookApply(opts, keep);
@@ -110,8 +96,8 @@ describe("deletionPolicy retain", () => {
     });
 
     it("a re-run of the create hook with only a new lifecycle records it", async () => {
-      const store = new FileStateStore(path.join(dir, "state"));
-      const opts = { store, env: t.env, clientOptions: fast };
+      const store = new FileStateStore(path.join(fx.dir, "state"));
+      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
       await hookApply(opts, payload("t", { deletionPolicy: "delete" }));
       await hookApply(opts, payload("t", { deletionPolicy: "retain" }));
       expect((await store.read("app")).resources["app/t"].lifecycle).toEqual({ deletionPolicy: "retain" });
@@ -120,8 +106,8 @@ describe("deletionPolicy retain", () => {
     });
 
     it("the prune hook keeps a retained token whose block was removed", async () => {
-      const store = new FileStateStore(path.join(dir, "state"));
-      const opts = { store, env: t.env, clientOptions: fast };
+      const store = new FileStateStore(path.join(fx.dir, "state"));
+      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
       await hookApply(opts, payload("keep", { deletionPolicy: "retain" }));
       await hookApply(opts, payload("drop", { deletionPolicy: "delete" }));
       await hookPrune(opts, "app", []);

@@ -1,6 +1,6 @@
 /** PackageCopy through the engine (plan/apply/drift) against the emulator's asynchronous package sync. */
 import { applyAll, driftAll, planAll } from "../../src/engine";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { FAST_RETRIES, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, POST_RESYNC, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
 let t: TestEmulator;
@@ -15,8 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => app.cleanup());
 
-const fast = { retryBaseMs: 5, maxRetries: 2 };
-const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: fast });
+const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: FAST_RETRIES });
 const promote = (props: Record<string, unknown> = {}): Decl => ({
   kind: "copy",
   id: "promote",

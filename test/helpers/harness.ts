@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
 
@@ -61,6 +62,65 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
     close: () => emu.close(),
   };
   return t;
+}
+
+/** Retry settings for in-process engine tests: quick, and few. */
+export const FAST_RETRIES = { retryBaseMs: 5, maxRetries: 2 };
+
+/**
+ * One emulator for the test file, and before each test acme's `repositories` reseeded and a fresh
+ * piece of work space from `open` (given to `close` after the test).
+ */
+function emulatorWith<W>(repositories: string[], open: () => W, close: (w: W) => void): { readonly t: TestEmulator; readonly work: W } {
+  let t: TestEmulator;
+  let work: W;
+  beforeAll(async () => {
+    t = await startTestEmulator();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.reseed({ repositories: repositories.map((slug) => ({ owner: "acme", slug })) });
+    work = open();
+  });
+  afterEach(() => close(work));
+  return {
+    get t() {
+      return t;
+    },
+    get work() {
+      return work;
+    },
+  };
+}
+
+/** The prelude of an in-process engine test file: the emulator (acme/prod) and a temporary directory per test. */
+export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; readonly dir: string } {
+  const f = emulatorWith(["prod"], () => mkdtempSync(path.join(tmpdir(), dirPrefix)), (dir) => rmSync(dir, { recursive: true, force: true }));
+  return {
+    get t() {
+      return f.t;
+    },
+    get dir() {
+      return f.work;
+    },
+  };
+}
+
+/**
+ * The prelude of a CLI test file: the emulator (acme's `repositories`) and a Workdir per test.
+ * `run` calls the CLI in the Workdir with its output and state flags.
+ */
+export function cliFixture(repositories: string[] = ["prod"]): { readonly t: TestEmulator; readonly w: Workdir; run(...args: string[]): Promise<CliResult> } {
+  const f = emulatorWith(repositories, () => new Workdir(), (w) => w.cleanup());
+  return {
+    get t() {
+      return f.t;
+    },
+    get w() {
+      return f.work;
+    },
+    run: (...args: string[]) => reposmith([...args, ...f.work.args], { cwd: f.work.dir, env: f.t.env }),
+  };
 }
 
 export interface TokenDecl {

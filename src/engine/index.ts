@@ -49,7 +49,7 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
   for (const d of desired) {
     const state = await opts.store.read(d.name);
     states.set(d.name, state);
-    stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism }));
+    stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
   }
   return { plan: summarize(stacks), ctx, desired, states };
 }

@@ -82,6 +82,8 @@ export interface PlanOptions {
   destroy?: boolean;
   /** How many observations run at once. */
   parallelism?: number;
+  /** The caller already started the declared resources' batched reads (planAll does, for every stack at once). */
+  declaredPrefetched?: boolean;
 }
 
 /** Observes every declared and remembered resource of one stack and decides what to do with each. */
@@ -91,7 +93,7 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   const orphans = Object.entries(state.resources).filter(([key]) => opts.destroy || !declared.has(key));
 
   prefetch(ctx, [
-    ...desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })),
+    ...(opts.declaredPrefetched ? [] : desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))),
     ...orphans.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })),
   ]);
   const declaredResults = await settleAll(desired.resources, parallelism, (d) => planDeclared(ctx, d, state.resources[d.key], !!opts.destroy));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makePayload } from "../src/resources/payload";
 import { EntitlementTokenSpecSchema } from "../src/resources/entitlement-token";
@@ -12,7 +12,19 @@ export interface EmulatorProcess {
   apiKey: string;
   admin(method: string, route: string, body?: unknown): Promise<any>;
   stats(): Promise<{ total: number; byRoute: Record<string, number> }>;
+  /** CPU time the emulator process has used so far (user + system, all threads), where the OS tells (Linux /proc). */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
+}
+
+/** CPU time of another process so far, in ms, from /proc/PID/stat (utime + stime, in clock ticks of 10 ms); undefined elsewhere. */
+function procCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The emulator in its own process, as users run it, so its work does not share our event loop. */
@@ -41,6 +53,7 @@ export async function startEmulatorProcess(latencyMs: number): Promise<EmulatorP
     apiKey,
     admin,
     stats: async () => (await admin("GET", "/stats")).requests,
+    cpuMs: () => procCpuMs(child.pid),
     stop: () =>
       new Promise((resolve) => {
         child.once("exit", () => resolve());

@@ -12,6 +12,12 @@ describe("StateStore contract: file backend", () => {
   stateStoreContract(() => ({
     open: async () => new FileStateStore(dir),
     corrupt: async (stack) => writeFileSync(path.join(dir, `${stack}.json`), '{"version":1,"stack":"'),
+    edit: async (stack, change) => {
+      const f = path.join(dir, `${stack}.json`);
+      const doc = JSON.parse(readFileSync(f, "utf8"));
+      change(doc);
+      writeFileSync(f, JSON.stringify(doc));
+    },
     previous: async (stack) => {
       const f = path.join(dir, `${stack}.json.backup`);
       return existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : undefined;

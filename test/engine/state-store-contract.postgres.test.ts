@@ -26,6 +26,11 @@ describePostgres("StateStore contract: PostgreSQL backend", () => {
     corrupt: async (stack) => {
       await admin.query(`UPDATE reposmith_state SET resources = '{"a": {"kind": 1}}'::jsonb WHERE stack = $1`, [stack]);
     },
+    edit: async (stack, change) => {
+      const doc = (await admin.query("SELECT version, resources FROM reposmith_state WHERE stack = $1", [stack])).rows[0];
+      change(doc);
+      await admin.query("UPDATE reposmith_state SET version = $2, resources = $3::jsonb WHERE stack = $1", [stack, doc.version, JSON.stringify(doc.resources)]);
+    },
     previous: async (stack) => (await admin.query("SELECT previous FROM reposmith_state WHERE stack = $1", [stack])).rows[0]?.previous ?? undefined,
   }));
 

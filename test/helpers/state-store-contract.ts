@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { StateCorruptError, StateLockedError, type StackState, type StateStore } from "../../src/engine";
+import { StateCorruptError, StateLockedError, StateTooNewError, type StackState, type StateStore } from "../../src/engine";
 
 /** What the shared suite needs from one backend. */
 export interface StoreFixture {
@@ -7,6 +7,8 @@ export interface StoreFixture {
   open(): Promise<StateStore>;
   /** Makes the stored state of `stack` unreadable. */
   corrupt(stack: string): Promise<void>;
+  /** Rewrites the stored state of `stack` by hand (as an older or newer reposmith might have left it). */
+  edit(stack: string, change: (doc: Record<string, any>) => void): Promise<void>;
   /** The version the last write replaced. */
   previous(stack: string): Promise<Pick<StackState, "serial" | "resources"> | undefined>;
 }
@@ -117,5 +119,30 @@ export function stateStoreContract(fixture: () => StoreFixture): void {
     await store.write({ ...(await store.read("app")), resources: { a: entry("acme.prod.aaa") } });
     await fixture().corrupt("app");
     await expect((await open()).read("app")).rejects.toBeInstanceOf(StateCorruptError);
+  });
+
+  it("refuses state written in a newer format, telling the user to upgrade, and leaves it as it was", async () => {
+    const store = await open();
+    await store.write({ ...(await store.read("app")), resources: { a: entry("acme.prod.aaa") } });
+    await fixture().edit("app", (doc) => (doc.version = 2));
+    const err = await (await open()).read("app").catch((e) => e);
+    expect(err).toBeInstanceOf(StateTooNewError);
+    expect(err.message).toMatch(/written by a newer reposmith \(state format 2; this reposmith reads format 1\); upgrade reposmith/);
+    await fixture().edit("app", (doc) => {
+      expect(doc.version).toBe(2);
+      expect(Object.keys(doc.resources)).toEqual(["a"]);
+    });
+  });
+
+  it("drops lifecycle settings it does not know, as it drops unknown entry fields, and keeps the ones it knows", async () => {
+    const store = await open();
+    await store.write({ ...(await store.read("app")), resources: { a: entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "retain" } }) } });
+    await fixture().edit("app", (doc) => {
+      doc.resources.a.lifecycle.retainFor = "30d";
+      doc.resources.a.someLaterField = true;
+    });
+    const read = await (await open()).read("app");
+    expect(read.resources.a.lifecycle).toEqual({ deletionPolicy: "retain" });
+    expect(read.resources.a).not.toHaveProperty("someLaterField");
   });
 }

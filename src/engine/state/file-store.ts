@@ -4,6 +4,7 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import {
+  checkStateVersion,
   parseStackState,
   StateCorruptError,
   StateLockedError,
@@ -53,6 +54,7 @@ export class FileStateStore implements StateStore {
       const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
       throw await corrupt(`not valid JSON: ${why}`);
     }
+    checkStateVersion(parsed, `file ${file}`);
     const result = parseStackState(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];

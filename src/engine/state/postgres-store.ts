@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { Client, Pool, type ClientConfig } from "pg";
 import {
+  checkStateVersion,
   parseStackState,
   StateCorruptError,
   StateLockedError,
@@ -122,6 +123,7 @@ export class PostgresStateStore implements StateStore {
     const r = await this.pool.query("SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous FROM reposmith_state WHERE stack = $1", [stack]);
     if (r.rowCount === 0) return emptyState(stack);
     const { has_previous, ...row } = r.rows[0] as Record<string, unknown>;
+    checkStateVersion(row, `of stack "${stack}" in ${this.location}`);
     const parsed = parseStackState(row);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

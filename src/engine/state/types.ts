@@ -24,6 +24,13 @@ export interface StackState {
  */
 const OpaqueObject = z.record(z.string(), z.unknown());
 
+/**
+ * A state entry's lifecycle. Unknown keys are dropped, as they are from the entry itself: state
+ * written by a reposmith that knew more lifecycle settings stays readable (a change of meaning
+ * comes with a new STATE_VERSION, which is refused instead).
+ */
+const StateLifecycleSchema = LifecycleSchema.strip();
+
 export const ResourceStateSchema = z.object({
   kind: z.string().min(1),
   id: z.string().min(1),
@@ -33,7 +40,7 @@ export const ResourceStateSchema = z.object({
   // Every part of a ConnectionRef (CodeArts' too): a key dropped here is dropped from state on the next write.
   connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional(), codearts: z.record(z.string(), z.unknown()).optional() }).optional(),
   appliedAt: z.string(),
-  lifecycle: LifecycleSchema.optional(),
+  lifecycle: StateLifecycleSchema.optional(),
 });
 
 export const StackStateSchema = z.object({
@@ -52,6 +59,28 @@ export const StackStateSchema = z.object({
 export function parseStackState(doc: unknown): z.ZodSafeParseResult<z.output<typeof StackStateSchema>> {
   if (inPlaceCheck(StackStateSchema)?.(doc)) return { success: true, data: doc as z.output<typeof StackStateSchema> };
   return StackStateSchema.safeParse(doc);
+}
+
+/**
+ * Refuses a state document written for a newer state format before anything else is checked, so
+ * the user is told to upgrade rather than that the state is broken (and nothing overwrites it).
+ */
+export function checkStateVersion(doc: unknown, location: string): void {
+  const version = doc !== null && typeof doc === "object" ? (doc as { version?: unknown }).version : undefined;
+  if (typeof version === "number" && Number.isInteger(version) && version > STATE_VERSION) throw new StateTooNewError(location, version);
+}
+
+export class StateTooNewError extends Error {
+  constructor(
+    readonly location: string,
+    readonly version: number,
+  ) {
+    super(
+      `state ${location} was written by a newer reposmith (state format ${version}; this reposmith reads format ${STATE_VERSION}); ` +
+        "upgrade reposmith to work with it. Nothing was changed.",
+    );
+    this.name = "StateTooNewError";
+  }
 }
 
 export function emptyState(stack: string): StackState {

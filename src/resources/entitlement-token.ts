@@ -210,18 +210,23 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     if (spec.defaultToken) throw new Error(`${key}: ${owner}/${repository} has no default token to adopt; Cloudsmith creates it with the repository`);
     if (spec.limits.pathQuery) ctx.notice(`${key}: limits.pathQuery is deprecated by Cloudsmith; prefer limits.packageQuery`);
     const { access_private_broadcasts, ...body } = desiredFields(key, spec);
+    // A POST that failed after it was sent may still have created the token. Never send it again
+    // blindly: list again and adopt the token carrying our key if it is there; send it again only
+    // when it is not (cloudsmith-api.md §8.1).
+    const tagged = async () => {
+      ctx.invalidate(tokensCacheKey(client, owner, repository));
+      return findToken(await listTokens(ctx, client, owner, repository), key, spec)?.token;
+    };
     let created: Observed;
     try {
-      const t = await client.entitlements.create(owner, repository, body as never);
+      const t = await client.entitlements.create(owner, repository, body as never, { landed: tagged });
       created = toObserved(owner, repository, t);
     } catch (err) {
-      // A POST that failed after it was sent may still have created the token. Never retry it blindly:
-      // list again and adopt the token carrying our key if it is there (cloudsmith-api.md §8.1).
+      // Out of retries: one last look, so a create that did land is adopted rather than reported.
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
-      ctx.invalidate(tokensCacheKey(client, owner, repository));
-      const found = findToken(await listTokens(ctx, client, owner, repository), key, spec);
+      const found = await tagged();
       if (!found) throw err;
-      created = toObserved(owner, repository, found.token, undefined, true);
+      created = toObserved(owner, repository, found, undefined, true);
     }
     ctx.invalidate(tokensCacheKey(client, owner, repository));
     if (access_private_broadcasts !== undefined && created.fields.access_private_broadcasts !== access_private_broadcasts) {

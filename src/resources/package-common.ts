@@ -114,16 +114,21 @@ export function copyPackage(ctx: HandlerContext, client: CloudsmithClient, src: 
 }
 
 async function postCopy(ctx: HandlerContext, client: CloudsmithClient, src: CopySource, destination: string, republish: boolean, replacing?: string): Promise<Package> {
-  try {
-    const copied = await client.packages.copy(src.owner, src.repository, src.slugPerm, { destination, republish });
-    invalidatePackages(ctx, client, src.owner, destination);
-    return copied;
-  } catch (err) {
-    if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
+  const inDestination = async () => {
     invalidatePackages(ctx, client, src.owner, destination);
     const list = await listPackages(ctx, client, src.owner, destination);
     const found = list.filter((p) => sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum));
-    if (!found.length) throw err;
-    return findPackage(found, src.ref, { checksum: src.checksum })!;
+    return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
+  };
+  try {
+    const copied = await client.packages.copy(src.owner, src.repository, src.slugPerm, { destination, republish }, { landed: inDestination });
+    invalidatePackages(ctx, client, src.owner, destination);
+    return copied;
+  } catch (err) {
+    // Out of retries: one last look, so a copy that did land is adopted rather than reported.
+    if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
+    const found = await inDestination();
+    if (!found) throw err;
+    return found;
   }
 }

@@ -1,5 +1,5 @@
 import { NetworkError, RateLimitedError, ServerError } from "../../src/api/cloudsmith";
-import type { ApiEvent } from "../../src/api/cloudsmith";
+import type { ApiEvent, RepositoryToken } from "../../src/api/cloudsmith";
 import { catchError, makeClient, startServer, TestServer, token } from "./helpers";
 
 describe("Cloudsmith client retries", () => {
@@ -70,6 +70,55 @@ describe("Cloudsmith client retries", () => {
     expect(e.status).toBe(500);
     expect(server.requests).toHaveLength(1);
     expect(client.stats).toMatchObject({ requests: 1, retries: 0, errors: 1 });
+  });
+
+  describe("a POST that can tell whether it landed (landed)", () => {
+    it("after a 5xx looks first and sends it again only when nothing landed", async () => {
+      server = await startServer((r) => (r.n === 1 ? { status: 503, body: { detail: "busy" } } : { status: 201, body: token("ci") }));
+      const client = makeClient(server);
+      const looked: number[] = [];
+      const t = await client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => void looked.push(server!.requests.length) });
+      expect(t.name).toBe("ci");
+      expect(looked).toEqual([1]);
+      expect(server.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+      expect(client.stats).toMatchObject({ requests: 2, retries: 1 });
+    });
+
+    it("returns what landed instead of sending it again", async () => {
+      server = await startServer(() => ({ status: 502, body: { detail: "bad gateway" } }));
+      const client = makeClient(server);
+      const t = await client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => token("ci") as RepositoryToken });
+      expect(t.name).toBe("ci");
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it("after a connection reset mid-request does the same", async () => {
+      server = await startServer((r) => (r.n === 1 ? "reset" : { status: 201, body: token("ci") }));
+      const client = makeClient(server);
+      await expect(client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => undefined })).resolves.toMatchObject({ name: "ci" });
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it("throws the ambiguous error, without sending it again, when looking fails", async () => {
+      server = await startServer(() => ({ status: 500, body: { detail: "Internal error" } }));
+      const client = makeClient(server);
+      const e = await catchError(() => client.entitlements.create("acme", "prod", { name: "ci" }, { landed: () => Promise.reject(new Error("list failed")) }));
+      expect(e).toBeInstanceOf(ServerError);
+      expect(e.ambiguous).toBe(true);
+      expect(e.status).toBe(500);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it("stops after the retry budget, still ambiguous", async () => {
+      server = await startServer(() => ({ status: 503, body: { detail: "busy" } }));
+      const client = makeClient(server);
+      let looks = 0;
+      const e = await catchError(() => client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => void looks++ }));
+      expect(e.ambiguous).toBe(true);
+      expect(server.requests).toHaveLength(client.stats.retries + 1);
+      expect(looks).toBe(client.stats.retries);
+      expect(client.stats.retries).toBeGreaterThan(0);
+    });
   });
 
   it("retries a POST on 429", async () => {

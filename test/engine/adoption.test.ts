@@ -18,6 +18,7 @@ function synth(names: string[]): string {
 
 const tagged = async (key: string) => (await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.key === key);
 const POST_CREATE = "POST /entitlements/{owner}/{repo}/";
+const LIST = "GET /entitlements/{owner}/{repo}/";
 
 /** A store whose writes fail: the process "dies" after the API call and before the state write. */
 class CrashingStore extends FileStateStore {
@@ -76,13 +77,33 @@ describe("adoption by the metadata tag", () => {
     expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
   });
 
-  it("fails the create cleanly (nothing recorded, nothing duplicated) when a 5xx POST did not act", async () => {
-    const outdir = synth(["ci"]);
+  it("sends a create again in the same run when a 5xx POST did not act and the list shows nothing landed", async () => {
+    const lists = () => fx.t.emu.stats().requests.byRoute[LIST] ?? 0;
+    const listsFor = async (name: string, state: string) => {
+      const before = lists();
+      const run = await applyAll({ outdir: synth([name]), store: new FileStateStore(path.join(fx.dir, state)), env: fx.t.env, clientOptions: FAST_RETRIES });
+      expect(run.results[0].failed).toEqual([]);
+      return lists() - before;
+    };
+    const plain = await listsFor("control", "control-state");
     await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1 }] });
+    const faulted = await listsFor("ci", "state");
+    expect(await tagged("app/ci")).toHaveLength(1);
+    expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(3); // the control's, then ours twice
+    // It looked before sending again: one list more than the same apply without the 503.
+    expect(faulted).toBe(plain + 1);
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    expect(Object.keys((await store.read("app")).resources)).toEqual(["app/ci"]);
+  });
+
+  it("fails the create cleanly (nothing recorded, nothing duplicated) when every attempt gets a 5xx, and the next apply converges", async () => {
+    const outdir = synth(["ci"]);
+    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: FAST_RETRIES.maxRetries + 1 }] });
     const store = new FileStateStore(path.join(fx.dir, "state"));
     const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toHaveLength(1);
     expect(String(run.results[0].failed[0].error)).toMatch(/503/);
+    expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(FAST_RETRIES.maxRetries + 1);
     expect(await tagged("app/ci")).toHaveLength(0);
     expect((await store.read("app")).resources).toEqual({});
     const again = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });

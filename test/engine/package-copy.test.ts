@@ -148,6 +148,17 @@ describe("PackageCopy", () => {
     expect(routeCount(t, POST_COPY)).toBe(1);
   });
 
+  it("copies again in the same run when a copy POST got a 5xx without acting, after looking in the destination", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    await t.admin("POST", "/faults", { rules: [{ method: "POST", path: "/copy/?$", status: 503, times: 1 }] });
+    app.synth([promote()]);
+    const run = await applyAll(opts());
+    await t.admin("DELETE", "/faults");
+    expect(failuresOf(run)).toEqual([]);
+    expect(await packagesIn(t, "prod")).toHaveLength(1);
+    expect(routeCount(t, POST_COPY)).toBe(2);
+  });
+
   it("adopts an identical package already in the destination without copying", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0"), { ...npm("left-pad", "1.3.0"), repository: "prod" }]);
     app.synth([promote()]);

@@ -18,6 +18,15 @@ export interface ShowTokensOption {
   showTokens?: boolean;
 }
 
+export interface CreateEntitlementOptions extends ShowTokensOption {
+  /**
+   * Finds the token this create would make (e.g. by its tag), to tell whether an attempt that
+   * failed after it was sent was applied. With it a 5xx or dropped connection is looked into and
+   * retried only when nothing landed; without it, it is thrown at once, marked `ambiguous`.
+   */
+  landed?: () => Promise<RepositoryToken | undefined>;
+}
+
 export interface ListEntitlementsOptions extends ShowTokensOption {
   /** Search on token names. */
   query?: string;
@@ -29,7 +38,7 @@ export interface ListEntitlementsOptions extends ShowTokensOption {
 
 export interface EntitlementsApi {
   list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<RepositoryToken[]>;
-  create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: CreateEntitlementOptions): Promise<RepositoryToken>;
   read(owner: string, repo: string, slugPerm: string, opts?: ShowTokensOption): Promise<RepositoryToken>;
   update(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRequestPatch, opts?: ShowTokensOption): Promise<RepositoryToken>;
   /** Soft delete (204). A 404 is thrown as NotFoundError; the caller decides whether that means "gone". */
@@ -70,7 +79,7 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     });
   }
 
-  async create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: ShowTokensOption): Promise<RepositoryToken> {
+  async create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: CreateEntitlementOptions): Promise<RepositoryToken> {
     const res = await this.t.request({
       operation: "entitlements_create",
       method: "POST",
@@ -80,6 +89,7 @@ export class CloudsmithEntitlements implements EntitlementsApi {
       body,
       schema: RepositoryTokenSchema,
       redact: [body.token],
+      landed: opts?.landed,
     });
     return res.data;
   }

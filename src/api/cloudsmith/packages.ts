@@ -21,10 +21,11 @@ export interface PackagesApi {
   read(owner: string, repo: string, slugPerm: string): Promise<Package>;
   /**
    * Copies a package into `destination` (same namespace) and returns the NEW package there (its own
-   * slug_perm); its sync then runs asynchronously. A POST: never retried after it may have been
-   * received — an error with `ambiguous: true` means "list the destination before trying again".
+   * slug_perm); its sync then runs asynchronously. A POST: never sent again after it may have been
+   * received unless `opts.landed` (finding the copy in the destination) says it was not; otherwise
+   * an error with `ambiguous: true` means "list the destination before trying again".
    */
-  copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest): Promise<Package>;
+  copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest, opts?: { landed?: () => Promise<Package | undefined> }): Promise<Package>;
   /** The sync/status fields only (cheaper than a read). */
   status(owner: string, repo: string, slugPerm: string): Promise<PackageStatus>;
   /** Re-runs processing of a package (after a failed sync). */
@@ -68,7 +69,7 @@ export class CloudsmithPackages implements PackagesApi {
     return res.data;
   }
 
-  async copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest): Promise<Package> {
+  async copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest, opts?: { landed?: () => Promise<Package | undefined> }): Promise<Package> {
     const res = await this.t.request({
       operation: "packages_copy",
       method: "POST",
@@ -76,6 +77,7 @@ export class CloudsmithPackages implements PackagesApi {
       subject: `copy of package ${owner}/${repo}/${slugPerm} to ${owner}/${body.destination}`,
       body: body.republish === undefined ? { destination: body.destination } : { destination: body.destination, republish: body.republish },
       schema: PackageSchema,
+      landed: opts?.landed,
     });
     return res.data;
   }

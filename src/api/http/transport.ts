@@ -115,6 +115,14 @@ export interface RequestSpec<T> {
   subject?: string;
   /** Extra values to scrub from error texts for this call (e.g. a token value in the body). */
   redact?: Array<string | undefined>;
+  /**
+   * For a write that is not idempotent (a POST that creates): how to tell whether an attempt that
+   * failed after it was sent (a 5xx, a dropped connection) was applied anyway. With it, such a
+   * failure is retried within the usual budget and backoff: after the wait the transport asks
+   * `landed()`, returns what it finds as the result, and sends the request again only when it
+   * finds nothing. Without it, such a failure is thrown at once, marked `ambiguous`.
+   */
+  landed?: () => Promise<T | undefined>;
 }
 
 export interface HttpResponse<T> {
@@ -162,32 +170,34 @@ export class HttpTransport {
     const secrets = [...(this.opts.secrets?.() ?? []), ...(spec.redact ?? [])];
 
     for (let attempt = 1; ; attempt++) {
+      /** Set when this attempt may have been applied and `spec.landed` can tell: the error to throw if looking fails. */
+      let landedError: (() => ApiError) | undefined;
       const out = await this.attempt(spec, method, url, bodyText, attempt);
       const retriesLeft = attempt - 1 < (out.kind === "network" ? this.retry.retriesFor("network", out.code) : this.retry.maxRetries);
       let waitMs: number;
       let reason: RetryReason;
 
       if (out.kind === "network") {
-        const retryable = isTransientNetworkCode(out.code, out.message) && this.retry.shouldRetry(method, "network", out.code);
-        if (!retryable || !retriesLeft) {
-          const sent = !requestNotSent(out.code);
+        const sent = !requestNotSent(out.code);
+        const networkError = () => {
           const detail = redact(oneLine(out.message, 200), secrets);
           const hint = this.opts.unreachableHint ? `; ${this.opts.unreachableHint}` : "";
-          throw this.fail(
-            new NetworkError({
-              ...base,
-              code: out.code,
-              ambiguous: !isSafe(method) && sent,
-              // Never connected (refused, no such host, no route): say where we tried and what to check.
-              reason: sent
-                ? `network error ${out.code ?? ""} (${detail})${!isSafe(method) ? "; the request may have been applied" : ""}`
-                : `the API at ${displayUrl(this.opts.baseUrl)} is unreachable (${detail})${hint}`,
-            }),
-            attempt,
-          );
-        }
+          return new NetworkError({
+            ...base,
+            code: out.code,
+            ambiguous: !isSafe(method) && sent,
+            // Never connected (refused, no such host, no route): say where we tried and what to check.
+            reason: sent
+              ? `network error ${out.code ?? ""} (${detail})${!isSafe(method) ? "; the request may have been applied" : ""}`
+              : `the API at ${displayUrl(this.opts.baseUrl)} is unreachable (${detail})${hint}`,
+          });
+        };
+        const transient = isTransientNetworkCode(out.code, out.message);
+        const verifiable = !!spec.landed && transient && sent;
+        if (!(verifiable || (transient && this.retry.shouldRetry(method, "network", out.code))) || !retriesLeft) throw this.fail(networkError(), attempt);
         reason = "network";
         waitMs = this.retry.backoffMs(attempt - 1);
+        if (verifiable) landedError = networkError;
       } else {
         const { res } = out;
         if (res.status >= 200 && res.status < 300) {
@@ -206,18 +216,38 @@ export class HttpTransport {
           this.limiter.pauseFor(waitMs);
           if (!retriesLeft) throw this.fail(this.httpError(res, base, secrets, retryAfter, false), attempt);
           reason = "throttled";
-        } else if (res.status >= 500 && this.retry.shouldRetry(method, "server") && retriesLeft) {
+        } else if (res.status >= 500 && (this.retry.shouldRetry(method, "server") || spec.landed) && retriesLeft) {
           reason = "server";
           waitMs = retryAfter !== undefined ? this.retry.cap(retryAfter * 1000) : this.retry.backoffMs(attempt - 1);
+          if (!this.retry.shouldRetry(method, "server")) landedError = () => this.httpError(res, base, secrets, retryAfter, true);
         } else {
           throw this.fail(this.httpError(res, base, secrets, retryAfter, res.status >= 500 && !isSafe(method)), attempt);
         }
       }
 
+      // For a 429 the limiter's pause does the waiting (and holds back every other request too).
+      if (landedError) {
+        // The write may have been applied: look before sending it again (the wait gives a late commit time to show).
+        if (waitMs > 0) await this.sleep(waitMs);
+        const found = await this.lookForLanded(spec, landedError, attempt);
+        if (found !== undefined) return { status: 200, data: found, headers: {} };
+        landedError = undefined;
+        this.stats.retries++;
+        this.emit({ type: "retry", ...base, attempt, waitMs, reason });
+        continue;
+      }
       this.stats.retries++;
       this.emit({ type: "retry", ...base, attempt, waitMs, reason });
-      // For a 429 the limiter's pause does the waiting (and holds back every other request too).
       if (reason !== "throttled" && waitMs > 0) await this.sleep(waitMs);
+    }
+  }
+
+  /** Asks `spec.landed` whether a failed write was applied; when it cannot tell, the write's own (ambiguous) error is thrown. */
+  private async lookForLanded<T>(spec: RequestSpec<T>, error: () => ApiError, attempt: number): Promise<T | undefined> {
+    try {
+      return await spec.landed!();
+    } catch {
+      throw this.fail(error(), attempt);
     }
   }
 

@@ -33,12 +33,14 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   try {
     const state = await opts.store.read(stack);
     if (state.resources[key]) throw new StateEntryError(`${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`);
+    // Every stack's entries: keys carry their stack, and one object must not be managed from two stacks either.
+    const everywhere = { ...(await otherStacksResources(opts.store, stack)), ...state.resources };
     // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
-    refuseIfManagedElsewhere(state.resources, key, desired.kind, id);
+    refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
     const observed = await handler.import(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
     // Again with the id the API answered with, in case it is spelt differently from the one given.
-    refuseIfManagedElsewhere(state.resources, key, desired.kind, observed.id);
+    refuseIfManagedElsewhere(everywhere, key, desired.kind, observed.id);
     state.resources[key] = {
       kind: desired.kind,
       id: observed.id,
@@ -53,6 +55,13 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   } finally {
     await lock.release();
   }
+}
+
+/** The state entries of every stack but `stack`, read without locking them (only looked at). */
+async function otherStacksResources(store: StateStore, stack: string): Promise<Record<string, ResourceState>> {
+  const all: Record<string, ResourceState> = {};
+  for (const other of await store.stacks()) if (other !== stack) Object.assign(all, (await store.read(other)).resources);
+  return all;
 }
 
 /** One remote object, one key: two entries with the same id would manage (and delete) it twice. */

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
-import { applyAll, FileStateStore, planAll, type StackState } from "../../src/engine";
+import { applyAll, FileStateStore, importResource, planAll, removeFromState, StateEntryError, type StackState } from "../../src/engine";
 import { ROOT, emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-adopt-");
@@ -109,5 +109,31 @@ describe("adoption by the metadata tag", () => {
     const again = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(again.results[0].failed).toEqual([]);
     expect(await tagged("app/ci")).toHaveLength(1);
+  });
+});
+
+describe("import", () => {
+  it("refuses an id another stack already manages, before any API write, and leaves both states as they were", async () => {
+    const outdir = path.join(fx.dir, "cdktf.out");
+    const app = new App({ outdir });
+    new EntitlementToken(new TerraformStack(app, "team-a"), "ci", { owner: "acme", repository: "prod", name: "ci" });
+    new EntitlementToken(new TerraformStack(app, "team-b"), "ci", { owner: "acme", repository: "prod", name: "ci-b" });
+    app.synth();
+    const store = new FileStateStore(path.join(fx.dir, "state"));
+    const opts = { outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES };
+    expect((await applyAll(opts)).results.flatMap((r) => r.failed)).toEqual([]);
+    const a = await store.read("team-a");
+    const b = await store.read("team-b");
+    await removeFromState(store, "team-b/ci");
+    const writes = await fx.t.writes();
+
+    const err = await importResource(opts, "team-b/ci", a.resources["team-a/ci"].id).catch((e) => e);
+    expect(err).toBeInstanceOf(StateEntryError);
+    expect(err.message).toBe(`${a.resources["team-a/ci"].id} is already managed by team-a/ci; run "reposmith state rm team-a/ci" first to import it under team-b/ci`);
+    expect(await fx.t.writes()).toBe(writes);
+    expect(await store.read("team-a")).toEqual(a);
+    expect((await store.read("team-b")).resources).toEqual({});
+    // The object the other stack no longer holds imports fine.
+    await expect(importResource(opts, "team-b/ci", b.resources["team-b/ci"].id)).resolves.toMatchObject({ id: b.resources["team-b/ci"].id });
   });
 });

@@ -11,7 +11,7 @@ import {
   copyPackage, findPackage, invalidatePackages, listPackages, PackageRef, PackageRefSchema, refKey, refLabel, refOf,
   syncOptions, syncSummary, timeoutMs,
 } from "./package-common";
-import { isPermanentFailure, waitForSync } from "./package-sync";
+import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
 
 export const PACKAGE_COPY_KIND = "PackageCopy";
@@ -90,6 +90,8 @@ async function resolveSource(ctx: HandlerContext, client: CloudsmithClient, spec
 async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageCopySpec, pkg: Package, source: Package | undefined, opts: { initial?: PackageStatus; extraResyncs?: number } = {}): Promise<Observed> {
   const owner = spec.source.owner;
   const label = destLabel(spec, refOf(pkg));
+  // A copy that does not finish in time (or fails) still exists: the error carries it to state
+  // (`recorded`), so the next plan waits on that copy and removing the construct deletes it.
   const final = await waitForSync(ctx, client, {
     owner,
     repository: spec.destination,
@@ -99,6 +101,10 @@ async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, 
     resyncAttempts: spec.resyncAttempts + (opts.extraResyncs ?? 0),
     initial: opts.initial,
     onStatus: (st, note) => ctx.progress(key, { message: `${label}: ${note ?? `${syncSummary(st)}${st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : ""}`}`, fraction: (st.sync_progress ?? 0) / 100 }),
+  }).catch((err: unknown): never => {
+    invalidatePackages(ctx, client, owner, spec.destination);
+    if (err instanceof PackageSyncError) Object.assign(err, { recorded: toObserved(owner, spec.destination, { ...pkg, ...err.status }, source, false) });
+    throw err;
   });
   invalidatePackages(ctx, client, owner, spec.destination);
   return toObserved(owner, spec.destination, { ...pkg, ...final }, source, false);

@@ -53,14 +53,15 @@ describe("PackageCopy", () => {
     expect((await packagesIn(t, "prod"))[0]).toMatchObject({ sync_phase: "completed", sync_count: 2 });
   });
 
-  it("fails with the API's status_reason after resyncAttempts, records nothing wrong, and a rerun converges", async () => {
+  it("fails with the API's status_reason after resyncAttempts, records the failed copy, and a rerun converges", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 200, failTimes: 3, failReason: "Scan failed: upstream timeout" });
     app.synth([promote({ resyncAttempts: 2 })]);
     const run = await applyAll(opts());
     const [failure] = failuresOf(run);
     expect(String((failure.error as Error).message)).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package"/);
-    expect(await app.state()).toEqual({});
-    expect(await packagesIn(t, "prod")).toHaveLength(1); // the failed copy is kept, not duplicated
+    const failed = await packagesIn(t, "prod");
+    expect(failed).toHaveLength(1); // the failed copy is kept, not duplicated
+    expect((await app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${failed[0].slug_perm}`, observed: { sync: "failed: Scan failed: upstream timeout" } });
 
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "sync", old: "failed: Scan failed: upstream timeout", new: "completed" }] });
@@ -108,12 +109,34 @@ describe("PackageCopy", () => {
     const run = await applyAll(opts());
     const message = String((failuresOf(run)[0].error as Error).message);
     expect(message).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 2s \(waitForSync\.timeout\): reached stage "[A-Za-z ]+" \(\d\), sync_progress \d+%, status "In Progress"/);
-    expect(await app.state()).toEqual({});
+    // The copy exists: state names it, so removing the construct now would delete it rather than orphan it.
+    const [copy] = await packagesIn(t, "prod");
+    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${copy.slug_perm}`);
 
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0].changes[0]).toMatchObject({ path: "sync", new: "completed" });
     expect(String(plan.stacks[0].resources[0].changes[0].old)).toMatch(/^syncing \(\d+%\)$/);
     expect(routeCount(t, POST_COPY)).toBe(1);
+  });
+
+  it("a copy deleted by hand and copied again records the new copy even when its wait times out; removing the construct then deletes it", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    app.synth([promote({ waitForSync: { timeout: "1s" } })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const [first] = await packagesIn(t, "prod");
+    await t.admin("POST", "/packages/sync", { durationMs: 8_000 });
+    expect((await t.api("DELETE", `/packages/acme/prod/${first.slug_perm}/`)).status).toBe(204);
+
+    const run = await applyAll(opts());
+    expect(String((failuresOf(run)[0].error as Error).message)).toMatch(/not fully synchronised after 1s/);
+    const [second] = await packagesIn(t, "prod");
+    expect(second.slug_perm).not.toBe(first.slug_perm);
+    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${second.slug_perm}`);
+
+    app.synth([]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(await packagesIn(t, "prod")).toEqual([]);
+    expect(await app.state()).toEqual({});
   });
 
   it("copies again with republish when the source's checksum changed", async () => {

@@ -14,7 +14,7 @@ export const EntitlementSyncSpecSchema = z
     target: slug("target"),
     replaceTargetTokens: z.literal(true, {
       error:
-        "replaceTargetTokens must be true: syncing DELETES every token of the target repository and replaces them with copies of the source's (seed 000); set it to acknowledge that",
+        "replaceTargetTokens must be true: syncing DELETES every token of the target repository and replaces them with copies of the source's; set it to acknowledge that",
     }),
   })
   .strict()

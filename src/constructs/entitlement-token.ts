@@ -17,7 +17,11 @@ export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Ter
 export type ScheduledResetPeriod = "Never Reset" | "Daily" | "Weekly" | "Fortnightly" | "Monthly" | "Bi-Monthly" | "Quarterly" | "Every 6 months" | "Annual";
 
 export interface EntitlementTokenLimits {
-  /** Start of the window in which the token works (ISO-8601 or Date). @default - no start */
+  /**
+   * Start of the window in which the token works: a Date, or an ISO-8601 string with "Z" or an
+   * offset ("2027-01-31T00:00:00Z", "2027-01-31T09:00:00+09:00") or a bare date (UTC midnight).
+   * @default - no start
+   */
   readonly dateRangeFrom?: string | Date;
   /** End of that window; must be after `dateRangeFrom`. @default - no end */
   readonly dateRangeTo?: string | Date;

@@ -14,12 +14,36 @@ export const count = (what: string) =>
     .min(0, { error: `${what} must be 0 or more` })
     .max(Number.MAX_SAFE_INTEGER, { error: `${what} must be at most ${Number.MAX_SAFE_INTEGER}` });
 
-/** An ISO-8601 date-time; normalised to UTC `toISOString()` so plans compare instants, not spellings. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Why `s` is not an unambiguous ISO-8601 instant, or undefined when it is one. */
+function instantProblem(s: string): "format" | "zone" | "calendar" | undefined {
+  const m = ISO_DATE_TIME.exec(s);
+  if (!m) return "format";
+  const [, y, mo, d, h, mi, sec, zone] = m;
+  // A time without "Z" or an offset is read in the local time zone: a laptop and a CI runner would
+  // disagree on the instant (and so on the plan). A bare date is UTC midnight everywhere.
+  if (h !== undefined && zone === undefined) return "zone";
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  // Date.parse rolls "02-30" over into March: check the calendar and clock fields as written.
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return "calendar";
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) return "calendar";
+  if (zone && zone !== "Z" && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(-2)) > 59)) return "calendar";
+  return Number.isNaN(Date.parse(s)) ? "format" : undefined;
+}
+
+/**
+ * An ISO-8601 instant: a date-time with "Z" or an offset, or a bare date (UTC midnight); normalised
+ * to UTC `toISOString()` so plans compare instants, not spellings.
+ */
 export const isoDateTime = (what: string) =>
   z
-    .string()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
-      error: `${what} must be an ISO-8601 date-time such as "2027-01-31T00:00:00Z"`,
+    .string({ error: `${what} must be an ISO-8601 date-time string such as "2027-01-31T00:00:00Z"` })
+    .superRefine((s, ctx) => {
+      const problem = instantProblem(s);
+      if (problem === "zone") ctx.addIssue({ code: "custom", message: `${what} must say its time zone: add "Z" for UTC or an offset such as "+02:00" (got ${JSON.stringify(s)})` });
+      else if (problem === "calendar") ctx.addIssue({ code: "custom", message: `${what} is not a real date and time (got ${JSON.stringify(s)})` });
+      else if (problem) ctx.addIssue({ code: "custom", message: `${what} must be an ISO-8601 date-time such as "2027-01-31T00:00:00Z"` });
     })
     .transform((s) => new Date(s).toISOString());
 

@@ -24,6 +24,14 @@ describe("EntitlementToken props validation", () => {
       want: /limits\.dateRangeTo .* must be after limits\.dateRangeFrom/,
     },
     { reason: "a date that is not ISO-8601", props: { limits: { dateRangeTo: "next tuesday" } }, want: /limits\.dateRangeTo must be an ISO-8601 date-time/ },
+    {
+      // Read in the machine's time zone, it would be another instant on another machine (and another plan).
+      reason: "a date-time without a time zone",
+      props: { limits: { dateRangeTo: "2027-01-01T10:00:00" } },
+      want: /limits\.dateRangeTo must say its time zone: add "Z" for UTC or an offset such as "\+02:00" \(got "2027-01-01T10:00:00"\)/,
+    },
+    { reason: "a day that does not exist", props: { limits: { dateRangeTo: "2027-02-30T00:00:00Z" } }, want: /limits\.dateRangeTo is not a real date and time \(got "2027-02-30T00:00:00Z"\)/ },
+    { reason: "an hour that does not exist", props: { limits: { dateRangeFrom: "2027-01-01T24:30:00Z" } }, want: /limits\.dateRangeFrom is not a real date and time/ },
     { reason: "an owner that is not a slug", props: { owner: "Acme Corp" }, want: /owner must be a slug/ },
     { reason: "an empty name", props: { name: "" }, want: /name must not be empty/ },
     { reason: "a reserved metadata key", props: { metadata: { key: "mine" } }, want: /metadata must not set "managed-by" or "key"/ },
@@ -38,6 +46,21 @@ describe("EntitlementToken props validation", () => {
     const s = stack();
     expect(() => new EntitlementToken(s, "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(want);
     expect(() => new EntitlementToken(stack(), "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(/EntitlementToken at "s1\/tok"/);
+  });
+
+  it("reads dates the same in every time zone: a bare date is UTC midnight, an offset is honoured", () => {
+    const tz = process.env.TZ;
+    try {
+      const specs = ["UTC", "Asia/Tokyo", "America/New_York"].map((zone) => {
+        process.env.TZ = zone;
+        const t = new EntitlementToken(stack(), "tok", { ...base, limits: { dateRangeFrom: "2027-01-01", dateRangeTo: "2027-06-01T12:00:00-05:00" } });
+        return t.spec.limits;
+      });
+      expect(specs).toEqual(Array(3).fill({ dateRangeFrom: "2027-01-01T00:00:00.000Z", dateRangeTo: "2027-06-01T17:00:00.000Z" }));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it("accepts every writable field of a token", () => {

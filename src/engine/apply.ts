@@ -182,8 +182,11 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     let writes = inPhase.filter((r) => !removals.has(r.action));
     // Later phases read what earlier ones wrote: decide again on fresh observations.
     if (phase > 0 && !opts.destroy) writes = await Promise.all(writes.map((r) => (r.spec === undefined ? r : replan(ctx, plan.stack, r).catch(() => r))));
-    await settleAll(writes, opts.parallelism ?? 10, run);
+    // A create that needs what a deletion frees (a renamed token's name) runs after the deletions.
+    const waiting = writes.filter((r) => r.afterRemovalOf?.length);
+    await settleAll(waiting.length ? writes.filter((r) => !r.afterRemovalOf?.length) : writes, opts.parallelism ?? 10, run);
     await settleAll(inPhase.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
+    await settleAll(waiting, opts.parallelism ?? 10, run);
   }
   result.state = await writer.flush();
   return result;

@@ -100,3 +100,34 @@ export async function removeFromState(store: StateStore, key: string): Promise<s
     await lock.release();
   }
 }
+
+/**
+ * Moves a state entry to another key (like `terraform state mv`), within a stack or to another
+ * one: after renaming or moving a construct, its remote object (and a token's secret) is kept
+ * rather than deleted and created again. The next apply updates what carries the key (a token's
+ * tag). Both stacks are locked, in name order so that two moves cannot deadlock.
+ */
+export async function moveInState(store: StateStore, from: string, to: string): Promise<string> {
+  const fromStack = stackOfKey(from);
+  const toStack = stackOfKey(to);
+  if (from === to) throw new StateEntryError(`${from} and ${to} are the same key`);
+  const stacks = [...new Set([fromStack, toStack])].sort();
+  const locks = [];
+  try {
+    for (const s of stacks) locks.push(await store.lock(s, "reposmith state mv"));
+    const source = await store.read(fromStack);
+    const target = toStack === fromStack ? source : await store.read(toStack);
+    const rs = source.resources[from];
+    if (!rs) throw new StateEntryError(`${from} is not in state (see "reposmith state list")`);
+    if (target.resources[to]) throw new StateEntryError(`${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`);
+    delete source.resources[from];
+    target.resources[to] = rs;
+    // The target first: if the second write fails, the entry is in both places rather than in neither.
+    if (target !== source) await store.write(target);
+    await store.write(source);
+    return rs.id;
+  } finally {
+    for (const l of locks.reverse()) await l.release();
+  }
+}
+

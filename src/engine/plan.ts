@@ -39,6 +39,10 @@ export interface ResourcePlan {
    * interrupted after its create): deleted once the new one is recorded.
    */
   supersedes?: ResourceState;
+  /** An existing object this create collides with (ResourceHandler.createBlocker). */
+  blockedBy?: { id: string; what: string };
+  /** Keys of deletions in this plan that free what this create needs (a renamed token's name): it runs after them. */
+  afterRemovalOf?: string[];
 }
 
 export interface StackPlan {
@@ -113,6 +117,7 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   if (!opts.destroy) {
     planDependents(resources);
     spareManaged(resources);
+    orderBlockedCreates(resources);
   }
   return { stack: desired.name, resources };
 }
@@ -163,6 +168,8 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     const old = rs && (await handler.observeState(ctx, rs, rs.connection ?? d.connection));
     await handler.checkCreate?.(ctx, d.key, spec, d.connection);
     const createFields = handler.planCreate(d.key, spec);
+    const blockedBy = await handler.createBlocker?.(ctx, d.key, spec, d.connection);
+    if (blockedBy) base.blockedBy = blockedBy;
     if (old) return { ...base, action: "replace", changes: [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
     return { ...base, action: "create", changes: [], createFields };
   }
@@ -204,6 +211,30 @@ function planDependents(resources: ResourcePlan[]): void {
     Object.assign(r, runAgain(r, deps.map((o) => o.key)));
   }
 }
+
+/**
+ * A create that collides with an existing object (a token of the same name): when this plan deletes
+ * that object (its construct was renamed or removed), the create waits for the deletion; otherwise
+ * the plan says now that the create will fail, and how to take the object over instead.
+ */
+function orderBlockedCreates(resources: ResourcePlan[]): void {
+  for (const r of resources) {
+    if (!r.blockedBy) continue;
+    const { id, what } = r.blockedBy;
+    const freeing = resources.find((o) => o.action === "delete" && (o.state?.id ?? o.observed?.id) === id);
+    if (freeing) {
+      r.afterRemovalOf = [freeing.key];
+      r.notice = joinNotices(
+        r.notice,
+        `${what} is deleted first (${freeing.key}, removed from the app); if this is a rename, keep it and its secret instead: reposmith state mv ${freeing.key} ${r.key}`,
+      );
+    } else {
+      r.notice = joinNotices(r.notice, `will fail: ${what} already exists (${id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${id}, or choose another name`);
+    }
+  }
+}
+
+const joinNotices = (a: string | undefined, b: string) => (a ? `${a}; ${b}` : b);
 
 /** A resource never deletes an object another resource of the stack manages (a mirror's prune, a PackageCopy's copy). */
 function spareManaged(resources: ResourcePlan[]): void {

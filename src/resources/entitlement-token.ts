@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { isNotFound, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
+import { isNotFound, type ApiError, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { sameInstant } from "./common";
 import { parseDuration } from "./duration";
@@ -103,8 +103,10 @@ function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementToke
     if (t) return { token: t, adopted: false };
   }
   if (spec?.defaultToken) return index.defaultToken && { token: index.defaultToken, adopted: true };
-  const tagged = index.byKey.get(key);
-  return tagged && { token: tagged[0], adopted: true };
+  // The tag names a key, and another app may use the same stack and construct names: a tagged
+  // token is only this resource's when its name matches too (import takes over any other).
+  const tagged = index.byKey.get(key)?.find((t) => !spec || t.name === spec.name);
+  return tagged && { token: tagged, adopted: true };
 }
 
 function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {
@@ -197,6 +199,13 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     return changes;
   },
 
+  async createBlocker(ctx, key, spec, conn) {
+    if (spec.defaultToken) return undefined;
+    const client = ctx.clients.cloudsmith(conn);
+    const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
+    return t && { id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""), what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}` };
+  },
+
   planCreate(key, spec) {
     const d = desiredFields(key, spec);
     const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
@@ -222,6 +231,12 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       const t = await client.entitlements.create(owner, repository, body as never, { landed: tagged });
       created = toObserved(owner, repository, t);
     } catch (err) {
+      // The name is taken (Cloudsmith: unique per repository): say by which token, and how to take it over.
+      if ((err as ApiError).status === 400 && (err as ApiError).fields?.name) {
+        ctx.invalidate(tokensCacheKey(client, owner, repository));
+        const blocker = await entitlementTokenHandler.createBlocker!(ctx, key, spec, conn).catch(() => undefined);
+        if (blocker) throw new Error(`${blocker.what} already exists (${blocker.id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${blocker.id}, or choose another name`);
+      }
       // Out of retries: one last look, so a create that did land is adopted rather than reported.
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
       const found = await tagged();

@@ -139,6 +139,13 @@ export interface ResourceHandler<Spec = unknown> {
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
   /** Fails the plan now when a create could not succeed (e.g. a copy's source does not exist), instead of at apply. */
   checkCreate?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<void>;
+  /**
+   * An existing remote object, not this resource's, that a create would collide with (a token of
+   * the same name in the repository): its id and how to name it in messages. The plan orders the
+   * create after that object's deletion when the same plan deletes it (a renamed construct), and
+   * otherwise says the create will fail and how to import the object instead.
+   */
+  createBlocker?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<{ id: string; what: string } | undefined>;
   /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans. */
   updateNotice?(spec: Spec, changes: FieldChange[]): string | undefined;
   /** Fields shown for a create in the plan (no secrets). */

@@ -139,6 +139,73 @@ describe("import and state", () => {
   });
 });
 
+describe("renamed constructs and taken names", () => {
+  const renamed = (id: string) => ({ id, props: { owner: "acme", repository: "prod", name: "ci" } });
+
+  it("a renamed construct: the plan says the old token goes first and how to keep it; the apply succeeds in one run", async () => {
+    fx.w.declare([renamed("ci")]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const before = await byName("prod", "ci");
+
+    fx.w.declare([renamed("ci-pipeline")]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/note: a token named "ci" in acme\/prod is deleted first \(app\/ci, removed from the app\); if this is a rename, keep it and its secret instead: reposmith state mv app\/ci app\/ci-pipeline/);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.stderr).toBe("");
+    expect(apply.code).toBe(0);
+    const tokens = (await fx.t.tokens("acme", "prod")).filter((t) => t.name === "ci");
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0].slug_perm).not.toBe(before.slug_perm);
+    expect(tokens[0].metadata).toEqual({ "managed-by": "reposmith", key: "app/ci-pipeline" });
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("state mv keeps the token and its secret under the new key; the apply only moves the tag", async () => {
+    fx.w.declare([renamed("ci")]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const before = await byName("prod", "ci");
+
+    fx.w.declare([renamed("ci-pipeline")]);
+    const mv = await bare("state", "mv", "app/ci", "app/ci-pipeline", "--state", "state");
+    expect(mv.code).toBe(0);
+    expect(mv.stdout).toBe(`Moved app/ci to app/ci-pipeline (acme.prod.${before.slug_perm}); the remote object is untouched. The next apply records the new key on it (a token's reposmith tag).\n`);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/~ metadata\s+= \{"key":"app\/ci","managed-by":"reposmith"\} -> \{"key":"app\/ci-pipeline","managed-by":"reposmith"\}/);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const after = await byName("prod", "ci");
+    expect(after).toMatchObject({ slug_perm: before.slug_perm, token: before.token, metadata: { "managed-by": "reposmith", key: "app/ci-pipeline" } });
+
+    const again = await bare("state", "mv", "app/ci", "app/other", "--state", "state");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/app\/ci is not in state/);
+  });
+
+  it("a name taken by a token it does not manage: the plan says the create will fail and how to import it; apply says the same", async () => {
+    const { body } = await fx.t.api("POST", "/entitlements/acme/prod/", { name: "ci" });
+    fx.w.declare([renamed("ci")]);
+    const id = `acme.prod.${body.slug_perm}`;
+    const plan = await run("plan");
+    expect(plan.stdout).toContain(`note: will fail: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`);
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain(`Error: app/ci: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`);
+    expect((await run("import", "app/ci", id)).code).toBe(0);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    expect((await fx.t.tokens("acme", "prod")).filter((t) => t.name === "ci")).toHaveLength(1);
+  });
+
+  it("does not adopt a token tagged with its key under another name (another app with the same stack and construct names)", async () => {
+    await fx.t.api("POST", "/entitlements/acme/prod/", { name: "someone-elses", metadata: { "managed-by": "reposmith", key: "app/ci" } });
+    fx.w.declare([renamed("ci")]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/app\/ci \(EntitlementToken acme\/prod "ci"\) will be created/);
+    expect(plan.stdout).not.toMatch(/adopt/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await byName("prod", "someone-elses")).toMatchObject({ metadata: { key: "app/ci" } });
+  });
+});
+
 describe("the default token", () => {
   it("is adopted and managed, and destroy leaves it in place with a notice", async () => {
     fx.w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } }]);

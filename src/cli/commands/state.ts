@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { hasSecret, importResource, readSecret, removeFromState, stackOfKey } from "../../engine";
+import { hasSecret, importResource, moveInState, readSecret, removeFromState, stackOfKey } from "../../engine";
 import { openStore, prepare, withCommon, type CommonOptions } from "../common";
 import { printNotices } from "../output";
 import { CliError } from "../synth";
@@ -52,6 +52,15 @@ export function registerState(program: Command): void {
       process.stdout.write(
         `Removed ${key} (${id}) from state; the remote object is untouched. While the construct is still declared, the next plan adopts it again by its reposmith tag.\n`,
       );
+    });
+
+  stateOpt(state.command("mv").description("move a resource to another key (after renaming or moving its construct), keeping the remote object"))
+    .argument("<from>", "the key in state now, e.g. app/ci")
+    .argument("<to>", "the new key, e.g. app/ci-pipeline or other-stack/ci")
+    .action(async (from: string, to: string, o: { state?: string }) => {
+      const id = await moveInState(openStore(o.state), from, to);
+      process.stdout.write(`Moved ${from} to ${to} (${id}); the remote object is untouched. The next apply records the new key on it (a token's reposmith tag).
+`);
     });
 
   stateOpt(program.command("output").description("print a managed resource's attributes; --show-secret reads its secret value from the API"))

@@ -179,17 +179,33 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
   const phaseOf = (r: ResourcePlan) => handlerFor(r.kind).phase ?? 0;
   for (const phase of [...new Set(plan.resources.map(phaseOf))].sort((a, b) => a - b)) {
     const inPhase = plan.resources.filter((r) => phaseOf(r) === phase);
-    let writes = inPhase.filter((r) => !removals.has(r.action));
-    // Later phases read what earlier ones wrote: decide again on fresh observations.
-    if (phase > 0 && !opts.destroy) writes = await Promise.all(writes.map((r) => (r.spec === undefined ? r : replan(ctx, plan.stack, r).catch(() => r))));
+    const writes = inPhase.filter((r) => !removals.has(r.action));
     // A create that needs what a deletion frees (a renamed token's name) runs after the deletions.
     const waiting = writes.filter((r) => r.afterRemovalOf?.length);
-    await settleAll(waiting.length ? writes.filter((r) => !r.afterRemovalOf?.length) : writes, opts.parallelism ?? 10, run);
+    await runInWaves(ctx, plan.stack, waiting.length ? writes.filter((r) => !r.afterRemovalOf?.length) : writes, phase > 0 && !opts.destroy, (wave) => settleAll(wave, opts.parallelism ?? 10, run));
     await settleAll(inPhase.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
     await settleAll(waiting, opts.parallelism ?? 10, run);
   }
   result.state = await writer.flush();
   return result;
+}
+
+/**
+ * Runs one phase's writes in waves: a resource planned to run after others of the same phase
+ * (`after`, e.g. a sync whose source is another sync's target) waits for them. Later phases read
+ * what earlier ones wrote, so with `fresh` each wave is planned again just before it runs.
+ */
+async function runInWaves(ctx: RunContext, stack: string, writes: ResourcePlan[], fresh: boolean, runWave: (wave: ResourcePlan[]) => Promise<unknown>): Promise<void> {
+  let pending = writes;
+  while (pending.length) {
+    const keys = new Set(pending.map((r) => r.key));
+    let wave = pending.filter((r) => !r.after?.some((k) => keys.has(k)));
+    if (!wave.length) wave = pending; // a cycle (refused at synth): the rest together
+    const next = pending.filter((r) => !wave.includes(r));
+    if (fresh) wave = await Promise.all(wave.map((r) => (r.spec === undefined ? r : replan(ctx, stack, r).catch(() => r))));
+    await runWave(wave);
+    pending = next;
+  }
 }
 
 async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<ResourcePlan> {

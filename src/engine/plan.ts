@@ -196,20 +196,32 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
 }
 
 /**
- * Resources that depend on lower-phase changes of the same plan (a sync on its source's tokens) are
- * planned to run again after them: their own observation predates those changes.
+ * Resources that depend on other changes of the same plan (a sync on its source's tokens, or on the
+ * sync that fills its source) are planned to run again after them: their own observation predates
+ * those changes.
  */
 function planDependents(resources: ResourcePlan[]): void {
-  const changing = resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget");
-  if (!changing.length) return;
-  for (const r of resources) {
-    const handler = handlerFor(r.kind);
-    if (!handler.dependsOn || r.spec === undefined || r.action === "create" || r.action === "delete" || r.action === "forget") continue;
-    const phase = handler.phase ?? 0;
-    const deps = changing.filter((o) => o !== r && (handlerFor(o.kind).phase ?? 0) < phase && handler.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }));
-    if (!deps.length) continue;
-    Object.assign(r, runAgain(r, deps.map((o) => o.key)));
+  const changing = new Set(resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget").map((r) => r.key));
+  if (!changing.size) return;
+  const eligible = resources.filter((r) => handlerFor(r.kind).dependsOn && r.spec !== undefined && r.action !== "create" && r.action !== "delete" && r.action !== "forget");
+  if (!eligible.length) return;
+  // To a fixed point: a resource planned to run again is a change its own dependents must follow (a chain of syncs).
+  const deps = new Map<ResourcePlan, string[]>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of eligible) {
+      const handler = handlerFor(r.kind);
+      const phase = handler.phase ?? 0;
+      const found = resources
+        .filter((o) => o !== r && changing.has(o.key) && (handlerFor(o.kind).phase ?? 0) <= phase && handler.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }))
+        .map((o) => o.key);
+      if (found.length <= (deps.get(r)?.length ?? 0)) continue;
+      deps.set(r, found);
+      changing.add(r.key);
+      grew = true;
+    }
   }
+  for (const [r, keys] of deps) Object.assign(r, runAgain(r, keys));
 }
 
 /**

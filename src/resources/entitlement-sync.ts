@@ -80,8 +80,10 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
 
   // Any token of the source repository that this apply creates, changes, rotates or deletes: the
   // target must get the source's final set, new secret values included (which no list shows).
+  // And a sync that fills this one's source (a chain prod -> staging -> dev): this one copies its result.
   dependsOn(spec, other) {
-    const t = other.spec as { owner?: string; repository?: string } | undefined;
+    const t = other.spec as { owner?: string; repository?: string; target?: string } | undefined;
+    if (other.kind === ENTITLEMENT_SYNC_KIND) return t?.owner === spec.owner && t?.target === spec.source;
     return other.kind === ENTITLEMENT_TOKEN_KIND && t?.owner === spec.owner && t?.repository === spec.source;
   },
 

@@ -4,7 +4,7 @@
  */
 import { cliFixture } from "../helpers/harness";
 
-const fx = cliFixture(["prod", "staging"]);
+const fx = cliFixture(["prod", "staging", "dev"]);
 const run = fx.run;
 const names = async (repo: string) => (await fx.t.tokens("acme", repo)).map((x) => x.name).sort();
 const byName = async (repo: string, name: string) => (await fx.t.tokens("acme", repo)).find((x) => x.name === name);
@@ -84,3 +84,30 @@ describe("destroy comes to rest", () => {
     expect(await byName("prod", "Default")).toBeDefined();
   });
 });
+
+describe("a chain of syncs (prod -> staging -> dev)", () => {
+  // Declared downstream first: the order comes from the chain, not from the app.
+  const chain = [
+    { id: "to-dev", type: "sync" as const, props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true } },
+    { id: "to-staging", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } },
+  ];
+
+  it("runs the downstream sync after the one that fills its source: every apply converges in one run", async () => {
+    fx.w.declare([tok("ci", { limits: { numDownloads: 1 } }), ...chain]);
+    const first = await run("apply", "--auto-approve");
+    expect(first.code).toBe(0);
+    expect(first.stdout.indexOf("app/to-staging: Modifications complete")).toBeLessThan(first.stdout.indexOf("app/to-dev: Modifications complete"));
+    expect(await names("dev")).toEqual(["Default", "ci"]);
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+
+    for (const n of [2, 3, 4]) {
+      fx.w.declare([tok("ci", { limits: { numDownloads: n } }), ...chain]);
+      const plan = await run("plan");
+      expect(plan.stdout).toMatch(/run again after app\/to-staging/);
+      expect((await run("apply", "--auto-approve")).code).toBe(0);
+      expect((await byName("dev", "ci")).limit_num_downloads).toBe(n);
+      expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    }
+  });
+});
+

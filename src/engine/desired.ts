@@ -32,13 +32,18 @@ export class SynthOutputError extends Error {
 const HOOK_ATTRS: Record<string, string> = { terraform_data: "input", null_resource: "triggers" };
 
 /** Reads every stack of a cdktf output directory (manifest.json + stacks/<name>/cdk.tf.json). */
-export function readDesired(outdir: string, only?: string[]): DesiredStack[] {
+/**
+ * The declared stacks (all, or `only`). A stack in `only` that the app no longer declares but state
+ * still holds (`inState`) is returned empty: planning it deletes (or destroys) what state has of it.
+ */
+export function readDesired(outdir: string, only?: string[], inState: string[] = []): DesiredStack[] {
   const manifestFile = path.join(outdir, "manifest.json");
   if (!existsSync(manifestFile)) throw new SynthOutputError(`no synthesized app in ${outdir} (manifest.json missing); run "reposmith synth" first or pass --output`);
   const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
   const names = Object.keys(manifest.stacks ?? {});
+  const stateOnly = (only ?? []).filter((s) => !names.includes(s) && inState.includes(s));
   for (const s of only ?? []) {
-    if (!names.includes(s)) {
+    if (!names.includes(s) && !stateOnly.includes(s)) {
       throw new SynthOutputError(
         names.length
           ? `unknown stack "${s}": the app has ${names.map((n) => `"${n}"`).join(", ")}; pass one of those to --stack, or leave --stack out for all stacks`
@@ -46,9 +51,10 @@ export function readDesired(outdir: string, only?: string[]): DesiredStack[] {
       );
     }
   }
-  return names
-    .filter((n) => !only?.length || only.includes(n))
-    .map((name) => ({ name, resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)) }));
+  return [
+    ...names.filter((n) => !only?.length || only.includes(n)).map((name) => ({ name, resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)) })),
+    ...stateOnly.map((name) => ({ name, resources: [] })),
+  ];
 }
 
 /**

@@ -31,9 +31,33 @@ export interface PlanRun {
   states: Map<string, StackState>;
 }
 
+/** The stacks to work on: the app's (or --stack's), including a stack only state still holds when named. */
+async function desiredOf(opts: RunOptions): Promise<DesiredStack[]> {
+  return readDesired(opts.outdir, opts.stacks, opts.stacks?.length ? await opts.store.stacks() : []);
+}
+
+/**
+ * Stacks state holds resources of that the app no longer declares (removed or renamed): nothing
+ * touches them unless named with --stack, so every run over the whole app says so.
+ */
+async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: DesiredStack[]): Promise<void> {
+  if (opts.stacks?.length) return;
+  const declared = new Set(desired.map((d) => d.name));
+  for (const stack of await opts.store.stacks()) {
+    if (declared.has(stack)) continue;
+    const n = Object.keys((await opts.store.read(stack)).resources).length;
+    if (!n) continue;
+    ctx.notice(
+      `state holds stack "${stack}" (${n} resource${n === 1 ? "" : "s"}), which the app no longer declares: nothing in it is changed. ` +
+        `To delete its resources: reposmith destroy --stack ${stack}; to keep them unmanaged: reposmith state rm each key (reposmith state list --stack ${stack}); ` +
+        `if it was renamed: reposmith state mv each key to the new stack`,
+    );
+  }
+}
+
 /** Reads desired state and plans every stack; nothing is written anywhere. */
 export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}): Promise<PlanRun> {
-  const desired = readDesired(opts.outdir, opts.stacks);
+  const desired = await desiredOf(opts);
   const ctx = new RunContext(opts);
   // Start the batched reads of every declared resource now, so that the state is read while the
   // first pages are on the wire (planStack adds what only the state knows: removed resources).
@@ -51,6 +75,7 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
     states.set(d.name, state);
     stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
   }
+  await noticeAbandoned(opts, ctx, desired);
   return { plan: summarize(stacks), ctx, desired, states };
 }
 
@@ -68,7 +93,7 @@ export async function applyAll(
   opts: RunOptions & { onEvent?: (e: ApplyEvent) => void; confirm?: (plan: Plan) => Promise<boolean> },
   mode: { destroy?: boolean } = {},
 ): Promise<ApplyRun> {
-  const desired = readDesired(opts.outdir, opts.stacks);
+  const desired = await desiredOf(opts);
   const locks: StateLock[] = [];
   try {
     for (const d of desired) locks.push(await opts.store.lock(d.name, mode.destroy ? "reposmith destroy" : "reposmith apply"));
@@ -92,7 +117,7 @@ export interface DriftRun {
 }
 
 export async function driftAll(opts: RunOptions): Promise<DriftRun> {
-  const desired = readDesired(opts.outdir, opts.stacks);
+  const desired = await desiredOf(opts);
   const ctx = new RunContext(opts);
   const items: DriftItem[] = [];
   let checked = 0;

@@ -160,7 +160,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     if (!rs && notice) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
     if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED_NOTICE } : { ...base, action: "noop", changes: [] };
-    return { ...base, action: "delete", changes: [], observed, notice };
+    return { ...base, action: rs && handler.deleteForgets?.(rs) ? "forget" : "delete", changes: [], observed, notice };
   }
   if (!observed) {
     // Not where the spec says. If the state's object still exists elsewhere (owner/repository changed),
@@ -292,7 +292,7 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
   if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED_NOTICE };
-  return { ...base, action: "delete", observed, notice: handler.deleteNotice?.(rs) };
+  return { ...base, action: handler.deleteForgets?.(rs) ? "forget" : "delete", observed, notice: handler.deleteNotice?.(rs) };
 }
 
 export function summarize(stacks: StackPlan[]): Plan {

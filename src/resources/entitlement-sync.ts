@@ -123,6 +123,7 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
   },
 
   deleteNotice: () => "a sync has no remote object of its own: the target repository keeps its tokens as they are",
+  deleteForgets: () => true,
 
   async delete() {
     /* nothing to delete remotely; see deleteNotice */

@@ -303,6 +303,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     return undefined;
   },
 
+  deleteForgets: (state) => !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken,
+
   async delete(ctx, state, conn) {
     if (this.deleteNotice?.(state)) return;
     const { owner, repository, slugPerm } = parseTokenId(state.id);

@@ -220,5 +220,6 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     /* a mirror owns no remote object of its own; the packages it copied stay */
   },
 
+  deleteForgets: () => true,
   deleteNotice: (state) => `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; delete them by hand if they should go`,
 };

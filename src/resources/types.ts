@@ -160,6 +160,12 @@ export interface ResourceHandler<Spec = unknown> {
    * says what it does instead; shown in plans and apply output.
    */
   deleteNotice?(state: ResourceState): string | undefined;
+  /**
+   * True when "delete" leaves every remote object exactly as it is (a repository's default token,
+   * a sync, a mirror whose copies stay): the resource is then planned and counted as a forget,
+   * with deleteNotice saying why, rather than as a destroy. @default false
+   */
+  deleteForgets?(state: ResourceState): boolean;
   /** The secret value of a managed object, read from the API only when a user asks for it. */
   readSecret?(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<string>;
   /** Adopt an existing object by its id (e.g. owner.repo.slug_perm) under `key`, tagging it if the kind uses tags. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redactUrls } from "../util/url-credentials";
 
 /** Cloudsmith slugs (namespaces, repositories): letters, digits, `-` and `_`. */
 export const slug = (what: string) =>
@@ -35,7 +36,8 @@ export function sameInstant(a: unknown, b: unknown): boolean {
 
 /**
  * Formats zod issues as one line each, naming the field and, when `input` is given, the bad value:
- * `limits.numDownloads must be 0 or more (got -1)`.
+ * `limits.numDownloads must be 0 or more (got -1)`. Any URL in a line is shown redacted
+ * (`https://***@host/…`, query masked): these lines end up in CI logs.
  */
 export function formatIssues(error: z.ZodError, input?: unknown): string[] {
   return error.issues.map((i) => {
@@ -46,6 +48,6 @@ export function formatIssues(error: z.ZodError, input?: unknown): string[] {
       const value = i.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
       if (value !== undefined && typeof value !== "object") msg += ` (got ${JSON.stringify(value)})`;
     }
-    return msg;
+    return redactUrls(msg);
   });
 }

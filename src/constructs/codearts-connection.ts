@@ -3,13 +3,14 @@ import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
+import { urlProblem, type UrlUse } from "../util/url-credentials";
 
 export interface CodeArtsConnectionProps {
   /** Huawei Cloud region, e.g. `cn-north-4`. @default - HW_REGION_NAME at run time */
   readonly region?: string;
-  /** IAM v3 base URL. @default - HW_AUTH_URL at run time, else https://iam.{region}.myhuaweicloud.com/v3 */
+  /** IAM v3 base URL (synthesized as written: no credentials, query string or fragment). @default - HW_AUTH_URL at run time, else https://iam.{region}.myhuaweicloud.com/v3 */
   readonly authUrl?: string;
-  /** CodeArts Repo base URL. @default - HW_CODEARTS_REPO_ENDPOINT at run time, else the region's host */
+  /** CodeArts Repo base URL (synthesized as written: no credentials, query string or fragment). @default - HW_CODEARTS_REPO_ENDPOINT at run time, else the region's host */
   readonly endpoint?: string;
   /** Project the IAM token is scoped to. @default - HW_PROJECT_NAME at run time, else the region */
   readonly projectName?: string;
@@ -30,7 +31,13 @@ export interface CodeArtsConnectionProps {
   readonly mirroringEnabledInverted?: boolean;
 }
 
-const URL_RE = /^https?:\/\/[^\s]+$/;
+/** Both URLs are written into the synthesized stack, so neither may carry a credential. */
+const IAM_CREDENTIALS_HINT =
+  'give IAM credentials as userName, password or token Secret references such as Secret.fromEnv("HW_USER_PASSWORD"), read from the environment at run time';
+const URLS: Record<"authUrl" | "endpoint", UrlUse> = {
+  authUrl: { field: "authUrl", kind: "base", example: "https://iam.cn-north-4.myhuaweicloud.com/v3", credentialsHint: IAM_CREDENTIALS_HINT },
+  endpoint: { field: "endpoint", kind: "base", example: "https://codehub-ext.cn-north-4.myhuaweicloud.com", credentialsHint: IAM_CREDENTIALS_HINT },
+};
 
 /**
  * How the CodeArts Repo resources below a scope reach Huawei Cloud. Optional: without one, they use
@@ -50,7 +57,8 @@ export class CodeArtsConnection extends Construct {
     const problems: string[] = [];
     for (const k of ["authUrl", "endpoint"] as const) {
       const v = props[k];
-      if (v !== undefined && (typeof v !== "string" || !URL_RE.test(v))) problems.push(`${k} must be an http(s) URL (got ${JSON.stringify(v)})`);
+      const problem = v === undefined ? undefined : urlProblem(v, URLS[k]);
+      if (problem) problems.push(problem);
     }
     if (props.region !== undefined && (typeof props.region !== "string" || !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region))) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
     for (const k of ["domainName", "userName", "password", "token"] as const) {

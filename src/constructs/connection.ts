@@ -3,10 +3,20 @@ import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
+import { urlProblem, type UrlUse } from "../util/url-credentials";
+
+/** The base URL is written into the synthesized stack, so it must not carry the key (or any credential). */
+const API_URL: UrlUse = {
+  field: "apiUrl",
+  kind: "base",
+  example: "https://api.cloudsmith.io/v1",
+  credentialsHint: 'give the API key as apiKey: Secret.fromEnv("CLOUDSMITH_API_KEY"), read from the environment at run time',
+};
 
 export interface CloudsmithConnectionProps {
   /**
    * The API base URL that operation paths such as `/entitlements/{owner}/{repo}/` are appended to.
+   * Synthesized as written, so no credentials (`user:password@`), query string or fragment.
    * @default - `CLOUDSMITH_API_URL` from the environment at run time, else https://api.cloudsmith.io/v1
    */
   readonly apiUrl?: string;
@@ -31,9 +41,8 @@ export class CloudsmithConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudsmithConnectionProps = {}) {
     super(scope, id);
-    if (props.apiUrl !== undefined && (typeof props.apiUrl !== "string" || !/^https?:\/\/[^\s]+$/.test(props.apiUrl))) {
-      throw new ValidationError(this, "CloudsmithConnection", [`apiUrl must be an http(s) URL such as "https://api.cloudsmith.io/v1" (got ${JSON.stringify(props.apiUrl)})`]);
-    }
+    const urlError = props.apiUrl === undefined ? undefined : urlProblem(props.apiUrl, API_URL);
+    if (urlError) throw new ValidationError(this, "CloudsmithConnection", [urlError]);
     if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {
       throw new ValidationError(this, "CloudsmithConnection", ['apiKey must be a Secret reference such as Secret.fromEnv("CLOUDSMITH_API_KEY"), never the key itself']);
     }

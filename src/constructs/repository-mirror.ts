@@ -16,7 +16,7 @@ export interface RepositoryMirrorWaitOptions {
 export interface RepositoryMirrorProps extends LifecycleProps {
   /** The CodeArts repository (`repository_id`) that mirrors the source. Changing it replaces the mirror. */
   readonly repositoryId: number;
-  /** The source repository address, e.g. `https://git.example.com/app.git` (no credentials in it). */
+  /** The source repository's http(s) clone address, e.g. `https://git.example.com/app.git` (no credentials, query string or fragment in it; CodeArts does not pull over SSH). */
   readonly sourceUrl: string;
   /** Mirror every branch or only the default one. @default "all" */
   readonly syncBranchType?: "all" | "default";

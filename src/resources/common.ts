@@ -1,10 +1,24 @@
 import { z } from "zod";
+import { redactUrls } from "../util/url-credentials";
 
-/** Cloudsmith slugs (namespaces, repositories): letters, digits, `-` and `_`. */
+const SLUG = /^[A-Za-z0-9][-A-Za-z0-9_]*$/;
+
+/** A Cloudsmith namespace (owner) slug such as "acme": letters, digits, `-` and `_`. */
 export const slug = (what: string) =>
   z
-    .string({ error: `${what} is required (a Cloudsmith slug such as "acme")` })
-    .regex(/^[A-Za-z0-9][-A-Za-z0-9_]*$/, { error: `${what} must be a slug: letters, digits, "-" or "_" (e.g. "acme")` });
+    .string({ error: `${what} is required (a Cloudsmith namespace slug such as "acme")` })
+    .regex(SLUG, { error: `${what} must be a slug: letters, digits, "-" or "_" (e.g. "acme")` });
+
+/**
+ * A Cloudsmith repository slug such as "prod". Repositories live in a namespace given by another
+ * field (`namespaceField`), so the message says so: "acme/prod" is a common mistake.
+ */
+export const repositorySlug = (what: string, namespaceField: string) =>
+  z
+    .string({ error: `${what} is required (the slug of a repository in ${namespaceField}'s namespace, such as "prod")` })
+    .regex(SLUG, {
+      error: `${what} must be a slug: letters, digits, "-" or "_"; it names a repository in ${namespaceField}'s namespace, so give only the repository (e.g. "prod", not "acme/prod")`,
+    });
 
 /** A non-negative whole number that JavaScript can represent exactly (the API's int64 cannot be). */
 export const count = (what: string) =>
@@ -59,7 +73,8 @@ export function sameInstant(a: unknown, b: unknown): boolean {
 
 /**
  * Formats zod issues as one line each, naming the field and, when `input` is given, the bad value:
- * `limits.numDownloads must be 0 or more (got -1)`.
+ * `limits.numDownloads must be 0 or more (got -1)`. Any URL in a line is shown redacted
+ * (`https://***@host/…`, query masked): these lines end up in CI logs.
  */
 export function formatIssues(error: z.ZodError, input?: unknown): string[] {
   return error.issues.map((i) => {
@@ -70,6 +85,6 @@ export function formatIssues(error: z.ZodError, input?: unknown): string[] {
       const value = i.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
       if (value !== undefined && typeof value !== "object") msg += ` (got ${JSON.stringify(value)})`;
     }
-    return msg;
+    return redactUrls(msg);
   });
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
-import { slug } from "./common";
+import { repositorySlug, slug } from "./common";
 import { ENTITLEMENT_TOKEN_KIND, listTokens, MANAGED_FIELDS, tokensCacheKey } from "./entitlement-token";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
 
@@ -10,8 +10,8 @@ export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
 export const EntitlementSyncSpecSchema = z
   .object({
     owner: slug("owner"),
-    source: slug("source"),
-    target: slug("target"),
+    source: repositorySlug("source", "owner"),
+    target: repositorySlug("target", "owner"),
     replaceTargetTokens: z.literal(true, {
       error:
         "replaceTargetTokens must be true: syncing DELETES every token of the target repository and replaces them with copies of the source's; set it to acknowledge that",

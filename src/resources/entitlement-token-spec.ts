@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BANDWIDTH_UNITS, RESET_PERIODS } from "../api/cloudsmith";
-import { count, isoDateTime, jsonValue, slug } from "./common";
+import { count, isoDateTime, jsonValue, repositorySlug, slug } from "./common";
 import { duration } from "./duration";
 
 export const ENTITLEMENT_TOKEN_KIND = "EntitlementToken";
@@ -68,7 +68,7 @@ export const TokenLimitsSchema = z
 export const EntitlementTokenSpecSchema = z
   .object({
     owner: slug("owner"),
-    repository: slug("repository"),
+    repository: repositorySlug("repository", "owner"),
     /** Absent only for the repository's default token, whose name is then left alone. */
     name: z.string().min(1, { error: "name must not be empty" }).max(255).optional(),
     /** The repository's default token (adopted by its `default` flag; never deleted). */

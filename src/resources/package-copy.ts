@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } from "../api/cloudsmith";
-import { slug } from "./common";
+import { repositorySlug, slug } from "./common";
 import {
   copyPackage, findPackage, invalidatePackages, listPackages, PackageRef, PackageRefSchema, refKey, refLabel, refOf,
   syncOptions, syncSummary, timeoutMs,
@@ -34,8 +34,8 @@ const packageSelector = z.unknown().transform((v, ctx) => {
 
 export const PackageCopySpecSchema = z
   .object({
-    source: z.object({ owner: slug("source.owner"), repository: slug("source.repository"), package: packageSelector }).strict(),
-    destination: slug("destination"),
+    source: z.object({ owner: slug("source.owner"), repository: repositorySlug("source.repository", "source.owner"), package: packageSelector }).strict(),
+    destination: repositorySlug("destination", "source.owner"),
     republish: z.boolean().default(false),
     ...syncOptions,
   })

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } from "../api/cloudsmith";
-import { slug } from "./common";
+import { repositorySlug, slug } from "./common";
 import { copyPackage, findPackage, invalidatePackages, listPackages, refKey, refLabel, refOf, syncOptions, syncSummary, timeoutMs } from "./package-common";
 import { isPermanentFailure, waitForSync } from "./package-sync";
 import { settleAll } from "../util/pool";
@@ -28,8 +28,8 @@ function queryProblem(q: string): string | undefined {
 
 export const PackageMirrorSpecSchema = z
   .object({
-    source: z.object({ owner: slug("source.owner"), repository: slug("source.repository") }).strict(),
-    destination: slug("destination"),
+    source: z.object({ owner: slug("source.owner"), repository: repositorySlug("source.repository", "source.owner") }).strict(),
+    destination: repositorySlug("destination", "source.owner"),
     /** Cloudsmith search syntax; empty = every package. */
     query: z.string().max(1024, { error: "query must be at most 1024 characters" }).default(""),
     prune: z.boolean().default(false),

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { SYNC_BRANCH_TYPES } from "../api/codearts";
+import { urlProblem, type UrlUse } from "../util/url-credentials";
 
 export const REPOSITORY_MIRROR_KIND = "RepositoryMirror";
 
@@ -31,6 +32,17 @@ const envName = (what: string) =>
 
 export const DEFAULT_SYNC_TIMEOUT = "20m";
 
+/**
+ * The source address as CodeArts takes it: `url` must start with http:// or https://
+ * (codearts-repo-api.md §3), with no credentials in it (they go in `credentials` or an endpoint).
+ */
+const SOURCE_URL: UrlUse = {
+  field: "sourceUrl",
+  kind: "git",
+  example: "https://git.example.com/app.git",
+  credentialsHint: 'give them as credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") }, read from the environment at run time, or as a CodeArts service endpoint (endpointUuid)',
+};
+
 export const RepositoryMirrorSpecSchema = z
   .object({
     /** The CodeArts repository that mirrors (`repository_id`, 1..2147483647). Changing it replaces the mirror. */
@@ -42,15 +54,11 @@ export const RepositoryMirrorSpecSchema = z
     /** The source repository address (`url`). */
     sourceUrl: z
       .string({ error: "sourceUrl is required (e.g. https://git.example.com/app.git)" })
-      .regex(/^https?:\/\/\S+$/, { error: 'sourceUrl must start with "http://" or "https://"' })
-      .refine((u) => {
-        try {
-          const url = new URL(u);
-          return url.username === "" && url.password === "";
-        } catch {
-          return false;
-        }
-      }, { error: "sourceUrl must be a valid URL without user:password@ (give credentials as Secret references instead)" }),
+      .superRefine((u, ctx) => {
+        // One accurate message per mistake, and never the credential itself (it would land in CI logs).
+        const problem = urlProblem(u, SOURCE_URL);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     syncBranchType: z.enum(SYNC_BRANCH_TYPES, { error: (i) => `syncBranchType must be "all" or "default" (got ${JSON.stringify(i.input)})` }).default("all"),
     /** Scheduled (periodic) synchronization on or off, in plain words (see mapScheduledSync). */
     scheduledSync: z.boolean({ error: "scheduledSync must be true or false" }).default(true),

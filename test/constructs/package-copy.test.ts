@@ -17,6 +17,12 @@ describe("PackageCopy props validation", () => {
     { reason: "too many resyncs", props: { resyncAttempts: 50 }, want: /resyncAttempts must be at most 10/ },
     { reason: "a misspelt prop", props: { republsh: true }, want: /unknown field\(s\) "republsh"/ },
     { reason: "a destination that is not a slug", props: { destination: "prod repo" }, want: /destination must be a slug/ },
+    {
+      reason: "an owner/repository destination",
+      props: { destination: "acme/prod" },
+      want: /destination must be a slug: letters, digits, "-" or "_"; it names a repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod", not "acme\/prod"\) \(got "acme\/prod"\)/,
+    },
+    { reason: "an owner/repository source repository", props: { source: { ...copy.source, repository: "acme/staging" } }, want: /source\.repository must be a slug: .* repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod"/ },
   ];
   it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
     expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(want);
@@ -57,6 +63,7 @@ describe("PackageMirror props validation", () => {
     { reason: "zero parallelism", props: { parallelism: 0 }, want: /parallelism must be at least 1/ },
     { reason: "the source repository as destination", props: { destination: "staging" }, want: /destination must differ from source\.repository/ },
     { reason: "prune that is not a boolean", props: { prune: "yes" }, want: /prune/ },
+    { reason: "an owner/repository destination", props: { destination: "acme/prod" }, want: /destination must be a slug: .* it names a repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod", not "acme\/prod"\)/ },
   ];
   it.each(cases)("rejects $reason at synth time", ({ props, want }) => {
     expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(want);

@@ -10,7 +10,7 @@
  * `output KEY --show-secret`, whose job is to print the value, is left out.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { reposmith, ROOT, startTestEmulator, TSX, type CliResult, type TestEmulator } from "../helpers/harness";
 import { IAM_PASSWORD, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER } from "../helpers/codearts";
@@ -205,4 +205,102 @@ describe("secret scanning across everything the suite produced", () => {
     expect(scan.badModes).toEqual([]);
     expect(scan.scanned).toBeGreaterThan(20);
   }, 300_000);
+});
+
+/**
+ * Credentials written into URL props instead of Secret references: each app must fail at synth with
+ * an error naming the construct path and the field, and neither that error nor anything the synth
+ * leaves in its output directory may hold the credential. Before these were checked, connection
+ * URLs reached cdk.tf.json as written and sourceUrl errors echoed the password.
+ */
+describe("credentials in URL props never leave the app", () => {
+  const cases: { id: string; construct: string; secret: string; want: RegExp }[] = [
+    {
+      id: "git",
+      construct: `new RepositoryMirror(stack, "git", { repositoryId: 123, sourceUrl: "https://bob:hunter2secret@git.example.com/app.git" })`,
+      secret: "hunter2secret",
+      want: /RepositoryMirror at "app\/git": sourceUrl must not contain credentials .*\(got "https:\/\/\*\*\*@git\.example\.com\/app\.git"\); give them as credentials: \{ username: Secret\.fromEnv/,
+    },
+    {
+      id: "git-query",
+      construct: `new RepositoryMirror(stack, "git-query", { repositoryId: 123, sourceUrl: "https://git.example.com/app.git?private_token=QueryTok-99" })`,
+      secret: "QueryTok-99",
+      want: /RepositoryMirror at "app\/git-query": sourceUrl must not carry credentials in its query string \("private_token"\)/,
+    },
+    {
+      id: "git-ssh",
+      construct: `new RepositoryMirror(stack, "git-ssh", { repositoryId: 123, sourceUrl: "ssh://git:SshPw-4242@git.example.com/app.git" })`,
+      secret: "SshPw-4242",
+      want: /RepositoryMirror at "app\/git-ssh": sourceUrl must be an http:\/\/ or https:\/\/ URL \(got an SSH URL\)/,
+    },
+    {
+      id: "cloudsmith",
+      construct: `new CloudsmithConnection(stack, "cloudsmith", { apiUrl: "https://bob:ApiUrlPw-77@api.cloudsmith.io/v1" })`,
+      secret: "ApiUrlPw-77",
+      want: /CloudsmithConnection at "app\/cloudsmith": apiUrl must not contain credentials .*; give the API key as apiKey: Secret\.fromEnv\("CLOUDSMITH_API_KEY"\)/,
+    },
+    {
+      id: "cloudsmith-query",
+      construct: `new CloudsmithConnection(stack, "cloudsmith-query", { apiUrl: "https://api.cloudsmith.io/v1?access_token=ApiQueryTok-66" })`,
+      secret: "ApiQueryTok-66",
+      want: /CloudsmithConnection at "app\/cloudsmith-query": apiUrl must not carry credentials in its query string \("access_token"\)/,
+    },
+    {
+      id: "codearts",
+      construct: `new CodeArtsConnection(stack, "codearts", { authUrl: "https://svc:AuthUrlPw-88@iam.cn-north-4.myhuaweicloud.com/v3" })`,
+      secret: "AuthUrlPw-88",
+      want: /CodeArtsConnection at "app\/codearts": authUrl must not contain credentials .*; give IAM credentials as userName, password or token Secret references/,
+    },
+    {
+      id: "codearts-endpoint",
+      construct: `new CodeArtsConnection(stack, "codearts-endpoint", { endpoint: "https://svc:EndpointPw-55@codehub-ext.cn-north-4.myhuaweicloud.com" })`,
+      secret: "EndpointPw-55",
+      want: /CodeArtsConnection at "app\/codearts-endpoint": endpoint must not contain credentials/,
+    },
+  ];
+
+  it("fails each synth naming the construct and the field, and no output or error holds the credential", async () => {
+    mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
+    const work = mkdtempSync(path.join(ROOT, ".test-work", "secrets-urls-"));
+    const scan = new Evidence();
+    try {
+      const results = await Promise.all(
+        cases.map(async (c) => {
+          // The app source holds the credential (that is the mistake); only what reposmith writes is scanned.
+          writeFileSync(
+            path.join(work, `${c.id}.ts`),
+            `import { App, TerraformStack } from "cdktf";
+import { CloudsmithConnection, CodeArtsConnection, RepositoryMirror } from "${ROOT}/src";
+const app = new App();
+const stack = new TerraformStack(app, "app");
+${c.construct};
+app.synth();
+`,
+          );
+          const out = path.join(work, `out-${c.id}`);
+          scan.addDir(out);
+          scan.addSecret(c.id, c.secret);
+          const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], { cwd: work, env: process.env, timeoutMs: 120_000 });
+          scan.addOutput(`synth ${c.id}`, r);
+          return { c, r, out };
+        }),
+      );
+      for (const { c, r, out } of results) {
+        expect({ id: c.id, code: r.code }).toEqual({ id: c.id, code: 1 });
+        expect(r.stderr).toMatch(c.want);
+        expect(existsSync(path.join(out, "stacks", "app", "cdk.tf.json"))).toBe(false);
+      }
+      // The scanner finds a credential where there is one: the app's own source.
+      const probe = new Evidence();
+      probe.addSecret("codearts", "AuthUrlPw-88");
+      probe.addText("codearts.ts", readFileSync(path.join(work, "codearts.ts"), "utf8"));
+      expect(probe.scan().hits).toEqual([{ where: "codearts.ts", secret: "codearts" }]);
+
+      const found = scan.scan();
+      expect(found.scanned).toBeGreaterThanOrEqual(cases.length * 2);
+      expect(found.hits).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -4,7 +4,7 @@ import { RunContext, StateLockedError, readDesired, type EngineOptions, type Sta
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
-import { ControllerMetrics, type ClientStats } from "./metrics";
+import { ControllerMetrics } from "./metrics";
 import { reconcileStack, type StackOutcome } from "./reconcile-stack";
 import type { ProbeSource } from "./server";
 import { OutdirWatcher, fingerprint, manifestStacks } from "./watch";
@@ -261,9 +261,7 @@ export class Controller {
     } catch (err) {
       fail("*", err); // synth failed or the output directory is unreadable
     }
-    for (const c of ctx.clients.all() as { stats?: ClientStats }[]) {
-      if (c.stats) this.metrics.addClientStats(c.constructor.name.replace(/Client$/, "").toLowerCase() || "api", c.stats);
-    }
+    for (const { api, stats } of ctx.clients.traffic()) this.metrics.addClientStats(api, stats);
     result.durationMs = Date.now() - started;
     this.metrics.reconcileDuration.observe(result.durationMs / 1000);
     for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)])) this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);

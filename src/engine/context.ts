@@ -1,4 +1,4 @@
-import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
+import { CloudsmithClient, type ApiStats, type CloudsmithClientOptions } from "../api/cloudsmith";
 import { CodeArtsClient, type CodeArtsClientOptions } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate, SyncPolling } from "../resources/types";
@@ -48,6 +48,7 @@ export class EngineClients implements ClientFactory {
     return client;
   }
 
+  /** The Cloudsmith clients built so far (for every API's traffic, see traffic()). */
   all(): CloudsmithClient[] {
     return [...this.clients.values()];
   }
@@ -65,6 +66,26 @@ export class EngineClients implements ClientFactory {
     }
     return client;
   }
+
+  /**
+   * The HTTP counters of every client built so far, named by API. A CodeArts client's IAM logins
+   * (POST /v3/auth/tokens) are CodeArts traffic too: they count under "codearts".
+   */
+  traffic(): ClientTraffic[] {
+    return [
+      ...[...this.clients.values()].map((c) => ({ api: "cloudsmith" as const, stats: c.stats })),
+      ...[...this.codeartsClients.values()].flatMap((c) => [
+        { api: "codearts" as const, stats: c.stats },
+        { api: "codearts" as const, stats: c.auth.requestStats },
+      ]),
+    ];
+  }
+}
+
+/** One client's running HTTP counters (they only grow), and the API they belong to. */
+export interface ClientTraffic {
+  api: "cloudsmith" | "codearts";
+  stats: ApiStats;
 }
 
 /** The per-run context handlers see: memoised reads plus the client factory. */

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
+import { EngineClients, RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
@@ -70,9 +70,15 @@ export class Controller {
   private lastFingerprint = "";
   private stopped: Promise<void> | undefined;
   private watcher: OutdirWatcher | undefined;
+  /**
+   * API clients for the controller's lifetime: an IAM token is reused until shortly before it
+   * expires instead of logging in every pass. Memoised reads stay per pass (a new RunContext).
+   */
+  readonly clients: EngineClients;
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.logger;
+    this.clients = new EngineClients(opts);
     this.metrics = opts.metrics ?? new ControllerMetrics();
     const interval = this.intervalMs;
     this.backoff = new Backoff({ baseMs: Math.min(interval, 30_000), maxMs: Math.max(interval, Math.min(interval * 16, 3_600_000)), ...opts.backoff });
@@ -221,7 +227,7 @@ export class Controller {
     const started = Date.now();
     const result: PassResult = { stacks: [], stackErrors: [], reportedDrift: 0, corrected: 0, failures: 0, durationMs: 0 };
     const outstanding: Record<string, number> = {};
-    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) });
+    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) }, this.clients);
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
@@ -261,7 +267,7 @@ export class Controller {
     } catch (err) {
       fail("*", err); // synth failed or the output directory is unreadable
     }
-    for (const { api, stats } of ctx.clients.traffic()) this.metrics.addClientStats(api, stats);
+    for (const { api, stats } of this.clients.traffic()) this.metrics.addClientStats(api, stats);
     result.durationMs = Date.now() - started;
     this.metrics.reconcileDuration.observe(result.durationMs / 1000);
     for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)])) this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);

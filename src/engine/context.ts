@@ -88,7 +88,11 @@ export interface ClientTraffic {
   stats: ApiStats;
 }
 
-/** The per-run context handlers see: memoised reads plus the client factory. */
+/**
+ * The per-run context handlers see: memoised reads plus the client factory. A long-lived caller
+ * (the controller) passes `clients` to keep API clients, and so IAM tokens, across runs, while
+ * each run's memoised reads start empty.
+ */
 export class RunContext implements HandlerContext {
   private readonly cache = new Map<string, Promise<unknown>>();
   readonly notices: string[] = [];
@@ -96,8 +100,8 @@ export class RunContext implements HandlerContext {
   readonly readMode: "list" | "get";
   readonly syncPolling: SyncPolling;
 
-  constructor(private readonly opts: EngineOptions = {}) {
-    this.clients = new EngineClients(opts);
+  constructor(private readonly opts: EngineOptions = {}, clients?: EngineClients) {
+    this.clients = clients ?? new EngineClients(opts);
     this.readMode = opts.readMode ?? "list";
     this.syncPolling = opts.syncPolling ?? "adaptive";
   }

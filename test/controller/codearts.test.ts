@@ -39,4 +39,14 @@ describe("reconcile controller with CodeArts mirrors", () => {
     expect(metric(m, 'reposmith_api_requests_total{api="codearts"}')).toBeGreaterThan(ca.count(IAM));
     expect(metric(m, 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(0);
   }, 20_000);
+
+  it("logs in to IAM once over several passes (the token is cached), and counts each request once", async () => {
+    writeOutdir(w.outdir, { app: [mirror("m", 124)] });
+    const { controller } = controllerOn({ outdir: w.outdir, store: w.store() });
+    for (let i = 0; i < 3; i++) expect((await controller.reconcileOnce()).stackErrors).toEqual([]);
+    expect(ca.count(IAM)).toBe(1);
+    expect(ca.count("GET /v4/repositories/{repository_id}/remote-mirror")).toBeGreaterThanOrEqual(3); // every pass looked
+    const m = await controller.metrics.text();
+    expect(metric(m, 'reposmith_api_requests_total{api="codearts"}')).toBe(codeartsRequests());
+  }, 20_000);
 });

@@ -221,6 +221,21 @@ describe("reconcile controller (in process, against the emulator)", () => {
     }
   });
 
+  it("keeps one API client, and so one rate limiter, across passes; the API metrics count each request once", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller } = testController(t, { outdir: w.outdir, store: w.store() });
+    await controller.reconcileOnce();
+    const [client] = controller.clients.all();
+    const limiter = client.limiter;
+    await controller.reconcileOnce();
+    await controller.reconcileOnce();
+    expect(controller.clients.all()).toHaveLength(1);
+    expect(controller.clients.all()[0]).toBe(client);
+    expect(controller.clients.all()[0].limiter).toBe(limiter);
+    // reseed reset the emulator's counters; only the three passes talked to it since.
+    expect(metric(await controller.metrics.text(), 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(t.emu.stats().requests.total);
+  });
+
   it("lets only one controller act on one file state: the second waits as standby", async () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const [a, b] = [w.store(), w.store()].map((store) => testController(t, { outdir: w.outdir, store, intervalMs: 60_000, standbyPollMs: 100 }));

@@ -95,7 +95,7 @@ export class Controller {
     return p.finally(() => this.current === p && (this.current = undefined));
   }
 
-  /** Watch mode: runs until stop(). */
+  /** Watch mode: runs until stop(), and returns only once stop() has released every lock. */
   async run(): Promise<void> {
     this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
     const loop = async () => {
@@ -115,7 +115,8 @@ export class Controller {
         await this.sleep(Math.max(0, this.intervalMs - (Date.now() - started)));
       }
     };
-    await Promise.race([loop(), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
+    // The loop ends as soon as stop() wakes it, before stop() has released the locks: wait for that too.
+    await Promise.race([loop().then(() => this.stopped), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
   }
 
   private readonly stoppedHook: (() => void)[] = [];

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
@@ -234,6 +234,17 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(controller.clients.all()[0].limiter).toBe(limiter);
     // reseed reset the emulator's counters; only the three passes talked to it since.
     expect(metric(await controller.metrics.text(), 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(t.emu.stats().requests.total);
+  });
+
+  it("run() returns only once stop() has released the locks, when stopped between passes", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000 });
+    const running = controller.run();
+    await waitFor("the first pass", () => lines.some((l) => l.msg === "reconcile pass done"));
+    void controller.stop();
+    await running;
+    expect(lines[lines.length - 1].msg).toBe("stopped; locks released");
+    expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
   });
 
   it("lets only one controller act on one file state: the second waits as standby", async () => {

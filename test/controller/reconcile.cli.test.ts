@@ -85,6 +85,24 @@ describe("reposmith reconcile (the real CLI)", () => {
     }
   }, 40_000);
 
+  it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const p = start(["--watch", "--interval", "60s"]);
+    try {
+      await waitFor("the first pass", () => p.lines().some((l) => l.msg === "reconcile pass done"), 20_000);
+      expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).not.toEqual([]); // the leader lock, held while idle
+      p.child.kill("SIGTERM");
+      const { code } = await p.exited;
+      expect(code).toBe(0);
+      const msgs = p.lines().map((l) => l.msg);
+      expect(msgs.slice(-2)).toEqual(["signal received; shutting down", "stopped; locks released"]);
+      expect(p.err()).toBe("");
+      expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+    } finally {
+      p.child.kill("SIGKILL");
+    }
+  }, 40_000);
+
   it("honours a construct's driftPolicy prop through a real synth (--app)", async () => {
     const wd = new Workdir();
     try {

@@ -129,7 +129,9 @@ async function run(o: ReconcileOpts): Promise<void> {
     log.error({ err: errInfo(err) }, "reconcile failed");
     code = 1;
   } finally {
-    if (!signalled) await controller.stop();
+    // Also after a signal: stop() is shared, and main() exits the process as soon as run() returns,
+    // so this is what makes the locks' release and the final log line happen first.
+    await controller.stop();
     await server?.close();
     await withTimeout(store.close(), 1_000);
   }

@@ -3,6 +3,8 @@ import pretty from "pino-pretty";
 
 export type { Logger };
 export type LogFormat = "json" | "pretty";
+/** pino's levels, least severe first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 export interface LoggerOptions {
   format?: LogFormat;

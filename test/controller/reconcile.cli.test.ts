@@ -85,6 +85,18 @@ describe("reposmith reconcile (the real CLI)", () => {
     }
   }, 40_000);
 
+  it("rejects a bad --log-level or --log-format with one clear line and exit code 1", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const level = await reposmith(["reconcile", "--log-level", "loud", ...args()], { cwd: w.dir, env: t.env });
+    expect(level.code).toBe(1);
+    expect(level.stderr).toBe('Error: --log-level must be one of trace, debug, info, warn, error, fatal (got "loud")\n');
+    expect(level.stdout).toBe("");
+    const format = await reposmith(["reconcile", "--log-format", "xml", ...args()], { cwd: w.dir, env: t.env });
+    expect(format.code).toBe(1);
+    expect(format.stderr).toBe('Error: --log-format must be json or pretty (got "xml")\n');
+    expect(await managed()).toEqual([]); // nothing was reconciled
+  }, 30_000);
+
   it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const p = start(["--watch", "--interval", "60s"]);

@@ -232,7 +232,10 @@ export class Controller {
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
-      this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
+      if (error instanceof StateLockedError) {
+        // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
+        this.log.warn({ stack, holder: error.holder, err: errInfo(error) }, `stack ${stack} skipped this pass, retried next pass: ${error.message}`);
+      } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
     try {
       await this.opts.refresh?.();
@@ -261,7 +264,6 @@ export class Controller {
           });
           this.record(outcome, result, outstanding);
         } catch (err) {
-          if (err instanceof StateLockedError) this.log.warn({ stack: name, holder: err.holder }, `stack ${name} is locked by another run; retrying next pass`);
           fail(name, err);
         }
       }

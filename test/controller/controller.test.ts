@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
@@ -245,6 +246,23 @@ describe("reconcile controller (in process, against the emulator)", () => {
     await running;
     expect(lines[lines.length - 1].msg).toBe("stopped; locks released");
     expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+  });
+
+  it("logs one line naming the holder when a stack is locked by another run, and goes on with the others", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")], other: [token("fine")] });
+    const held = await w.store().lock("app", "reposmith apply"); // as a running `reposmith apply` holds it
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store() });
+    try {
+      const r = await controller.reconcileOnce();
+      expect(r.stackErrors.map((e) => e.stack)).toEqual(["app"]);
+      expect(r.stacks.map((s) => s.stack)).toEqual(["other"]);
+    } finally {
+      await held.release();
+    }
+    const about = lines.filter((l) => l.stack === "app" && (l.level === "warn" || l.level === "error"));
+    expect(about).toHaveLength(1);
+    expect(about[0].msg).toContain(`stack app skipped this pass, retried next pass: state of stack "app" is locked by reposmith apply (pid ${process.pid} on ${hostname()}, since `);
+    expect(about[0].holder).toMatchObject({ operation: "reposmith apply", pid: process.pid });
   });
 
   it("lets only one controller act on one file state: the second waits as standby", async () => {

@@ -44,6 +44,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       redact: { paths: REDACT, censor: "[REDACTED]" },
       hooks: secrets.length ? { streamWrite: scrub } : undefined,
       formatters: { level: (label) => ({ level: label }) },
+      // pino's own err serializer would turn errInfo's plain object into {type: "Object", stack: ""}.
+      serializers: { err: (e: unknown) => (isPlainObject(e) ? e : errInfo(e)) },
     },
     destination,
   );
@@ -57,4 +59,8 @@ export function errInfo(err: unknown): Record<string, unknown> {
   if (typeof e?.operation === "string") out.operation = e.operation;
   if (typeof e?.code === "string") out.code = e.code;
   return out;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }

@@ -169,6 +169,16 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(metric(await controller.metrics.text(), "reposmith_resources_backing_off")).toBe(1);
   }, 20_000);
 
+  it("logs a failed stack's error with its own type and message", async () => {
+    writeOutdir(w.outdir, { corrupt: [token("x")] });
+    mkdirSync(w.stateDir, { recursive: true });
+    writeFileSync(path.join(w.stateDir, "corrupt.json"), "{ not json");
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store() });
+    await controller.reconcileOnce();
+    const line = lines.find((l) => l.level === "error" && l.stack === "corrupt");
+    expect(line?.err).toEqual({ type: "StateCorruptError", message: expect.stringMatching(/^state file .*corrupt\.json is unreadable/) });
+  });
+
   it("keeps drift whose correction failed outstanding while the resource backs off", async () => {
     writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
     const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000, backoff: { baseMs: 60_000 } });

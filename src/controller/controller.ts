@@ -237,8 +237,10 @@ export class Controller {
         this.log.warn({ stack, holder: error.holder, err: errInfo(error) }, `stack ${stack} skipped this pass, retried next pass: ${error.message}`);
       } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
+    let synthesizing = !!this.opts.refresh;
     try {
       await this.opts.refresh?.();
+      synthesizing = false;
       if (this.synthInProgress()) {
         this.log.info({ outdir: this.opts.outdir }, "the synth output has no manifest.json yet (a synth is running?); skipping this pass");
         result.durationMs = Date.now() - started;
@@ -268,7 +270,11 @@ export class Controller {
         }
       }
     } catch (err) {
-      fail("*", err); // synth failed or the output directory is unreadable
+      // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
+      result.stackErrors.push({ stack: "*", error: err });
+      this.metrics.stackFailures.inc({ stack: "*", reason: (err as Error)?.name ?? "Error" });
+      const what = synthesizing ? "the app failed to synthesize" : `the synth output in ${this.opts.outdir} could not be read`;
+      this.log.error({ outdir: this.opts.outdir, err: errInfo(err) }, `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`);
     }
     for (const { api, stats } of this.clients.traffic()) this.metrics.addClientStats(api, stats);
     result.durationMs = Date.now() - started;

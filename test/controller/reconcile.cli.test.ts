@@ -97,6 +97,17 @@ describe("reposmith reconcile (the real CLI)", () => {
     expect(await managed()).toEqual([]); // nothing was reconciled
   }, 30_000);
 
+  it("says the app failed to synthesize, with the synth's error, when it did", async () => {
+    const app = "echo 'Error: no construct at stacks/app' >&2; exit 3";
+    const r = await reposmith(["reconcile", "--app", app, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    expect(r.code).toBe(1);
+    const errors = jsonLines(r.stdout).filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0].msg).toBe(`the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`);
+    expect(errors[0].err).toMatchObject({ type: "CliError", message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app` });
+    expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 0, stackErrors: 1 });
+  }, 30_000);
+
   it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const p = start(["--watch", "--interval", "60s"]);

@@ -42,7 +42,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level: opts.level ?? "info",
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: "[REDACTED]" },
-      hooks: secrets.length ? { streamWrite: scrub } : undefined,
+      // pino fails on `hooks: undefined`, so the key is only there when there is something to scrub.
+      ...(secrets.length ? { hooks: { streamWrite: scrub } } : {}),
       formatters: { level: (label) => ({ level: label }) },
       // pino's own err serializer would turn errInfo's plain object into {type: "Object", stack: ""}.
       serializers: { err: (e: unknown) => (isPlainObject(e) ? e : errInfo(e)) },

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
+import { EngineClients, RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
-import { ControllerMetrics, type ClientStats } from "./metrics";
+import { ControllerMetrics } from "./metrics";
 import { reconcileStack, type StackOutcome } from "./reconcile-stack";
 import type { ProbeSource } from "./server";
 import { OutdirWatcher, fingerprint, manifestStacks } from "./watch";
@@ -70,9 +70,15 @@ export class Controller {
   private lastFingerprint = "";
   private stopped: Promise<void> | undefined;
   private watcher: OutdirWatcher | undefined;
+  /**
+   * API clients for the controller's lifetime: an IAM token is reused until shortly before it
+   * expires instead of logging in every pass. Memoised reads stay per pass (a new RunContext).
+   */
+  readonly clients: EngineClients;
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.logger;
+    this.clients = new EngineClients(opts);
     this.metrics = opts.metrics ?? new ControllerMetrics();
     const interval = this.intervalMs;
     this.backoff = new Backoff({ baseMs: Math.min(interval, 30_000), maxMs: Math.max(interval, Math.min(interval * 16, 3_600_000)), ...opts.backoff });
@@ -89,7 +95,7 @@ export class Controller {
     return p.finally(() => this.current === p && (this.current = undefined));
   }
 
-  /** Watch mode: runs until stop(). */
+  /** Watch mode: runs until stop(), and returns only once stop() has released every lock. */
   async run(): Promise<void> {
     this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
     const loop = async () => {
@@ -109,7 +115,8 @@ export class Controller {
         await this.sleep(Math.max(0, this.intervalMs - (Date.now() - started)));
       }
     };
-    await Promise.race([loop(), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
+    // The loop ends as soon as stop() wakes it, before stop() has released the locks: wait for that too.
+    await Promise.race([loop().then(() => this.stopped), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
   }
 
   private readonly stoppedHook: (() => void)[] = [];
@@ -221,14 +228,19 @@ export class Controller {
     const started = Date.now();
     const result: PassResult = { stacks: [], stackErrors: [], reportedDrift: 0, corrected: 0, failures: 0, durationMs: 0 };
     const outstanding: Record<string, number> = {};
-    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) });
+    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) }, this.clients);
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
-      this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
+      if (error instanceof StateLockedError) {
+        // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
+        this.log.warn({ stack, holder: error.holder, err: errInfo(error) }, `stack ${stack} skipped this pass, retried next pass: ${error.message}`);
+      } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
+    let synthesizing = !!this.opts.refresh;
     try {
       await this.opts.refresh?.();
+      synthesizing = false;
       if (this.synthInProgress()) {
         this.log.info({ outdir: this.opts.outdir }, "the synth output has no manifest.json yet (a synth is running?); skipping this pass");
         result.durationMs = Date.now() - started;
@@ -254,16 +266,17 @@ export class Controller {
           });
           this.record(outcome, result, outstanding);
         } catch (err) {
-          if (err instanceof StateLockedError) this.log.warn({ stack: name, holder: err.holder }, `stack ${name} is locked by another run; retrying next pass`);
           fail(name, err);
         }
       }
     } catch (err) {
-      fail("*", err); // synth failed or the output directory is unreadable
+      // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
+      result.stackErrors.push({ stack: "*", error: err });
+      this.metrics.stackFailures.inc({ stack: "*", reason: (err as Error)?.name ?? "Error" });
+      const what = synthesizing ? "the app failed to synthesize" : `the synth output in ${this.opts.outdir} could not be read`;
+      this.log.error({ outdir: this.opts.outdir, err: errInfo(err) }, `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`);
     }
-    for (const c of ctx.clients.all() as { stats?: ClientStats }[]) {
-      if (c.stats) this.metrics.addClientStats(c.constructor.name.replace(/Client$/, "").toLowerCase() || "api", c.stats);
-    }
+    for (const { api, stats } of this.clients.traffic()) this.metrics.addClientStats(api, stats);
     result.durationMs = Date.now() - started;
     this.metrics.reconcileDuration.observe(result.durationMs / 1000);
     for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)])) this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);

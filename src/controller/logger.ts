@@ -3,6 +3,8 @@ import pretty from "pino-pretty";
 
 export type { Logger };
 export type LogFormat = "json" | "pretty";
+/** pino's levels, least severe first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 export interface LoggerOptions {
   format?: LogFormat;
@@ -40,8 +42,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level: opts.level ?? "info",
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: "[REDACTED]" },
-      hooks: secrets.length ? { streamWrite: scrub } : undefined,
+      // pino fails on `hooks: undefined`, so the key is only there when there is something to scrub.
+      ...(secrets.length ? { hooks: { streamWrite: scrub } } : {}),
       formatters: { level: (label) => ({ level: label }) },
+      // pino's own err serializer would turn errInfo's plain object into {type: "Object", stack: ""}.
+      serializers: { err: (e: unknown) => (isPlainObject(e) ? e : errInfo(e)) },
     },
     destination,
   );
@@ -55,4 +60,8 @@ export function errInfo(err: unknown): Record<string, unknown> {
   if (typeof e?.operation === "string") out.operation = e.operation;
   if (typeof e?.code === "string") out.code = e.code;
   return out;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** What an API client reports about its traffic (CloudsmithClient.stats and alike). */
+/** What an API client reports about its traffic (CloudsmithClient.stats and alike): running totals. */
 export interface ClientStats {
   requests: number;
   retries?: number;
@@ -45,12 +45,20 @@ export class ControllerMetrics {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "reposmith_" });
   }
 
-  /** Adds one pass's client traffic (each pass builds fresh clients, so their stats are that pass's). */
+  private readonly counted = new WeakMap<ClientStats, Required<ClientStats>>();
+
+  /**
+   * Brings the API counters up to a client's running totals. Clients live across passes, so the
+   * same stats object comes back each pass: only what it gained since it was last seen is added.
+   */
   addClientStats(api: string, stats: ClientStats): void {
-    if (stats.requests) this.apiRequests.inc({ api }, stats.requests);
-    if (stats.errors) this.apiErrors.inc({ api }, stats.errors);
-    if (stats.throttled) this.apiThrottled.inc({ api }, stats.throttled);
-    if (stats.retries) this.apiRetries.inc({ api }, stats.retries);
+    const seen = this.counted.get(stats) ?? { requests: 0, errors: 0, throttled: 0, retries: 0 };
+    const now = { requests: stats.requests, errors: stats.errors ?? 0, throttled: stats.throttled ?? 0, retries: stats.retries ?? 0 };
+    this.counted.set(stats, now);
+    if (now.requests > seen.requests) this.apiRequests.inc({ api }, now.requests - seen.requests);
+    if (now.errors > seen.errors) this.apiErrors.inc({ api }, now.errors - seen.errors);
+    if (now.throttled > seen.throttled) this.apiThrottled.inc({ api }, now.throttled - seen.throttled);
+    if (now.retries > seen.retries) this.apiRetries.inc({ api }, now.retries - seen.retries);
   }
 
   private readonly managedKinds = new Map<string, Set<string>>();

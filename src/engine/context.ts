@@ -1,4 +1,4 @@
-import { CloudsmithClient, type CloudsmithClientOptions } from "../api/cloudsmith";
+import { CloudsmithClient, type ApiStats, type CloudsmithClientOptions } from "../api/cloudsmith";
 import { CodeArtsClient, type CodeArtsClientOptions } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate, SyncPolling } from "../resources/types";
@@ -48,6 +48,7 @@ export class EngineClients implements ClientFactory {
     return client;
   }
 
+  /** The Cloudsmith clients built so far (for every API's traffic, see traffic()). */
   all(): CloudsmithClient[] {
     return [...this.clients.values()];
   }
@@ -65,9 +66,33 @@ export class EngineClients implements ClientFactory {
     }
     return client;
   }
+
+  /**
+   * The HTTP counters of every client built so far, named by API. A CodeArts client's IAM logins
+   * (POST /v3/auth/tokens) are CodeArts traffic too: they count under "codearts".
+   */
+  traffic(): ClientTraffic[] {
+    return [
+      ...[...this.clients.values()].map((c) => ({ api: "cloudsmith" as const, stats: c.stats })),
+      ...[...this.codeartsClients.values()].flatMap((c) => [
+        { api: "codearts" as const, stats: c.stats },
+        { api: "codearts" as const, stats: c.auth.requestStats },
+      ]),
+    ];
+  }
 }
 
-/** The per-run context handlers see: memoised reads plus the client factory. */
+/** One client's running HTTP counters (they only grow), and the API they belong to. */
+export interface ClientTraffic {
+  api: "cloudsmith" | "codearts";
+  stats: ApiStats;
+}
+
+/**
+ * The per-run context handlers see: memoised reads plus the client factory. A long-lived caller
+ * (the controller) passes `clients` to keep API clients, and so IAM tokens, across runs, while
+ * each run's memoised reads start empty.
+ */
 export class RunContext implements HandlerContext {
   private readonly cache = new Map<string, Promise<unknown>>();
   readonly notices: string[] = [];
@@ -75,8 +100,8 @@ export class RunContext implements HandlerContext {
   readonly readMode: "list" | "get";
   readonly syncPolling: SyncPolling;
 
-  constructor(private readonly opts: EngineOptions = {}) {
-    this.clients = new EngineClients(opts);
+  constructor(private readonly opts: EngineOptions = {}, clients?: EngineClients) {
+    this.clients = clients ?? new EngineClients(opts);
     this.readMode = opts.readMode ?? "list";
     this.syncPolling = opts.syncPolling ?? "adaptive";
   }

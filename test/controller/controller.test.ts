@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
@@ -168,6 +169,16 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(metric(await controller.metrics.text(), "reposmith_resources_backing_off")).toBe(1);
   }, 20_000);
 
+  it("logs a failed stack's error with its own type and message", async () => {
+    writeOutdir(w.outdir, { corrupt: [token("x")] });
+    mkdirSync(w.stateDir, { recursive: true });
+    writeFileSync(path.join(w.stateDir, "corrupt.json"), "{ not json");
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store() });
+    await controller.reconcileOnce();
+    const line = lines.find((l) => l.level === "error" && l.stack === "corrupt");
+    expect(line?.err).toEqual({ type: "StateCorruptError", message: expect.stringMatching(/^state file .*corrupt\.json is unreadable/) });
+  });
+
   it("keeps drift whose correction failed outstanding while the resource backs off", async () => {
     writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
     const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000, backoff: { baseMs: 60_000 } });
@@ -219,6 +230,49 @@ describe("reconcile controller (in process, against the emulator)", () => {
       await controller.stop();
       await running;
     }
+  });
+
+  it("keeps one API client, and so one rate limiter, across passes; the API metrics count each request once", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller } = testController(t, { outdir: w.outdir, store: w.store() });
+    await controller.reconcileOnce();
+    const [client] = controller.clients.all();
+    const limiter = client.limiter;
+    await controller.reconcileOnce();
+    await controller.reconcileOnce();
+    expect(controller.clients.all()).toHaveLength(1);
+    expect(controller.clients.all()[0]).toBe(client);
+    expect(controller.clients.all()[0].limiter).toBe(limiter);
+    // reseed reset the emulator's counters; only the three passes talked to it since.
+    expect(metric(await controller.metrics.text(), 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(t.emu.stats().requests.total);
+  });
+
+  it("run() returns only once stop() has released the locks, when stopped between passes", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000 });
+    const running = controller.run();
+    await waitFor("the first pass", () => lines.some((l) => l.msg === "reconcile pass done"));
+    void controller.stop();
+    await running;
+    expect(lines[lines.length - 1].msg).toBe("stopped; locks released");
+    expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+  });
+
+  it("logs one line naming the holder when a stack is locked by another run, and goes on with the others", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")], other: [token("fine")] });
+    const held = await w.store().lock("app", "reposmith apply"); // as a running `reposmith apply` holds it
+    const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store() });
+    try {
+      const r = await controller.reconcileOnce();
+      expect(r.stackErrors.map((e) => e.stack)).toEqual(["app"]);
+      expect(r.stacks.map((s) => s.stack)).toEqual(["other"]);
+    } finally {
+      await held.release();
+    }
+    const about = lines.filter((l) => l.stack === "app" && (l.level === "warn" || l.level === "error"));
+    expect(about).toHaveLength(1);
+    expect(about[0].msg).toContain(`stack app skipped this pass, retried next pass: state of stack "app" is locked by reposmith apply (pid ${process.pid} on ${hostname()}, since `);
+    expect(about[0].holder).toMatchObject({ operation: "reposmith apply", pid: process.pid });
   });
 
   it("lets only one controller act on one file state: the second waits as standby", async () => {

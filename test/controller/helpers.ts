@@ -9,7 +9,7 @@ import type { TestEmulator } from "../helpers/harness";
 export const fast = { retryBaseMs: 1, maxRetryWaitMs: 5, maxRetries: 1 };
 
 /** A controller on the in-process emulator whose JSON log lines are collected in `lines`. */
-export function testController(t: TestEmulator, opts: Partial<ControllerOptions> & Pick<ControllerOptions, "outdir" | "store">) {
+export function testController(t: Pick<TestEmulator, "apiKey" | "env">, opts: Partial<ControllerOptions> & Pick<ControllerOptions, "outdir" | "store">) {
   const lines: Record<string, any>[] = [];
   const raw: string[] = [];
   const destination = new Writable({

@@ -85,6 +85,47 @@ describe("reposmith reconcile (the real CLI)", () => {
     }
   }, 40_000);
 
+  it("rejects a bad --log-level or --log-format with one clear line and exit code 1", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const level = await reposmith(["reconcile", "--log-level", "loud", ...args()], { cwd: w.dir, env: t.env });
+    expect(level.code).toBe(1);
+    expect(level.stderr).toBe('Error: --log-level must be one of trace, debug, info, warn, error, fatal (got "loud")\n');
+    expect(level.stdout).toBe("");
+    const format = await reposmith(["reconcile", "--log-format", "xml", ...args()], { cwd: w.dir, env: t.env });
+    expect(format.code).toBe(1);
+    expect(format.stderr).toBe('Error: --log-format must be json or pretty (got "xml")\n');
+    expect(await managed()).toEqual([]); // nothing was reconciled
+  }, 30_000);
+
+  it("says the app failed to synthesize, with the synth's error, when it did", async () => {
+    const app = "echo 'Error: no construct at stacks/app' >&2; exit 3";
+    const r = await reposmith(["reconcile", "--app", app, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    expect(r.code).toBe(1);
+    const errors = jsonLines(r.stdout).filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0].msg).toBe(`the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`);
+    expect(errors[0].err).toMatchObject({ type: "CliError", message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app` });
+    expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 0, stackErrors: 1 });
+  }, 30_000);
+
+  it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const p = start(["--watch", "--interval", "60s"]);
+    try {
+      await waitFor("the first pass", () => p.lines().some((l) => l.msg === "reconcile pass done"), 20_000);
+      expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).not.toEqual([]); // the leader lock, held while idle
+      p.child.kill("SIGTERM");
+      const { code } = await p.exited;
+      expect(code).toBe(0);
+      const msgs = p.lines().map((l) => l.msg);
+      expect(msgs.slice(-2)).toEqual(["signal received; shutting down", "stopped; locks released"]);
+      expect(p.err()).toBe("");
+      expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+    } finally {
+      p.child.kill("SIGKILL");
+    }
+  }, 40_000);
+
   it("honours a construct's driftPolicy prop through a real synth (--app)", async () => {
     const wd = new Workdir();
     try {

@@ -55,6 +55,11 @@ export class CloudsmithClient {
     this.packages = new CloudsmithPackages(this.transport);
   }
 
+  /** The rate limiter this client's requests wait on (shared by every client of the same API). */
+  get limiter(): RateLimiter {
+    return this.transport.limiter;
+  }
+
   /**
    * Builds a client from `CLOUDSMITH_API_URL` (full base, default https://api.cloudsmith.io/v1)
    * and `CLOUDSMITH_API_KEY` (required).

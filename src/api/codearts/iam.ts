@@ -6,7 +6,7 @@
  */
 import { ResponseShapeError } from "../http/errors";
 import { RateLimiter, sharedLimiter } from "../http/limiter";
-import { ClientTuning, HttpTransport } from "../http/transport";
+import { ApiStats, ClientTuning, HttpTransport } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { CodeArtsConfigError, parseCodeArtsErrorBody } from "./errors";
 import { IamTokenBodySchema } from "./schemas";
@@ -46,6 +46,8 @@ interface CachedToken {
 export class IamTokenProvider {
   /** Tokens obtained from IAM, and renewals asked for after a 401. */
   readonly stats = { issued: 0, renewals: 0 };
+  /** HTTP traffic to IAM (requests, retries, 429s, errors), as CodeArtsClient.stats counts CodeArts Repo's. */
+  readonly requestStats: ApiStats;
   private cached?: CachedToken;
   private inflight?: Promise<string>;
   /** Every token value seen, so errors can scrub any of them. */
@@ -78,6 +80,7 @@ export class IamTokenProvider {
       now: opts.now,
       sleep: opts.sleep,
     });
+    this.requestStats = this.transport.stats;
   }
 
   /** Whether a rejected token can be replaced (password credentials were given). */

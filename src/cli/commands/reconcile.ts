@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { Controller, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
+import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, withCommon, type CommonOptions } from "../common";
 import { CliError, resolveApp } from "../synth";
@@ -64,6 +64,7 @@ function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
 async function run(o: ReconcileOpts): Promise<void> {
   if (!(DRIFT_POLICIES as readonly string[]).includes(o.driftPolicy)) throw new CliError(`--drift-policy must be one of ${DRIFT_POLICIES.join(", ")} (got "${o.driftPolicy}")`);
   if (o.logFormat !== "json" && o.logFormat !== "pretty") throw new CliError(`--log-format must be json or pretty (got "${o.logFormat}")`);
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${o.logLevel}")`);
   const intervalMs = parseInterval(o.interval);
   const graceMs = parseInterval(o.shutdownGrace, "--shutdown-grace", 0);
   const parallelism = Number(o.parallelism ?? 10);
@@ -129,7 +130,9 @@ async function run(o: ReconcileOpts): Promise<void> {
     log.error({ err: errInfo(err) }, "reconcile failed");
     code = 1;
   } finally {
-    if (!signalled) await controller.stop();
+    // Also after a signal: stop() is shared, and main() exits the process as soon as run() returns,
+    // so this is what makes the locks' release and the final log line happen first.
+    await controller.stop();
     await server?.close();
     await withTimeout(store.close(), 1_000);
   }
@@ -143,7 +146,7 @@ export function registerReconcile(program: Command): void {
     .option("--drift-policy <policy>", "what to do about out-of-band changes: correct, report or ignore (a resource's driftPolicy prop wins)", "correct")
     .option("--listen <host:port>", "serve /healthz, /readyz and /metrics (Prometheus) on this address, e.g. 127.0.0.1:9464")
     .option("--log-format <format>", "json (one object a line) or pretty", "json")
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .option("--log-level <level>", "trace, debug, info, warn, error or fatal", "info")
     .option("--shutdown-grace <duration>", "on SIGTERM/SIGINT, how long in-flight operations may finish before they are abandoned", "3s")
     .action((o: ReconcileOpts) => run(o));
 }

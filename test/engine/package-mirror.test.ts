@@ -92,6 +92,38 @@ describe("PackageMirror", () => {
     expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["by-hand", "kept", "left-pad", "unrelated"]);
   });
 
+  it("never overwrites a package of the same version uploaded by hand: left alone with a notice naming it and how to allow it; republish: true overwrites it", async () => {
+    const [E, F] = ["e".repeat(64), "f".repeat(64)];
+    await seedPackages(t, [
+      npm("conflict", "1.0.0", { tags: ["release"], checksum_sha256: E }),
+      npm("fresh", "1.0.0", { tags: ["release"] }),
+      { ...npm("conflict", "1.0.0", { checksum_sha256: F }), repository: "prod" },
+    ]);
+    app.synth([mirror()]);
+    const { plan, ctx } = await planAll(opts());
+    const text = renderPlan(plan);
+    expect(text).toMatch(/~ packages\["npm\/fresh@1\.0\.0"\] += null -> "copy"/);
+    expect(text).not.toMatch(/conflict/);
+    const notice = /app\/releases: left alone in acme\/prod, which already has this package with other content and this mirror did not copy it: npm\/conflict@1\.0\.0 \(checksum ffffffffffff… in acme\/prod, eeeeeeeeeeee… in acme\/staging\); set republish: true on the PackageMirror to overwrite it/;
+    expect(ctx.notices.join("\n")).toMatch(notice);
+
+    const run = await applyAll(opts());
+    expect(failuresOf(run)).toEqual([]);
+    expect(run.ctx.notices.join("\n")).toMatch(notice);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+    const prod = await packagesIn(t, "prod");
+    expect(prod.map((p) => `${p.name}:${p.checksum_sha256 === F ? "by hand" : "copy"}`).sort()).toEqual(["conflict:by hand", "fresh:copy"]);
+    expect((await planAll(opts())).plan.stacks[0].resources[0].action).toBe("noop");
+
+    // Allowed explicitly: the plan says whose package it overwrites, and apply does it.
+    app.synth([mirror({ republish: true })]);
+    const allowed = await planAll(opts());
+    expect(allowed.ctx.notices.join("\n")).not.toMatch(/left alone/);
+    expect(renderPlan(allowed.plan)).toMatch(/~ packages\["npm\/conflict@1\.0\.0"\] += "checksum ffffffffffff… \(not copied by this mirror\)" -> "republish"/);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).find((p) => p.name === "conflict").checksum_sha256).toBe(E);
+  });
+
   it("copies a package once when a PackageCopy and a PackageMirror of the same stack both want it", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0", { tags: ["release"] }), npm("right-pad", "1.0.0", { tags: ["release"] })]);
     const copy: Decl = { kind: "copy", id: "promote", props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };

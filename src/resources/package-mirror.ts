@@ -232,6 +232,10 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     );
   },
 
+  foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
+
+  describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,
+
   planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune, ...(spec.republish ? { republish: true } : {}) }),
 
   async create(ctx, key, spec, conn) {

@@ -137,6 +137,17 @@ export interface ResourceHandler<Spec = unknown> {
   prefetch?(ctx: HandlerContext, items: { spec: Spec; conn: ConnectionRef | undefined }[]): void;
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
+  /**
+   * How plans say an object was found without state (adoption), e.g. "found by its reposmith tag".
+   * @default "found by its identity"
+   */
+  foundBy?(spec: Spec): string;
+  /**
+   * How plans headline `count` objects inside this resource that an update deletes (FieldChange
+   * effect "delete"), e.g. "will delete 2 copies it made whose source is gone".
+   * @default "will delete N object(s) it manages"
+   */
+  describeDeletes?(count: number, spec: Spec): string;
   /** Fails the plan now when a create could not succeed (e.g. a copy's source does not exist), instead of at apply. */
   checkCreate?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<void>;
   /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans. */

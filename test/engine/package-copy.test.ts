@@ -1,5 +1,5 @@
 /** PackageCopy through the engine (plan/apply/drift) against the emulator's asynchronous package sync. */
-import { applyAll, driftAll, planAll } from "../../src/engine";
+import { applyAll, driftAll, planAll, renderPlan } from "../../src/engine";
 import { FAST_RETRIES, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, POST_RESYNC, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
@@ -187,6 +187,8 @@ describe("PackageCopy", () => {
     app.synth([promote()]);
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    // Copies carry no reposmith tag: the plan says how this one was found.
+    expect(renderPlan(plan)).toMatch(/# app\/promote \(PackageCopy .*\) will be adopted \(found in acme\/prod by format\/name\/version and checksum; state updated, no API write\)/);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect(routeCount(t, POST_COPY)).toBe(0);
     expect(routeCount(t, GET_STATUS)).toBe(0);

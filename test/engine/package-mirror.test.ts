@@ -86,9 +86,12 @@ describe("PackageMirror", () => {
     const { plan } = await planAll(opts());
     const mirrorPlan = plan.stacks[0].resources.find((r) => r.key === "app/releases")!;
     expect(mirrorPlan.changes).toEqual([expect.objectContaining({ path: expect.stringMatching(/^packages\["npm\/dropped@1\.0\.0#\w+"\]$/), old: "present", new: null, effect: "delete" })]);
-    expect(plan.summary.destroy).toBe(1);
+    expect(plan.summary).toMatchObject({ add: 0, change: 0, destroy: 1 });
+    // The headline says what happens, not nothing; apply counts the prune as the plan does.
+    expect(renderPlan(plan)).toMatch(/# app\/releases \(PackageMirror acme\/staging -> acme\/prod "tag:release AND format:npm"\) will delete 1 copy it made whose source is gone\n/);
     expect(renderPlan(plan)).toMatch(/- packages\["npm\/dropped@1\.0\.0#\w+"\] += "present" -> null/);
-    await applyAll(opts());
+    const pruned = await applyAll(opts());
+    expect(pruned.results[0].done).toEqual([{ key: "app/releases", action: "update", deleted: 1, changed: false }]);
     expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["by-hand", "kept", "left-pad", "unrelated"]);
   });
 
@@ -122,6 +125,15 @@ describe("PackageMirror", () => {
     expect(renderPlan(allowed.plan)).toMatch(/~ packages\["npm\/conflict@1\.0\.0"\] += "checksum ffffffffffff… \(not copied by this mirror\)" -> "republish"/);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect((await packagesIn(t, "prod")).find((p) => p.name === "conflict").checksum_sha256).toBe(E);
+  });
+
+  it("headlines an adoption by how a mirror is found, not by a tag it does not carry", async () => {
+    await seedPackages(t, [npm("kept", "1.0.0", { tags: ["release"] }), { ...npm("kept", "1.0.0"), repository: "prod" }]);
+    app.synth([mirror()]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    expect(renderPlan(plan)).toMatch(/# app\/releases \(PackageMirror .*\) will be adopted \(every package matching the query is already in acme\/prod; state updated, no API write\)/);
+    expect(renderPlan(plan)).not.toMatch(/reposmith tag/);
   });
 
   it("copies a package once when a PackageCopy and a PackageMirror of the same stack both want it", async () => {

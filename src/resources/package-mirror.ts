@@ -232,6 +232,37 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     );
   },
 
+  /**
+   * Drift reads "was applied -> is now" for each package: the copy the last apply left against what
+   * the repositories hold now (not the plan's verbs, which read backwards when flipped).
+   */
+  driftChanges(_key, spec, observed, state) {
+    const was = (state.observed.packages ?? {}) as Record<string, Entry>;
+    const src = `${spec.source.owner}/${spec.source.repository}`;
+    const dest = `${spec.source.owner}/${spec.destination}`;
+    return work(observed.fields, spec.republish).map((w): FieldChange => {
+      const prev = was[w.key];
+      const e = w.entry!;
+      const change = (old: unknown, now: unknown): FieldChange => ({ path: path(w.key), old, new: now, effect: w.verb === "delete" ? "delete" : "update" });
+      switch (w.verb) {
+        case "copy":
+          return prev?.slug_perm ? change(`copied (checksum ${short(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
+        case "republish":
+          // The source was re-uploaded since it was copied, or the copy itself was replaced.
+          if (prev?.source_checksum_sha256 && prev.source_checksum_sha256 !== e.source_checksum_sha256) {
+            return change(`source checksum ${short(prev.source_checksum_sha256)}`, `source checksum ${short(e.source_checksum_sha256)} (re-uploaded)`);
+          }
+          return change(prev?.checksum_sha256 ? `checksum ${short(prev.checksum_sha256)}` : null, `checksum ${short(e.checksum_sha256)}, not the source's ${short(e.source_checksum_sha256)}`);
+        case "wait":
+        case "resync":
+        case "recopy":
+          return change(prev?.sync ?? null, e.sync);
+        case "delete":
+          return change(`copied from ${src}`, `source gone from ${src}`);
+      }
+    });
+  },
+
   foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
 
   describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,

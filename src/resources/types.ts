@@ -138,6 +138,12 @@ export interface ResourceHandler<Spec = unknown> {
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
   /**
+   * The same differences as drift reports them, "was applied (state) -> is now (observed)", for a
+   * kind whose plan speaks in verbs (a mirror's `"checksum …" -> "republish"`) that read backwards
+   * when flipped. @default - diff() with old and new swapped (kept as they are for `upstream` changes)
+   */
+  driftChanges?(key: string, spec: Spec, observed: Observed, state: ResourceState): FieldChange[];
+  /**
    * How plans say an object was found without state (adoption), e.g. "found by its reposmith tag".
    * @default "found by its identity"
    */

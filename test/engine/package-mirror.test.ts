@@ -1,5 +1,5 @@
 /** PackageMirror through the engine against the emulator: only missing packages copied, each polled within a bound. */
-import { applyAll, planAll, renderPlan } from "../../src/engine";
+import { applyAll, driftAll, planAll, renderDrift, renderPlan } from "../../src/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
@@ -125,6 +125,35 @@ describe("PackageMirror", () => {
     expect(renderPlan(allowed.plan)).toMatch(/~ packages\["npm\/conflict@1\.0\.0"\] += "checksum ffffffffffff… \(not copied by this mirror\)" -> "republish"/);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect((await packagesIn(t, "prod")).find((p) => p.name === "conflict").checksum_sha256).toBe(E);
+  });
+
+  it("reports drift as was applied -> is now: a re-uploaded source, a copy deleted by hand, a source deleted (prune), a new source package", async () => {
+    await seedPackages(t, ["is-even", "is-odd", "gone"].map((n) => npm(n, "1.0.0", { tags: ["release"] })));
+    app.synth([mirror({ prune: true })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const copies = await packagesIn(t, "prod");
+    const staged = await packagesIn(t, "staging");
+    const [isEven, isOdd] = ["is-even", "is-odd"].map((n) => copies.find((p) => p.name === n));
+    const gone = staged.find((p) => p.name === "gone");
+
+    await t.admin("POST", "/seed", { packages: [npm("is-even", "1.0.0", { tags: ["release"], checksum_sha256: "f".repeat(64) }), npm("new-one", "1.0.0", { tags: ["release"] })] });
+    expect((await t.api("DELETE", `/packages/acme/prod/${isOdd.slug_perm}/`)).status).toBe(204);
+    expect((await t.api("DELETE", `/packages/acme/staging/${gone.slug_perm}/`)).status).toBe(204);
+
+    const drift = await driftAll(opts());
+    const text = renderDrift(drift.items, drift.checked);
+    const line = (pkg: string) => text.split("\n").find((l) => l.includes(`packages["npm/${pkg}@1.0.0`))?.trim().replace(/ +=/, " =");
+    expect(line("is-even")).toBe(`packages["npm/is-even@1.0.0"] = "source checksum ${isEven.checksum_sha256.slice(0, 12)}…" -> "source checksum ffffffffffff… (re-uploaded)"`);
+    expect(line("is-odd")).toBe(`packages["npm/is-odd@1.0.0"] = "copied (checksum ${isOdd.checksum_sha256.slice(0, 12)}…)" -> "missing from acme/prod"`);
+    expect(line("gone")).toMatch(/^packages\["npm\/gone@1\.0\.0#\w+"\] = "copied from acme\/staging" -> "source gone from acme\/staging"$/);
+    expect(line("new-one")).toBe(`packages["npm/new-one@1.0.0"] = null -> "in acme/staging, not copied yet"`);
+
+    // The plan speaks in verbs, and apply re-copies the re-uploaded source (a copy the mirror made).
+    const planText = renderPlan((await planAll(opts())).plan);
+    expect(planText).toMatch(/~ packages\["npm\/is-even@1\.0\.0"\] += "checksum \w{12}…" -> "republish"/);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => `${p.name}:${p.name === "is-even" ? p.checksum_sha256.slice(0, 4) : ""}`).sort()).toEqual(["is-even:ffff", "is-odd:", "new-one:"]);
+    expect((await driftAll(opts())).items).toEqual([]);
   });
 
   it("headlines an adoption by how a mirror is found, not by a tag it does not carry", async () => {

@@ -263,6 +263,9 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     });
   },
 
+  // Two mirrors of one source and destination (different queries) are fine: each copies its own packages.
+  sharedId: true,
+
   foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
 
   describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,

@@ -144,6 +144,12 @@ export interface ResourceHandler<Spec = unknown> {
    */
   driftChanges?(key: string, spec: Spec, observed: Observed, state: ResourceState): FieldChange[];
   /**
+   * True when the id names what the resource reads rather than an object it alone manages (a
+   * mirror's `source->destination` pair): the engine then does not refuse two declared resources of
+   * this kind with the same id. @default false
+   */
+  sharedId?: boolean;
+  /**
    * How plans say an object was found without state (adoption), e.g. "found by its reposmith tag".
    * @default "found by its identity"
    */

@@ -217,6 +217,25 @@ describe("PackageCopy", () => {
     await expect(applyAll(opts(), { destroy: true })).resolves.toBeDefined();
   });
 
+  it("refuses the plan when two copies (by slug_perm and by format/name/version) turn out to manage one package, and says how to drop one safely", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    const [source] = await packagesIn(t, "staging");
+    const bySlug = promote({ source: { owner: "acme", repository: "staging", package: source.slug_perm } });
+    app.synth([{ ...bySlug, id: "by-slug" }, promote()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+    const [copy] = await packagesIn(t, "prod");
+
+    const refused = await planAll(opts()).then(() => undefined, (e: Error) => e);
+    expect(refused?.message).toBe(
+      `app/promote: app/promote and app/by-slug both manage PackageCopy acme.prod.${copy.slug_perm}: each would undo the other, and removing either would delete it under the other; ` +
+        `keep one of the two constructs (to remove one without deleting the object, first run "reposmith state rm app/promote")`,
+    );
+    const writes = await t.writes();
+    await expect(applyAll(opts())).rejects.toThrow(/both manage PackageCopy/);
+    expect(await t.writes()).toBe(writes);
+  });
+
   it("deletes the copy when the construct is destroyed", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0")]);
     app.synth([promote()]);

@@ -43,8 +43,10 @@ export function printOutcome(results: ApplyResult[], destroy: boolean): number {
   const count = (a: string) => results.reduce((n, r) => n + r.done.filter((d) => d.action === a).length, 0);
   const failed = results.flatMap((r) => r.failed);
   const added = count("create") + count("replace");
-  const changed = count("update");
-  const destroyed = count("delete") + count("replace");
+  // As the plan counts them: a mirror's prunes are destroys, and an update that only prunes changes nothing else.
+  const sum = (f: (d: ApplyResult["done"][number]) => number) => results.reduce((n, r) => n + r.done.reduce((m, d) => m + f(d), 0), 0);
+  const changed = sum((d) => (d.action === "update" && d.changed !== false ? 1 : 0));
+  const destroyed = count("delete") + count("replace") + sum((d) => d.deleted ?? 0);
   const adopted = count("adopt");
   const forgotten = count("forget");
   const more = `${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;

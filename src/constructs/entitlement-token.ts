@@ -1,10 +1,11 @@
 import { Annotations } from "cdktf";
-import { Construct, type IConstruct } from "constructs";
+import { Construct } from "constructs";
 import {
   ENTITLEMENT_TOKEN_KIND,
   EntitlementTokenSpecSchema,
   type EntitlementTokenSpec,
 } from "../resources/entitlement-token";
+import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { ValidationError } from "./errors";
 import type { LifecycleProps } from "../resources/lifecycle";
@@ -75,13 +76,6 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly connection?: CloudsmithConnection;
 }
 
-/**
- * Named tokens of one app by `<api url> <owner>/<repository> <name>`, in declaration order: Cloudsmith
- * refuses a second token with a name its repository already has (a 400 at apply), so synth does.
- * Filled as tokens are constructed, so checking one token is a lookup, not a walk of the whole app.
- */
-const tokensByName = new WeakMap<IConstruct, Map<string, EntitlementToken[]>>();
-
 const toIso = (d: string | Date | undefined) => (d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d);
 
 /**
@@ -134,14 +128,12 @@ export class EntitlementToken extends Construct {
     }
   }
 
-  /** Registers `what` in this token's repository for the whole app; every later claimant fails synth with `message`. */
+  /**
+   * Registers `what` in this token's repository for the whole app; every later claimant fails synth
+   * with `message`: Cloudsmith refuses a second token with a name its repository already has (a 400
+   * at apply), so synth does.
+   */
   private claimOnce(conn: CloudsmithConnection | undefined, what: string, message: (firstPath: string) => string): void {
-    const byName = tokensByName.get(this.node.root) ?? new Map<string, EntitlementToken[]>();
-    tokensByName.set(this.node.root, byName);
-    const slot = JSON.stringify([conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, what]);
-    const same = byName.get(slot) ?? [];
-    byName.set(slot, same);
-    same.push(this);
-    this.node.addValidation({ validate: () => (same[0] === this ? [] : [message(same[0].node.path)]) });
+    claimOnce(this, JSON.stringify([ENTITLEMENT_TOKEN_KIND, conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, what]), (first) => message(first.node.path));
   }
 }

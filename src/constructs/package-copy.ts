@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { PACKAGE_COPY_KIND, PackageCopySpecSchema, type PackageCopySpec } from "../resources/package-copy";
+import { refKey } from "../resources/package-common";
+import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { HookResource, validateSpec } from "./hook";
 
@@ -72,7 +74,18 @@ export class PackageCopy extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, PACKAGE_COPY_KIND, PackageCopySpecSchema, rest);
-    this.hook = new HookResource(this, PACKAGE_COPY_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    const conn = connection ?? CloudsmithConnection.of(this);
+    this.hook = new HookResource(this, PACKAGE_COPY_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
     this.key = this.hook.key;
+
+    // One package in one destination is one remote object: two copies of it would share its id, and
+    // removing either construct would delete the package under the other. A slug_perm and a
+    // { format, name, version } cannot be compared before the API is asked (the plan checks that).
+    const { owner, package: pkg } = this.spec.source;
+    const what = typeof pkg === "string" ? `package ${pkg}` : refKey(pkg);
+    const where = `${owner}/${this.spec.destination}`;
+    claimOnce(this, JSON.stringify([PACKAGE_COPY_KIND, conn?.ref.apiUrl ?? "", owner, this.spec.destination, typeof pkg === "string" ? { slugPerm: pkg } : refKey(pkg)]), (first) =>
+      `PackageCopies "${first.node.path}" and "${this.node.path}" both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
+    );
   }
 }

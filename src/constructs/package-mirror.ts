@@ -28,6 +28,14 @@ export interface PackageMirrorProps extends LifecycleProps {
    * @default false
    */
   readonly prune?: boolean;
+  /**
+   * Overwrite a package of the destination that has a matching package's version but other content
+   * and that this mirror did not copy (e.g. uploaded by hand). Without it such a package is left
+   * alone and plans and applies say so; a copy the mirror made itself is always re-copied (with
+   * republish) when its source's checksum changes.
+   * @default false
+   */
+  readonly republish?: boolean;
   /** How many packages are copied and waited on at once (API calls are paced by the shared rate limiter). @default 10 */
   readonly parallelism?: number;
   /** Waiting for each copy's sync. @default { timeout: "10m" } */
@@ -42,8 +50,8 @@ export interface PackageMirrorProps extends LifecycleProps {
  * Keeps every package of `source` that matches `query` copied into `destination` (a promotion
  * policy, e.g. every `tag:release` npm package from staging to prod). Plans list each package to
  * copy; copies run in parallel and are each waited on until fully synchronised. Packages whose
- * source checksum changed are copied again with republish. Removing the construct leaves the
- * mirrored packages in place.
+ * source checksum changed are copied again with republish (only copies this mirror made, unless
+ * `republish` is set). Removing the construct leaves the mirrored packages in place.
  */
 export class PackageMirror extends Construct {
   /** The validated spec, as synthesized. */

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "../resources/repository-mirror-spec";
+import { claimOnce } from "./claims";
 import { CodeArtsConnection } from "./codearts-connection";
 import { ValidationError } from "./errors";
 import { HookResource, validateSpec } from "./hook";
@@ -59,5 +60,12 @@ export class RepositoryMirror extends Construct {
     const conn = connection ?? CodeArtsConnection.of(this);
     this.hook = new HookResource(this, REPOSITORY_MIRROR_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
     this.key = this.hook.key;
+
+    // A CodeArts repository has one mirror: two constructs would each PUT their own source on every apply.
+    const region = conn?.ref.codearts?.endpoint ?? conn?.ref.codearts?.region ?? "";
+    claimOnce(this, JSON.stringify([REPOSITORY_MIRROR_KIND, region, this.spec.repositoryId]), (first) => {
+      const urls = first.spec.sourceUrl === this.spec.sourceUrl ? `source ${JSON.stringify(this.spec.sourceUrl)}` : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
+      return `RepositoryMirrors "${first.node.path}" and "${this.node.path}" both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
+    });
   }
 }

@@ -26,7 +26,11 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   stack: string;
-  done: { key: string; action: Action }[];
+  /**
+   * `deleted`: objects inside an update that it deleted (a mirror's prunes), counted as destroyed as
+   * the plan counts them; `changed: false` when that is all the update did (not counted as changed).
+   */
+  done: { key: string; action: Action; deleted?: number; changed?: boolean }[];
   failed: { key: string; action: Action; error: unknown }[];
   state: StackState;
 }
@@ -167,7 +171,8 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     try {
       await applyOne(ctx, r, writer);
       if (visible) {
-        result.done.push({ key: r.key, action: r.action });
+        const deleted = r.action === "update" ? r.changes.filter((c) => c.effect === "delete").length : 0;
+        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted, changed: deleted < r.changes.length } : {}) });
         opts.onEvent?.({ ...ev, phase: "done", id: writer.state.resources[r.key]?.id ?? r.state?.id });
       }
     } catch (error) {

@@ -29,8 +29,11 @@ export async function driftStack(ctx: RunContext, state: StackState, parallelism
     const observed = await handler.observe(ctx, key, spec, rs.connection, rs);
     if (!observed) return { ...base, status: "deleted", changes: [] };
     // diff() speaks as a plan (old = remote, new = wanted); drift reads "was applied -> is now",
-    // which for a change that came from upstream is the plan's own order.
-    const changes = handler.diff(key, spec, observed, rs).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old }));
+    // which for a change that came from upstream is the plan's own order. A kind whose plan speaks
+    // in verbs (a mirror) says it in its own words.
+    const changes = handler.driftChanges
+      ? handler.driftChanges(key, spec, observed, rs)
+      : handler.diff(key, spec, observed, rs).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old }));
     if (observed.id !== rs.id) changes.unshift({ path: "id", old: rs.id, new: observed.id, effect: "replace" });
     return changes.length ? { ...base, status: "changed", changes } : undefined;
   });

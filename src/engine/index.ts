@@ -2,7 +2,8 @@ import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { readDesired, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
-import { planStack, prefetch, summarize, type Plan, type StackPlan } from "./plan";
+import { handlerFor } from "../resources/registry";
+import { PlanError, planStack, prefetch, summarize, type Plan, type StackPlan } from "./plan";
 import type { StackState, StateLock, StateStore } from "./state/types";
 
 export * from "./apply";
@@ -75,8 +76,39 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
     states.set(d.name, state);
     stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
   }
+  refuseSharedIds(stacks);
   await noticeAbandoned(opts, ctx, desired);
   return { plan: summarize(stacks), ctx, desired, states };
+}
+
+/**
+ * Two declared resources (of any stacks) that found the same remote object would fight over it, and
+ * removing either construct would delete it under the other (e.g. one PackageCopy naming a package
+ * by slug_perm and another by format/name/version, which synth cannot compare): refuse the plan.
+ */
+function refuseSharedIds(stacks: StackPlan[]): void {
+  const first = new Map<string, { stack: string; key: string }>();
+  const failures: { key: string; error: unknown }[] = [];
+  for (const s of stacks) {
+    for (const r of s.resources) {
+      const id = r.observed?.id;
+      if (!id || r.spec === undefined || r.action === "delete" || r.action === "forget" || handlerFor(r.kind).sharedId) continue;
+      const slot = `${r.kind}\n${id}`;
+      const other = first.get(slot);
+      if (!other) {
+        first.set(slot, { stack: s.stack, key: r.key });
+        continue;
+      }
+      failures.push({
+        key: r.key,
+        error: new Error(
+          `${r.key} and ${other.key} both manage ${r.kind} ${id}: each would undo the other, and removing either would delete it under the other; ` +
+            `keep one of the two constructs (to remove one without deleting the object, first run "reposmith state rm ${r.key}")`,
+        ),
+      });
+    }
+  }
+  if (failures.length) throw new PlanError(failures);
 }
 
 export interface ApplyRun extends PlanRun {

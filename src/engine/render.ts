@@ -1,4 +1,6 @@
 import { createColors } from "picocolors";
+import { handlerFor } from "../resources/registry";
+import type { ResourceHandler } from "../resources/types";
 import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
@@ -10,7 +12,7 @@ const HEADLINE: Record<ResourcePlan["action"], string> = {
   update: "will be updated in-place",
   replace: "must be replaced",
   delete: "will be destroyed",
-  adopt: "will be adopted (found by its reposmith tag; state updated, no API write)",
+  adopt: "will be adopted",
   forget: "is already gone remotely and will be removed from state",
   noop: "",
 };
@@ -38,13 +40,26 @@ function fieldLines(entries: [string, string][], indent: string): string[] {
   return entries.map(([k, v]) => `${indent}${k.padEnd(width)} = ${v}`);
 }
 
+/** The kind's handler, for its own wording; undefined for a kind this version does not know. */
+function handlerOf(kind: string): ResourceHandler | undefined {
+  try {
+    return handlerFor(kind);
+  } catch {
+    return undefined;
+  }
+}
+
 function headline(r: ResourcePlan): string {
   if (r.action === "forget" && r.observed) return "will be removed from state; the remote object is kept";
+  // Found without state: each kind says how (a tag, a default flag, a package's format/name/version, a repository id).
+  if (r.action === "adopt") return `${HEADLINE.adopt} (${(r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity"}; state updated, no API write)`;
   if (r.action !== "update") return HEADLINE[r.action];
+  const deletes = r.changes.filter((c) => c.effect === "delete").length;
   const what = [
     r.changes.some((c) => c.effect === "update") && HEADLINE.update,
     r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
     r.changes.some((c) => c.effect === "reset") && "will have its usage reset",
+    deletes > 0 && ((r.spec !== undefined && handlerOf(r.kind)?.describeDeletes?.(deletes, r.spec)) || `will delete ${deletes} object(s) it manages`),
   ].filter(Boolean);
   return what.join(", and ");
 }

@@ -122,6 +122,8 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
     return observeSync(ctx, spec, conn).catch(() => undefined);
   },
 
+  foundBy: (spec) => `${spec.owner}/${spec.target} already has ${spec.owner}/${spec.source}'s tokens`,
+
   deleteNotice: () => "a sync has no remote object of its own: the target repository keeps its tokens as they are",
   deleteForgets: () => true,
 

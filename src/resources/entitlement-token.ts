@@ -296,6 +296,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
   },
 
+  foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
+
   deleteNotice(state) {
     if ((state.spec as EntitlementTokenSpec | undefined)?.defaultToken) {
       return "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is";

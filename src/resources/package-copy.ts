@@ -140,6 +140,9 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
 
   describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
 
+  // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
+  foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,
+
   async observe(ctx, _key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const { source, ref } = await resolveSource(ctx, client, spec, state);

@@ -33,6 +33,8 @@ export const PackageMirrorSpecSchema = z
     /** Cloudsmith search syntax; empty = every package. */
     query: z.string().max(1024, { error: "query must be at most 1024 characters" }).default(""),
     prune: z.boolean().default(false),
+    /** Overwrite a package of the same version that this mirror did not copy (uploaded by hand). Optional, so specs without it keep their generation. */
+    republish: z.boolean().optional(),
     parallelism: z.number().int({ error: "parallelism must be a whole number" }).min(1, { error: "parallelism must be at least 1" }).max(50, { error: "parallelism must be at most 50" }).default(10),
     ...syncOptions,
   })
@@ -65,12 +67,19 @@ type Verb = "copy" | "republish" | "wait" | "resync" | "recopy" | "delete";
 const mirrorId = (s: PackageMirrorSpec) => `${s.source.owner}/${s.source.repository}->${s.destination}`;
 const path = (k: string) => `packages[${JSON.stringify(k)}]`;
 
-/** What each package needs, in plan order. */
-function work(fields: Record<string, unknown>): { key: string; verb: Verb; entry?: Entry; slugPerm?: string; old: unknown }[] {
+const short = (checksum: unknown) => `${String(checksum).slice(0, 12)}…`;
+
+/** A package of the destination with the source's version but other content, which this mirror did not copy (uploaded by hand). */
+const isForeign = (e: Entry) => !!e.slug_perm && !e.copied && !!e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256;
+
+/** What each package needs, in plan order. A foreign package is overwritten only with `republish`; otherwise it is left alone (see foreignNotice). */
+function work(fields: Record<string, unknown>, republish = false): { key: string; verb: Verb; entry?: Entry; slugPerm?: string; old: unknown }[] {
   const out: { key: string; verb: Verb; entry?: Entry; slugPerm?: string; old: unknown }[] = [];
   for (const [key, e] of Object.entries((fields.packages ?? {}) as Record<string, Entry>).sort(([a], [b]) => a.localeCompare(b))) {
     if (!e.slug_perm) out.push({ key, verb: "copy", entry: e, old: null });
-    else if (e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256) out.push({ key, verb: "republish", entry: e, old: `checksum ${String(e.checksum_sha256).slice(0, 12)}…` });
+    else if (isForeign(e)) {
+      if (republish) out.push({ key, verb: "republish", entry: e, old: `checksum ${short(e.checksum_sha256)} (not copied by this mirror)` });
+    } else if (e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256) out.push({ key, verb: "republish", entry: e, old: `checksum ${short(e.checksum_sha256)}` });
     else if (e.sync !== "completed") {
       const verb = !e.sync?.startsWith("failed") ? "wait" : isPermanentFailure(e.sync) ? "recopy" : "resync";
       out.push({ key, verb, entry: e, old: e.sync });
@@ -78,6 +87,23 @@ function work(fields: Record<string, unknown>): { key: string; verb: Verb; entry
   }
   for (const [key, slugPerm] of Object.entries((fields.extra ?? {}) as Record<string, string>)) out.push({ key, verb: "delete", slugPerm, old: "present" });
   return out;
+}
+
+/**
+ * Says which packages the mirror leaves alone because it did not copy them and they differ from the
+ * source: the README's promise that a mirror never overwrites a package uploaded by hand.
+ */
+function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<string, Entry>): string | undefined {
+  if (spec.republish) return undefined;
+  const foreign = Object.entries(packages).filter(([, e]) => isForeign(e)).sort(([a], [b]) => a.localeCompare(b));
+  if (!foreign.length) return undefined;
+  const where = `${spec.source.owner}/${spec.destination}`;
+  const shown = foreign.slice(0, 10).map(([k, e]) => `${k} (checksum ${short(e.checksum_sha256)} in ${where}, ${short(e.source_checksum_sha256)} in ${spec.source.owner}/${spec.source.repository})`);
+  const more = foreign.length > shown.length ? ` and ${foreign.length - shown.length} more` : "";
+  return (
+    `${key}: left alone in ${where}, which already has ${foreign.length === 1 ? "this package" : "these packages"} with other content and this mirror did not copy ${foreign.length === 1 ? "it" : "them"}: ` +
+    `${shown.join(", ")}${more}; set republish: true on the PackageMirror to overwrite ${foreign.length === 1 ? "it" : "them"} with the source's, or delete ${foreign.length === 1 ? "it" : "them"} from ${where}`
+  );
 }
 
 /**
@@ -117,6 +143,8 @@ async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key:
     };
   }
   if (pending) ctx.notice(`${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`);
+  const foreign = foreignNotice(key, spec, packages);
+  if (foreign) ctx.notice(foreign);
   const extra: Record<string, string> = {};
   if (spec.prune) {
     const wanted = new Set(sources.map((s) => refKey(refOf(s))));
@@ -131,7 +159,7 @@ async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key:
 async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: Parameters<ResourceHandler["create"]>[3], observed: Observed, prunes?: Set<string>): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
   const { owner, repository } = spec.source;
-  const items = work(observed.fields).filter((w) => w.verb !== "delete" || (prunes?.has(path(w.key)) ?? false));
+  const items = work(observed.fields, spec.republish).filter((w) => w.verb !== "delete" || (prunes?.has(path(w.key)) ?? false));
   const fraction = new Map(items.map((i) => [i.key, 0]));
   const failed = new Set<string>();
   const report = () => {
@@ -197,14 +225,52 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
 
   diff(_key, spec, observed) {
     const NEW: Record<Verb, string | null> = { copy: "copy", republish: "republish", wait: "wait", resync: "resync", recopy: "delete and copy", delete: null };
-    return work(observed.fields).map((w): FieldChange =>
+    return work(observed.fields, spec.republish).map((w): FieldChange =>
       w.verb === "delete"
         ? { path: path(w.key), old: w.old, new: null, effect: "delete", objectId: `${spec.source.owner}.${spec.destination}.${w.slugPerm}` }
         : { path: path(w.key), old: w.old, new: NEW[w.verb], effect: "update" },
     );
   },
 
-  planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune }),
+  /**
+   * Drift reads "was applied -> is now" for each package: the copy the last apply left against what
+   * the repositories hold now (not the plan's verbs, which read backwards when flipped).
+   */
+  driftChanges(_key, spec, observed, state) {
+    const was = (state.observed.packages ?? {}) as Record<string, Entry>;
+    const src = `${spec.source.owner}/${spec.source.repository}`;
+    const dest = `${spec.source.owner}/${spec.destination}`;
+    return work(observed.fields, spec.republish).map((w): FieldChange => {
+      const prev = was[w.key];
+      const e = w.entry!;
+      const change = (old: unknown, now: unknown): FieldChange => ({ path: path(w.key), old, new: now, effect: w.verb === "delete" ? "delete" : "update" });
+      switch (w.verb) {
+        case "copy":
+          return prev?.slug_perm ? change(`copied (checksum ${short(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
+        case "republish":
+          // The source was re-uploaded since it was copied, or the copy itself was replaced.
+          if (prev?.source_checksum_sha256 && prev.source_checksum_sha256 !== e.source_checksum_sha256) {
+            return change(`source checksum ${short(prev.source_checksum_sha256)}`, `source checksum ${short(e.source_checksum_sha256)} (re-uploaded)`);
+          }
+          return change(prev?.checksum_sha256 ? `checksum ${short(prev.checksum_sha256)}` : null, `checksum ${short(e.checksum_sha256)}, not the source's ${short(e.source_checksum_sha256)}`);
+        case "wait":
+        case "resync":
+        case "recopy":
+          return change(prev?.sync ?? null, e.sync);
+        case "delete":
+          return change(`copied from ${src}`, `source gone from ${src}`);
+      }
+    });
+  },
+
+  // Two mirrors of one source and destination (different queries) are fine: each copies its own packages.
+  sharedId: true,
+
+  foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
+
+  describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,
+
+  planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune, ...(spec.republish ? { republish: true } : {}) }),
 
   async create(ctx, key, spec, conn) {
     return converge(ctx, key, spec, conn, await observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec));

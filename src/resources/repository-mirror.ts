@@ -222,6 +222,8 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
 
   deleteNotice: (state) => deleteNoticeText(state.id),
 
+  foundBy: (spec) => `found by its repository id ${spec.repositoryId}`,
+
   async import(ctx, _key, _spec, id, conn) {
     const repositoryId = parseId(id);
     const client = ctx.clients.codearts(conn);

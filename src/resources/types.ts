@@ -137,6 +137,29 @@ export interface ResourceHandler<Spec = unknown> {
   prefetch?(ctx: HandlerContext, items: { spec: Spec; conn: ConnectionRef | undefined }[]): void;
   /** Field-level differences; empty when up to date. */
   diff(key: string, spec: Spec, observed: Observed, state?: ResourceState): FieldChange[];
+  /**
+   * The same differences as drift reports them, "was applied (state) -> is now (observed)", for a
+   * kind whose plan speaks in verbs (a mirror's `"checksum …" -> "republish"`) that read backwards
+   * when flipped. @default - diff() with old and new swapped (kept as they are for `upstream` changes)
+   */
+  driftChanges?(key: string, spec: Spec, observed: Observed, state: ResourceState): FieldChange[];
+  /**
+   * True when the id names what the resource reads rather than an object it alone manages (a
+   * mirror's `source->destination` pair): the engine then does not refuse two declared resources of
+   * this kind with the same id. @default false
+   */
+  sharedId?: boolean;
+  /**
+   * How plans say an object was found without state (adoption), e.g. "found by its reposmith tag".
+   * @default "found by its identity"
+   */
+  foundBy?(spec: Spec): string;
+  /**
+   * How plans headline `count` objects inside this resource that an update deletes (FieldChange
+   * effect "delete"), e.g. "will delete 2 copies it made whose source is gone".
+   * @default "will delete N object(s) it manages"
+   */
+  describeDeletes?(count: number, spec: Spec): string;
   /** Fails the plan now when a create could not succeed (e.g. a copy's source does not exist), instead of at apply. */
   checkCreate?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<void>;
   /**

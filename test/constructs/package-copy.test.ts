@@ -5,6 +5,34 @@ const copy: PackageCopyProps = { source: { owner: "acme", repository: "staging",
 const mirror: PackageMirrorProps = { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release AND format:npm" };
 const stack = () => new TerraformStack(Testing.app(), "s1");
 
+describe("PackageCopy duplicates", () => {
+  it("fails synth when two copies name the same package by format/name/version into one destination, naming both paths, the package and the fix", () => {
+    const s = stack();
+    new PackageCopy(s, "a", copy);
+    new PackageCopy(s, "b", { ...copy, source: { ...copy.source, repository: "qa" } });
+    expect(() => Testing.synth(s, true)).toThrow(
+      /PackageCopies "s1\/a" and "s1\/b" both copy npm\/left-pad@1\.3\.0 into acme\/prod: both would manage the same package, and removing one would delete it under the other; declare the copy once/,
+    );
+  });
+
+  it("fails synth when two copies name the same slug_perm into one destination, across stacks", () => {
+    const app = Testing.app();
+    const bySlug: PackageCopyProps = { ...copy, source: { ...copy.source, package: "LeftPad130" } };
+    new PackageCopy(new TerraformStack(app, "a"), "one", bySlug);
+    new PackageCopy(new TerraformStack(app, "b"), "two", bySlug);
+    expect(() => app.synth()).toThrow(/PackageCopies "a\/one" and "b\/two" both copy package LeftPad130 into acme\/prod/);
+  });
+
+  it("accepts the same package into other destinations, other versions, and a mirror that also covers it", () => {
+    const s = stack();
+    new PackageCopy(s, "a", copy);
+    new PackageCopy(s, "b", { ...copy, destination: "qa" });
+    new PackageCopy(s, "c", { ...copy, source: { ...copy.source, package: { format: "npm", name: "left-pad", version: "1.4.0" } } });
+    new PackageMirror(s, "m", mirror);
+    expect(() => Testing.synth(s, true)).not.toThrow();
+  });
+});
+
 describe("PackageCopy props validation", () => {
   const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
     { reason: "an unknown format", props: { source: { ...copy.source, package: { format: "gem", name: "x", version: "1" } } }, want: /source\.package\.format must be one of "alpine", .*"npm".* \(got "gem"\)/ },

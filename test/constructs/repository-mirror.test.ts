@@ -5,6 +5,26 @@ const base: RepositoryMirrorProps = { repositoryId: 123, sourceUrl: "https://git
 const stack = () => new TerraformStack(Testing.app(), "s1");
 
 describe("RepositoryMirror construct", () => {
+  it("fails synth when two mirrors manage one repositoryId, naming both paths, the repository, both sources and the fix", () => {
+    const s = stack();
+    new RepositoryMirror(s, "app", base);
+    new RepositoryMirror(s, "app-fork", { ...base, sourceUrl: "https://git.example.com/fork.git" });
+    new RepositoryMirror(s, "other", { ...base, repositoryId: 124 });
+    expect(() => Testing.synth(s, true)).toThrow(
+      /RepositoryMirrors "s1\/app" and "s1\/app-fork" both manage CodeArts repository 123 \(sources "https:\/\/git\.example\.com\/app\.git" and "https:\/\/git\.example\.com\/fork\.git"\), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId/,
+    );
+  });
+
+  it("accepts the same repositoryId in other regions", () => {
+    const app = Testing.app();
+    for (const region of ["cn-north-4", "cn-east-3"]) {
+      const s = new TerraformStack(app, region);
+      new CodeArtsConnection(s, "codearts", { region });
+      new RepositoryMirror(s, "app", base);
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it("synthesizes a hook carrying the spec with defaults, and only the variable names of secrets", () => {
     const s = stack();
     new CodeArtsConnection(s, "codearts", { region: "cn-north-4", password: Secret.fromEnv("MY_HW_PASSWORD"), mirroringEnabledInverted: true });

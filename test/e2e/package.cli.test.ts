@@ -78,6 +78,22 @@ describe("reposmith with package copies and mirrors", () => {
     expect((await again("plan", "--detailed-exitcode")).code).toBe(0);
   });
 
+  it("headlines a prune-only mirror plan with what it deletes, and plan and apply count it alike", async () => {
+    await seedPackages(t, ["requests", "dropped"].map((n) => ({ ...npm(n, "2.0.0", { tags: ["release"] }), format: "python" })));
+    w.packages([{ ...mirror, props: { ...mirror.props, prune: true } } as Decl]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const source = (await packagesIn(t, "staging")).find((p) => p.name === "dropped");
+    expect((await t.api("DELETE", `/packages/acme/staging/${source.slug_perm}/`)).status).toBe(204);
+
+    const plan = await again("plan");
+    expect(plan.stdout).toMatch(/# app\/releases \(PackageMirror acme\/staging -> acme\/prod "tag:release AND format:python"\) will delete 1 copy it made whose source is gone\n/);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 0 to change, 1 to destroy\./);
+    const apply = await again("apply", "--auto-approve");
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/Apply complete! Resources: 0 added, 0 changed, 1 destroyed\./);
+    expect((await packagesIn(t, "prod")).map((p) => p.name)).toEqual(["requests"]);
+  });
+
   it("fails at synth with the construct path, the field and the allowed values", async () => {
     w.packages([{ ...copy, props: { ...copy.props, source: { owner: "acme", repository: "staging", package: { format: "gem", name: "x", version: "1" } } } } as unknown as Decl]);
     const r = await run("plan");

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
-import { applyAll, FileStateStore, importResource, planAll, removeFromState, StateEntryError, type StackState } from "../../src/engine";
+import { applyAll, FileStateStore, importResource, planAll, removeFromState, renderPlan, StateEntryError, type StackState } from "../../src/engine";
 import { ROOT, emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-adopt-");
@@ -36,6 +36,7 @@ describe("adoption by the metadata tag", () => {
     const store = new FileStateStore(path.join(fx.dir, "state"));
     const { plan } = await planAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    expect(renderPlan(plan)).toMatch(/# app\/ci \(EntitlementToken .*\) will be adopted \(found by its reposmith tag; state updated, no API write\)/);
     const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toEqual([]);
     const tokens = await tagged("app/ci");

@@ -1,5 +1,5 @@
 /** PackageCopy through the engine (plan/apply/drift) against the emulator's asynchronous package sync. */
-import { applyAll, driftAll, planAll } from "../../src/engine";
+import { applyAll, driftAll, planAll, renderPlan } from "../../src/engine";
 import { FAST_RETRIES, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, POST_RESYNC, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
@@ -187,6 +187,8 @@ describe("PackageCopy", () => {
     app.synth([promote()]);
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    // Copies carry no reposmith tag: the plan says how this one was found.
+    expect(renderPlan(plan)).toMatch(/# app\/promote \(PackageCopy .*\) will be adopted \(found in acme\/prod by format\/name\/version and checksum; state updated, no API write\)/);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect(routeCount(t, POST_COPY)).toBe(0);
     expect(routeCount(t, GET_STATUS)).toBe(0);
@@ -213,6 +215,25 @@ describe("PackageCopy", () => {
     expect(refused?.message).toMatch(/app\/promote: npm\/left-pad@9\.9\.9 not found in acme\/staging: nothing to copy \(check source\.package\)/);
     // Destroying it still works (nothing to check for a delete).
     await expect(applyAll(opts(), { destroy: true })).resolves.toBeDefined();
+  });
+
+  it("refuses the plan when two copies (by slug_perm and by format/name/version) turn out to manage one package, and says how to drop one safely", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    const [source] = await packagesIn(t, "staging");
+    const bySlug = promote({ source: { owner: "acme", repository: "staging", package: source.slug_perm } });
+    app.synth([{ ...bySlug, id: "by-slug" }, promote()]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+    const [copy] = await packagesIn(t, "prod");
+
+    const refused = await planAll(opts()).then(() => undefined, (e: Error) => e);
+    expect(refused?.message).toBe(
+      `app/promote: app/promote and app/by-slug both manage PackageCopy acme.prod.${copy.slug_perm}: each would undo the other, and removing either would delete it under the other; ` +
+        `keep one of the two constructs (to remove one without deleting the object, first run "reposmith state rm app/promote")`,
+    );
+    const writes = await t.writes();
+    await expect(applyAll(opts())).rejects.toThrow(/both manage PackageCopy/);
+    expect(await t.writes()).toBe(writes);
   });
 
   it("deletes the copy when the construct is destroyed", async () => {

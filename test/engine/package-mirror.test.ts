@@ -1,5 +1,5 @@
 /** PackageMirror through the engine against the emulator: only missing packages copied, each polled within a bound. */
-import { applyAll, planAll, renderPlan } from "../../src/engine";
+import { applyAll, driftAll, planAll, renderDrift, renderPlan } from "../../src/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
@@ -86,10 +86,83 @@ describe("PackageMirror", () => {
     const { plan } = await planAll(opts());
     const mirrorPlan = plan.stacks[0].resources.find((r) => r.key === "app/releases")!;
     expect(mirrorPlan.changes).toEqual([expect.objectContaining({ path: expect.stringMatching(/^packages\["npm\/dropped@1\.0\.0#\w+"\]$/), old: "present", new: null, effect: "delete" })]);
-    expect(plan.summary.destroy).toBe(1);
+    expect(plan.summary).toMatchObject({ add: 0, change: 0, destroy: 1 });
+    // The headline says what happens, not nothing; apply counts the prune as the plan does.
+    expect(renderPlan(plan)).toMatch(/# app\/releases \(PackageMirror acme\/staging -> acme\/prod "tag:release AND format:npm"\) will delete 1 copy it made whose source is gone\n/);
     expect(renderPlan(plan)).toMatch(/- packages\["npm\/dropped@1\.0\.0#\w+"\] += "present" -> null/);
-    await applyAll(opts());
+    const pruned = await applyAll(opts());
+    expect(pruned.results[0].done).toEqual([{ key: "app/releases", action: "update", deleted: 1, changed: false }]);
     expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["by-hand", "kept", "left-pad", "unrelated"]);
+  });
+
+  it("never overwrites a package of the same version uploaded by hand: left alone with a notice naming it and how to allow it; republish: true overwrites it", async () => {
+    const [E, F] = ["e".repeat(64), "f".repeat(64)];
+    await seedPackages(t, [
+      npm("conflict", "1.0.0", { tags: ["release"], checksum_sha256: E }),
+      npm("fresh", "1.0.0", { tags: ["release"] }),
+      { ...npm("conflict", "1.0.0", { checksum_sha256: F }), repository: "prod" },
+    ]);
+    app.synth([mirror()]);
+    const { plan, ctx } = await planAll(opts());
+    const text = renderPlan(plan);
+    expect(text).toMatch(/~ packages\["npm\/fresh@1\.0\.0"\] += null -> "copy"/);
+    expect(text).not.toMatch(/conflict/);
+    const notice = /app\/releases: left alone in acme\/prod, which already has this package with other content and this mirror did not copy it: npm\/conflict@1\.0\.0 \(checksum ffffffffffff… in acme\/prod, eeeeeeeeeeee… in acme\/staging\); set republish: true on the PackageMirror to overwrite it/;
+    expect(ctx.notices.join("\n")).toMatch(notice);
+
+    const run = await applyAll(opts());
+    expect(failuresOf(run)).toEqual([]);
+    expect(run.ctx.notices.join("\n")).toMatch(notice);
+    expect(routeCount(t, POST_COPY)).toBe(1);
+    const prod = await packagesIn(t, "prod");
+    expect(prod.map((p) => `${p.name}:${p.checksum_sha256 === F ? "by hand" : "copy"}`).sort()).toEqual(["conflict:by hand", "fresh:copy"]);
+    expect((await planAll(opts())).plan.stacks[0].resources[0].action).toBe("noop");
+
+    // Allowed explicitly: the plan says whose package it overwrites, and apply does it.
+    app.synth([mirror({ republish: true })]);
+    const allowed = await planAll(opts());
+    expect(allowed.ctx.notices.join("\n")).not.toMatch(/left alone/);
+    expect(renderPlan(allowed.plan)).toMatch(/~ packages\["npm\/conflict@1\.0\.0"\] += "checksum ffffffffffff… \(not copied by this mirror\)" -> "republish"/);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).find((p) => p.name === "conflict").checksum_sha256).toBe(E);
+  });
+
+  it("reports drift as was applied -> is now: a re-uploaded source, a copy deleted by hand, a source deleted (prune), a new source package", async () => {
+    await seedPackages(t, ["is-even", "is-odd", "gone"].map((n) => npm(n, "1.0.0", { tags: ["release"] })));
+    app.synth([mirror({ prune: true })]);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    const copies = await packagesIn(t, "prod");
+    const staged = await packagesIn(t, "staging");
+    const [isEven, isOdd] = ["is-even", "is-odd"].map((n) => copies.find((p) => p.name === n));
+    const gone = staged.find((p) => p.name === "gone");
+
+    await t.admin("POST", "/seed", { packages: [npm("is-even", "1.0.0", { tags: ["release"], checksum_sha256: "f".repeat(64) }), npm("new-one", "1.0.0", { tags: ["release"] })] });
+    expect((await t.api("DELETE", `/packages/acme/prod/${isOdd.slug_perm}/`)).status).toBe(204);
+    expect((await t.api("DELETE", `/packages/acme/staging/${gone.slug_perm}/`)).status).toBe(204);
+
+    const drift = await driftAll(opts());
+    const text = renderDrift(drift.items, drift.checked);
+    const line = (pkg: string) => text.split("\n").find((l) => l.includes(`packages["npm/${pkg}@1.0.0`))?.trim().replace(/ +=/, " =");
+    expect(line("is-even")).toBe(`packages["npm/is-even@1.0.0"] = "source checksum ${isEven.checksum_sha256.slice(0, 12)}…" -> "source checksum ffffffffffff… (re-uploaded)"`);
+    expect(line("is-odd")).toBe(`packages["npm/is-odd@1.0.0"] = "copied (checksum ${isOdd.checksum_sha256.slice(0, 12)}…)" -> "missing from acme/prod"`);
+    expect(line("gone")).toMatch(/^packages\["npm\/gone@1\.0\.0#\w+"\] = "copied from acme\/staging" -> "source gone from acme\/staging"$/);
+    expect(line("new-one")).toBe(`packages["npm/new-one@1.0.0"] = null -> "in acme/staging, not copied yet"`);
+
+    // The plan speaks in verbs, and apply re-copies the re-uploaded source (a copy the mirror made).
+    const planText = renderPlan((await planAll(opts())).plan);
+    expect(planText).toMatch(/~ packages\["npm\/is-even@1\.0\.0"\] += "checksum \w{12}…" -> "republish"/);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => `${p.name}:${p.name === "is-even" ? p.checksum_sha256.slice(0, 4) : ""}`).sort()).toEqual(["is-even:ffff", "is-odd:", "new-one:"]);
+    expect((await driftAll(opts())).items).toEqual([]);
+  });
+
+  it("headlines an adoption by how a mirror is found, not by a tag it does not carry", async () => {
+    await seedPackages(t, [npm("kept", "1.0.0", { tags: ["release"] }), { ...npm("kept", "1.0.0"), repository: "prod" }]);
+    app.synth([mirror()]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources[0].action).toBe("adopt");
+    expect(renderPlan(plan)).toMatch(/# app\/releases \(PackageMirror .*\) will be adopted \(every package matching the query is already in acme\/prod; state updated, no API write\)/);
+    expect(renderPlan(plan)).not.toMatch(/reposmith tag/);
   });
 
   it("copies a package once when a PackageCopy and a PackageMirror of the same stack both want it", async () => {

@@ -52,16 +52,23 @@ export function synthesize(opts: SynthOptions): string {
   if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
   // Only the manifest goes: stack directories hold Terraform's .terraform and maybe its state.
   rmSync(path.join(outdir, "manifest.json"), { force: true });
+  // stderr is always captured: a props error is then shown as its message alone, not under the
+  // loader's source excerpt and a stack trace of reposmith's internals.
   const r = spawnSync(app, {
     cwd,
     shell: true,
-    stdio: opts.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    stdio: opts.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "pipe"],
     env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
     encoding: "utf8",
   });
   if (r.error) throw new CliError(`could not run the app "${app}": ${r.error.message}`);
+  const stderr = r.stderr ?? "";
+  const invalid = r.status !== 0 ? validationMessage(stderr) : undefined;
+  // Anything else the app printed (warnings, its own errors and their traces) is the user's to see.
+  if (opts.stdio !== "pipe" && !invalid && stderr) process.stderr.write(stderr);
+  if (invalid) throw new CliError(`synth failed: ${invalid}`);
   if (r.status !== 0) {
-    const detail = (r.stderr ?? "").trim().split("\n").filter((l) => /Error|error/.test(l)).slice(0, 5).join("\n");
+    const detail = stderr.trim().split("\n").filter((l) => /Error|error/.test(l)).slice(0, 5).join("\n");
     throw new CliError(`synth failed: the app "${app}" exited with ${r.status}${detail ? `\n${detail}` : ""}`);
   }
   if (!existsSync(path.join(outdir, "manifest.json"))) {
@@ -69,3 +76,21 @@ export function synthesize(opts: SynthOptions): string {
   }
   return outdir;
 }
+
+/**
+ * The message of a reposmith ValidationError (construct path, field, fix) that ended the app, as
+ * Node prints an uncaught error: "ValidationError: <message>" (one line, or "  - " lines after it)
+ * followed by the stack's "    at" lines.
+ */
+export function validationMessage(stderr: string): string | undefined {
+  const lines = stderr.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("ValidationError: "));
+  if (start < 0) return undefined;
+  const message = [lines[start].slice("ValidationError: ".length)];
+  for (const l of lines.slice(start + 1)) {
+    if (!l.startsWith("  - ")) break;
+    message.push(l);
+  }
+  return message.join("\n");
+}
+

@@ -9,7 +9,7 @@ import { redactUrls } from "../util/url-credentials";
 export class ValidationError extends Error {
   constructor(scope: IConstruct, kind: string, problems: string[]) {
     const lines = problems.map(redactUrls);
-    super(`${kind} at "${scope.node.path}": ${lines.length === 1 ? lines[0] : "\n  - " + lines.join("\n  - ")}`);
+    super(`${kind} at "${scope.node.path}":${lines.length === 1 ? ` ${lines[0]}` : "\n  - " + lines.join("\n  - ")}`);
     this.name = "ValidationError";
   }
 }

@@ -2,7 +2,7 @@
  * S8.6: bad input at the CLI. Each mistake gets exit 1 and exactly one line on stderr that says what
  * is wrong and what to do; nothing is created and no secret is echoed.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
@@ -105,6 +105,30 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
     cases++;
     const r = await reposmith(["state", "list", "--stack", "nope", "--state", "state-list-check"], { cwd: dir, env: t.env });
     oneClearLine(r, /no state for stack "nope" in .*state-list-check: it holds no stacks yet/);
+  });
+
+  it("bad props in the app: synth shows the construct's message alone (no loader excerpt, no stack trace); the app's own crash keeps its trace", async () => {
+    const appDir = mkdtempSync(path.join(ROOT, ".test-work", "bad-app-"));
+    try {
+      writeFileSync(path.join(appDir, "cdktf.json"), JSON.stringify({ app: "npx tsx main.ts" }));
+      const main = (body: string) =>
+        writeFileSync(path.join(appDir, "main.ts"), `import { App, TerraformStack } from "cdktf";\nimport { EntitlementToken } from ${JSON.stringify(path.join(ROOT, "src"))};\nconst app = new App();\nconst stack = new TerraformStack(app, "s");\n${body}\napp.synth();\n`);
+      main(`new EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: -1, dateRangeTo: "2027-01-01T10:00:00" } });`);
+      const r = await reposmith(["synth"], { cwd: appDir, env: t.env });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        'Error: synth failed: EntitlementToken at "s/tok":',
+        "  - limits.dateRangeTo must say its time zone: add \"Z\" for UTC or an offset such as \"+02:00\" (got \"2027-01-01T10:00:00\")",
+        "  - limits.numDownloads must be 0 or more (got -1)",
+      ]);
+      main(`throw new Error("the app's own bug");`);
+      const own = await reposmith(["synth"], { cwd: appDir, env: t.env });
+      expect(own.code).toBe(1);
+      expect(own.stderr).toMatch(/Error: the app's own bug\n\s+at /);
+      expect(own.stderr).toMatch(/Error: synth failed: the app "npx tsx main.ts" exited with 1/);
+    } finally {
+      rmSync(appDir, { recursive: true, force: true });
+    }
   });
 
   it("after all of that, nothing was created and a correct run still works", async () => {

@@ -8,6 +8,7 @@
  */
 import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, isNoResourcePermission, redact } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
+import { redactUrls } from "../util/url-credentials";
 import {
   REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, mapScheduledSync, type RepositoryMirrorSpec,
 } from "./repository-mirror-spec";
@@ -42,7 +43,8 @@ function toObserved(repositoryId: number, m: MirrorInfo, conn: ConnectionRef | u
   const fields: Record<string, unknown> = {
     repository_id: repositoryId,
     mirror_id: m.id ?? null,
-    url: m.url ?? null,
+    // Never a credential in state or plans: one typed into the URL in the console shows as "***@" (and is drift).
+    url: m.url ? redactUrls(m.url) : null,
     scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, inverted(conn)),
     mirroring_enabled: raw ?? null,
     endpoint_uuid: m.endpoint_uuid ?? null,
@@ -51,7 +53,7 @@ function toObserved(repositoryId: number, m: MirrorInfo, conn: ConnectionRef | u
     last_update_at: m.last_update_at ?? null,
     last_successful_update_at: m.last_successful_update_at ?? null,
     number_of_failures: m.number_of_failures ?? null,
-    last_error: m.last_error ? redact(m.last_error, extra.secrets ?? []) : null,
+    last_error: m.last_error ? redactUrls(redact(m.last_error, extra.secrets ?? [])) : null,
   };
   if (extra.jid) fields.last_jid = extra.jid;
   return { id: String(repositoryId), fields, adopted: extra.adopted };

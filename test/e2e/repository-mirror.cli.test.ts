@@ -172,6 +172,19 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect((await run("drift")).code).toBe(0);
   });
 
+  it("a password typed into the mirror's URL in the console never reaches plans, drift or state, and is corrected", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    const typed = "Console-Typed-Pa55-3e8a";
+    await t.admin("POST", "/codearts/mirror", { repository_id: 123, url: `https://bob:${typed}@git.example.com/app.git` });
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/~ url\s+= "https:\/\/\*\*\*@git.example.com\/app.git" -> "https:\/\/git.example.com\/app.git"/);
+    const drift = await run("drift", "--json");
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await t.mirror(123)).url).toBe(SOURCE_URL);
+    for (const out of [plan.stdout, plan.stderr, drift.stdout, drift.stderr, ...w.allFiles().map((f) => f.text)]) expect(out).not.toContain(typed);
+  });
+
   it("an endpoint_uuid set by hand is drift (none declared means none), cleared by PUT and tested with a sync", async () => {
     w.declare([mirror()]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);

@@ -59,6 +59,26 @@ export class EntitlementSync extends Construct {
   /** The connection's API URL ("" = the environment's), for comparing syncs of one app. */
   private readonly apiUrl: string;
 
+  /** What this sync copies from in its stack: the source's tokens and the syncs that fill the source. */
+  private upstream(): (EntitlementToken | EntitlementSync)[] {
+    return TerraformStack.of(this)
+      .node.findAll()
+      .filter(
+        (c): c is EntitlementToken | EntitlementSync =>
+          (c instanceof EntitlementToken && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec })) ||
+          (c instanceof EntitlementSync && c !== this && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
+      );
+  }
+
+  /** Changes whenever anything upstream does, along the whole chain (`seen` stops at a cycle, which validation refuses). */
+  private sourceDigest(seen: Set<EntitlementSync>): string {
+    seen.add(this);
+    const parts = this.upstream().map((c) =>
+      c instanceof EntitlementSync ? `${c.key}=${c.hook.payload.generation}<-${seen.has(c) ? "" : c.sourceDigest(seen)}` : `${c.key}=${c.hook.payload.generation}`,
+    );
+    return sha256(parts.sort().join("\n"));
+  }
+
   constructor(scope: Construct, id: string, props: EntitlementSyncProps) {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
@@ -68,15 +88,12 @@ export class EntitlementSync extends Construct {
     // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
     // (reposmith apply orders it by phase instead), and again whenever one of them changes (a
     // rotation included: a new secret shows in no list, so the sync cannot notice it by looking).
-    const sourceTokens = () =>
-      TerraformStack.of(this)
-        .node.findAll()
-        .filter((c): c is EntitlementToken => c instanceof EntitlementToken && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec }));
+    // The same goes for a sync that fills this one's source (a chain prod -> staging -> dev).
     this.hook.resource.addOverride(
       "depends_on",
-      Lazy.listValue({ produce: () => sourceTokens().map((t) => `${t.hook.resource.terraformResourceType}.${t.hook.resource.friendlyUniqueId}`) }),
+      Lazy.listValue({ produce: () => this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`) }),
     );
-    this.hook.runAgainWhen(() => sha256(sourceTokens().map((t) => `${t.key}=${t.hook.payload.generation}`).sort().join("\n")));
+    this.hook.runAgainWhen(() => this.sourceDigest(new Set()));
     // Each sync wipes its target: two syncs into one target (from different sources) never agree.
     const apiUrl = (this.apiUrl = (connection ?? CloudsmithConnection.of(this))?.ref.apiUrl ?? "");
     const target = `${this.spec.owner}/${this.spec.target}`;

@@ -72,4 +72,24 @@ describe("EntitlementSync", () => {
     expect(sync.hook.payload).toMatchObject({ kind: "EntitlementSync", key: "s/sync" });
     expect(JSON.parse(sync.hook.payload.spec)).toEqual({ owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
   });
+
+  it("under Terraform, a sync in a chain waits for the sync that fills its source, and runs again when a token at the top changes", () => {
+    const synthChain = (downloads: number) => {
+      const stack = new TerraformStack(Testing.app(), "s");
+      new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: downloads } });
+      // Declared downstream first: the order comes from the chain.
+      new EntitlementSync(stack, "to-dev", { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true });
+      new EntitlementSync(stack, "to-staging", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
+      const hooks = JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<string, { depends_on?: string[]; triggers_replace: { after?: string } }>;
+      const hook = (prefix: string) => Object.entries(hooks).find(([id]) => id.startsWith(prefix))!;
+      return { dev: hook("to-dev_hook"), staging: hook("to-staging_hook"), ci: hook("ci_hook") };
+    };
+    const one = synthChain(1);
+    expect(one.dev[1].depends_on).toEqual([`terraform_data.${one.staging[0]}`]);
+    expect(one.staging[1].depends_on).toEqual([`terraform_data.${one.ci[0]}`]);
+    const two = synthChain(2);
+    expect(two.staging[1].triggers_replace.after).not.toBe(one.staging[1].triggers_replace.after);
+    expect(two.dev[1].triggers_replace.after).not.toBe(one.dev[1].triggers_replace.after);
+    expect(synthChain(1).dev[1].triggers_replace.after).toBe(one.dev[1].triggers_replace.after);
+  });
 });

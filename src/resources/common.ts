@@ -61,8 +61,19 @@ export const isoDateTime = (what: string) =>
     })
     .transform((s) => new Date(s).toISOString());
 
+/** What a value that is not JSON is, for messages: "undefined", "a Date", "a function", "NaN". */
+function notJson(input: unknown): string {
+  if (input === undefined) return "undefined (an unset variable?)";
+  if (typeof input === "number") return String(input);
+  if (input instanceof Date) return "a Date (give its toISOString())";
+  if (typeof input === "object" && input !== null) return `a ${input.constructor?.name ?? "non-plain object"}`;
+  return `a ${typeof input}`;
+}
+
 export const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)], {
+    error: (iss) => `must be a string, a finite number, true/false, null, an array or a plain object (got ${notJson(iss.input)})`,
+  }),
 );
 
 /** Same instant? (API returns microseconds; we send milliseconds.) */
@@ -83,7 +94,8 @@ export function formatIssues(error: z.ZodError, input?: unknown): string[] {
     if (i.code === "unrecognized_keys") msg = `${path ? path + ": " : ""}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the documented props`;
     if (input !== undefined && path && !msg.includes("(got ")) {
       const value = i.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
-      if (value !== undefined && typeof value !== "object") msg += ` (got ${JSON.stringify(value)})`;
+      // JSON.stringify would show NaN and Infinity as "null".
+      if (value !== undefined && typeof value !== "object") msg += ` (got ${typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value)})`;
     }
     return redactUrls(msg);
   });

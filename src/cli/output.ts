@@ -31,7 +31,11 @@ export async function confirmOrAuto(autoApprove: boolean | undefined, question: 
   if (!process.stdin.isTTY) throw new CliError("no terminal to ask for confirmation: re-run with --auto-approve to apply without asking");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question(`\n${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
+    // Ctrl-C at the prompt (a keypress on a terminal in raw mode, seen by readline) is a "no".
+    const answer = await new Promise<string>((resolve) => {
+      rl.once("SIGINT", () => resolve(""));
+      rl.question(`\n${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `).then(resolve, () => resolve(""));
+    });
     return answer.trim() === "yes";
   } finally {
     rl.close();
@@ -39,7 +43,7 @@ export async function confirmOrAuto(autoApprove: boolean | undefined, question: 
 }
 
 /** Totals and failures after apply/destroy; returns the exit code. */
-export function printOutcome(results: ApplyResult[], destroy: boolean): number {
+export function printOutcome(results: ApplyResult[], destroy: boolean, interrupted = false): number {
   const count = (a: string) => results.reduce((n, r) => n + r.done.filter((d) => d.action === a).length, 0);
   const failed = results.flatMap((r) => r.failed);
   const added = count("create") + count("replace");
@@ -50,6 +54,15 @@ export function printOutcome(results: ApplyResult[], destroy: boolean): number {
   const adopted = count("adopt");
   const forgotten = count("forget");
   const more = `${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
+  const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
+  if (interrupted) {
+    for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
+    process.stdout.write(
+      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} interrupted`)}: ${added} added, ${changed} changed, ${destroyed} destroyed${more}; ` +
+        `${failed.length} stopped while waiting, ${skipped} not started. State holds what was done; re-run to converge.\n`,
+    );
+    return 130;
+  }
   if (failed.length) {
     for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
     process.stdout.write(`\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);

@@ -32,6 +32,8 @@ export interface ApplyResult {
    */
   done: { key: string; action: Action; deleted?: number; changed?: boolean }[];
   failed: { key: string; action: Action; error: unknown }[];
+  /** Keys not started because the run was interrupted (Ctrl-C): nothing was done for them. */
+  skipped: string[];
   state: StackState;
 }
 
@@ -163,10 +165,15 @@ async function deleteSuperseded(ctx: RunContext, r: ResourcePlan): Promise<void>
  */
 export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateStore, state: StackState, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const writer = new StateWriter(store, state);
-  const result: ApplyResult = { stack: plan.stack, done: [], failed: [], state };
+  const result: ApplyResult = { stack: plan.stack, done: [], failed: [], skipped: [], state };
   const run = async (r: ResourcePlan) => {
     const ev = { stack: plan.stack, key: r.key, label: r.label, action: r.action };
     const visible = r.action !== "noop";
+    // Interrupted: what is in flight finishes (or stops at its next poll, recorded); nothing new starts.
+    if (ctx.interrupted()) {
+      if (visible) result.skipped.push(r.key);
+      return;
+    }
     if (visible) opts.onEvent?.({ ...ev, phase: "start" });
     try {
       await applyOne(ctx, r, writer);

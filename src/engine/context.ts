@@ -13,6 +13,8 @@ export interface EngineOptions {
   codeartsOptions?: Partial<CodeArtsClientOptions>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /** Aborted when the user interrupts (Ctrl-C): no new operation starts, and waits stop at their next poll. */
+  signal?: AbortSignal;
   onNotice?: (message: string) => void;
   onProgress?: (key: string, update: ProgressUpdate) => void;
   /** How resources are observed; see HandlerContext.readMode. @default "list" */
@@ -136,6 +138,21 @@ export class RunContext implements HandlerContext {
   }
 
   sleep(ms: number): Promise<void> {
-    return this.opts.sleep ? this.opts.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+    const signal = this.opts.signal;
+    if (signal?.aborted) return Promise.resolve();
+    const slept = this.opts.sleep ? this.opts.sleep(ms) : new Promise<void>((resolve) => setTimeout(resolve, ms));
+    if (!signal) return slept;
+    return new Promise<void>((resolve) => {
+      const wake = () => resolve();
+      signal.addEventListener("abort", wake, { once: true });
+      void slept.then(() => {
+        signal.removeEventListener("abort", wake);
+        resolve();
+      });
+    });
+  }
+
+  interrupted(): boolean {
+    return this.opts.signal?.aborted ?? false;
   }
 }

@@ -86,7 +86,7 @@ export function hookDelete(opts: HookOptions, payload: HookPayload): Promise<App
   return withStack(opts, stack, "reposmith hook delete", async (ctx) => {
     const state = await opts.store.read(stack);
     const rs = state.resources[payload.key];
-    if (!rs) return { stack, done: [], failed: [], state };
+    if (!rs) return { stack, done: [], failed: [], skipped: [], state };
     // Planned as a removed resource is; the destroy provisioner sees only `self` (the payload as
     // last applied), whose lifecycle decides between deleting and retaining.
     const plan = await planOrphan(ctx, stack, payload.key, { ...rs, lifecycle: parseLifecycle(payload.lifecycle) ?? rs.lifecycle });

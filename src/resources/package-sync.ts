@@ -26,7 +26,7 @@ const LINEAR_CAP_MS = 300_000;
 /** [cli] "If a failure status_reason contains 'package should be deleted', the failure is permanent." */
 export const isPermanentFailure = (reason: string | null | undefined) => /package should be deleted/i.test(reason ?? "");
 
-export type SyncProblem = "failed" | "timeout";
+export type SyncProblem = "failed" | "timeout" | "interrupted";
 
 /** A copy that did not become fully synchronised; carries what the API last said. */
 export class PackageSyncError extends Error {
@@ -75,6 +75,14 @@ function timeoutError(o: WaitOptions, st: PackageStatus): PackageSyncError {
     "timeout",
     `${o.label}: not fully synchronised after ${secs}s (waitForSync.timeout): reached ${stageOf(st)}. ` +
       "The copy stays and keeps syncing; the next apply waits for it again (raise waitForSync.timeout for large packages).",
+    st,
+  );
+}
+
+function interruptedError(o: WaitOptions, st: PackageStatus): PackageSyncError {
+  return new PackageSyncError(
+    "interrupted",
+    `${o.label}: interrupted while waiting for its sync (last seen: ${stageOf(st)}). The copy stays and keeps syncing; the next apply waits for it again.`,
     st,
   );
 }
@@ -156,6 +164,7 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
     if (!st.is_sync_failed && progress > 0) sample = { at: now, progress };
     // One last poll exactly at the deadline, so a timeout reports the latest stage.
     await ctx.sleep(Math.max(0, Math.min(wait, deadline - now)));
+    if (ctx.interrupted?.()) throw interruptedError(o, st);
     st = await poll();
   }
 }

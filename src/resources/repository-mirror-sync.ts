@@ -29,9 +29,10 @@ export class MirrorSyncError extends Error {
 }
 
 export class MirrorSyncTimeoutError extends Error {
-  constructor(readonly repositoryId: number, readonly jid: string | undefined, timeoutMs: number, readonly observed: MirrorInfo) {
+  /** `timeoutMs` undefined: the user interrupted the wait (Ctrl-C) rather than it timing out. */
+  constructor(readonly repositoryId: number, readonly jid: string | undefined, timeoutMs: number | undefined, readonly observed: MirrorInfo) {
     super(
-      `CodeArts repository ${repositoryId}: the mirror sync${jid ? ` (jid ${jid})` : ""} did not finish within ${Math.round(timeoutMs / 1000)}s` +
+      `CodeArts repository ${repositoryId}: the mirror sync${jid ? ` (jid ${jid})` : ""} ${timeoutMs === undefined ? "was still running when the wait was interrupted" : `did not finish within ${Math.round(timeoutMs / 1000)}s`}` +
         ` (last seen: update_status ${observed.update_status ?? "unknown"}, last_update_at ${observed.last_update_at ?? "never"},` +
         ` last_successful_update_at ${observed.last_successful_update_at ?? "never"}); it may still finish, and the next plan checks again`,
     );
@@ -126,6 +127,8 @@ async function waitForSync(
     if (remaining <= 0) throw new MirrorSyncTimeoutError(id, jid, timeoutMs, last);
     const planned = fixed ?? DEFAULT_POLL_SCHEDULE_MS[Math.min(poll, DEFAULT_POLL_SCHEDULE_MS.length - 1)];
     await ctx.sleep(Math.min(Math.round(planned * (0.8 + 0.4 * Math.random())), remaining));
+    // Recorded like a timeout (the running sync's jid): the next plan checks on it rather than starting another.
+    if (ctx.interrupted?.()) throw new MirrorSyncTimeoutError(id, jid, undefined, last);
     try {
       last = await client.showMirror(id);
     } catch (e) {

@@ -52,8 +52,13 @@ export interface HandlerContext {
   /** Progress of a long operation (a package sync, a mirror sync) for the progress display. */
   progress(key: string, update: ProgressUpdate): void;
   now(): Date;
-  /** Sleeps (tests inject a fast clock). */
+  /** Sleeps (tests inject a fast clock); returns early once the run is interrupted. */
   sleep(ms: number): Promise<void>;
+  /**
+   * True once the user interrupted the run (Ctrl-C): a long wait stops at its next poll and throws
+   * its timeout-like error carrying what exists (`recorded`), so state keeps it. @default never
+   */
+  interrupted?(): boolean;
   /**
    * "list" (default): observe through list endpoints, one call per page per repository.
    * "get": one GET per resource known to state, as terraform-provider-cloudsmith does (the benchmark's baseline).

@@ -241,6 +241,26 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect((await t.mirror(123)).starts).toHaveLength(starts);
   });
 
+  it("Ctrl-C while waiting on a sync: exits 130 after recording the running sync, and the re-apply starts no second one", async () => {
+    w.declare([mirror()]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    await t.admin("POST", "/codearts/settings", { queueMs: 50, syncMs: 3_000 });
+    w.declare([mirror({ syncTriggers: { release: "5" } })]);
+    const starts = (await t.mirror(123)).starts.length;
+    const apply = await reposmith(["apply", "--auto-approve", ...w.args], { cwd: w.dir, env: t.env, interrupt: { when: /app\/mirror: Modifying/ } });
+    expect(apply.code).toBe(130);
+    expect(apply.stderr).toMatch(/Interrupt received: finishing what is in flight and saving state/);
+    expect(apply.stderr).toMatch(/was still running when the wait was interrupted/);
+    expect(apply.stdout).toMatch(/Apply interrupted: 0 added, 0 changed, 0 destroyed; 1 stopped while waiting, 0 not started/);
+    expect((await t.mirror(123)).starts).toHaveLength(starts + 1);
+    expect(w.state().resources["app/mirror"].spec).toMatchObject({ syncTriggers: { release: "5" } });
+    // The sync it started is the one the next runs wait on: no second start, running or finished.
+    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect((await t.mirror(123)).starts).toHaveLength(starts + 1);
+  });
+
   it("maps scheduledSync through the inverted mirroring_enabled reading when the connection says so", async () => {
     await t.admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
     w.declare([mirror({ scheduledSync: false })], { mirroringEnabledInverted: true });

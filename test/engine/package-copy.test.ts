@@ -16,9 +16,9 @@ beforeEach(() => {
 afterEach(() => app.cleanup());
 
 const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: FAST_RETRIES });
-const promote = (props: Record<string, unknown> = {}): Decl => ({
+const promote = (props: Record<string, unknown> = {}, id = "promote"): Decl => ({
   kind: "copy",
-  id: "promote",
+  id,
   props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod", ...props },
 });
 const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
@@ -137,6 +137,25 @@ describe("PackageCopy", () => {
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect(await packagesIn(t, "prod")).toEqual([]);
     expect(await app.state()).toEqual({});
+  });
+
+  it("interrupted while waiting (Ctrl-C): stops at the next poll, records the copy, starts nothing new", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0"), npm("is-even", "1.0.0")], { durationMs: 8_000 });
+    app.synth([promote(), promote({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: "is-even", version: "1.0.0" } } }, "promote-more")]);
+    const interrupt = new AbortController();
+    const started = Date.now();
+    const run = applyAll({ ...opts(), parallelism: 1, signal: interrupt.signal });
+    setTimeout(() => interrupt.abort(), 1_000);
+    const result = await run;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // One at a time: the first is stopped at its next poll, the second never starts.
+    const [copy] = await packagesIn(t, "prod");
+    const [failed] = failuresOf(result);
+    expect(failuresOf(result)).toHaveLength(1);
+    expect(String((failed.error as Error).message)).toMatch(/interrupted while waiting for its sync/);
+    expect(result.results[0].skipped).toEqual([["app/promote", "app/promote-more"].find((k) => k !== failed.key)]);
+    expect(await app.state()).toEqual({ [failed.key]: expect.objectContaining({ id: `acme.prod.${copy.slug_perm}` }) });
+    expect(routeCount(t, POST_COPY)).toBe(1);
   });
 
   it("copies again with republish when the source's checksum changed", async () => {

@@ -199,13 +199,22 @@ export interface CliResult {
  * Runs the real `reposmith` binary, as a user would. Asynchronous on purpose: the emulator lives in
  * this process, and a synchronous spawn would stop it from answering.
  */
-export function reposmith(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+export function reposmith(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; /** Sends `signal` once the output (stdout + stderr) first matches `when` (a Ctrl-C mid-run). */ interrupt?: { when: RegExp; signal?: NodeJS.Signals } },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    let sent = false;
+    const watch = () => {
+      if (!opts.interrupt || sent || !opts.interrupt.when.test(stdout + stderr)) return;
+      sent = true;
+      child.kill(opts.interrupt.signal ?? "SIGINT");
+    };
+    child.stdout.on("data", (d) => ((stdout += d), watch()));
+    child.stderr.on("data", (d) => ((stderr += d), watch()));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
     child.on("error", reject);
     child.on("close", (code) => {

@@ -6,11 +6,36 @@ import { confirmOrAuto, printEvent, printNotices, printOutcome, ProgressDisplay 
 
 type ApplyOpts = CommonOptions & { autoApprove?: boolean };
 
+/**
+ * Ctrl-C during an apply, as Terraform does it: the first one stops new operations and lets the
+ * ones in flight end (a wait stops at its next poll and records what it made), then state is
+ * saved and the command exits 130; a second one exits at once (the lock is then taken over as stale).
+ */
+function interruptible(): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    process.stderr.write("\nInterrupt received: finishing what is in flight and saving state. Press Ctrl-C again to stop at once.\n");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
 async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
   const progress = new ProgressDisplay();
+  const interrupt = interruptible();
   const result = await applyAll(
     {
       ...prepare(o),
+      signal: interrupt.signal,
       onEvent: (e) => progress.around(() => printEvent(e), e.phase === "start" ? undefined : e.key),
       onProgress: progress.update,
       confirm: async (plan) => {
@@ -19,7 +44,10 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
       },
     },
     { destroy },
-  ).finally(() => progress.stop());
+  ).finally(() => {
+    progress.stop();
+    interrupt.done();
+  });
   printNotices(result.ctx.notices);
   if (!result.applied) {
     process.stdout.write(`\n${destroy ? "Destroy" : "Apply"} cancelled.\n`);
@@ -31,7 +59,7 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
     process.exitCode = 0;
     return;
   }
-  process.exitCode = printOutcome(result.results, destroy);
+  process.exitCode = printOutcome(result.results, destroy, interrupt.signal.aborted);
 }
 
 export function registerApply(program: Command): void {

@@ -53,7 +53,8 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
   const destroyed = count("delete") + count("replace") + sum((d) => d.deleted ?? 0);
   const adopted = count("adopt");
   const forgotten = count("forget");
-  const more = `${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
+  const rotated = sum((d) => (d.rotated ? 1 : 0));
+  const more = `${rotated ? `, ${rotated} rotated` : ""}${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
   if (interrupted) {
     for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);

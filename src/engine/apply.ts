@@ -28,9 +28,10 @@ export interface ApplyResult {
   stack: string;
   /**
    * `deleted`: objects inside an update that it deleted (a mirror's prunes), counted as destroyed as
-   * the plan counts them; `changed: false` when that is all the update did (not counted as changed).
+   * the plan counts them; `rotated`: the update rotated a secret; `changed: false` when an update
+   * changed no field (only pruned or rotated), so it is not counted as changed.
    */
-  done: { key: string; action: Action; deleted?: number; changed?: boolean }[];
+  done: { key: string; action: Action; deleted?: number; rotated?: boolean; changed?: boolean }[];
   failed: { key: string; action: Action; error: unknown }[];
   /** Keys not started because the run was interrupted (Ctrl-C): nothing was done for them. */
   skipped: string[];
@@ -178,8 +179,12 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     try {
       await applyOne(ctx, r, writer);
       if (visible) {
-        const deleted = r.action === "update" ? r.changes.filter((c) => c.effect === "delete").length : 0;
-        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted, changed: deleted < r.changes.length } : {}) });
+        // Counted as the plan counts them (summarize): prunes are destroys, a rotation is its own count.
+        const upd = r.action === "update";
+        const deleted = upd ? r.changes.filter((c) => c.effect === "delete").length : 0;
+        const rotated = upd && r.changes.some((c) => c.effect === "rotate");
+        const changed = upd && r.changes.some((c) => c.effect === "update" || c.effect === "reset");
+        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted } : {}), ...(rotated ? { rotated } : {}), ...(upd && !changed ? { changed: false } : {}) });
         opts.onEvent?.({ ...ev, phase: "done", id: writer.state.resources[r.key]?.id ?? r.state?.id });
       }
     } catch (error) {

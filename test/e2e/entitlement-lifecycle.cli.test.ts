@@ -22,6 +22,8 @@ describe("rotation, enable/disable and usage reset", () => {
     expect(plan.stdout).not.toMatch(/replace/);
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(0);
+    // Counted as the plan counted it: a rotation, not a change.
+    expect(apply.stdout).toMatch(/Apply complete! Resources: 0 added, 0 changed, 0 destroyed, 1 rotated\./);
 
     const after = await byName("prod", "ci");
     expect(after.slug_perm).toBe(before.slug_perm);

@@ -50,7 +50,7 @@ export function registerState(program: Command): void {
     .action(async (key: string, o: { state?: string }) => {
       const id = await removeFromState(openStore(o.state), key);
       process.stdout.write(
-        `Removed ${key} (${id}) from state; the remote object is untouched. While the construct is still declared, the next plan adopts it again by its reposmith tag.\n`,
+        `Removed ${key} (${id}) from state; the remote object is untouched. While the construct is still declared, the next plan finds it again and adopts it (a token by its reposmith tag, a copy by its destination and version, a mirror by its repository).\n`,
       );
     });
 

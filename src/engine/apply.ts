@@ -14,6 +14,8 @@ export interface ApplyEvent {
   phase: "start" | "done" | "error";
   /** Remote id once known (done). */
   id?: string;
+  /** What the plan noted about it (e.g. "the mirror link remains"): shown where no plan was shown, as in Terraform's hooks. */
+  notice?: string;
   error?: unknown;
 }
 
@@ -168,7 +170,7 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
   const writer = new StateWriter(store, state);
   const result: ApplyResult = { stack: plan.stack, done: [], failed: [], skipped: [], state };
   const run = async (r: ResourcePlan) => {
-    const ev = { stack: plan.stack, key: r.key, label: r.label, action: r.action };
+    const ev = { stack: plan.stack, key: r.key, label: r.label, action: r.action, ...(r.notice ? { notice: r.notice } : {}) };
     const visible = r.action !== "noop";
     // Interrupted: what is in flight finishes (or stops at its next poll, recorded); nothing new starts.
     if (ctx.interrupted()) {

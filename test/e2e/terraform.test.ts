@@ -44,7 +44,7 @@ app.synth();
 
 maybe("terraform apply/destroy end to end through the hook resources", () => {
   beforeAll(async () => {
-    t = await startTestEmulator([["acme", "prod"], ["acme", "staging"]]);
+    t = await startTestEmulator([["acme", "prod"], ["acme", "staging"], ["acme", "dev"]]);
     w = new Workdir();
     writeApp(w.dir);
   });
@@ -131,6 +131,22 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);
   });
 
+  it("a chain of syncs (prod -> staging -> dev) converges in one terraform apply, also after a change at the top", async () => {
+    const chain = [
+      { id: "to-dev", type: "sync" as const, props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true } },
+      { id: "to-staging", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } },
+    ];
+    const limit = async (repo: string) => (await t.tokens("acme", repo)).find((x) => x.name === "top")?.limit_num_downloads;
+    for (const n of [1, 2]) {
+      w.declare([tok("top", { limits: { numDownloads: n } }), ...chain]);
+      await synth();
+      expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+      expect([await limit("prod"), await limit("staging"), await limit("dev")]).toEqual([n, n, n]);
+      expect((await tf("plan", "-detailed-exitcode", "-input=false", "-no-color")).code).toBe(0);
+    }
+    expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+  });
+
   it("records a deletionPolicy change, and prunes by it when the stack's last token construct goes", async () => {
     const conn = { id: "conn", type: "connection" as const, props: {} };
     w.declare([conn, tok("gone", { deletionPolicy: "delete" }), tok("kept")]);
@@ -145,7 +161,10 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     // Every token construct removed; the connection keeps the stack's prune hook.
     w.declare([conn]);
     await synth();
-    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const prune = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(prune).toMatchObject({ code: 0 });
+    // What a reposmith plan would have noted, Terraform's output shows too.
+    expect(prune.stdout).toMatch(/app\/kept: note: retained \(deletionPolicy "retain"\): the remote object is kept and no longer managed/);
     expect((await managed()).map((x) => x.name)).toEqual(["kept"]);
     const list = await reposmith(["state", "list", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
     expect(list.stdout).not.toMatch(/app\//);
@@ -158,6 +177,8 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     const apply = await tf("apply", "-auto-approve", "-input=false", "-no-color");
     expect(apply.code).not.toBe(0);
     expect(apply.stderr + apply.stdout).toMatch(/Error: .*acme\/no-such-repo.*404/);
+    // Once, as reposmith's error line; not also as a "failed:" step.
+    expect(apply.stdout + apply.stderr).not.toMatch(/app\/bad: failed:/);
   });
 
   it("keeps secrets out of the synthesized stack and of Terraform's state", async () => {

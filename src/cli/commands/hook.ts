@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { hookApply, hookDelete, hookPrune, parseHookInput, HookInputError } from "../../engine";
+import { hookApply, hookDelete, hookPrune, parseHookInput, HookInputError, type ApplyEvent } from "../../engine";
 import { openStore } from "../common";
 import { printEvent } from "../output";
 
@@ -11,6 +11,17 @@ function hookStore(state: string | undefined) {
   return openStore(state ?? process.env.REPOSMITH_STATE ?? process.env.REPOSMITH_STATE_DEFAULT);
 }
 
+/**
+ * What a hook prints into Terraform's output: the steps, and the notes a plan would have shown
+ * (Terraform shows no reposmith plan). A failure is left to the error handler, which prints it
+ * once on stderr and sets the exit code.
+ */
+function hookEvent(e: ApplyEvent): void {
+  if (e.phase === "error") return;
+  printEvent(e);
+  if (e.phase === "done" && e.notice) process.stdout.write(`${e.key}: note: ${e.notice}\n`);
+}
+
 export function registerHook(program: Command): void {
   const hook = program
     .command("hook")
@@ -18,14 +29,14 @@ export function registerHook(program: Command): void {
   const common = (c: Command) => c.option("--state <path>", "state location (default: REPOSMITH_STATE, else what the stack recorded)");
 
   common(hook.command("apply").description("create provisioner: make one resource match its payload")).action(async (o: { state?: string }) => {
-    await hookApply({ store: hookStore(o.state), onEvent: printEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
+    await hookApply({ store: hookStore(o.state), onEvent: hookEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
   });
   common(hook.command("delete").description("destroy provisioner: delete one resource (reads only self)")).action(async (o: { state?: string }) => {
-    await hookDelete({ store: hookStore(o.state), onEvent: printEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
+    await hookDelete({ store: hookStore(o.state), onEvent: hookEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
   });
   common(hook.command("prune").description("per-stack prune: delete what state holds that the stack no longer declares")).action(async (o: { state?: string }) => {
     const input = JSON.parse(process.env.REPOSMITH_HOOK_INPUT ?? "null") as { stack?: string; keys?: string } | null;
     if (!input?.stack || typeof input.keys !== "string") throw new HookInputError("REPOSMITH_HOOK_INPUT is not a prune payload (stack, keys)");
-    await hookPrune({ store: hookStore(o.state), onEvent: printEvent }, input.stack, JSON.parse(input.keys) as string[]);
+    await hookPrune({ store: hookStore(o.state), onEvent: hookEvent }, input.stack, JSON.parse(input.keys) as string[]);
   });
 }

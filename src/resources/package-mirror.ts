@@ -209,7 +209,11 @@ async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpe
   invalidatePackages(ctx, client, owner, spec.destination);
   const failures = results.flatMap((r, n) => (r.status === "rejected" ? [`${items[n].key}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : []));
   if (failures.length) {
-    throw new Error(`${failures.length} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
+    const err = new Error(`${failures.length} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
+    // What did get done is recorded (see `recorded` in engine/apply.ts): the copies made keep their
+    // "copied" mark, so a later prune deletes them and a re-uploaded source republishes them.
+    const recorded = await observeMirror(ctx, client, key, spec, observed.fields, copiedNow).catch(() => undefined);
+    throw recorded ? Object.assign(err, { recorded }) : err;
   }
   return observeMirror(ctx, client, key, spec, observed.fields, copiedNow);
 }

@@ -186,12 +186,21 @@ describe("PackageMirror", () => {
     const message = String((failuresOf(run)[0].error as Error).message);
     expect(message).toMatch(/1 of 3 package\(s\) could not be mirrored into acme\/prod/);
     expect(message).toMatch(/npm\/flaky@1\.0\.0: npm flaky 1\.0\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"/);
-    expect(await app.state()).toEqual({});
+    // What was done is recorded: the copies it made carry their "copied" mark (for prune and republish).
+    const recorded = (await app.state())["app/releases"].observed.packages as Record<string, { copied?: boolean }>;
+    expect(Object.entries(recorded).map(([k, e]) => [k, !!e.copied]).sort()).toEqual([["npm/flaky@1.0.0", true], ["npm/good-a@1.0.0", true], ["npm/good-b@1.0.0", true]]);
 
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0].changes).toEqual([expect.objectContaining({ path: 'packages["npm/flaky@1.0.0"]', new: "resync" })]);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect(routeCount(t, POST_COPY)).toBe(3);
     expect((await packagesIn(t, "prod")).every((p) => p.sync_phase === "completed")).toBe(true);
+
+    // A copy made by the failed apply is this mirror's: with prune, it goes once its source does.
+    app.synth([mirror({ prune: true })]);
+    const src = (await packagesIn(t, "staging")).find((p) => p.name === "good-a");
+    expect((await t.api("DELETE", `/packages/acme/staging/${src.slug_perm}/`)).status).toBe(204);
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => p.name).sort()).toEqual(["flaky", "good-b"]);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { EngineClients, RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
+import { abandonedNotice, abandonedStacks, EngineClients, RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
@@ -269,6 +269,8 @@ export class Controller {
           fail(name, err);
         }
       }
+      // A stack removed from (or renamed in) the app keeps its resources, unmanaged: say so each pass.
+      if (!this.opts.stacks?.length && !this.stopping) for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
       result.stackErrors.push({ stack: "*", error: err });

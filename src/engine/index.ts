@@ -38,22 +38,31 @@ async function desiredOf(opts: RunOptions): Promise<DesiredStack[]> {
 }
 
 /**
- * Stacks state holds resources of that the app no longer declares (removed or renamed): nothing
- * touches them unless named with --stack, so every run over the whole app says so.
+ * Stacks state holds resources of that the app no longer declares (removed or renamed), with how
+ * many: nothing touches them unless named with --stack, so every run over the whole app says so.
  */
+export async function abandonedStacks(store: StateStore, declared: string[]): Promise<{ stack: string; resources: number }[]> {
+  const out: { stack: string; resources: number }[] = [];
+  for (const stack of await store.stacks()) {
+    if (declared.includes(stack)) continue;
+    const resources = Object.keys((await store.read(stack)).resources).length;
+    if (resources) out.push({ stack, resources });
+  }
+  return out;
+}
+
+/** What to tell the user about one of abandonedStacks(). */
+export function abandonedNotice({ stack, resources: n }: { stack: string; resources: number }): string {
+  return (
+    `state holds stack "${stack}" (${n} resource${n === 1 ? "" : "s"}), which the app no longer declares: nothing in it is changed. ` +
+    `To delete its resources: reposmith destroy --stack ${stack}; to keep them unmanaged: reposmith state rm each key (reposmith state list --stack ${stack}); ` +
+    `if it was renamed: reposmith state mv each key to the new stack`
+  );
+}
+
 async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: DesiredStack[]): Promise<void> {
   if (opts.stacks?.length) return;
-  const declared = new Set(desired.map((d) => d.name));
-  for (const stack of await opts.store.stacks()) {
-    if (declared.has(stack)) continue;
-    const n = Object.keys((await opts.store.read(stack)).resources).length;
-    if (!n) continue;
-    ctx.notice(
-      `state holds stack "${stack}" (${n} resource${n === 1 ? "" : "s"}), which the app no longer declares: nothing in it is changed. ` +
-        `To delete its resources: reposmith destroy --stack ${stack}; to keep them unmanaged: reposmith state rm each key (reposmith state list --stack ${stack}); ` +
-        `if it was renamed: reposmith state mv each key to the new stack`,
-    );
-  }
+  for (const a of await abandonedStacks(opts.store, desired.map((d) => d.name))) ctx.notice(abandonedNotice(a));
 }
 
 /** Reads desired state and plans every stack; nothing is written anywhere. */

@@ -142,6 +142,19 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(lines.some((l) => l.key === "app/keep" && /retained/.test(l.msg))).toBe(true);
   });
 
+  it("leaves a stack the app no longer declares alone, and warns about it every pass", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")], old: [token("legacy")] });
+    const store = w.store();
+    const { controller, lines } = testController(t, { outdir: w.outdir, store });
+    await controller.reconcileOnce();
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    for (let pass = 0; pass < 2; pass++) await controller.reconcileOnce();
+    expect((await managed()).map((x) => x.name).sort()).toEqual(["ci", "legacy"]);
+    const warnings = lines.filter((l) => l.level === "warn" && /state holds stack "old" \(1 resource\), which the app no longer declares/.test(l.msg));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0].msg).toMatch(/reposmith destroy --stack old/);
+  });
+
   it("isolates failures: a failing resource backs off without stopping the others; a bad stack does not stop the rest", async () => {
     writeOutdir(w.outdir, {
       app: [token("ok"), token("broken", { repository: "no-such-repo" })],

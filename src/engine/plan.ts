@@ -170,7 +170,11 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     const createFields = handler.planCreate(d.key, spec);
     const blockedBy = await handler.createBlocker?.(ctx, d.key, spec, d.connection);
     if (blockedBy) base.blockedBy = blockedBy;
-    if (old) return { ...base, action: "replace", changes: [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
+    if (old) {
+      // Name what forces it (e.g. repository "acme/dev" -> "acme/prod") when the kind can tell.
+      const forcing = handler.diff(d.key, spec, old, rs).filter((c) => c.effect === "replace");
+      return { ...base, action: "replace", changes: forcing.length ? forcing : [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
+    }
     return { ...base, action: "create", changes: [], createFields };
   }
   const changes = handler.diff(d.key, spec, observed, rs);

@@ -162,6 +162,18 @@ describe("renamed constructs and taken names", () => {
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
   });
 
+  it("a token moved to another repository: the plan names the field that forces the replacement", async () => {
+    fx.w.declare([renamed("ci")]);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    fx.w.declare([{ id: "ci", props: { owner: "acme", repository: "staging", name: "ci" } }]);
+    const plan = await run("plan");
+    expect(plan.stdout).toMatch(/app\/ci \(EntitlementToken acme\/staging "ci"\) must be replaced/);
+    expect(plan.stdout).toMatch(/-\/\+ repository = "acme\/prod" -> "acme\/staging" # forces replacement/);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    expect(await byName("prod", "ci")).toBeUndefined();
+    expect(await byName("staging", "ci")).toBeDefined();
+  });
+
   it("state mv keeps the token and its secret under the new key; the apply only moves the tag", async () => {
     fx.w.declare([renamed("ci")]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);

@@ -117,6 +117,7 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   if (!opts.destroy) {
     planDependents(resources);
     spareManaged(resources);
+    spareShared(resources);
     orderBlockedCreates(resources);
   }
   return { stack: desired.name, resources };
@@ -264,6 +265,27 @@ function spareManaged(resources: ResourcePlan[]): void {
     const notice = `kept ${spared.map((c) => `${c.objectId} (managed by ${owners.get(c.objectId!)})`).join(", ")}`;
     r.notice = r.notice ? `${r.notice}; ${notice}` : notice;
     if (!r.changes.length && r.action === "update") r.action = "noop";
+  }
+}
+
+/**
+ * A removed resource whose object another declared resource of the stack also manages (two
+ * constructs that named one package two ways): deleting it would take it from under the other,
+ * so it is only forgotten.
+ */
+function spareShared(resources: ResourcePlan[]): void {
+  const removed = resources.filter((r) => r.action === "delete" && r.state);
+  if (!removed.length) return;
+  const owners = new Map<string, string>();
+  for (const r of resources) {
+    if (r.action === "delete" || r.action === "forget") continue;
+    for (const id of [r.state?.id, r.observed?.id]) if (id) owners.set(`${r.kind}\n${id}`, r.key);
+  }
+  for (const r of removed) {
+    const owner = owners.get(`${r.kind}\n${r.state!.id}`);
+    if (!owner || owner === r.key) continue;
+    r.action = "forget";
+    r.notice = `not deleted: ${owner} manages the same object (${r.state!.id}); only this entry is removed from state`;
   }
 }
 

@@ -253,6 +253,17 @@ describe("PackageCopy", () => {
     const writes = await t.writes();
     await expect(applyAll(opts())).rejects.toThrow(/both manage PackageCopy/);
     expect(await t.writes()).toBe(writes);
+
+    // Removing one of the two (without state rm first) forgets it: the other's package stays.
+    app.synth([{ ...bySlug, id: "by-slug" }]);
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources.find((r) => r.key === "app/promote")).toMatchObject({
+      action: "forget",
+      notice: `not deleted: app/by-slug manages the same object (acme.prod.${copy.slug_perm}); only this entry is removed from state`,
+    });
+    expect(failuresOf(await applyAll(opts()))).toEqual([]);
+    expect((await packagesIn(t, "prod")).map((p) => p.slug_perm)).toEqual([copy.slug_perm]);
+    expect(Object.keys(await app.state())).toEqual(["app/by-slug"]);
   });
 
   it("deletes the copy when the construct is destroyed", async () => {

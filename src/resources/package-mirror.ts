@@ -183,7 +183,14 @@ async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpe
     await waitFor(k, e, copied.slug_perm ?? "", copied);
   };
   report();
+  let notStarted = 0;
   const results = await settleAll(items, spec.parallelism, async (i) => {
+    // Interrupted (Ctrl-C): the members in flight stop at their next poll; no new copy starts.
+    if (ctx.interrupted?.()) {
+      notStarted++;
+      fraction.set(i.key, 1);
+      return;
+    }
     try {
       const e = i.entry!;
       switch (i.verb) {
@@ -208,8 +215,10 @@ async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpe
   });
   invalidatePackages(ctx, client, owner, spec.destination);
   const failures = results.flatMap((r, n) => (r.status === "rejected" ? [`${items[n].key}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : []));
+  if (notStarted) failures.push(`${notStarted} package(s) not started: the run was interrupted`);
   if (failures.length) {
-    const err = new Error(`${failures.length} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
+    const missing = results.filter((r) => r.status === "rejected").length + notStarted;
+    const err = new Error(`${missing} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`);
     // What did get done is recorded (see `recorded` in engine/apply.ts): the copies made keep their
     // "copied" mark, so a later prune deletes them and a re-uploaded source republishes them.
     const recorded = await observeMirror(ctx, client, key, spec, observed.fields, copiedNow).catch(() => undefined);

@@ -175,6 +175,20 @@ describe("PackageMirror", () => {
     expect((await planAll(opts())).plan.stacks[0].resources.map((r) => r.action)).toEqual(["noop", "noop"]);
   });
 
+  it("interrupted (Ctrl-C): no new copy starts, those in flight stop at their next poll, and what was copied is recorded as its own", async () => {
+    await seedPackages(t, names(12).map((n) => npm(n, "1.0.0", { tags: ["release"] })), { durationMs: 4_000 });
+    app.synth([mirror({ parallelism: 3 })]);
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 800);
+    const run = await applyAll({ ...opts(), signal: interrupt.signal });
+    const message = String((failuresOf(run)[0].error as Error).message);
+    expect(message).toMatch(/12 of 12 package\(s\) could not be mirrored/);
+    expect(message).toMatch(/9 package\(s\) not started: the run was interrupted/);
+    expect(routeCount(t, POST_COPY)).toBe(3);
+    const recorded = (await app.state())["app/releases"].observed.packages as Record<string, { copied?: boolean; slug_perm?: string }>;
+    expect(Object.values(recorded).filter((e) => e.copied)).toHaveLength(3);
+  });
+
   it("reports each package that failed, keeps the others, and the next apply retries only the failed one", async () => {
     await seedPackages(t, [
       npm("good-a", "1.0.0", { tags: ["release"] }),

@@ -76,6 +76,16 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     let plan = await planDeclared(ctx, payloadReader(stack)(payload), state.resources[payload.key], false);
     // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
     if (payload.after !== undefined && handlerFor(payload.kind).dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
+    // Under Terraform the prune hook (which would delete a renamed construct's old object) runs
+    // last, so a create that collides with an object state holds under another key cannot wait for
+    // it: say how to keep that object under this key instead.
+    const holder = plan.blockedBy && Object.entries(state.resources).find(([k, rs]) => k !== payload.key && rs.id === plan.blockedBy!.id)?.[0];
+    if (holder) {
+      throw new Error(
+        `${plan.blockedBy!.what} is ${plan.blockedBy!.id}, which state holds as ${holder}. If ${holder} was renamed to ${payload.key}, keep it (and its secret): ` +
+          `reposmith state mv ${holder} ${payload.key}, then terraform apply again; if both should exist, give this one another name`,
+      );
+    }
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
   });
 }

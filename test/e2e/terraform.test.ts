@@ -147,6 +147,24 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
   });
 
+  it("a renamed construct: terraform apply says to state mv it (the prune hook runs last), and after that keeps the token", async () => {
+    w.declare([tok("partner")]);
+    await synth();
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const before = (await managed()).find((x) => x.name === "partner");
+    w.declare([{ id: "partner2", props: { owner: "acme", repository: "prod", name: "partner" } }]);
+    await synth();
+    const failed = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toContain(`which state holds as app/partner. If app/partner was renamed to app/partner2, keep it (and its secret): reposmith state mv app/partner app/partner2, then terraform apply again`);
+    expect((await reposmith(["state", "mv", "app/partner", "app/partner2", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env })).code).toBe(0);
+    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const after = (await managed()).filter((x) => x.name === "partner");
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ slug_perm: before.slug_perm, token: before.token, metadata: { key: "app/partner2" } });
+    expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+  });
+
   it("records a deletionPolicy change, and prunes by it when the stack's last token construct goes", async () => {
     const conn = { id: "conn", type: "connection" as const, props: {} };
     w.declare([conn, tok("gone", { deletionPolicy: "delete" }), tok("kept")]);

@@ -22,7 +22,8 @@ export function printEvent(e: ApplyEvent): void {
   const [start, done] = VERB[e.action] ?? [e.action, e.action];
   if (e.phase === "start") process.stdout.write(`${e.key}: ${start}\n`);
   if (e.phase === "done") process.stdout.write(`${e.key}: ${done}${e.id ? ` [id=${e.id}]` : ""}\n`);
-  if (e.phase === "error") process.stdout.write(`${e.key}: ${colors(process.stdout).red("failed")}: ${(e.error as Error)?.message ?? String(e.error)}\n`);
+  // The message itself is printed once, with the others, when the run ends (printOutcome).
+  if (e.phase === "error") process.stdout.write(`${e.key}: ${colors(process.stdout).red("failed")} (error below)\n`);
 }
 
 /** Asks Terraform's question on a TTY; refuses to guess when nobody can answer. */

@@ -204,6 +204,10 @@ describe("renamed constructs and taken names", () => {
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(1);
     expect(apply.stderr).toContain(`Error: app/ci: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`);
+    // The message once, with the run's errors; the step line only says it failed.
+    expect(apply.stdout).toMatch(/app\/ci: failed \(error below\)/);
+    expect((apply.stdout + apply.stderr).split("Error: app/ci:").length - 1).toBe(1);
+    expect(apply.stdout).not.toMatch(/app\/ci: failed:/);
     expect((await run("import", "app/ci", id)).code).toBe(0);
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
     expect((await fx.t.tokens("acme", "prod")).filter((t) => t.name === "ci")).toHaveLength(1);

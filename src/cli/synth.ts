@@ -84,6 +84,13 @@ export function synthesize(opts: SynthOptions): string {
  */
 export function validationMessage(stderr: string): string | undefined {
   const lines = stderr.split("\n");
+  // The checks that span constructs (duplicates, sync cycles) run in cdktf's validation at synth,
+  // which reports "[path] message" lines under its own heading (and advice to skip validation).
+  const heading = lines.findIndex((l) => l.startsWith("Error: Validation failed with the following errors:"));
+  if (heading >= 0) {
+    const problems = lines.slice(heading + 1).filter((l) => /^ {2}\[[^\]]*\] /.test(l));
+    if (problems.length) return problems.map((l) => l.trim().replace(/^\[([^\]]*)\] /, 'at "$1": ')).join("\n");
+  }
   const start = lines.findIndex((l) => l.startsWith("ValidationError: "));
   if (start < 0) return undefined;
   const message = [lines[start].slice("ValidationError: ".length)];

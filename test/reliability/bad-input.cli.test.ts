@@ -121,6 +121,15 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
         "  - limits.dateRangeTo must say its time zone: add \"Z\" for UTC or an offset such as \"+02:00\" (got \"2027-01-01T10:00:00\")",
         "  - limits.numDownloads must be 0 or more (got -1)",
       ]);
+      // Checks across constructs run in cdktf's validation: shown the same way, without its advice to skip validation.
+      main(
+        `import { EntitlementSync } from ${JSON.stringify(path.join(ROOT, "src"))};\n` +
+          `new EntitlementSync(stack, "a", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });\n` +
+          `new EntitlementSync(stack, "b", { owner: "acme", source: "staging", target: "prod", replaceTargetTokens: true });`,
+      );
+      const cycle = await reposmith(["synth"], { cwd: appDir, env: t.env });
+      expect(cycle.code).toBe(1);
+      expect(cycle.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Error: synth failed: at "s\/a": EntitlementSyncs "s\/a" .* form a cycle: .*make the syncs flow one way/)]);
       main(`throw new Error("the app's own bug");`);
       const own = await reposmith(["synth"], { cwd: appDir, env: t.env });
       expect(own.code).toBe(1);

@@ -3,7 +3,8 @@ import { RunContext, type EngineOptions } from "./context";
 import { readDesired, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
 import { handlerFor } from "../resources/registry";
-import { PlanError, planStack, prefetch, summarize, type Plan, type StackPlan } from "./plan";
+import { joinNotices, PlanError, planStack, prefetch, summarize, willFail, type Plan, type ResourcePlan, type StackPlan } from "./plan";
+import { stackOfKey } from "./manage";
 import type { StackState, StateLock, StateStore } from "./state/types";
 
 export * from "./apply";
@@ -65,6 +66,52 @@ async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: Desir
   for (const a of await abandonedStacks(opts.store, desired.map((d) => d.name))) ctx.notice(abandonedNotice(a));
 }
 
+/**
+ * One object, two stacks' state (a construct or a whole stack moved without `state mv`): the
+ * removed side must not delete it from under the other, and the plan says how to move it instead.
+ * Reads the other stacks' state only when the plan deletes, adopts or collides with something.
+ */
+async function acrossStacks(store: StateStore, stacks: StackPlan[], states: Map<string, StackState>): Promise<void> {
+  const acting = (r: ResourcePlan) => (r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf);
+  if (!stacks.some((s) => s.resources.some(acting))) return;
+  const deletes = stacks.flatMap((s) => s.resources.filter((r) => r.action === "delete" && r.state));
+  const deleting = new Set(deletes.map((r) => r.key));
+  const deletedBy = new Map(deletes.map((r) => [`${r.kind}\n${r.state!.id}`, r.key]));
+  const holders = new Map<string, string[]>();
+  for (const name of new Set([...(await store.stacks()), ...states.keys()])) {
+    for (const [key, rs] of Object.entries((states.get(name) ?? (await store.read(name))).resources)) {
+      if (deleting.has(key)) continue; // being deleted itself: holds nothing to spare
+      const slot = `${rs.kind}\n${rs.id}`;
+      holders.set(slot, [...(holders.get(slot) ?? []), key]);
+    }
+  }
+  const elsewhere = (s: StackPlan, r: ResourcePlan, id: string) => holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && stackOfKey(k) !== s.stack);
+  for (const s of stacks) {
+    for (const r of s.resources) {
+      if (r.action === "delete" && r.state) {
+        const other = elsewhere(s, r, r.state.id);
+        if (!other) continue;
+        r.action = "forget";
+        r.notice = `not deleted: ${other} (stack "${stackOfKey(other)}") manages the same object (${r.state.id}); only this entry is removed from state`;
+      } else if (r.action === "adopt" && r.observed) {
+        const other = elsewhere(s, r, r.observed.id);
+        if (other) r.notice = joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "reposmith state mv ${other} ${r.key}" instead, so one key manages it`);
+      } else if (r.blockedBy && !r.afterRemovalOf) {
+        const { id, what } = r.blockedBy;
+        const freeing = deletedBy.get(`${r.kind}\n${id}`);
+        const other = freeing ?? elsewhere(s, r, id);
+        if (!other) continue;
+        // Another stack deletes it in this run (the construct moved there): this create waits for that (applyAll runs that stack first).
+        if (freeing) r.afterRemovalOf = [freeing];
+        const moved = freeing
+          ? `${what} is deleted first (${freeing}, removed from stack "${stackOfKey(freeing)}"); if it moved here, keep it and its secret instead: reposmith state mv ${freeing} ${r.key}`
+          : `will fail: ${what} is ${id}, which state holds as ${other}; if it moved here, keep it (and its secret): reposmith state mv ${other} ${r.key}`;
+        r.notice = r.notice?.includes(willFail(r)) ? r.notice.replace(willFail(r), moved) : joinNotices(r.notice, moved);
+      }
+    }
+  }
+}
+
 /** Reads desired state and plans every stack; nothing is written anywhere. */
 export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}): Promise<PlanRun> {
   const desired = await desiredOf(opts);
@@ -86,6 +133,7 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
     stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
   }
   refuseSharedIds(stacks);
+  await acrossStacks(opts.store, stacks, states);
   await noticeAbandoned(opts, ctx, desired);
   return { plan: summarize(stacks), ctx, desired, states };
 }
@@ -142,7 +190,10 @@ export async function applyAll(
     const results: ApplyResult[] = [];
     const visible = run.plan.stacks.some((s) => s.resources.some((r) => r.action !== "noop"));
     if (visible && opts.confirm && !(await opts.confirm(run.plan))) return { ...run, results, applied: false };
-    for (const sp of run.plan.stacks) {
+    // A stack that deletes what another stack's create needs (a construct moved between stacks) goes first.
+    const freeing = new Set(run.plan.stacks.flatMap((sp) => sp.resources.flatMap((r) => r.afterRemovalOf ?? [])));
+    const order = [...run.plan.stacks].sort((a, b) => Number(!a.resources.some((r) => freeing.has(r.key))) - Number(!b.resources.some((r) => freeing.has(r.key))));
+    for (const sp of order) {
       results.push(await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, { parallelism: opts.parallelism, onEvent: opts.onEvent, destroy: mode.destroy }));
     }
     return { ...run, results, applied: true };

@@ -246,12 +246,16 @@ function orderBlockedCreates(resources: ResourcePlan[]): void {
         `${what} is deleted first (${freeing.key}, removed from the app); if this is a rename, keep it and its secret instead: reposmith state mv ${freeing.key} ${r.key}`,
       );
     } else {
-      r.notice = joinNotices(r.notice, `will fail: ${what} already exists (${id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${id}, or choose another name`);
+      r.notice = joinNotices(r.notice, willFail(r));
     }
   }
 }
 
-const joinNotices = (a: string | undefined, b: string) => (a ? `${a}; ${b}` : b);
+/** The note on a create that collides with an object nothing in this plan frees. */
+export const willFail = (r: ResourcePlan): string =>
+  `will fail: ${r.blockedBy!.what} already exists (${r.blockedBy!.id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${r.blockedBy!.id}, or choose another name`;
+
+export const joinNotices = (a: string | undefined, b: string) => (a ? `${a}; ${b}` : b);
 
 /** A resource never deletes an object another resource of the stack manages (a mirror's prune, a PackageCopy's copy). */
 function spareManaged(resources: ResourcePlan[]): void {

@@ -91,7 +91,8 @@ export function validationMessage(stderr: string): string | undefined {
     const problems = lines.slice(heading + 1).filter((l) => /^ {2}\[[^\]]*\] /.test(l));
     if (problems.length) return problems.map((l) => l.trim().replace(/^\[([^\]]*)\] /, 'at "$1": ')).join("\n");
   }
-  const start = lines.findIndex((l) => l.startsWith("ValidationError: "));
+  // reposmith's own: "<Kind> at "<path>": …" (an app's own ValidationError, e.g. Joi's, keeps its trace).
+  const start = lines.findIndex((l) => /^ValidationError: [A-Z]\w* at "[^"]*":/.test(l));
   if (start < 0) return undefined;
   const message = [lines[start].slice("ValidationError: ".length)];
   for (const l of lines.slice(start + 1)) {

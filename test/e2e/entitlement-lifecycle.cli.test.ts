@@ -182,7 +182,7 @@ describe("renamed constructs and taken names", () => {
     fx.w.declare([renamed("ci-pipeline")]);
     const mv = await bare("state", "mv", "app/ci", "app/ci-pipeline", "--state", "state");
     expect(mv.code).toBe(0);
-    expect(mv.stdout).toBe(`Moved app/ci to app/ci-pipeline (acme.prod.${before.slug_perm}); the remote object is untouched. The next apply records the new key on it (a token's reposmith tag).\n`);
+    expect(mv.stdout).toBe(`Moved app/ci to app/ci-pipeline (acme.prod.${before.slug_perm}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/~ metadata\s+= \{"key":"app\/ci","managed-by":"reposmith"\} -> \{"key":"app\/ci-pipeline","managed-by":"reposmith"\}/);
     expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);

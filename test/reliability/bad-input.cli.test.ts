@@ -130,6 +130,11 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
       const cycle = await reposmith(["synth"], { cwd: appDir, env: t.env });
       expect(cycle.code).toBe(1);
       expect(cycle.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Error: synth failed: at "s\/a": EntitlementSyncs "s\/a" .* form a cycle: .*make the syncs flow one way/)]);
+      // The app's own error of that name (Joi's, yup's) is the app's: shown with its trace.
+      main(`class ValidationError extends Error { name = "ValidationError"; }\nthrow new ValidationError("config.yaml: owner is missing");`);
+      const joi = await reposmith(["synth"], { cwd: appDir, env: t.env });
+      expect(joi.code).toBe(1);
+      expect(joi.stderr).toMatch(/ValidationError: config.yaml: owner is missing\n\s+at /);
       main(`throw new Error("the app's own bug");`);
       const own = await reposmith(["synth"], { cwd: appDir, env: t.env });
       expect(own.code).toBe(1);

@@ -94,6 +94,17 @@ describe("reposmith with package copies and mirrors", () => {
     expect((await packagesIn(t, "prod")).map((p) => p.name)).toEqual(["requests"]);
   });
 
+  it("plan, apply and drift all warn about a package of the same version uploaded by hand, which the mirror leaves alone", async () => {
+    const release = (checksum: string, repository = "staging") => ({ ...npm("conflict", "1.0.0", { tags: ["release"], checksum_sha256: checksum.repeat(64) }), format: "python", repository });
+    await seedPackages(t, [release("e"), release("f", "prod")]);
+    w.packages([mirror]);
+    for (const cmd of [["plan"], ["apply", "--auto-approve"], ["drift"]]) {
+      const r = await run(...cmd);
+      expect(r.stderr).toMatch(/Warning: app\/releases: left alone in acme\/prod, which already has this package with other content and this mirror did not copy it: python\/conflict@1\.0\.0/);
+    }
+    expect((await packagesIn(t, "prod")).map((p) => p.checksum_sha256)).toEqual(["f".repeat(64)]);
+  });
+
   it("fails at synth with the construct path, the field and the allowed values", async () => {
     w.packages([{ ...copy, props: { ...copy.props, source: { owner: "acme", repository: "staging", package: { format: "gem", name: "x", version: "1" } } } } as unknown as Decl]);
     const r = await run("plan");

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { driftAll, renderDrift } from "../../engine";
 import { colorFor } from "../color";
 import { prepare, withCommon, type CommonOptions } from "../common";
+import { printNotices } from "../output";
 
 export function registerDrift(program: Command): void {
   withCommon(program.command("drift").description("compare what exists with what was last applied (reads only); exit 2 on drift"))
@@ -11,6 +12,8 @@ export function registerDrift(program: Command): void {
       const run = await driftAll(prepare(o));
       const text = o.json ? JSON.stringify({ format_version: "1", checked: run.checked, drifted: run.items }, null, 2) : renderDrift(run.items, run.checked, { color: colorFor(process.stdout) });
       process.stdout.write(text + "\n");
+      // What observing noticed (e.g. a mirror leaving a hand-uploaded package alone), as plan shows it.
+      printNotices(run.ctx.notices);
       process.exitCode = run.items.length ? 2 : 0;
     });
 }

@@ -66,15 +66,22 @@ export function synthesize(opts: SynthOptions): string {
   const invalid = r.status !== 0 ? validationMessage(stderr) : undefined;
   // Anything else the app printed (warnings, its own errors and their traces) is the user's to see.
   if (opts.stdio !== "pipe" && !invalid && stderr) process.stderr.write(stderr);
-  if (invalid) throw new CliError(`synth failed: ${invalid}`);
-  if (r.status !== 0) {
-    const detail = stderr.trim().split("\n").filter((l) => /Error|error/.test(l)).slice(0, 5).join("\n");
-    throw new CliError(`synth failed: the app "${app}" exited with ${r.status}${detail ? `\n${detail}` : ""}`);
-  }
+  if (r.status !== 0) throw synthFailed(app, r.status, stderr);
   if (!existsSync(path.join(outdir, "manifest.json"))) {
     throw new CliError(`the app "${app}" ran but wrote nothing to ${outdir}; does it call app.synth()?`);
   }
   return outdir;
+}
+
+/**
+ * The error for an app that exited non-zero: a reposmith props error as its message alone, else
+ * the exit code and the app's error lines (the CLI has shown its whole stderr already).
+ */
+export function synthFailed(app: string, status: number | null, stderr: string): CliError {
+  const invalid = validationMessage(stderr);
+  if (invalid) return new CliError(`synth failed: ${invalid}`);
+  const detail = stderr.trim().split("\n").filter((l) => /error/i.test(l)).slice(0, 5).map((l) => l.trim()).join("; ");
+  return new CliError(`synth failed: the app "${app}" exited with ${status}${detail ? `: ${detail}` : ""}`);
 }
 
 /**

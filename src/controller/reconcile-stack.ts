@@ -1,5 +1,6 @@
 import {
   PlanError,
+  acrossStacks,
   applyStack,
   planStack,
   type ApplyEvent,
@@ -85,6 +86,9 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
       const delay = o.backoff.fail(bkey(stack, key));
       log.warn({ stack, key, err: errInfo(error), retryInMs: delay }, "observe failed; backing off");
     });
+    // As `reposmith plan` does: an object another stack's state holds is not deleted from under it,
+    // and an adoption or create that collides with one says to state mv it.
+    await acrossStacks(store, [plan], new Map([[stack, state]]));
     if (o.stopping()) {
       out.interrupted = true;
       return out;
@@ -151,6 +155,8 @@ async function planIsolated(o: StackPassOptions, state: StackState, skip: Set<st
 
 function note(d: Decision, out: StackOutcome, log: Logger, stack: string): void {
   const r = d.plan;
+  // What a plan would note on a create or adoption (a taken name, an object another stack holds): no plan is shown here.
+  if (r.notice && (r.action === "create" || r.action === "adopt")) log.warn({ stack, key: r.key, kind: r.kind }, `${r.key}: ${r.notice}`);
   if (d.kind === "drift") {
     const rec: DriftRecord = { key: r.key, kind: r.kind, status: d.status, policy: d.policy, paths: r.changes.map((c) => c.path), corrected: false };
     out.drift.push(rec);

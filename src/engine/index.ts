@@ -71,7 +71,7 @@ async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: Desir
  * removed side must not delete it from under the other, and the plan says how to move it instead.
  * Reads the other stacks' state only when the plan deletes, adopts or collides with something.
  */
-async function acrossStacks(store: StateStore, stacks: StackPlan[], states: Map<string, StackState>): Promise<void> {
+export async function acrossStacks(store: StateStore, stacks: StackPlan[], states: Map<string, StackState>): Promise<void> {
   const acting = (r: ResourcePlan) => (r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf);
   if (!stacks.some((s) => s.resources.some(acting))) return;
   const deletes = stacks.flatMap((s) => s.resources.filter((r) => r.action === "delete" && r.state));

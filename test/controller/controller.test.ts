@@ -155,6 +155,18 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(warnings[0].msg).toMatch(/reposmith destroy --stack old/);
   });
 
+  it("after a stack is renamed, says to state mv its tokens (the old stack's state holds them), not to import them", async () => {
+    writeOutdir(w.outdir, { old: [token("ci")] });
+    const store = w.store();
+    const { controller, lines } = testController(t, { outdir: w.outdir, store });
+    await controller.reconcileOnce();
+    const id = (await store.read("old")).resources["old/ci"].id;
+    writeOutdir(w.outdir, { new: [token("ci")] });
+    await controller.reconcileOnce();
+    expect(lines.some((l) => l.level === "warn" && l.key === "new/ci" && l.msg.includes(`which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`) && l.msg.includes(id))).toBe(true);
+    expect(lines.some((l) => /reposmith import new\/ci/.test(l.msg ?? ""))).toBe(false);
+  });
+
   it("isolates failures: a failing resource backs off without stopping the others; a bad stack does not stop the rest", async () => {
     writeOutdir(w.outdir, {
       app: [token("ok"), token("broken", { repository: "no-such-repo" })],

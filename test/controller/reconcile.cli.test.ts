@@ -106,6 +106,12 @@ describe("reposmith reconcile (the real CLI)", () => {
     expect(errors[0].msg).toBe(`the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`);
     expect(errors[0].err).toMatchObject({ type: "CliError", message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app` });
     expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 0, stackErrors: 1 });
+
+    // A reposmith props error is logged as the construct's message alone, as `reposmith synth` shows it.
+    const bad = `echo 'ValidationError: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)' >&2; echo '    at validateSpec (hook.ts:1:1)' >&2; exit 1`;
+    const props = await reposmith(["reconcile", "--app", bad, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    const [line] = jsonLines(props.stdout).filter((l) => l.level === "error");
+    expect(line.msg).toBe('the app failed to synthesize; nothing was applied this pass: synth failed: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)');
   }, 30_000);
 
   it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {

@@ -135,7 +135,8 @@ describe("locks through the CLI", () => {
 
   it("a concurrent apply is refused in one line naming the holder (operation, pid, host); the first one finishes untouched", async () => {
     declare(20);
-    await slow();
+    // Creates held for 4 s: the first apply still holds the lock while the second CLI starts, even on a loaded machine.
+    await t.admin("POST", "/faults", { latencyMs: 0, rules: [{ method: "POST", pass: true, delayMs: 4_000, times: 1e9 }, { pass: true, delayMs: 600, times: 1e9 }] });
     const args = ["apply", "--auto-approve", "--skip-synth", ...w.args];
     const first = startReposmith(args, { cwd: w.dir, env: t.env });
     const lockDir = `${w.stateFile()}.lock`;

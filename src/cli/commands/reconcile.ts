@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, withCommon, type CommonOptions } from "../common";
-import { CliError, resolveApp } from "../synth";
+import { CliError, resolveApp, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;
@@ -45,10 +45,7 @@ function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () 
       child.stderr.on("data", (d) => (stderr += d));
       child.on("error", (err) => reject(new CliError(`could not run the app "${app}": ${err.message}`)));
       child.on("close", (code) => {
-        if (code !== 0) {
-          const detail = stderr.trim().split("\n").filter((l) => /error/i.test(l)).slice(0, 5).join("\n");
-          return reject(new CliError(`synth failed: the app "${app}" exited with ${code}${detail ? `: ${detail}` : ""}`));
-        }
+        if (code !== 0) return reject(synthFailed(app, code, stderr));
         if (!existsSync(path.join(outdir, "manifest.json"))) return reject(new CliError(`the app "${app}" ran but wrote nothing to ${outdir}`));
         log.debug({ outdir }, "synthesized");
         resolve();

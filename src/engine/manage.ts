@@ -121,7 +121,9 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     if (!rs) throw new StateEntryError(`${from} is not in state (see "reposmith state list")`);
     if (target.resources[to]) throw new StateEntryError(`${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`);
     delete source.resources[from];
-    target.resources[to] = rs;
+    // The generation is the declaration's under the old key: cleared, the next run sees the new key's
+    // differences (a token's tag) as a configuration change to apply, not as drift.
+    target.resources[to] = { ...rs, generation: "" };
     // The target first: if the second write fails, the entry is in both places rather than in neither.
     if (target !== source) await store.write(target);
     await store.write(source);

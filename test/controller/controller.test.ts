@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
+import { moveInState } from "../../src/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
 import { metric, tempDir, testController, waitFor } from "./helpers";
@@ -153,6 +154,20 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const warnings = lines.filter((l) => l.level === "warn" && /state holds stack "old" \(1 resource\), which the app no longer declares/.test(l.msg));
     expect(warnings).toHaveLength(2);
     expect(warnings[0].msg).toMatch(/reposmith destroy --stack old/);
+  });
+
+  it("after state mv, the next pass moves the token's tag as a configuration change, not as drift", async () => {
+    writeOutdir(w.outdir, { app: [token("ci")] });
+    const store = w.store();
+    const { controller, lines } = testController(t, { outdir: w.outdir, store });
+    await controller.reconcileOnce();
+    const before = await byName("ci");
+    writeOutdir(w.outdir, { app: [{ ...token("ci"), id: "ci-pipeline" }] });
+    await moveInState(store, "app/ci", "app/ci-pipeline");
+    const r = await controller.reconcileOnce();
+    expect(r.stacks[0].drift).toEqual([]);
+    expect(lines.some((l) => /drift found/.test(l.msg ?? ""))).toBe(false);
+    expect(await byName("ci")).toMatchObject({ slug_perm: before.slug_perm, metadata: { key: "app/ci-pipeline" } });
   });
 
   it("after a stack is renamed, says to state mv its tokens (the old stack's state holds them), not to import them", async () => {

@@ -70,6 +70,15 @@ export class ControllerMetrics {
     for (const kind of kinds) this.managed.set({ stack, kind }, byKind[kind] ?? 0);
   }
 
+  /** Stacks the app no longer declares: their gauges go, so one object is not counted under two stacks. */
+  forgetStacksExcept(declared: string[]): void {
+    for (const [stack, kinds] of this.managedKinds) {
+      if (declared.includes(stack)) continue;
+      for (const kind of kinds) this.managed.remove({ stack, kind });
+      this.managedKinds.delete(stack);
+    }
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

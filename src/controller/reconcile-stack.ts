@@ -74,7 +74,9 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
   o.holding?.(lock);
   try {
     const state = await store.read(stack);
-    const kindOf = (key: string) => desired.resources.find((r) => r.key === key)?.kind ?? state.resources[key]?.kind ?? "unknown";
+    // Taken now: applying removes forgotten and deleted entries from `state`.
+    const kinds = new Map<string, string>([...Object.entries(state.resources).map(([k, rs]): [string, string] => [k, rs.kind]), ...desired.resources.map((r): [string, string] => [r.key, r.kind])]);
+    const kindOf = (key: string) => kinds.get(key) ?? "unknown";
     const skip = new Set<string>();
     for (const key of [...desired.resources.map((r) => r.key), ...Object.keys(state.resources)]) {
       if (o.backoff.blocked(bkey(stack, key))) skip.add(key);

@@ -140,6 +140,8 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect((await managed()).map((x) => x.name).sort()).toEqual(["keep", "stay"]);
     expect(Object.keys((await store.read("app")).resources)).toEqual(["app/stay"]);
     expect(r.stacks[0].retained).toEqual(["app/keep"]);
+    // Counted under its kind, though its state entry is gone by the time the pass is counted.
+    expect(metric(await controller.metrics.text(), 'reposmith_changes_applied_total{kind="EntitlementToken",action="forget"}')).toBe(1);
     expect(lines.some((l) => l.key === "app/keep" && /retained/.test(l.msg))).toBe(true);
   });
 
@@ -154,6 +156,10 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const warnings = lines.filter((l) => l.level === "warn" && /state holds stack "old" \(1 resource\), which the app no longer declares/.test(l.msg));
     expect(warnings).toHaveLength(2);
     expect(warnings[0].msg).toMatch(/reposmith destroy --stack old/);
+    // Its resources are no longer counted as managed by the controller.
+    const text = await controller.metrics.text();
+    expect(text).not.toMatch(/reposmith_resources_managed\{stack="old"/);
+    expect(metric(text, 'reposmith_resources_managed{stack="app",kind="EntitlementToken"}')).toBe(1);
   });
 
   it("after state mv, the next pass moves the token's tag as a configuration change, not as drift", async () => {

@@ -120,11 +120,13 @@ export class Controller {
   }
 
   private readonly stoppedHook: (() => void)[] = [];
+  private readonly interrupt = new AbortController();
 
   /** Stops starting work, waits up to graceMs for in-flight operations, releases every lock. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.stopping = true;
+      this.interrupt.abort();
       this.phase = "stopping";
       this.wakeUp?.();
       this.watcher?.close();
@@ -228,7 +230,8 @@ export class Controller {
     const started = Date.now();
     const result: PassResult = { stacks: [], stackErrors: [], reportedDrift: 0, corrected: 0, failures: 0, durationMs: 0 };
     const outstanding: Record<string, number> = {};
-    const ctx = new RunContext({ ...this.opts, onNotice: (m) => this.log.warn({ notice: m }, m) }, this.clients);
+    // stop() aborts it: sync waits stop at their next poll and are recorded, no new operation starts.
+    const ctx = new RunContext({ ...this.opts, signal: this.interrupt.signal, onNotice: (m) => this.log.warn({ notice: m }, m) }, this.clients);
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });

@@ -5,6 +5,7 @@ import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { moveInState } from "../../src/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
+import { npm, packagesIn, seedPackages } from "../helpers/packages";
 import { metric, tempDir, testController, waitFor } from "./helpers";
 
 let t: TestEmulator;
@@ -301,6 +302,24 @@ describe("reconcile controller (in process, against the emulator)", () => {
     void controller.stop();
     await running;
     expect(lines[lines.length - 1].msg).toBe("stopped; locks released");
+    expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
+  });
+
+  it("stopped while waiting on a package sync: the wait stops at once, the copy is recorded, and locks are released", async () => {
+    await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 8_000 });
+    const copy = { id: "lp", kind: "PackageCopy", spec: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };
+    writeOutdir(w.outdir, { app: [copy] });
+    const store = w.store();
+    const { controller, lines } = testController(t, { outdir: w.outdir, store, intervalMs: 60_000 });
+    const running = controller.run();
+    await waitFor("the copy", async () => (await packagesIn(t, "prod")).length === 1);
+    const stopped = Date.now();
+    await controller.stop();
+    await running;
+    expect(Date.now() - stopped).toBeLessThan(3_000);
+    expect(lines.some((l) => /abandoning in-flight operations/.test(l.msg ?? ""))).toBe(false);
+    const [pkg] = await packagesIn(t, "prod");
+    expect((await store.read("app")).resources["app/lp"].id).toBe(`acme.prod.${pkg.slug_perm}`);
     expect(readdirSync(w.stateDir).filter((f) => f.includes(".lock"))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 
 export interface CdktfConfig {
@@ -45,13 +45,28 @@ export function resolveApp(opts: SynthOptions): { app: string | undefined; outdi
 
 /**
  * Runs the app command with CDKTF_OUTDIR set (so a plain `new App()` writes where we read), like
- * `cdktf synth`. The manifest is removed first, so a failed synth cannot pass for a fresh one.
+ * `cdktf synth`. The manifest is set aside first and put back only if the synth fails.
  */
 export function synthesize(opts: SynthOptions): string {
   const { app, outdir, cwd } = resolveApp(opts);
   if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
-  // Only the manifest goes: stack directories hold Terraform's .terraform and maybe its state.
-  rmSync(path.join(outdir, "manifest.json"), { force: true });
+  // Only the manifest goes: stack directories hold Terraform's .terraform and maybe its state. It is
+  // set aside rather than deleted: a failed synth puts it back, so --skip-synth runs keep the last
+  // good output (this run fails either way, so a failed synth never passes for a fresh one).
+  const manifest = path.join(outdir, "manifest.json");
+  const previous = `${manifest}.previous`;
+  if (existsSync(manifest)) renameSync(manifest, previous);
+  try {
+    return runApp(app, outdir, cwd, opts);
+  } catch (err) {
+    if (existsSync(previous)) renameSync(previous, manifest);
+    throw err;
+  } finally {
+    rmSync(previous, { force: true });
+  }
+}
+
+function runApp(app: string, outdir: string, cwd: string, opts: SynthOptions): string {
   // stderr is always captured: a props error is then shown as its message alone, not under the
   // loader's source excerpt and a stack trace of reposmith's internals.
   const r = spawnSync(app, {

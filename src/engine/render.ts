@@ -56,6 +56,8 @@ function headline(r: ResourcePlan): string {
   if (r.action !== "update") return HEADLINE[r.action];
   const deletes = r.changes.filter((c) => c.effect === "delete").length;
   const what = [
+    // Counted among the adoptions too (summarize): found, then changed, in one step.
+    r.observed?.adopted && `${HEADLINE.adopt} (${(r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity"})`,
     r.changes.some((c) => c.effect === "update") && HEADLINE.update,
     r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
     r.changes.some((c) => c.effect === "reset") && "will have its usage reset",

@@ -230,6 +230,9 @@ describe("the default token", () => {
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/default token/);
     expect(plan.stdout).not.toMatch(/will be created/);
+    // Found and changed in one step, and counted as both: the headline says both.
+    expect(plan.stdout).toMatch(/# app\/default \(EntitlementToken acme\/prod default token\) will be adopted \([^)]*\), and will be updated in-place/);
+    expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy, 1 to adopt\./);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const d = (await fx.t.tokens("acme", "prod")).filter((x) => x.default);
     expect(d).toHaveLength(1);

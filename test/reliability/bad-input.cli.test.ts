@@ -2,7 +2,7 @@
  * S8.6: bad input at the CLI. Each mistake gets exit 1 and exactly one line on stderr that says what
  * is wrong and what to do; nothing is created and no secret is echoed.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
@@ -113,8 +113,13 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
       writeFileSync(path.join(appDir, "cdktf.json"), JSON.stringify({ app: "npx tsx main.ts" }));
       const main = (body: string) =>
         writeFileSync(path.join(appDir, "main.ts"), `import { App, TerraformStack } from "cdktf";\nimport { EntitlementToken } from ${JSON.stringify(path.join(ROOT, "src"))};\nconst app = new App();\nconst stack = new TerraformStack(app, "s");\n${body}\napp.synth();\n`);
+      // A good synth first: a failed one afterwards keeps its output for --skip-synth runs.
+      main(`new EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci" });`);
+      expect((await reposmith(["synth"], { cwd: appDir, env: t.env })).code).toBe(0);
       main(`new EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: -1, dateRangeTo: "2027-01-01T10:00:00" } });`);
       const r = await reposmith(["synth"], { cwd: appDir, env: t.env });
+      expect(existsSync(path.join(appDir, "cdktf.out", "manifest.json"))).toBe(true);
+      expect(existsSync(path.join(appDir, "cdktf.out", "manifest.json.previous"))).toBe(false);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split("\n")).toEqual([
         'Error: synth failed: EntitlementToken at "s/tok":',

@@ -159,8 +159,8 @@ function refuseSharedIds(stacks: StackPlan[]): void {
       failures.push({
         key: r.key,
         error: new Error(
-          `${r.key} and ${other.key} both manage ${r.kind} ${id}: each would undo the other, and removing either would delete it under the other; ` +
-            `keep one of the two constructs (to remove one without deleting the object, first run "reposmith state rm ${r.key}")`,
+          `${r.key} and ${other.key} both manage ${r.kind} ${id}: each would undo the other; ` +
+            `keep one of the two constructs (removing the other only forgets it: the object stays, managed by the one kept)`,
         ),
       });
     }

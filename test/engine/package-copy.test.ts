@@ -247,8 +247,8 @@ describe("PackageCopy", () => {
 
     const refused = await planAll(opts()).then(() => undefined, (e: Error) => e);
     expect(refused?.message).toBe(
-      `app/promote: app/promote and app/by-slug both manage PackageCopy acme.prod.${copy.slug_perm}: each would undo the other, and removing either would delete it under the other; ` +
-        `keep one of the two constructs (to remove one without deleting the object, first run "reposmith state rm app/promote")`,
+      `app/promote: app/promote and app/by-slug both manage PackageCopy acme.prod.${copy.slug_perm}: each would undo the other; ` +
+        `keep one of the two constructs (removing the other only forgets it: the object stays, managed by the one kept)`,
     );
     const writes = await t.writes();
     await expect(applyAll(opts())).rejects.toThrow(/both manage PackageCopy/);

@@ -79,13 +79,22 @@ function runApp(app: string, outdir: string, cwd: string, opts: SynthOptions): s
   if (r.error) throw new CliError(`could not run the app "${app}": ${r.error.message}`);
   const stderr = r.stderr ?? "";
   const invalid = r.status !== 0 ? validationMessage(stderr) : undefined;
-  // Anything else the app printed (warnings, its own errors and their traces) is the user's to see.
-  if (opts.stdio !== "pipe" && !invalid && stderr) process.stderr.write(stderr);
+  // Anything else the app printed (warnings, its own errors and their traces) is the user's to see;
+  // with a props error, what it printed before Node's report of the error ("<file>:<line>", the excerpt, the trace).
+  if (opts.stdio !== "pipe" && stderr) process.stderr.write(invalid ? beforeCrashReport(stderr) : stderr);
   if (r.status !== 0) throw synthFailed(app, r.status, stderr);
   if (!existsSync(path.join(outdir, "manifest.json"))) {
     throw new CliError(`the app "${app}" ran but wrote nothing to ${outdir}; does it call app.synth()?`);
   }
   return outdir;
+}
+
+/** The app's own stderr lines before Node's report of an uncaught error (which starts "<absolute file>:<line>"). */
+function beforeCrashReport(stderr: string): string {
+  const lines = stderr.split("\n");
+  const report = lines.findIndex((l) => /^(\/|[A-Za-z]:\\|file:\/\/).*:\d+$/.test(l) || l.startsWith("ValidationError: ") || l.startsWith("Error: Validation failed"));
+  const own = (report < 0 ? [] : lines.slice(0, report)).join("\n").trim();
+  return own ? `${own}\n` : "";
 }
 
 /**

@@ -116,12 +116,14 @@ describe("bad input at the CLI: exit 1 and one line saying what to do", () => {
       // A good synth first: a failed one afterwards keeps its output for --skip-synth runs.
       main(`new EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci" });`);
       expect((await reposmith(["synth"], { cwd: appDir, env: t.env })).code).toBe(0);
-      main(`new EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: -1, dateRangeTo: "2027-01-01T10:00:00" } });`);
+      main(`console.error("the app's own line");\nnew EntitlementToken(stack, "tok", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: -1, dateRangeTo: "2027-01-01T10:00:00" } });`);
       const r = await reposmith(["synth"], { cwd: appDir, env: t.env });
       expect(existsSync(path.join(appDir, "cdktf.out", "manifest.json"))).toBe(true);
       expect(existsSync(path.join(appDir, "cdktf.out", "manifest.json.previous"))).toBe(false);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split("\n")).toEqual([
+        // What the app printed itself stays; Node's report of the error does not.
+        "the app's own line",
         'Error: synth failed: EntitlementToken at "s/tok":',
         "  - limits.dateRangeTo must say its time zone: add \"Z\" for UTC or an offset such as \"+02:00\" (got \"2027-01-01T10:00:00\")",
         "  - limits.numDownloads must be 0 or more (got -1)",

@@ -3,7 +3,7 @@ import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import { planDeclared, runAgain, type Action, type ResourcePlan, type StackPlan } from "./plan";
+import { planDeclared, runAgain, updateEffects, type Action, type ResourcePlan, type StackPlan } from "./plan";
 import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {
@@ -182,11 +182,8 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
       await applyOne(ctx, r, writer);
       if (visible) {
         // Counted as the plan counts them (summarize): prunes are destroys, a rotation is its own count.
-        const upd = r.action === "update";
-        const deleted = upd ? r.changes.filter((c) => c.effect === "delete").length : 0;
-        const rotated = upd && r.changes.some((c) => c.effect === "rotate");
-        const changed = upd && r.changes.some((c) => c.effect === "update" || c.effect === "reset");
-        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted } : {}), ...(rotated ? { rotated } : {}), ...(upd && !changed ? { changed: false } : {}) });
+        const { deleted, rotated, changed } = r.action === "update" ? updateEffects(r) : { deleted: 0, rotated: false, changed: true };
+        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted } : {}), ...(rotated ? { rotated } : {}), ...(changed ? {} : { changed: false }) });
         opts.onEvent?.({ ...ev, phase: "done", id: writer.state.resources[r.key]?.id ?? r.state?.id });
       }
     } catch (error) {

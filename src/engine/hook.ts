@@ -4,6 +4,7 @@ import { isPayload, type HookPayload } from "../resources/payload";
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { payloadReader } from "./desired";
+import { managedBy } from "./manage";
 import { planDeclared, planOrphan, planStack, runAgain, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
 
@@ -79,7 +80,7 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     // Under Terraform the prune hook (which would delete a renamed construct's old object) runs
     // last, so a create that collides with an object state holds under another key cannot wait for
     // it: say how to keep that object under this key instead.
-    const holder = plan.blockedBy && Object.entries(state.resources).find(([k, rs]) => k !== payload.key && rs.id === plan.blockedBy!.id)?.[0];
+    const holder = plan.blockedBy && managedBy(state.resources, payload.key, payload.kind, plan.blockedBy.id);
     if (holder) {
       throw new Error(
         `${plan.blockedBy!.what} is ${plan.blockedBy!.id}, which state holds as ${holder}. If ${holder} was renamed to ${payload.key}, keep it (and its secret): ` +

@@ -3,8 +3,8 @@ import { RunContext, type EngineOptions } from "./context";
 import { readDesired, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
 import { handlerFor } from "../resources/registry";
-import { joinNotices, PlanError, planStack, prefetch, summarize, willFail, type Plan, type ResourcePlan, type StackPlan } from "./plan";
-import { stackOfKey } from "./manage";
+import { joinNotices, PlanError, planStack, prefetch, summarize, type Plan, type ResourcePlan, type StackPlan } from "./plan";
+import { allResources, stackOfKey } from "./manage";
 import type { StackState, StateLock, StateStore } from "./state/types";
 
 export * from "./apply";
@@ -69,7 +69,9 @@ async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: Desir
 /**
  * One object, two stacks' state (a construct or a whole stack moved without `state mv`): the
  * removed side must not delete it from under the other, and the plan says how to move it instead.
- * Reads the other stacks' state only when the plan deletes, adopts or collides with something.
+ * A create that collides with an object this plan does not free (ordered in planStack) is explained
+ * here too: which key holds it (state mv), or that nothing does (import). Reads the other stacks'
+ * state only when the plan deletes, adopts or collides with something.
  */
 export async function acrossStacks(store: StateStore, stacks: StackPlan[], states: Map<string, StackState>): Promise<void> {
   const acting = (r: ResourcePlan) => (r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf);
@@ -77,36 +79,39 @@ export async function acrossStacks(store: StateStore, stacks: StackPlan[], state
   const deletes = stacks.flatMap((s) => s.resources.filter((r) => r.action === "delete" && r.state));
   const deleting = new Set(deletes.map((r) => r.key));
   const deletedBy = new Map(deletes.map((r) => [`${r.kind}\n${r.state!.id}`, r.key]));
+  // Who holds what (an index: a plan may adopt thousands of objects); what is being deleted holds nothing to spare.
   const holders = new Map<string, string[]>();
-  for (const name of new Set([...(await store.stacks()), ...states.keys()])) {
-    for (const [key, rs] of Object.entries((states.get(name) ?? (await store.read(name))).resources)) {
-      if (deleting.has(key)) continue; // being deleted itself: holds nothing to spare
-      const slot = `${rs.kind}\n${rs.id}`;
-      holders.set(slot, [...(holders.get(slot) ?? []), key]);
-    }
+  for (const [key, rs] of Object.entries(await allResources(store, states))) {
+    if (deleting.has(key)) continue;
+    const slot = `${rs.kind}\n${rs.id}`;
+    holders.set(slot, [...(holders.get(slot) ?? []), key]);
   }
-  const elsewhere = (s: StackPlan, r: ResourcePlan, id: string) => holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && stackOfKey(k) !== s.stack);
+  const holderOf = (r: ResourcePlan, id: string, otherStack?: string) => holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && (!otherStack || stackOfKey(k) !== otherStack));
   for (const s of stacks) {
     for (const r of s.resources) {
       if (r.action === "delete" && r.state) {
-        const other = elsewhere(s, r, r.state.id);
+        // (Within the stack, planStack's spareShared has done the same.)
+        const other = holderOf(r, r.state.id, s.stack);
         if (!other) continue;
         r.action = "forget";
         r.notice = `not deleted: ${other} (stack "${stackOfKey(other)}") manages the same object (${r.state.id}); only this entry is removed from state`;
       } else if (r.action === "adopt" && r.observed) {
-        const other = elsewhere(s, r, r.observed.id);
+        const other = holderOf(r, r.observed.id, s.stack);
         if (other) r.notice = joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "reposmith state mv ${other} ${r.key}" instead, so one key manages it`);
       } else if (r.blockedBy && !r.afterRemovalOf) {
         const { id, what } = r.blockedBy;
         const freeing = deletedBy.get(`${r.kind}\n${id}`);
-        const other = freeing ?? elsewhere(s, r, id);
-        if (!other) continue;
         // Another stack deletes it in this run (the construct moved there): this create waits for that (applyAll runs that stack first).
         if (freeing) r.afterRemovalOf = [freeing];
-        const moved = freeing
-          ? `${what} is deleted first (${freeing}, removed from stack "${stackOfKey(freeing)}"); if it moved here, keep it and its secret instead: reposmith state mv ${freeing} ${r.key}`
-          : `will fail: ${what} is ${id}, which state holds as ${other}; if it moved here, keep it (and its secret): reposmith state mv ${other} ${r.key}`;
-        r.notice = r.notice?.includes(willFail(r)) ? r.notice.replace(willFail(r), moved) : joinNotices(r.notice, moved);
+        const holder = freeing ? undefined : holderOf(r, id);
+        r.notice = joinNotices(
+          r.notice,
+          freeing
+            ? `${what} is deleted first (${freeing}, removed from stack "${stackOfKey(freeing)}"); if it moved here, keep it and its secret instead: reposmith state mv ${freeing} ${r.key}`
+            : holder
+              ? `will fail: ${what} is ${id}, which state holds as ${holder}; if it moved here, keep it (and its secret): reposmith state mv ${holder} ${r.key}`
+              : `will fail: ${what} already exists (${id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${id}, or choose another name`,
+        );
       }
     }
   }

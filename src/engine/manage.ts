@@ -3,7 +3,7 @@ import { RunContext, type EngineOptions } from "./context";
 import { readDesired } from "./desired";
 import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
-import type { StateStore } from "./state/types";
+import type { StackState, StateStore } from "./state/types";
 
 export class StateEntryError extends Error {
   constructor(message: string) {
@@ -34,7 +34,7 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
     const state = await opts.store.read(stack);
     if (state.resources[key]) throw new StateEntryError(`${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`);
     // Every stack's entries: keys carry their stack, and one object must not be managed from two stacks either.
-    const everywhere = { ...(await otherStacksResources(opts.store, stack)), ...state.resources };
+    const everywhere = await allResources(opts.store, new Map([[stack, state]]));
     // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
@@ -57,16 +57,24 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   }
 }
 
-/** The state entries of every stack but `stack`, read without locking them (only looked at). */
-async function otherStacksResources(store: StateStore, stack: string): Promise<Record<string, ResourceState>> {
+/**
+ * The state entries of every stack, by key (keys carry their stack), read without locking (only
+ * looked at); stacks already read are given in `read` and not read again.
+ */
+export async function allResources(store: StateStore, read: Map<string, StackState> = new Map()): Promise<Record<string, ResourceState>> {
   const all: Record<string, ResourceState> = {};
-  for (const other of await store.stacks()) if (other !== stack) Object.assign(all, (await store.read(other)).resources);
+  for (const stack of new Set([...(await store.stacks()), ...read.keys()])) Object.assign(all, (read.get(stack) ?? (await store.read(stack))).resources);
   return all;
+}
+
+/** The key other than `key` under which `resources` hold the object `kind` `id`, if any. */
+export function managedBy(resources: Record<string, ResourceState>, key: string, kind: string, id: string): string | undefined {
+  return Object.entries(resources).find(([k, rs]) => k !== key && rs.kind === kind && rs.id === id)?.[0];
 }
 
 /** One remote object, one key: two entries with the same id would manage (and delete) it twice. */
 function refuseIfManagedElsewhere(resources: Record<string, ResourceState>, key: string, kind: string, id: string): void {
-  const owner = Object.entries(resources).find(([k, rs]) => k !== key && rs.kind === kind && rs.id === id)?.[0];
+  const owner = managedBy(resources, key, kind, id);
   if (owner) throw new StateEntryError(`${id} is already managed by ${owner}; run "reposmith state rm ${owner}" first to import it under ${key}`);
 }
 

@@ -230,30 +230,23 @@ function planDependents(resources: ResourcePlan[]): void {
 }
 
 /**
- * A create that collides with an existing object (a token of the same name): when this plan deletes
- * that object (its construct was renamed or removed), the create waits for the deletion; otherwise
- * the plan says now that the create will fail, and how to take the object over instead.
+ * A create that collides with an existing object (a token of the same name) that this plan deletes
+ * (its construct was renamed or removed): the create waits for the deletion. Any other collision
+ * is explained across all stacks' state (acrossStacks in index.ts).
  */
 function orderBlockedCreates(resources: ResourcePlan[]): void {
   for (const r of resources) {
     if (!r.blockedBy) continue;
     const { id, what } = r.blockedBy;
     const freeing = resources.find((o) => o.action === "delete" && (o.state?.id ?? o.observed?.id) === id);
-    if (freeing) {
-      r.afterRemovalOf = [freeing.key];
-      r.notice = joinNotices(
-        r.notice,
-        `${what} is deleted first (${freeing.key}, removed from the app); if this is a rename, keep it and its secret instead: reposmith state mv ${freeing.key} ${r.key}`,
-      );
-    } else {
-      r.notice = joinNotices(r.notice, willFail(r));
-    }
+    if (!freeing) continue;
+    r.afterRemovalOf = [freeing.key];
+    r.notice = joinNotices(
+      r.notice,
+      `${what} is deleted first (${freeing.key}, removed from the app); if this is a rename, keep it and its secret instead: reposmith state mv ${freeing.key} ${r.key}`,
+    );
   }
 }
-
-/** The note on a create that collides with an object nothing in this plan frees. */
-export const willFail = (r: ResourcePlan): string =>
-  `will fail: ${r.blockedBy!.what} already exists (${r.blockedBy!.id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${r.blockedBy!.id}, or choose another name`;
 
 export const joinNotices = (a: string | undefined, b: string) => (a ? `${a}; ${b}` : b);
 
@@ -325,16 +318,32 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   return { ...base, action: handler.deleteForgets?.(rs) ? "forget" : "delete", observed, notice: handler.deleteNotice?.(rs) };
 }
 
+/**
+ * What an update does beyond "update", as plans and apply results count it: the objects it deletes
+ * (a mirror's prunes, counted as destroys), whether it rotates a secret (counted on its own), and
+ * whether it changes a field at all (a prune or a rotation alone is no change).
+ */
+export function updateEffects(r: ResourcePlan): { deleted: number; rotated: boolean; changed: boolean } {
+  return {
+    deleted: r.changes.filter((c) => c.effect === "delete").length,
+    rotated: r.changes.some((c) => c.effect === "rotate"),
+    changed: r.changes.some((c) => c.effect === "update" || c.effect === "reset"),
+  };
+}
+
 export function summarize(stacks: StackPlan[]): Plan {
   const summary = { add: 0, change: 0, destroy: 0, adopt: 0, rotate: 0, forget: 0 };
   for (const s of stacks) {
     for (const r of s.resources) {
       if (r.action === "create") summary.add++;
-      // A rotation alone is not a field change: it is counted on its own.
-      if (r.action === "update" && r.changes.some((c) => c.effect === "update" || c.effect === "reset")) summary.change++;
-      // Objects inside a resource that go (packages a mirror prunes) are destroys too.
-      if (r.action === "update") summary.destroy += r.changes.filter((c) => c.effect === "delete").length;
-      if (r.action === "update" && r.changes.some((c) => c.effect === "rotate")) summary.rotate++;
+      if (r.action === "update") {
+        // A rotation alone is not a field change: it is counted on its own. Objects inside a
+        // resource that go (packages a mirror prunes) are destroys too.
+        const { deleted, rotated, changed } = updateEffects(r);
+        if (changed) summary.change++;
+        summary.destroy += deleted;
+        if (rotated) summary.rotate++;
+      }
       if (r.action === "replace") (summary.add++, summary.destroy++);
       if (r.action === "delete" || r.supersedes) summary.destroy++;
       if (r.action === "adopt" || (r.observed?.adopted && r.action === "update")) summary.adopt++;

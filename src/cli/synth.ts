@@ -50,20 +50,33 @@ export function resolveApp(opts: SynthOptions): { app: string | undefined; outdi
 export function synthesize(opts: SynthOptions): string {
   const { app, outdir, cwd } = resolveApp(opts);
   if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
-  // Only the manifest goes: stack directories hold Terraform's .terraform and maybe its state. It is
-  // set aside rather than deleted: a failed synth puts it back, so --skip-synth runs keep the last
-  // good output (this run fails either way, so a failed synth never passes for a fresh one).
+  const aside = setManifestAside(outdir);
+  try {
+    const out = runApp(app, outdir, cwd, opts);
+    aside.drop();
+    return out;
+  } catch (err) {
+    aside.restore();
+    throw err;
+  }
+}
+
+/**
+ * Before an app runs: only the manifest goes (stack directories hold Terraform's .terraform and
+ * maybe its state). It is set aside rather than deleted, and put back if the synth fails, so
+ * --skip-synth readers keep the last good output; the failed run reports its failure either way,
+ * so a failed synth never passes for a fresh one. `reposmith synth` and the controller share this.
+ */
+export function setManifestAside(outdir: string): { restore(): void; drop(): void } {
   const manifest = path.join(outdir, "manifest.json");
   const previous = `${manifest}.previous`;
   if (existsSync(manifest)) renameSync(manifest, previous);
-  try {
-    return runApp(app, outdir, cwd, opts);
-  } catch (err) {
-    if (existsSync(previous)) renameSync(previous, manifest);
-    throw err;
-  } finally {
-    rmSync(previous, { force: true });
-  }
+  return {
+    restore: () => {
+      if (existsSync(previous)) renameSync(previous, manifest);
+    },
+    drop: () => rmSync(previous, { force: true }),
+  };
 }
 
 function runApp(app: string, outdir: string, cwd: string, opts: SynthOptions): string {
@@ -82,7 +95,7 @@ function runApp(app: string, outdir: string, cwd: string, opts: SynthOptions): s
   // Anything else the app printed (warnings, its own errors and their traces) is the user's to see;
   // with a props error, what it printed before Node's report of the error ("<file>:<line>", the excerpt, the trace).
   if (opts.stdio !== "pipe" && stderr) process.stderr.write(invalid ? beforeCrashReport(stderr) : stderr);
-  if (r.status !== 0) throw synthFailed(app, r.status, stderr);
+  if (r.status !== 0) throw synthFailed(app, r.status, stderr, invalid);
   if (!existsSync(path.join(outdir, "manifest.json"))) {
     throw new CliError(`the app "${app}" ran but wrote nothing to ${outdir}; does it call app.synth()?`);
   }
@@ -101,8 +114,7 @@ function beforeCrashReport(stderr: string): string {
  * The error for an app that exited non-zero: a reposmith props error as its message alone, else
  * the exit code and the app's error lines (the CLI has shown its whole stderr already).
  */
-export function synthFailed(app: string, status: number | null, stderr: string): CliError {
-  const invalid = validationMessage(stderr);
+export function synthFailed(app: string, status: number | null, stderr: string, invalid = validationMessage(stderr)): CliError {
   if (invalid) return new CliError(`synth failed: ${invalid}`);
   const detail = stderr.trim().split("\n").filter((l) => /error/i.test(l)).slice(0, 5).map((l) => l.trim()).join("; ");
   return new CliError(`synth failed: the app "${app}" exited with ${status}${detail ? `: ${detail}` : ""}`);

@@ -98,6 +98,8 @@ describe("reposmith reconcile (the real CLI)", () => {
   }, 30_000);
 
   it("says the app failed to synthesize, with the synth's error, when it did", async () => {
+    // The last good output stays for --skip-synth readers, as with `reposmith synth`.
+    writeOutdir(w.outdir, { app: [token("ci")] });
     const app = "echo 'Error: no construct at stacks/app' >&2; exit 3";
     const r = await reposmith(["reconcile", "--app", app, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
     expect(r.code).toBe(1);
@@ -106,6 +108,7 @@ describe("reposmith reconcile (the real CLI)", () => {
     expect(errors[0].msg).toBe(`the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`);
     expect(errors[0].err).toMatchObject({ type: "CliError", message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app` });
     expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 0, stackErrors: 1 });
+    expect(existsSync(path.join(w.outdir, "manifest.json"))).toBe(true);
 
     // A reposmith props error is logged as the construct's message alone, as `reposmith synth` shows it.
     const bad = `echo 'ValidationError: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)' >&2; echo '    at validateSpec (hook.ts:1:1)' >&2; exit 1`;

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, withCommon, type CommonOptions } from "../common";
-import { CliError, resolveApp, synthFailed } from "../synth";
+import { CliError, resolveApp, setManifestAside, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;
@@ -31,9 +31,8 @@ export function parseInterval(text: string, option = "--interval", min = 100): n
 function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () => Promise<void> {
   return () =>
     new Promise<void>((resolve, reject) => {
-      // As `reposmith synth`: only the manifest goes (stack directories hold Terraform's .terraform
-      // and maybe its state), so a failed synth cannot pass for a fresh one.
-      rmSync(path.join(outdir, "manifest.json"), { force: true });
+      // As `reposmith synth`: only the manifest is set aside, and put back if the synth fails.
+      const aside = setManifestAside(outdir);
       const child = spawn(app, {
         cwd,
         shell: true,
@@ -43,10 +42,16 @@ function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () 
       let stderr = "";
       child.stdout.resume();
       child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", (err) => reject(new CliError(`could not run the app "${app}": ${err.message}`)));
+      child.on("error", (err) => {
+        aside.restore();
+        reject(new CliError(`could not run the app "${app}": ${err.message}`));
+      });
       child.on("close", (code) => {
-        if (code !== 0) return reject(synthFailed(app, code, stderr));
-        if (!existsSync(path.join(outdir, "manifest.json"))) return reject(new CliError(`the app "${app}" ran but wrote nothing to ${outdir}`));
+        if (code !== 0 || !existsSync(path.join(outdir, "manifest.json"))) {
+          aside.restore();
+          return reject(code !== 0 ? synthFailed(app, code, stderr) : new CliError(`the app "${app}" ran but wrote nothing to ${outdir}`));
+        }
+        aside.drop();
         log.debug({ outdir }, "synthesized");
         resolve();
       });

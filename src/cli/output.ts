@@ -57,8 +57,8 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
   const rotated = sum((d) => (d.rotated ? 1 : 0));
   const more = `${rotated ? `, ${rotated} rotated` : ""}${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
+  for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
   if (interrupted) {
-    for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
     process.stdout.write(
       `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} interrupted`)}: ${added} added, ${changed} changed, ${destroyed} destroyed${more}; ` +
         `${failed.length} stopped while waiting, ${skipped} not started. State holds what was done; re-run to converge.\n`,
@@ -66,7 +66,6 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
     return 130;
   }
   if (failed.length) {
-    for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
     process.stdout.write(`\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);
     return 1;
   }

@@ -273,8 +273,10 @@ export class Controller {
         }
       }
       // A stack removed from (or renamed in) the app keeps its resources, unmanaged: say so each pass.
-      if (!this.opts.stacks?.length && !this.stopping) for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
-      if (!this.opts.stacks?.length) this.metrics.forgetStacksExcept(names);
+      if (!this.opts.stacks?.length) {
+        if (!this.stopping) for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
+        this.metrics.forgetStacksExcept(names);
+      }
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
       result.stackErrors.push({ stack: "*", error: err });

@@ -49,15 +49,17 @@ function handlerOf(kind: string): ResourceHandler | undefined {
   }
 }
 
+/** How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version, a repository id). */
+const foundBy = (r: ResourcePlan): string => (r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity";
+
 function headline(r: ResourcePlan): string {
   if (r.action === "forget" && r.observed) return "will be removed from state; the remote object is kept";
-  // Found without state: each kind says how (a tag, a default flag, a package's format/name/version, a repository id).
-  if (r.action === "adopt") return `${HEADLINE.adopt} (${(r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity"}; state updated, no API write)`;
+  if (r.action === "adopt") return `${HEADLINE.adopt} (${foundBy(r)}; state updated, no API write)`;
   if (r.action !== "update") return HEADLINE[r.action];
   const deletes = r.changes.filter((c) => c.effect === "delete").length;
   const what = [
     // Counted among the adoptions too (summarize): found, then changed, in one step.
-    r.observed?.adopted && `${HEADLINE.adopt} (${(r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity"})`,
+    r.observed?.adopted && `${HEADLINE.adopt} (${foundBy(r)})`,
     r.changes.some((c) => c.effect === "update") && HEADLINE.update,
     r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
     r.changes.some((c) => c.effect === "reset") && "will have its usage reset",

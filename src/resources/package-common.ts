@@ -51,6 +51,9 @@ export const refKey = (r: PackageRef) => `${r.format}/${r.name}@${r.version}`;
 /** `npm left-pad 1.3.0`: how messages name a package. */
 export const refLabel = (r: PackageRef) => `${r.format} ${r.name} ${r.version}`;
 
+/** A checksum as messages show it: its first 12 characters. */
+export const shortChecksum = (checksum: unknown) => `${String(checksum).slice(0, 12)}…`;
+
 export function refOf(p: Package): PackageRef {
   return { format: p.format ?? "", name: p.name ?? "", version: p.version ?? "" };
 }

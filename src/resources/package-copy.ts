@@ -9,7 +9,7 @@ import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } f
 import { repositorySlug, slug } from "./common";
 import {
   copyPackage, findPackage, invalidatePackages, listPackages, PackageRef, PackageRefSchema, refKey, refLabel, refOf,
-  syncOptions, syncSummary, timeoutMs,
+  shortChecksum, syncOptions, syncSummary, timeoutMs,
 } from "./package-common";
 import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
@@ -129,8 +129,8 @@ function foreignPackageError(spec: PackageCopySpec, observed: Observed): Error {
   const f = observed.fields as Record<string, string | null>;
   const ref = { format: f.format ?? "", name: f.name ?? "", version: f.version ?? "" };
   return new Error(
-    `${spec.source.owner}/${spec.destination} already has ${refLabel(ref)} with checksum ${String(f.checksum_sha256).slice(0, 12)}…, not the source's ` +
-      `${String(f.source_checksum_sha256).slice(0, 12)}…, and reposmith did not copy it there; set republish: true to overwrite it`,
+    `${spec.source.owner}/${spec.destination} already has ${refLabel(ref)} with checksum ${shortChecksum(f.checksum_sha256)}, not the source's ` +
+      `${shortChecksum(f.source_checksum_sha256)}, and reposmith did not copy it there; set republish: true to overwrite it`,
   );
 }
 

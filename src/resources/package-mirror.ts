@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } from "../api/cloudsmith";
 import { repositorySlug, slug } from "./common";
-import { copyPackage, findPackage, invalidatePackages, listPackages, refKey, refLabel, refOf, syncOptions, syncSummary, timeoutMs } from "./package-common";
+import { copyPackage, findPackage, invalidatePackages, listPackages, refKey, refLabel, refOf, shortChecksum, syncOptions, syncSummary, timeoutMs } from "./package-common";
 import { isPermanentFailure, waitForSync } from "./package-sync";
 import { settleAll } from "../util/pool";
 import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
@@ -67,7 +67,6 @@ type Verb = "copy" | "republish" | "wait" | "resync" | "recopy" | "delete";
 const mirrorId = (s: PackageMirrorSpec) => `${s.source.owner}/${s.source.repository}->${s.destination}`;
 const path = (k: string) => `packages[${JSON.stringify(k)}]`;
 
-const short = (checksum: unknown) => `${String(checksum).slice(0, 12)}…`;
 
 /** A package of the destination with the source's version but other content, which this mirror did not copy (uploaded by hand). */
 const isForeign = (e: Entry) => !!e.slug_perm && !e.copied && !!e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256;
@@ -78,8 +77,8 @@ function work(fields: Record<string, unknown>, republish = false): { key: string
   for (const [key, e] of Object.entries((fields.packages ?? {}) as Record<string, Entry>).sort(([a], [b]) => a.localeCompare(b))) {
     if (!e.slug_perm) out.push({ key, verb: "copy", entry: e, old: null });
     else if (isForeign(e)) {
-      if (republish) out.push({ key, verb: "republish", entry: e, old: `checksum ${short(e.checksum_sha256)} (not copied by this mirror)` });
-    } else if (e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256) out.push({ key, verb: "republish", entry: e, old: `checksum ${short(e.checksum_sha256)}` });
+      if (republish) out.push({ key, verb: "republish", entry: e, old: `checksum ${shortChecksum(e.checksum_sha256)} (not copied by this mirror)` });
+    } else if (e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256) out.push({ key, verb: "republish", entry: e, old: `checksum ${shortChecksum(e.checksum_sha256)}` });
     else if (e.sync !== "completed") {
       const verb = !e.sync?.startsWith("failed") ? "wait" : isPermanentFailure(e.sync) ? "recopy" : "resync";
       out.push({ key, verb, entry: e, old: e.sync });
@@ -98,7 +97,7 @@ function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<st
   const foreign = Object.entries(packages).filter(([, e]) => isForeign(e)).sort(([a], [b]) => a.localeCompare(b));
   if (!foreign.length) return undefined;
   const where = `${spec.source.owner}/${spec.destination}`;
-  const shown = foreign.slice(0, 10).map(([k, e]) => `${k} (checksum ${short(e.checksum_sha256)} in ${where}, ${short(e.source_checksum_sha256)} in ${spec.source.owner}/${spec.source.repository})`);
+  const shown = foreign.slice(0, 10).map(([k, e]) => `${k} (checksum ${shortChecksum(e.checksum_sha256)} in ${where}, ${shortChecksum(e.source_checksum_sha256)} in ${spec.source.owner}/${spec.source.repository})`);
   const more = foreign.length > shown.length ? ` and ${foreign.length - shown.length} more` : "";
   return (
     `${key}: left alone in ${where}, which already has ${foreign.length === 1 ? "this package" : "these packages"} with other content and this mirror did not copy ${foreign.length === 1 ? "it" : "them"}: ` +
@@ -259,13 +258,13 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
       const change = (old: unknown, now: unknown): FieldChange => ({ path: path(w.key), old, new: now, effect: w.verb === "delete" ? "delete" : "update" });
       switch (w.verb) {
         case "copy":
-          return prev?.slug_perm ? change(`copied (checksum ${short(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
+          return prev?.slug_perm ? change(`copied (checksum ${shortChecksum(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
         case "republish":
           // The source was re-uploaded since it was copied, or the copy itself was replaced.
           if (prev?.source_checksum_sha256 && prev.source_checksum_sha256 !== e.source_checksum_sha256) {
-            return change(`source checksum ${short(prev.source_checksum_sha256)}`, `source checksum ${short(e.source_checksum_sha256)} (re-uploaded)`);
+            return change(`source checksum ${shortChecksum(prev.source_checksum_sha256)}`, `source checksum ${shortChecksum(e.source_checksum_sha256)} (re-uploaded)`);
           }
-          return change(prev?.checksum_sha256 ? `checksum ${short(prev.checksum_sha256)}` : null, `checksum ${short(e.checksum_sha256)}, not the source's ${short(e.source_checksum_sha256)}`);
+          return change(prev?.checksum_sha256 ? `checksum ${shortChecksum(prev.checksum_sha256)}` : null, `checksum ${shortChecksum(e.checksum_sha256)}, not the source's ${shortChecksum(e.source_checksum_sha256)}`);
         case "wait":
         case "resync":
         case "recopy":

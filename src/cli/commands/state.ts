@@ -59,8 +59,7 @@ export function registerState(program: Command): void {
     .argument("<to>", "the new key, e.g. app/ci-pipeline or other-stack/ci")
     .action(async (from: string, to: string, o: { state?: string }) => {
       const id = await moveInState(openStore(o.state), from, to);
-      process.stdout.write(`Moved ${from} to ${to} (${id}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).
-`);
+      process.stdout.write(`Moved ${from} to ${to} (${id}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
     });
 
   stateOpt(program.command("output").description("print a managed resource's attributes; --show-secret reads its secret value from the API"))

@@ -1,24 +1,15 @@
 import { Testing, TerraformStack } from "cdktf";
+import { hookConnection, thrown } from "../helpers/synth";
 import { CodeArtsConnection, RepositoryMirror } from "../../src";
 
 const stack = () => new TerraformStack(Testing.app(), "s1");
-
-function thrown(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return "";
-}
 
 describe("CodeArtsConnection URLs", () => {
   it("synthesizes authUrl and endpoint as given (trailing slashes dropped)", () => {
     const s = stack();
     new CodeArtsConnection(s, "codearts", { authUrl: "https://iam.cn-north-4.myhuaweicloud.com/v3/", endpoint: "http://127.0.0.1:9000" });
     new RepositoryMirror(s, "m", { repositoryId: 1, sourceUrl: "https://git.example.com/app.git" });
-    const hook = Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data as Record<string, any>).find((r) => r.input.key === "s1/m");
-    expect(JSON.parse(hook.input.connection)).toEqual({ codearts: { authUrl: "https://iam.cn-north-4.myhuaweicloud.com/v3", endpoint: "http://127.0.0.1:9000" } });
+    expect(hookConnection(s, "s1/m")).toEqual({ codearts: { authUrl: "https://iam.cn-north-4.myhuaweicloud.com/v3", endpoint: "http://127.0.0.1:9000" } });
   });
 
   // These used to be accepted and written as they were into cdk.tf.json.

@@ -1,25 +1,15 @@
 import { Testing, TerraformStack } from "cdktf";
+import { hookConnection, thrown } from "../helpers/synth";
 import { CloudsmithConnection, EntitlementToken, Secret } from "../../src";
 
 const stack = () => new TerraformStack(Testing.app(), "s1");
-
-/** The message a construct throws, or "" when it does not throw. */
-function thrown(build: () => unknown): string {
-  try {
-    build();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return "";
-}
 
 describe("CloudsmithConnection apiUrl", () => {
   it("synthesizes the base URL (trailing slashes dropped) and only the key's variable name", () => {
     const s = stack();
     new CloudsmithConnection(s, "cloudsmith", { apiUrl: "https://cloudsmith.internal:8443/v1/", apiKey: Secret.fromEnv("MY_KEY") });
     new EntitlementToken(s, "tok", { owner: "acme", repository: "prod", name: "ci" });
-    const hook = Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data as Record<string, any>).find((r) => r.input.key === "s1/tok");
-    expect(JSON.parse(hook.input.connection)).toEqual({ apiUrl: "https://cloudsmith.internal:8443/v1", apiKeyEnv: "MY_KEY" });
+    expect(hookConnection(s, "s1/tok")).toEqual({ apiUrl: "https://cloudsmith.internal:8443/v1", apiKeyEnv: "MY_KEY" });
   });
 
   // These used to be accepted and written as they were into cdk.tf.json.

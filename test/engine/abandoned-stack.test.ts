@@ -50,6 +50,13 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
   const out = () => path.join(fx.dir, "out");
   const failures = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
   const copy = (id: string) => ({ id, kind: "PackageCopy", spec: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } });
+  /** left-pad copied into acme/prod by construct `id` of `stack`, applied; returns the copy. */
+  const copied = async (stack: string, id: string) => {
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
+    writeOutdir(out(), { [stack]: [copy(id)] });
+    expect(failures(await applyAll(opts()))).toEqual([]);
+    return (await packagesIn(fx.t, "prod"))[0];
+  };
 
   it("a token moved to another stack: the plan says the old one goes first and how to keep it; apply works whatever the stacks' order", async () => {
     writeOutdir(out(), { a: [token("t1"), token("t2")] });
@@ -73,10 +80,7 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
   });
 
   it("a copy adopted by a renamed stack: the plan says state mv; destroying the old stack then forgets it instead of deleting it", async () => {
-    await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
-    writeOutdir(out(), { old: [copy("lp")] });
-    expect(failures(await applyAll(opts()))).toEqual([]);
-    const [pkg] = await packagesIn(fx.t, "prod");
+    const pkg = await copied("old", "lp");
     writeOutdir(out(), { new: [copy("lp")] });
     const { plan } = await planAll(opts());
     expect(plan.stacks[0].resources[0]).toMatchObject({ action: "adopt", notice: expect.stringContaining(`state also holds acme.prod.${pkg.slug_perm} as old/lp: if it moved here, run "reposmith state mv old/lp new/lp" instead`) });
@@ -89,10 +93,7 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
   });
 
   it("a PackageCopy construct renamed within its stack is adopted under the new key and the old entry forgotten: the package stays", async () => {
-    await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
-    writeOutdir(out(), { app: [copy("lp")] });
-    expect(failures(await applyAll(opts()))).toEqual([]);
-    const [pkg] = await packagesIn(fx.t, "prod");
+    const pkg = await copied("app", "lp");
     writeOutdir(out(), { app: [copy("lp2")] });
     const run = await applyAll(opts());
     expect(run.plan.stacks[0].resources.map((r) => [r.key, r.action]).sort()).toEqual([["app/lp", "forget"], ["app/lp2", "adopt"]]);

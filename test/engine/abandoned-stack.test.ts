@@ -79,6 +79,17 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
     expect(plan.stacks[0].resources[0].notice).toBe(`will fail: a token named "ci" in acme/prod is ${id}, which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`);
   });
 
+  it("a renamed construct whose old key retains its token: the plan says state mv (import would be refused: the old key holds it)", async () => {
+    writeOutdir(out(), { app: [token("ci", {}, { deletionPolicy: "retain" })] });
+    expect(failures(await applyAll(opts()))).toEqual([]);
+    const id = (await new FileStateStore(path.join(fx.dir, "state")).read("app")).resources["app/ci"].id;
+    writeOutdir(out(), { app: [{ ...token("ci"), id: "ci2" }] });
+    const { plan } = await planAll(opts());
+    expect(plan.stacks[0].resources.find((r) => r.key === "app/ci2")!.notice).toBe(
+      `will fail: a token named "ci" in acme/prod is ${id}, which state holds as app/ci; if it moved here, keep it (and its secret): reposmith state mv app/ci app/ci2`,
+    );
+  });
+
   it("a copy adopted by a renamed stack: the plan says state mv; destroying the old stack then forgets it instead of deleting it", async () => {
     const pkg = await copied("old", "lp");
     writeOutdir(out(), { new: [copy("lp")] });

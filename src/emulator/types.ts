@@ -73,6 +73,11 @@ export interface SeedDocument {
   packages?: SeedPackage[];
   packageSync?: SeedPackageSync;
   /**
+   * Cloudsmith switches: `{"settings":{"fieldErrorStatus":422|400,"missingSlash":"redirect"|"not-found"|"lenient",
+   * "retryAfter":false|true,"bareWordSearch":"any-field"|"name"}}` (see src/emulator/cloudsmith/settings.ts).
+   */
+  cloudsmith?: { settings?: Record<string, unknown> };
+  /**
    * Huawei Cloud CodeArts Repo + IAM: `{"users":[{"domain","name","password"}],"repositories":[{"id","name"}],
    * "sources":[{"url","username"?,"password"?,"unreachable"?}],"endpoints":[{"uuid","username","password"}],"settings":{...}}`
    * (see src/emulator/codearts/store.ts).

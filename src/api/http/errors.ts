@@ -121,6 +121,11 @@ export function errorClassForStatus(status: number): typeof ApiError {
 }
 
 const STATUS_TEXT: Record<number, string> = {
+  // Redirects are never followed (they would carry the API key along): say what came back.
+  301: "Moved Permanently",
+  302: "Found",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",

@@ -42,8 +42,10 @@ export interface CloudsmithSettings {
   /**
    * What a bare word in a package `query` matches. "any-field": names, filenames, versions,
    * distributions, architectures, formats or statuses, as the spec describes `packages_list`'s
-   * `query`; "name": the package name only, as the web UI's search help lists it ("my-package
-   * (implicit)", https://docs.cloudsmith.com/artifact-management/search-filter-sort-packages).
+   * `query` (the emulator's packages have no distribution or architecture); "name": the package
+   * name only, as the web app's search help lists it ("Search by package name: my-package
+   * (implicit)", e.g. https://cloudsmith.io/~cloudsmith/repos/cli/packages/). The search syntax
+   * page (https://docs.cloudsmith.com/artifact-management/search-filter-sort-packages) says neither.
    * @default "any-field"
    */
   bareWordSearch: BareWordSearch;

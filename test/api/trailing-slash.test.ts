@@ -47,7 +47,7 @@ async function everyOperation(client: CloudsmithClient): Promise<string[]> {
 }
 
 describe("the client sends every path with its trailing slash", () => {
-  it.each(["redirect", "not-found"])("missingSlash %s: every operation succeeds", async (missingSlash) => {
+  it.each(["redirect", "not-found"] as const)("missingSlash %s: every operation succeeds", async (missingSlash) => {
     emu.reset();
     emu.seed({
       cloudsmith: { settings: { missingSlash } },

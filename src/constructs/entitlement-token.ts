@@ -130,7 +130,7 @@ export class EntitlementToken extends Construct {
 
   /**
    * Registers `what` in this token's repository for the whole app; every later claimant fails synth
-   * with `message`: Cloudsmith refuses a second token with a name its repository already has (a 400
+   * with `message`: Cloudsmith refuses a second token with a name its repository already has (a 422
    * at apply), so synth does.
    */
   private claimOnce(conn: CloudsmithConnection | undefined, what: string, message: (firstPath: string) => string): void {

@@ -25,9 +25,20 @@ export function addFieldError(errors: FieldErrors, field: string, message: strin
   (errors[field] ??= []).push(message);
 }
 
-/** 400 `{"detail":"Invalid input.","fields":{...}}` (the documented ErrorDetail shape). */
-export function invalidInput(fields: FieldErrors): ApiError {
-  return new ApiError(400, { detail: "Invalid input.", fields });
+/**
+ * A request rejected for its fields: `{"detail":"Invalid input.","fields":{...}}` (the documented
+ * ErrorDetail shape). 400 unless the family answering decides otherwise (Cloudsmith: a setting,
+ * 422 by default); admin routes answer 400.
+ */
+export class FieldValidationError extends ApiError {
+  constructor(readonly fields: FieldErrors) {
+    super(400, { detail: "Invalid input.", fields });
+  }
+}
+
+/** See FieldValidationError. */
+export function invalidInput(fields: FieldErrors): FieldValidationError {
+  return new FieldValidationError(fields);
 }
 
 /** 404 `{"detail":"Not found."}`. */

@@ -6,5 +6,6 @@ export { startEmulator, buildServer, createContext } from "./server";
 export type { ApiFamily, EmulatorContext } from "./context";
 export type { FaultRuleInput } from "./faults";
 export type { RateLimitConfig } from "./ratelimit";
-export type { Emulator, EmulatorOptions, EmulatorStats, SeedDocument, SeedRepository, SeedToken } from "./types";
+export type { CloudsmithSettings, Emulator, EmulatorOptions, EmulatorStats, SeedDocument, SeedRepository, SeedToken } from "./types";
+export { DEFAULT_CLOUDSMITH_SETTINGS } from "./cloudsmith/settings";
 export { MASKED_TOKEN } from "./cloudsmith/token-model";

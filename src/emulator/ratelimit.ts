@@ -1,7 +1,8 @@
 /**
  * Emulated Cloudsmith rate limit: a fixed window of `limit` requests per `windowSeconds`.
  * Every API response carries X-RateLimit-Limit/-Remaining/-Reset/-Interval; once the window's
- * budget is spent, requests get 429 with Retry-After until the window resets.
+ * budget is spent, requests get 429 until the window resets (with Retry-After only when the
+ * Cloudsmith setting `retryAfter` is on: Cloudsmith documents just the X-RateLimit-* headers).
  * Unconfigured, the headers show a generous 5400/h budget that is never consumed or enforced.
  */
 import { invalidInput } from "./errors";

@@ -2,6 +2,9 @@
  * Public types of the emulator. Built from the API documents and the published spec only:
  * nothing here is shared with the project's API clients.
  */
+import type { CloudsmithSettings } from "./cloudsmith/settings";
+
+export type { CloudsmithSettings } from "./cloudsmith/settings";
 
 /** A Cloudsmith repository to create (with its default token unless `defaultToken` is false). */
 export interface SeedRepository {
@@ -72,6 +75,11 @@ export interface SeedDocument {
   tokens?: SeedToken[];
   packages?: SeedPackage[];
   packageSync?: SeedPackageSync;
+  /**
+   * Cloudsmith switches: `{"settings":{"fieldErrorStatus":422|400,"missingSlash":"redirect"|"not-found"|"lenient",
+   * "retryAfter":false|true,"bareWordSearch":"any-field"|"name"}}` (see src/emulator/cloudsmith/settings.ts).
+   */
+  cloudsmith?: { settings?: Partial<CloudsmithSettings> };
   /**
    * Huawei Cloud CodeArts Repo + IAM: `{"users":[{"domain","name","password"}],"repositories":[{"id","name"}],
    * "sources":[{"url","username"?,"password"?,"unreachable"?}],"endpoints":[{"uuid","username","password"}],"settings":{...}}`

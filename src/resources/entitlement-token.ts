@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { isNotFound, type ApiError, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
+import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { sameInstant } from "./common";
 import { parseDuration } from "./duration";
@@ -232,7 +232,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       created = toObserved(owner, repository, t);
     } catch (err) {
       // The name is taken (Cloudsmith: unique per repository): say by which token, and how to take it over.
-      if ((err as ApiError).status === 400 && (err as ApiError).fields?.name) {
+      // A field error is a 422 by Cloudsmith's documentation, a 400 by some servers: either will do.
+      if (isRejected(err) && err.fields.name) {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
         const blocker = await entitlementTokenHandler.createBlocker!(ctx, key, spec, conn).catch(() => undefined);
         if (blocker) throw new Error(`${blocker.what} already exists (${blocker.id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${blocker.id}, or choose another name`);

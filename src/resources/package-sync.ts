@@ -9,7 +9,7 @@
  * margin (progress need not be linear). A failed sync is resynced
  * up to `resyncAttempts` times, unless its reason says it is permanent.
  */
-import type { CloudsmithClient, PackageStatus } from "../api/cloudsmith";
+import { isRejected, type CloudsmithClient, type PackageStatus } from "../api/cloudsmith";
 import type { HandlerContext } from "./types";
 
 export const POLL = {
@@ -135,10 +135,10 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
       try {
         await client.packages.resync(o.owner, o.repository, o.slugPerm);
       } catch (err) {
-        // A resync that may have been applied is harmless to leave, and a 400 "wrong state" means one
-        // is already running (another waiter on the same copy): either way the next poll tells.
-        const e = err as { ambiguous?: boolean; status?: number };
-        if (!e.ambiguous && e.status !== 400) throw err;
+        // A resync that may have been applied is harmless to leave, and a "wrong state" refusal (400 in
+        // the spec, 422 from a server that files it as a field error) means one is already running
+        // (another waiter on the same copy): either way the next poll tells.
+        if (!(err as { ambiguous?: boolean }).ambiguous && !isRejected(err)) throw err;
       }
       interval = POLL.initialMs;
       round = 0;

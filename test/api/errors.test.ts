@@ -4,12 +4,35 @@ import {
   ApiEvent,
   AuthError,
   isNotFound,
+  isRejected,
   NotFoundError,
   ResponseShapeError,
   ValidationError,
 } from "../../src/api/cloudsmith";
 import { flattenFieldErrors } from "../../src/api/http/errors";
 import { API_KEY, catchError, makeClient, startServer, TestServer, token } from "./helpers";
+
+describe("isRejected", () => {
+  const error = (status: number) => new ApiError({ operation: "entitlements_create", method: "POST", path: "/entitlements/acme/prod/", status });
+  it.each([
+    { reason: "422: Cloudsmith's documented status for field errors", status: 422, want: true },
+    { reason: "400: the spec's other ErrorDetail status (a body it cannot parse)", status: 400, want: true },
+    { reason: "404 is a missing object, not a rejected request", status: 404, want: false },
+    { reason: "409 is a conflict, not a rejected request", status: 409, want: false },
+  ])("$reason", ({ status, want }) => {
+    expect(isRejected(error(status))).toBe(want);
+  });
+
+  it("holds for the client's own 422 ValidationError with its fields", async () => {
+    const server = await startServer(() => ({ status: 422, body: { detail: "Invalid input.", fields: { name: ["A token with this name already exists in this repository."] } } }));
+    try {
+      const e = await catchError(() => makeClient(server).entitlements.create("acme", "prod", { name: "ci" }));
+      expect(isRejected(e) && e.fields.name).toEqual(["A token with this name already exists in this repository."]);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe("Cloudsmith client errors", () => {
   let server: TestServer | undefined;

@@ -46,8 +46,8 @@ describe("authentication", () => {
 });
 
 describe("routing", () => {
-  it("answers at the root and under /v1, with and without the trailing slash", async () => {
-    for (const path of ["/entitlements/acme/prod/", "/entitlements/acme/prod", "/v1/entitlements/acme/prod/", "/v1/entitlements/acme/prod"]) {
+  it("answers at the root and under /v1 (a path without its slash: cloudsmith-settings.test.ts)", async () => {
+    for (const path of ["/entitlements/acme/prod/", "/v1/entitlements/acme/prod/"]) {
       const res = await call(h.emu.url, "GET", path);
       expect([path, res.status]).toEqual([path, 200]);
     }

@@ -51,10 +51,10 @@ describe("create", () => {
     expect((await state(t.slug_perm)).token).toBe("MyCustomToken123");
   });
 
-  it("rejects a duplicate name in the same repository with 400", async () => {
+  it("rejects a duplicate name in the same repository with 422", async () => {
     await create({ name: "dup" });
     const res = await h.req("POST", base, { body: { name: "dup" } });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.fields.name).toHaveLength(1);
     expect((await h.req("POST", "/entitlements/acme/staging/", { body: { name: "dup" } })).status).toBe(201);
   });
@@ -86,10 +86,10 @@ describe("read, update, delete", () => {
     expect(res.body.updated_at > t.updated_at).toBe(true);
   });
 
-  it("PATCH renaming onto another token's name is a 400", async () => {
+  it("PATCH renaming onto another token's name is a 422", async () => {
     const t = await create({ name: "rename-a" });
     await create({ name: "rename-b" });
-    expect((await h.req("PATCH", `${base}${t.slug_perm}/`, { body: { name: "rename-b" } })).status).toBe(400);
+    expect((await h.req("PATCH", `${base}${t.slug_perm}/`, { body: { name: "rename-b" } })).status).toBe(422);
   });
 
   it("DELETE answers 204, then reads are 404", async () => {
@@ -163,7 +163,7 @@ describe("actions", () => {
     const res = await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, { body: { access_private_broadcasts: true } });
     expect(res.status).toBe(200);
     expect((await h.req("GET", `${base}${t.slug_perm}/`)).body.access_private_broadcasts).toBe(true);
-    expect((await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, { body: {} })).status).toBe(400);
+    expect((await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, { body: {} })).status).toBe(422);
   });
 
   it("actions on an unknown token are 404", async () => {

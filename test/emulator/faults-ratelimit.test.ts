@@ -73,7 +73,7 @@ describe("rate limit", () => {
     expect(res.headers.get("x-ratelimit-interval")).toBe("0.0");
   });
 
-  it("counts down and answers 429 with Retry-After once the window is spent", async () => {
+  it("counts down and answers 429 once the window is spent: X-RateLimit-Reset says when, no Retry-After by default", async () => {
     await h.admin("POST", "/ratelimit", { limit: 3, windowSeconds: 60 });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -84,11 +84,25 @@ describe("rate limit", () => {
     expect(remaining).toEqual(["2", "1", "0"]);
     const throttled = await h.req("GET", "/entitlements/acme/prod/");
     expect(throttled.status).toBe(429);
+    expect(throttled.headers.get("retry-after")).toBeNull();
+    const reset = Number(throttled.headers.get("x-ratelimit-reset"));
+    const wait = reset - Date.now() / 1000;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(Number(throttled.headers.get("x-ratelimit-interval"))).toBeCloseTo(wait, 0);
+    expect(throttled.body.detail).toMatch(/^Request was throttled\. Expected available in \d+ seconds\.$/);
+  });
+
+  it("adds Retry-After to the 429 when the retryAfter setting is on", async () => {
+    await h.admin("POST", "/cloudsmith/settings", { retryAfter: true });
+    await h.admin("POST", "/ratelimit", { limit: 1, windowSeconds: 60 });
+    await h.req("GET", "/entitlements/acme/prod/");
+    const throttled = await h.req("GET", "/entitlements/acme/prod/");
+    expect(throttled.status).toBe(429);
     const wait = Number(throttled.headers.get("retry-after"));
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
     expect(throttled.body).toEqual({ detail: `Request was throttled. Expected available in ${wait} seconds.` });
-    expect(Number(throttled.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
   });
 
   it("resets when the window ends", async () => {

@@ -26,7 +26,8 @@ export async function call<T = any>(base: string, method: string, path: string, 
   let body: string | undefined = opts.rawBody;
   if (body === undefined && opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers["Content-Type"] ??= "application/json";
-  const res = await fetch(`${base}${path}`, { method, headers, body });
+  // Redirects are answers to look at (a path without its trailing slash), not to follow.
+  const res = await fetch(`${base}${path}`, { method, headers, body, redirect: "manual" });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -67,11 +67,11 @@ describe("emulated packages", () => {
     expect((await list("staging", query)).map((p) => p.name).sort()).toEqual(names);
   });
 
-  it("finds a package by checksum and rejects a malformed query with a 400 naming it", async () => {
+  it("finds a package by checksum and rejects a malformed query with a 422 naming it", async () => {
     const [p] = await list("staging", "name:^left-pad$");
     expect((await list("staging", `checksum:${p.checksum_sha256}`)).map((x) => x.slug_perm)).toEqual([p.slug_perm]);
     const bad = await h.req("GET", "/packages/acme/staging/?query=" + encodeURIComponent("(name:x"));
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.body.fields.query[0]).toMatch(/parenthesis/);
     expect((await h.req("GET", "/packages/acme/staging/?query=color:red")).body.fields.query[0]).toMatch(/unknown field "color"/);
   });
@@ -130,15 +130,15 @@ describe("emulated packages", () => {
     expect((await list("prod")).map((p) => p.slug_perm)).toEqual([re.body.slug_perm]);
   });
 
-  it("answers 404 for unknown packages and 400 for a bad copy request, as the spec documents", async () => {
+  it("answers 404 for unknown packages and 422 for a bad copy request, as the spec documents", async () => {
     for (const [method, path] of [["GET", "/packages/acme/prod/nope/"], ["GET", "/packages/acme/prod/nope/status/"], ["DELETE", "/packages/acme/prod/nope/"], ["POST", "/packages/acme/prod/nope/resync/"]]) {
       const r = await h.req(method, path);
       expect(r.status).toBe(404);
       expect(r.body).toEqual({ detail: "Not found." });
     }
     const missing = await copy("left-pad", {});
-    expect(missing.status).toBe(400);
-    spec.assertResponse("packages_copy", 400, missing.body);
+    expect(missing.status).toBe(422);
+    spec.assertResponse("packages_copy", 422, missing.body);
     expect(missing.body.fields.destination).toEqual(["This field is required."]);
     expect((await copy("left-pad", { destination: "nowhere" })).body.fields.destination[0]).toMatch(/does not exist/);
   });

@@ -91,7 +91,7 @@ describe("list filters", () => {
     const desc = await h.req("GET", "/entitlements/acme/big/?sort=-name&page_size=500");
     expect(desc.body.map((t: { name: string }) => t.name)).toEqual([...names].reverse());
     const bad = await h.req("GET", "/entitlements/acme/big/?sort=created_at");
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.body.fields.sort[0]).toMatch(/not a valid sort field/);
   });
 });

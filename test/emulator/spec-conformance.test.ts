@@ -75,10 +75,10 @@ describe("responses conform to the Cloudsmith OpenAPI spec", () => {
     spec.assertResponse("rates_limits_list", 200, res.body);
   });
 
-  it("400 validation and JSON parse errors are ErrorDetail", async () => {
+  it("422 validation and 400 JSON parse errors are ErrorDetail", async () => {
     const missing = await h.req("POST", "/entitlements/acme/prod/", { body: {} });
-    expect(missing.status).toBe(400);
-    spec.assertResponse("entitlements_create", 400, missing.body);
+    expect(missing.status).toBe(422);
+    spec.assertResponse("entitlements_create", 422, missing.body);
     expect(missing.body).toEqual({ detail: "Invalid input.", fields: { name: ["This field is required."] } });
     const malformed = await h.req("POST", "/entitlements/acme/prod/", { rawBody: "{nope" });
     expect(malformed.status).toBe(400);
@@ -86,7 +86,8 @@ describe("responses conform to the Cloudsmith OpenAPI spec", () => {
     const badPatch = await h.req("PATCH", `/entitlements/acme/prod/${(await createToken("conform-400")).body.slug_perm}/`, {
       body: { limit_bandwidth_unit: "Bogus" },
     });
-    spec.assertResponse("entitlements_partial_update", 400, badPatch.body);
+    expect(badPatch.status).toBe(422);
+    spec.assertResponse("entitlements_partial_update", 422, badPatch.body);
   });
 
   it("404 bodies are ErrorDetail", async () => {

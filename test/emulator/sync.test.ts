@@ -47,9 +47,9 @@ describe("sync", () => {
     expect((await h.req("POST", "/entitlements/acme/nope/sync/", { body: { source: "src" } })).status).toBe(404);
   });
 
-  it("answers 400 when source is missing", async () => {
+  it("answers 422 when source is missing", async () => {
     const res = await h.req("POST", "/entitlements/acme/dst/sync/", { body: {} });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.fields.source).toEqual(["This field is required."]);
   });
 

@@ -1,4 +1,4 @@
-/** Request validation: Django REST framework style 400 bodies, table-driven. */
+/** Request validation: Django REST framework style field errors (422 by default), table-driven. */
 import { Harness, startHarness } from "./helpers";
 
 let h: Harness;
@@ -30,7 +30,7 @@ const cases: Array<{ reason: string; body: unknown; field: string; message: RegE
 describe("create validation", () => {
   it.each(cases)("$reason", async ({ body, field, message }) => {
     const res = await h.req("POST", "/entitlements/acme/prod/", { body });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(res.body.detail).toBe("Invalid input.");
     expect(res.body.fields[field][0]).toMatch(message);
   });
@@ -65,14 +65,14 @@ describe("patch validation", () => {
   it("checks the date range against the stored value", async () => {
     const t = (await h.req("POST", "/entitlements/acme/prod/", { body: { name: "range", limit_date_range_from: "2030-06-01T00:00:00Z" } })).body;
     const res = await h.req("PATCH", `/entitlements/acme/prod/${t.slug_perm}/`, { body: { limit_date_range_to: "2030-01-01T00:00:00Z" } });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(422);
     expect(Object.keys(res.body.fields)).toEqual(["limit_date_range_to"]);
   });
 
   it("does not require name and leaves the token unchanged on error", async () => {
     const t = (await h.req("POST", "/entitlements/acme/prod/", { body: { name: "unchanged", limit_num_downloads: 1 } })).body;
     const bad = await h.req("PATCH", `/entitlements/acme/prod/${t.slug_perm}/`, { body: { limit_num_downloads: 2, limit_num_clients: "x" } });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect((await h.req("GET", `/entitlements/acme/prod/${t.slug_perm}/`)).body.limit_num_downloads).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 /** The adaptive, bounded wait for a package sync, against a scripted API on a virtual clock. */
-import type { CloudsmithClient, PackageStatus } from "../../src/api/cloudsmith";
+import { ValidationError, type CloudsmithClient, type PackageStatus } from "../../src/api/cloudsmith";
 import { PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src/resources/package-sync";
 import type { HandlerContext } from "../../src/resources/types";
 
@@ -110,6 +110,18 @@ describe("waitForSync", () => {
 
   it("resyncs a failed sync and succeeds", async () => {
     const s = scripted(5_000, ["Scan failed: upstream timeout"]);
+    const st = await waitForSync(s.ctx, s.client, s.opts());
+    expect(st.is_sync_completed).toBe(true);
+    expect(s.calls.resync).toBe(1);
+  });
+
+  it.each([400, 422])("goes on polling when the resync is refused with %i \"wrong state\" (another waiter started one)", async (status) => {
+    const s = scripted(5_000, ["Scan failed: upstream timeout"]);
+    const started = s.client.packages.resync;
+    s.client.packages.resync = async (...args: Parameters<typeof started>) => {
+      await started(...args);
+      throw new ValidationError({ operation: "packages_resync", method: "POST", path: "/packages/acme/prod/abc/resync/", status, detail: "The package is in the wrong state for the requested operation." });
+    };
     const st = await waitForSync(s.ctx, s.client, s.opts());
     expect(st.is_sync_completed).toBe(true);
     expect(s.calls.resync).toBe(1);

@@ -10,6 +10,7 @@ export {
   AuthError,
   isApiError,
   isNotFound,
+  isRejected,
   NetworkError,
   NotFoundError,
   RateLimitedError,

@@ -83,7 +83,12 @@ export class NotFoundError extends ApiError {}
 export class AuthError extends ApiError {}
 /** 429 still returned after all retries. */
 export class RateLimitedError extends ApiError {}
-/** 400/422: the request was rejected; see `fields`. */
+/**
+ * 400/422: the request was rejected as sent; see `fields`. Cloudsmith documents 422 for field
+ * errors and 400 for a body it cannot parse (https://help.cloudsmith.io/reference/http-responses,
+ * https://help.cloudsmith.io/reference/error-handling), and its spec lists both on every operation:
+ * decide with `isRejected`, never on one of the two numbers.
+ */
 export class ValidationError extends ApiError {}
 /** 5xx. */
 export class ServerError extends ApiError {}
@@ -94,6 +99,11 @@ export class ResponseShapeError extends ApiError {}
 
 export function isNotFound(e: unknown): e is NotFoundError {
   return e instanceof NotFoundError || (e instanceof ApiError && e.status === 404);
+}
+
+/** 400 or 422: the API refused the request as sent (see ValidationError). */
+export function isRejected(e: unknown): e is ValidationError {
+  return e instanceof ValidationError || (e instanceof ApiError && (e.status === 400 || e.status === 422));
 }
 
 export function isApiError(e: unknown): e is ApiError {
@@ -111,6 +121,11 @@ export function errorClassForStatus(status: number): typeof ApiError {
 }
 
 const STATUS_TEXT: Record<number, string> = {
+  // Redirects are never followed (they would carry the API key along): say what came back.
+  301: "Moved Permanently",
+  302: "Found",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",

@@ -279,6 +279,11 @@ export class HttpTransport {
     });
   }
 
+  /**
+   * How long a 429 holds everyone back: Retry-After when sent; else until X-RateLimit-Reset; else
+   * X-RateLimit-Interval, the wait the server suggests; else backoff. Cloudsmith documents only the
+   * X-RateLimit-* headers, not Retry-After (https://help.cloudsmith.io/reference/rate-limits).
+   */
   private throttleWaitMs(res: AxiosResponse<string>, retryAfter: number | undefined, attempt: number): number {
     if (retryAfter !== undefined) return retryAfter * 1000;
     const reset = Number(header(res.headers, "x-ratelimit-reset"));
@@ -286,6 +291,8 @@ export class HttpTransport {
       const ms = reset * 1000 - this.now();
       if (ms > 0) return ms;
     }
+    const interval = Number(header(res.headers, "x-ratelimit-interval"));
+    if (Number.isFinite(interval) && interval > 0) return interval * 1000;
     return this.retry.backoffMs(attempt - 1);
   }
 

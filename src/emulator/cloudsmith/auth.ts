@@ -52,9 +52,9 @@ export function registerCloudsmithHooks(scope: FastifyInstance, ctx: EmulatorCon
     const decision = ctx.rateLimit.hit();
     reply.headers(decision.headers);
     if (decision.throttledFor !== undefined) {
-      throw new ApiError(429, { detail: `Request was throttled. Expected available in ${decision.throttledFor} seconds.` }, {
-        "retry-after": String(decision.throttledFor),
-      });
+      // Cloudsmith documents only the X-RateLimit-* headers (already on the reply); Retry-After is a setting.
+      const headers: Record<string, string> = ctx.store.cloudsmith.settings.retryAfter ? { "retry-after": String(decision.throttledFor) } : {};
+      throw new ApiError(429, { detail: `Request was throttled. Expected available in ${decision.throttledFor} seconds.` }, headers);
     }
     const auth = authenticate(request, ctx);
     if (auth instanceof ApiError) throw auth;

@@ -1,11 +1,12 @@
 /**
- * The Cloudsmith API family: answers at the root and under `/v1` (cloudsmith-api.md §1).
+ * The Cloudsmith API family: answers at the root and under `/v1` (https://help.cloudsmith.io/reference-link/versioning).
  * A new group of Cloudsmith routes (e.g. packages) = a new module registered in `register`.
  */
 import type { ApiFamily } from "../context";
 import { registerCloudsmithAdmin } from "./admin";
 import { registerCloudsmithHooks } from "./auth";
 import { registerEntitlementRoutes } from "./entitlements";
+import { registerFidelityHooks } from "./fidelity";
 import { registerPackageAdmin, registerPackageRoutes } from "./packages";
 import { registerUserRoutes } from "./user";
 
@@ -13,6 +14,7 @@ export const cloudsmithFamily: ApiFamily = {
   name: "cloudsmith",
   prefixes: ["", "/v1"],
   register(scope, ctx) {
+    registerFidelityHooks(scope, ctx);
     registerCloudsmithHooks(scope, ctx);
     registerEntitlementRoutes(scope, ctx);
     registerUserRoutes(scope, ctx);

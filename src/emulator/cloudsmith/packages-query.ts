@@ -1,46 +1,37 @@
 /**
- * Cloudsmith's package search syntax (cloudsmith-api.md §6 [docs]): `field:value` terms joined with
- * AND / OR / NOT and parentheses; AND is implied between terms. A bare word searches the name.
- * Text fields match partially unless anchored with `^`/`$`; `version:` also takes `>`, `>=`, `<`,
- * `<=`, `=` and `~=` (compatible release) comparisons. Values may be double-quoted.
+ * Cloudsmith's package search syntax (https://docs.cloudsmith.com/artifact-management/search-filter-sort-packages):
+ * `field:value` terms joined with AND / OR / NOT and parentheses; AND is implied between terms.
+ * A value may be double- or single-quoted after its operator (`uploaded:>"1 day ago"`). What
+ * each term matches, and what a bare word does: packages-search-terms.ts.
  */
-import { invalidInput } from "../errors";
+import type { BareWordSearch } from "./settings";
+import { FIELDS, Predicate, invalidQuery as invalid, term } from "./packages-search-terms";
 
-export interface Searchable {
-  name: string;
-  version: string;
-  format: string;
-  filename: string;
-  tags: string[];
-  checksums: string[];
-  /** awaiting | in_progress | completed | failed */
-  status: string;
-}
+export { compareVersions } from "./packages-search-terms";
+export type { Predicate, Searchable } from "./packages-search-terms";
 
-export type Predicate = (p: Searchable) => boolean;
+type Token = { t: "(" | ")" | "AND" | "OR" | "NOT" } | { t: "term"; field?: string; value: string };
 
-const FIELDS = ["name", "version", "format", "tag", "filename", "checksum", "status"] as const;
-
-type Token = { t: "(" | ")" | "AND" | "OR" | "NOT" } | { t: "term"; field: string; value: string };
-
-function invalid(message: string) {
-  return invalidInput({ query: [`Invalid search query: ${message}`] });
-}
+const OPERATOR = /^(~=|>=|<=|~|>|<|=)/;
+const QUOTES = new Set(['"', "'", "\u2018", "\u2019"]);
 
 function tokenize(query: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const readValue = (): string => {
-    if (query[i] === '"') {
-      const end = query.indexOf('"', i + 1);
+    const op = OPERATOR.exec(query.slice(i))?.[0] ?? "";
+    i += op.length;
+    if (QUOTES.has(query[i])) {
+      const close = query[i] === "\u2018" ? "\u2019" : query[i];
+      const end = query.indexOf(close, i + 1);
       if (end < 0) throw invalid("unterminated quote.");
       const v = query.slice(i + 1, end);
       i = end + 1;
-      return v;
+      return op + v;
     }
     const start = i;
     while (i < query.length && !/[\s()]/.test(query[i])) i++;
-    return query.slice(start, i);
+    return op + query.slice(start, i);
   };
   while (i < query.length) {
     const c = query[i];
@@ -50,7 +41,7 @@ function tokenize(query: string): Token[] {
       out.push({ t: c });
       i++;
     } else {
-      const m = /^([A-Za-z_]+):/.exec(query.slice(i));
+      const m = /^([A-Za-z_]+):\s*/.exec(query.slice(i));
       if (m) {
         i += m[0].length;
         const field = m[1].toLowerCase();
@@ -63,75 +54,17 @@ function tokenize(query: string): Token[] {
       const word = readValue();
       const upper = word.toUpperCase();
       if (upper === "AND" || upper === "OR" || upper === "NOT") out.push({ t: upper });
-      else out.push({ t: "term", field: "name", value: word });
+      else out.push({ t: "term", value: word });
     }
   }
   return out;
 }
 
-function textMatch(have: string, pattern: string): boolean {
-  const h = have.toLowerCase();
-  let p = pattern.toLowerCase();
-  const start = p.startsWith("^");
-  const end = p.endsWith("$") && p.length > (start ? 1 : 0);
-  if (start) p = p.slice(1);
-  if (end) p = p.slice(0, -1);
-  if (start && end) return h === p;
-  if (start) return h.startsWith(p);
-  if (end) return h.endsWith(p);
-  return h.includes(p);
-}
-
-function parts(v: string): (number | string)[] {
-  return v.split(/[.\-+]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = parts(a);
-  const pb = parts(b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0;
-    const y = pb[i] ?? 0;
-    if (x === y) continue;
-    if (typeof x === "number" && typeof y === "number") return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return 0;
-}
-
-function versionMatch(have: string, pattern: string): boolean {
-  const m = /^(~=|>=|<=|>|<|=)(.+)$/.exec(pattern);
-  if (!m) return textMatch(have, pattern);
-  const [, op, v] = m;
-  const c = compareVersions(have, v);
-  switch (op) {
-    case ">": return c > 0;
-    case ">=": return c >= 0;
-    case "<": return c < 0;
-    case "<=": return c <= 0;
-    case "=": return c === 0;
-    default: {
-      // PEP 440 compatible release: ~=1.2.3 means >=1.2.3 and ==1.2.*
-      const prefix = v.split(".").slice(0, -1).join(".");
-      return c >= 0 && (prefix === "" || have === prefix || have.startsWith(`${prefix}.`));
-    }
-  }
-}
-
-function term(field: string, value: string): Predicate {
-  switch (field) {
-    case "name": return (p) => textMatch(p.name, value);
-    case "version": return (p) => versionMatch(p.version, value);
-    case "filename": return (p) => textMatch(p.filename, value);
-    case "format": return (p) => p.format.toLowerCase() === value.toLowerCase();
-    case "tag": return (p) => p.tags.some((t) => t.toLowerCase() === value.toLowerCase());
-    case "checksum": return (p) => p.checksums.some((c) => c.toLowerCase() === value.toLowerCase());
-    default: return (p) => p.status === value.toLowerCase().replace(/-/g, "_");
-  }
-}
-
-/** Compiles a query into a predicate; throws a 400 (ErrorDetail with `fields.query`) when malformed. */
-export function compileQuery(query: string): Predicate {
+/**
+ * Compiles a query into a predicate; throws a field error (ErrorDetail with `fields.query`) when
+ * malformed. `nowMs` anchors "N days ago"; `bareWord` is the Cloudsmith setting of that name.
+ */
+export function compileQuery(query: string, opts: { nowMs: number; bareWord: BareWordSearch }): Predicate {
   const tokens = tokenize(query);
   if (tokens.length === 0) return () => true;
   let pos = 0;
@@ -166,7 +99,7 @@ export function compileQuery(query: string): Predicate {
       if (tokens[pos++]?.t !== ")") throw invalid("missing closing parenthesis.");
       return inner;
     }
-    if (tok.t === "term") return term(tok.field, tok.value);
+    if (tok.t === "term") return term(tok.field, tok.value, opts);
     throw invalid(`unexpected "${tok.t}".`);
   };
   const pred = parseOr();

@@ -40,6 +40,9 @@ function searchable(p: PackageRecord, nowMs: number): Searchable {
     tags: Object.values(p.tags).flat(),
     checksums: [p.checksum_md5, p.checksum_sha1, p.checksum_sha256, p.checksum_sha512],
     status: SEARCH_STATUS[syncView(p, nowMs).phase],
+    downloads: p.downloads,
+    size: p.size,
+    uploadedMs: Date.parse(p.uploaded_at),
   };
 }
 
@@ -71,8 +74,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
     const all = [...store.packages(request.params.owner, request.params.repo).values()];
     const query = queryParam(request.query, "query") ?? "";
     if (query.length > QUERY_MAX_LENGTH) throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
-    const match = compileQuery(query);
     const now = store.nowMs();
+    const match = compileQuery(query, { nowMs: now, bareWord: ctx.store.cloudsmith.settings.bareWordSearch });
     const found = all.filter((p) => match(searchable(p, now))).sort(sorter(queryParam(request.query, "sort")));
     const page = paginate(found, request.query, requestUrl(request));
     reply.headers(page.headers);

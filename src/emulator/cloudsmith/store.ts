@@ -6,6 +6,7 @@
 import { ApiError, FieldErrors, addFieldError, invalidInput, notFound } from "../errors";
 import type { SeedDocument, SeedRepository, SeedToken } from "../types";
 import { isPlainObject } from "../util";
+import { CloudsmithSettings, DEFAULT_CLOUDSMITH_SETTINGS, mergeSettings } from "./settings";
 import { TokenRecord, WritableTokenFields, newSlugPerm, newTokenRecord, touch } from "./token-model";
 import { checkDateRange, normalizeDateTime, readTokenFields } from "./token-validation";
 
@@ -27,6 +28,14 @@ function duplicateName(): ApiError {
 
 export class CloudsmithStore {
   private readonly repos = new Map<string, RepositoryRecord>();
+  /** Switchable behaviours (see settings.ts); seed key `cloudsmith.settings`. */
+  settings: CloudsmithSettings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
+
+  /** Applies a partial settings object (a 400 naming bad keys) and returns the settings in force. */
+  updateSettings(input: unknown): CloudsmithSettings {
+    this.settings = mergeSettings(this.settings, input);
+    return this.settings;
+  }
 
   getRepo(owner: string, slug: string): RepositoryRecord | undefined {
     return this.repos.get(`${owner}/${slug}`);
@@ -103,10 +112,15 @@ export class CloudsmithStore {
 
   reset(): void {
     this.repos.clear();
+    this.settings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
   }
 
-  /** Merges the `repositories` and `tokens` keys of a seed document; throws a 400 ApiError when invalid. */
+  /** Merges the `repositories`, `tokens` and `cloudsmith.settings` keys of a seed document; throws a 400 ApiError when invalid. */
   seed(doc: SeedDocument): void {
+    if (doc.cloudsmith !== undefined) {
+      if (!isPlainObject(doc.cloudsmith)) throw invalidInput({ cloudsmith: ["Must be an object."] });
+      if (doc.cloudsmith.settings !== undefined) this.updateSettings(doc.cloudsmith.settings);
+    }
     const repos = (doc.repositories ?? []) as SeedRepository[];
     const tokens = (doc.tokens ?? []) as SeedToken[];
     if (!Array.isArray(repos) || !Array.isArray(tokens)) throw invalidInput({ seed: ["repositories and tokens must be arrays."] });
@@ -139,14 +153,16 @@ export class CloudsmithStore {
   }
 
   /** The state in seed format, including secrets and hidden counters (for tests and re-seeding). */
-  dump(): { repositories: SeedRepository[]; tokens: Record<string, unknown>[] } {
+  dump(): { repositories: SeedRepository[]; tokens: Record<string, unknown>[]; cloudsmith?: { settings: Partial<CloudsmithSettings> } } {
     const repositories: SeedRepository[] = [];
     const tokens: Record<string, unknown>[] = [];
     for (const repo of this.repos.values()) {
       repositories.push({ owner: repo.owner, slug: repo.slug, defaultToken: false });
       for (const t of repo.tokens.values()) tokens.push({ owner: repo.owner, repository: repo.slug, ...t });
     }
-    return { repositories, tokens };
+    // Only the switches that differ from their defaults, so a default emulator's state stays as it was.
+    const changed = Object.entries(this.settings).filter(([k, v]) => DEFAULT_CLOUDSMITH_SETTINGS[k as keyof CloudsmithSettings] !== v);
+    return { repositories, tokens, ...(changed.length ? { cloudsmith: { settings: Object.fromEntries(changed) } } : {}) };
   }
 }
 

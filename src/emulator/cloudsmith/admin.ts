@@ -1,4 +1,9 @@
-/** Cloudsmith admin routes under `/_emulator` (no auth, not counted in stats). */
+/**
+ * Cloudsmith admin routes under `/_emulator` (no auth, not counted in stats):
+ *   POST /_emulator/usage                 simulated downloads on a token's usage counters
+ *   GET  /_emulator/cloudsmith/settings   behaviours the documentation leaves open (settings.ts)
+ *   POST /_emulator/cloudsmith/settings   partial settings merged in; null restores the defaults
+ */
 import type { FastifyInstance } from "fastify";
 import type { EmulatorContext } from "../context";
 import { invalidInput } from "../errors";
@@ -7,6 +12,9 @@ import { isPlainObject } from "../util";
 const COUNTERS = ["downloads", "clients", "bandwidth"] as const;
 
 export function registerCloudsmithAdmin(scope: FastifyInstance, ctx: EmulatorContext): void {
+  scope.get("/cloudsmith/settings", async () => ctx.store.cloudsmith.settings);
+  scope.post("/cloudsmith/settings", async (request) => ctx.store.cloudsmith.updateSettings(request.body ?? null));
+
   /**
    * Simulates downloads: `{"owner","repository","slug_perm","downloads":N,"clients":N,"bandwidth":N}`
    * adds the given amounts to the token's usage counters. Answers with the counters.

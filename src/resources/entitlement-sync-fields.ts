@@ -14,24 +14,17 @@
  */
 import type { RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
-
-/** Compared for drift: what the documentation says a sync carries (beyond the token's name). */
-export const SYNC_CARRIED = [
-  "is_active",
-  "eula_required",
-  "limit_date_range_from",
-  "limit_date_range_to",
-  "limit_num_clients",
-  "limit_num_downloads",
-  "limit_bandwidth",
-  "limit_bandwidth_unit",
-  "limit_package_query",
-  "limit_path_query",
-  "scheduled_reset_period",
-] as const;
+import { MANAGED_FIELDS } from "./entitlement-token-spec";
 
 /** Not documented either way: checked once right after a sync of ours, never compared for drift. */
-export const SYNC_UNDOCUMENTED = ["default", "metadata", "access_private_broadcasts"] as const;
+export const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
+
+/**
+ * Compared for drift: what the documentation says a sync carries beyond the token's name (which
+ * keys the comparison): every managed field that decides what a token grants (is_active,
+ * eula_required, the limit_* fields, scheduled_reset_period).
+ */
+export const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
 
 /** A token field as compared: dates as instants, no unit without an amount, blank as null. */
 function valueOf(t: RepositoryToken, field: string): unknown {

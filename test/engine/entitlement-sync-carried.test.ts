@@ -4,23 +4,19 @@
  * sync" and never synced again: every sync wipes the target's tokens.
  */
 import path from "node:path";
-import { App, TerraformStack } from "cdktf";
 import { EntitlementSync, EntitlementToken } from "../../src";
 import { applyAll, driftAll, FileStateStore } from "../../src/engine";
+import { synthApp } from "../helpers/app";
 import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-sync-carried-");
 const SYNC = "POST /entitlements/{owner}/{repo}/sync/";
 
-function synth(): string {
-  const outdir = path.join(fx.dir, "cdktf.out");
-  const app = new App({ outdir });
-  const stack = new TerraformStack(app, "app");
-  new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 5 }, metadata: { team: "qa" } });
-  new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
-  app.synth();
-  return outdir;
-}
+const synth = () =>
+  synthApp(fx.dir, (stack) => {
+    new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 5 }, metadata: { team: "qa" } });
+    new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
+  });
 
 const opts = () => ({ outdir: synth(), store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
 const syncs = () => fx.t.emu.stats().requests.byRoute[SYNC] ?? 0;

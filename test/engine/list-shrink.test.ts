@@ -5,23 +5,16 @@
  * deleted, nor forgotten, nor created again.
  */
 import path from "node:path";
-import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
 import { applyAll, driftAll, FileStateStore, planAll } from "../../src/engine";
+import { synthApp } from "../helpers/app";
 import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-shrink-");
 const LIST = "GET /entitlements/{owner}/{repo}/";
 const FILLERS = 1_050; // with Default and ci: three pages of 500
 
-function synth(names: string[]): string {
-  const outdir = path.join(fx.dir, "cdktf.out");
-  const app = new App({ outdir });
-  const stack = new TerraformStack(app, "app");
-  for (const n of names) new EntitlementToken(stack, n, { owner: "acme", repository: "prod", name: n });
-  app.synth();
-  return outdir;
-}
+const synth = (names: string[]) => synthApp(fx.dir, (stack) => names.forEach((n) => new EntitlementToken(stack, n, { owner: "acme", repository: "prod", name: n })));
 
 const opts = (outdir: string) => ({ outdir, store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
 const lists = () => fx.t.emu.stats().requests.byRoute[LIST] ?? 0;

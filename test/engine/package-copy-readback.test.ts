@@ -3,79 +3,66 @@
  * emulator's copyNotFoundMs), and the copy being recorded in state on every way its wait can fail.
  */
 import { applyAll, planAll } from "../../src/engine";
-import { FAST_RETRIES, startTestEmulator, type TestEmulator } from "../helpers/harness";
-import { GET_STATUS, npm, PackageApp, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
+import { GET_STATUS, npm, packageEngineFixture, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
 
-let t: TestEmulator;
-let app: PackageApp;
-
-beforeAll(async () => {
-  t = await startTestEmulator([]);
-});
-afterAll(() => t.close());
-beforeEach(() => {
-  app = new PackageApp();
-});
-afterEach(() => app.cleanup());
-
-const opts = () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: FAST_RETRIES });
+const fx = packageEngineFixture();
 const promote = (props: Record<string, unknown> = {}): Decl => ({
   kind: "copy",
   id: "promote",
   props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod", ...props },
 });
 const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
-const settings = (body: unknown) => t.admin("POST", "/cloudsmith/settings", body);
+const settings = (body: unknown) => fx.t.admin("POST", "/cloudsmith/settings", body);
 
 describe("PackageCopy read-back", () => {
   it("keeps polling while the new copy's status answers 404, then waits for its sync as usual", async () => {
-    await seedPackages(t, [npm("left-pad", "1.3.0")]);
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
     await settings({ copyNotFoundMs: 2_500 });
-    app.synth([promote()]);
-    const run = await applyAll(opts());
+    fx.app.synth([promote()]);
+    const run = await applyAll(fx.opts());
     expect(failuresOf(run)).toEqual([]);
-    const [copy] = await packagesIn(t, "prod");
+    const [copy] = await packagesIn(fx.t, "prod");
     expect(copy.sync_phase).toBe("completed");
     // At least one status read met the 404 window (1 s, then 1.5 s later), and the last one saw it done.
     expect(copy.status_reads).toBeGreaterThanOrEqual(2);
-    expect((await app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed" } });
-    expect(routeCount(t, POST_COPY)).toBe(1);
+    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed" } });
+    expect(routeCount(fx.t, POST_COPY)).toBe(1);
   });
 
   it("a 404 that outlasts waitForSync.timeout fails the apply naming the 404, records the copy, and the next apply waits on that copy", async () => {
-    await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 4_000 });
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], { durationMs: 4_000 });
     await settings({ copyNotFoundMs: 60_000 });
-    app.synth([promote({ waitForSync: { timeout: "2s" } })]);
-    const run = await applyAll(opts());
+    fx.app.synth([promote({ waitForSync: { timeout: "2s" } })]);
+    const run = await applyAll(fx.opts());
     const [failure] = failuresOf(run);
     expect(String((failure.error as Error).message)).toMatch(
       /npm left-pad 1\.3\.0 in acme\/prod: its status still answered 404 Not Found \ds after the copy .*The copy is recorded; the next apply looks for it again\./,
     );
-    const [copy] = await packagesIn(t, "prod");
-    expect((await app.state())["app/promote"].id).toBe(`acme.prod.${copy.slug_perm}`);
+    const [copy] = await packagesIn(fx.t, "prod");
+    expect((await fx.app.state())["app/promote"].id).toBe(`acme.prod.${copy.slug_perm}`);
 
     await settings({ copyNotFoundMs: 0 });
-    app.synth([promote({ waitForSync: { timeout: "20s" } })]);
-    const { plan } = await planAll(opts());
+    fx.app.synth([promote({ waitForSync: { timeout: "20s" } })]);
+    const { plan } = await planAll(fx.opts());
     expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "sync", new: "completed" }] });
-    expect(failuresOf(await applyAll(opts()))).toEqual([]);
-    expect(await packagesIn(t, "prod")).toHaveLength(1);
-    expect(routeCount(t, POST_COPY)).toBe(1);
+    expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
+    expect(await packagesIn(fx.t, "prod")).toHaveLength(1);
+    expect(routeCount(fx.t, POST_COPY)).toBe(1);
   });
 
   it("records the copy when its wait fails otherwise (a status read refused with 403)", async () => {
-    await seedPackages(t, [npm("left-pad", "1.3.0")]);
-    await t.admin("POST", "/faults", { rules: [{ method: "GET", path: "/status/?$", status: 403, times: 1 }] });
-    app.synth([promote()]);
-    const run = await applyAll(opts());
-    await t.admin("DELETE", "/faults");
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
+    await fx.t.admin("POST", "/faults", { rules: [{ method: "GET", path: "/status/?$", status: 403, times: 1 }] });
+    fx.app.synth([promote()]);
+    const run = await applyAll(fx.opts());
+    await fx.t.admin("DELETE", "/faults");
     expect(failuresOf(run)).toHaveLength(1);
-    expect(routeCount(t, GET_STATUS)).toBe(1);
-    const [copy] = await packagesIn(t, "prod");
-    expect((await app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, kind: "PackageCopy" });
+    expect(routeCount(fx.t, GET_STATUS)).toBe(1);
+    const [copy] = await packagesIn(fx.t, "prod");
+    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, kind: "PackageCopy" });
     // Removing the construct now deletes that copy rather than leaving it behind.
-    app.synth([]);
-    expect(failuresOf(await applyAll(opts()))).toEqual([]);
-    expect(await packagesIn(t, "prod")).toEqual([]);
+    fx.app.synth([]);
+    expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
+    expect(await packagesIn(fx.t, "prod")).toEqual([]);
   });
 });

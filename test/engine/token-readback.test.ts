@@ -4,21 +4,15 @@
  * read back before state says it happened.
  */
 import path from "node:path";
-import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
 import { applyAll, FileStateStore, planAll } from "../../src/engine";
+import { synthApp } from "../helpers/app";
 import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-readback-");
 const READ = "GET /entitlements/{owner}/{repo}/{identifier}/";
 
-function synth(props: Record<string, unknown>): string {
-  const outdir = path.join(fx.dir, "cdktf.out");
-  const app = new App({ outdir });
-  new EntitlementToken(new TerraformStack(app, "app"), "ci", { owner: "acme", repository: "prod", name: "ci", ...props });
-  app.synth();
-  return outdir;
-}
+const synth = (props: Record<string, unknown>) => synthApp(fx.dir, (stack) => new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", ...props }));
 
 const store = () => new FileStateStore(path.join(fx.dir, "state"));
 const opts = (outdir: string) => ({ outdir, store: store(), env: fx.t.env, clientOptions: FAST_RETRIES });

@@ -44,7 +44,8 @@ export async function readBack<T>(
     const value = await o.read();
     if (value !== undefined && o.done(value)) return value;
     const elapsed = ctx.now().getTime() - started;
-    if (elapsed >= o.timeoutMs || ctx.interrupted?.()) throw new ReadBackError(o.describe(value, Math.round(elapsed / 1000)), value);
+    const stopped = ctx.interrupted?.() ?? false;
+    if (elapsed >= o.timeoutMs || stopped) throw new ReadBackError(`${stopped ? "interrupted: " : ""}${o.describe(value, Math.round(elapsed / 1000))}`, value);
     await ctx.sleep(Math.min(wait, o.timeoutMs - elapsed));
     wait = Math.min(MAX_WAIT_MS, wait * 2);
   }

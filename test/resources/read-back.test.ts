@@ -55,4 +55,13 @@ describe("read-back", () => {
     expect(err.message).toBe('acme/prod token "ci" (abc) was created but still answered 404 Not Found 60s later; it is recorded, and the next apply finishes it');
     expect(never.elapsed()).toBe(CREATED_READ_BACK_MS);
   });
+
+  it("stops at once when the run is interrupted (Ctrl-C), saying so", async () => {
+    const s = scripted({});
+    const ctx = { ...s.ctx, interrupted: () => true } as HandlerContext;
+    const err = (await waitForActive(ctx, s.client, "acme", "prod", "abc", false).catch((e) => e)) as Error;
+    expect(err.message).toBe("interrupted: acme/prod/abc: is_active still reads true 0s after disable; state keeps what was read, and the next apply checks it again");
+    expect(s.reads()).toBe(1);
+    expect(s.elapsed()).toBe(0);
+  });
 });

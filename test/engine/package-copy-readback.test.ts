@@ -59,7 +59,16 @@ describe("PackageCopy read-back", () => {
     expect(failuresOf(run)).toHaveLength(1);
     expect(routeCount(fx.t, GET_STATUS)).toBe(1);
     const [copy] = await packagesIn(fx.t, "prod");
-    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, kind: "PackageCopy" });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, kind: "PackageCopy", provisional: true });
+    // The copy finished meanwhile: the next plan has nothing to do, and its apply still brings state up to date.
+    await new Promise((r) => setTimeout(r, 500));
+    const { plan } = await planAll(fx.opts());
+    expect(plan.stacks[0].resources[0].action).toBe("noop");
+    expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
+    const refreshed = (await fx.app.state())["app/promote"];
+    expect(refreshed).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed" } });
+    expect(refreshed.provisional).toBeUndefined();
+    expect(routeCount(fx.t, POST_COPY)).toBe(1);
     // Removing the construct now deletes that copy rather than leaving it behind.
     fx.app.synth([]);
     expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);

@@ -9,13 +9,17 @@
  * margin (progress need not be linear). A failed sync is resynced
  * up to `resyncAttempts` times, unless its reason says it is permanent.
  *
- * A package that was just copied may not read back at once: its status can answer 404 for a while
- * (Cloudsmith inserts new packages in a background step that "might incur noticeable delays",
- * https://github.com/kraken-build/kraken/issues/13, a Cloudsmith engineer, who
- * advises waiting on packages_status; terraform-provider-cloudsmith waits out 404s after its creates
- * because of "cross-region database replication", `waiter` and `waitForCreation` in
+ * A package that was just copied may not read back at once. A Cloudsmith engineer describes "a
+ * background processing step that inserts uploaded packages into the index" which "might incur
+ * noticeable delays", and advises waiting on packages_status
+ * (https://github.com/kraken-build/kraken/issues/13); cloudsmith-cli's `copy` waits on the new
+ * package's status in the destination (`wait_for_package_sync`,
+ * https://github.com/cloudsmith-io/cloudsmith-cli/blob/master/cloudsmith_cli/cli/commands/copy.py);
+ * terraform-provider-cloudsmith waits out 404s after its creates because of "cross-region database
+ * replication" (`waiter`, `waitForCreation` in
  * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/344b5c3694ad54ad2b0da8f1c55401df6ec37c21/cloudsmith/utils.go).
- * So a 404 keeps the wait polling, for at most NOT_FOUND_WINDOW_MS and never past the timeout.
+ * Whether packages_status itself answers 404 right after a copy is not documented, so a 404 there
+ * keeps the wait polling, for at most NOT_FOUND_WINDOW_MS and never past the timeout.
  */
 import { isNotFound, type CloudsmithClient, type PackageStatus } from "../api/cloudsmith";
 import type { HandlerContext } from "./types";

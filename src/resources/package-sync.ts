@@ -14,7 +14,7 @@
  * noticeable delays", and advises waiting on packages_status
  * (https://github.com/kraken-build/kraken/issues/13); cloudsmith-cli's `copy` waits on the new
  * package's status in the destination (`wait_for_package_sync`,
- * https://github.com/cloudsmith-io/cloudsmith-cli/blob/master/cloudsmith_cli/cli/commands/copy.py);
+ * https://github.com/cloudsmith-io/cloudsmith-cli/blob/05bd218a35933a9dface99515572ff97c3671952/cloudsmith_cli/cli/commands/copy.py);
  * terraform-provider-cloudsmith waits out 404s after its creates because of "cross-region database
  * replication" (`waiter`, `waitForCreation` in
  * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/344b5c3694ad54ad2b0da8f1c55401df6ec37c21/cloudsmith/utils.go).

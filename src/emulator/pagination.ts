@@ -35,7 +35,10 @@ export function singlePageHeaders(count: number): Record<string, string> {
 
 /**
  * Slices `items` for the request's `page`/`page_size`. A missing or non-positive page means 1;
- * a page past the last one is a 404 `{"detail":"Invalid page."}`.
+ * a page past the last one is a 404 `{"detail":"Invalid page."}`, as Django REST framework's
+ * PageNumberPagination answers (`invalid_page_message`, raised as NotFound:
+ * https://github.com/encode/django-rest-framework/blob/master/rest_framework/pagination.py), so a
+ * list that shrank while a client walked its pages answers its last pages with 404.
  * `requestUrl` is the absolute URL of the request (used for the Link header).
  */
 export function paginate<T>(items: readonly T[], query: unknown, requestUrl: string, opts: PageOptions = {}): Page<T> {

@@ -115,7 +115,7 @@ async function applyOne(ctx: RunContext, r: ResourcePlan, writer: StateWriter): 
     await applyAction(ctx, r, writer);
   } catch (err) {
     const recorded = (r.action === "create" || r.action === "update") && recordedOf(err);
-    if (recorded) writer.put(r.key, record(r, recorded, ctx.now()));
+    if (recorded) writer.put(r.key, { ...record(r, recorded, ctx.now()), provisional: true });
     throw err;
   }
 }
@@ -140,9 +140,11 @@ async function applyAction(ctx: RunContext, r: ResourcePlan, writer: StateWriter
     case "adopt":
     case "noop":
       // Recorded again when found by tag, when the spec's generation moved without a visible change,
-      // or when only the lifecycle changed: a deletionPolicy must be current in state before the
-      // construct is removed, since state is all that is left of it then.
-      if (r.observed && r.generation && (r.action === "adopt" || !r.state || r.state.generation !== r.generation || !sameLifecycle(r.state.lifecycle, r.lifecycle))) {
+      // when only the lifecycle changed (a deletionPolicy must be current in state before the
+      // construct is removed, since state is all that is left of it then), or when the entry was
+      // recorded from a failure (provisional: a copy whose wait failed may have finished since).
+      const stale = !r.state || r.state.provisional || r.state.generation !== r.generation || !sameLifecycle(r.state.lifecycle, r.lifecycle);
+      if (r.observed && r.generation && (r.action === "adopt" || stale)) {
         writer.put(r.key, record(r, r.observed, ctx.now()));
       }
       return deleteSuperseded(ctx, r);

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import type { RepositoryToken } from "../api/cloudsmith";
-import { canonicalJson } from "../util/canonical";
 import { repositorySlug, slug } from "./common";
-import { ENTITLEMENT_TOKEN_KIND, listTokens, MANAGED_FIELDS, tokensCacheKey } from "./entitlement-token";
-import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
+import { comparedFields, describeSet, differencesAfterSync } from "./entitlement-sync-fields";
+import { ENTITLEMENT_TOKEN_KIND, listTokens, tokensCacheKey } from "./entitlement-token";
+import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
 
 export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
 
@@ -22,54 +21,62 @@ export const EntitlementSyncSpecSchema = z
 
 export type EntitlementSyncSpec = z.output<typeof EntitlementSyncSpecSchema>;
 
-/**
- * What a synced token must match: the managed fields a sync copies (not the name, which keys the
- * comparison, nor private broadcasts, which have their own toggle) plus the default flag; never
- * slugs, values, usage or times.
- */
-const COMPARED = [...MANAGED_FIELDS.filter((f) => f !== "name" && f !== "access_private_broadcasts"), "default"];
-
-/** name → compact, non-secret description of a token, for comparing two repositories' sets. */
-function describeSet(tokens: RepositoryToken[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tokens) {
-    const r = t as Record<string, unknown>;
-    const d: Record<string, unknown> = {};
-    for (const f of COMPARED) {
-      let v = r[f] ?? null;
-      if (typeof v === "string" && f.startsWith("limit_date")) v = new Date(v).toISOString();
-      if (f === "limit_bandwidth_unit" && r.limit_bandwidth == null) v = null;
-      if (v !== null && v !== false) d[f] = v;
-    }
-    out[String(t.name)] = canonicalJson(d);
-  }
-  return out;
-}
-
 const syncId = (s: EntitlementSyncSpec) => `${s.owner}.${s.source}.${s.target}`;
 
-async function observeSync(ctx: HandlerContext, spec: EntitlementSyncSpec, conn: Parameters<ResourceHandler["observe"]>[3]): Promise<Observed> {
-  const client = ctx.clients.cloudsmith(conn);
-  const [source, target] = await Promise.all([listTokens(ctx, client, spec.owner, spec.source), listTokens(ctx, client, spec.owner, spec.target)]);
-  return { id: syncId(spec), fields: { tokens: describeSet(target) }, hints: { source: describeSet(source) } };
+/** What syncs of ours were seen not to carry (field names, or `tokens["name"]`), as state remembers it. */
+function notCarriedOf(fields: Record<string, unknown> | undefined): string[] {
+  const v = fields?.not_carried;
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-export function syncChanges(source: Record<string, string>, target: Record<string, string>): FieldChange[] {
+async function observeSync(ctx: HandlerContext, spec: EntitlementSyncSpec, conn: ConnectionRef | undefined, notCarried: string[] = []): Promise<Observed> {
+  const client = ctx.clients.cloudsmith(conn);
+  const [source, target] = await Promise.all([listTokens(ctx, client, spec.owner, spec.source), listTokens(ctx, client, spec.owner, spec.target)]);
+  const fields = comparedFields(notCarried);
+  return { id: syncId(spec), fields: { tokens: describeSet(target, fields), not_carried: notCarried }, hints: { source: describeSet(source, fields) } };
+}
+
+/** The plan's changes between the two sets; a token in `notCarried` (`tokens["name"]`) is left out. */
+export function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
   const changes: FieldChange[] = [];
+  const path = (name: string) => `tokens["${name}"]`;
   for (const name of Object.keys(source).sort()) {
-    if (!(name in target)) changes.push({ path: `tokens["${name}"]`, old: null, new: "gained (copied from source)", effect: "update" });
-    else if (source[name] !== target[name]) changes.push({ path: `tokens["${name}"]`, old: "differs from source", new: "replaced by the source's copy", effect: "update" });
+    if (notCarried.includes(path(name))) continue;
+    if (!(name in target)) changes.push({ path: path(name), old: null, new: "gained (copied from source)", effect: "update" });
+    else if (source[name] !== target[name]) changes.push({ path: path(name), old: "differs from source", new: "replaced by the source's copy", effect: "update" });
   }
   for (const name of Object.keys(target).sort()) {
-    if (!(name in source)) changes.push({ path: `tokens["${name}"]`, old: "present", new: null, effect: "update" });
+    if (!(name in source) && !notCarried.includes(path(name))) changes.push({ path: path(name), old: "present", new: null, effect: "update" });
   }
   return changes;
 }
 
 /**
+ * What differs right after a sync of ours is what the API's sync does not carry: syncing again
+ * could not change it, and every sync wipes the target's tokens. So it is said once, remembered
+ * (`not_carried`) and left out of later comparisons, instead of being synced again on every run.
+ */
+async function afterOurSync(ctx: HandlerContext, key: string, spec: EntitlementSyncSpec, conn: ConnectionRef | undefined, before: string[]): Promise<Observed> {
+  const client = ctx.clients.cloudsmith(conn);
+  ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
+  const [source, target] = await Promise.all([listTokens(ctx, client, spec.owner, spec.source), listTokens(ctx, client, spec.owner, spec.target)]);
+  const differs = differencesAfterSync(source, target);
+  const fresh = differs.filter((d) => !before.includes(d.what));
+  if (fresh.length) {
+    ctx.notice(
+      `${key}: not carried by the API's sync from ${spec.owner}/${spec.source} to ${spec.owner}/${spec.target}: ` +
+        `${fresh.map((d) => `${d.what} (${d.example})`).join(", ")}; not compared from now on, so ${fresh.length === 1 ? "it never causes" : "they never cause"} another sync`,
+    );
+  }
+  const after = await observeSync(ctx, spec, conn, differs.map((d) => d.what));
+  return { id: after.id, fields: after.fields };
+}
+
+/**
  * Keeps a target repository's tokens equal to a source's through POST …/{target}/sync/ {source}
- * (seed 000). Drift is judged by what the API returns for both sets, never by slug_perm: a sync
- * gives every copy a new one.
+ * (https://docs.cloudsmith.com/api/entitlements/sync). Drift is judged by what the API returns for
+ * both sets, never by slug_perm (a sync gives every copy a new one), and only on what a sync is
+ * documented to carry (entitlement-sync-fields.ts).
  */
 export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
   kind: ENTITLEMENT_SYNC_KIND,
@@ -87,10 +94,10 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
     return other.kind === ENTITLEMENT_TOKEN_KIND && t?.owner === spec.owner && t?.repository === spec.source;
   },
 
-  observe: (ctx, _key, spec, conn) => observeSync(ctx, spec, conn),
+  observe: (ctx, _key, spec, conn, state) => observeSync(ctx, spec, conn, notCarriedOf(state?.observed)),
 
   diff(_key, _spec, observed) {
-    return syncChanges((observed.hints?.source ?? {}) as Record<string, string>, observed.fields.tokens as Record<string, string>);
+    return syncChanges((observed.hints?.source ?? {}) as Record<string, string>, observed.fields.tokens as Record<string, string>, notCarriedOf(observed.fields));
   },
 
   planCreate: (_key, spec) => ({ owner: spec.owner, source: spec.source, target: spec.target }),
@@ -99,27 +106,26 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
     return this.update(ctx, key, spec, conn, await observeSync(ctx, spec, conn), []);
   },
 
-  async update(ctx, _key, spec, conn) {
+  async update(ctx, key, spec, conn, observed) {
     const client = ctx.clients.cloudsmith(conn);
+    const before = notCarriedOf(observed.fields);
     try {
       await client.entitlements.sync(spec.owner, spec.target, spec.source);
     } catch (err) {
       // Not retried blindly (it is destructive): if the reply was lost, look at what the target holds.
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
       ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
-      const after = await observeSync(ctx, spec, conn);
-      if (syncChanges(after.hints!.source as Record<string, string>, after.fields.tokens as Record<string, string>).length) throw err;
+      const after = await observeSync(ctx, spec, conn, before);
+      if (syncChanges(after.hints!.source as Record<string, string>, after.fields.tokens as Record<string, string>, before).length) throw err;
       return after;
     }
     // The reply may be one page only (cloudsmith-cli reads pagination headers on it): re-list instead.
-    ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
-    const after = await observeSync(ctx, spec, conn);
-    return { id: after.id, fields: after.fields };
+    return afterOurSync(ctx, key, spec, conn, before);
   },
 
   async observeState(ctx, state, conn) {
     const spec = state.spec as EntitlementSyncSpec;
-    return observeSync(ctx, spec, conn).catch(() => undefined);
+    return observeSync(ctx, spec, conn, notCarriedOf(state.observed)).catch(() => undefined);
   },
 
   foundBy: (spec) => `${spec.owner}/${spec.target} already has ${spec.owner}/${spec.source}'s tokens`,

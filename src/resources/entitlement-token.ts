@@ -3,6 +3,7 @@ import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } f
 import { canonicalJson } from "../util/canonical";
 import { sameInstant } from "./common";
 import { parseDuration } from "./duration";
+import { ReadBackError, waitForActive, waitUntilReadable } from "./read-back";
 import {
   ENTITLEMENT_TOKEN_KIND,
   EntitlementTokenSpecSchema,
@@ -246,7 +247,15 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
     ctx.invalidate(tokensCacheKey(client, owner, repository));
     if (access_private_broadcasts !== undefined && created.fields.access_private_broadcasts !== access_private_broadcasts) {
-      await client.entitlements.togglePrivateBroadcasts(owner, repository, parseTokenId(created.id).slugPerm, access_private_broadcasts as boolean);
+      const { slugPerm } = parseTokenId(created.id);
+      try {
+        // A new token may not read back at once, and until it does its own routes answer 404.
+        await waitUntilReadable(ctx, client, owner, repository, slugPerm, `${owner}/${repository} token "${spec.name}"`);
+        await client.entitlements.togglePrivateBroadcasts(owner, repository, slugPerm, access_private_broadcasts as boolean);
+      } catch (err) {
+        // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
+        throw Object.assign(err as object, { recorded: created });
+      }
       created.fields.access_private_broadcasts = access_private_broadcasts;
     }
     return created;
@@ -265,7 +274,12 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       for (const c of changes) {
         if (c.path === "is_active" && c.effect === "update") {
           await (c.new ? client.entitlements.enable(owner, repository, slugPerm) : client.entitlements.disable(owner, repository, slugPerm));
-          fields.is_active = c.new;
+          // State says what the API reads back, not what was asked: reads can lag the action.
+          const read = await waitForActive(ctx, client, owner, repository, slugPerm, c.new as boolean).catch((err: unknown) => {
+            if (err instanceof ReadBackError && err.last) fields.is_active = err.last.is_active;
+            throw Object.assign(err as object, { recorded: { id: observed.id, fields: { ...fields } } });
+          });
+          fields.is_active = read.is_active;
         }
         if (c.path === "access_private_broadcasts") {
           await client.entitlements.togglePrivateBroadcasts(owner, repository, slugPerm, c.new as boolean);

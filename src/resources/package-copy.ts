@@ -90,8 +90,9 @@ async function resolveSource(ctx: HandlerContext, client: CloudsmithClient, spec
 async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageCopySpec, pkg: Package, source: Package | undefined, opts: { initial?: PackageStatus; extraResyncs?: number } = {}): Promise<Observed> {
   const owner = spec.source.owner;
   const label = destLabel(spec, refOf(pkg));
-  // A copy that does not finish in time (or fails) still exists: the error carries it to state
-  // (`recorded`), so the next plan waits on that copy and removing the construct deletes it.
+  // A copy that does not finish in time, fails, never reads back, is interrupted, or whose wait
+  // meets any other error still exists: the error carries it to state (`recorded`), so the next
+  // plan waits on that copy and removing the construct deletes it.
   const final = await waitForSync(ctx, client, {
     owner,
     repository: spec.destination,
@@ -103,7 +104,8 @@ async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, 
     onStatus: (st, note) => ctx.progress(key, { message: `${label}: ${note ?? `${syncSummary(st)}${st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : ""}`}`, fraction: (st.sync_progress ?? 0) / 100 }),
   }).catch((err: unknown): never => {
     invalidatePackages(ctx, client, owner, spec.destination);
-    if (err instanceof PackageSyncError) Object.assign(err, { recorded: toObserved(owner, spec.destination, { ...pkg, ...err.status }, source, false) });
+    const last = err instanceof PackageSyncError ? err.status : {};
+    if (err !== null && typeof err === "object") Object.assign(err, { recorded: toObserved(owner, spec.destination, { ...pkg, ...last }, source, false) });
     throw err;
   });
   invalidatePackages(ctx, client, owner, spec.destination);

@@ -8,8 +8,20 @@
  * next poll lands about then; each poll so timed that finds the sync still running doubles the
  * margin (progress need not be linear). A failed sync is resynced
  * up to `resyncAttempts` times, unless its reason says it is permanent.
+ *
+ * A package that was just copied may not read back at once. A Cloudsmith engineer describes "a
+ * background processing step that inserts uploaded packages into the index" which "might incur
+ * noticeable delays", and advises waiting on packages_status
+ * (https://github.com/kraken-build/kraken/issues/13); cloudsmith-cli's `copy` waits on the new
+ * package's status in the destination (`wait_for_package_sync`,
+ * https://github.com/cloudsmith-io/cloudsmith-cli/blob/05bd218a35933a9dface99515572ff97c3671952/cloudsmith_cli/cli/commands/copy.py);
+ * terraform-provider-cloudsmith waits out 404s after its creates because of "cross-region database
+ * replication" (`waiter`, `waitForCreation` in
+ * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/344b5c3694ad54ad2b0da8f1c55401df6ec37c21/cloudsmith/utils.go).
+ * Whether packages_status itself answers 404 right after a copy is not documented, so a 404 there
+ * keeps the wait polling, for at most NOT_FOUND_WINDOW_MS and never past the timeout.
  */
-import { isRejected, type CloudsmithClient, type PackageStatus } from "../api/cloudsmith";
+import { isNotFound, isRejected, type CloudsmithClient, type PackageStatus } from "../api/cloudsmith";
 import type { HandlerContext } from "./types";
 
 export const POLL = {
@@ -20,13 +32,19 @@ export const POLL = {
   maxMs: 30_000,
 };
 
+/**
+ * How long a status that answers 404 is waited on (within the sync timeout) before the wait gives
+ * up: terraform-provider-cloudsmith's `defaultCreationTimeout` for a new object to read back.
+ */
+export const NOT_FOUND_WINDOW_MS = 60_000;
+
 /** [cli] The CLI's linear wait never exceeds this. */
 const LINEAR_CAP_MS = 300_000;
 
 /** [cli] "If a failure status_reason contains 'package should be deleted', the failure is permanent." */
 export const isPermanentFailure = (reason: string | null | undefined) => /package should be deleted/i.test(reason ?? "");
 
-export type SyncProblem = "failed" | "timeout" | "interrupted";
+export type SyncProblem = "failed" | "timeout" | "interrupted" | "not-found";
 
 /** A copy that did not become fully synchronised; carries what the API last said. */
 export class PackageSyncError extends Error {
@@ -79,6 +97,15 @@ function timeoutError(o: WaitOptions, st: PackageStatus): PackageSyncError {
   );
 }
 
+function notFoundError(o: WaitOptions, st: PackageStatus, forMs: number): PackageSyncError {
+  return new PackageSyncError(
+    "not-found",
+    `${o.label}: its status still answered 404 Not Found ${Math.round(forMs / 1000)}s after the copy (a new package can take a while to read back). ` +
+      "The copy is recorded; the next apply looks for it again.",
+    st,
+  );
+}
+
 function interruptedError(o: WaitOptions, st: PackageStatus): PackageSyncError {
   return new PackageSyncError(
     "interrupted",
@@ -113,7 +140,19 @@ export function estimateFromStart(st: PackageStatus, at: number): number | undef
 /** Waits until the package is fully synchronised; resolves with its final status, throws PackageSyncError. */
 export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient, o: WaitOptions): Promise<PackageStatus> {
   const deadline = ctx.now().getTime() + o.timeoutMs;
-  const poll = () => client.packages.status(o.owner, o.repository, o.slugPerm);
+  // Since when the status has answered 404 (undefined while it reads back).
+  let notFoundSince: number | undefined;
+  const poll = async (): Promise<PackageStatus | undefined> => {
+    try {
+      const read = await client.packages.status(o.owner, o.repository, o.slugPerm);
+      notFoundSince = undefined;
+      return read;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      notFoundSince ??= ctx.now().getTime();
+      return undefined;
+    }
+  };
   let interval = POLL.initialMs;
   const linear = typeof ctx.syncPolling === "object" ? ctx.syncPolling.linearStepMs : undefined;
   let round = 0;
@@ -123,35 +162,44 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
   // then slower than it looked (it need not be linear), and each such miss doubles the margin.
   let misses = 0;
   let estimated = false;
-  let st = o.initial ?? (await poll());
+  let latest = o.initial ?? (await poll());
+  // The last status seen (what errors report while the status answers 404).
+  let st: PackageStatus = latest ?? {};
   for (;;) {
-    o.onStatus?.(st);
-    if (st.is_sync_completed) return st;
     const now = ctx.now().getTime();
-    if (st.is_sync_failed) {
-      if (isPermanentFailure(st.status_reason) || resyncs >= o.resyncAttempts) throw failedError(o, st, resyncs);
-      resyncs++;
-      o.onStatus?.(st, `resync ${resyncs}/${o.resyncAttempts} after: ${st.status_reason ?? "no reason given"}`);
-      try {
-        await client.packages.resync(o.owner, o.repository, o.slugPerm);
-      } catch (err) {
-        // A resync that may have been applied is harmless to leave, and a "wrong state" refusal (400 in
-        // the spec, 422 from a server that files it as a field error) means one is already running
-        // (another waiter on the same copy): either way the next poll tells.
-        if (!(err as { ambiguous?: boolean }).ambiguous && !isRejected(err)) throw err;
+    if (!latest) {
+      // Not readable yet (404): keep polling, bounded by the window and the timeout.
+      o.onStatus?.(st, "not readable yet (404), waiting for it to appear");
+      if (now >= deadline || now - notFoundSince! >= NOT_FOUND_WINDOW_MS) throw notFoundError(o, st, now - notFoundSince!);
+    } else {
+      o.onStatus?.(st);
+      if (st.is_sync_completed) return st;
+      if (st.is_sync_failed) {
+        if (isPermanentFailure(st.status_reason) || resyncs >= o.resyncAttempts) throw failedError(o, st, resyncs);
+        resyncs++;
+        o.onStatus?.(st, `resync ${resyncs}/${o.resyncAttempts} after: ${st.status_reason ?? "no reason given"}`);
+        try {
+          await client.packages.resync(o.owner, o.repository, o.slugPerm);
+        } catch (err) {
+          // A resync that may have been applied is harmless to leave, and a "wrong state" refusal (400 in
+          // the spec, 422 from a server that files it as a field error) means one is already running
+          // (another waiter on the same copy): either way the next poll tells.
+          if (!(err as { ambiguous?: boolean }).ambiguous && !isRejected(err)) throw err;
+        }
+        interval = POLL.initialMs;
+        round = 0;
+        sample = undefined;
+        misses = 0;
+        estimated = false;
+      } else if (now >= deadline) {
+        throw timeoutError(o, st);
       }
-      interval = POLL.initialMs;
-      round = 0;
-      sample = undefined;
-      misses = 0;
-      estimated = false;
-    } else if (now >= deadline) {
-      throw timeoutError(o, st);
     }
-    if (estimated && !st.is_sync_failed) misses++;
+    const moving = latest !== undefined && !st.is_sync_failed;
+    if (estimated && moving) misses++;
     let wait = interval;
     const progress = st.sync_progress ?? 0;
-    const estimate = st.is_sync_failed || linear !== undefined ? undefined : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
+    const estimate = !moving || linear !== undefined ? undefined : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
     if (linear !== undefined) {
       wait = Math.min(LINEAR_CAP_MS, linear * ++round);
     } else if (estimate !== undefined) {
@@ -161,10 +209,12 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
       interval = Math.min(POLL.maxMs, interval * POLL.factor);
     }
     estimated = estimate !== undefined;
-    if (!st.is_sync_failed && progress > 0) sample = { at: now, progress };
-    // One last poll exactly at the deadline, so a timeout reports the latest stage.
-    await ctx.sleep(Math.max(0, Math.min(wait, deadline - now)));
+    if (moving && progress > 0) sample = { at: now, progress };
+    // One last poll exactly at the deadline (or the end of the 404 window), so a timeout reports the latest stage.
+    const end = latest ? deadline : Math.min(deadline, notFoundSince! + NOT_FOUND_WINDOW_MS);
+    await ctx.sleep(Math.max(0, Math.min(wait, end - now)));
     if (ctx.interrupted?.()) throw interruptedError(o, st);
-    st = await poll();
+    latest = await poll();
+    if (latest) st = latest;
   }
 }

@@ -35,6 +35,12 @@ export interface ResourceState {
   /** How to reach the API again (URL and env var names only), so removed resources can be deleted. */
   connection?: ConnectionRef;
   appliedAt: string;
+  /**
+   * Recorded from an operation that failed after it changed something (a copy whose wait failed):
+   * what was observed then may be stale, so the next apply records a fresh observation even when it
+   * has nothing to change. @default false
+   */
+  provisional?: true;
   /** Controller lifecycle as last declared, so a removed resource is still deleted or retained as asked. */
   lifecycle?: import("./lifecycle").Lifecycle;
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { PackageCopy, PackageMirror, type PackageCopyProps, type PackageMirrorProps } from "../../src";
 import { FileStateStore } from "../../src/engine";
-import { ROOT, TSX, Workdir, type TestEmulator } from "./harness";
+import { FAST_RETRIES, ROOT, startTestEmulator, TSX, Workdir, type TestEmulator } from "./harness";
 
 export const POST_COPY = "POST /packages/{owner}/{repo}/{identifier}/copy/";
 export const GET_STATUS = "GET /packages/{owner}/{repo}/{identifier}/status/";
@@ -54,6 +54,32 @@ export class PackageApp {
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The prelude of an in-process package engine test file: one emulator for the file, a scratch
+ * PackageApp per test, and the engine options that use both.
+ */
+export function packageEngineFixture(): { readonly t: TestEmulator; readonly app: PackageApp; opts(): { outdir: string; store: FileStateStore; env: NodeJS.ProcessEnv; clientOptions: typeof FAST_RETRIES } } {
+  let t: TestEmulator;
+  let app: PackageApp;
+  beforeAll(async () => {
+    t = await startTestEmulator([]);
+  });
+  afterAll(() => t.close());
+  beforeEach(() => {
+    app = new PackageApp();
+  });
+  afterEach(() => app.cleanup());
+  return {
+    get t() {
+      return t;
+    },
+    get app() {
+      return app;
+    },
+    opts: () => ({ outdir: app.outdir, store: app.store, env: t.env, clientOptions: FAST_RETRIES }),
+  };
 }
 
 /** A throw-away CLI project whose app declares the PackageCopy/PackageMirror constructs listed in decls.json. */

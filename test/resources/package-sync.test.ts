@@ -1,10 +1,13 @@
 /** The adaptive, bounded wait for a package sync, against a scripted API on a virtual clock. */
-import { ValidationError, type CloudsmithClient, type PackageStatus } from "../../src/api/cloudsmith";
-import { PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src/resources/package-sync";
+import { NotFoundError, ValidationError, type CloudsmithClient, type PackageStatus } from "../../src/api/cloudsmith";
+import { NOT_FOUND_WINDOW_MS, PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src/resources/package-sync";
 import type { HandlerContext } from "../../src/resources/types";
 
-/** A package whose syncs take `durationMs` of virtual time each; `fails[i]` = the reason sync i fails with (at 45%). */
-function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling: HandlerContext["syncPolling"] = "adaptive", withStartTime = false) {
+/**
+ * A package whose syncs take `durationMs` of virtual time each; `fails[i]` = the reason sync i fails
+ * with (at 45%); its status answers 404 until `notFoundMs` (a copy not readable yet).
+ */
+function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling: HandlerContext["syncPolling"] = "adaptive", withStartTime = false, notFoundMs = 0) {
   let now = 0;
   let syncStart = 0;
   let sync = 0;
@@ -21,7 +24,11 @@ function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling
   };
   const client = {
     packages: {
-      status: async () => (calls.status++, status()),
+      status: async () => {
+        calls.status++;
+        if (now < notFoundMs) throw new NotFoundError({ operation: "packages_status", method: "GET", path: "/packages/acme/prod/abc/status/", status: 404, detail: "Not found." });
+        return status();
+      },
       resync: async () => {
         calls.resync++;
         sync++;
@@ -144,5 +151,37 @@ describe("waitForSync", () => {
     const n = scripted(5_000, [null]);
     const err2 = (await waitForSync(n.ctx, n.client, n.opts({ resyncAttempts: 0 })).catch((e) => e)) as PackageSyncError;
     expect(err2.message).toMatch(/the API gave no status_reason/);
+  });
+
+  it("keeps polling while the status answers 404 (a copy not readable yet), backing off, then waits for the sync", async () => {
+    const s = scripted(20_000, [], "adaptive", false, 5_000);
+    const seen: (string | undefined)[] = [];
+    const st = await waitForSync(s.ctx, s.client, s.opts({ initial: { is_sync_completed: false, is_sync_failed: false, sync_progress: 0 }, onStatus: (_st, note) => seen.push(note) }));
+    expect(st.is_sync_completed).toBe(true);
+    expect(seen.filter((n) => n?.includes("404")).length).toBeGreaterThanOrEqual(2);
+    // 1 s, 1.5 s, 2.25 s...: the 404 rounds back off like any other wait.
+    expect(s.sleeps.slice(0, 3)).toEqual([1_000, 1_500, 2_250]);
+  });
+
+  it("gives up on a 404 that never clears after NOT_FOUND_WINDOW_MS, however long the timeout, in a bounded number of polls", async () => {
+    const s = scripted(20_000, [], "adaptive", false, Infinity);
+    const err = (await waitForSync(s.ctx, s.client, s.opts()).catch((e) => e)) as PackageSyncError;
+    expect(err).toBeInstanceOf(PackageSyncError);
+    expect(err.problem).toBe("not-found");
+    expect(err.message).toBe(
+      "npm left-pad 1.3.0 in acme/prod: its status still answered 404 Not Found 60s after the copy (a new package can take a while to read back). The copy is recorded; the next apply looks for it again.",
+    );
+    // (the virtual clock reads whole milliseconds, as Date does)
+    expect(s.elapsed()).toBeGreaterThanOrEqual(NOT_FOUND_WINDOW_MS);
+    expect(s.elapsed()).toBeLessThan(NOT_FOUND_WINDOW_MS + 10);
+    expect(s.calls.status).toBeLessThanOrEqual(12);
+  });
+
+  it("gives up on a 404 at the sync timeout when that comes first", async () => {
+    const s = scripted(20_000, [], "adaptive", false, Infinity);
+    const err = (await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 10_000 })).catch((e) => e)) as PackageSyncError;
+    expect(err.problem).toBe("not-found");
+    expect(s.elapsed()).toBeGreaterThanOrEqual(10_000);
+    expect(s.elapsed()).toBeLessThan(10_010);
   });
 });

@@ -4,12 +4,15 @@
  * (empty result sets are not paginated, and the official CLI does the same).
  */
 import { z, ZodType } from "zod";
+import { isNotFound } from "../http/errors";
 import type { HttpTransport, RequestSpec } from "../http/transport";
 
 /** Documented maximum page size. */
 export const MAX_PAGE_SIZE = 500;
 /** Safety stop against a server that keeps announcing more pages. */
 const MAX_PAGES = 10_000;
+/** How many times a list that changed while its pages were read is read again from page 1. */
+export const RELISTS = 3;
 
 const arrays = new WeakMap<ZodType, ZodType>();
 /** One array schema per item schema, so that its in-place check (src/api/http/in-place-check.ts) is built once. */
@@ -20,14 +23,25 @@ function arrayOf<T>(item: ZodType<T>): ZodType<T[]> {
 }
 
 /**
- * Every page of a list. The first page says how many there are; the rest are then requested at
- * once (the transport's limiter bounds how many run together), so a repository of 10,000 tokens
- * costs one round trip plus ceil(19 / concurrency), not 20 in a row. Pages are joined in order.
+ * A list that kept changing while its pages were read, every time it was read: what it holds is
+ * unknown, so nothing may be concluded from it (least of all that an object is gone).
  */
-export async function listAllPages<T>(
-  transport: HttpTransport,
-  spec: Omit<RequestSpec<T[]>, "schema" | "method"> & { item: ZodType<T>; pageSize?: number },
-): Promise<T[]> {
+export class ListChangedError extends Error {
+  constructor(subject: string, why: string) {
+    super(`${subject}: the list changed while its pages were read (${why}), ${RELISTS + 1} times in a row; nothing was concluded from it, try again`);
+    this.name = "ListChangedError";
+  }
+}
+
+type ListSpec<T> = Omit<RequestSpec<T[]>, "schema" | "method"> & { item: ZodType<T>; pageSize?: number };
+
+const countOf = (headers: Record<string, unknown>) => {
+  const n = Number(headers["x-pagination-count"]);
+  return headers["x-pagination-count"] === undefined || !Number.isFinite(n) ? undefined : n;
+};
+
+/** One read of every page: the items, or why they cannot be trusted (the set changed meanwhile). */
+async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise<{ items: T[] } | { changed: string }> {
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
   const schema = arrayOf(spec.item);
   const fetchPage = (page: number) =>
@@ -40,11 +54,43 @@ export async function listAllPages<T>(
       query: { ...spec.query, page, page_size: pageSize },
       schema,
     });
+  // A 404 here means the repository itself is missing: the caller decides what that means.
   const first = await fetchPage(1);
   const total = Number(first.headers["x-pagination-pagetotal"]);
-  if (!Number.isFinite(total) || total <= 1 || first.data.length === 0) return first.data;
-  const rest = await Promise.all(Array.from({ length: Math.min(total, MAX_PAGES) - 1 }, (_, i) => fetchPage(i + 2)));
+  if (!Number.isFinite(total) || total <= 1 || first.data.length === 0) return { items: first.data };
+  // A later page that answers 404 ("Invalid page.", Django REST framework's PageNumberPagination) means
+  // the set shrank below it since page 1 was read; terraform-provider-cloudsmith ends its list there
+  // (PaginateAllHTTP: "A 404 response is treated as an empty list",
+  // https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/2a8a8970aa6c82ed375ce74c3c34af2cb0e282d1/cloudsmith/pagination.go).
+  // But what the shrink moved onto pages already read is missing too, so it is not the end: read again.
+  const gone = Symbol("404");
+  const rest = await Promise.all(
+    Array.from({ length: Math.min(total, MAX_PAGES) - 1 }, (_, i) => fetchPage(i + 2).catch((e: unknown) => (isNotFound(e) ? gone : Promise.reject(e)))),
+  );
+  const lost = rest.findIndex((p) => p === gone);
+  if (lost >= 0) return { changed: `page ${lost + 2} of ${total} answered 404` };
+  // Pages that count a different total were read from a different set: items shifted between them.
+  const count = countOf(first.headers);
+  for (const p of rest as Awaited<ReturnType<typeof fetchPage>>[]) {
+    const other = countOf(p.headers);
+    if (count !== undefined && other !== undefined && other !== count) return { changed: `its count went from ${count} to ${other}` };
+  }
   const all = first.data.slice();
-  for (const page of rest) for (const item of page.data) all.push(item);
-  return all;
+  for (const page of rest as Awaited<ReturnType<typeof fetchPage>>[]) for (const item of page.data) all.push(item);
+  return { items: all };
+}
+
+/**
+ * Every page of a list. The first page says how many there are; the rest are then requested at
+ * once (the transport's limiter bounds how many run together), so a repository of 10,000 tokens
+ * costs one round trip plus ceil(19 / concurrency), not 20 in a row. Pages are joined in order.
+ * When the set changed between its pages (a later page answers 404, or the pages count different
+ * totals), the whole list is read again from page 1, up to RELISTS times, then ListChangedError.
+ */
+export async function listAllPages<T>(transport: HttpTransport, spec: ListSpec<T>): Promise<T[]> {
+  for (let attempt = 0; ; attempt++) {
+    const read = await readOnce(transport, spec);
+    if ("items" in read) return read.items;
+    if (attempt >= RELISTS) throw new ListChangedError(spec.subject ?? spec.path, read.changed);
+  }
 }

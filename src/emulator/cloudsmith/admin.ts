@@ -1,8 +1,8 @@
 /**
  * Cloudsmith admin routes under `/_emulator` (no auth, not counted in stats):
- *   POST /_emulator/usage                 add to a token's usage counters
+ *   POST /_emulator/usage                 simulated downloads on a token's usage counters
  *   GET  /_emulator/cloudsmith/settings   the switches in force (see settings.ts)
- *   POST /_emulator/cloudsmith/settings   {fieldErrorStatus?, missingSlash?, retryAfter?, bareWordSearch?} → the switches in force
+ *   POST /_emulator/cloudsmith/settings   a partial settings object merged in; null restores the defaults
  */
 import type { FastifyInstance } from "fastify";
 import type { EmulatorContext } from "../context";
@@ -13,7 +13,7 @@ const COUNTERS = ["downloads", "clients", "bandwidth"] as const;
 
 export function registerCloudsmithAdmin(scope: FastifyInstance, ctx: EmulatorContext): void {
   scope.get("/cloudsmith/settings", async () => ctx.store.cloudsmith.settings);
-  scope.post("/cloudsmith/settings", async (request) => ctx.store.cloudsmith.updateSettings(request.body ?? {}));
+  scope.post("/cloudsmith/settings", async (request) => ctx.store.cloudsmith.updateSettings(request.body ?? null));
 
   /**
    * Simulates downloads: `{"owner","repository","slug_perm","downloads":N,"clients":N,"bandwidth":N}`

@@ -31,13 +31,15 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   const repoOf = (request: RepoRequest) => store.requireRepo(request.params.owner, request.params.repo);
   const render = (request: RepoRequest, repo: RepositoryRecord, t: TokenRecord) =>
     toRepositoryToken(t, { root: rootUrl(request), owner: repo.owner, repo: repo.slug }, queryBool(request.query, "show_tokens"));
+  // A token's own routes 404 while its create is not readable yet (settings.tokenReadLagMs).
   const tokenOf = (request: TokenRequest) => {
     const repo = repoOf(request);
-    return { repo, token: findToken(repo, request.params.identifier, queryBool(request.query, "fuzzy")) };
+    return { repo, token: store.requireReadable(findToken(repo, request.params.identifier, queryBool(request.query, "fuzzy"))) };
   };
 
   // entitlements_list
   scope.get(BASE, async (request: RepoRequest, reply) => {
+    store.settle();
     const repo = repoOf(request);
     let tokens = [...repo.tokens.values()];
     const query = queryParam(request.query, "query");
@@ -134,15 +136,9 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
       apply(tokenOf(request).token);
       return reply.code(204).send();
     });
-  // entitlements_enable / entitlements_disable
-  action("enable", (t) => {
-    t.is_active = true;
-    touch(t);
-  });
-  action("disable", (t) => {
-    t.is_active = false;
-    touch(t);
-  });
+  // entitlements_enable / entitlements_disable (visible settings.isActiveLagMs later)
+  action("enable", (t) => store.setActive(t, true));
+  action("disable", (t) => store.setActive(t, false));
   // entitlements_reset: usage counters only; configuration and secret unchanged.
   action("reset", (t) => {
     t.clients = 0;

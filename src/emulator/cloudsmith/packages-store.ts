@@ -28,6 +28,8 @@ function derivedChecksums(sha256: string): Pick<PackageRecord, "checksum_md5" | 
 export class PackageStore {
   private readonly byRepo = new Map<string, Map<string, PackageRecord>>();
   private config: SyncConfig = { ...DEFAULT_SYNC };
+  /** When each copy was made (epoch ms), for the read-after-copy lag (settings.copyNotFoundMs). */
+  private readonly copiedAt = new WeakMap<PackageRecord, number>();
 
   constructor(
     private readonly repos: CloudsmithStore,
@@ -45,6 +47,17 @@ export class PackageStore {
   require(owner: string, repo: string, slugPerm: string): PackageRecord {
     const p = this.packages(owner, repo).get(slugPerm);
     if (!p) throw notFound();
+    return p;
+  }
+
+  /**
+   * The package for packages_status / packages_read: a 404 while it was copied less than
+   * settings.copyNotFoundMs ago (the list shows it at once).
+   */
+  requireReadable(owner: string, repo: string, slugPerm: string): PackageRecord {
+    const p = this.require(owner, repo, slugPerm);
+    const at = this.copiedAt.get(p);
+    if (at !== undefined && this.now() - at < this.repos.settings.copyNotFoundMs) throw notFound();
     return p;
   }
 
@@ -110,6 +123,7 @@ export class PackageStore {
       statusReads: 0,
     };
     target.set(record.slug_perm, record);
+    this.copiedAt.set(record, this.now());
     this.startSync(record, duplicate);
     return { record, repo: destination };
   }

@@ -68,6 +68,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
   const store = ctx.store.packages;
   const urls = (request: RepoRequest, repo = request.params.repo) => ({ root: rootUrl(request), owner: request.params.owner, repo });
   const itemOf = (request: ItemRequest) => store.require(request.params.owner, request.params.repo, request.params.identifier);
+  // Reads of a fresh copy may 404 for a while (settings.copyNotFoundMs).
+  const readableOf = (request: ItemRequest) => store.requireReadable(request.params.owner, request.params.repo, request.params.identifier);
 
   // packages_list
   scope.get(BASE, async (request: RepoRequest, reply) => {
@@ -83,13 +85,12 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
   });
 
   // packages_read
-  scope.get(ITEM, async (request: ItemRequest) => toPackageDetail(itemOf(request), urls(request), store.nowMs()));
+  scope.get(ITEM, async (request: ItemRequest) => toPackageDetail(readableOf(request), urls(request), store.nowMs()));
 
-  // packages_status: counted per package (GET /_emulator/state shows status_reads) so tests can bound polling.
+  // packages_status: counted per package (GET /_emulator/state shows status_reads, 404s included) so tests can bound polling.
   scope.get(`${ITEM}status/`, async (request: ItemRequest) => {
-    const p = itemOf(request);
-    p.statusReads++;
-    return toPackageStatus(p, urls(request), store.nowMs());
+    itemOf(request).statusReads++;
+    return toPackageStatus(readableOf(request), urls(request), store.nowMs());
   });
 
   // packages_copy: 200 (not 201) with the NEW package in the destination, syncing from now.

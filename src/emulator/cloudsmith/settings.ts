@@ -1,8 +1,10 @@
 /**
- * Switchable Cloudsmith behaviours where the public documentation leaves a choice open. Each has a
- * documented default; tests (and `reposmith doctor`'s tests) flip them with
- * `POST /_emulator/cloudsmith/settings`, the seed key `cloudsmith.settings`, or `EmulatorOptions`.
- * `POST /_emulator/reset` restores the defaults.
+ * Cloudsmith behaviours the public documentation leaves open, as named, switchable settings: tests
+ * run both readings, and `reposmith doctor`'s tests set them to each answer a live account may give.
+ *   GET  /_emulator/cloudsmith/settings   the settings in force
+ *   POST /_emulator/cloudsmith/settings   a partial object merged in (null restores the defaults) → the settings
+ * Also the seed key `cloudsmith.settings` and `EmulatorOptions`; `POST /_emulator/reset` restores the defaults.
+ * Strictness defaults follow the documentation; lag defaults keep reads immediate.
  */
 import { FieldErrors, addFieldError, invalidInput } from "../errors";
 import { isPlainObject } from "../util";
@@ -49,6 +51,29 @@ export interface CloudsmithSettings {
    * @default "any-field"
    */
   bareWordSearch: BareWordSearch;
+
+  /**
+   * Read-after-write lag of a package copy: `packages_status` and `packages_read` of a package
+   * copied less than this many milliseconds ago answer 404, as from a replica that has not seen it
+   * yet. terraform-provider-cloudsmith waits out such reads after its writes ("cross-region
+   * database replication", `waiter` in
+   * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/344b5c3694ad54ad2b0da8f1c55401df6ec37c21/cloudsmith/utils.go). @default 0
+   */
+  copyNotFoundMs: number;
+  /**
+   * Read-after-write lag of a token create: `entitlements_read` and the token's own routes
+   * (update, delete, refresh, enable, disable, reset, toggle-private-broadcasts) answer 404 for
+   * this many milliseconds after the create; the list shows it at once. @default 0
+   */
+  tokenReadLagMs: number;
+  /** An enable or disable shows in reads and lists only this many milliseconds later. @default 0 */
+  isActiveLagMs: number;
+  /** `entitlements_sync` gives each copy its source token's `metadata` (else none). @default true */
+  syncCopiesMetadata: boolean;
+  /** `entitlements_sync` gives each copy its source token's `default` flag (else false). @default true */
+  syncCopiesDefault: boolean;
+  /** `entitlements_sync` gives each copy its source token's secret value (else a new one). @default true */
+  syncCopiesToken: boolean;
 }
 
 export const DEFAULT_CLOUDSMITH_SETTINGS: Readonly<CloudsmithSettings> = Object.freeze({
@@ -56,23 +81,39 @@ export const DEFAULT_CLOUDSMITH_SETTINGS: Readonly<CloudsmithSettings> = Object.
   missingSlash: "redirect",
   retryAfter: false,
   bareWordSearch: "any-field",
+  copyNotFoundMs: 0,
+  tokenReadLagMs: 0,
+  isActiveLagMs: 0,
+  syncCopiesMetadata: true,
+  syncCopiesDefault: true,
+  syncCopiesToken: true,
 });
 
-const CHOICES: { [K in keyof CloudsmithSettings]: readonly CloudsmithSettings[K][] } = {
+/** The allowed values of each enumerated setting; the `…Ms` settings take any number >= 0. */
+const CHOICES: Partial<{ [K in keyof CloudsmithSettings]: readonly CloudsmithSettings[K][] }> = {
   fieldErrorStatus: [400, 422],
   missingSlash: ["redirect", "not-found", "lenient"],
   retryAfter: [true, false],
   bareWordSearch: ["any-field", "name"],
+  syncCopiesMetadata: [true, false],
+  syncCopiesDefault: [true, false],
+  syncCopiesToken: [true, false],
 };
+const DURATIONS = new Set<string>(["copyNotFoundMs", "tokenReadLagMs", "isActiveLagMs"]);
+const KNOWN = [...Object.keys(CHOICES), ...DURATIONS];
 
-/** `current` with the keys of `input` applied; a 400 naming every bad key (nothing applied then). */
+/** `current` with the keys of `input` applied (null = the defaults); a 400 naming every bad key (nothing applied then). */
 export function mergeSettings(current: CloudsmithSettings, input: unknown): CloudsmithSettings {
+  if (input === null || input === undefined) return { ...DEFAULT_CLOUDSMITH_SETTINGS };
   if (!isPlainObject(input)) throw invalidInput({ non_field_errors: ["Expected an object of Cloudsmith settings."] });
   const errors: FieldErrors = {};
   const next: Record<string, unknown> = { ...current };
   for (const [key, value] of Object.entries(input)) {
-    const allowed = (CHOICES as Record<string, readonly unknown[]>)[key];
-    if (!allowed) addFieldError(errors, key, `Unknown setting (known: ${Object.keys(CHOICES).join(", ")}).`);
+    const allowed = (CHOICES as Record<string, readonly unknown[] | undefined>)[key];
+    if (DURATIONS.has(key)) {
+      if (typeof value === "number" && Number.isFinite(value) && value >= 0) next[key] = value;
+      else addFieldError(errors, key, "Must be a number >= 0 (milliseconds).");
+    } else if (!allowed) addFieldError(errors, key, `Unknown setting (known: ${KNOWN.join(", ")}).`);
     else if (!allowed.includes(value)) addFieldError(errors, key, `Must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}.`);
     else next[key] = value;
   }

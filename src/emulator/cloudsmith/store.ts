@@ -7,7 +7,7 @@ import { ApiError, FieldErrors, addFieldError, invalidInput, notFound } from "..
 import type { SeedDocument, SeedRepository, SeedToken } from "../types";
 import { isPlainObject } from "../util";
 import { CloudsmithSettings, DEFAULT_CLOUDSMITH_SETTINGS, mergeSettings } from "./settings";
-import { TokenRecord, WritableTokenFields, newSlugPerm, newTokenRecord, touch } from "./token-model";
+import { TokenRecord, WritableTokenFields, newSlugPerm, newTokenRecord, newTokenValue, touch } from "./token-model";
 import { checkDateRange, normalizeDateTime, readTokenFields } from "./token-validation";
 
 export interface RepositoryRecord {
@@ -26,15 +26,62 @@ function duplicateName(): ApiError {
   return invalidInput({ name: ["A token with this name already exists in this repository."] });
 }
 
+/** A token's writes not yet visible to readers (settings tokenReadLagMs, isActiveLagMs). */
+interface TokenLag {
+  /** Its item routes answer 404 until then (epoch ms). */
+  readableAtMs?: number;
+  /** An enable/disable that shows from `atMs` on. */
+  active?: { value: boolean; atMs: number };
+}
+
 export class CloudsmithStore {
   private readonly repos = new Map<string, RepositoryRecord>();
   /** Switchable behaviours (see settings.ts); seed key `cloudsmith.settings`. */
   settings: CloudsmithSettings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
+  private readonly lag = new Map<TokenRecord, TokenLag>();
 
-  /** Applies a partial settings object (a 400 naming bad keys) and returns the settings in force. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** `POST /_emulator/cloudsmith/settings`: merges a partial CloudsmithSettings (a 400 naming bad keys); null restores the defaults. */
   updateSettings(input: unknown): CloudsmithSettings {
     this.settings = mergeSettings(this.settings, input);
     return this.settings;
+  }
+
+  /** Makes due lagging writes visible (cheap when none is pending: the hot list path calls it). */
+  settle(): void {
+    if (this.lag.size === 0) return;
+    const now = this.now();
+    for (const [t, l] of this.lag) {
+      if (l.active && now >= l.active.atMs) {
+        t.is_active = l.active.value;
+        touch(t);
+        delete l.active;
+      }
+      if (l.readableAtMs !== undefined && now >= l.readableAtMs) delete l.readableAtMs;
+      if (!l.active && l.readableAtMs === undefined) this.lag.delete(t);
+    }
+  }
+
+  /** A 404 while a new token is not readable yet (tokenReadLagMs). */
+  requireReadable(token: TokenRecord): TokenRecord {
+    this.settle();
+    if (this.lag.get(token)?.readableAtMs !== undefined) throw notFound();
+    return token;
+  }
+
+  /** enable/disable: at once, or isActiveLagMs later. */
+  setActive(token: TokenRecord, value: boolean): void {
+    const lagMs = this.settings.isActiveLagMs;
+    const l = this.lag.get(token) ?? {};
+    if (lagMs > 0) {
+      l.active = { value, atMs: this.now() + lagMs };
+      this.lag.set(token, l);
+      return;
+    }
+    delete l.active; // an earlier lagging change is overtaken
+    token.is_active = value;
+    touch(token);
   }
 
   getRepo(owner: string, slug: string): RepositoryRecord | undefined {
@@ -72,7 +119,9 @@ export class CloudsmithStore {
   /** Creates a token; a 400 when the name is taken. */
   createToken(repo: RepositoryRecord, fields: Partial<TokenRecord> & { name: string }): TokenRecord {
     if (repo.tokenNames.has(fields.name)) throw duplicateName();
-    return this.insertToken(repo, fields);
+    const token = this.insertToken(repo, fields);
+    if (this.settings.tokenReadLagMs > 0) this.lag.set(token, { readableAtMs: this.now() + this.settings.tokenReadLagMs });
+    return token;
   }
 
   /** Applies validated writable fields to a token (a 400 when a rename collides). */
@@ -89,11 +138,24 @@ export class CloudsmithStore {
   deleteToken(repo: RepositoryRecord, token: TokenRecord): void {
     repo.tokens.delete(token.slug_perm);
     repo.tokenNames.delete(token.name);
+    this.lag.delete(token);
   }
 
-  /** Replaces every token of `target` with copies of `source`'s (new slug_perms, zeroed usage). */
+  /**
+   * Replaces every token of `target` with copies of `source`'s (new slug_perms, zeroed usage).
+   * Whether a copy keeps its source's metadata, default flag and secret is not documented
+   * (the syncCopies* settings).
+   */
   syncTokens(target: RepositoryRecord, source: RepositoryRecord): TokenRecord[] {
-    const copies = [...source.tokens.values()].map((t) => ({ ...t, metadata: t.metadata && structuredClone(t.metadata) }));
+    this.settle();
+    const s = this.settings;
+    const copies = [...source.tokens.values()].map((t) => ({
+      ...t,
+      metadata: s.syncCopiesMetadata ? t.metadata && structuredClone(t.metadata) : null,
+      default: s.syncCopiesDefault ? t.default : false,
+      token: s.syncCopiesToken ? t.token : newTokenValue(),
+    }));
+    for (const t of target.tokens.values()) this.lag.delete(t);
     target.tokens.clear();
     target.tokenNames.clear();
     return copies.map((t) => {
@@ -112,6 +174,7 @@ export class CloudsmithStore {
 
   reset(): void {
     this.repos.clear();
+    this.lag.clear();
     this.settings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
   }
 
@@ -154,6 +217,7 @@ export class CloudsmithStore {
 
   /** The state in seed format, including secrets and hidden counters (for tests and re-seeding). */
   dump(): { repositories: SeedRepository[]; tokens: Record<string, unknown>[]; cloudsmith?: { settings: Partial<CloudsmithSettings> } } {
+    this.settle();
     const repositories: SeedRepository[] = [];
     const tokens: Record<string, unknown>[] = [];
     for (const repo of this.repos.values()) {

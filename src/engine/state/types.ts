@@ -40,6 +40,7 @@ export const ResourceStateSchema = z.object({
   // Every part of a ConnectionRef (CodeArts' too): a key dropped here is dropped from state on the next write.
   connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional(), codearts: z.record(z.string(), z.unknown()).optional() }).optional(),
   appliedAt: z.string(),
+  provisional: z.literal(true).optional(),
   lifecycle: StateLifecycleSchema.optional(),
 });
 

@@ -1,0 +1,79 @@
+/**
+ * What an entitlements sync is documented to carry, and how a source's and a target's token sets
+ * compare. The documentation says only that the target's tokens are replaced by the source's:
+ * "Synchronise tokens from a source repository"
+ * (https://docs.cloudsmith.com/api/entitlements/sync) and "This will DELETE ALL of the existing
+ * entitlements in the repository and replace them with entitlements from the source repository"
+ * (`cloudsmith entitlements sync`,
+ * https://github.com/cloudsmith-io/cloudsmith-cli/blob/14c715ed478638733c2044dc864117c9d26a9326/cloudsmith_cli/cli/commands/entitlements.py);
+ * "user-based tokens are now copied too" (https://help.cloudsmith.io/changelog/v026x).
+ * We read "the source's entitlements" as each token by name with the settings that decide what it
+ * grants (active, EULA, limits, reset period). Whether a copy keeps the repository-level `default`
+ * flag, the free-form `metadata`, private broadcasts or the secret is not said: those are never
+ * compared, only reported after a sync of ours when they differ.
+ */
+import type { RepositoryToken } from "../api/cloudsmith";
+import { canonicalJson } from "../util/canonical";
+import { MANAGED_FIELDS } from "./entitlement-token-spec";
+
+/** Not documented either way: checked once right after a sync of ours, never compared for drift. */
+export const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
+
+/**
+ * Compared for drift: what the documentation says a sync carries beyond the token's name (which
+ * keys the comparison): every managed field that decides what a token grants (is_active,
+ * eula_required, the limit_* fields, scheduled_reset_period).
+ */
+export const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
+
+/** A token field as compared: dates as instants, no unit without an amount, blank as null. */
+function valueOf(t: RepositoryToken, field: string): unknown {
+  const r = t as Record<string, unknown>;
+  let v = r[field] ?? null;
+  if (typeof v === "string" && field.startsWith("limit_date")) v = new Date(v).toISOString();
+  if (field === "limit_bandwidth_unit" && r.limit_bandwidth == null) v = null;
+  if ((field === "limit_package_query" || field === "limit_path_query") && v === "") v = null;
+  return v;
+}
+
+/** name → compact, non-secret description of a token's `fields`, for comparing two repositories' sets. */
+export function describeSet(tokens: RepositoryToken[], fields: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tokens) {
+    const d: Record<string, unknown> = {};
+    for (const f of fields) {
+      const v = valueOf(t, f);
+      if (v !== null && v !== false) d[f] = v;
+    }
+    out[String(t.name)] = canonicalJson(d);
+  }
+  return out;
+}
+
+/** The carried fields still compared, given what earlier syncs of ours were seen not to carry. */
+export function comparedFields(notCarried: readonly string[]): string[] {
+  return SYNC_CARRIED.filter((f) => !notCarried.includes(f));
+}
+
+/**
+ * What differs between the source and the target right after a sync of ours: each field (carried
+ * or undocumented) that differs for some token of both, and `tokens["name"]` for a token only one
+ * of them has; with one example of each for the message.
+ */
+export function differencesAfterSync(source: RepositoryToken[], target: RepositoryToken[]): { what: string; example: string }[] {
+  const byName = new Map(target.map((t) => [String(t.name), t]));
+  const sourceNames = new Set(source.map((t) => String(t.name)));
+  const found = new Map<string, string>();
+  for (const s of source) {
+    const t = byName.get(String(s.name));
+    if (!t) {
+      found.set(`tokens["${s.name}"]`, "missing from the target");
+      continue;
+    }
+    for (const f of [...SYNC_CARRIED, ...SYNC_UNDOCUMENTED]) {
+      if (!found.has(f) && canonicalJson(valueOf(s, f)) !== canonicalJson(valueOf(t, f))) found.set(f, `token "${s.name}"`);
+    }
+  }
+  for (const t of target) if (!sourceNames.has(String(t.name))) found.set(`tokens["${t.name}"]`, "kept in the target");
+  return [...found].map(([what, example]) => ({ what, example }));
+}

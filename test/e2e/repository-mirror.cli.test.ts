@@ -153,7 +153,7 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
   it("corrects settings changed out of band: scheduled sync by PUT alone, the url by PUT and a re-sync", async () => {
     w.declare([mirror()]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    await t.admin("POST", "/codearts/mirror", { repository_id: 123, mirroring_enabled: false });
+    await t.admin("POST", "/codearts/mirror", { repository_id: 123, scheduled: false });
     const drift = await run("drift");
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(/scheduled_sync\s+= true -> false/);
@@ -259,14 +259,6 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await t.mirror(123)).starts).toHaveLength(starts + 1);
-  });
-
-  it("maps scheduledSync through the inverted mirroring_enabled reading when the connection says so", async () => {
-    await t.admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
-    w.declare([mirror({ scheduledSync: false })], { mirroringEnabledInverted: true });
-    expect((await run("apply", "--auto-approve")).code).toBe(0);
-    expect(await t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: true });
-    expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
   });
 
   it("destroy switches scheduled sync off and says the mirror link remains", async () => {

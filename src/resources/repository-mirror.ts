@@ -2,15 +2,16 @@
  * RepositoryMirror: a Huawei Cloud CodeArts Repo repository that pulls from a Git source.
  * Identity = the numeric repository id (one mirror per repository).
  * Create = check repository → adopt or associate → PUT settings → start sync → wait.
- * Observe = show mirror. Update = PUT, then a sync when the source, credentials, force_fetch or
- * sync triggers changed, or the last sync failed. Delete: the API has none, so scheduled sync is
- * switched off and the mirror forgotten (and the plan says so, with the mirroring_enabled value
- * and reading it sends).
+ * Observe = show mirror (repository-mirror-lookup.ts tells "no mirror" from "repository gone").
+ * Update = PUT, then a sync when the source, credentials, force_fetch or sync triggers changed, or
+ * the last sync failed. Delete: the API has none, so scheduled sync is switched off and the mirror
+ * forgotten (and the plan says so, with the mirroring_enabled value and reading it sends).
  */
-import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, isNoResourcePermission, redact } from "../api/codearts";
+import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, redact } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
 import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
+import { lookupMirror, repositoryGoneError, requireRepository } from "./repository-mirror-lookup";
 import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import { IN_PROGRESS_STATUSES, MirrorSyncTimeoutError, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
 import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "./types";
@@ -72,21 +73,14 @@ function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undef
   return body;
 }
 
-/** Show mirror; undefined when there is none (404), or when a 401 CH.080401 turns out to mean the repository is gone. */
+/**
+ * The mirror, or undefined when there is none, also when its repository is gone: a plan then
+ * checks the repository before it plans a create (checkCreate), while destroy and removal forget
+ * a mirror that went with its repository.
+ */
 async function findMirror(client: CodeArtsClient, repositoryId: number): Promise<MirrorInfo | undefined> {
-  try {
-    return await client.showMirror(repositoryId);
-  } catch (e) {
-    if (isCodeArtsNotFound(e)) return undefined;
-    if (!isNoResourcePermission(e)) throw e;
-    // Terraform reads this 401 as "repository deleted or member removed": believe it only if the repository read fails too.
-    try {
-      await client.showRepository(repositoryId);
-    } catch {
-      return undefined;
-    }
-    throw e;
-  }
+  const found = await lookupMirror(client, repositoryId);
+  return found.found === "mirror" ? found.mirror : undefined;
 }
 
 /** The applied spec from state, when it is about the same repository. */
@@ -145,13 +139,15 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
 
   describe: (spec) => `repository ${spec.repositoryId} <= ${spec.sourceUrl}`,
 
-  async observe(ctx, _key, spec, conn, state) {
+  async observe(ctx, _key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const m = await findMirror(client, spec.repositoryId);
-    if (m) return toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
-    // Nothing to create into: fail the plan now, naming the repository and the code (CH.004404).
-    if (!state || state.id !== String(spec.repositoryId)) await client.showRepository(spec.repositoryId);
-    return undefined;
+    return m && toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
+  },
+
+  /** Nothing to create into: fail the plan now, naming the repository and CodeArts' answer (CH.004404). */
+  async checkCreate(ctx, _key, spec, conn) {
+    await requireRepository(ctx.clients.codearts(conn), spec.repositoryId);
   },
 
   diff: (_key, spec, observed, state) => mirrorDiff(spec, observed, state),
@@ -182,8 +178,10 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const id = spec.repositoryId;
-    await client.showRepository(id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found"
-    let existing = await findMirror(client, id);
+    await requireRepository(client, id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found: … does not exist …"
+    const found = await lookupMirror(client, id);
+    if (found.found === "repository-gone") throw repositoryGoneError(id, found.error);
+    let existing = found.found === "mirror" ? found.mirror : undefined;
     const adopted = !!existing;
     if (!existing) {
       try {
@@ -223,7 +221,9 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     try {
       await client.updateMirror(id, { mirroring_enabled: mapScheduledSync(false, reading(conn)) });
     } catch (e) {
-      if (!isCodeArtsNotFound(e)) throw e; // repository or mirror already gone
+      // CodeArts' own 404 (CH.*): the repository or its mirror is already gone. A gateway 404 or
+      // one without a code says nothing about either: the mirror may still sync, so state keeps it.
+      if (!isCodeArtsNotFound(e)) throw e;
     }
     ctx.notice(`CodeArts repository ${id}: ${deleteNoticeText(id, conn)}`);
   },
@@ -235,9 +235,10 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   async import(ctx, _key, _spec, id, conn) {
     const repositoryId = parseId(id);
     const client = ctx.clients.codearts(conn);
-    const m = await findMirror(client, repositoryId);
-    if (!m) throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
-    return toObserved(repositoryId, m, conn, { adopted: true });
+    const found = await lookupMirror(client, repositoryId);
+    if (found.found === "repository-gone") throw repositoryGoneError(repositoryId, found.error);
+    if (found.found === "no-mirror") throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
+    return toObserved(repositoryId, found.mirror, conn, { adopted: true });
   },
 };
 

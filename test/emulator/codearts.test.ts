@@ -160,4 +160,17 @@ describe("CodeArts emulator: the undocumented or contradictory answers are setti
     expect(await scheduledAfterPut(tok, true)).toEqual({ put: true, show: true, scheduled: false, setting: "true-means-off" });
     expect((await admin("POST", "/codearts/settings", { mirroringEnabledReading: "inverted" })).status).toBe(400);
   });
+
+  it("answers ShowRemoteMirror for a repository without a mirror with a 404 by default, or a 200 with empty fields when set", async () => {
+    const tok = await token();
+    expect(await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).toMatchObject({ status: 404, body: { error_code: "CH.000404" } });
+    await admin("POST", "/codearts/settings", { noMirrorResponse: "empty200" });
+    const empty = await req("GET", "/v4/repositories/123/remote-mirror", { token: tok });
+    expect(empty).toMatchObject({ status: 200, body: { id: null, url: null, repository_id: 123 } });
+    // A repository that does not exist is still a 404 CH.004404, and a mirror once associated shows as usual.
+    expect(await req("GET", "/v4/repositories/999/remote-mirror", { token: tok })).toMatchObject({ status: 404, body: { error_code: "CH.004404" } });
+    await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
+    expect((await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).body).toMatchObject({ url: URL_A, id: expect.any(Number) });
+    expect((await admin("POST", "/codearts/settings", { noMirrorResponse: "204" })).status).toBe(400);
+  });
 });

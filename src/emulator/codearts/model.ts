@@ -99,10 +99,18 @@ export interface CaSettings {
    * name says the opposite, and the show page gives no value range. @default "true-means-off"
    */
   mirroringEnabledReading: MirroringEnabledReading;
+  /**
+   * How ShowRemoteMirror answers for a repository that has no mirror: undocumented
+   * (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html), so either a 404
+   * CH.000404 or a 200 whose fields are empty. @default "404"
+   */
+  noMirrorResponse: NoMirrorResponse;
 }
 
 export const MIRRORING_ENABLED_READINGS = ["true-means-off", "true-means-on"] as const;
 export type MirroringEnabledReading = (typeof MIRRORING_ENABLED_READINGS)[number];
+export const NO_MIRROR_RESPONSES = ["404", "empty200"] as const;
+export type NoMirrorResponse = (typeof NO_MIRROR_RESPONSES)[number];
 
 export const DEFAULT_SETTINGS: CaSettings = {
   tokenTtlMs: 86_400_000,
@@ -110,6 +118,7 @@ export const DEFAULT_SETTINGS: CaSettings = {
   queueMs: 100,
   syncMs: 200,
   mirroringEnabledReading: "true-means-off",
+  noMirrorResponse: "404",
 };
 
 export const MAX_REPOSITORY_ID = 2_147_483_647;
@@ -121,7 +130,7 @@ export function caError(status: number, code: string, msg: string): ApiError {
 
 export const invalidParam = (msg: string) => caError(400, "CH.010001", msg);
 export const repositoryNotFound = () => caError(404, "CH.004404", "Repository Not Found");
-/** No mirror associated with an existing repository (the real code is undocumented). */
+/** No mirror associated with an existing repository: the generic "Resource unavailable" code (the real answer is undocumented). */
 export const mirrorNotFound = () => caError(404, "CH.000404", "Remote mirror not found");
 export const insufficientPermission = () => caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");
 

@@ -12,7 +12,7 @@ import type { SeedDocument } from "../types";
 import { isPlainObject } from "../util";
 import {
   CaEndpoint, CaMirror, CaRepository, CaSettings, CaSource, CaToken, CaUser,
-  DEFAULT_SETTINGS, MAX_REPOSITORY_ID, MIRRORING_ENABLED_READINGS, MirroringEnabledReading, repositoryNotFound,
+  DEFAULT_SETTINGS, MAX_REPOSITORY_ID, MIRRORING_ENABLED_READINGS, MirroringEnabledReading, NO_MIRROR_RESPONSES, NoMirrorResponse, repositoryNotFound,
 } from "./model";
 import { SyncWorld, advance } from "./sync";
 
@@ -109,6 +109,9 @@ export class CodeArtsStore implements SyncWorld {
         // The older boolean name: true = "true-means-off".
         if (typeof v === "boolean") next.mirroringEnabledReading = v ? "true-means-off" : "true-means-on";
         else addFieldError(errors, k, "Must be a boolean.");
+      } else if (k === "noMirrorResponse") {
+        if ((NO_MIRROR_RESPONSES as readonly unknown[]).includes(v)) next.noMirrorResponse = v as NoMirrorResponse;
+        else addFieldError(errors, k, `Must be one of ${NO_MIRROR_RESPONSES.join(", ")}.`);
       } else if (k === "advertisedTtlMs" && v === null) {
         next.advertisedTtlMs = null;
       } else if (k === "tokenTtlMs" || k === "advertisedTtlMs" || k === "queueMs" || k === "syncMs") {

@@ -4,27 +4,13 @@
  * scheduled sync (an update, destroy, the old repository of a replacement) says what it sends
  * under which reading. Both readings, each with the emulator set the same way.
  */
-import { reposmith } from "../helpers/harness";
-import { MirrorWorkdir, PUBLIC_URL, PUT, SEED, SOURCE_URL, startCodeArtsEmulator, type CodeArtsTestEmulator } from "../helpers/codearts";
+import { PUBLIC_URL, PUT, declaredMirror as mirror, mirrorCliFixture } from "../helpers/codearts";
 
-let t: CodeArtsTestEmulator;
-let w: MirrorWorkdir;
+// Each test runs three or four CLI commands: under load (2 cores, other suites) one takes 10-20 s.
+jest.setTimeout(180_000);
 
-beforeAll(async () => {
-  t = await startCodeArtsEmulator();
-});
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed(SEED);
-  w = new MirrorWorkdir();
-});
-afterEach(() => w.cleanup());
-
-const run = (...args: string[]) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env });
-const mirror = (props: Record<string, unknown> = {}) => ({
-  id: "mirror",
-  props: { repositoryId: 123, sourceUrl: SOURCE_URL, credentials: { username: "GIT_USER", password: "GIT_PASSWORD" }, waitForSync: { pollInterval: "50ms", timeout: "30s" }, ...props },
-});
+const fx = mirrorCliFixture();
+const { run } = fx;
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const readings = [
@@ -47,14 +33,14 @@ const readings = [
 
 describe.each(readings)("mirroring_enabled read as $reading", ({ emulator, connection, off, rawWhenOn }) => {
   beforeEach(async () => {
-    await t.admin("POST", "/codearts/settings", emulator);
+    await fx.t.admin("POST", "/codearts/settings", emulator);
   });
 
   it("creates with scheduled sync on, and destroy switches it off, the plan and the output saying what is sent", async () => {
-    w.declare([mirror()], connection);
+    fx.w.declare([mirror()], connection);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    expect(await t.mirror(123)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
-    expect(w.state().resources["app/mirror"].observed).toMatchObject({ scheduled_sync: true, mirroring_enabled: rawWhenOn });
+    expect(await fx.t.mirror(123)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
+    expect(fx.w.state().resources["app/mirror"].observed).toMatchObject({ scheduled_sync: true, mirroring_enabled: rawWhenOn });
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
 
     const plan = await run("plan", "--destroy");
@@ -62,29 +48,34 @@ describe.each(readings)("mirroring_enabled read as $reading", ({ emulator, conne
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     expect(destroy.stderr).toContain(off);
-    expect(await t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: !rawWhenOn });
+    expect(await fx.t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: !rawWhenOn });
   });
 
-  it("an update that switches scheduled sync off says what it sends; so does a replacement for the old repository", async () => {
-    w.declare([mirror()], connection);
+  it("an update that switches scheduled sync off says what it sends", async () => {
+    fx.w.declare([mirror()], connection);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    w.declare([mirror({ scheduledSync: false })], connection);
+    fx.w.declare([mirror({ scheduledSync: false })], connection);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/~ scheduled_sync\s+= true -> false/);
     expect(plan.stdout).toContain(`note: switches scheduled sync off: ${off}`);
-    const puts = t.count(PUT);
+    const puts = fx.t.count(PUT);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    expect(t.count(PUT)).toBe(puts + 1);
-    expect((await t.mirror(123)).scheduled).toBe(false);
+    expect(fx.t.count(PUT)).toBe(puts + 1);
+    expect(await fx.t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: !rawWhenOn });
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
+  });
 
-    w.declare([mirror({ repositoryId: 124, sourceUrl: PUBLIC_URL, credentials: undefined })], connection);
+  it("a replaced repositoryId: the plan and the output say what the old repository is sent", async () => {
+    fx.w.declare([mirror()], connection);
+    expect((await run("apply", "--auto-approve")).code).toBe(0);
+    fx.w.declare([mirror({ repositoryId: 124, sourceUrl: PUBLIC_URL, credentials: undefined })], connection);
     const replace = await run("plan");
     expect(replace.stdout).toMatch(/repository_id\s+= 123 -> 124 # forces replacement/);
     expect(replace.stdout).toContain(`note: the replaced 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`);
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(0);
     expect(apply.stderr).toContain(`CodeArts repository 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`);
-    expect(await t.mirror(124)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
+    expect(await fx.t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: !rawWhenOn });
+    expect(await fx.t.mirror(124)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
   });
 });

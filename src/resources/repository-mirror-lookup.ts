@@ -20,7 +20,8 @@ import { ApiError, CodeArtsClient, MirrorInfo, isCodeArtsNotFound, isEmptyMirror
 
 export type MirrorLookup =
   | { found: "mirror"; mirror: MirrorInfo }
-  | { found: "no-mirror" }
+  /** `answer`: how ShowRemoteMirror said so (the emulator's noMirrorResponse values), for `reposmith doctor`. */
+  | { found: "no-mirror"; answer: "404" | "empty200" }
   /** The repository does not exist (any more): `error` is CodeArts' answer to ShowRepository. */
   | { found: "repository-gone"; error: ApiError };
 
@@ -31,7 +32,7 @@ const repositoryMissing = (e: unknown): e is ApiError => isCodeArtsNotFound(e) |
 async function confirmRepository(client: CodeArtsClient, repositoryId: number): Promise<MirrorLookup> {
   try {
     await client.showRepository(repositoryId);
-    return { found: "no-mirror" };
+    return { found: "no-mirror", answer: "404" };
   } catch (e) {
     if (repositoryMissing(e)) return { found: "repository-gone", error: e };
     throw e;
@@ -51,7 +52,7 @@ export async function lookupMirror(client: CodeArtsClient, repositoryId: number)
     if (confirmed.found === "no-mirror") throw e;
     return confirmed;
   }
-  return isEmptyMirror(mirror) ? { found: "no-mirror" } : { found: "mirror", mirror };
+  return isEmptyMirror(mirror) ? { found: "no-mirror", answer: "empty200" } : { found: "mirror", mirror };
 }
 
 /**

@@ -27,10 +27,10 @@ function client(show: MirrorInfo | Error, repo: "ok" | Error = "ok") {
 
 const cases: { reason: string; show: MirrorInfo | Error; repo?: "ok" | Error; want: string; calls: string[] }[] = [
   { reason: "a mirror", show: MIRROR, want: "mirror", calls: ["ShowRemoteMirror"] },
-  { reason: "a 200 with empty fields", show: { id: null, url: null, repository_id: 7, last_update_at: null, last_successful_update_at: null }, want: "no-mirror", calls: ["ShowRemoteMirror"] },
-  { reason: "a 200 with an empty body", show: { last_update_at: undefined, last_successful_update_at: undefined }, want: "no-mirror", calls: ["ShowRemoteMirror"] },
-  { reason: "a 404 CH.000404 while the repository is there", show: notFound("CH.000404"), want: "no-mirror", calls: ["ShowRemoteMirror", "ShowRepository"] },
-  { reason: "a 404 without a code while the repository is there", show: notFound(undefined), want: "no-mirror", calls: ["ShowRemoteMirror", "ShowRepository"] },
+  { reason: "a 200 with empty fields", show: { id: null, url: null, repository_id: 7, last_update_at: null, last_successful_update_at: null }, want: "no-mirror (empty200)", calls: ["ShowRemoteMirror"] },
+  { reason: "a 200 with an empty body", show: { last_update_at: undefined, last_successful_update_at: undefined }, want: "no-mirror (empty200)", calls: ["ShowRemoteMirror"] },
+  { reason: "a 404 CH.000404 while the repository is there", show: notFound("CH.000404"), want: "no-mirror (404)", calls: ["ShowRemoteMirror", "ShowRepository"] },
+  { reason: "a 404 without a code while the repository is there", show: notFound(undefined), want: "no-mirror (404)", calls: ["ShowRemoteMirror", "ShowRepository"] },
   { reason: "a 404 CH.004404 while the repository read says so too", show: notFound("CH.004404"), repo: notFound("CH.004404"), want: "repository-gone", calls: ["ShowRemoteMirror", "ShowRepository"] },
   { reason: "a 404 CH.000404 while the repository read says CH.004404", show: notFound("CH.000404"), repo: notFound("CH.004404"), want: "repository-gone", calls: ["ShowRemoteMirror", "ShowRepository"] },
   { reason: "a 401 CH.080401 while the repository read is a 404 too (terraform's reading)", show: err(AuthError, 401, "CH.080401"), repo: notFound("CH.004404"), want: "repository-gone", calls: ["ShowRemoteMirror", "ShowRepository"] },
@@ -39,7 +39,8 @@ const cases: { reason: string; show: MirrorInfo | Error; repo?: "ok" | Error; wa
 describe("lookupMirror", () => {
   it.each(cases)("$reason → $want", async ({ show, repo, want, calls }) => {
     const s = client(show, repo);
-    expect((await lookupMirror(s.c, 7)).found).toBe(want);
+    const found = await lookupMirror(s.c, 7);
+    expect(found.found === "no-mirror" ? `${found.found} (${found.answer})` : found.found).toBe(want);
     expect(s.calls).toEqual(calls);
   });
 

@@ -4,6 +4,7 @@ import { ValidationError } from "./errors";
 import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
+import { MIRRORING_ENABLED_READINGS, readingFromInverted, type MirroringEnabledReading } from "../resources/mirroring-enabled";
 
 export interface CodeArtsConnectionProps {
   /** Huawei Cloud region, e.g. `cn-north-4`. @default - HW_REGION_NAME at run time */
@@ -23,10 +24,20 @@ export interface CodeArtsConnectionProps {
   /** A ready IAM token (used before password authentication, renewed by it when it expires). @default Secret.fromEnv("HW_AUTH_TOKEN") */
   readonly token?: Secret;
   /**
-   * How the API reads `mirroring_enabled`: CodeArts' PUT documentation says `true` means scheduled
-   * sync is NOT enabled, while the field name says the opposite. Set true if your account behaves
-   * as the PUT documentation says. `scheduledSync` on each mirror keeps its plain meaning either way.
-   * @default false
+   * What the API's `mirroring_enabled: true` means. CodeArts' update API documents it as "scheduled
+   * synchronization is NOT enabled" (value range of the request and response,
+   * https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html, and the SDK model
+   * https://github.com/huaweicloud/huaweicloud-sdk-go-v3/blob/master/services/codeartsrepo/v4/model/model_remote_mirror_update_body.go),
+   * while the field's name says the opposite; which one the service implements is unconfirmed.
+   * `"true-means-on"` follows the name. `scheduledSync` on each mirror keeps its plain meaning
+   * either way, and every plan that switches scheduled sync (destroy, a replaced repositoryId
+   * included) says which value it sends under which reading.
+   * @default "true-means-off" (the update API's documentation)
+   */
+  readonly mirroringEnabledReading?: MirroringEnabledReading;
+  /**
+   * @deprecated use mirroringEnabledReading: `true` is `"true-means-off"`, `false` is `"true-means-on"`.
+   * @default - mirroringEnabledReading's default
    */
   readonly mirroringEnabledInverted?: boolean;
 }
@@ -65,7 +76,7 @@ export class CodeArtsConnection extends Construct {
       const v = props[k];
       if (v !== undefined && !(v instanceof Secret)) problems.push(`${k} must be a Secret reference such as Secret.fromEnv("HW_${k === "domainName" ? "DOMAIN_NAME" : k === "userName" ? "USER_NAME" : k === "password" ? "USER_PASSWORD" : "AUTH_TOKEN"}"), never the value itself`);
     }
-    if (props.mirroringEnabledInverted !== undefined && typeof props.mirroringEnabledInverted !== "boolean") problems.push("mirroringEnabledInverted must be true or false");
+    const reading = mirroringEnabledReadingOf(props, problems);
     if (problems.length) throw new ValidationError(this, "CodeArtsConnection", problems);
     const ref: CodeArtsConnectionRef = {
       region: props.region,
@@ -76,10 +87,30 @@ export class CodeArtsConnection extends Construct {
       userEnv: props.userName?.envName,
       passwordEnv: props.password?.envName,
       tokenEnv: props.token?.envName,
-      mirroringEnabledInverted: props.mirroringEnabledInverted,
+      mirroringEnabledReading: reading,
     };
     for (const k of Object.keys(ref) as (keyof CodeArtsConnectionRef)[]) if (ref[k] === undefined) delete ref[k];
     this.ref = { codearts: ref };
     ensurePruneHook(this);
   }
+}
+
+/** The reading the props ask for (the deprecated boolean converted), or undefined for the default; problems are added to `problems`. */
+function mirroringEnabledReadingOf(props: CodeArtsConnectionProps, problems: string[]): MirroringEnabledReading | undefined {
+  const { mirroringEnabledReading: named, mirroringEnabledInverted: inverted } = props;
+  const choices = MIRRORING_ENABLED_READINGS.map((r) => JSON.stringify(r)).join(" or ");
+  if (named !== undefined && !(MIRRORING_ENABLED_READINGS as readonly unknown[]).includes(named)) {
+    problems.push(`mirroringEnabledReading must be ${choices} (got ${JSON.stringify(named)})`);
+    return undefined;
+  }
+  if (inverted !== undefined && typeof inverted !== "boolean") {
+    problems.push(`mirroringEnabledInverted must be true or false (deprecated: use mirroringEnabledReading, ${choices})`);
+    return undefined;
+  }
+  const fromInverted = inverted === undefined ? undefined : readingFromInverted(inverted);
+  if (named !== undefined && fromInverted !== undefined && named !== fromInverted) {
+    problems.push(`mirroringEnabledReading "${named}" and the deprecated mirroringEnabledInverted: ${inverted} (= "${fromInverted}") disagree: keep only mirroringEnabledReading`);
+    return undefined;
+  }
+  return named ?? fromInverted;
 }

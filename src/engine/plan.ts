@@ -142,6 +142,16 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
   for (const [kind, list] of byKind) handlerFor(kind).prefetch!(ctx, list);
 }
 
+/**
+ * What happens to the object a replacement supersedes when its kind's delete does not remove it (a
+ * CodeArts mirror is switched off, not deleted): said in the plan, as for a destroy. Uses the
+ * connection apply's delete uses.
+ */
+function replacedNotice(handler: ResourceHandler, rs: ResourceState, d: DesiredResource): string | undefined {
+  const notice = handler.deleteNotice?.(rs, rs.connection ?? d.connection);
+  return notice && `the replaced ${rs.id}: ${notice}`;
+}
+
 /** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (design.md, lifecycle). */
 const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
 
@@ -156,7 +166,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
     if (!observed) return { ...base, action: rs ? "forget" : "noop", changes: [] };
-    const notice = handler.deleteNotice?.(rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" });
+    const notice = handler.deleteNotice?.(rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" }, rs?.connection ?? d.connection);
     // Its "delete" only forgets (a sync, a default token, a mirror): nothing to do when nothing is remembered.
     if (!rs && notice) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
@@ -174,12 +184,12 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     if (old) {
       // Name what forces it (e.g. repository "acme/dev" -> "acme/prod") when the kind can tell.
       const forcing = handler.diff(d.key, spec, old, rs).filter((c) => c.effect === "replace");
-      return { ...base, action: "replace", changes: forcing.length ? forcing : [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields };
+      return { ...base, action: "replace", changes: forcing.length ? forcing : [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields, notice: replacedNotice(handler, rs!, d) };
     }
     return { ...base, action: "create", changes: [], createFields };
   }
   const changes = handler.diff(d.key, spec, observed, rs);
-  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: handler.planCreate(d.key, spec) };
+  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: handler.planCreate(d.key, spec), notice: rs && replacedNotice(handler, rs, d) };
   // State names another object than the one found (a replacement stopped after its create, e.g. the
   // new copy's sync failed): if that one still exists it goes once the new one is recorded.
   const stale = rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
@@ -187,13 +197,13 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   if (changes.length) {
     base.action = "update";
     base.changes = changes;
-    base.notice = handler.updateNotice?.(spec, changes);
+    base.notice = handler.updateNotice?.(spec, changes, d.connection);
   } else if (!rs || rs.id !== observed.id) {
     // Found by its tag (not through state): record it. A new generation with no visible field change
     // is a noop whose state entry apply still refreshes.
     base.action = "adopt";
   }
-  if (stale && !handler.deleteNotice?.(rs!)) {
+  if (stale && !handler.deleteNotice?.(rs!, rs!.connection ?? d.connection)) {
     base.supersedes = rs;
     base.notice = `${rs!.id}, which an interrupted replacement left behind, will be deleted`;
   }
@@ -315,7 +325,7 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
   if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED_NOTICE };
-  return { ...base, action: handler.deleteForgets?.(rs) ? "forget" : "delete", observed, notice: handler.deleteNotice?.(rs) };
+  return { ...base, action: handler.deleteForgets?.(rs) ? "forget" : "delete", observed, notice: handler.deleteNotice?.(rs, rs.connection) };
 }
 
 /**

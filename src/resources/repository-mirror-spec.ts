@@ -1,7 +1,7 @@
 /**
- * The RepositoryMirror spec (a Huawei Cloud CodeArts Repo repository pulling from a Git source) and
- * the one mapping between our `scheduledSync` and the API's ambiguous `mirroring_enabled`.
- * No secret values: source credentials are the names of environment variables.
+ * The RepositoryMirror spec (a Huawei Cloud CodeArts Repo repository pulling from a Git source).
+ * No secret values: source credentials are the names of environment variables. How `scheduledSync`
+ * maps to the API's `mirroring_enabled` is in mirroring-enabled.ts.
  */
 import { z } from "zod";
 import { SYNC_BRANCH_TYPES } from "../api/codearts";
@@ -34,7 +34,7 @@ export const DEFAULT_SYNC_TIMEOUT = "20m";
 
 /**
  * The source address as CodeArts takes it: `url` must start with http:// or https://
- * (codearts-repo-api.md §3), with no credentials in it (they go in `credentials` or an endpoint).
+ * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html), with no credentials in it (they go in `credentials` or an endpoint).
  */
 const SOURCE_URL: UrlUse = {
   field: "sourceUrl",
@@ -60,7 +60,7 @@ export const RepositoryMirrorSpecSchema = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
     syncBranchType: z.enum(SYNC_BRANCH_TYPES, { error: (i) => `syncBranchType must be "all" or "default" (got ${JSON.stringify(i.input)})` }).default("all"),
-    /** Scheduled (periodic) synchronization on or off, in plain words (see mapScheduledSync). */
+    /** Scheduled (periodic) synchronization on or off, in plain words (mapped by mirroring-enabled.ts). */
     scheduledSync: z.boolean({ error: "scheduledSync must be true or false" }).default(true),
     /** Source credentials: variable names, resolved when a sync starts, sent base64-encoded. */
     credentials: z.object({ usernameEnv: envName("credentials.username"), passwordEnv: envName("credentials.password") }).strict().optional(),
@@ -78,15 +78,3 @@ export const RepositoryMirrorSpecSchema = z
 
 export type RepositoryMirrorSpec = z.output<typeof RepositoryMirrorSpecSchema>;
 export type RepositoryMirrorInput = z.input<typeof RepositoryMirrorSpecSchema>;
-
-/**
- * THE mapping between our `scheduledSync` and the API's `mirroring_enabled` (codearts-repo-api.md
- * §3.3): the field name and the show/associate docs say `true` = scheduled sync on, while the PUT
- * request/response docs say `true` = NOT enabled. Which one the server implements is unconfirmed, so
- * the reading is a flag (CodeArtsConnection `mirroringEnabledInverted`, default false = the field
- * name's reading). The mapping is its own inverse, so this one function serves both directions:
- * scheduledSync → mirroring_enabled for requests, mirroring_enabled → scheduledSync for reads.
- */
-export function mapScheduledSync(value: boolean, mirroringEnabledInverted: boolean): boolean {
-  return mirroringEnabledInverted ? !value : value;
-}

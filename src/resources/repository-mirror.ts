@@ -1,21 +1,23 @@
 /**
- * RepositoryMirror: a Huawei Cloud CodeArts Repo repository that pulls from a Git source
- * (codearts-repo-api.md §6). Identity = the numeric repository id (one mirror per repository).
+ * RepositoryMirror: a Huawei Cloud CodeArts Repo repository that pulls from a Git source.
+ * Identity = the numeric repository id (one mirror per repository).
  * Create = check repository → adopt or associate → PUT settings → start sync → wait.
- * Observe = show mirror. Update = PUT, then a sync when the source, credentials, force_fetch or
- * sync triggers changed, or the last sync failed. Delete: the API has none, so scheduled sync is
- * switched off and the mirror forgotten (and the plan says so).
+ * Observe = show mirror (repository-mirror-lookup.ts tells "no mirror" from "repository gone").
+ * Update = PUT, then a sync when the source, credentials, force_fetch or sync triggers changed, or
+ * the last sync failed. Delete: the API has none, so scheduled sync is switched off and the mirror
+ * forgotten (and the plan says so, with the mirroring_enabled value and reading it sends).
  */
-import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, isNoResourcePermission, redact } from "../api/codearts";
+import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, redact } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
-import {
-  REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, mapScheduledSync, type RepositoryMirrorSpec,
-} from "./repository-mirror-spec";
+import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
+import { lookupMirror, repositoryGoneError, requireRepository } from "./repository-mirror-lookup";
+import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import { IN_PROGRESS_STATUSES, MirrorSyncTimeoutError, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
 import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "./types";
 
 export * from "./repository-mirror-spec";
+export * from "./mirroring-enabled";
 export { MirrorSyncError, MirrorSyncTimeoutError } from "./repository-mirror-sync";
 
 /** Changes answered by PUT remote-mirror. */
@@ -23,7 +25,7 @@ const PUT_FIELDS = new Set(["url", "scheduled_sync", "endpoint_uuid", "sync_bran
 /** Changes answered by a new synchronization. */
 const SYNC_FIELDS = new Set(["url", "credentials", "endpoint_uuid", "force_fetch", "sync_triggers", "last_error", "last_successful_update_at"]);
 
-const inverted = (conn: ConnectionRef | undefined) => conn?.codearts?.mirroringEnabledInverted === true;
+const reading = (conn: ConnectionRef | undefined) => readingInForce(conn?.codearts).reading;
 
 function parseId(id: string): number {
   const n = Number(id);
@@ -45,7 +47,7 @@ function toObserved(repositoryId: number, m: MirrorInfo, conn: ConnectionRef | u
     mirror_id: m.id ?? null,
     // Never a credential in state or plans: one typed into the URL in the console shows as "***@" (and is drift).
     url: m.url ? redactUrls(m.url) : null,
-    scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, inverted(conn)),
+    scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, reading(conn)),
     mirroring_enabled: raw ?? null,
     endpoint_uuid: m.endpoint_uuid ?? null,
     is_private: m.is_private ?? null,
@@ -64,28 +66,21 @@ function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undef
   const body: MirrorSettings = {
     url: spec.sourceUrl,
     sync_branch_type: spec.syncBranchType,
-    mirroring_enabled: mapScheduledSync(spec.scheduledSync, inverted(conn)),
+    mirroring_enabled: mapScheduledSync(spec.scheduledSync, reading(conn)),
   };
   // Declarative: no endpointUuid means none ("" is how the API says so, seed 003).
   body.endpoint_uuid = spec.endpointUuid ?? "";
   return body;
 }
 
-/** Show mirror; undefined when there is none (404), or when a 401 CH.080401 turns out to mean the repository is gone. */
+/**
+ * The mirror, or undefined when there is none, also when its repository is gone: a plan then
+ * checks the repository before it plans a create (checkCreate), while destroy and removal forget
+ * a mirror that went with its repository.
+ */
 async function findMirror(client: CodeArtsClient, repositoryId: number): Promise<MirrorInfo | undefined> {
-  try {
-    return await client.showMirror(repositoryId);
-  } catch (e) {
-    if (isCodeArtsNotFound(e)) return undefined;
-    if (!isNoResourcePermission(e)) throw e;
-    // Terraform reads this 401 as "repository deleted or member removed": believe it only if the repository read fails too.
-    try {
-      await client.showRepository(repositoryId);
-    } catch {
-      return undefined;
-    }
-    throw e;
-  }
+  const found = await lookupMirror(client, repositoryId);
+  return found.found === "mirror" ? found.mirror : undefined;
 }
 
 /** The applied spec from state, when it is about the same repository. */
@@ -144,19 +139,26 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
 
   describe: (spec) => `repository ${spec.repositoryId} <= ${spec.sourceUrl}`,
 
-  async observe(ctx, _key, spec, conn, state) {
+  async observe(ctx, _key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const m = await findMirror(client, spec.repositoryId);
-    if (m) return toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
-    // Nothing to create into: fail the plan now, naming the repository and the code (CH.004404).
-    if (!state || state.id !== String(spec.repositoryId)) await client.showRepository(spec.repositoryId);
-    return undefined;
+    return m && toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
+  },
+
+  /** Nothing to create into: fail the plan now, naming the repository and CodeArts' answer (CH.004404). */
+  async checkCreate(ctx, _key, spec, conn) {
+    await requireRepository(ctx.clients.codearts(conn), spec.repositoryId);
   },
 
   diff: (_key, spec, observed, state) => mirrorDiff(spec, observed, state),
 
-  updateNotice: (spec, changes) =>
-    changes.some((c) => SYNC_FIELDS.has(c.path)) ? `starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})` : undefined,
+  updateNotice(spec, changes, conn) {
+    const notes = [];
+    // The only write whose effect depends on the reading: say which one is in force.
+    if (changes.some((c) => c.path === "scheduled_sync")) notes.push(`switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`);
+    if (changes.some((c) => SYNC_FIELDS.has(c.path))) notes.push(`starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`);
+    return notes.length ? notes.join("; ") : undefined;
+  },
 
   planCreate(_key, spec) {
     const shown: Record<string, unknown> = {
@@ -176,8 +178,10 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const id = spec.repositoryId;
-    await client.showRepository(id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found"
-    let existing = await findMirror(client, id);
+    await requireRepository(client, id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found: … does not exist …"
+    const found = await lookupMirror(client, id);
+    if (found.found === "repository-gone") throw repositoryGoneError(id, found.error);
+    let existing = found.found === "mirror" ? found.mirror : undefined;
     const adopted = !!existing;
     if (!existing) {
       try {
@@ -215,27 +219,31 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     const id = parseId(state.id);
     const client = ctx.clients.codearts(conn);
     try {
-      await client.updateMirror(id, { mirroring_enabled: mapScheduledSync(false, inverted(conn)) });
+      await client.updateMirror(id, { mirroring_enabled: mapScheduledSync(false, reading(conn)) });
     } catch (e) {
-      if (!isCodeArtsNotFound(e)) throw e; // repository or mirror already gone
+      // CodeArts' own 404 (CH.*): the repository or its mirror is already gone. A gateway 404 or
+      // one without a code says nothing about either: the mirror may still sync, so state keeps it.
+      if (!isCodeArtsNotFound(e)) throw e;
     }
-    ctx.notice(`CodeArts repository ${id}: ${deleteNoticeText(id)}`);
+    ctx.notice(`CodeArts repository ${id}: ${deleteNoticeText(id, conn)}`);
   },
 
-  deleteNotice: (state) => deleteNoticeText(state.id),
+  deleteNotice: (state, conn) => deleteNoticeText(state.id, conn),
 
   foundBy: (spec) => `found by its repository id ${spec.repositoryId}`,
 
   async import(ctx, _key, _spec, id, conn) {
     const repositoryId = parseId(id);
     const client = ctx.clients.codearts(conn);
-    const m = await findMirror(client, repositoryId);
-    if (!m) throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
-    return toObserved(repositoryId, m, conn, { adopted: true });
+    const found = await lookupMirror(client, repositoryId);
+    if (found.found === "repository-gone") throw repositoryGoneError(repositoryId, found.error);
+    if (found.found === "no-mirror") throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
+    return toObserved(repositoryId, found.mirror, conn, { adopted: true });
   },
 };
 
-function deleteNoticeText(id: string | number): string {
-  return `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} and stops managing it; the mirror link remains`;
+/** What destroy (and the old repository of a replacement) does, with the value it sends and the reading that gives it its meaning. */
+function deleteNoticeText(id: string | number, conn: ConnectionRef | undefined): string {
+  return `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} (${describeWrite(false, readingInForce(conn?.codearts))}) and stops managing it; the mirror link remains`;
 }
 

@@ -104,7 +104,9 @@ export interface ConnectionRef {
 
 /** CodeArts values and variable names (never secret values); unset = the HW_* defaults. */
 export type CodeArtsConnectionRef = import("../api/codearts").CodeArtsEnvRef & {
-  /** The API's `mirroring_enabled` reading: true = `true` means scheduled sync OFF (codearts-repo-api.md §3.3). */
+  /** What `mirroring_enabled: true` means (see mirroring-enabled.ts). @default "true-means-off" (the update API's documentation) */
+  mirroringEnabledReading?: import("./mirroring-enabled").MirroringEnabledReading;
+  /** Deprecated (stacks synthesized before mirroringEnabledReading): true = "true-means-off", false = "true-means-on". */
   mirroringEnabledInverted?: boolean;
 };
 
@@ -180,8 +182,8 @@ export interface ResourceHandler<Spec = unknown> {
    * otherwise says the create will fail and how to import the object instead.
    */
   createBlocker?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<{ id: string; what: string } | undefined>;
-  /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans. */
-  updateNotice?(spec: Spec, changes: FieldChange[]): string | undefined;
+  /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans; `conn` is the one the update uses. */
+  updateNotice?(spec: Spec, changes: FieldChange[], conn?: ConnectionRef): string | undefined;
   /** Fields shown for a create in the plan (no secrets). */
   planCreate(key: string, spec: Spec): Record<string, unknown>;
   create(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<Observed>;
@@ -191,9 +193,10 @@ export interface ResourceHandler<Spec = unknown> {
   delete(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<void>;
   /**
    * When "delete" does not remove the remote object (no delete API, a repository's default token),
-   * says what it does instead; shown in plans and apply output.
+   * says what it does instead; shown in plans (for the old object of a replacement too) and apply
+   * output. `conn` is the connection the delete will use.
    */
-  deleteNotice?(state: ResourceState): string | undefined;
+  deleteNotice?(state: ResourceState, conn?: ConnectionRef): string | undefined;
   /**
    * True when "delete" leaves every remote object exactly as it is (a repository's default token,
    * a sync, a mirror whose copies stay): the resource is then planned and counted as a forget,

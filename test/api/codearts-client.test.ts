@@ -1,4 +1,4 @@
-import { AuthError, CodeArtsClient, CodeArtsConfigError, IamTokenProvider, NotFoundError, RateLimiter } from "../../src/api/codearts";
+import { AuthError, CodeArtsClient, CodeArtsConfigError, IamTokenProvider, NotFoundError, RateLimiter, isEmptyMirror } from "../../src/api/codearts";
 import { IAM, IAM_PASSWORD, SEED, SOURCE_URL, b64, startCodeArtsEmulator, type CodeArtsTestEmulator } from "../helpers/codearts";
 import { catchError, startServer, type TestServer } from "./helpers";
 import { sharedCause } from "../../src/cli/errors";
@@ -158,6 +158,23 @@ describe("CodeArts client: operations and errors", () => {
     const e = await catchError(() => c.startMirrorSync(123));
     expect(e).toMatchObject({ status: 500, code: "CH.000001", ambiguous: true });
     expect(t.count("POST /v4/repositories/{repository_id}/remote-mirror")).toBe(1);
+  });
+
+  it("says a gateway 404 (APIG.0101) is about the route, not the repository, and reads an empty ShowRemoteMirror body as no fields", async () => {
+    const c = client();
+    const body = JSON.stringify({ error_code: "APIG.0101", error_msg: "The API does not exist or has not been published in the environment." });
+    await t.admin("POST", "/codearts/faults", { rules: [{ method: "GET", path: "remote-mirror$", status: 404, body }] });
+    const route = await catchError(() => c.showMirror(123));
+    expect(route).toMatchObject({ status: 404, code: "APIG.0101" });
+    expect(route.message).toBe(
+      "ShowRemoteMirror CodeArts repository 123: 404 APIG.0101 The API does not exist or has not been published in the environment.; this 404 comes from Huawei Cloud's API gateway, not from CodeArts Repo: the endpoint does not serve this route; check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint and region)",
+    );
+    for (const empty of ["", "null", "{}"]) {
+      await t.admin("POST", "/codearts/faults", { rules: [{ method: "GET", path: "remote-mirror$", status: 200, body: empty }] });
+      const m = await c.showMirror(123);
+      expect([empty, isEmptyMirror(m)]).toEqual([empty, true]);
+    }
+    expect(isEmptyMirror(await c.showMirror(123))).toBe(false);
   });
 
   it("rejects repository ids outside 1..2147483647 before sending anything", async () => {

@@ -30,3 +30,37 @@ describe("CodeArtsConnection URLs", () => {
     expect(message).not.toContain(secret);
   });
 });
+
+describe("CodeArtsConnection mirroringEnabledReading", () => {
+  const synthOf = (props: Record<string, unknown>) => {
+    const s = stack();
+    new CodeArtsConnection(s, "codearts", props);
+    new RepositoryMirror(s, "m", { repositoryId: 1, sourceUrl: "https://git.example.com/app.git" });
+    return hookConnection(s, "s1/m");
+  };
+
+  const cases: { reason: string; props: Record<string, unknown>; want: unknown }[] = [
+    { reason: "nothing set: nothing synthesized, the run time applies the documented default", props: {}, want: { codearts: {} } },
+    { reason: "the documented reading, named", props: { mirroringEnabledReading: "true-means-off" }, want: { codearts: { mirroringEnabledReading: "true-means-off" } } },
+    { reason: "the field name's reading, named", props: { mirroringEnabledReading: "true-means-on" }, want: { codearts: { mirroringEnabledReading: "true-means-on" } } },
+    { reason: "the deprecated mirroringEnabledInverted: true (the documented reading)", props: { mirroringEnabledInverted: true }, want: { codearts: { mirroringEnabledReading: "true-means-off" } } },
+    { reason: "the deprecated mirroringEnabledInverted: false (what it meant when left out)", props: { mirroringEnabledInverted: false }, want: { codearts: { mirroringEnabledReading: "true-means-on" } } },
+    { reason: "both, agreeing", props: { mirroringEnabledReading: "true-means-on", mirroringEnabledInverted: false }, want: { codearts: { mirroringEnabledReading: "true-means-on" } } },
+  ];
+  it.each(cases)("synthesizes $reason", ({ props, want }) => {
+    expect(synthOf(props)).toEqual(want);
+  });
+
+  const bad: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
+    { reason: "an unknown reading", props: { mirroringEnabledReading: "inverted" }, want: /mirroringEnabledReading must be "true-means-off" or "true-means-on" \(got "inverted"\)/ },
+    { reason: "a non-boolean deprecated prop", props: { mirroringEnabledInverted: "yes" }, want: /mirroringEnabledInverted must be true or false \(deprecated: use mirroringEnabledReading/ },
+    {
+      reason: "the two props disagreeing",
+      props: { mirroringEnabledReading: "true-means-off", mirroringEnabledInverted: false },
+      want: /mirroringEnabledReading "true-means-off" and the deprecated mirroringEnabledInverted: false \(= "true-means-on"\) disagree: keep only mirroringEnabledReading/,
+    },
+  ];
+  it.each(bad)("rejects $reason, naming the prop", ({ props, want }) => {
+    expect(thrown(() => new CodeArtsConnection(stack(), "codearts", props as never))).toMatch(want);
+  });
+});

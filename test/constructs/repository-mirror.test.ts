@@ -27,7 +27,7 @@ describe("RepositoryMirror construct", () => {
 
   it("synthesizes a hook carrying the spec with defaults, and only the variable names of secrets", () => {
     const s = stack();
-    new CodeArtsConnection(s, "codearts", { region: "cn-north-4", password: Secret.fromEnv("MY_HW_PASSWORD"), mirroringEnabledInverted: true });
+    new CodeArtsConnection(s, "codearts", { region: "cn-north-4", password: Secret.fromEnv("MY_HW_PASSWORD"), mirroringEnabledReading: "true-means-on" });
     const m = new RepositoryMirror(s, "mirror", {
       ...base,
       credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") },
@@ -46,7 +46,7 @@ describe("RepositoryMirror construct", () => {
     const synth = Testing.synth(s);
     const hook = Object.values(JSON.parse(synth).resource.terraform_data as Record<string, any>)[0].input;
     expect(hook).toMatchObject({ kind: "RepositoryMirror", key: "s1/mirror" });
-    expect(JSON.parse(hook.connection)).toEqual({ codearts: { region: "cn-north-4", passwordEnv: "MY_HW_PASSWORD", mirroringEnabledInverted: true } });
+    expect(JSON.parse(hook.connection)).toEqual({ codearts: { region: "cn-north-4", passwordEnv: "MY_HW_PASSWORD", mirroringEnabledReading: "true-means-on" } });
     expect(synth).toContain("GIT_PASSWORD");
   });
 

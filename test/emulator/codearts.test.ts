@@ -80,7 +80,8 @@ describe("CodeArts emulator", () => {
     expect((await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).body.error_code).toBe("CH.000404");
     const assoc = await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
     expect(assoc.status).toBe(201);
-    expect(assoc.body).toMatchObject({ repository_id: 123, url: URL_A, update_status: "none", number_of_failures: 0, is_private: true, mirroring_enabled: true });
+    // A new mirror syncs on schedule: mirroring_enabled false under the documented reading (true = not scheduled).
+    expect(assoc.body).toMatchObject({ repository_id: 123, url: URL_A, update_status: "none", number_of_failures: 0, is_private: true, mirroring_enabled: false });
     const put = await req("PUT", "/v4/repositories/123/remote-mirror", { token: tok, body: { sync_branch_type: "default", mirroring_enabled: false } });
     expect(put.body).toEqual({ url: URL_A, mirroring_enabled: false, endpoint_uuid: "", sync_branch_type: "default" });
 
@@ -122,13 +123,9 @@ describe("CodeArts emulator", () => {
     expect((await req("GET", "/v4/repositories/0", { token: tok })).status).toBe(400);
   });
 
-  it("switches the mirroring_enabled reading, denies permissions with 403 CH.004403, and injects CodeArts-shaped faults", async () => {
+  it("denies permissions with 403 CH.004403, and injects CodeArts-shaped faults", async () => {
     const tok = await token();
     await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
-    await admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
-    await req("PUT", "/v4/repositories/123/remote-mirror", { token: tok, body: { mirroring_enabled: true } });
-    const state = (await admin("GET", "/codearts")).body;
-    expect(state.repositories[0].mirror).toMatchObject({ scheduled: false, mirroring_enabled: true });
 
     await admin("POST", "/codearts/permissions", { repository_id: 123, deny: ["setRepository"] });
     const denied = await req("POST", "/v4/repositories/123/remote-mirror", { token: tok, body: {} });
@@ -140,5 +137,40 @@ describe("CodeArts emulator", () => {
     const stats = emu.stats().requests.byRoute;
     expect(stats["POST /v3/auth/tokens"]).toBe(1);
     expect(stats["GET /v4/repositories/{repository_id}/remote-mirror"]).toBe(2);
+  });
+});
+
+describe("CodeArts emulator: the undocumented or contradictory answers are settings", () => {
+  const scheduledAfterPut = async (tok: string, mirroringEnabled: boolean) => {
+    const put = await req("PUT", "/v4/repositories/123/remote-mirror", { token: tok, body: { mirroring_enabled: mirroringEnabled } });
+    const show = await req("GET", "/v4/repositories/123/remote-mirror", { token: tok });
+    const state = (await admin("GET", "/codearts")).body;
+    return { put: put.body.mirroring_enabled, show: show.body.mirroring_enabled, scheduled: state.repositories[0].mirror.scheduled, setting: state.settings.mirroringEnabledReading };
+  };
+
+  it("reads mirroring_enabled as the update API documents it by default (true = scheduled sync off), and the other way when set", async () => {
+    const tok = await token();
+    await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
+    expect(await scheduledAfterPut(tok, true)).toEqual({ put: true, show: true, scheduled: false, setting: "true-means-off" });
+
+    await admin("POST", "/codearts/settings", { mirroringEnabledReading: "true-means-on" });
+    expect(await scheduledAfterPut(tok, true)).toEqual({ put: true, show: true, scheduled: true, setting: "true-means-on" });
+    // The older boolean name still switches it: true is the documented reading.
+    await admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
+    expect(await scheduledAfterPut(tok, true)).toEqual({ put: true, show: true, scheduled: false, setting: "true-means-off" });
+    expect((await admin("POST", "/codearts/settings", { mirroringEnabledReading: "inverted" })).status).toBe(400);
+  });
+
+  it("answers ShowRemoteMirror for a repository without a mirror with a 404 by default, or a 200 with empty fields when set", async () => {
+    const tok = await token();
+    expect(await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).toMatchObject({ status: 404, body: { error_code: "CH.000404" } });
+    await admin("POST", "/codearts/settings", { noMirrorResponse: "empty200" });
+    const empty = await req("GET", "/v4/repositories/123/remote-mirror", { token: tok });
+    expect(empty).toMatchObject({ status: 200, body: { id: null, url: null, repository_id: 123 } });
+    // A repository that does not exist is still a 404 CH.004404, and a mirror once associated shows as usual.
+    expect(await req("GET", "/v4/repositories/999/remote-mirror", { token: tok })).toMatchObject({ status: 404, body: { error_code: "CH.004404" } });
+    await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
+    expect((await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).body).toMatchObject({ url: URL_A, id: expect.any(Number) });
+    expect((await admin("POST", "/codearts/settings", { noMirrorResponse: "204" })).status).toBe(400);
   });
 });

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
-import { ROOT, TSX } from "./harness";
+import { ROOT, TSX, reposmith, type CliResult } from "./harness";
 
 export const IAM_PASSWORD = "Iam-Pa55word-7f3c9e1a-secret";
 export const SOURCE_URL = "https://git.example.com/app.git";
@@ -129,4 +129,37 @@ app.synth();
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A RepositoryMirror declaration for MirrorWorkdir.declare: repository 123 mirroring SOURCE_URL with its credentials, polled fast. */
+export const declaredMirror = (props: Record<string, unknown> = {}) => ({
+  id: "mirror",
+  props: { repositoryId: 123, sourceUrl: SOURCE_URL, credentials: { username: "GIT_USER", password: "GIT_PASSWORD" }, waitForSync: { pollInterval: "50ms", timeout: "30s" }, ...props },
+});
+
+/**
+ * The prelude of a CLI test file on CodeArts mirrors: one emulator for the file, and before each
+ * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there.
+ */
+export function mirrorCliFixture(seed: unknown = SEED): { readonly t: CodeArtsTestEmulator; readonly w: MirrorWorkdir; run(...args: string[]): Promise<CliResult> } {
+  let t: CodeArtsTestEmulator;
+  let w: MirrorWorkdir;
+  beforeAll(async () => {
+    t = await startCodeArtsEmulator();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.reseed(seed);
+    w = new MirrorWorkdir();
+  });
+  afterEach(() => w.cleanup());
+  return {
+    get t() {
+      return t;
+    },
+    get w() {
+      return w;
+    },
+    run: (...args) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env }),
+  };
 }

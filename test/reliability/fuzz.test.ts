@@ -174,6 +174,7 @@ function arbitraries(bias: number) {
       userName: or(envRef),
       password: or(envRef),
       token: or(envRef),
+      mirroringEnabledReading: or(fc.constantFrom("true-means-off", "true-means-on", "inverted")),
       mirroringEnabledInverted: or(fc.boolean()),
     },
     [],
@@ -192,7 +193,7 @@ const FIELDS: Record<string, string[]> = {
   PackageMirror: ["source", "destination", "query", "prune", "parallelism", "waitForSync", "resyncAttempts", "driftPolicy", "deletionPolicy"],
   RepositoryMirror: ["repositoryId", "sourceUrl", "syncBranchType", "scheduledSync", "credentials", "endpointUuid", "forceFetch", "syncTriggers", "waitForSync", "driftPolicy", "deletionPolicy"],
   CloudsmithConnection: ["apiUrl", "apiKey"],
-  CodeArtsConnection: ["region", "authUrl", "endpoint", "projectName", "domainName", "userName", "password", "token", "mirroringEnabledInverted"],
+  CodeArtsConnection: ["region", "authUrl", "endpoint", "projectName", "domainName", "userName", "password", "token", "mirroringEnabledReading", "mirroringEnabledInverted"],
 };
 
 /** A ValidationError every problem of which names a field (or says an unknown one was given). */
@@ -238,6 +239,7 @@ function checkConnection(kind: string, conn: Record<string, unknown>): void {
   if (ca) {
     for (const k of ["authUrl", "endpoint"]) if (ca[k] !== undefined && !HTTP.test(String(ca[k]))) bad(`codearts.${k} is not an http(s) URL`);
     for (const k of ["domainEnv", "userEnv", "passwordEnv", "tokenEnv"]) if (ca[k] !== undefined && !ENV.test(String(ca[k]))) bad(`codearts.${k} is not a variable name`);
+    if (ca.mirroringEnabledReading !== undefined && ca.mirroringEnabledReading !== "true-means-off" && ca.mirroringEnabledReading !== "true-means-on") bad("codearts.mirroringEnabledReading is not a reading");
   }
 }
 

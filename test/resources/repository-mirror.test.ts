@@ -12,7 +12,7 @@ const synced: MirrorInfo = {
 };
 const observed = (m: Partial<MirrorInfo> = {}): Observed => {
   const x = { ...synced, ...m };
-  return { id: "7", fields: { ...x, scheduled_sync: mapScheduledSync(x.mirroring_enabled!, false) } };
+  return { id: "7", fields: { ...x, scheduled_sync: mapScheduledSync(x.mirroring_enabled!, "true-means-on") } };
 };
 const state = (s: unknown): ResourceState => ({ kind: "RepositoryMirror", id: "7", generation: "g", spec: s, observed: {}, appliedAt: "" });
 

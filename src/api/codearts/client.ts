@@ -2,14 +2,16 @@
  * Typed Huawei Cloud CodeArts Repo client (v4 remote-mirror operations + repository read), axios +
  * zod through the generic transport of src/api/http. Auth: `X-Auth-Token` with an IAM user token;
  * a 401 DEV.00000003/APIG.0301 renews the token once (single flight) and re-sends the call once.
- * See shared/docs/codearts-repo-api.md.
+ * Operations as the API reference pages name them (e.g.
+ * https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html) and as the SDK lists them:
+ * https://github.com/huaweicloud/huaweicloud-sdk-go-v3/blob/master/services/codeartsrepo/v4/codeArtsRepo_meta.go
  */
 import { ApiError } from "../http/errors";
 import { RateLimiter, sharedLimiter } from "../http/limiter";
 import { ApiStats, ClientTuning, HttpTransport, RequestSpec } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { codeartsRepoEndpoint, iamEndpoint } from "./endpoints";
-import { CodeArtsConfigError, isNoResourcePermission, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
+import { CodeArtsConfigError, GATEWAY_NOT_FOUND_HINT, isGatewayNotFound, isNoResourcePermission, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
 import { IamTokenProvider } from "./iam";
 import {
   CodeArtsRepository,
@@ -19,6 +21,7 @@ import {
   MirrorSettingsResponse,
   MirrorSettingsResponseSchema,
   RepositorySchema,
+  ShowMirrorSchema,
   StartSyncResponseSchema,
 } from "./schemas";
 
@@ -144,9 +147,12 @@ export class CodeArtsClient {
     return this.call({ operation: "AssociateRemoteMirror", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror/associate`, subject: subject(repositoryId), body: { url }, schema: MirrorInfoSchema });
   }
 
-  /** `ShowRemoteMirror`: `GET /v4/repositories/{id}/remote-mirror`. */
+  /**
+   * `ShowRemoteMirror`: `GET /v4/repositories/{id}/remote-mirror`. An empty body reads as a mirror
+   * with no fields (see isEmptyMirror); what a 404 means is the caller's to tell.
+   */
   async showMirror(repositoryId: number): Promise<MirrorInfo> {
-    return this.call({ operation: "ShowRemoteMirror", method: "GET", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), schema: MirrorInfoSchema });
+    return this.call({ operation: "ShowRemoteMirror", method: "GET", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), schema: ShowMirrorSchema });
   }
 
   /** `UpdateRepositoryRemoteMirror`: `PUT /v4/repositories/{id}/remote-mirror` (idempotent, retried). */
@@ -171,11 +177,13 @@ export class CodeArtsClient {
   /**
    * One call (see callRenewing). A 401 CH.080401 is not a credentials problem: its message says
    * what to grant, wherever it is shown (plan, apply, controller logs), next to the repository.
+   * A gateway 404 says that the route, not the repository, is missing.
    */
   private async call<T>(spec: RequestSpec<T>): Promise<T> {
     try {
       return await this.callRenewing(spec);
     } catch (e) {
+      if (isGatewayNotFound(e)) throw retold(e, spec.subject, `${e.detail ?? e.code}; ${GATEWAY_NOT_FOUND_HINT}`, e.authHint);
       if (!isNoResourcePermission(e)) throw e;
       throw retold(e, spec.subject, `${e.detail ?? e.code}; ${NO_PERMISSION_HINT}`, NO_PERMISSION_HINT);
     }

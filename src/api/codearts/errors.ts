@@ -1,12 +1,13 @@
 /**
  * CodeArts Repo / IAM error handling: the `{error_code, error_msg}` body (v4 and API gateway), the
  * v1/v2 `{error: {code, message}}` body and IAM's keystone `{error: {code, message, title}}`, plus
- * predicates over the typed errors of src/api/http (codearts-repo-api.md §5).
+ * predicates over the typed errors of src/api/http
+ * (https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/ErrorCode.html).
  */
 import { ApiError, oneLine } from "../http/errors";
 import type { ParsedErrorBody } from "../http/transport";
 
-/** Error codes reposmith acts on (codearts-repo-api.md §5). */
+/** Error codes reposmith acts on (the error-code page above, and each operation's page). */
 export const CODEARTS_ERROR_CODES = {
   /** 401: the IAM token expired. Renew once, retry once. */
   TOKEN_EXPIRED: "DEV.00000003",
@@ -17,10 +18,13 @@ export const CODEARTS_ERROR_CODES = {
   FORBIDDEN: "CH.080403",
   /** 403: insufficient permissions (e.g. no `codeartsrepo:repository:setRepository`). */
   INSUFFICIENT_PERMISSION: "CH.004403",
+  /** 404 "Resource unavailable": any resource (a repository, or a mirror not associated yet). */
   NOT_FOUND: "CH.000404",
   REPOSITORY_NOT_FOUND: "CH.004404",
   INVALID_PARAMETER: "CH.010001",
   THROTTLED: "APIG.0308",
+  /** 404 from the API gateway: no such route (host, path or method). Never "not found" for a repository or mirror. */
+  GATEWAY_ROUTE_NOT_FOUND: "APIG.0101",
   UNKNOWN: "CH.000001",
   GATEWAY_TIMEOUT: "CH.080504",
 } as const;
@@ -68,10 +72,29 @@ export function isTokenExpired(e: unknown): e is ApiError {
   return e instanceof ApiError && e.status === 401 && e.code !== undefined && RENEWABLE.has(e.code);
 }
 
-/** 404 (CH.000404, CH.004404 or any other 404). */
+/**
+ * A 404 from CodeArts Repo itself (its codes start with "CH.", e.g. CH.004404 Repository Not Found,
+ * https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/StartRemoteMirrorSynchronization.html).
+ * Not a gateway 404 (isGatewayNotFound) and not a 404 without a code (a proxy's page): neither
+ * says anything about the repository or its mirror.
+ */
 export function isCodeArtsNotFound(e: unknown): e is ApiError {
-  return e instanceof ApiError && e.status === 404;
+  return e instanceof ApiError && e.status === 404 && !!e.code?.startsWith("CH.");
 }
+
+/**
+ * A 404 from Huawei Cloud's API gateway in front of CodeArts (codes APIG.* / APIGW.*; APIG.0101 "The
+ * API does not exist or has not been published in the environment",
+ * https://support.huaweicloud.com/intl/en-us/usermanual-apig/apig_03_0048.html): the host, path or
+ * method is wrong, so it never means that a repository or a mirror is missing.
+ */
+export function isGatewayNotFound(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.status === 404 && /^APIGW?\./.test(e.code ?? "");
+}
+
+/** What to check after a gateway 404 (see isGatewayNotFound). */
+export const GATEWAY_NOT_FOUND_HINT =
+  "this 404 comes from Huawei Cloud's API gateway, not from CodeArts Repo: the endpoint does not serve this route; check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint and region)";
 
 /** 401 CH.080401: no permission on the resource; on a read it may mean the repository is gone. */
 export function isNoResourcePermission(e: unknown): e is ApiError {

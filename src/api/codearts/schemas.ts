@@ -1,6 +1,8 @@
 /**
  * Response shapes of the CodeArts Repo v4 operations reposmith uses and of IAM's token route
- * (codearts-repo-api.md §2-§4). Every SDK field is optional; `null` is tolerated too.
+ * (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html and the SDK models,
+ * https://github.com/huaweicloud/huaweicloud-sdk-go-v3/tree/master/services/codeartsrepo/v4/model).
+ * Every SDK field is optional; `null` is tolerated too.
  */
 import { z } from "zod";
 
@@ -22,13 +24,26 @@ export const MirrorInfoSchema = z.object({
   url: text,
   last_successful_update_at: timestamp,
   number_of_failures: int,
-  /** Raw API boolean; its meaning is ambiguous (§3.3): map it in exactly one place above this layer. */
+  /** Raw API boolean; what `true` means is ambiguous: mapped in one place above this layer (resources/mirroring-enabled.ts). */
   mirroring_enabled: bool,
   is_private: bool,
   endpoint_uuid: text,
   last_error: text,
 });
 export type MirrorInfo = z.output<typeof MirrorInfoSchema>;
+
+/** ShowRemoteMirror's body; an empty or `null` body is a MirrorInfo without fields. */
+export const ShowMirrorSchema = z.preprocess((body) => body ?? {}, MirrorInfoSchema);
+
+/**
+ * A 200 from ShowRemoteMirror that describes no mirror: neither a source `url` (associate requires
+ * one, so every mirror has it) nor a mirror `id`. How a repository without a mirror answers is not
+ * documented (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html lists 200,
+ * 401, 403 and 404), so this form is accepted as "no mirror" next to a 404.
+ */
+export function isEmptyMirror(m: MirrorInfo): boolean {
+  return !m.url && (m.id === null || m.id === undefined);
+}
 
 export const SYNC_BRANCH_TYPES = ["all", "default"] as const;
 export type SyncBranchType = (typeof SYNC_BRANCH_TYPES)[number];

@@ -1,11 +1,13 @@
 /**
  * CodeArts admin routes under `/_emulator/codearts` (no auth, not counted in stats):
  *   GET  /_emulator/codearts                 state (seed format, secrets included), settings, counters
- *   POST /_emulator/codearts/settings        {tokenTtlMs, advertisedTtlMs, queueMs, syncMs, mirroringEnabledInverted} → settings
+ *   POST /_emulator/codearts/settings        {tokenTtlMs, advertisedTtlMs, queueMs, syncMs,
+ *                                            mirroringEnabledReading: "true-means-off"|"true-means-on" (older: mirroringEnabledInverted: boolean),
+ *                                            noMirrorResponse: "404"|"empty200"} → settings
  *   POST /_emulator/codearts/sources         {url, username?, password?, unreachable?} → upsert a Git source
  *   POST /_emulator/codearts/expire-tokens   every issued IAM token expires now → {expired: N}
  *   POST /_emulator/codearts/permissions     {repository_id, deny: ["getRepository"|"setRepository"]} → 403 CH.004403 for those
- *   POST /_emulator/codearts/mirror          {repository_id, url?, mirroring_enabled?, endpoint_uuid?} out-of-band change
+ *   POST /_emulator/codearts/mirror          {repository_id, url?, mirroring_enabled? (raw, per the reading), scheduled? (the truth), endpoint_uuid?} out-of-band change
  *   POST /_emulator/codearts/faults          {rules:[{method?, path?, status, times?, delayMs?, afterHandler?}]}:
  *                                            like /_emulator/faults with CodeArts bodies (403 CH.004403, 429 APIG.0308, 500 CH.000001, 504 CH.080504)
  */
@@ -44,6 +46,7 @@ export function registerCodeArtsAdmin(scope: FastifyInstance, ctx: EmulatorConte
     if (!m) throw invalidInput({ repository_id: ["The repository has no mirror."] });
     if (typeof b.url === "string") m.url = b.url;
     if (typeof b.mirroring_enabled === "boolean") m.scheduled = store.scheduledFrom(b.mirroring_enabled);
+    if (typeof b.scheduled === "boolean") m.scheduled = b.scheduled;
     if (typeof b.endpoint_uuid === "string") m.endpoint_uuid = b.endpoint_uuid;
     return { url: m.url, mirroring_enabled: store.mirroringEnabled(m), endpoint_uuid: m.endpoint_uuid, scheduled: m.scheduled };
   });

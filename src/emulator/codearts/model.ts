@@ -1,5 +1,6 @@
 /**
- * CodeArts Repo emulator records and the `{error_code, error_msg}` errors (codearts-repo-api.md §5).
+ * CodeArts Repo emulator records and the `{error_code, error_msg}` errors
+ * (https://support.huaweicloud.com/intl/en-us/api-codeartsrepo/ErrorCode.html).
  * Built from the API document only; nothing here is shared with the project's client.
  */
 import { ApiError } from "../errors";
@@ -91,11 +92,34 @@ export interface CaSettings {
   queueMs: number;
   /** Time from "started" to "finished"/"failed". @default 200 */
   syncMs: number;
-  /** When true, `mirroring_enabled: true` means scheduled sync is OFF (the PUT docs' reading). @default false */
-  mirroringEnabledInverted: boolean;
+  /**
+   * What `mirroring_enabled: true` means, on every route that reads or returns it. The update API
+   * documents "true: scheduled synchronization is not enabled"
+   * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html); the field's
+   * name says the opposite, and the show page gives no value range. @default "true-means-off"
+   */
+  mirroringEnabledReading: MirroringEnabledReading;
+  /**
+   * How ShowRemoteMirror answers for a repository that has no mirror: undocumented
+   * (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html), so either a 404
+   * CH.000404 or a 200 whose fields are empty. @default "404"
+   */
+  noMirrorResponse: NoMirrorResponse;
 }
 
-export const DEFAULT_SETTINGS: CaSettings = { tokenTtlMs: 86_400_000, advertisedTtlMs: null, queueMs: 100, syncMs: 200, mirroringEnabledInverted: false };
+export const MIRRORING_ENABLED_READINGS = ["true-means-off", "true-means-on"] as const;
+export type MirroringEnabledReading = (typeof MIRRORING_ENABLED_READINGS)[number];
+export const NO_MIRROR_RESPONSES = ["404", "empty200"] as const;
+export type NoMirrorResponse = (typeof NO_MIRROR_RESPONSES)[number];
+
+export const DEFAULT_SETTINGS: CaSettings = {
+  tokenTtlMs: 86_400_000,
+  advertisedTtlMs: null,
+  queueMs: 100,
+  syncMs: 200,
+  mirroringEnabledReading: "true-means-off",
+  noMirrorResponse: "404",
+};
 
 export const MAX_REPOSITORY_ID = 2_147_483_647;
 
@@ -106,11 +130,11 @@ export function caError(status: number, code: string, msg: string): ApiError {
 
 export const invalidParam = (msg: string) => caError(400, "CH.010001", msg);
 export const repositoryNotFound = () => caError(404, "CH.004404", "Repository Not Found");
-/** No mirror associated with an existing repository (the real code is undocumented). */
+/** No mirror associated with an existing repository: the generic "Resource unavailable" code (the real answer is undocumented). */
 export const mirrorNotFound = () => caError(404, "CH.000404", "Remote mirror not found");
 export const insufficientPermission = () => caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");
 
-/** The CodeArts body of an injected fault, by status (§5 error table). */
+/** The CodeArts body of an injected fault, by status (the error-code page above). */
 export function faultBody(status: number): { error_code: string; error_msg: string } {
   const known: Record<number, [string, string]> = {
     400: ["CH.010001", "Invalid parameter."],

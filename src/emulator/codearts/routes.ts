@@ -1,8 +1,9 @@
 /**
- * CodeArts Repo v4 routes (codearts-repo-api.md §3-§4), stateful per repository id:
+ * CodeArts Repo v4 routes (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html and
+ * its sibling pages), stateful per repository id:
  *   GET  /v4/repositories/{repository_id}                          ShowRepository
  *   POST /v4/repositories/{repository_id}/remote-mirror/associate   AssociateRemoteMirror → 201 MirrorInfo
- *   GET  /v4/repositories/{repository_id}/remote-mirror             ShowRemoteMirror → MirrorInfo
+ *   GET  /v4/repositories/{repository_id}/remote-mirror             ShowRemoteMirror → MirrorInfo (no mirror: settings.noMirrorResponse)
  *   PUT  /v4/repositories/{repository_id}/remote-mirror             UpdateRepositoryRemoteMirror → the four fields
  *   POST /v4/repositories/{repository_id}/remote-mirror             StartRemoteMirrorSynchronization (seed 003) → {jid}
  */
@@ -52,6 +53,20 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     last_error: m.last_error,
   });
 
+  const emptyInfo = (repo: CaRepository) => ({
+    id: null,
+    repository_id: repo.id,
+    update_status: null,
+    last_update_at: null,
+    url: null,
+    last_successful_update_at: null,
+    number_of_failures: null,
+    mirroring_enabled: null,
+    is_private: null,
+    endpoint_uuid: null,
+    last_error: null,
+  });
+
   scope.get(BASE, async (request: RepoRequest) => {
     const repo = repoOf(request, "getRepository");
     return {
@@ -83,6 +98,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
 
   scope.get(MIRROR, async (request: RepoRequest) => {
     const repo = repoOf(request, "getRepository");
+    // No mirror yet: a 404, or (setting noMirrorResponse "empty200") a 200 whose fields are empty.
+    if (!store.mirrorOf(repo) && store.settings.noMirrorResponse === "empty200") return emptyInfo(repo);
     return info(repo, mirrorOf(repo));
   });
 

@@ -12,7 +12,7 @@ import type { SeedDocument } from "../types";
 import { isPlainObject } from "../util";
 import {
   CaEndpoint, CaMirror, CaRepository, CaSettings, CaSource, CaToken, CaUser,
-  DEFAULT_SETTINGS, MAX_REPOSITORY_ID, repositoryNotFound,
+  DEFAULT_SETTINGS, MAX_REPOSITORY_ID, MIRRORING_ENABLED_READINGS, MirroringEnabledReading, NO_MIRROR_RESPONSES, NoMirrorResponse, repositoryNotFound,
 } from "./model";
 import { SyncWorld, advance } from "./sync";
 
@@ -56,12 +56,12 @@ export class CodeArtsStore implements SyncWorld {
 
   /** `mirroring_enabled` as the API reports it for a mirror (per the configured reading). */
   mirroringEnabled(m: CaMirror): boolean {
-    return this.settings.mirroringEnabledInverted ? !m.scheduled : m.scheduled;
+    return this.settings.mirroringEnabledReading === "true-means-off" ? !m.scheduled : m.scheduled;
   }
 
-  /** Scheduled-sync truth from a `mirroring_enabled` the API received. */
+  /** Scheduled-sync truth from a `mirroring_enabled` the API received (the same reading: it is its own inverse). */
   scheduledFrom(mirroringEnabled: boolean): boolean {
-    return this.settings.mirroringEnabledInverted ? !mirroringEnabled : mirroringEnabled;
+    return this.settings.mirroringEnabledReading === "true-means-off" ? !mirroringEnabled : mirroringEnabled;
   }
 
   newMirror(url: string): CaMirror {
@@ -102,9 +102,16 @@ export class CodeArtsStore implements SyncWorld {
     const errors: FieldErrors = {};
     const next = { ...this.settings };
     for (const [k, v] of Object.entries(input)) {
-      if (k === "mirroringEnabledInverted") {
-        if (typeof v === "boolean") next.mirroringEnabledInverted = v;
+      if (k === "mirroringEnabledReading") {
+        if ((MIRRORING_ENABLED_READINGS as readonly unknown[]).includes(v)) next.mirroringEnabledReading = v as MirroringEnabledReading;
+        else addFieldError(errors, k, `Must be one of ${MIRRORING_ENABLED_READINGS.join(", ")}.`);
+      } else if (k === "mirroringEnabledInverted") {
+        // The older boolean name: true = "true-means-off".
+        if (typeof v === "boolean") next.mirroringEnabledReading = v ? "true-means-off" : "true-means-on";
         else addFieldError(errors, k, "Must be a boolean.");
+      } else if (k === "noMirrorResponse") {
+        if ((NO_MIRROR_RESPONSES as readonly unknown[]).includes(v)) next.noMirrorResponse = v as NoMirrorResponse;
+        else addFieldError(errors, k, `Must be one of ${NO_MIRROR_RESPONSES.join(", ")}.`);
       } else if (k === "advertisedTtlMs" && v === null) {
         next.advertisedTtlMs = null;
       } else if (k === "tokenTtlMs" || k === "advertisedTtlMs" || k === "queueMs" || k === "syncMs") {

@@ -1,4 +1,3 @@
-import { resource as nullResource } from "@cdktf/provider-null";
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { App } from "cdktf";
 import { CloudsmithConnection, CodeArtsConnection, EntitlementToken } from "../../src";
@@ -50,14 +49,16 @@ describe("hook resources", () => {
     expect(() => new CloudsmithConnection(new App(), "conn")).not.toThrow();
   });
 
-  it("use null_resource from @cdktf/provider-null when the app chooses it", () => {
+  it("use hashicorp/null's null_resource when the app chooses it", () => {
     const { text, doc } = synth({ "reposmith:hookResource": "null_resource" });
-    expect(text).toHaveResourceWithProperties(nullResource.Resource, {
+    expect(text).toHaveResourceWithProperties({ tfResourceType: "null_resource" }, {
       triggers: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
       provisioner: expect.arrayContaining([{ "local-exec": expect.objectContaining({ environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.triggers)}" }) }) }]),
     });
     expect(doc.resource.terraform_data).toBeUndefined();
-    expect(doc.terraform.required_providers.null).toBeDefined();
+    // As the prebuilt @cdktf/provider-null 11 wrote them.
+    expect(doc.terraform.required_providers.null).toEqual({ source: "null", version: "3.2.4" });
+    expect(doc.provider.null).toEqual([{}]);
   });
 
   it("refuse an unknown hook resource type", () => {

@@ -8,6 +8,7 @@ import type { ConnectionRef } from "../resources/types";
 import type { z } from "zod";
 import { cdkOf, type Cdk } from "./cdk";
 import { ValidationError } from "./errors";
+import { DEFAULT_HOOK_COMMAND } from "./hook-command";
 
 /** `<stack>/<construct path inside the stack>`: the identity tag reposmith writes on remote objects. */
 function resourceKey(scope: Construct): string {
@@ -43,14 +44,13 @@ function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps
 export const HOOK_RESOURCE_CONTEXT = "reposmith:hookResource";
 export const HOOK_COMMAND_CONTEXT = "reposmith:command";
 export type HookResourceType = "terraform_data" | "null_resource";
-const DEFAULT_COMMAND = "npx --no-install reposmith";
 
 function hookSettings(scope: Construct): { type: HookResourceType; command: string; stateDefault: string } {
   const type = (scope.node.tryGetContext(HOOK_RESOURCE_CONTEXT) ?? "terraform_data") as HookResourceType;
   if (type !== "terraform_data" && type !== "null_resource") {
     throw new ValidationError(scope, "reposmith", [`context "${HOOK_RESOURCE_CONTEXT}" must be "terraform_data" or "null_resource" (got ${JSON.stringify(type)})`]);
   }
-  const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_COMMAND);
+  const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_HOOK_COMMAND);
   // Terraform runs provisioners in the stack's directory: record where `reposmith apply` keeps
   // state (relative, so the output stays portable) so both paths share one state.
   const cdk = cdkOf(scope);

@@ -1,6 +1,7 @@
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { App } from "cdktf";
 import { CloudsmithConnection, CodeArtsConnection, EntitlementToken } from "../../src";
+import { DEFAULT_HOOK_COMMAND } from "../../src/constructs/hook-command";
 
 const props = { owner: "acme", repository: "prod", name: "ci" };
 
@@ -20,8 +21,8 @@ describe("hook resources", () => {
       input: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
       lifecycle: { create_before_destroy: true },
       provisioner: [
-        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook apply", environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
-        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook delete", when: "destroy" }) },
+        { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook apply`, environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
+        { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook delete`, when: "destroy" }) },
       ],
     });
   });

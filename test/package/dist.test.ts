@@ -80,7 +80,7 @@ app.synth();
     const hook = JSON.parse(synthesized).resource.terraform_data;
     expect(Object.keys(hook)).toEqual([expect.stringMatching(/^ci_hook_resource/), expect.stringMatching(/prune/)]);
     expect(JSON.parse(Object.values<{ input: { spec: string } }>(hook)[0].input.spec)).toMatchObject({ owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 10 } });
-    expect(synthesized).toMatch(/reposmith hook apply/);
+    expect(synthesized).toMatch(/reposmith\/bin\/reposmith\.js.* -- hook apply/);
   });
 
   it("runs a plain JavaScript CDK Terrain (cdktn) app using the constructs", () => {

@@ -18,17 +18,20 @@ export type Cdk = Pick<typeof cdktf, "App" | "TerraformStack" | "TerraformResour
 /** The packages tried, in this order, where an app uses neither (a tree without an App). */
 export const CDK_PACKAGES = ["cdktf", "cdktn"] as const;
 
-/** Each library that resolves from this package (npm installs peers beside it, in the app's node_modules). */
-function installed(): { name: string; lib: () => Cdk }[] {
-  return CDK_PACKAGES.flatMap((name) => {
+/**
+ * Each library that resolves from this package (npm installs peers beside it, in the app's
+ * node_modules), those already loaded first: the app has loaded its own, and loading the other
+ * (a few hundred ms) would be for nothing.
+ */
+function installed(): { name: string; file: string }[] {
+  const found = CDK_PACKAGES.flatMap((name) => {
     try {
-      require.resolve(name);
+      return [{ name, file: require.resolve(name) }];
     } catch {
       return [];
     }
-    // Loaded only when asked: an app has already loaded its own, so that one costs nothing.
-    return [{ name, lib: () => require(name) as Cdk }];
   });
+  return [...found.filter((l) => require.cache[l.file]), ...found.filter((l) => !require.cache[l.file])];
 }
 
 const APP_SYMBOL = Symbol.for("cdktf/App");
@@ -43,19 +46,21 @@ export function cdkOf(scope: IConstruct): Cdk {
   if (!libs.length) {
     throw new Error(`reposmith's constructs need cdktf (0.21) or cdktn (0.24) installed beside them, and none resolves from ${__dirname}: npm install cdktn constructs`);
   }
-  const found = libs.map((l) => l.lib()).find((lib) => root instanceof lib.App || scope.node.scopes.some((s) => s instanceof lib.TerraformStack));
-  if (found) {
-    bound.set(root, found);
-    return found;
+  for (const { file } of libs) {
+    const lib = require(file) as Cdk;
+    if (root instanceof lib.App || scope.node.scopes.some((s) => s instanceof lib.TerraformStack)) {
+      bound.set(root, lib);
+      return lib;
+    }
   }
   if (APP_SYMBOL in root) {
     // An App of a copy of the library other than the one reposmith resolves: nothing it makes
     // would synthesize in that App.
     throw new Error(
-      `reposmith: the App of "${scope.node.path}" is not an App of the ${libs.map((l) => `${l.name} at ${require.resolve(l.name)}`).join(" or ")} that reposmith loads; ` +
+      `reposmith: the App of "${scope.node.path}" is not an App of the ${libs.map((l) => `${l.name} at ${l.file}`).join(" or ")} that reposmith loads; ` +
         `the app and reposmith must share one copy of the library (see npm ls cdktf cdktn)`,
     );
   }
   // Not inside an App at all: the first library's own errors ("No stack could be identified") apply.
-  return libs[0].lib();
+  return require(libs[0].file) as Cdk;
 }

@@ -77,7 +77,11 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     w.declare([tok("ci", { limits: { numDownloads: 20 } }), tok("partner")]);
     await synth();
     const patches = t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"] ?? 0;
-    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const edit = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(edit).toMatchObject({ code: 0 });
+    // Terraform counts the re-run hook as a replacement; the hook says what it did.
+    expect(edit.stdout).toMatch(/Resources: 1 added, 0 changed, 1 destroyed/);
+    expect(edit.stdout).toContain(`app/ci: updated in place, same id acme.prod.${ciBefore.slug_perm}: only this hook's Terraform resource is replaced`);
     const ciAfter = (await managed()).find((x) => x.name === "ci");
     expect(ciAfter.slug_perm).toBe(ciBefore.slug_perm);
     expect(ciAfter.limit_num_downloads).toBe(20);

@@ -43,8 +43,9 @@ export interface SynthOptions {
 export function resolveApp(opts: SynthOptions): { app: string | undefined; outdir: string; cwd: string; env: NodeJS.ProcessEnv } {
   const cwd = opts.cwd ?? process.cwd();
   const conf = readCdktfJson(cwd);
-  const outdir = path.resolve(cwd, opts.output ?? conf.output ?? "cdktf.out");
-  return { app: opts.app ?? conf.app, outdir, cwd, env: appEnv(conf, outdir) };
+  const output = opts.output ?? conf.output ?? "cdktf.out";
+  // The app gets the output directory as given (relative to cwd, where it runs), as from the CLIs.
+  return { app: opts.app ?? conf.app, outdir: path.resolve(cwd, output), cwd, env: appEnv(conf, output) };
 }
 
 /**

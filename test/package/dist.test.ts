@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { builtPackage } from "../helpers/built-package";
 import { ROOT } from "../helpers/harness";
 
 let dir: string;
@@ -16,9 +17,7 @@ beforeAll(() => {
   pkg = path.join(dir, "node_modules", "reposmith");
   mkdirSync(pkg, { recursive: true });
   // What `npm pack` puts in the tarball ("files"), built by its prepack script (`npm run build`).
-  cpSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
-  cpSync(path.join(ROOT, "bin"), path.join(pkg, "bin"), { recursive: true });
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", path.join(pkg, "dist")], { stdio: "inherit" });
+  cpSync(builtPackage(), pkg, { recursive: true });
   // Its dependencies (and the app's cdktf or cdktn and constructs peers), as npm would install them beside it.
   for (const dep of ["cdktf", "cdktn", "constructs"]) symlinkSync(path.join(ROOT, "node_modules", dep), path.join(dir, "node_modules", dep), "dir");
   symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"), "dir");

@@ -3,32 +3,18 @@
  * synthesized stack moved away from the app: it runs the reposmith installed where the stack is,
  * and where none is, says so and what to set, with no look-up on the npm registry.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT, reposmith, startTestEmulator, Workdir, type CliResult, type TestEmulator } from "../helpers/harness";
+import { ROOT, reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+import { describeWithTerraform, terraform } from "../helpers/terraform";
 
-const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
-if (!hasTerraform) process.stdout.write("SKIP test/e2e/hook-command.test.ts: `terraform` is not on PATH, so the hooks cannot be run here\n");
-const maybe = hasTerraform ? describe : describe.skip;
+const maybe = describeWithTerraform("test/e2e/hook-command.test.ts", "the hooks cannot be run here");
 
 let t: TestEmulator;
 let w: Workdir;
 let away: string;
-
-function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const rc = path.join(away, "terraformrc");
-    writeFileSync(rc, "");
-    const child = spawn("terraform", [...args, "-input=false", "-no-color"], { cwd, env: { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: rc }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const tf = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => terraform([...args, "-input=false", "-no-color"], cwd, env);
 
 maybe("the hooks' default command, in a stack applied away from the app", () => {
   beforeAll(async () => {
@@ -57,8 +43,8 @@ maybe("the hooks' default command, in a stack applied away from the app", () => 
 
   it("fails with what to do where reposmith is not installed, without asking the registry", async () => {
     const stack = copyStack();
-    expect((await terraform(["init"], stack, env())).code).toBe(0);
-    const apply = await terraform(["apply", "-auto-approve"], stack, env());
+    expect((await tf(["init"], stack, env())).code).toBe(0);
+    const apply = await tf(["apply", "-auto-approve"], stack, env());
     expect(apply.code).not.toBe(0);
     const out = apply.stdout + apply.stderr;
     expect(out).toContain(`reposmith is not installed in ${stack} or a folder above it; set the reposmith:command context`);
@@ -70,13 +56,13 @@ maybe("the hooks' default command, in a stack applied away from the app", () => 
     const stack = copyStack();
     mkdirSync(path.join(away, "node_modules"));
     symlinkSync(ROOT, path.join(away, "node_modules", "reposmith"), "dir");
-    expect((await terraform(["init"], stack, env())).code).toBe(0);
-    const apply = await terraform(["apply", "-auto-approve"], stack, env());
+    expect((await tf(["init"], stack, env())).code).toBe(0);
+    const apply = await tf(["apply", "-auto-approve"], stack, env());
     expect(apply.stderr).toBe("");
     expect(apply.code).toBe(0);
     expect(apply.stdout).toMatch(/app\/ci: Creation complete \[id=acme\.prod\./);
     expect((await t.tokens("acme", "prod")).map((x) => x.name)).toContain("ci");
-    expect((await terraform(["destroy", "-auto-approve"], stack, env())).code).toBe(0);
+    expect((await tf(["destroy", "-auto-approve"], stack, env())).code).toBe(0);
     expect((await t.tokens("acme", "prod")).map((x) => x.name)).not.toContain("ci");
   });
 });

@@ -11,13 +11,13 @@ import path from "node:path";
 import semver from "semver";
 import { startTestEmulator, type TestEmulator } from "./harness";
 import { packReposmith } from "./built-package";
-import { cliEnv, declareTokens, hasTerraform, installCli, makeApp, readJson, run, type Flavour } from "./cdk-cli";
+import { cliEnv, declareTokens, installCli, makeApp, readJson, type Flavour } from "./cdk-cli";
+import { describeWithTerraform, run } from "./terraform";
 
 const PATCH = "PATCH /entitlements/{owner}/{repo}/{identifier}/";
 
 export function deployCycleSuite(flavour: Flavour, testFile: string): void {
-  if (!hasTerraform) process.stdout.write(`SKIP ${testFile}: \`terraform\` is not on PATH, so ${flavour.bin} deploy cannot run here\n`);
-  const maybe = hasTerraform ? describe : describe.skip;
+  const maybe = describeWithTerraform(testFile, `${flavour.bin} deploy cannot run here`);
 
   let t: TestEmulator;
   let work: string;

@@ -7,11 +7,12 @@
  * use into node_modules/.cache/reposmith-e2e/ (pinned versions, about a minute each) and reused
  * after that, so `npm install` stays small and a run with the cache warm starts at once.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import semver from "semver";
-import { ROOT, type CliResult } from "./harness";
+import { ROOT } from "./harness";
+import { emptyTerraformRc } from "./terraform";
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "reposmith-e2e");
 
@@ -30,27 +31,6 @@ export interface Flavour {
 export const CDKTF: Flavour = { lib: "cdktf", version: "0.21.0", cli: "cdktf-cli", cliVersion: "0.21.0", bin: "cdktf" };
 export const CDKTN: Flavour = { lib: "cdktn", version: "0.24.0", cli: "cdktn-cli", cliVersion: "0.24.0", bin: "cdktn", node: ">=22.19.0" };
 const NODE_22 = "22.23.5";
-
-export const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
-
-/** Runs a command to its end without blocking this process (the emulator lives here). */
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      // The CLIs draw spinners and colours even without a terminal.
-      const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-      resolve({ code: code ?? -1, stdout: plain(stdout), stderr: plain(stderr) });
-    });
-  });
-}
 
 /** `npm install` of `specs` into the cache folder `name` once; later calls reuse it. Returns the folder. */
 function cached(name: string, specs: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -82,16 +62,14 @@ export function nodeFor(flavour: Flavour): string {
 /** The environment a CLI runs in: `node` first on PATH, and no telemetry, version look-ups or prompts. */
 export function cliEnv(flavour: Flavour, base: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
   const node = nodeFor(flavour);
-  const rc = path.join(home, "terraformrc");
   mkdirSync(home, { recursive: true });
-  writeFileSync(rc, "");
   return {
     ...base,
     PATH: `${path.dirname(node)}${path.delimiter}${base.PATH ?? ""}`,
     CHECKPOINT_DISABLE: "1", // the CLI's telemetry (checkpoint-api.hashicorp.com), and Terraform's
     DISABLE_VERSION_CHECK: "true", // the CLI's `npm view <cli> version` on a terminal
     CDKTF_HOME: home, // where the CLI writes its user id file (~/.cdktf otherwise)
-    TF_CLI_CONFIG_FILE: rc,
+    TF_CLI_CONFIG_FILE: emptyTerraformRc(),
     TF_IN_AUTOMATION: "1",
   };
 }

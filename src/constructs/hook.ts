@@ -1,14 +1,14 @@
 import path from "node:path";
-import type { TerraformMetaArguments } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { formatIssues } from "../resources/common";
 import { LifecycleSchema, type Lifecycle, type LifecycleProps } from "../resources/lifecycle";
 import { makePayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
 import type { z } from "zod";
-import { cdkOf, type Cdk } from "./cdk";
+import { cdkOf } from "./cdk";
 import { ValidationError } from "./errors";
 import { DEFAULT_HOOK_COMMAND } from "./hook-command";
+import { hookClasses } from "./hook-resources";
 
 /** `<stack>/<construct path inside the stack>`: the identity tag reposmith writes on remote objects. */
 function resourceKey(scope: Construct): string {
@@ -71,57 +71,6 @@ export interface HookTerraformResource extends IConstruct {
   readonly fqn: string;
   dependsOn?: string[];
   addOverride(path: string, value: unknown): void;
-}
-
-/**
- * The classes of the hook resources, made from one library's TerraformResource / TerraformProvider
- * (cdk.ts): an element of the other library's kind breaks the stack's synth.
- */
-interface HookClasses {
-  terraformData: new (scope: Construct, id: string, attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) => HookTerraformResource;
-  nullResource: new (scope: Construct, id: string, triggers: Record<string, string>, config: TerraformMetaArguments) => HookTerraformResource;
-  nullProvider: new (scope: Construct, id: string) => Construct;
-}
-const classesOf = new WeakMap<Cdk, HookClasses>();
-
-function hookClasses(cdk: Cdk): HookClasses {
-  const known = classesOf.get(cdk);
-  if (known) return known;
-  /**
-   * Terraform's built-in `terraform_data`, like cdktf's DataResource but without the validation that
-   * DataResource adds to every instance: it runs `terraform version` in a subprocess per resource at
-   * synth, which made a 1,000-construct synth take about a minute (measured here).
-   */
-  class TerraformDataHook extends cdk.TerraformResource {
-    static readonly tfResourceType = "terraform_data";
-    constructor(scope: Construct, id: string, private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) {
-      super(scope, id, { ...config, terraformResourceType: TerraformDataHook.tfResourceType, terraformGeneratorMetadata: { providerName: "terraform" } });
-    }
-    protected override synthesizeAttributes(): Record<string, unknown> {
-      return { input: this.attrs.input, triggers_replace: this.attrs.triggersReplace };
-    }
-  }
-  // hashicorp/null's `null_resource` and its provider, as the prebuilt @cdktf/provider-null 11
-  // synthesizes them (https://github.com/cdktf/cdktf-provider-null/blob/main/src/resource/index.ts);
-  // a prebuilt package is bound to one of the two libraries and would install cdktf beside cdktn.
-  const generator = { providerName: "null", providerVersion: "3.2.4", providerVersionConstraint: "~> 3.0" };
-  class NullResourceHook extends cdk.TerraformResource {
-    static readonly tfResourceType = "null_resource";
-    constructor(scope: Construct, id: string, private readonly triggers: Record<string, string>, config: TerraformMetaArguments) {
-      super(scope, id, { ...config, terraformResourceType: NullResourceHook.tfResourceType, terraformGeneratorMetadata: generator });
-    }
-    protected override synthesizeAttributes(): Record<string, unknown> {
-      return { triggers: this.triggers };
-    }
-  }
-  class NullProvider extends cdk.TerraformProvider {
-    constructor(scope: Construct, id: string) {
-      super(scope, id, { terraformResourceType: "null", terraformGeneratorMetadata: generator, terraformProviderSource: "null" });
-    }
-  }
-  const classes = { terraformData: TerraformDataHook, nullResource: NullResourceHook, nullProvider: NullProvider };
-  classesOf.set(cdk, classes);
-  return classes;
 }
 
 /** Terraform's `self` attribute holding the payload for each hook resource type. */

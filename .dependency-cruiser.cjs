@@ -1,4 +1,4 @@
-// Layer rules of ../shared/docs/design.md: imports point downwards only; only constructs import cdktf.
+// Layer rules of the design (README "Layout"): imports point downwards only; only constructs import cdktf/cdktn.
 const layer = (name) => `^src/${name}/`;
 const forbid = (name, from, to, comment) => ({ name, severity: "error", comment, from: { path: from }, to: { path: to } });
 
@@ -11,7 +11,8 @@ module.exports = {
     forbid("controller-below-cli", layer("controller"), "^src/(constructs|cli|emulator)/", "controller imports engine, resources, api"),
     forbid("constructs-only-resources", layer("constructs"), "^src/(api|engine|controller|cli|emulator)/", "constructs import resources (spec schemas) only"),
     forbid("util-is-leaf", layer("util"), "^src/(api|resources|engine|controller|constructs|cli|emulator)/", "util has no project imports"),
-    forbid("only-constructs-import-cdktf", "^src/(?!constructs/|index\\.ts)", "node_modules/(cdktf|@cdktf)/", "only src/constructs imports cdktf"),
+    // cdktf and CDK Terrain (cdktn), its continuation: src/constructs/cdk.ts binds to the app's.
+    forbid("only-constructs-import-cdktf", "^src/(?!constructs/|index\\.ts)", "node_modules/(cdktf|cdktn|@cdktf|@cdktn)/", "only src/constructs imports cdktf or cdktn"),
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

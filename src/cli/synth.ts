@@ -5,6 +5,9 @@ import path from "node:path";
 export interface CdktfConfig {
   app?: string;
   output?: string;
+  /** Context values for the app (`reposmith:hookResource`, `reposmith:command`, the app's own). */
+  context?: Record<string, unknown>;
+  terraformModules?: (string | { source: string })[];
 }
 
 /** cdktf.json of the working directory (or `{}`). */
@@ -36,23 +39,60 @@ export interface SynthOptions {
   stdio?: "inherit" | "pipe";
 }
 
-/** Resolves --app / --output against cdktf.json, as cdktf-cli does. */
-export function resolveApp(opts: SynthOptions): { app: string | undefined; outdir: string; cwd: string } {
+/** Resolves --app / --output against cdktf.json, as cdktf-cli does; `env` is what the app runs with (appEnv). */
+export function resolveApp(opts: SynthOptions): { app: string | undefined; outdir: string; cwd: string; env: NodeJS.ProcessEnv } {
   const cwd = opts.cwd ?? process.cwd();
   const conf = readCdktfJson(cwd);
-  return { app: opts.app ?? conf.app, outdir: path.resolve(cwd, opts.output ?? conf.output ?? "cdktf.out"), cwd };
+  const output = opts.output ?? conf.output ?? "cdktf.out";
+  // The app gets the output directory as given (relative to cwd, where it runs), as from the CLIs.
+  return { app: opts.app ?? conf.app, outdir: path.resolve(cwd, output), cwd, env: appEnv(conf, output) };
 }
 
 /**
- * Runs the app command with CDKTF_OUTDIR set (so a plain `new App()` writes where we read), like
- * `cdktf synth`. The manifest is set aside first and put back only if the synth fails.
+ * The environment the official CLIs run the app in (cdktf-cli 0.21 and cdktn-cli 0.24 share this
+ * code: https://github.com/hashicorp/terraform-cdk/blob/main/packages/%40cdktf/cli-core/src/lib/synth-stack.ts,
+ * https://github.com/hashicorp/terraform-cdk/blob/main/packages/%40cdktf/commons/src/config.ts and
+ * https://github.com/open-constructs/cdk-terrain/blob/main/packages/%40cdktn/cli-core/src/lib/synth-stack.ts),
+ * so that `reposmith synth` and `cdktf synth` give the same app the same desired state:
+ * - CDKTF_CONTEXT_JSON: cdktf.json's `context` when it has one (it replaces what the environment
+ *   held), else the environment's, plus `cdktfRelativeModules` (cdktf.json's modules given by a
+ *   `./` or `../` path). The App reads it over the context given to its constructor.
+ * - CDKTF_OUTDIR; SYNTH_HCL_OUTPUT=false (JSON, which the engine reads); no TF_VAR_* variables
+ *   (they are for Terraform); NODE_OPTIONS=--max-old-space-size=4096 unless NODE_OPTIONS is set.
+ * - Not CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: the CLIs set it and then report the stacks'
+ *   error annotations themselves; here the app fails on them, with cdktf's own message.
+ * - CHECKPOINT_DISABLE=1: no telemetry from the app's library.
+ */
+export function appEnv(conf: CdktfConfig, outdir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("TF_VAR_")));
+  if (!out.NODE_OPTIONS) out.NODE_OPTIONS = "--max-old-space-size=4096";
+  let fromEnv: Record<string, unknown> = {};
+  try {
+    fromEnv = conf.context ?? (env.CDKTF_CONTEXT_JSON ? JSON.parse(env.CDKTF_CONTEXT_JSON) : {});
+  } catch (err) {
+    throw new CliError(`CDKTF_CONTEXT_JSON in the environment is not valid JSON (${(err as Error).message}); fix or unset it, or give the context in cdktf.json`);
+  }
+  const relativeModules = (Array.isArray(conf.terraformModules) ? conf.terraformModules : []).filter((m) => /^\.\.?\//.test(typeof m === "string" ? m : m.source));
+  return {
+    ...out,
+    CDKTF_OUTDIR: outdir,
+    CDKTF_CONTEXT_JSON: JSON.stringify({ ...fromEnv, cdktfRelativeModules: relativeModules }),
+    SYNTH_HCL_OUTPUT: "false",
+    CHECKPOINT_DISABLE: "1",
+  };
+}
+
+/**
+ * Runs the app command as `cdktf synth` does (appEnv: CDKTF_OUTDIR, so a plain `new App()` writes
+ * where we read, and cdktf.json's context). The manifest is set aside first and put back only if
+ * the synth fails.
  */
 export function synthesize(opts: SynthOptions): string {
-  const { app, outdir, cwd } = resolveApp(opts);
+  const { app, outdir, cwd, env } = resolveApp(opts);
   if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
   const aside = setManifestAside(outdir);
   try {
-    const out = runApp(app, outdir, cwd, opts);
+    const out = runApp(app, outdir, cwd, env, opts);
     aside.drop();
     return out;
   } catch (err) {
@@ -79,14 +119,14 @@ export function setManifestAside(outdir: string): { restore(): void; drop(): voi
   };
 }
 
-function runApp(app: string, outdir: string, cwd: string, opts: SynthOptions): string {
+function runApp(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv, opts: SynthOptions): string {
   // stderr is always captured: a props error is then shown as its message alone, not under the
   // loader's source excerpt and a stack trace of reposmith's internals.
   const r = spawnSync(app, {
     cwd,
     shell: true,
     stdio: opts.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "pipe"],
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    env,
     encoding: "utf8",
   });
   if (r.error) throw new CliError(`could not run the app "${app}": ${r.error.message}`);

@@ -1,7 +1,7 @@
-import { Lazy, TerraformStack } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, entitlementSyncHandler, type EntitlementSyncSpec } from "../resources/entitlement-sync";
 import { ENTITLEMENT_TOKEN_KIND } from "../resources/entitlement-token";
+import { cdkOf } from "./cdk";
 import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { EntitlementToken } from "./entitlement-token";
@@ -61,7 +61,8 @@ export class EntitlementSync extends Construct {
 
   /** What this sync copies from in its stack: the source's tokens and the syncs that fill the source. */
   private upstream(): (EntitlementToken | EntitlementSync)[] {
-    return TerraformStack.of(this)
+    return cdkOf(this)
+      .TerraformStack.of(this)
       .node.findAll()
       .filter(
         (c): c is EntitlementToken | EntitlementSync =>
@@ -91,7 +92,7 @@ export class EntitlementSync extends Construct {
     // The same goes for a sync that fills this one's source (a chain prod -> staging -> dev).
     this.hook.resource.addOverride(
       "depends_on",
-      Lazy.listValue({ produce: () => this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`) }),
+      cdkOf(this).Lazy.listValue({ produce: () => this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`) }),
     );
     this.hook.runAgainWhen(() => this.sourceDigest(new Set()));
     // Each sync wipes its target: two syncs into one target (from different sources) never agree.

@@ -1,10 +1,10 @@
-import { Annotations } from "cdktf";
 import { Construct } from "constructs";
 import {
   ENTITLEMENT_TOKEN_KIND,
   EntitlementTokenSpecSchema,
   type EntitlementTokenSpec,
 } from "../resources/entitlement-token";
+import { cdkOf } from "./cdk";
 import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { ValidationError } from "./errors";
@@ -112,7 +112,7 @@ export class EntitlementToken extends Construct {
     for (const k of ["dateRangeFrom", "dateRangeTo"] as const) if (input.limits && input.limits[k] === undefined) delete input.limits[k];
     this.spec = validateSpec(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input);
     if (this.spec.limits.pathQuery) {
-      Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);
+      cdkOf(this).Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);
     }
     const conn = connection ?? CloudsmithConnection.of(this);
     this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });

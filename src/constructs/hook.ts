@@ -1,17 +1,18 @@
 import path from "node:path";
-import { provider as nullProvider, resource as nullResource } from "@cdktf/provider-null";
-import { App, Lazy, TerraformResource, TerraformStack, type TerraformMetaArguments } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { formatIssues } from "../resources/common";
 import { LifecycleSchema, type Lifecycle, type LifecycleProps } from "../resources/lifecycle";
 import { makePayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
 import type { z } from "zod";
+import { cdkOf } from "./cdk";
 import { ValidationError } from "./errors";
+import { DEFAULT_HOOK_COMMAND } from "./hook-command";
+import { hookClasses } from "./hook-resources";
 
 /** `<stack>/<construct path inside the stack>`: the identity tag reposmith writes on remote objects. */
 function resourceKey(scope: Construct): string {
-  const stack = TerraformStack.of(scope);
+  const stack = cdkOf(scope).TerraformStack.of(scope);
   const inStack = scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((s) => s.node.id);
   return [stack.node.id, ...inStack].join("/");
 }
@@ -43,37 +44,33 @@ function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps
 export const HOOK_RESOURCE_CONTEXT = "reposmith:hookResource";
 export const HOOK_COMMAND_CONTEXT = "reposmith:command";
 export type HookResourceType = "terraform_data" | "null_resource";
-const DEFAULT_COMMAND = "npx --no-install reposmith";
 
 function hookSettings(scope: Construct): { type: HookResourceType; command: string; stateDefault: string } {
   const type = (scope.node.tryGetContext(HOOK_RESOURCE_CONTEXT) ?? "terraform_data") as HookResourceType;
   if (type !== "terraform_data" && type !== "null_resource") {
     throw new ValidationError(scope, "reposmith", [`context "${HOOK_RESOURCE_CONTEXT}" must be "terraform_data" or "null_resource" (got ${JSON.stringify(type)})`]);
   }
-  const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_COMMAND);
+  const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_HOOK_COMMAND);
   // Terraform runs provisioners in the stack's directory: record where `reposmith apply` keeps
   // state (relative, so the output stays portable) so both paths share one state.
-  const stack = TerraformStack.of(scope);
-  const stackDir = path.join(App.of(scope).outdir, "stacks", stack.node.id);
+  const cdk = cdkOf(scope);
+  const stack = cdk.TerraformStack.of(scope);
+  const stackDir = path.join(cdk.App.of(scope).outdir, "stacks", stack.node.id);
   const stateDefault = "${path.module}/" + path.relative(path.resolve(stackDir), path.resolve(".reposmith/state"));
   return { type, command, stateDefault };
 }
 
 /**
- * Terraform's built-in `terraform_data`, like cdktf's DataResource but without the validation that
- * DataResource adds to every instance: it runs `terraform version` in a subprocess per resource at
- * synth, which made a 1,000-construct synth take about a minute (measured here).
+ * A hook's Terraform resource, as reposmith uses it: a TerraformResource of cdktf or of cdktn (both
+ * fit), named structurally so that the shipped declarations import neither library.
  */
-class TerraformDataHook extends TerraformResource {
-  static readonly tfResourceType = "terraform_data";
-
-  constructor(scope: Construct, id: string, private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) {
-    super(scope, id, { ...config, terraformResourceType: TerraformDataHook.tfResourceType, terraformGeneratorMetadata: { providerName: "terraform" } });
-  }
-
-  protected override synthesizeAttributes(): Record<string, unknown> {
-    return { input: this.attrs.input, triggers_replace: this.attrs.triggersReplace };
-  }
+export interface HookTerraformResource extends IConstruct {
+  readonly terraformResourceType: string;
+  readonly friendlyUniqueId: string;
+  /** Lets the resource stand wherever the app's library takes a dependable (`dependsOn: [token.hook.resource]`). */
+  readonly fqn: string;
+  dependsOn?: string[];
+  addOverride(path: string, value: unknown): void;
 }
 
 /** Terraform's `self` attribute holding the payload for each hook resource type. */
@@ -89,15 +86,17 @@ function hookProvisioners(type: HookResourceType, command: string, stateDefault:
 }
 
 /** Builds the hook resource of the chosen type; the payload is its input (or triggers) map. */
-function makeHookResource(scope: Construct, payload: Record<string, string>, replaceOn: Record<string, string>, ops: { create: string; destroy?: string }): TerraformResource {
+function makeHookResource(scope: Construct, payload: Record<string, string>, replaceOn: Record<string, string>, ops: { create: string; destroy?: string }): HookTerraformResource {
   const { type, command, stateDefault } = hookSettings(scope);
   const provisioners = hookProvisioners(type, command, stateDefault, ops);
   const lifecycle = { createBeforeDestroy: true };
-  if (type === "terraform_data") return new TerraformDataHook(scope, "resource", { input: payload, triggersReplace: replaceOn }, { lifecycle, provisioners });
-  const stack = TerraformStack.of(scope);
-  if (!stack.node.tryFindChild("reposmith-null-provider")) new nullProvider.NullProvider(stack, "reposmith-null-provider");
+  const cdk = cdkOf(scope);
+  const classes = hookClasses(cdk);
+  if (type === "terraform_data") return new classes.terraformData(scope, "resource", { input: payload, triggersReplace: replaceOn }, { lifecycle, provisioners });
+  const stack = cdk.TerraformStack.of(scope);
+  if (!stack.node.tryFindChild("reposmith-null-provider")) new classes.nullProvider(stack, "reposmith-null-provider");
   // null_resource replaces on any trigger change: the whole payload is the trigger.
-  return new nullResource.Resource(scope, "resource", { triggers: payload, lifecycle, provisioners });
+  return new classes.nullResource(scope, "resource", payload, { lifecycle, provisioners });
 }
 
 /**
@@ -107,21 +106,22 @@ function makeHookResource(scope: Construct, payload: Record<string, string>, rep
  */
 export class PruneHook extends Construct {
   static of(scope: Construct): PruneHook {
-    const stack = TerraformStack.of(scope);
+    const stack = cdkOf(scope).TerraformStack.of(scope);
     return (stack.node.tryFindChild("reposmith-prune") as PruneHook | undefined) ?? new PruneHook(stack, "reposmith-prune");
   }
 
   private readonly keys: string[] = [];
-  readonly resource: TerraformResource;
+  readonly resource: HookTerraformResource;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    const keys = Lazy.stringValue({ produce: () => JSON.stringify([...this.keys].sort()) });
-    const payload = { reposmith: "1", prune: "1", stack: TerraformStack.of(this).node.id, keys };
+    const cdk = cdkOf(this);
+    const keys = cdk.Lazy.stringValue({ produce: () => JSON.stringify([...this.keys].sort()) });
+    const payload = { reposmith: "1", prune: "1", stack: cdk.TerraformStack.of(this).node.id, keys };
     this.resource = makeHookResource(this, payload, { keys }, { create: "prune" });
   }
 
-  register(key: string, hook: TerraformResource): void {
+  register(key: string, hook: HookTerraformResource): void {
     this.keys.push(key);
     // A plain address: Terraform accepts no "${...}" template in depends_on.
     this.resource.dependsOn = [...(this.resource.dependsOn ?? []), `${hook.terraformResourceType}.${hook.friendlyUniqueId}`];
@@ -136,7 +136,7 @@ export class PruneHook extends Construct {
 export function ensurePruneHook(scope: Construct): void {
   let inStack = true;
   try {
-    TerraformStack.of(scope);
+    cdkOf(scope).TerraformStack.of(scope);
   } catch {
     inStack = false;
   }
@@ -156,7 +156,7 @@ export class HookResource extends Construct {
   /** `<stack>/<path>` of the construct that owns this hook: the identity tag of its remote object. */
   readonly key: string;
   readonly payload: HookPayload;
-  readonly resource: TerraformResource;
+  readonly resource: HookTerraformResource;
 
   /** Added as `owner`'s child "hook"; validates the lifecycle props every construct accepts. */
   constructor(owner: Construct, kind: string, spec: unknown, connection: ConnectionRef | undefined, lifecycleProps: LifecycleProps) {
@@ -176,7 +176,7 @@ export class HookResource extends Construct {
    * and its create provisioner runs `reposmith hook apply`, which then acts even if nothing shows.
    */
   runAgainWhen(digest: () => string): void {
-    const after = Lazy.stringValue({ produce: digest });
+    const after = cdkOf(this).Lazy.stringValue({ produce: digest });
     const { type } = hookSettings(this);
     this.resource.addOverride(`${SELF_ATTR[type]}.after`, after);
     if (type === "terraform_data") this.resource.addOverride("triggers_replace.after", after);

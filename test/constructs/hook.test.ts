@@ -1,7 +1,7 @@
-import { resource as nullResource } from "@cdktf/provider-null";
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { App } from "cdktf";
 import { CloudsmithConnection, CodeArtsConnection, EntitlementToken } from "../../src";
+import { DEFAULT_HOOK_COMMAND } from "../../src/constructs/hook-command";
 
 const props = { owner: "acme", repository: "prod", name: "ci" };
 
@@ -21,8 +21,8 @@ describe("hook resources", () => {
       input: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
       lifecycle: { create_before_destroy: true },
       provisioner: [
-        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook apply", environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
-        { "local-exec": expect.objectContaining({ command: "npx --no-install reposmith hook delete", when: "destroy" }) },
+        { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook apply`, environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
+        { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook delete`, when: "destroy" }) },
       ],
     });
   });
@@ -50,14 +50,16 @@ describe("hook resources", () => {
     expect(() => new CloudsmithConnection(new App(), "conn")).not.toThrow();
   });
 
-  it("use null_resource from @cdktf/provider-null when the app chooses it", () => {
+  it("use hashicorp/null's null_resource when the app chooses it", () => {
     const { text, doc } = synth({ "reposmith:hookResource": "null_resource" });
-    expect(text).toHaveResourceWithProperties(nullResource.Resource, {
+    expect(text).toHaveResourceWithProperties({ tfResourceType: "null_resource" }, {
       triggers: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
       provisioner: expect.arrayContaining([{ "local-exec": expect.objectContaining({ environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.triggers)}" }) }) }]),
     });
     expect(doc.resource.terraform_data).toBeUndefined();
-    expect(doc.terraform.required_providers.null).toBeDefined();
+    // As the prebuilt @cdktf/provider-null 11 wrote them.
+    expect(doc.terraform.required_providers.null).toEqual({ source: "null", version: "3.2.4" });
+    expect(doc.provider.null).toEqual([{}]);
   });
 
   it("refuse an unknown hook resource type", () => {

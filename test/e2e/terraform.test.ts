@@ -1,29 +1,14 @@
-import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT, reposmith, startTestEmulator, Workdir, type CliResult, type TestEmulator } from "../helpers/harness";
+import { ROOT, reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
+import { describeWithTerraform, terraform } from "../helpers/terraform";
 
-const hasTerraform = spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
-if (!hasTerraform) process.stdout.write("SKIP test/e2e/terraform.test.ts: `terraform` is not on PATH, so the Terraform hook path cannot be exercised here\n");
-const maybe = hasTerraform ? describe : describe.skip;
+const maybe = describeWithTerraform("test/e2e/terraform.test.ts", "the Terraform hook path cannot be exercised here");
 
 let t: TestEmulator;
 let w: Workdir;
 
-function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const rc = path.join(w.dir, "terraformrc");
-    writeFileSync(rc, "");
-    const child = spawn("terraform", args, { cwd, env: { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: rc }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** An app whose hooks call this checkout's CLI (users get `npx --no-install reposmith`). */
+/** An app whose hooks call this checkout's CLI (users get the reposmith installed beside the stack). */
 function writeApp(dir: string, hookResource = "terraform_data"): void {
   writeFileSync(
     path.join(dir, "app.ts"),
@@ -77,7 +62,11 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     w.declare([tok("ci", { limits: { numDownloads: 20 } }), tok("partner")]);
     await synth();
     const patches = t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"] ?? 0;
-    expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
+    const edit = await tf("apply", "-auto-approve", "-input=false", "-no-color");
+    expect(edit).toMatchObject({ code: 0 });
+    // Terraform counts the re-run hook as a replacement; the hook says what it did.
+    expect(edit.stdout).toMatch(/Resources: 1 added, 0 changed, 1 destroyed/);
+    expect(edit.stdout).toContain(`app/ci: updated in place, same id acme.prod.${ciBefore.slug_perm}: only this hook's Terraform resource is replaced`);
     const ciAfter = (await managed()).find((x) => x.name === "ci");
     expect(ciAfter.slug_perm).toBe(ciBefore.slug_perm);
     expect(ciAfter.limit_num_downloads).toBe(20);

@@ -20,6 +20,13 @@ function hookEvent(e: ApplyEvent): void {
   if (e.phase === "error") return;
   printEvent(e);
   if (e.phase === "done" && e.notice) process.stdout.write(`${e.key}: note: ${e.notice}\n`);
+  // Terraform runs a provisioner only when its resource is created, so a changed spec re-runs the
+  // hook by replacing its resource: the plan says "must be replaced" and counts "1 to add, 1 to
+  // destroy". Say here what happened to the remote object (under create_before_destroy the old
+  // resource's destroy provisioner does not run: design note in README "Two ways to apply").
+  if (e.phase === "done" && e.action === "update") {
+    process.stdout.write(`${e.key}: updated in place${e.id ? `, same id ${e.id}` : ""}: only this hook's Terraform resource is replaced (a hook runs when its resource is created); nothing was deleted or re-created\n`);
+  }
 }
 
 export function registerHook(program: Command): void {

@@ -28,7 +28,7 @@ export function parseInterval(text: string, option = "--interval", min = 100): n
 }
 
 /** Runs the app like `reposmith synth`, without blocking the event loop (probes keep answering). */
-function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () => Promise<void> {
+function synthesizer(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv, log: Logger): () => Promise<void> {
   return () =>
     new Promise<void>((resolve, reject) => {
       // As `reposmith synth`: only the manifest is set aside, and put back if the synth fails.
@@ -37,7 +37,7 @@ function synthesizer(app: string, outdir: string, cwd: string, log: Logger): () 
         cwd,
         shell: true,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+        env,
       });
       let stderr = "";
       child.stdout.resume();
@@ -84,8 +84,8 @@ async function run(o: ReconcileOpts): Promise<void> {
     if (pw) secrets.push(pw);
   }
   const log = createLogger({ format: o.logFormat as "json" | "pretty", level: o.logLevel, secrets });
-  const { app, outdir, cwd } = resolveApp(o);
-  const refresh = app && !o.skipSynth ? synthesizer(app, outdir, cwd, log) : undefined;
+  const { app, outdir, cwd, env } = resolveApp(o);
+  const refresh = app && !o.skipSynth ? synthesizer(app, outdir, cwd, env, log) : undefined;
   const store = openStore(o.state);
   const controller = new Controller({
     outdir,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply";
+import { registerDoctor } from "./commands/doctor";
 import { registerDrift } from "./commands/drift";
 import { registerEmulator } from "./commands/emulator";
 import { registerPlan } from "./commands/plan";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerReconcile(program);
   registerState(program);
   registerEmulator(program);
+  registerDoctor(program);
   registerHook(program);
   return program;
 }

@@ -3,7 +3,7 @@
  * rate limiter and retry policy of src/api/http. See shared/docs/cloudsmith-api.md.
  */
 import { RateLimiter, sharedLimiter } from "../http/limiter";
-import { ApiStats, ClientTuning, HttpTransport } from "../http/transport";
+import { ApiStats, ClientTuning, HttpMethod, HttpResponse, HttpTransport } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { CloudsmithEntitlements, EntitlementsApi } from "./entitlements";
 import { CloudsmithConfigError, parseCloudsmithErrorBody } from "./errors";
@@ -77,6 +77,15 @@ export class CloudsmithClient {
   async userSelf(): Promise<UserBrief> {
     const res = await this.transport.request({ operation: "user_self", method: "GET", path: "/user/self/", subject: "user", schema: UserBriefSchema });
     return res.data;
+  }
+
+  /**
+   * One call answered as it is, for `reposmith doctor`: any status below 500 but 429 comes back
+   * (not thrown) with its headers and its body as JSON (not validated). 429s and 5xx are retried as
+   * for every call. `path` is sent exactly as given (no slash is added).
+   */
+  async probe(req: { operation: string; method: HttpMethod; path: string; query?: Record<string, string | number | boolean | undefined>; body?: unknown }): Promise<HttpResponse<unknown>> {
+    return this.transport.request<unknown>({ ...req, subject: req.path, accept: () => true });
   }
 
   /** `rates_limits_list`: the current rate-limit budget per resource. */

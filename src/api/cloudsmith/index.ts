@@ -20,4 +20,4 @@ export {
 } from "../http/errors";
 export { RateLimiter, sharedLimiter } from "../http/limiter";
 export type { RateLimiterOptions, RateLimiterSnapshot } from "../http/limiter";
-export type { ApiEvent, ApiStats } from "../http/transport";
+export type { ApiEvent, ApiStats, HttpResponse } from "../http/transport";

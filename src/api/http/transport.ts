@@ -39,6 +39,8 @@ export interface ApiEvent {
   waitMs?: number;
   reason?: RetryReason;
   errorName?: string;
+  /** For `throttle`: which of the headers a client may wait on the 429 carried (names only, never values). */
+  throttleHeaders?: { retryAfter: boolean; rateLimitReset: boolean; rateLimitInterval: boolean };
 }
 
 export interface ApiStats {
@@ -123,6 +125,12 @@ export interface RequestSpec<T> {
    * finds nothing. Without it, such a failure is thrown at once, marked `ambiguous`.
    */
   landed?: () => Promise<T | undefined>;
+  /**
+   * Statuses answered to the caller as they are instead of thrown (a check that wants to see how the
+   * server answers, e.g. a 301 or a 422): `data` is then the body parsed as JSON when it is JSON
+   * (else the text), not validated. 429s and retryable failures are retried as usual first.
+   */
+  accept?: (status: number) => boolean;
 }
 
 export interface HttpResponse<T> {
@@ -208,10 +216,15 @@ export class HttpTransport {
           return { status: res.status, data: this.parseBody(spec, res, base, attempt), headers: plainHeaders(res.headers) };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
+        if (res.status !== 429 && res.status < 500 && spec.accept?.(res.status)) {
+          return { status: res.status, data: looseBody(res.data) as T, headers: plainHeaders(res.headers) };
+        }
         if (res.status === 429) {
           this.stats.throttled++;
           waitMs = this.retry.cap(this.throttleWaitMs(res, retryAfter, attempt));
-          this.emit({ type: "throttle", ...base, attempt, status: 429, waitMs });
+          const has = (name: string) => header(res.headers, name) !== undefined;
+          const throttleHeaders = { retryAfter: has("retry-after"), rateLimitReset: has("x-ratelimit-reset"), rateLimitInterval: has("x-ratelimit-interval") };
+          this.emit({ type: "throttle", ...base, attempt, status: 429, waitMs, throttleHeaders });
           // Everyone waits, not just this request: the budget is shared.
           this.limiter.pauseFor(waitMs);
           if (!retriesLeft) throw this.fail(this.httpError(res, base, secrets, retryAfter, false), attempt);
@@ -297,7 +310,8 @@ export class HttpTransport {
   }
 
   private parseBody<T>(spec: RequestSpec<T>, res: AxiosResponse<string>, base: Omit<ApiErrorInit, "reason">, attempt: number): T {
-    if (!spec.schema) return undefined as T;
+    // A probe (accept) wants the body as it came; any other call without a schema ignores it.
+    if (!spec.schema) return (spec.accept ? looseBody(res.data) : undefined) as T;
     // On a write the server acted (2xx) but we cannot tell what it made, so the caller must re-read
     // before retrying: mark it ambiguous like a lost response.
     const shapeError = (reason: string) =>
@@ -391,6 +405,17 @@ function displayUrl(raw: string): string {
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   if (path.length === 0) return "(root)";
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+/** A body as JSON when it parses, else its text (undefined when empty). */
+function looseBody(data: unknown): unknown {
+  const text = typeof data === "string" ? data : "";
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function plainHeaders(h: unknown): Record<string, string> {

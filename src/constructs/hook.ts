@@ -100,7 +100,7 @@ function makeHookResource(scope: Construct, payload: Record<string, string>, rep
 }
 
 /**
- * The per-stack prune hook (design.md): a resource block removed from the configuration runs no
+ * The per-stack prune hook (docs/architecture.md#desired-state): a resource block removed from the configuration runs no
  * destroy provisioner, so this resource, whose input is the stack's set of keys, re-runs whenever
  * the set changes and deletes what the state holds that the set no longer names.
  */
@@ -144,7 +144,7 @@ export function ensurePruneHook(scope: Construct): void {
 }
 
 /**
- * The hook resource each reposmith construct adds to its stack (design.md "Desired state"):
+ * The hook resource each reposmith construct adds to its stack (docs/architecture.md#desired-state):
  * built-in `terraform_data` by default (no provider download), or `null_resource` when the
  * "reposmith:hookResource" context says so, carrying the payload strings. The generation forces a
  * re-run (create provisioner → `reposmith hook apply`) when the spec changes (the lifecycle, when

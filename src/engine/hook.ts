@@ -9,7 +9,7 @@ import { planDeclared, planOrphan, planStack, runAgain, type ResourcePlan } from
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
 
 /**
- * What Terraform's local-exec provisioners call (design.md "Desired state"): the same handlers and
+ * What Terraform's local-exec provisioners call (docs/architecture.md#desired-state): the same handlers and
  * state as `reposmith apply`, one resource at a time. Terraform runs hooks in parallel, so the
  * stack's state lock is waited for instead of refused.
  */

@@ -152,7 +152,7 @@ function replacedNotice(handler: ResourceHandler, rs: ResourceState, d: DesiredR
   return notice && `the replaced ${rs.id}: ${notice}`;
 }
 
-/** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (design.md, lifecycle). */
+/** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (docs/architecture.md#lifecycle). */
 const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
 
 /** An explicit deletionPolicy "retain" keeps the remote object, on removal from the app and on destroy alike. */

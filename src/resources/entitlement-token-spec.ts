@@ -5,7 +5,7 @@ import { duration } from "./duration";
 
 export const ENTITLEMENT_TOKEN_KIND = "EntitlementToken";
 
-/** Metadata keys reposmith writes on every token it manages (design.md "Identity and adoption"). */
+/** Metadata keys reposmith writes on every token it manages (docs/architecture.md#identity-and-adoption). */
 export const MANAGED_BY = "managed-by";
 export const MANAGED_BY_VALUE = "reposmith";
 export const KEY_TAG = "key";

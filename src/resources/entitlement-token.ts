@@ -222,7 +222,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const { access_private_broadcasts, ...body } = desiredFields(key, spec);
     // A POST that failed after it was sent may still have created the token. Never send it again
     // blindly: list again and adopt the token carrying our key if it is there; send it again only
-    // when it is not (cloudsmith-api.md §8.1).
+    // when it is not (docs/api/cloudsmith.md#post-is-not-idempotent).
     const tagged = async () => {
       ctx.invalidate(tokensCacheKey(client, owner, repository));
       return findToken(await listTokens(ctx, client, owner, repository), key, spec)?.token;
@@ -287,7 +287,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         }
       }
       if (changes.some((c) => c.effect === "rotate")) {
-        // Refresh keeps the slug_perm and replaces the value (seed 001); the reply's token is never kept.
+        // Refresh keeps the slug_perm and replaces the value (docs/api/cloudsmith.md#entitlements-refresh); the reply's token is never kept.
         const refreshed = await client.entitlements.refresh(owner, repository, slugPerm);
         Object.assign(fields, observedFields(refreshed, ctx.now().toISOString()));
       }

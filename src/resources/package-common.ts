@@ -106,7 +106,7 @@ export interface CopySource {
 }
 
 /**
- * POST copy. The copy is not idempotent (cloudsmith-api.md §8.1): when the request may have been
+ * POST copy. The copy is not idempotent (docs/api/cloudsmith.md#post-is-not-idempotent): when the request may have been
  * applied (ambiguous error), list the destination again and adopt the copy if it is there instead
  * of sending it again. Within one run the same package is copied to the same place once, even when
  * a PackageCopy and a PackageMirror both want it (the second would fail as a duplicate).

@@ -1,7 +1,7 @@
 /**
  * PackageCopy: one package promoted from a source repository into a destination repository of the
- * same namespace (seed 004, `POST /packages/{owner}/{repo}/{identifier}/copy/`), then waited on
- * until fully synchronised (seed 002). Identity = destination + format/name/version (+ checksum),
+ * same namespace (docs/api/cloudsmith.md#package-copy, `POST /packages/{owner}/{repo}/{identifier}/copy/`), then waited on
+ * until fully synchronised (docs/api/cloudsmith.md#package-status). Identity = destination + format/name/version (+ checksum),
  * so a copy already in the destination — e.g. after a crash mid-apply — is adopted, never copied twice.
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * Waiting for a package copy to be fully synchronised (seed 002, cloudsmith-api.md §6, §8.6).
+ * Waiting for a package copy to be fully synchronised (docs/api/cloudsmith.md#waiting-for-a-package-sync, #package-status-codes, #eventual-consistency).
  *
  * Poll `packages_status` in the destination until `is_sync_completed` or `is_sync_failed` — the
  * booleans, never the undocumented status numbers. Polling is adaptive and bounded: short at first

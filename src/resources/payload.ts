@@ -3,7 +3,7 @@ import type { Lifecycle } from "./lifecycle";
 import type { ConnectionRef } from "./types";
 
 /**
- * The strings each hook resource carries in the synthesized stack (design.md "Desired state").
+ * The strings each hook resource carries in the synthesized stack (docs/architecture.md#desired-state).
  * Constructs write them; the engine and `reposmith hook` read them back. No secrets, by construction.
  */
 export const PAYLOAD_FORMAT = "1";

@@ -1,6 +1,6 @@
 /**
  * Starting a CodeArts mirror synchronization and waiting for it without a job API
- * (codearts-repo-api.md §6 "Wait for a sync"): keep a baseline of show-mirror, start, then poll
+ * (docs/api/codearts-repo.md#waiting-for-a-sync): keep a baseline of show-mirror, start, then poll
  * show-mirror until `last_successful_update_at` moves past the baseline (success) or the failure
  * count rises / a new `last_error` appears (failure); bounded by the spec's timeout.
  */
@@ -89,7 +89,7 @@ const unchanged = (a: MirrorInfo, b: MirrorInfo) =>
   a.last_update_at === b.last_update_at && a.update_status === b.update_status &&
   a.last_successful_update_at === b.last_successful_update_at && a.number_of_failures === b.number_of_failures;
 
-/** Starts one synchronization (seed 003) and waits for its outcome. Throws MirrorSyncError / MirrorSyncTimeoutError. */
+/** Starts one synchronization (docs/api/codearts-repo.md#start-synchronization) and waits for its outcome. Throws MirrorSyncError / MirrorSyncTimeoutError. */
 export async function syncMirror(ctx: HandlerContext, key: string, client: CodeArtsClient, spec: RepositoryMirrorSpec): Promise<{ mirror: MirrorInfo; jid?: string }> {
   const id = spec.repositoryId;
   const creds = credentials(client, spec);

@@ -68,7 +68,7 @@ function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undef
     sync_branch_type: spec.syncBranchType,
     mirroring_enabled: mapScheduledSync(spec.scheduledSync, reading(conn)),
   };
-  // Declarative: no endpointUuid means none ("" is how the API says so, seed 003).
+  // Declarative: no endpointUuid means none ("" is how the API says so, docs/api/codearts-repo.md#start-synchronization).
   body.endpoint_uuid = spec.endpointUuid ?? "";
   return body;
 }

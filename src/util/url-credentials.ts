@@ -1,7 +1,7 @@
 /**
  * URLs that users give (API base URLs, Git clone URLs) are written into the synthesized stack, and
  * the values of props echo into errors that land in CI logs. Both must stay free of credentials
- * (design.md, Secrets), so URL props are checked here and any URL we print is printed redacted.
+ * (docs/architecture.md#secrets), so URL props are checked here and any URL we print is printed redacted.
  * No project imports: constructs and resources both use this.
  */
 

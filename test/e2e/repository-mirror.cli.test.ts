@@ -26,7 +26,7 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     const m = await fx.t.mirror(123);
     expect(m).toMatchObject({ url: SOURCE_URL, update_status: "finished", scheduled: true, sync_branch_type: "default", number_of_failures: 0 });
     expect(m.last_successful_update_at).toBeTruthy();
-    // The request body carries the credentials base64-encoded (seed 003), and force_fetch.
+    // The request body carries the credentials base64-encoded (docs/api/codearts-repo.md#start-synchronization), and force_fetch.
     expect(m.starts).toHaveLength(1);
     expect(m.starts[0].body).toEqual({ username: b64(SOURCE_USER), password: b64(SOURCE_PASSWORD), force_fetch: false });
     const rs = fx.w.state().resources["app/mirror"];

@@ -1,4 +1,4 @@
-/** The CodeArts Repo + IAM emulator family, over real HTTP (built from codearts-repo-api.md, not from our client). */
+/** The CodeArts Repo + IAM emulator family, over real HTTP (built from docs/api/codearts-repo.md, not from our client). */
 import { startEmulator, type Emulator } from "../../src/emulator";
 
 let emu: Emulator;

@@ -12,7 +12,7 @@ import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
-/** The published spec, vendored in spec/ (a copy of shared/specs, see spec/README.md); REPOSMITH_SPEC overrides. */
+/** The published spec, vendored in spec/ (a copy of Cloudsmith's published description, https://github.com/cloudsmith-io/cloudsmith-api-go/blob/35467659dcd7fc56d593f58972972cbecc16b89a/api/openapi.yaml; see spec/README.md); REPOSMITH_SPEC overrides. */
 export const SPEC_PATH = process.env.REPOSMITH_SPEC ?? path.resolve(__dirname, "../../spec/cloudsmith-openapi.json");
 
 const DOC_ID = "cloudsmith-openapi";

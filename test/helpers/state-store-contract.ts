@@ -25,7 +25,7 @@ const entry = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 /**
- * The behaviour every StateStore must show (design.md "State"), run against each backend with a
+ * The behaviour every StateStore must show (docs/architecture.md#state), run against each backend with a
  * fresh, empty location per test. `fixture()` is called inside the tests, after beforeEach set it up.
  */
 export function stateStoreContract(fixture: () => StoreFixture): void {

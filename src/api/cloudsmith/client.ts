@@ -1,6 +1,6 @@
 /**
  * Typed Cloudsmith API v1 client (axios + zod). Auth by `X-Api-Key`; requests go through the shared
- * rate limiter and retry policy of src/api/http. See shared/docs/cloudsmith-api.md.
+ * rate limiter and retry policy of src/api/http. See docs/api/cloudsmith.md.
  */
 import { RateLimiter, sharedLimiter } from "../http/limiter";
 import { ApiStats, ClientTuning, HttpMethod, HttpResponse, HttpTransport } from "../http/transport";

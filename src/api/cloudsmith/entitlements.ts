@@ -1,6 +1,6 @@
 /**
  * Entitlement token operations (tag `entitlements`, base `/entitlements/{owner}/{repo}/`),
- * see cloudsmith-api.md §5. Operation names are the spec's operationIds.
+ * see docs/api/cloudsmith.md#entitlement-tokens. Operation names are the spec's operationIds.
  */
 import type { HttpTransport } from "../http/transport";
 import { listAllPages } from "./pagination";

@@ -1,6 +1,6 @@
 /**
- * Zod schemas for Cloudsmith packages (shared/specs/cloudsmith-openapi.json: Package, PackageCopy,
- * PackageResync, PackageStatus, PackageCopyRequest; cloudsmith-api.md §6).
+ * Zod schemas for Cloudsmith packages (spec/cloudsmith-openapi.json: Package, PackageCopy,
+ * PackageResync, PackageStatus, PackageCopyRequest; docs/api/cloudsmith.md#packages).
  *
  * Loose on purpose, like schemas.ts: the spec lists 92 read-only fields and marks none required;
  * only the ones reposmith reads are typed, every other field passes through. Blank values may come
@@ -12,9 +12,9 @@ const str = z.string().nullable().optional();
 const int = z.number().int().nullable().optional();
 const bool = z.boolean().nullable().optional();
 
-/** The sync/status fields shared by Package and PackageStatus (seed 002). */
+/** The sync/status fields shared by Package and PackageStatus (docs/api/cloudsmith.md#package-status). */
 const SYNC_FIELDS = {
-  /** Plain integer without an enum; decide with the is_sync_* booleans (cloudsmith-api.md §6). */
+  /** Plain integer without an enum; decide with the is_sync_* booleans (docs/api/cloudsmith.md#package-status-codes). */
   status: int,
   status_str: str,
   status_reason: str,
@@ -45,7 +45,7 @@ export const PackageSchema = z.looseObject({
   ...SYNC_FIELDS,
   /** The permanent id; differs between a package and its copy. */
   slug_perm: str,
-  /** Derived from name/version: can change, never a key (cloudsmith-api.md §8.5). */
+  /** Derived from name/version: can change, never a key (docs/api/cloudsmith.md#stable-identity). */
   slug: str,
   identifier_perm: str,
   name: str,

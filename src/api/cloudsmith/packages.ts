@@ -1,5 +1,5 @@
 /**
- * Package operations (tag `packages`, base `/packages/{owner}/{repo}/`), see cloudsmith-api.md §6.
+ * Package operations (tag `packages`, base `/packages/{owner}/{repo}/`), see docs/api/cloudsmith.md#packages.
  * `{identifier}` is always the package's slug_perm. Operation names are the spec's operationIds.
  */
 import type { HttpTransport } from "../http/transport";

@@ -1,5 +1,5 @@
 /**
- * Cloudsmith list pagination (cloudsmith-api.md §2): bare JSON array bodies, page metadata in
+ * Cloudsmith list pagination (docs/api/cloudsmith.md#pagination): bare JSON array bodies, page metadata in
  * `X-Pagination-*` headers. Loop page = 1..X-Pagination-PageTotal; missing headers = a single page
  * (empty result sets are not paginated, and the official CLI does the same).
  */

@@ -1,5 +1,5 @@
 /**
- * Zod schemas for the Cloudsmith API v1 objects we use (shared/specs/cloudsmith-openapi.json).
+ * Zod schemas for the Cloudsmith API v1 objects we use (spec/cloudsmith-openapi.json, Cloudsmith's published OpenAPI description).
  *
  * Response schemas are loose on purpose: unknown extra fields pass through, only `name` is required
  * (as in the spec), formats (date-time, uri) and lengths are not checked. Nullability follows the spec.
@@ -40,7 +40,7 @@ const JsonObject = z.record(z.string(), z.unknown());
 
 /**
  * The spec declares int64 limits; a JS number is exact only up to 2^53-1, so requests are capped there
- * (cloudsmith-api.md §5).
+ * (docs/api/cloudsmith.md#repositorytoken-fields).
  */
 const SafeInt = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
@@ -160,7 +160,7 @@ export type ResourcesRateCheck = z.infer<typeof ResourcesRateCheckSchema>;
 
 /**
  * Error body. The spec says `{detail, fields: {f: string[]}}`; real bodies also carry `code` and
- * object-valued fields (cloudsmith-api.md §4), so everything is optional and `fields` is unknown.
+ * object-valued fields (docs/api/cloudsmith.md#errors), so everything is optional and `fields` is unknown.
  */
 export const ErrorDetailSchema = z.looseObject({
   detail: z.unknown().optional(),

@@ -43,7 +43,7 @@ export const NO_PERMISSION_HINT =
   "the credentials were accepted, but the IAM user has no permission on this repository: make it a member of the repository (or its project) with a role that may manage mirrors";
 const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
-/** Start-sync input in plain text: the client base64-encodes username and password (seed 003). */
+/** Start-sync input in plain text: the client base64-encodes username and password (docs/api/codearts-repo.md#start-synchronization). */
 export interface StartSyncRequest {
   username?: string;
   password?: string;
@@ -161,7 +161,7 @@ export class CodeArtsClient {
   }
 
   /**
-   * `StartRemoteMirrorSynchronization` (seed 003): `POST /v4/repositories/{id}/remote-mirror` → `{jid}`.
+   * `StartRemoteMirrorSynchronization` (docs/api/codearts-repo.md#start-synchronization): `POST /v4/repositories/{id}/remote-mirror` → `{jid}`.
    * Not idempotent, so never retried blindly (an ambiguous failure is marked `ambiguous`).
    */
   async startMirrorSync(repositoryId: number, req: StartSyncRequest = {}): Promise<{ jid?: string }> {

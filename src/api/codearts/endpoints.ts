@@ -1,5 +1,5 @@
 /**
- * Regional hosts of CodeArts Repo and IAM (codearts-repo-api.md §1). Three host patterns exist, so
+ * Regional hosts of CodeArts Repo and IAM (docs/api/codearts-repo.md#hosts). Three host patterns exist, so
  * known regions come from a table and `codehub-ext.{region}.{cloud}` is only the fallback.
  */
 
@@ -7,6 +7,8 @@ const CODEHUB_EXT = [
   "cn-north-1", "cn-north-4", "cn-east-2", "cn-east-3", "cn-south-1", "cn-south-2", "cn-southwest-2",
   "ap-southeast-3", "sa-brazil-1", "la-north-2",
 ];
+// eu-west-101 is listed by no endpoint page or SDK region table (unverified, docs/api/codearts-repo.md#hosts);
+// set HW_CODEARTS_REPO_ENDPOINT there if this guess is wrong.
 const CODEARTSREPO_EXT = ["la-south-2", "tr-west-1", "eu-west-101"];
 const REPO = ["me-east-1", "af-south-1", "af-north-1"];
 

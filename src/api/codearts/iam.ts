@@ -1,5 +1,5 @@
 /**
- * IAM user tokens for CodeArts Repo (codearts-repo-api.md §2): password authentication scoped to a
+ * IAM user tokens for CodeArts Repo (docs/api/codearts-repo.md#authentication-iam-user-token): password authentication scoped to a
  * project (by default the region's), the token taken from the `X-Subject-Token` header, cached
  * until shortly before it expires, renewed on demand under a single flight (as chnsz/golangsdk
  * does: concurrent 401s cause one login, and only if the token is still the one that failed).

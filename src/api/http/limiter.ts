@@ -5,7 +5,7 @@
  * - reads `X-RateLimit-Limit/Remaining/Reset/Interval` from every response (`observe`) and, once
  *   `Remaining` drops to the low watermark, spreads the remaining requests evenly until `Reset`
  *   instead of bursting into 429s (Cloudsmith documents these headers on every response,
- *   see shared/docs/cloudsmith-api.md §3);
+ *   see docs/api/cloudsmith.md#rate-limits);
  * - `pauseFor(ms)` (called on a 429) holds back every request that has not started yet.
  */
 

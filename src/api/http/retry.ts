@@ -3,7 +3,7 @@
  *
  * Safe methods (GET/HEAD/OPTIONS) and idempotent writes (PUT/PATCH/DELETE) are retried on 429, 5xx and
  * network errors. A POST is not idempotent (a retried create makes a second token, a retried copy a second
- * package, see cloudsmith-api.md §8.1), so it is retried only when the server provably did nothing:
+ * package, see docs/api/cloudsmith.md#post-is-not-idempotent), so it is retried only when the server provably did nothing:
  * a 429, or a connection that was never established.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Entitlement token routes (tag `entitlements`, base `/entitlements/{owner}/{repo}/`), stateful.
- * See cloudsmith-api.md §5 and the operations entitlements_* in the published spec.
+ * See docs/api/cloudsmith.md#entitlement-tokens and the operations entitlements_* in the published spec.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { EmulatorContext } from "../context";
@@ -85,7 +85,7 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     if (source.trim() === "") throw invalidInput({ source: ["This field may not be blank."] });
     const [sourceOwner, sourceSlug] = source.includes("/") ? source.split("/", 2) : [target.owner, source];
     // Real Cloudsmith answers some validation failures with a looser shape than the documented
-    // ErrorDetail: a `code` key and object-valued `fields` (cloudsmith-api.md §4). Reproduce it here.
+    // ErrorDetail: a `code` key and object-valued `fields` (docs/api/cloudsmith.md#errors). Reproduce it here.
     if (sourceOwner !== target.owner) {
       throw invalidSource("The source repository must be in the same namespace as the target repository.");
     }

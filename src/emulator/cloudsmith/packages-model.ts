@@ -1,10 +1,11 @@
 /**
  * The stored form of a Cloudsmith package and how its sync moves through stages over time.
  *
- * The published spec gives `status` and `stage` no enum (cloudsmith-api.md §6, §9); observed pairs are
- * status 4 "Completed" + stage 9 "Fully Synchronised", and status 5 "Failed" + e.g. stage 4
- * "Scanning Package" with sync_progress 45. The booleans are what clients decide on, so they are
- * always consistent. A sync is computed lazily from the elapsed time on every read: no timers.
+ * The published spec gives `status` (1-7) and `stage` (0-12) no meanings
+ * (docs/api/cloudsmith.md#package-status-codes). The pairs used here, status 4 "Completed" + stage 9
+ * "Fully Synchronised" and status 5 "Failed" + e.g. stage 4 "Scanning Package" with sync_progress
+ * 45, are unverified (no public source found), so nothing may decide on them: the booleans are what
+ * clients decide on, and they are always consistent. A sync is computed lazily from the elapsed time on every read: no timers.
  */
 import { formatMicros } from "../util";
 

@@ -1,6 +1,6 @@
 /**
  * Package routes (tag `packages`, base `/packages/{owner}/{repo}/`), stateful, with asynchronous
- * sync: see cloudsmith-api.md §6 and the operations packages_* in the published spec. Admin:
+ * sync: see docs/api/cloudsmith.md#packages and the operations packages_* in the published spec. Admin:
  *   POST /_emulator/packages/sync  {"durationMs","failureRate","failTimes","failReason","failAtProgress"}
  *                                  (partial; null restores the defaults) → the global sync config
  *   GET  /_emulator/packages/sync  the global sync config

@@ -1,7 +1,7 @@
 /**
  * IAM `POST /v3/auth/tokens` (password method, project or domain scope) → 201 with the token in the
  * `X-Subject-Token` header, and the `X-Auth-Token` check every CodeArts route makes
- * (codearts-repo-api.md §2): expired → 401 DEV.00000003; missing or unknown → 401 APIG.0301.
+ * (docs/api/codearts-repo.md#token-expiry): expired → 401 DEV.00000003; missing or unknown → 401 APIG.0301.
  */
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";

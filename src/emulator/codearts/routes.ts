@@ -5,7 +5,7 @@
  *   POST /v4/repositories/{repository_id}/remote-mirror/associate   AssociateRemoteMirror → 201 MirrorInfo
  *   GET  /v4/repositories/{repository_id}/remote-mirror             ShowRemoteMirror → MirrorInfo (no mirror: settings.noMirrorResponse)
  *   PUT  /v4/repositories/{repository_id}/remote-mirror             UpdateRepositoryRemoteMirror → the four fields
- *   POST /v4/repositories/{repository_id}/remote-mirror             StartRemoteMirrorSynchronization (seed 003) → {jid}
+ *   POST /v4/repositories/{repository_id}/remote-mirror             StartRemoteMirrorSynchronization (docs/api/codearts-repo.md#start-synchronization) → {jid}
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";

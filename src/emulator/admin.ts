@@ -2,7 +2,8 @@
  * Admin routes under `/_emulator` (no API key, not counted in stats):
  *   POST   /_emulator/seed       merge a SeedDocument into the state → {"repositories":N,"tokens":N}
  *   POST   /_emulator/reset      empty state, stats, faults, rate limit → 204
- *   GET    /_emulator/stats      {"requests":{"total":N,"byRoute":{"GET /entitlements/{owner}/{repo}/":N}}}
+ *   GET    /_emulator/stats      {"requests":{"total":N,"byRoute":{"GET /entitlements/{owner}/{repo}/":N}},
+ *                                  "faults":{"total":N,"byKind":{"status 429":N,"connection reset (after handler)":N}}}
  *   GET    /_emulator/state      the state in seed format, secrets and hidden counters included
  *   POST   /_emulator/faults     {"rules":[FaultRuleInput...],"latencyMs":N} (rules are appended) → armed rules
  *   GET    /_emulator/faults     {"rules":[...],"latencyMs":N}
@@ -13,7 +14,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { ApiFamily, EmulatorContext } from "./context";
-import type { SeedDocument } from "./types";
+import type { EmulatorStats, SeedDocument } from "./types";
 
 export const ADMIN_PREFIX = "/_emulator";
 
@@ -21,7 +22,13 @@ export function resetAll(ctx: EmulatorContext): void {
   ctx.store.reset();
   ctx.stats.reset();
   ctx.faults.clear();
+  ctx.faults.resetCounts();
   ctx.rateLimit.reset();
+}
+
+/** Requests served and faults fired since start-up or the last reset. */
+export function statsOf(ctx: EmulatorContext): EmulatorStats {
+  return { ...ctx.stats.snapshot(), faults: ctx.faults.counts() };
 }
 
 function summary(ctx: EmulatorContext) {
@@ -39,7 +46,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext, 
       resetAll(ctx);
       return reply.code(204).send();
     });
-    scope.get("/stats", async () => ctx.stats.snapshot());
+    scope.get("/stats", async () => statsOf(ctx));
     scope.get("/state", async () => ctx.store.dump());
 
     const faultState = () => ({ rules: ctx.faults.list(), latencyMs: ctx.faults.latencyMs });

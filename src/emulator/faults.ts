@@ -57,6 +57,34 @@ export interface FaultRule {
   pass: boolean;
   reset: boolean;
   truncateAt?: number;
+  /** What the rule injects, as counted in `GET /_emulator/stats` (see `faultKind`). */
+  kind: string;
+}
+
+/** Faults fired since start-up or the last reset, for `GET /_emulator/stats`. */
+export interface FaultCounts {
+  total: number;
+  /** Keyed by `faultKind`, e.g. `"status 429"`, `"malformed body (after handler)"`. */
+  byKind: Record<string, number>;
+}
+
+/**
+ * The kind of fault a rule injects: "latency spike" (`pass`), "connection reset", "truncated body",
+ * "malformed body" (a given body that is not JSON) or "status N"; "(after handler)" when the real
+ * handler ran first. Tests count these to show that a storm really stormed.
+ */
+export function faultKind(r: Pick<FaultRule, "pass" | "reset" | "truncateAt" | "body" | "status" | "afterHandler">): string {
+  const base = r.pass ? "latency spike" : r.reset ? "connection reset" : r.truncateAt !== undefined ? "truncated body" : r.body !== undefined && !isJson(r.body) ? "malformed body" : `status ${r.status}`;
+  return r.afterHandler ? `${base} (after handler)` : base;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const DEFAULT_DETAIL: Record<number, string> = {
@@ -110,7 +138,7 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
   for (const f of ["afterHandler", "pass", "reset"] as const) if (r[f] !== undefined && typeof r[f] !== "boolean") bad(f, "Must be true or false.");
   optNum("truncateAt", 0);
   if ([r.pass, r.reset, r.truncateAt !== undefined].filter(Boolean).length > 1) bad("pass", "Give at most one of pass, reset and truncateAt.");
-  return {
+  const rule: Omit<FaultRule, "kind"> = {
     method: r.method?.toUpperCase(),
     path,
     status: r.status ?? 503,
@@ -125,10 +153,12 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
     reset: r.reset === true,
     truncateAt: r.truncateAt === undefined ? undefined : Math.floor(r.truncateAt),
   };
+  return { ...rule, kind: faultKind(rule) };
 }
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
+  private fired: FaultCounts = { total: 0, byKind: {} };
   latencyMs: number;
 
   constructor(
@@ -158,12 +188,21 @@ export class FaultInjector {
     this.latencyMs = this.defaultLatencyMs;
   }
 
+  /** Faults fired so far, by kind (kept across `clear`; zeroed by `resetCounts`). */
+  counts(): FaultCounts {
+    return { total: this.fired.total, byKind: { ...this.fired.byKind } };
+  }
+
+  resetCounts(): void {
+    this.fired = { total: 0, byKind: {} };
+  }
+
   /** Rules still armed, for `GET /_emulator/faults`. */
   list(): Array<Record<string, unknown>> {
     return this.rules.map((r) => ({ ...r, path: r.path?.source }));
   }
 
-  /** Consumes and returns the first rule matching the request (and winning its `probability` roll), if any. */
+  /** Consumes, counts as fired and returns the first rule matching the request (and winning its `probability` roll), if any. */
   take(method: string, path: string): FaultRule | undefined {
     const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";
     const index = this.rules.findIndex((r) =>
@@ -173,6 +212,8 @@ export class FaultInjector {
     if (index < 0) return undefined;
     const rule = this.rules[index];
     if (--rule.remaining <= 0) this.rules.splice(index, 1);
+    this.fired.total++;
+    this.fired.byKind[rule.kind] = (this.fired.byKind[rule.kind] ?? 0) + 1;
     return rule;
   }
 }

@@ -6,7 +6,7 @@
 import Fastify, { FastifyInstance, FastifyRequest } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ADMIN_PREFIX, registerAdminRoutes, resetAll } from "./admin";
+import { ADMIN_PREFIX, registerAdminRoutes, resetAll, statsOf } from "./admin";
 import { cloudsmithFamily } from "./cloudsmith";
 import { codeartsFamily } from "./codearts";
 import type { ApiFamily, EmulatorContext } from "./context";
@@ -139,6 +139,6 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     close: () => (closed ??= app.close()),
     seed: (doc) => ctx.store.seed(doc),
     reset: () => resetAll(ctx),
-    stats: () => ctx.stats.snapshot(),
+    stats: () => statsOf(ctx),
   };
 }

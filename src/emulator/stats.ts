@@ -11,7 +11,7 @@ export class RequestStats {
     this.byRoute[key] = (this.byRoute[key] ?? 0) + 1;
   }
 
-  snapshot(): EmulatorStats {
+  snapshot(): Pick<EmulatorStats, "requests"> {
     return { requests: { total: this.total, byRoute: { ...this.byRoute } } };
   }
 

@@ -112,6 +112,11 @@ export interface EmulatorStats {
     /** Keyed by method + route template, e.g. `"GET /entitlements/{owner}/{repo}/"`. */
     byRoute: Record<string, number>;
   };
+  /** Fault rules fired (`POST /_emulator/faults`), keyed by kind, e.g. `"status 429"`, `"malformed body (after handler)"`. */
+  faults: {
+    total: number;
+    byKind: Record<string, number>;
+  };
 }
 
 export interface Emulator {

@@ -55,7 +55,7 @@ describe("admin", () => {
     await h.admin("POST", "/faults", { rules: [{ status: 500, times: 10 }] });
     expect((await h.admin("POST", "/reset")).status).toBe(204);
     expect((await h.admin("GET", "/state")).body).toEqual({ repositories: [], tokens: [] });
-    expect(h.emu.stats()).toEqual({ requests: { total: 0, byRoute: {} } });
+    expect(h.emu.stats()).toEqual({ requests: { total: 0, byRoute: {} }, faults: { total: 0, byKind: {} } });
     expect((await h.req("GET", "/entitlements/acme/prod/")).status).toBe(404);
     h.emu.reset();
     expect(h.emu.stats().requests.total).toBe(0);

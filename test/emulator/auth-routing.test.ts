@@ -81,6 +81,7 @@ describe("stats", () => {
           total: 5,
           byRoute: { "GET /entitlements/{owner}/{repo}/": 4, "GET /entitlements/{owner}/{repo}/{identifier}/": 1 },
         },
+        faults: { total: 0, byKind: {} },
       });
       expect(s.emu.stats()).toEqual(stats);
     } finally {

@@ -57,6 +57,30 @@ describe("faults", () => {
     expect((await h.admin("GET", "/faults")).body).toEqual({ rules: [], latencyMs: 0 });
   });
 
+  it("counts each fault it fires by kind in /stats, across DELETE /faults, until a reset", async () => {
+    await h.admin("POST", "/faults", {
+      rules: [
+        { method: "GET", status: 429, retryAfter: 1 },
+        { method: "GET", status: 200, body: '{"slug_perm": ' },
+        { method: "GET", status: 403, body: '{"error_code": "CH.004403"}' },
+        { method: "GET", reset: true, afterHandler: true },
+        { method: "GET", truncateAt: 5 },
+        { method: "GET", pass: true, delayMs: 1 },
+        { method: "POST", status: 500, times: 3 },
+      ],
+    });
+    for (let i = 0; i < 7; i++) await h.req("GET", "/entitlements/acme/prod/").catch(() => undefined);
+    await h.admin("DELETE", "/faults");
+    const { faults } = (await h.admin("GET", "/stats")).body;
+    expect(faults).toEqual({
+      total: 6,
+      byKind: { "status 429": 1, "malformed body": 1, "status 403": 1, "connection reset (after handler)": 1, "truncated body": 1, "latency spike": 1 },
+    });
+    expect(h.emu.stats().faults).toEqual(faults);
+    await h.admin("POST", "/reset");
+    expect((await h.admin("GET", "/stats")).body.faults).toEqual({ total: 0, byKind: {} });
+  });
+
   it("rejects an invalid rule with 400", async () => {
     const res = await h.admin("POST", "/faults", { rules: [{ path: "(", status: 9 }] });
     expect(res.status).toBe(400);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { makePayload } from "../src/resources/payload";
 import { EntitlementTokenSpecSchema } from "../src/resources/entitlement-token";
 import { PACKAGE_COPY_KIND, PackageCopySpecSchema } from "../src/resources/package-copy";
+import { emulatorAdmin } from "../test/helpers/emulator-admin";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -42,12 +43,7 @@ export async function startEmulatorProcess(latencyMs: number): Promise<EmulatorP
     });
     child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
   });
-  const admin = async (method: string, route: string, body?: unknown) => {
-    const r = await fetch(`${url}/_emulator${route}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    if (r.status >= 400) throw new Error(`emulator ${method} ${route}: ${r.status} ${text.slice(0, 200)}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = (method: string, route: string, body?: unknown) => emulatorAdmin(url, method, route, body);
   return {
     url,
     apiKey,

@@ -1,11 +1,11 @@
 /** The packages client against the emulator: every page, copy, status, resync, delete, typed errors. */
 import { CloudsmithClient, NotFoundError, ValidationError } from "../../src/api/cloudsmith";
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { emulatorAdmin } from "../helpers/emulator-admin";
 
 let emu: Emulator;
 let client: CloudsmithClient;
-const admin = (route: string, body: unknown) =>
-  fetch(`${emu.url}/_emulator${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const admin = (route: string, body: unknown) => emulatorAdmin(emu.url, "POST", route, body);
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, apiKey: "k" });

@@ -1,5 +1,6 @@
 /** The CodeArts Repo + IAM emulator family, over real HTTP (built from docs/api/codearts-repo.md, not from our client). */
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { adminChecked } from "../helpers/emulator-admin";
 
 let emu: Emulator;
 const URL_A = "https://git.example.com/a.git";
@@ -20,7 +21,7 @@ async function req(method: string, path: string, opts: { body?: unknown; token?:
   const text = await r.text();
   return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : undefined };
 }
-const admin = (method: string, path: string, body?: unknown) => req(method, `/_emulator${path}`, { body });
+const admin = (method: string, path: string, body?: unknown) => adminChecked(emu.url, method, path, body);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function login(password = "pw-1234") {

@@ -1,5 +1,6 @@
 /** Test helpers: start an emulator and call it over real HTTP. */
 import { Emulator, EmulatorOptions, SeedDocument, startEmulator } from "../../src/emulator";
+import { adminChecked, adminRequest, type AdminAnswer } from "../helpers/emulator-admin";
 
 export const API_KEY = "test-key";
 
@@ -38,11 +39,14 @@ export async function call<T = any>(base: string, method: string, path: string, 
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
-/** A started emulator plus a `req` bound to `<url>/v1`, and `admin` bound to the root. */
+/** A started emulator plus a `req` bound to `<url>/v1`, and admin calls bound to `<url>/_emulator`. */
 export interface Harness {
   emu: Emulator;
   req: <T = any>(method: string, path: string, opts?: RequestOptions) => Promise<ApiResponse<T>>;
-  admin: <T = any>(method: string, path: string, body?: unknown) => Promise<ApiResponse<T>>;
+  /** An admin call that must succeed: a non-2xx answer fails the test. */
+  admin: (method: string, path: string, body?: unknown) => Promise<AdminAnswer>;
+  /** An admin call whatever its answer, for tests of an admin route's refusals. */
+  adminRaw: (method: string, path: string, body?: unknown) => Promise<AdminAnswer>;
 }
 
 export const DEFAULT_SEED: SeedDocument = {
@@ -54,6 +58,7 @@ export async function startHarness(opts: Partial<EmulatorOptions> = {}): Promise
   return {
     emu,
     req: (method, path, o) => call(`${emu.url}/v1`, method, path, o),
-    admin: (method, path, body) => call(emu.url, method, `/_emulator${path}`, { body, key: null }),
+    admin: (method, path, body) => adminChecked(emu.url, method, path, body),
+    adminRaw: (method, path, body) => adminRequest(emu.url, method, path, body),
   };
 }

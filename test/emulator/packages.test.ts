@@ -154,7 +154,7 @@ describe("emulated packages", () => {
   });
 
   it("rejects an invalid sync configuration with the field named", async () => {
-    const r = await h.admin("POST", "/packages/sync", { failureRate: 2 });
+    const r = await h.adminRaw("POST", "/packages/sync", { failureRate: 2 });
     expect(r.status).toBe(400);
     expect(r.body.fields.failureRate[0]).toMatch(/from 0 to 1/);
     expect((await h.admin("GET", "/packages/sync")).body.durationMs).toBe(300);

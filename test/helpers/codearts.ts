@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { emulatorAdmin } from "./emulator-admin";
 import { ROOT, TSX, reposmith, type CliResult } from "./harness";
 
 export const IAM_PASSWORD = "Iam-Pa55word-7f3c9e1a-secret";
@@ -24,6 +25,7 @@ export const SEED = {
 export interface CodeArtsTestEmulator {
   emu: Emulator;
   env: NodeJS.ProcessEnv;
+  /** An admin call (`/_emulator<route>`); its parsed answer. A non-2xx answer fails the test. */
   admin(method: string, route: string, body?: unknown): Promise<any>;
   /** Empties the emulator and seeds it with `doc`. */
   reseed(doc: unknown): Promise<void>;
@@ -42,11 +44,7 @@ export const IAM = "POST /v3/auth/tokens";
 
 export async function startCodeArtsEmulator(): Promise<CodeArtsTestEmulator> {
   const emu = await startEmulator({ port: 0, apiKey: "cloudsmith-key-unused", seed: SEED });
-  const admin = async (method: string, route: string, body?: unknown) => {
-    const r = await fetch(`${emu.url}/_emulator${route}`, { method, headers: body === undefined ? {} : { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = (method: string, route: string, body?: unknown) => emulatorAdmin(emu.url, method, route, body);
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   delete env.FORCE_COLOR;
   for (const k of Object.keys(env)) if (k.startsWith("HW_")) delete env[k];

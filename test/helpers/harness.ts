@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { emulatorAdmin } from "./emulator-admin";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -18,6 +19,7 @@ export interface TestEmulator {
   apiKey: string;
   env: NodeJS.ProcessEnv;
   api(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** An admin call (`/_emulator<route>`); its parsed answer. A non-2xx answer fails the test. */
   admin(method: string, route: string, body?: unknown): Promise<any>;
   /** Empties the emulator (state, stats, faults, rate limit) and seeds it with `doc`. */
   reseed(doc: unknown): Promise<void>;
@@ -44,10 +46,10 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
     apiKey,
     env: { ...withoutColor(process.env), CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: apiKey, NO_COLOR: "1" },
     api: (method, route, body) => call(method, `${emu.url}/v1${route}`, body),
-    admin: async (method, route, body) => (await call(method, `${emu.url}/_emulator${route}`, body)).body,
+    admin: (method, route, body) => emulatorAdmin(emu.url, method, route, body),
     reseed: async (doc) => {
-      await call("POST", `${emu.url}/_emulator/reset`);
-      await call("POST", `${emu.url}/_emulator/seed`, doc);
+      await emulatorAdmin(emu.url, "POST", "/reset");
+      await emulatorAdmin(emu.url, "POST", "/seed", doc);
     },
     tokens: async (owner, repo) => {
       const r = await call("GET", `${emu.url}/v1/entitlements/${owner}/${repo}/?page_size=500&show_tokens=true`);

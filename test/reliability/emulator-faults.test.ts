@@ -4,6 +4,7 @@
  * them; a POST that may have been applied is reported as ambiguous, never re-sent.
  */
 import { CloudsmithClient, NetworkError, ResponseShapeError } from "../../src/api/cloudsmith";
+import { adminRequest } from "../helpers/emulator-admin";
 import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 
 let t: TestEmulator;
@@ -46,9 +47,9 @@ describe("emulator storm rules", () => {
   });
 
   it("rejects a probability outside (0, 1] and conflicting actions", async () => {
-    const r = await fetch(`${t.emu.url}/_emulator/faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ rules: [{ probability: 0 }, { reset: true, truncateAt: 3 }] }) });
+    const r = await adminRequest(t.emu.url, "POST", "/faults", { rules: [{ probability: 0 }, { reset: true, truncateAt: 3 }] });
     expect(r.status).toBe(400);
-    const body: any = await r.json();
+    const body = r.body;
     expect(Object.keys(body.fields ?? body)).toEqual(expect.arrayContaining(["rules[0].probability", "rules[1].pass"]));
   });
 

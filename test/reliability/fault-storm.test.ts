@@ -3,7 +3,8 @@
  * truncated bodies and connection resets — before and after the server acted — every apply either
  * completes or stops with typed errors, and at every stop nothing is duplicated or half-recorded
  * (each state entry is a real token under the id the state names). Once the storm stops, one more
- * apply converges completely.
+ * apply converges completely. Every storm also shows it stormed: the faults of each kind the emulator
+ * counted are at or above a floor worked out from the requests it served (fault-floors.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -12,9 +13,14 @@ import { EntitlementToken, PackageCopy } from "../../src";
 import { ApiError } from "../../src/api/http";
 import { applyAll, FileStateStore, hasChanges, planAll, PlanError, type StackState } from "../../src/engine";
 import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { addTallies, ALL_KINDS, counters, describeTallies, tally, type ArmedRule, type EmulatorCounters } from "./fault-floors";
 import { checkTokens, Evidence, LONG, recordFigures, rng, seedFor, taggedTokens } from "./helpers";
 
-const RESOURCES = LONG ? 200 : 30;
+/**
+ * Sizes: the short run's storms are just big enough that the faults they must have injected (all
+ * kinds together) have a floor above zero, even counted over the requests of a storm whose faults never fire.
+ */
+const RESOURCES = LONG ? 200 : 80;
 const MAX_ATTEMPTS = 12;
 const REPOS: [string, string][] = [["acme", "prod"], ["acme", "staging"]];
 const FOREVER = 1e9;
@@ -23,6 +29,8 @@ let t: TestEmulator;
 let root: string;
 const evidence = new Evidence();
 const totals = { faultsInjected: 0, errorsSurfaced: 0, untypedErrors: 0, applies: 0, completedUnderStorm: 0, duplicates: 0, halfRecorded: 0, orphans: 0, lost: 0 };
+/** Faults injected and their floors, by kind, over every storm of the file. */
+const faultsByKind: Record<string, { fired: number; floor: number }> = {};
 let seed = 0;
 let rand: () => number;
 
@@ -40,7 +48,7 @@ beforeEach(async () => {
 });
 afterAll(async () => {
   const scan = evidence.scan();
-  recordFigures("fault storms", { seed, resources: RESOURCES, ...totals, secretHits: scan.hits.length, filesScanned: scan.scanned, badModes: scan.badModes.length });
+  recordFigures("fault storms", { seed, resources: RESOURCES, ...totals, faultsByKind, secretHits: scan.hits.length, filesScanned: scan.scanned, badModes: scan.badModes.length });
   await t.close();
   rmSync(root, { recursive: true, force: true });
   expect(scan.hits).toEqual([]);
@@ -103,9 +111,25 @@ async function halfRecorded(state: StackState): Promise<string[]> {
     .map(([key, rs]) => `${key} recorded as ${rs.id}, which does not exist under that key`);
 }
 
-async function firedSoFar(): Promise<number> {
-  const { rules } = await t.admin("GET", "/faults");
-  return (rules as { remaining: number }[]).reduce((n, r) => n + (FOREVER - r.remaining), 0);
+/** Replaces the emulator's fault rules with `rules` (each armed "forever"); the counters from before. */
+async function arm(rules: Record<string, unknown>[]): Promise<{ rules: ArmedRule[]; before: EmulatorCounters }> {
+  await t.admin("DELETE", "/faults");
+  const before = await counters(t);
+  const armed = await t.admin("POST", "/faults", { rules: rules.map((r) => ({ times: FOREVER, ...r })) });
+  return { rules: armed.rules as ArmedRule[], before };
+}
+
+/**
+ * Ends a storm: the faults of each kind the emulator injected since `arm`, each at or above its floor
+ * (else a problem), added to the figures; then the rules are cleared.
+ */
+async function disarm(name: string, armed: { rules: ArmedRule[]; before: EmulatorCounters }): Promise<string[]> {
+  const tallies = tally(armed.rules, armed.before, await counters(t));
+  await t.admin("DELETE", "/faults");
+  addTallies(faultsByKind, tallies);
+  totals.faultsInjected += tallies.find((k) => k.kind === ALL_KINDS)!.fired;
+  process.stdout.write(`[reliability] ${name}: faults injected: ${describeTallies(tallies)}\n`);
+  return tallies.filter((k) => k.fired < k.floor).map((k) => `${name}: only ${k.fired} faults of kind "${k.kind}" injected, below the floor of ${k.floor} (expected ${k.expected.toFixed(1)})`);
 }
 
 /**
@@ -114,8 +138,7 @@ async function firedSoFar(): Promise<number> {
  * that one more apply converges.
  */
 async function storm(p: Project, name: string, rules: Record<string, unknown>[]): Promise<{ completedAfter: number | undefined; errors: string[] }> {
-  await t.admin("DELETE", "/faults");
-  await t.admin("POST", "/faults", { rules: rules.map((r) => ({ times: FOREVER, ...r })) });
+  const armed = await arm(rules);
   const problems: string[] = [];
   const errors: string[] = [];
   let completedAfter: number | undefined;
@@ -146,8 +169,7 @@ async function storm(p: Project, name: string, rules: Record<string, unknown>[])
     if (failures.length === 0) completedAfter = attempt;
   }
   if (completedAfter !== undefined) totals.completedUnderStorm++;
-  totals.faultsInjected += await firedSoFar();
-  await t.admin("DELETE", "/faults");
+  problems.push(...(await disarm(name, armed)));
 
   // The storm is over: one apply converges, and nothing is left to do.
   const calm = await applyAll({ outdir: p.outdir, store: p.store, env: t.env, clientOptions });
@@ -228,7 +250,7 @@ describe("fault storms", () => {
   }, timeout);
 
   it("package copies under 429/5xx, copy POSTs failing after the server acted and malformed status replies: none copied twice", async () => {
-    const names = Array.from({ length: LONG ? 30 : 5 }, (_, i) => `pkg-${i}`);
+    const names = Array.from({ length: LONG ? 30 : 15 }, (_, i) => `pkg-${i}`);
     await t.admin("POST", "/seed", {
       repositories: [{ owner: "acme", slug: "pkgsrc" }],
       packageSync: { durationMs: 150 },
@@ -247,8 +269,7 @@ describe("fault storms", () => {
       { method: "POST", path: "/copy/?$", status: 502, afterHandler: true, probability: 0.2 },
       { method: "GET", path: "/status/?$", status: 200, body: '{"is_sync_completed": tru', probability: 0.1 },
     ];
-    await t.admin("DELETE", "/faults");
-    await t.admin("POST", "/faults", { rules: rules.map((r) => ({ times: FOREVER, ...r })) });
+    const armed = await arm(rules);
     const prod = async () => ((await t.admin("GET", "/state")).packages as any[]).filter((x) => x.owner === "acme" && x.repository === "prod");
     const problems: string[] = [];
     let completed = false;
@@ -281,8 +302,7 @@ describe("fault storms", () => {
       completed = failures.length === 0;
     }
     if (completed) totals.completedUnderStorm++;
-    totals.faultsInjected += await firedSoFar();
-    await t.admin("DELETE", "/faults");
+    problems.push(...(await disarm("package copy storm", armed)));
     const calm = await applyAll({ outdir, store, env: t.env, clientOptions });
     problems.push(...calm.results.flatMap((r) => r.failed.map((f) => `calm apply: ${f.key}: ${(f.error as Error).message}`)));
     const copies = await prod();
@@ -301,8 +321,7 @@ describe("fault storms", () => {
 
   it("everything at once, through the real CLI: exit 0 or one typed error line per failed resource, then converges", async () => {
     const p = new Project();
-    p.declareFresh(LONG ? 60 : 6);
-    await t.admin("DELETE", "/faults");
+    p.declareFresh(LONG ? 60 : 25);
     const rules = [
       { status: 429, retryAfter: 1, probability: 0.3 },
       { status: 503, probability: 0.1 / 0.7 },
@@ -311,7 +330,7 @@ describe("fault storms", () => {
       { truncateAt: 10, afterHandler: true, probability: 0.05 },
       { pass: true, delayMs: 200, probability: 0.05 },
     ];
-    await t.admin("POST", "/faults", { rules: rules.map((r) => ({ times: FOREVER, ...r })) });
+    const armed = await arm(rules);
     const args = ["apply", "--auto-approve", "--skip-synth", "--output", p.outdir, "--state", path.join(p.dir, "state")];
     const problems: string[] = [];
     let completed = false;
@@ -337,8 +356,7 @@ describe("fault storms", () => {
     }
     process.stdout.write(`[reliability] CLI storm: ${completed ? "completed" : "still failing"} after ${totals.applies} applies so far\n`);
     if (completed) totals.completedUnderStorm++;
-    totals.faultsInjected += await firedSoFar();
-    await t.admin("DELETE", "/faults");
+    problems.push(...(await disarm("CLI storm", armed)));
     const calm = await reposmith(args, { cwd: p.dir, env: t.env });
     evidence.addOutput("CLI storm: calm rerun", calm);
     expect(calm.code).toBe(0);

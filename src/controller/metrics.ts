@@ -1,4 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ClientTraffic } from "../engine";
+import { DRIFT_POLICIES } from "../resources/lifecycle";
+import { kinds as resourceKinds } from "../resources/registry";
+
+/** The APIs the controller talks to: the values of the `api` label. */
+export const APIS = ["cloudsmith", "codearts"] as const satisfies readonly ClientTraffic["api"][];
 
 /** What an API client reports about its traffic (CloudsmithClient.stats and alike): running totals. */
 export interface ClientStats {
@@ -43,6 +49,17 @@ export class ControllerMetrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "reposmith_" });
+    // Every series whose labels are known in advance is exported from the start, at 0: one that only
+    // appears once something happens cannot be told from one that is not collected, and breaks
+    // rate() and absence alerts (https://prometheus.io/docs/practices/instrumentation/#avoid-missing-metrics).
+    for (const result of ["success", "error"]) this.passes.inc({ result }, 0);
+    for (const api of APIS) for (const c of [this.apiRequests, this.apiErrors, this.apiThrottled, this.apiRetries]) c.inc({ api }, 0);
+    for (const kind of resourceKinds()) {
+      for (const policy of DRIFT_POLICIES) this.driftFound.inc({ kind, policy }, 0);
+      this.driftCorrected.inc({ kind }, 0);
+      this.driftOutstanding.set({ kind }, 0);
+      this.resourceFailures.inc({ kind }, 0);
+    }
   }
 
   private readonly counted = new WeakMap<ClientStats, Required<ClientStats>>();

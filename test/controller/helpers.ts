@@ -41,8 +41,16 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** The value of one Prometheus sample, e.g. metric(text, 'reposmith_drift_found_total{kind="EntitlementToken",policy="report"}'). */
+/**
+ * The value of one Prometheus sample, e.g. metric(text, 'reposmith_drift_found_total{kind="EntitlementToken",policy="report"}').
+ * A sample that is not there is an error, not 0: a misspelt name or label, or a series the
+ * controller does not export, must fail the test rather than read as "nothing happened".
+ */
 export function metric(text: string, sample: string): number {
   const line = text.split("\n").find((l) => l.startsWith(sample + " "));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
+  if (line) return Number(line.slice(sample.length + 1));
+  const name = sample.replace(/\{.*$/, "");
+  const family = text.split("\n").filter((l) => l.startsWith(name + "{") || l.startsWith(name + " "));
+  const declared = text.split("\n").some((l) => l.startsWith(`# TYPE ${name} `));
+  throw new Error(`no sample ${sample} in the metrics; ${family.length ? `${name} has: ${family.join(", ")}` : declared ? `${name} has no samples` : `nothing named ${name}`}`);
 }

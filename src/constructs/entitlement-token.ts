@@ -104,12 +104,23 @@ export class EntitlementToken extends Construct {
     if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`]);
     }
+    // `active` is validated as `enabled` below, whose problem would name a field the user did not give.
+    if (active !== undefined && typeof active !== "boolean") {
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active must be true or false (got ${typeof active === "number" ? String(active) : JSON.stringify(active) ?? String(active)})`]);
+    }
+    // Only an object's fields are spread: anything else (a string, a number) goes to the schema as it
+    // is, to be refused as such rather than spread into unknown fields "0", "1", ... or into nothing.
+    let limitsInput: unknown = limits;
+    if (typeof limits === "object" && limits !== null && !Array.isArray(limits)) {
+      const l: Record<string, unknown> = { ...limits, dateRangeFrom: toIso(limits.dateRangeFrom), dateRangeTo: toIso(limits.dateRangeTo) };
+      for (const k of ["dateRangeFrom", "dateRangeTo"]) if (l[k] === undefined) delete l[k];
+      limitsInput = l;
+    }
     const input = {
       ...rest,
       ...(active !== undefined && rest.enabled === undefined ? { enabled: active } : {}),
-      ...(limits ? { limits: { ...limits, dateRangeFrom: toIso(limits.dateRangeFrom), dateRangeTo: toIso(limits.dateRangeTo) } } : {}),
+      ...(limitsInput !== undefined && limitsInput !== null ? { limits: limitsInput } : {}),
     };
-    for (const k of ["dateRangeFrom", "dateRangeTo"] as const) if (input.limits && input.limits[k] === undefined) delete input.limits[k];
     this.spec = validateSpec(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input);
     if (this.spec.limits.pathQuery) {
       cdkOf(this).Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);

@@ -43,6 +43,11 @@ describe("EntitlementToken props validation", () => {
     { reason: "a rotation maxAge that is not a duration", props: { rotation: { maxAge: "monthly" } }, want: /rotation\.maxAge must be a duration such as "90d"/ },
     { reason: "a rotation trigger that is not a string", props: { rotation: { triggers: { q: 3 as never } } }, want: /rotation\.triggers values must be strings/ },
     { reason: "active and enabled that disagree", props: { active: true, enabled: false }, want: /active \(true\) and enabled \(false\) disagree/ },
+    // Found by the fuzz suite: the problem named "enabled", a field the user never gave.
+    { reason: "an active that is not true or false", props: { active: 1 as never }, want: /: active must be true or false \(got 1\)$/ },
+    // Found by the fuzz suite: a string was spread into unknown fields "0", "1", ...; a number into no limits at all.
+    { reason: "limits given as a string", props: { limits: "none" as never }, want: /limits: Invalid input: expected object, received string \(got "none"\)/ },
+    { reason: "limits given as a number", props: { limits: 5 as never }, want: /limits: Invalid input: expected object, received number \(got 5\)/ },
     { reason: "a package query over 1024 characters", props: { limits: { packageQuery: "x".repeat(1025) } }, want: /limits\.packageQuery must be at most 1024 characters/ },
   ];
   it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {

@@ -290,7 +290,7 @@ export async function syncPollScenario(cfg: SyncPollConfig): Promise<Row[]> {
         `mean shown; max ${ours.extraMax} vs ${linear.extraMax}; ours: ${late(ours)}, apply wall ${s(ours.ms)}; baseline: ${late(linear)}, apply wall ${s(linear.ms)}; ` +
           `the linear wait at +${s(cfg.fastLinearStepMs)} a round: ${fast.extraMean.toFixed(2)} extra polls (max ${fast.extraMax}), ${late(fast)}, apply wall ${s(fast.ms)}`,
       ),
-    ];
+    ].map((r) => ({ ...r, counts: { copies: cfg.packages, extraMax: ours.extraMax, linearExtraMean: linear.extraMean, fastLinearExtraMean: fast.extraMean, fastLinearExtraMax: fast.extraMax } }));
   } finally {
     await emu.stop();
   }

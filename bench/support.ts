@@ -109,6 +109,8 @@ export interface Row {
   ok: boolean;
   /** How `target` reads: the value must be at most it. */
   note?: string;
+  /** Counts behind the note, for tests to assert on (e.g. the baselines' polls per copy). */
+  counts?: Record<string, number>;
 }
 
 export function row(name: string, value: number, baseline: number, floor: number | null, target: number, unit: string, note?: string): Row {

@@ -14,7 +14,9 @@ import { App, TerraformStack } from "cdktf";
 import { EntitlementToken, PackageCopy } from "../../src";
 import { FileStateStore, hasChanges, planAll, type StackState } from "../../src/engine";
 import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
-import { checkTokens, Evidence, LONG, readStateFile, recordFigures, rng, seedFor, sleep, startReposmith } from "./helpers";
+import { announceFigures, checkTokens, Evidence, hangGuard, LONG, readStateFile, recordFigures, rng, seedFor, sleep, startReposmith } from "./helpers";
+
+announceFigures("crash (kill -9)");
 
 const RESOURCES = Number(process.env.RELIABILITY_RESOURCES ?? (LONG ? 200 : 40));
 const KILLS = Number(process.env.RELIABILITY_KILLS ?? (LONG ? 20 : 3));
@@ -175,7 +177,7 @@ describe("kill -9 of reposmith apply", () => {
       }
 
       // The rerun takes over the dead holder's lock and converges.
-      const rerun = await reposmith(["apply", "--auto-approve", "--skip-synth", "--output", outdir, "--state", stateDir], { cwd: dir, env, timeoutMs: 240_000 });
+      const rerun = await reposmith(["apply", "--auto-approve", "--skip-synth", "--output", outdir, "--state", stateDir], { cwd: dir, env, timeoutMs: hangGuard(240_000) });
       figures.reruns++;
       evidence.addOutput(`round ${round}: rerun`, rerun);
       if (rerun.code !== 0) problems.push(`round ${round}: rerun exited ${rerun.code}: ${rerun.stderr.trim()}`);
@@ -234,5 +236,5 @@ describe("kill -9 of reposmith apply", () => {
     expect(figures.kills).toBe(KILLS);
     expect(scan.hits).toEqual([]);
     expect(scan.badModes).toEqual([]);
-  }, (LONG ? 60 : 20) * 60_000);
+  }, hangGuard((LONG ? 60 : 20) * 60_000));
 });

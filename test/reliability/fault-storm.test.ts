@@ -14,7 +14,9 @@ import { ApiError } from "../../src/api/http";
 import { applyAll, FileStateStore, hasChanges, planAll, PlanError, type StackState } from "../../src/engine";
 import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
 import { addTallies, ALL_KINDS, counters, describeTallies, tally, type ArmedRule, type EmulatorCounters } from "./fault-floors";
-import { checkTokens, Evidence, LONG, recordFigures, rng, seedFor, taggedTokens } from "./helpers";
+import { announceFigures, checkTokens, Evidence, hangGuard, LONG, recordFigures, rng, seedFor, taggedTokens } from "./helpers";
+
+announceFigures("fault storms");
 
 /**
  * Sizes: the short run's storms are just big enough that the faults they must have injected (all
@@ -192,7 +194,7 @@ async function storm(p: Project, name: string, rules: Record<string, unknown>[])
 const CREATE = "^/v1/entitlements/[^/]+/[^/]+/?$";
 
 describe("fault storms", () => {
-  const timeout = (LONG ? 30 : 4) * 60_000;
+  const timeout = hangGuard((LONG ? 30 : 4) * 60_000);
 
   it("30 % 429 with Retry-After, 10 % 5xx, writes failing after the server acted, latency spikes: creates, then edits and deletes", async () => {
     const p = new Project();
@@ -336,7 +338,7 @@ describe("fault storms", () => {
     let completed = false;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS && !completed; attempt++) {
       totals.applies++;
-      const r = await reposmith(args, { cwd: p.dir, env: t.env, timeoutMs: 300_000 });
+      const r = await reposmith(args, { cwd: p.dir, env: t.env, timeoutMs: hangGuard(300_000) });
       evidence.addOutput(`CLI storm attempt ${attempt}`, r);
       if (r.code === 0) completed = true;
       else if (r.code !== 1) problems.push(`attempt ${attempt}: exit ${r.code}`);

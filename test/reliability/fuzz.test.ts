@@ -23,8 +23,10 @@ import { LifecycleSchema } from "../../src/resources/lifecycle";
 import { handlerFor } from "../../src/resources/registry";
 import { canonicalJson, generationOf } from "../../src/util/canonical";
 import { arbitraries, oneFieldBroken, type Break } from "./fuzz-arbitraries";
-import { LONG, recordFigures, seedFor } from "./helpers";
+import { announceFigures, hangGuard, LONG, recordFigures, seedFor } from "./helpers";
 import type { HookPayload } from "../../src/resources/payload";
+
+announceFigures("fuzz (fast-check)");
 
 /** Cases per kind: ≥ 10,000 in all for the long run, a few hundred inside npm test (each property). */
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? (LONG ? 1500 : 60));
@@ -212,7 +214,7 @@ function check<T>(arb: fc.Arbitrary<T>, run: (value: T) => void): string {
 }
 
 describe("fast-check fuzzing of construct props", () => {
-  const timeout = (LONG ? 20 : 2) * 60_000;
+  const timeout = hangGuard((LONG ? 20 : 2) * 60_000);
 
   it.each(KINDS)(`%s: ${RUNS} cases, only ValidationErrors naming fields the props gave, or valid synths`, (label, arb, build) => {
     expect(check(arb, (p) => oneCase(label, build, p, (err) => checkNamesGivenFields(err, label, p)))).toBe("");

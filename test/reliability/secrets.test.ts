@@ -14,7 +14,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import path from "node:path";
 import { reposmith, ROOT, startTestEmulator, TSX, type CliResult, type TestEmulator } from "../helpers/harness";
 import { IAM_PASSWORD, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER } from "../helpers/codearts";
-import { Evidence, recordFigures } from "./helpers";
+import { announceFigures, Evidence, hangGuard, recordFigures } from "./helpers";
+
+announceFigures("secret scan");
 
 const REPOS: [string, string][] = [["acme", "prod"], ["acme", "staging"], ["acme", "mirror"], ["acme", "prod2"]];
 let t: TestEmulator;
@@ -104,7 +106,7 @@ function terraform(args: string[]): Promise<CliResult> {
 }
 const declare = (rotation: string) => writeFileSync(path.join(dir, "decl.json"), JSON.stringify({ rotation }));
 async function cli(label: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, record = true): Promise<CliResult> {
-  const r = await reposmith(args, { cwd: dir, env: { ...env, ...extraEnv }, timeoutMs: 180_000 });
+  const r = await reposmith(args, { cwd: dir, env: { ...env, ...extraEnv }, timeoutMs: hangGuard(180_000) });
   if (record) evidence.addOutput(label, r);
   return r;
 }
@@ -204,7 +206,7 @@ describe("secret scanning across everything the suite produced", () => {
     expect(scan.hits).toEqual([]);
     expect(scan.badModes).toEqual([]);
     expect(scan.scanned).toBeGreaterThan(20);
-  }, 300_000);
+  }, hangGuard(300_000));
 });
 
 /**
@@ -280,7 +282,7 @@ app.synth();
           const out = path.join(work, `out-${c.id}`);
           scan.addDir(out);
           scan.addSecret(c.id, c.secret);
-          const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], { cwd: work, env: process.env, timeoutMs: 120_000 });
+          const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], { cwd: work, env: process.env, timeoutMs: hangGuard(120_000) });
           scan.addOutput(`synth ${c.id}`, r);
           return { c, r, out };
         }),
@@ -302,5 +304,5 @@ app.synth();
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, hangGuard(180_000));
 });

@@ -10,7 +10,9 @@ import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
 import { reposmith, startTestEmulator, Workdir, type CliResult, type TestEmulator } from "../helpers/harness";
-import { checkTokens, Evidence, LONG, readStateFile, recordFigures, sleep, startReposmith } from "./helpers";
+import { announceFigures, checkTokens, Evidence, hangGuard, LONG, readStateFile, recordFigures, sleep, startReposmith } from "./helpers";
+
+announceFigures("state (CLI)");
 
 let t: TestEmulator;
 let w: Workdir;
@@ -47,7 +49,7 @@ function declare(n: number): void {
   app.synth();
 }
 async function run(label: string, ...args: string[]): Promise<CliResult> {
-  const r = await reposmith([...args, "--skip-synth", ...w.args], { cwd: w.dir, env: t.env });
+  const r = await reposmith([...args, "--skip-synth", ...w.args], { cwd: w.dir, env: t.env, timeoutMs: hangGuard(120_000) });
   evidence.addOutput(label, r);
   return r;
 }
@@ -135,14 +137,14 @@ describe("locks through the CLI", () => {
 
   it("a concurrent apply is refused in one line naming the holder (operation, pid, host); the first one finishes untouched", async () => {
     declare(20);
-    // Creates held for 4 s: the first apply still holds the lock while the second CLI starts, even on a loaded machine.
-    await t.admin("POST", "/faults", { latencyMs: 0, rules: [{ method: "POST", pass: true, delayMs: 4_000, times: 1e9 }, { pass: true, delayMs: 600, times: 1e9 }] });
+    // Creates held for 4 s (scaled like the time limits): the first apply still holds the lock while the second CLI starts, even on a loaded machine.
+    await t.admin("POST", "/faults", { latencyMs: 0, rules: [{ method: "POST", pass: true, delayMs: hangGuard(4_000), times: 1e9 }, { pass: true, delayMs: 600, times: 1e9 }] });
     const args = ["apply", "--auto-approve", "--skip-synth", ...w.args];
     const first = startReposmith(args, { cwd: w.dir, env: t.env });
     const lockDir = `${w.stateFile()}.lock`;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + hangGuard(30_000);
     while (!existsSync(`${lockDir}.json`) && Date.now() < deadline) await sleep(10);
-    const second = await reposmith(args, { cwd: w.dir, env: t.env });
+    const second = await reposmith(args, { cwd: w.dir, env: t.env, timeoutMs: hangGuard(120_000) });
     evidence.addOutput("concurrent second apply", second);
     expect(second.code).toBe(1);
     const lines = stderrLines(second);
@@ -163,7 +165,7 @@ describe("locks through the CLI", () => {
     await slow();
     const args = ["apply", "--auto-approve", "--skip-synth", ...w.args];
     const victim = startReposmith(args, { cwd: w.dir, env: t.env });
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + hangGuard(30_000);
     while ((await t.admin("GET", "/state")).tokens.filter((x: any) => x.metadata?.key).length < 3 && Date.now() < deadline) await sleep(10);
     victim.child.kill("SIGKILL");
     evidence.addOutput("killed apply", await victim.done);

@@ -40,7 +40,7 @@ describe("cloudsmith settings", () => {
   });
 
   it("answer 400 naming each bad or unknown setting, and change nothing", async () => {
-    const res = await settings({ copyNotFoundMs: -1, syncCopiesToken: "no", retryAfterSeconds: 1 });
+    const res = await h.adminRaw("POST", "/cloudsmith/settings", { copyNotFoundMs: -1, syncCopiesToken: "no", retryAfterSeconds: 1 });
     expect(res.status).toBe(400);
     expect(res.body.fields).toEqual({
       copyNotFoundMs: ["Must be a number >= 0 (milliseconds)."],

@@ -1,6 +1,6 @@
 /** The CodeArts Repo + IAM emulator family, over real HTTP (built from docs/api/codearts-repo.md, not from our client). */
 import { startEmulator, type Emulator } from "../../src/emulator";
-import { adminChecked } from "../helpers/emulator-admin";
+import { adminChecked, adminRequest } from "../helpers/emulator-admin";
 
 let emu: Emulator;
 const URL_A = "https://git.example.com/a.git";
@@ -159,7 +159,7 @@ describe("CodeArts emulator: the undocumented or contradictory answers are setti
     // The older boolean name still switches it: true is the documented reading.
     await admin("POST", "/codearts/settings", { mirroringEnabledInverted: true });
     expect(await scheduledAfterPut(tok, true)).toEqual({ put: true, show: true, scheduled: false, setting: "true-means-off" });
-    expect((await admin("POST", "/codearts/settings", { mirroringEnabledReading: "inverted" })).status).toBe(400);
+    expect((await adminRequest(emu.url, "POST", "/codearts/settings", { mirroringEnabledReading: "inverted" })).status).toBe(400);
   });
 
   it("answers ShowRemoteMirror for a repository without a mirror with a 404 by default, or a 200 with empty fields when set", async () => {
@@ -172,6 +172,6 @@ describe("CodeArts emulator: the undocumented or contradictory answers are setti
     expect(await req("GET", "/v4/repositories/999/remote-mirror", { token: tok })).toMatchObject({ status: 404, body: { error_code: "CH.004404" } });
     await req("POST", "/v4/repositories/123/remote-mirror/associate", { token: tok, body: { url: URL_A } });
     expect((await req("GET", "/v4/repositories/123/remote-mirror", { token: tok })).body).toMatchObject({ url: URL_A, id: expect.any(Number) });
-    expect((await admin("POST", "/codearts/settings", { noMirrorResponse: "204" })).status).toBe(400);
+    expect((await adminRequest(emu.url, "POST", "/codearts/settings", { noMirrorResponse: "204" })).status).toBe(400);
   });
 });

@@ -1,8 +1,17 @@
-/** The emulator serves 10,000 tokens across 100 repositories quickly. */
+/**
+ * The emulator serves 10,000 tokens across 100 repositories quickly. Bounds are on the CPU this
+ * process spends (emulator and test client both live here), not on wall time: on a 2-core machine
+ * running other suites, wall time measures the load, not the emulator.
+ */
 import type { SeedDocument } from "../../src/emulator";
 import { Harness, startHarness } from "./helpers";
 
 let h: Harness;
+/** CPU milliseconds (user + system, all threads of this process) spent since `since`. */
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
 afterAll(() => h?.emu.close());
 
 it("seeds 10,000 tokens in 100 repositories and lists them with page_size 500 in milliseconds", async () => {
@@ -11,17 +20,17 @@ it("seeds 10,000 tokens in 100 repositories and lists them with page_size 500 in
     seed.repositories!.push({ owner: "bench", slug: `repo-${r}`, defaultToken: false });
     for (let t = 0; t < 100; t++) seed.tokens!.push({ owner: "bench", repository: `repo-${r}`, name: `token-${t}` });
   }
-  let start = performance.now();
+  let start = process.cpuUsage();
   h = await startHarness({ seed });
-  const seedMs = performance.now() - start;
+  const seedMs = cpuMs(start);
   await h.req("GET", "/entitlements/bench/repo-0/"); // warm up
-  start = performance.now();
+  start = process.cpuUsage();
   let total = 0;
   await Promise.all(Array.from({ length: 100 }, async (_, r) => {
     const res = await h.req("GET", `/entitlements/bench/repo-${r}/?page_size=500&show_tokens=true`);
     total += res.body.length;
   }));
-  const listMs = performance.now() - start;
+  const listMs = cpuMs(start);
   expect(total).toBe(10_000);
   expect(seedMs).toBeLessThan(2_000);
   expect(listMs).toBeLessThan(3_000);
@@ -29,7 +38,7 @@ it("seeds 10,000 tokens in 100 repositories and lists them with page_size 500 in
 
 it("pages through one repository of 10,000 tokens, sorted by name", async () => {
   h.emu.seed({ tokens: Array.from({ length: 10_000 }, (_, i) => ({ owner: "bench", repository: "huge", name: `t-${i}` })) });
-  const start = performance.now();
+  const start = process.cpuUsage();
   let seen = 0;
   for (let page = 1; page <= 21; page++) {
     const res = await h.req("GET", `/entitlements/bench/huge/?page=${page}&page_size=500&sort=name`);
@@ -37,5 +46,5 @@ it("pages through one repository of 10,000 tokens, sorted by name", async () => 
     if (page >= Number(res.headers.get("x-pagination-pagetotal"))) break;
   }
   expect(seen).toBe(10_001); // plus the repository's Default token
-  expect(performance.now() - start).toBeLessThan(3_000);
+  expect(cpuMs(start)).toBeLessThan(3_000);
 });

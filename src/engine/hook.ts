@@ -76,7 +76,7 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     // As `reposmith apply` reads it (lifecycle included: the prune hook and the destroy provisioner go by it).
     let plan = await planDeclared(ctx, payloadReader(stack)(payload), state.resources[payload.key], false);
     // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
-    if (payload.after !== undefined && handlerFor(payload.kind).dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
+    if (payload.after !== undefined && handlerFor(payload.kind).planning?.dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
     // Under Terraform the prune hook (which would delete a renamed construct's old object) runs
     // last, so a create that collides with an object state holds under another key cannot wait for
     // it: say how to keep that object under this key instead.
@@ -123,7 +123,7 @@ export function hookPrune(opts: HookOptions, stack: string, keys: string[]): Pro
     const dependents: ResourcePlan[] = [];
     for (const [key, rs] of Object.entries(pruned.state.resources)) {
       const handler = handlerFor(rs.kind);
-      const after = deleted.filter((d) => handler.dependsOn?.(rs.spec, d)).map((d) => d.key);
+      const after = deleted.filter((d) => handler.planning?.dependsOn?.(rs.spec, d)).map((d) => d.key);
       if (!after.length) continue;
       const desired = { stack, key, kind: rs.kind, spec: rs.spec, generation: rs.generation, connection: rs.connection, lifecycle: rs.lifecycle };
       dependents.push(runAgain(await planDeclared(ctx, desired, rs, false), after));

@@ -154,7 +154,7 @@ function refuseSharedIds(stacks: StackPlan[]): void {
   for (const s of stacks) {
     for (const r of s.resources) {
       const id = r.observed?.id;
-      if (!id || r.spec === undefined || r.action === "delete" || r.action === "forget" || handlerFor(r.kind).sharedId) continue;
+      if (!id || r.spec === undefined || r.action === "delete" || r.action === "forget" || handlerFor(r.kind).planning?.sharedId) continue;
       const slot = `${r.kind}\n${id}`;
       const other = first.get(slot);
       if (!other) {

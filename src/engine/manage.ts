@@ -28,7 +28,8 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   const desired = readDesired(opts.outdir, [stack])[0].resources.find((r) => r.key === key);
   if (!desired) throw new StateEntryError(`${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`);
   const handler = handlerFor(desired.kind);
-  if (!handler.import) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
+  const importer = handler.commands?.import;
+  if (!importer) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
   const lock = await opts.store.lock(stack, "reposmith import");
   try {
     const state = await opts.store.read(stack);
@@ -38,7 +39,7 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
     // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
-    const observed = await handler.import(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
+    const observed = await importer(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
     // Again with the id the API answered with, in case it is spelt differently from the one given.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, observed.id);
     state.resources[key] = {
@@ -80,7 +81,7 @@ function refuseIfManagedElsewhere(resources: Record<string, ResourceState>, key:
 
 /** Whether objects of `kind` have a secret value (readSecret / `output --show-secret`), e.g. a token's. */
 export function hasSecret(kind: string): boolean {
-  return kinds().includes(kind) && !!handlerFor(kind).readSecret;
+  return kinds().includes(kind) && !!handlerFor(kind).commands?.readSecret;
 }
 
 /** Reads a managed object's secret from the API (never from state, which holds none). */
@@ -89,8 +90,9 @@ export async function readSecret(opts: EngineOptions & { store: StateStore }, ke
   const rs = state.resources[key];
   if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
   const handler = handlerFor(rs.kind);
-  if (!handler.readSecret) throw new StateEntryError(`${rs.kind} resources have no secret value`);
-  return handler.readSecret(new RunContext(opts), rs, rs.connection);
+  const read = handler.commands?.readSecret;
+  if (!read) throw new StateEntryError(`${rs.kind} resources have no secret value`);
+  return read(new RunContext(opts), rs, rs.connection);
 }
 
 /** Forgets a key without touching the remote object (like `terraform state rm`). */

@@ -1,5 +1,6 @@
 import { handlerFor } from "../resources/registry";
-import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "../resources/types";
+import { deleteForgets, deleteRemoves, phaseOf, presentationOf, type ResourceHandler } from "../resources/contract";
+import type { ConnectionRef, FieldChange, Observed, ResourceState } from "../resources/types";
 import { formatIssues } from "../resources/common";
 import type { Lifecycle } from "../resources/lifecycle";
 import { settleAll } from "../util/pool";
@@ -128,7 +129,7 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
   const byKind = new Map<string, { spec: unknown; conn: ConnectionRef | undefined }[]>();
   for (const i of items) {
     const handler = handlerFor(i.kind);
-    if (!handler.prefetch) continue;
+    if (!handler.planning?.prefetch) continue;
     let spec: unknown;
     try {
       spec = parseSpec(handler, i.key, i.spec);
@@ -139,7 +140,7 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
     if (!list) byKind.set(i.kind, (list = []));
     list.push({ spec, conn: i.conn });
   }
-  for (const [kind, list] of byKind) handlerFor(kind).prefetch!(ctx, list);
+  for (const [kind, list] of byKind) handlerFor(kind).planning!.prefetch!(ctx, list);
 }
 
 /**
@@ -148,7 +149,7 @@ export function prefetch(ctx: RunContext, items: { kind: string; key: string; sp
  * connection apply's delete uses.
  */
 function replacedNotice(handler: ResourceHandler, rs: ResourceState, d: DesiredResource): string | undefined {
-  const notice = handler.deleteNotice?.(rs, rs.connection ?? d.connection);
+  const notice = presentationOf(handler).deleteNotice(rs, rs.connection ?? d.connection);
   return notice && `the replaced ${rs.id}: ${notice}`;
 }
 
@@ -160,26 +161,28 @@ const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deleti
 
 export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
+  const words = presentationOf(handler);
   const spec = parseSpec(handler, d.key, d.spec);
   // The plan as a noop; outcomes below override what differs (the common ones in place: 10,000 copies add up).
-  const base: ResourcePlan = { stack: d.stack, key: d.key, kind: d.kind, label: handler.describe(spec), action: "noop", changes: [], spec, generation: d.generation, connection: d.connection, lifecycle: d.lifecycle, state: rs };
+  const base: ResourcePlan = { stack: d.stack, key: d.key, kind: d.kind, label: words.describe(spec), action: "noop", changes: [], spec, generation: d.generation, connection: d.connection, lifecycle: d.lifecycle, state: rs };
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
     if (!observed) return { ...base, action: rs ? "forget" : "noop", changes: [] };
-    const notice = handler.deleteNotice?.(rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" }, rs?.connection ?? d.connection);
-    // Its "delete" only forgets (a sync, a default token, a mirror): nothing to do when nothing is remembered.
-    if (!rs && notice) return { ...base, action: "noop", changes: [] };
+    const recorded = rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" };
+    // Its "delete" does not remove the object (a sync, a default token, a mirror): nothing to do when nothing is remembered.
+    if (!rs && !deleteRemoves(handler, recorded)) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
     if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED_NOTICE } : { ...base, action: "noop", changes: [] };
-    return { ...base, action: rs && handler.deleteForgets?.(rs) ? "forget" : "delete", changes: [], observed, notice };
+    const notice = words.deleteNotice(recorded, rs?.connection ?? d.connection);
+    return { ...base, action: rs && deleteForgets(handler, rs) ? "forget" : "delete", changes: [], observed, notice };
   }
   if (!observed) {
     // Not where the spec says. If the state's object still exists elsewhere (owner/repository changed),
     // this is a replacement: create the new one, then delete the old.
     const old = rs && (await handler.observeState(ctx, rs, rs.connection ?? d.connection));
-    await handler.checkCreate?.(ctx, d.key, spec, d.connection);
-    const createFields = handler.planCreate(d.key, spec);
-    const blockedBy = await handler.createBlocker?.(ctx, d.key, spec, d.connection);
+    await handler.planning?.checkCreate?.(ctx, d.key, spec, d.connection);
+    const createFields = words.createFields(d.key, spec);
+    const blockedBy = await handler.planning?.createBlocker?.(ctx, d.key, spec, d.connection);
     if (blockedBy) base.blockedBy = blockedBy;
     if (old) {
       // Name what forces it (e.g. repository "acme/dev" -> "acme/prod") when the kind can tell.
@@ -189,7 +192,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     return { ...base, action: "create", changes: [], createFields };
   }
   const changes = handler.diff(d.key, spec, observed, rs);
-  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: handler.planCreate(d.key, spec), notice: rs && replacedNotice(handler, rs, d) };
+  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: words.createFields(d.key, spec), notice: rs && replacedNotice(handler, rs, d) };
   // State names another object than the one found (a replacement stopped after its create, e.g. the
   // new copy's sync failed): if that one still exists it goes once the new one is recorded.
   const stale = rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
@@ -197,13 +200,13 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
   if (changes.length) {
     base.action = "update";
     base.changes = changes;
-    base.notice = handler.updateNotice?.(spec, changes, d.connection);
+    base.notice = words.updateNotice(spec, changes, d.connection);
   } else if (!rs || rs.id !== observed.id) {
     // Found by its tag (not through state): record it. A new generation with no visible field change
     // is a noop whose state entry apply still refreshes.
     base.action = "adopt";
   }
-  if (stale && !handler.deleteNotice?.(rs!, rs!.connection ?? d.connection)) {
+  if (stale && deleteRemoves(handler, rs!)) {
     base.supersedes = rs;
     base.notice = `${rs!.id}, which an interrupted replacement left behind, will be deleted`;
   }
@@ -218,7 +221,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
 function planDependents(resources: ResourcePlan[]): void {
   const changing = new Set(resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget").map((r) => r.key));
   if (!changing.size) return;
-  const eligible = resources.filter((r) => handlerFor(r.kind).dependsOn && r.spec !== undefined && r.action !== "create" && r.action !== "delete" && r.action !== "forget");
+  const eligible = resources.filter((r) => handlerFor(r.kind).planning?.dependsOn && r.spec !== undefined && r.action !== "create" && r.action !== "delete" && r.action !== "forget");
   if (!eligible.length) return;
   // To a fixed point: a resource planned to run again is a change its own dependents must follow (a chain of syncs).
   const deps = new Map<ResourcePlan, string[]>();
@@ -226,9 +229,9 @@ function planDependents(resources: ResourcePlan[]): void {
     grew = false;
     for (const r of eligible) {
       const handler = handlerFor(r.kind);
-      const phase = handler.phase ?? 0;
+      const phase = phaseOf(handler);
       const found = resources
-        .filter((o) => o !== r && changing.has(o.key) && (handlerFor(o.kind).phase ?? 0) <= phase && handler.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }))
+        .filter((o) => o !== r && changing.has(o.key) && phaseOf(handlerFor(o.kind)) <= phase && handler.planning!.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }))
         .map((o) => o.key);
       if (found.length <= (deps.get(r)?.length ?? 0)) continue;
       deps.set(r, found);
@@ -316,7 +319,7 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   const spec = rs.spec;
   let label = rs.id;
   try {
-    label = handler.describe(parseSpec(handler, key, spec));
+    label = presentationOf(handler).describe(parseSpec(handler, key, spec));
   } catch {
     /* an old spec that no longer parses still has an id to delete by */
   }
@@ -325,7 +328,7 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
   if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED_NOTICE };
-  return { ...base, action: handler.deleteForgets?.(rs) ? "forget" : "delete", observed, notice: handler.deleteNotice?.(rs, rs.connection) };
+  return { ...base, action: deleteForgets(handler, rs) ? "forget" : "delete", observed, notice: presentationOf(handler).deleteNotice(rs, rs.connection) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createColors } from "picocolors";
 import { handlerFor } from "../resources/registry";
-import type { ResourceHandler } from "../resources/types";
+import { presentationOf, type ResourceHandler } from "../resources/contract";
 import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
@@ -50,7 +50,16 @@ function handlerOf(kind: string): ResourceHandler | undefined {
 }
 
 /** How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version, a repository id). */
-const foundBy = (r: ResourcePlan): string => (r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity";
+const foundBy = (r: ResourcePlan): string => {
+  const h = handlerOf(r.kind);
+  return r.spec !== undefined && h ? presentationOf(h).foundBy(r.spec) : "found by its identity";
+};
+
+/** How objects inside a resource that an update deletes are headlined: each kind says (a mirror's prunes). */
+const describeDeletes = (r: ResourcePlan, count: number): string => {
+  const h = handlerOf(r.kind);
+  return r.spec !== undefined && h ? presentationOf(h).describeDeletes(count, r.spec) : `will delete ${count} object(s) it manages`;
+};
 
 function headline(r: ResourcePlan): string {
   if (r.action === "forget" && r.observed) return "will be removed from state; the remote object is kept";
@@ -63,7 +72,7 @@ function headline(r: ResourcePlan): string {
     r.changes.some((c) => c.effect === "update") && HEADLINE.update,
     r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
     r.changes.some((c) => c.effect === "reset") && "will have its usage reset",
-    deletes > 0 && ((r.spec !== undefined && handlerOf(r.kind)?.describeDeletes?.(deletes, r.spec)) || `will delete ${deletes} object(s) it manages`),
+    deletes > 0 && describeDeletes(r, deletes),
   ].filter(Boolean);
   return what.join(", and ");
 }

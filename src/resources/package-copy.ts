@@ -12,7 +12,8 @@ import {
   shortChecksum, syncOptions, syncSummary, timeoutMs,
 } from "./package-common";
 import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
-import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
+import type { ResourceHandler } from "./contract";
+import type { FieldChange, HandlerContext, Observed, ResourceState } from "./types";
 
 export const PACKAGE_COPY_KIND = "PackageCopy";
 
@@ -140,11 +141,6 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
   kind: PACKAGE_COPY_KIND,
   spec: PackageCopySpecSchema,
 
-  describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
-
-  // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
-  foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,
-
   async observe(ctx, _key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const { source, ref } = await resolveSource(ctx, client, spec, state);
@@ -172,21 +168,6 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
       changes.push({ path: "sync", old: f.sync, new: permanent ? "delete the failed copy and copy again" : "completed", effect: "update" });
     }
     return changes;
-  },
-
-  async checkCreate(ctx, _key, spec, conn) {
-    const { source } = await resolveSource(ctx, ctx.clients.cloudsmith(conn), spec);
-    if (!source) throw sourceMissingError(spec);
-  },
-
-  planCreate(_key, spec) {
-    return {
-      source: `${spec.source.owner}/${spec.source.repository}`,
-      package: typeof spec.source.package === "string" ? spec.source.package : refKey(spec.source.package),
-      destination: `${spec.source.owner}/${spec.destination}`,
-      republish: spec.republish,
-      wait_for_sync: spec.waitForSync.timeout,
-    };
   },
 
   async create(ctx, key, spec, conn) {
@@ -250,9 +231,35 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     invalidatePackages(ctx, client, owner, repository);
   },
 
-  async import(ctx, _key, _spec, id, conn) {
-    const { owner, repository, slugPerm } = parsePackageId(id);
-    const client = ctx.clients.cloudsmith(conn);
-    return toObserved(owner, repository, await client.packages.read(owner, repository, slugPerm), undefined, true);
+  presentation: {
+    describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
+
+    // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
+    foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,
+
+    createFields(_key, spec) {
+      return {
+        source: `${spec.source.owner}/${spec.source.repository}`,
+        package: typeof spec.source.package === "string" ? spec.source.package : refKey(spec.source.package),
+        destination: `${spec.source.owner}/${spec.destination}`,
+        republish: spec.republish,
+        wait_for_sync: spec.waitForSync.timeout,
+      };
+    },
+  },
+
+  planning: {
+    async checkCreate(ctx, _key, spec, conn) {
+      const { source } = await resolveSource(ctx, ctx.clients.cloudsmith(conn), spec);
+      if (!source) throw sourceMissingError(spec);
+    },
+  },
+
+  commands: {
+    async import(ctx, _key, _spec, id, conn) {
+      const { owner, repository, slugPerm } = parsePackageId(id);
+      const client = ctx.clients.cloudsmith(conn);
+      return toObserved(owner, repository, await client.packages.read(owner, repository, slugPerm), undefined, true);
+    },
   },
 };

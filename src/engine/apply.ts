@@ -4,7 +4,8 @@ import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import { planDeclared, runAgain, updateEffects, type Action, type ResourcePlan, type StackPlan } from "./plan";
+import { runAgain, updateEffects } from "./passes";
+import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
 import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {

@@ -5,7 +5,8 @@ import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { payloadReader } from "./desired";
 import { managedBy } from "./manage";
-import { planDeclared, planOrphan, planStack, runAgain, type ResourcePlan } from "./plan";
+import { runAgain } from "./passes";
+import { planDeclared, planOrphan, planStack, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
 
 /**

@@ -3,21 +3,8 @@ import { RunContext, type EngineOptions } from "./context";
 import { readDesired } from "./desired";
 import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
+import { StateEntryError, stackOfKey } from "./keys";
 import type { StackState, StateStore } from "./state/types";
-
-export class StateEntryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StateEntryError";
-  }
-}
-
-/** `<stack>/<path>` → stack name. */
-export function stackOfKey(key: string): string {
-  const i = key.indexOf("/");
-  if (i <= 0 || i === key.length - 1) throw new StateEntryError(`"${key}" is not a resource key: expected <stack>/<construct path>, e.g. quickstart/ci (see "reposmith state list")`);
-  return key.slice(0, i);
-}
 
 /**
  * Brings an existing remote object under a declared key (like `terraform import`): the key must be

@@ -8,6 +8,7 @@ import { managedBy } from "./manage";
 import { runAgain } from "./passes";
 import { planDeclared, planOrphan, planStack, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
+import { stateMv } from "./messages";
 
 /**
  * What Terraform's local-exec provisioners call (docs/architecture.md#desired-state): the same handlers and
@@ -85,7 +86,7 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     if (holder) {
       throw new Error(
         `${plan.blockedBy!.what} is ${plan.blockedBy!.id}, which state holds as ${holder}. If ${holder} was renamed to ${payload.key}, keep it (and its secret): ` +
-          `reposmith state mv ${holder} ${payload.key}, then terraform apply again; if both should exist, give this one another name`,
+          `${stateMv(holder, payload.key)}, then terraform apply again; if both should exist, give this one another name`,
       );
     }
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));

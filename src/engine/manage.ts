@@ -5,6 +5,7 @@ import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
 import { StateEntryError, stackOfKey } from "./keys";
 import type { StackState, StateStore } from "./state/types";
+import { notInState } from "./messages";
 
 /**
  * Brings an existing remote object under a declared key (like `terraform import`): the key must be
@@ -75,7 +76,7 @@ export function hasSecret(kind: string): boolean {
 export async function readSecret(opts: EngineOptions & { store: StateStore }, key: string): Promise<string> {
   const state = await opts.store.read(stackOfKey(key));
   const rs = state.resources[key];
-  if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+  if (!rs) throw new StateEntryError(notInState(key));
   const handler = handlerFor(rs.kind);
   const read = handler.commands?.readSecret;
   if (!read) throw new StateEntryError(`${rs.kind} resources have no secret value`);
@@ -89,7 +90,7 @@ export async function removeFromState(store: StateStore, key: string): Promise<s
   try {
     const state = await store.read(stack);
     const rs = state.resources[key];
-    if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+    if (!rs) throw new StateEntryError(notInState(key));
     delete state.resources[key];
     await store.write(state);
     return rs.id;
@@ -115,7 +116,7 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     const source = await store.read(fromStack);
     const target = toStack === fromStack ? source : await store.read(toStack);
     const rs = source.resources[from];
-    if (!rs) throw new StateEntryError(`${from} is not in state (see "reposmith state list")`);
+    if (!rs) throw new StateEntryError(notInState(from));
     if (target.resources[to]) throw new StateEntryError(`${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`);
     delete source.resources[from];
     // The generation is the declaration's under the old key: cleared, the next run sees the new key's

@@ -9,6 +9,7 @@ import type { DesiredResource, DesiredStack } from "./desired";
 import { shapeStack } from "./passes";
 import { PlanError, type ResourcePlan, type StackPlan, type Plan } from "./plan-types";
 import type { StackState } from "./state/types";
+import { RETAINED } from "./messages";
 
 export * from "./plan-types";
 
@@ -96,9 +97,6 @@ function replacedNotice(handler: ResourceHandler, rs: ResourceState, d: DesiredR
   return notice && `the replaced ${rs.id}: ${notice}`;
 }
 
-/** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (docs/architecture.md#lifecycle). */
-const RETAINED_NOTICE = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
-
 /** An explicit deletionPolicy "retain" keeps the remote object, on removal from the app and on destroy alike. */
 const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deletionPolicy === "retain";
 
@@ -115,7 +113,7 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     // Its "delete" does not remove the object (a sync, a default token, a mirror): nothing to do when nothing is remembered.
     if (!rs && !deleteRemoves(handler, recorded)) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
-    if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED_NOTICE } : { ...base, action: "noop", changes: [] };
+    if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED } : { ...base, action: "noop", changes: [] };
     const notice = words.deleteNotice(recorded, rs?.connection ?? d.connection);
     return { ...base, action: rs && deleteForgets(handler, rs) ? "forget" : "delete", changes: [], observed, notice };
   }
@@ -170,7 +168,7 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
-  if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED_NOTICE };
+  if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED };
   return { ...base, action: deleteForgets(handler, rs) ? "forget" : "delete", observed, notice: presentationOf(handler).deleteNotice(rs, rs.connection) };
 }
 

@@ -4,6 +4,7 @@ import { presentationOf, type ResourceHandler } from "../resources/contract";
 import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
+import { deletesObjects, FOUND_BY_IDENTITY } from "./messages";
 
 const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : canonicalJson(v));
 
@@ -52,13 +53,13 @@ function handlerOf(kind: string): ResourceHandler | undefined {
 /** How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version, a repository id). */
 const foundBy = (r: ResourcePlan): string => {
   const h = handlerOf(r.kind);
-  return r.spec !== undefined && h ? presentationOf(h).foundBy(r.spec) : "found by its identity";
+  return r.spec !== undefined && h ? presentationOf(h).foundBy(r.spec) : FOUND_BY_IDENTITY;
 };
 
 /** How objects inside a resource that an update deletes are headlined: each kind says (a mirror's prunes). */
 const describeDeletes = (r: ResourcePlan, count: number): string => {
   const h = handlerOf(r.kind);
-  return r.spec !== undefined && h ? presentationOf(h).describeDeletes(count, r.spec) : `will delete ${count} object(s) it manages`;
+  return r.spec !== undefined && h ? presentationOf(h).describeDeletes(count, r.spec) : deletesObjects(count);
 };
 
 function headline(r: ResourcePlan): string {

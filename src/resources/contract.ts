@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import { canonicalJson } from "../util/canonical";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import { FOUND_BY_IDENTITY, deletesObjects } from "./messages";
 
 /**
  * One resource kind. Eight members are required; the optional groups below add capabilities
@@ -180,8 +181,8 @@ function withDefaults<Spec>(h: ResourceHandler<Spec>): Required<Presentation<Spe
   return {
     describe: (spec) => p.describe?.(spec) ?? canonicalJson(spec),
     createFields: (key, spec) => p.createFields?.(key, spec) ?? (spec as Record<string, unknown>),
-    foundBy: (spec) => p.foundBy?.(spec) ?? "found by its identity",
-    describeDeletes: (count, spec) => p.describeDeletes?.(count, spec) ?? `will delete ${count} object(s) it manages`,
+    foundBy: (spec) => p.foundBy?.(spec) ?? FOUND_BY_IDENTITY,
+    describeDeletes: (count, spec) => p.describeDeletes?.(count, spec) ?? deletesObjects(count),
     updateNotice: (spec, changes, conn) => p.updateNotice?.(spec, changes, conn),
     deleteNotice: (state, conn) => p.deleteNotice?.(state, conn),
     driftChanges: (key, spec, observed, state) =>

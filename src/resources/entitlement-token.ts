@@ -18,6 +18,7 @@ import {
 import type { ResourceHandler } from "./contract";
 import { findToken, indexTokens, listTokens, observedFields, parseTokenId, stateSlug, tokenId, tokensCacheKey, toObserved } from "./entitlement-token-lookup";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import { notManaged, triggersChanged } from "./messages";
 
 export * from "./entitlement-token-spec";
 
@@ -42,7 +43,7 @@ function rotationReason(spec: EntitlementTokenSpec, state: ResourceState | undef
   const next = spec.rotation?.triggers;
   if (state && next && canonicalJson(prev ?? {}) !== canonicalJson(next)) {
     const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
-    return `rotation trigger ${changed.map((k) => `"${k}"`).join(", ")} changed`;
+    return triggersChanged("rotation", changed);
   }
   const maxAge = spec.rotation?.maxAge !== undefined ? parseDuration(spec.rotation.maxAge) : undefined;
   const since = rotatedAt ? Date.parse(String(rotatedAt)) : NaN;
@@ -56,7 +57,7 @@ function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefine
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.resetTriggers;
   const next = spec.resetTriggers;
   if (!state || !next || canonicalJson(prev ?? {}) === canonicalJson(next)) return undefined;
-  return `reset trigger ${Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]).map((k) => `"${k}"`).join(", ")} changed`;
+  return triggersChanged("reset", Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]));
 }
 
 const isDefaultToken = (state: ResourceState): boolean => !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
@@ -136,7 +137,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       if (isRejected(err) && err.fields.name) {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
         const blocker = await nameTaken(ctx, key, spec, conn).catch(() => undefined);
-        if (blocker) throw new Error(`${blocker.what} already exists (${blocker.id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${blocker.id}, or choose another name`);
+        if (blocker) throw new Error(notManaged(blocker.what, blocker.id, key));
       }
       // Out of retries: one last look, so a create that did land is adopted rather than reported.
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;

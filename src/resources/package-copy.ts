@@ -14,6 +14,7 @@ import {
 import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
 import type { ResourceHandler } from "./contract";
 import type { FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import { DESTINATION_IS_SOURCE, sourceGone } from "./messages";
 
 export const PACKAGE_COPY_KIND = "PackageCopy";
 
@@ -41,7 +42,7 @@ export const PackageCopySpecSchema = z
     ...syncOptions,
   })
   .strict()
-  .refine((s) => s.destination !== s.source.repository, { error: "destination must differ from source.repository", path: ["destination"] });
+  .refine((s) => s.destination !== s.source.repository, { error: DESTINATION_IS_SOURCE, path: ["destination"] });
 
 export type PackageCopySpec = z.output<typeof PackageCopySpecSchema>;
 export type PackageCopyInput = z.input<typeof PackageCopySpecSchema>;
@@ -193,7 +194,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const ref = { format: f.format ?? "", name: f.name ?? "", version: f.version ?? "" };
     const current = { ...f, slug_perm: f.slug_perm ?? undefined } as unknown as Package;
     if (changes.some((c) => c.path === "checksum_sha256")) {
-      if (!source) throw new Error(`${refLabel(ref)} is no longer in ${owner}/${repository}: cannot copy it again`);
+      if (!source) throw new Error(sourceGone(refLabel(ref), `${owner}/${repository}`));
       if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
       return copyAndWait(ctx, client, key, spec, source, true, f.slug_perm ?? undefined);
     }
@@ -201,7 +202,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
       // Permanent per the API: the failed copy must go; copy afresh.
       await client.packages.delete(owner, spec.destination, f.slug_perm ?? "").catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       invalidatePackages(ctx, client, owner, spec.destination);
-      if (!source) throw new Error(`${refLabel(ref)} is no longer in ${owner}/${repository}: cannot copy it again`);
+      if (!source) throw new Error(sourceGone(refLabel(ref), `${owner}/${repository}`));
       return copyAndWait(ctx, client, key, spec, source, spec.republish);
     }
     // Syncing (wait) or failed (resync, with one more attempt than usual: this run starts with a failure).

@@ -13,6 +13,7 @@ import { isPermanentFailure, waitForSync } from "./package-sync";
 import { settleAll } from "../util/pool";
 import type { ResourceHandler } from "./contract";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed } from "./types";
+import { DESTINATION_IS_SOURCE } from "./messages";
 
 export const PACKAGE_MIRROR_KIND = "PackageMirror";
 
@@ -41,7 +42,7 @@ export const PackageMirrorSpecSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.destination === s.source.repository) ctx.addIssue({ code: "custom", path: ["destination"], message: "destination must differ from source.repository" });
+    if (s.destination === s.source.repository) ctx.addIssue({ code: "custom", path: ["destination"], message: DESTINATION_IS_SOURCE });
     const q = queryProblem(s.query);
     if (q) ctx.addIssue({ code: "custom", path: ["query"], message: `${q} (got ${JSON.stringify(s.query)})` });
   });

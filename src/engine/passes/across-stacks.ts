@@ -1,6 +1,7 @@
 import type { ResourceState } from "../../resources/types";
 import { stackOfKey } from "../keys";
 import { joinNotices, type ResourcePlan, type StackPlan } from "../plan-types";
+import { createWillFail, deletedFirst, sameObjectKept, stateMv } from "../messages";
 
 /** A resource that acrossStacks has something to say about: it deletes, adopts, or collides with an object it does not free. */
 const acting = (r: ResourcePlan): boolean => !!((r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf));
@@ -34,12 +35,12 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
       // (Within the stack, spareShared has done the same.)
       const other = holderOf(r, r.state.id, stack);
       if (!other) return r;
-      return { ...r, action: "forget", notice: `not deleted: ${other} (stack "${stackOfKey(other)}") manages the same object (${r.state.id}); only this entry is removed from state` };
+      return { ...r, action: "forget", notice: sameObjectKept(other, r.state.id, stackOfKey(other)) };
     }
     if (r.action === "adopt" && r.observed) {
       const other = holderOf(r, r.observed.id, stack);
       if (!other) return r;
-      return { ...r, notice: joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "reposmith state mv ${other} ${r.key}" instead, so one key manages it`) };
+      return { ...r, notice: joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "${stateMv(other, r.key)}" instead, so one key manages it`) };
     }
     if (r.blockedBy && !r.afterRemovalOf) {
       const { id, what } = r.blockedBy;
@@ -48,10 +49,10 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
       const notice = joinNotices(
         r.notice,
         freeing
-          ? `${what} is deleted first (${freeing}, removed from stack "${stackOfKey(freeing)}"); if it moved here, keep it and its secret instead: reposmith state mv ${freeing} ${r.key}`
+          ? deletedFirst(what, freeing, `stack "${stackOfKey(freeing)}"`, "if it moved here", r.key)
           : holder
-            ? `will fail: ${what} is ${id}, which state holds as ${holder}; if it moved here, keep it (and its secret): reposmith state mv ${holder} ${r.key}`
-            : `will fail: ${what} already exists (${id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${id}, or choose another name`,
+            ? `will fail: ${what} is ${id}, which state holds as ${holder}; if it moved here, keep it (and its secret): ${stateMv(holder, r.key)}`
+            : createWillFail(what, id, r.key),
       );
       // Another stack deletes it in this run (the construct moved there): this create waits for that (applyAll runs that stack first).
       return freeing ? { ...r, afterRemovalOf: [freeing], notice } : { ...r, notice };

@@ -1,5 +1,6 @@
 import type { ResourcePlan } from "../plan-types";
 import { joinNotices } from "../plan-types";
+import { deletedFirst } from "../messages";
 
 /**
  * Pass: a create that collides with an existing object (a token of the same name;
@@ -15,7 +16,7 @@ export function orderBlockedCreates(resources: readonly ResourcePlan[]): Resourc
     return {
       ...r,
       afterRemovalOf: [freeing.key],
-      notice: joinNotices(r.notice, `${what} is deleted first (${freeing.key}, removed from the app); if this is a rename, keep it and its secret instead: reposmith state mv ${freeing.key} ${r.key}`),
+      notice: joinNotices(r.notice, deletedFirst(what, freeing.key, "the app", "if this is a rename", r.key)),
     };
   });
 }

@@ -1,4 +1,5 @@
 import type { ResourcePlan } from "../plan-types";
+import { sameObjectKept } from "../messages";
 
 /**
  * Pass: a removed resource whose object another declared resource of the stack also manages (two
@@ -16,6 +17,6 @@ export function spareShared(resources: readonly ResourcePlan[]): ResourcePlan[] 
     if (r.action !== "delete" || !r.state) return r;
     const owner = owners.get(`${r.kind}\n${r.state.id}`);
     if (!owner || owner === r.key) return r;
-    return { ...r, action: "forget", notice: `not deleted: ${owner} manages the same object (${r.state.id}); only this entry is removed from state` };
+    return { ...r, action: "forget", notice: sameObjectKept(owner, r.state.id) };
   });
 }

@@ -46,7 +46,7 @@ export interface ApplyResult {
  * Persists state after every resource operation, one write at a time, coalescing bursts.
  * With remote identity tags the state is a cache, but keeping it close to reality keeps plans exact.
  */
-export class StateWriter {
+class StateWriter {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private pending = false;

@@ -44,7 +44,7 @@ export function parseHookInput(text: string | undefined): HookPayload {
 
 const stackOf = (key: string) => key.slice(0, key.indexOf("/"));
 
-export async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
+async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
   const deadline = Date.now() + waitMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     try {

@@ -68,7 +68,7 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   return { stack: desired.name, resources: opts.destroy ? resources : shapeStack(resources) };
 }
 
-/** Lets each kind start its batched reads for all of these at once (see ResourceHandler.prefetch). */
+/** Lets each kind start its batched reads for all of these at once (see PlanningHooks.prefetch). */
 export function prefetch(ctx: RunContext, items: { kind: string; key: string; spec: unknown; conn: ConnectionRef | undefined }[]): void {
   const byKind = new Map<string, { spec: unknown; conn: ConnectionRef | undefined }[]>();
   for (const i of items) {

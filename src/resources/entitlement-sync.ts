@@ -39,7 +39,7 @@ async function observeSync(ctx: HandlerContext, spec: EntitlementSyncSpec, conn:
 }
 
 /** The plan's changes between the two sets; a token in `notCarried` (`tokens["name"]`) is left out. */
-export function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
+function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
   const changes: FieldChange[] = [];
   const path = (name: string) => `tokens["${name}"]`;
   for (const name of Object.keys(source).sort()) {

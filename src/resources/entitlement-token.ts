@@ -23,7 +23,10 @@ import { notManaged, triggersChanged } from "./messages";
 export * from "./entitlement-token-spec";
 
 const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
-/** Changed through their own endpoints rather than PATCH (like the anchor provider's entitlement_control). */
+/**
+ * Changed through their own endpoints rather than PATCH, as terraform-provider-cloudsmith's
+ * entitlement control does (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
+ */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
 
 function same(field: string, want: unknown, have: unknown, desired: Partial<Record<ManagedField, unknown>>): boolean {

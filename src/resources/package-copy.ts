@@ -47,9 +47,9 @@ export const PackageCopySpecSchema = z
 export type PackageCopySpec = z.output<typeof PackageCopySpecSchema>;
 export type PackageCopyInput = z.input<typeof PackageCopySpecSchema>;
 
-export const packageId = (owner: string, repo: string, slugPerm: string) => `${owner}.${repo}.${slugPerm}`;
+const packageId = (owner: string, repo: string, slugPerm: string) => `${owner}.${repo}.${slugPerm}`;
 
-export function parsePackageId(id: string): { owner: string; repository: string; slugPerm: string } {
+function parsePackageId(id: string): { owner: string; repository: string; slugPerm: string } {
   const parts = id.split(".");
   if (parts.length !== 3 || parts.some((p) => !p)) throw new Error(`"${id}" is not a package id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };

@@ -1,5 +1,5 @@
 import { Construct, type IConstruct } from "constructs";
-import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, entitlementSyncHandler, type EntitlementSyncSpec } from "../resources/entitlement-sync";
+import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, syncDependsOn, type EntitlementSyncSpec } from "../resources/entitlement-sync";
 import { ENTITLEMENT_TOKEN_KIND } from "../resources/entitlement-token";
 import { cdkOf } from "./cdk";
 import { claimOnce } from "./claims";
@@ -66,8 +66,8 @@ export class EntitlementSync extends Construct {
       .node.findAll()
       .filter(
         (c): c is EntitlementToken | EntitlementSync =>
-          (c instanceof EntitlementToken && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec })) ||
-          (c instanceof EntitlementSync && c !== this && entitlementSyncHandler.dependsOn!(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
+          (c instanceof EntitlementToken && syncDependsOn(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec })) ||
+          (c instanceof EntitlementSync && c !== this && syncDependsOn(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
       );
   }
 

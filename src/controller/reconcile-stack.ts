@@ -83,14 +83,14 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
     }
     out.backingOff = [...skip];
 
-    const plan = await planIsolated(o, state, skip, (key, error) => {
+    const isolated = await planIsolated(o, state, skip, (key, error) => {
       out.failed.push({ key, kind: kindOf(key), phase: "observe", error });
       const delay = o.backoff.fail(bkey(stack, key));
       log.warn({ stack, key, err: errInfo(error), retryInMs: delay }, "observe failed; backing off");
     });
     // As `reposmith plan` does: an object another stack's state holds is not deleted from under it,
     // and an adoption or create that collides with one says to state mv it.
-    await acrossStacks(store, [plan], new Map([[stack, state]]));
+    const [plan] = await acrossStacks(store, [isolated], new Map([[stack, state]]));
     if (o.stopping()) {
       out.interrupted = true;
       return out;

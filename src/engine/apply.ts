@@ -1,9 +1,11 @@
 import { sameLifecycle } from "../resources/lifecycle";
+import { phaseOf } from "../resources/contract";
 import { handlerFor } from "../resources/registry";
 import type { Observed, ResourceState } from "../resources/types";
 import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
-import { planDeclared, runAgain, updateEffects, type Action, type ResourcePlan, type StackPlan } from "./plan";
+import { runAgain, updateEffects } from "./passes";
+import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
 import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {
@@ -44,7 +46,7 @@ export interface ApplyResult {
  * Persists state after every resource operation, one write at a time, coalescing bursts.
  * With remote identity tags the state is a cache, but keeping it close to reality keeps plans exact.
  */
-export class StateWriter {
+class StateWriter {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private pending = false;
@@ -164,7 +166,7 @@ async function deleteSuperseded(ctx: RunContext, r: ResourcePlan): Promise<void>
 }
 
 /**
- * Carries out one stack's plan, phase by phase (ResourceHandler.phase): each phase's writes in
+ * Carries out one stack's plan, phase by phase (PlanningHooks.phase): each phase's writes in
  * parallel, then its deletions, so that a later phase (a sync) sees the earlier ones' final result.
  * State is saved as it goes.
  */
@@ -194,9 +196,9 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     }
   };
   const removals = new Set<Action>(["delete", "forget"]);
-  const phaseOf = (r: ResourcePlan) => handlerFor(r.kind).phase ?? 0;
-  for (const phase of [...new Set(plan.resources.map(phaseOf))].sort((a, b) => a - b)) {
-    const inPhase = plan.resources.filter((r) => phaseOf(r) === phase);
+  const phaseOfPlan = (r: ResourcePlan) => phaseOf(handlerFor(r.kind));
+  for (const phase of [...new Set(plan.resources.map(phaseOfPlan))].sort((a, b) => a - b)) {
+    const inPhase = plan.resources.filter((r) => phaseOfPlan(r) === phase);
     const writes = inPhase.filter((r) => !removals.has(r.action));
     // A create that needs what a deletion frees (a renamed token's name) runs after the deletions.
     const waiting = writes.filter((r) => r.afterRemovalOf?.length);

@@ -3,7 +3,7 @@ import { CodeArtsClient, type CodeArtsClientOptions } from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import type { ClientFactory, ConnectionRef, HandlerContext, ProgressUpdate, SyncPolling } from "../resources/types";
 
-export const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
+const DEFAULT_CLOUDSMITH_URL = "https://api.cloudsmith.io/v1";
 
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;

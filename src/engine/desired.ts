@@ -31,9 +31,9 @@ export class SynthOutputError extends Error {
 /** Hook resource types that may carry a payload, and the attribute that holds it. */
 const HOOK_ATTRS: Record<string, string> = { terraform_data: "input", null_resource: "triggers" };
 
-/** Reads every stack of a cdktf output directory (manifest.json + stacks/<name>/cdk.tf.json). */
 /**
- * The declared stacks (all, or `only`). A stack in `only` that the app no longer declares but state
+ * Reads the declared stacks of a cdktf output directory (manifest.json + stacks/<name>/cdk.tf.json):
+ * all, or `only`. A stack in `only` that the app no longer declares but state
  * still holds (`inState`) is returned empty: planning it deletes (or destroys) what state has of it.
  */
 export function readDesired(outdir: string, only?: string[], inState: string[] = []): DesiredStack[] {

@@ -1,3 +1,4 @@
+import { presentationOf } from "../resources/contract";
 import { handlerFor } from "../resources/registry";
 import type { FieldChange } from "../resources/types";
 import { settleAll } from "../util/pool";
@@ -24,16 +25,14 @@ export async function driftStack(ctx: RunContext, state: StackState, parallelism
   prefetch(ctx, entries.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })));
   const results = await settleAll(entries, parallelism, async ([key, rs]): Promise<DriftItem | undefined> => {
     const handler = handlerFor(rs.kind);
+    const words = presentationOf(handler);
     const spec = parseSpec(handler, key, rs.spec);
-    const base = { stack: state.stack, key, kind: rs.kind, label: handler.describe(spec) };
+    const base = { stack: state.stack, key, kind: rs.kind, label: words.describe(spec) };
     const observed = await handler.observe(ctx, key, spec, rs.connection, rs);
     if (!observed) return { ...base, status: "deleted", changes: [] };
-    // diff() speaks as a plan (old = remote, new = wanted); drift reads "was applied -> is now",
-    // which for a change that came from upstream is the plan's own order. A kind whose plan speaks
-    // in verbs (a mirror) says it in its own words.
-    const changes = handler.driftChanges
-      ? handler.driftChanges(key, spec, observed, rs)
-      : handler.diff(key, spec, observed, rs).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old }));
+    // diff() speaks as a plan (old = remote, new = wanted); drift reads "was applied -> is now"
+    // (Presentation.driftChanges).
+    const changes = words.driftChanges(key, spec, observed, rs);
     if (observed.id !== rs.id) changes.unshift({ path: "id", old: rs.id, new: observed.id, effect: "replace" });
     return changes.length ? { ...base, status: "changed", changes } : undefined;
   });

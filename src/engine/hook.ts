@@ -5,8 +5,10 @@ import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { payloadReader } from "./desired";
 import { managedBy } from "./manage";
-import { planDeclared, planOrphan, planStack, runAgain, type ResourcePlan } from "./plan";
+import { runAgain } from "./passes";
+import { planDeclared, planOrphan, planStack, type ResourcePlan } from "./plan";
 import { StateLockedError, type StateLock, type StateStore } from "./state/types";
+import { stateMv } from "./messages";
 
 /**
  * What Terraform's local-exec provisioners call (docs/architecture.md#desired-state): the same handlers and
@@ -42,7 +44,7 @@ export function parseHookInput(text: string | undefined): HookPayload {
 
 const stackOf = (key: string) => key.slice(0, key.indexOf("/"));
 
-export async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
+async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
   const deadline = Date.now() + waitMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
     try {
@@ -76,7 +78,7 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     // As `reposmith apply` reads it (lifecycle included: the prune hook and the destroy provisioner go by it).
     let plan = await planDeclared(ctx, payloadReader(stack)(payload), state.resources[payload.key], false);
     // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
-    if (payload.after !== undefined && handlerFor(payload.kind).dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
+    if (payload.after !== undefined && handlerFor(payload.kind).planning?.dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
     // Under Terraform the prune hook (which would delete a renamed construct's old object) runs
     // last, so a create that collides with an object state holds under another key cannot wait for
     // it: say how to keep that object under this key instead.
@@ -84,7 +86,7 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     if (holder) {
       throw new Error(
         `${plan.blockedBy!.what} is ${plan.blockedBy!.id}, which state holds as ${holder}. If ${holder} was renamed to ${payload.key}, keep it (and its secret): ` +
-          `reposmith state mv ${holder} ${payload.key}, then terraform apply again; if both should exist, give this one another name`,
+          `${stateMv(holder, payload.key)}, then terraform apply again; if both should exist, give this one another name`,
       );
     }
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
@@ -123,7 +125,7 @@ export function hookPrune(opts: HookOptions, stack: string, keys: string[]): Pro
     const dependents: ResourcePlan[] = [];
     for (const [key, rs] of Object.entries(pruned.state.resources)) {
       const handler = handlerFor(rs.kind);
-      const after = deleted.filter((d) => handler.dependsOn?.(rs.spec, d)).map((d) => d.key);
+      const after = deleted.filter((d) => handler.planning?.dependsOn?.(rs.spec, d)).map((d) => d.key);
       if (!after.length) continue;
       const desired = { stack, key, kind: rs.kind, spec: rs.spec, generation: rs.generation, connection: rs.connection, lifecycle: rs.lifecycle };
       dependents.push(runAgain(await planDeclared(ctx, desired, rs, false), after));

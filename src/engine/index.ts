@@ -2,15 +2,17 @@ import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { readDesired, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
-import { handlerFor } from "../resources/registry";
-import { joinNotices, PlanError, planStack, prefetch, summarize, type Plan, type ResourcePlan, type StackPlan } from "./plan";
-import { allResources, stackOfKey } from "./manage";
+import { acrossStacks as acrossStacksPass, needsOtherStacks, shapePlan } from "./passes";
+import { planStack, prefetch, type Plan, type StackPlan } from "./plan";
+import { allResources } from "./manage";
+import type { ResourceState } from "../resources/types";
 import type { StackState, StateLock, StateStore } from "./state/types";
 
 export * from "./apply";
 export * from "./context";
 export * from "./desired";
 export * from "./drift";
+export * from "./keys";
 export * from "./plan";
 export * from "./render";
 export * from "./state/types";
@@ -67,54 +69,20 @@ async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: Desir
 }
 
 /**
- * One object, two stacks' state (a construct or a whole stack moved without `state mv`): the
- * removed side must not delete it from under the other, and the plan says how to move it instead.
- * A create that collides with an object this plan does not free (ordered in planStack) is explained
- * here too: which key holds it (state mv), or that nothing does (import). Reads the other stacks'
- * state only when the plan deletes, adopts or collides with something.
+ * Every stack's state entries, by key, when the plan needs them to explain itself across stacks
+ * (see passes/across-stacks.ts); none otherwise. Stacks already read are given in `states`.
  */
-export async function acrossStacks(store: StateStore, stacks: StackPlan[], states: Map<string, StackState>): Promise<void> {
-  const acting = (r: ResourcePlan) => (r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf);
-  if (!stacks.some((s) => s.resources.some(acting))) return;
-  const deletes = stacks.flatMap((s) => s.resources.filter((r) => r.action === "delete" && r.state));
-  const deleting = new Set(deletes.map((r) => r.key));
-  const deletedBy = new Map(deletes.map((r) => [`${r.kind}\n${r.state!.id}`, r.key]));
-  // Who holds what (an index: a plan may adopt thousands of objects); what is being deleted holds nothing to spare.
-  const holders = new Map<string, string[]>();
-  for (const [key, rs] of Object.entries(await allResources(store, states))) {
-    if (deleting.has(key)) continue;
-    const slot = `${rs.kind}\n${rs.id}`;
-    holders.set(slot, [...(holders.get(slot) ?? []), key]);
-  }
-  const holderOf = (r: ResourcePlan, id: string, otherStack?: string) => holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && (!otherStack || stackOfKey(k) !== otherStack));
-  for (const s of stacks) {
-    for (const r of s.resources) {
-      if (r.action === "delete" && r.state) {
-        // (Within the stack, planStack's spareShared has done the same.)
-        const other = holderOf(r, r.state.id, s.stack);
-        if (!other) continue;
-        r.action = "forget";
-        r.notice = `not deleted: ${other} (stack "${stackOfKey(other)}") manages the same object (${r.state.id}); only this entry is removed from state`;
-      } else if (r.action === "adopt" && r.observed) {
-        const other = holderOf(r, r.observed.id, s.stack);
-        if (other) r.notice = joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "reposmith state mv ${other} ${r.key}" instead, so one key manages it`);
-      } else if (r.blockedBy && !r.afterRemovalOf) {
-        const { id, what } = r.blockedBy;
-        const freeing = deletedBy.get(`${r.kind}\n${id}`);
-        // Another stack deletes it in this run (the construct moved there): this create waits for that (applyAll runs that stack first).
-        if (freeing) r.afterRemovalOf = [freeing];
-        const holder = freeing ? undefined : holderOf(r, id);
-        r.notice = joinNotices(
-          r.notice,
-          freeing
-            ? `${what} is deleted first (${freeing}, removed from stack "${stackOfKey(freeing)}"); if it moved here, keep it and its secret instead: reposmith state mv ${freeing} ${r.key}`
-            : holder
-              ? `will fail: ${what} is ${id}, which state holds as ${holder}; if it moved here, keep it (and its secret): reposmith state mv ${holder} ${r.key}`
-              : `will fail: ${what} already exists (${id}) and is not managed by ${r.key}; take it over with: reposmith import ${r.key} ${id}, or choose another name`,
-        );
-      }
-    }
-  }
+async function stateOfEveryStack(store: StateStore, stacks: readonly StackPlan[], states: Map<string, StackState>): Promise<Record<string, ResourceState>> {
+  return needsOtherStacks(stacks) ? allResources(store, states) : {};
+}
+
+/**
+ * The acrossStacks pass with the state it reads (for callers that plan stack by stack, as the
+ * controller does): an object another stack's state holds is not deleted from under it, and an
+ * adoption or create that collides with one says how to move it.
+ */
+export async function acrossStacks(store: StateStore, stacks: readonly StackPlan[], states: Map<string, StackState>): Promise<StackPlan[]> {
+  return acrossStacksPass(stacks, await stateOfEveryStack(store, stacks, states));
 }
 
 /** Reads desired state and plans every stack; nothing is written anywhere. */
@@ -137,40 +105,9 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
     states.set(d.name, state);
     stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
   }
-  refuseSharedIds(stacks);
-  await acrossStacks(opts.store, stacks, states);
+  const plan = shapePlan(stacks, await stateOfEveryStack(opts.store, stacks, states));
   await noticeAbandoned(opts, ctx, desired);
-  return { plan: summarize(stacks), ctx, desired, states };
-}
-
-/**
- * Two declared resources (of any stacks) that found the same remote object would fight over it, and
- * removing either construct would delete it under the other (e.g. one PackageCopy naming a package
- * by slug_perm and another by format/name/version, which synth cannot compare): refuse the plan.
- */
-function refuseSharedIds(stacks: StackPlan[]): void {
-  const first = new Map<string, { stack: string; key: string }>();
-  const failures: { key: string; error: unknown }[] = [];
-  for (const s of stacks) {
-    for (const r of s.resources) {
-      const id = r.observed?.id;
-      if (!id || r.spec === undefined || r.action === "delete" || r.action === "forget" || handlerFor(r.kind).sharedId) continue;
-      const slot = `${r.kind}\n${id}`;
-      const other = first.get(slot);
-      if (!other) {
-        first.set(slot, { stack: s.stack, key: r.key });
-        continue;
-      }
-      failures.push({
-        key: r.key,
-        error: new Error(
-          `${r.key} and ${other.key} both manage ${r.kind} ${id}: each would undo the other; ` +
-            `keep one of the two constructs (removing the other only forgets it: the object stays, managed by the one kept)`,
-        ),
-      });
-    }
-  }
-  if (failures.length) throw new PlanError(failures);
+  return { plan, ctx, desired, states };
 }
 
 export interface ApplyRun extends PlanRun {

@@ -3,21 +3,9 @@ import { RunContext, type EngineOptions } from "./context";
 import { readDesired } from "./desired";
 import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
+import { StateEntryError, stackOfKey } from "./keys";
 import type { StackState, StateStore } from "./state/types";
-
-export class StateEntryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StateEntryError";
-  }
-}
-
-/** `<stack>/<path>` → stack name. */
-export function stackOfKey(key: string): string {
-  const i = key.indexOf("/");
-  if (i <= 0 || i === key.length - 1) throw new StateEntryError(`"${key}" is not a resource key: expected <stack>/<construct path>, e.g. quickstart/ci (see "reposmith state list")`);
-  return key.slice(0, i);
-}
+import { notInState } from "./messages";
 
 /**
  * Brings an existing remote object under a declared key (like `terraform import`): the key must be
@@ -28,7 +16,8 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
   const desired = readDesired(opts.outdir, [stack])[0].resources.find((r) => r.key === key);
   if (!desired) throw new StateEntryError(`${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`);
   const handler = handlerFor(desired.kind);
-  if (!handler.import) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
+  const importer = handler.commands?.import;
+  if (!importer) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
   const lock = await opts.store.lock(stack, "reposmith import");
   try {
     const state = await opts.store.read(stack);
@@ -38,7 +27,7 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
     // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
-    const observed = await handler.import(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
+    const observed = await importer(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
     // Again with the id the API answered with, in case it is spelt differently from the one given.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, observed.id);
     state.resources[key] = {
@@ -80,17 +69,18 @@ function refuseIfManagedElsewhere(resources: Record<string, ResourceState>, key:
 
 /** Whether objects of `kind` have a secret value (readSecret / `output --show-secret`), e.g. a token's. */
 export function hasSecret(kind: string): boolean {
-  return kinds().includes(kind) && !!handlerFor(kind).readSecret;
+  return kinds().includes(kind) && !!handlerFor(kind).commands?.readSecret;
 }
 
 /** Reads a managed object's secret from the API (never from state, which holds none). */
 export async function readSecret(opts: EngineOptions & { store: StateStore }, key: string): Promise<string> {
   const state = await opts.store.read(stackOfKey(key));
   const rs = state.resources[key];
-  if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+  if (!rs) throw new StateEntryError(notInState(key));
   const handler = handlerFor(rs.kind);
-  if (!handler.readSecret) throw new StateEntryError(`${rs.kind} resources have no secret value`);
-  return handler.readSecret(new RunContext(opts), rs, rs.connection);
+  const read = handler.commands?.readSecret;
+  if (!read) throw new StateEntryError(`${rs.kind} resources have no secret value`);
+  return read(new RunContext(opts), rs, rs.connection);
 }
 
 /** Forgets a key without touching the remote object (like `terraform state rm`). */
@@ -100,7 +90,7 @@ export async function removeFromState(store: StateStore, key: string): Promise<s
   try {
     const state = await store.read(stack);
     const rs = state.resources[key];
-    if (!rs) throw new StateEntryError(`${key} is not in state (see "reposmith state list")`);
+    if (!rs) throw new StateEntryError(notInState(key));
     delete state.resources[key];
     await store.write(state);
     return rs.id;
@@ -126,7 +116,7 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     const source = await store.read(fromStack);
     const target = toStack === fromStack ? source : await store.read(toStack);
     const rs = source.resources[from];
-    if (!rs) throw new StateEntryError(`${from} is not in state (see "reposmith state list")`);
+    if (!rs) throw new StateEntryError(notInState(from));
     if (target.resources[to]) throw new StateEntryError(`${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`);
     delete source.resources[from];
     // The generation is the declaration's under the old key: cleared, the next run sees the new key's

@@ -1,9 +1,10 @@
 import { createColors } from "picocolors";
 import { handlerFor } from "../resources/registry";
-import type { ResourceHandler } from "../resources/types";
+import { presentationOf, type ResourceHandler } from "../resources/contract";
 import { canonicalJson } from "../util/canonical";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
+import { deletesObjects, FOUND_BY_IDENTITY } from "./messages";
 
 const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : canonicalJson(v));
 
@@ -50,7 +51,16 @@ function handlerOf(kind: string): ResourceHandler | undefined {
 }
 
 /** How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version, a repository id). */
-const foundBy = (r: ResourcePlan): string => (r.spec !== undefined && handlerOf(r.kind)?.foundBy?.(r.spec)) || "found by its identity";
+const foundBy = (r: ResourcePlan): string => {
+  const h = handlerOf(r.kind);
+  return r.spec !== undefined && h ? presentationOf(h).foundBy(r.spec) : FOUND_BY_IDENTITY;
+};
+
+/** How objects inside a resource that an update deletes are headlined: each kind says (a mirror's prunes). */
+const describeDeletes = (r: ResourcePlan, count: number): string => {
+  const h = handlerOf(r.kind);
+  return r.spec !== undefined && h ? presentationOf(h).describeDeletes(count, r.spec) : deletesObjects(count);
+};
 
 function headline(r: ResourcePlan): string {
   if (r.action === "forget" && r.observed) return "will be removed from state; the remote object is kept";
@@ -63,7 +73,7 @@ function headline(r: ResourcePlan): string {
     r.changes.some((c) => c.effect === "update") && HEADLINE.update,
     r.changes.some((c) => c.effect === "rotate") && "will be rotated (refresh: same id, new secret value)",
     r.changes.some((c) => c.effect === "reset") && "will have its usage reset",
-    deletes > 0 && ((r.spec !== undefined && handlerOf(r.kind)?.describeDeletes?.(deletes, r.spec)) || `will delete ${deletes} object(s) it manages`),
+    deletes > 0 && describeDeletes(r, deletes),
   ].filter(Boolean);
   return what.join(", and ");
 }

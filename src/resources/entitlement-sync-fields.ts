@@ -17,14 +17,14 @@ import { canonicalJson } from "../util/canonical";
 import { MANAGED_FIELDS } from "./entitlement-token-spec";
 
 /** Not documented either way: checked once right after a sync of ours, never compared for drift. */
-export const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
+const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
 
 /**
  * Compared for drift: what the documentation says a sync carries beyond the token's name (which
  * keys the comparison): every managed field that decides what a token grants (is_active,
  * eula_required, the limit_* fields, scheduled_reset_period).
  */
-export const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
+const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
 
 /** A token field as compared: dates as instants, no unit without an amount, blank as null. */
 function valueOf(t: RepositoryToken, field: string): unknown {

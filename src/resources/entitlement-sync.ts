@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { repositorySlug, slug } from "./common";
 import { comparedFields, describeSet, differencesAfterSync } from "./entitlement-sync-fields";
-import { ENTITLEMENT_TOKEN_KIND, listTokens, tokensCacheKey } from "./entitlement-token";
-import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
+import { ENTITLEMENT_TOKEN_KIND } from "./entitlement-token-spec";
+import { listTokens, tokensCacheKey } from "./entitlement-token-lookup";
+import type { ResourceHandler } from "./contract";
+import type { ConnectionRef, FieldChange, HandlerContext, Observed } from "./types";
 
 export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
 
@@ -37,7 +39,7 @@ async function observeSync(ctx: HandlerContext, spec: EntitlementSyncSpec, conn:
 }
 
 /** The plan's changes between the two sets; a token in `notCarried` (`tokens["name"]`) is left out. */
-export function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
+function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
   const changes: FieldChange[] = [];
   const path = (name: string) => `tokens["${name}"]`;
   for (const name of Object.keys(source).sort()) {
@@ -73,6 +75,18 @@ async function afterOurSync(ctx: HandlerContext, key: string, spec: EntitlementS
 }
 
 /**
+ * Whether a change to `other` changes what a sync copies: any token of the source repository that
+ * an apply creates, changes, rotates or deletes (the target must get the source's final set, new
+ * secret values included, which no list shows), and a sync that fills this one's source (a chain
+ * prod -> staging -> dev), whose result this one copies.
+ */
+export function syncDependsOn(spec: EntitlementSyncSpec, other: { kind: string; spec: unknown }): boolean {
+  const t = other.spec as { owner?: string; repository?: string; target?: string } | undefined;
+  if (other.kind === ENTITLEMENT_SYNC_KIND) return t?.owner === spec.owner && t?.target === spec.source;
+  return other.kind === ENTITLEMENT_TOKEN_KIND && t?.owner === spec.owner && t?.repository === spec.source;
+}
+
+/**
  * Keeps a target repository's tokens equal to a source's through POST …/{target}/sync/ {source}
  * (https://docs.cloudsmith.com/api/entitlements/sync). Drift is judged by what the API returns for
  * both sets, never by slug_perm (a sync gives every copy a new one), and only on what a sync is
@@ -81,26 +95,12 @@ async function afterOurSync(ctx: HandlerContext, key: string, spec: EntitlementS
 export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
   kind: ENTITLEMENT_SYNC_KIND,
   spec: EntitlementSyncSpecSchema,
-  // After the tokens of the same apply: the source must be final before it is copied.
-  phase: 1,
-  describe: (s) => `${s.owner}/${s.source} -> ${s.owner}/${s.target}`,
-
-  // Any token of the source repository that this apply creates, changes, rotates or deletes: the
-  // target must get the source's final set, new secret values included (which no list shows).
-  // And a sync that fills this one's source (a chain prod -> staging -> dev): this one copies its result.
-  dependsOn(spec, other) {
-    const t = other.spec as { owner?: string; repository?: string; target?: string } | undefined;
-    if (other.kind === ENTITLEMENT_SYNC_KIND) return t?.owner === spec.owner && t?.target === spec.source;
-    return other.kind === ENTITLEMENT_TOKEN_KIND && t?.owner === spec.owner && t?.repository === spec.source;
-  },
 
   observe: (ctx, _key, spec, conn, state) => observeSync(ctx, spec, conn, notCarriedOf(state?.observed)),
 
   diff(_key, _spec, observed) {
     return syncChanges((observed.hints?.source ?? {}) as Record<string, string>, observed.fields.tokens as Record<string, string>, notCarriedOf(observed.fields));
   },
-
-  planCreate: (_key, spec) => ({ owner: spec.owner, source: spec.source, target: spec.target }),
 
   async create(ctx, key, spec, conn) {
     return this.update(ctx, key, spec, conn, await observeSync(ctx, spec, conn), []);
@@ -128,12 +128,23 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
     return observeSync(ctx, spec, conn, notCarriedOf(state.observed)).catch(() => undefined);
   },
 
-  foundBy: (spec) => `${spec.owner}/${spec.target} already has ${spec.owner}/${spec.source}'s tokens`,
-
-  deleteNotice: () => "a sync has no remote object of its own: the target repository keeps its tokens as they are",
-  deleteForgets: () => true,
-
   async delete() {
-    /* nothing to delete remotely; see deleteNotice */
+    /* nothing to delete remotely: see deletion */
   },
+
+  planning: {
+    // After the tokens of the same apply: the source must be final before it is copied.
+    phase: 1,
+    dependsOn: syncDependsOn,
+  },
+
+  presentation: {
+    describe: (s) => `${s.owner}/${s.source} -> ${s.owner}/${s.target}`,
+    createFields: (_key, spec) => ({ owner: spec.owner, source: spec.source, target: spec.target }),
+    foundBy: (spec) => `${spec.owner}/${spec.target} already has ${spec.owner}/${spec.source}'s tokens`,
+    deleteNotice: () => "a sync has no remote object of its own: the target repository keeps its tokens as they are",
+  },
+
+  // A sync has no remote object of its own: removing it changes nothing remotely.
+  deletion: { removes: () => false, forgets: () => true },
 };

@@ -29,7 +29,7 @@ export const MANAGED_FIELDS = [
 ] as const;
 export type ManagedField = (typeof MANAGED_FIELDS)[number];
 
-export const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
+const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
   z.enum(values, {
     error: (iss) => `${what} must be one of ${values.map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
   });
@@ -37,7 +37,7 @@ export const oneOf = <T extends readonly [string, ...string[]]>(what: string, va
 const triggers = (what: string) =>
   z.record(z.string(), z.string({ error: `${what} values must be strings (change one to trigger the action)` }));
 
-export const TokenLimitsSchema = z
+const TokenLimitsSchema = z
   .object({
     dateRangeFrom: isoDateTime("limits.dateRangeFrom").optional(),
     dateRangeTo: isoDateTime("limits.dateRangeTo").optional(),

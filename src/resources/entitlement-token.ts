@@ -15,23 +15,19 @@ import {
   type EntitlementTokenSpec,
   type ManagedField,
 } from "./entitlement-token-spec";
-import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
+import type { ResourceHandler } from "./contract";
+import { findToken, indexTokens, listTokens, observedFields, parseTokenId, stateSlug, tokenId, tokensCacheKey, toObserved } from "./entitlement-token-lookup";
+import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import { notManaged, triggersChanged } from "./messages";
 
 export * from "./entitlement-token-spec";
 
 const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
-/** Extra observed fields kept in state (never `token`). `rotated_at` is ours: when the value last changed. */
-const KEPT_FIELDS = ["slug_perm", "default", "created_at", "updated_at"] as const;
-const OBSERVED_FIELDS: readonly string[] = [...KEPT_FIELDS, ...MANAGED_FIELDS];
-/** Changed through their own endpoints rather than PATCH (like the anchor provider's entitlement_control). */
+/**
+ * Changed through their own endpoints rather than PATCH, as terraform-provider-cloudsmith's
+ * entitlement control does (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
+ */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
-
-function observedFields(t: RepositoryToken, rotatedAt: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of OBSERVED_FIELDS) out[f] = (t as Record<string, unknown>)[f] ?? null;
-  out.rotated_at = rotatedAt ?? t.created_at ?? null;
-  return out;
-}
 
 function same(field: string, want: unknown, have: unknown, desired: Partial<Record<ManagedField, unknown>>): boolean {
   if (DATE_FIELDS.has(field)) return sameInstant(want, have);
@@ -44,86 +40,13 @@ function same(field: string, want: unknown, have: unknown, desired: Partial<Reco
   return want === have;
 }
 
-export function tokenId(owner: string, repo: string, slugPerm: string): string {
-  return `${owner}.${repo}.${slugPerm}`;
-}
-
-/** Parses `owner.repo.slug_perm` (terraform-provider-cloudsmith's import id). */
-export function parseTokenId(id: string): { owner: string; repository: string; slugPerm: string } {
-  const parts = id.split(".");
-  if (parts.length !== 3 || parts.some((p) => !p)) {
-    throw new Error(`"${id}" is not an entitlement token id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
-  }
-  return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
-}
-
-function toObserved(owner: string, repo: string, t: RepositoryToken, rotatedAt?: unknown, adopted = false): Observed {
-  return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
-}
-
-export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) => `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
-
-/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
-export function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): Promise<RepositoryToken[]> {
-  return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
-}
-
-/** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
-interface TokenIndex {
-  bySlug: Map<string, RepositoryToken>;
-  /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
-  byKey: Map<string, RepositoryToken[]>;
-  defaultToken: RepositoryToken | undefined;
-}
-const tokenIndexes = new WeakMap<RepositoryToken[], TokenIndex>();
-
-function indexTokens(tokens: RepositoryToken[]): TokenIndex {
-  let index = tokenIndexes.get(tokens);
-  if (index) return index;
-  index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
-  for (const t of tokens) {
-    if (t.slug_perm !== undefined && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
-    if (t.default === true) index.defaultToken ??= t;
-    const m = t.metadata as Record<string, unknown> | null | undefined;
-    const key = m?.[KEY_TAG];
-    if (m?.[MANAGED_BY] === MANAGED_BY_VALUE && typeof key === "string") {
-      const list = index.byKey.get(key);
-      if (list) list.push(t);
-      else index.byKey.set(key, [t]);
-    }
-  }
-  for (const list of index.byKey.values()) if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
-  tokenIndexes.set(tokens, index);
-  return index;
-}
-
-function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementTokenSpec | undefined, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
-  const index = indexTokens(tokens);
-  if (slugPerm) {
-    const t = index.bySlug.get(slugPerm);
-    if (t) return { token: t, adopted: false };
-  }
-  if (spec?.defaultToken) return index.defaultToken && { token: index.defaultToken, adopted: true };
-  // The tag names a key, and another app may use the same stack and construct names: a tagged
-  // token is only this resource's when its name matches too (import takes over any other).
-  const tagged = index.byKey.get(key)?.find((t) => !spec || t.name === spec.name);
-  return tagged && { token: tagged, adopted: true };
-}
-
-function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {
-  const prefix = `${owner}.${repo}.`;
-  if (!state?.id.startsWith(prefix)) return undefined;
-  const slug = state.id.slice(prefix.length);
-  return slug && !slug.includes(".") ? slug : undefined;
-}
-
 /** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
 function rotationReason(spec: EntitlementTokenSpec, state: ResourceState | undefined, rotatedAt: unknown, now: Date): string | undefined {
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.rotation?.triggers;
   const next = spec.rotation?.triggers;
   if (state && next && canonicalJson(prev ?? {}) !== canonicalJson(next)) {
     const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
-    return `rotation trigger ${changed.map((k) => `"${k}"`).join(", ")} changed`;
+    return triggersChanged("rotation", changed);
   }
   const maxAge = spec.rotation?.maxAge !== undefined ? parseDuration(spec.rotation.maxAge) : undefined;
   const since = rotatedAt ? Date.parse(String(rotatedAt)) : NaN;
@@ -137,28 +60,22 @@ function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefine
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.resetTriggers;
   const next = spec.resetTriggers;
   if (!state || !next || canonicalJson(prev ?? {}) === canonicalJson(next)) return undefined;
-  return `reset trigger ${Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]).map((k) => `"${k}"`).join(", ")} changed`;
+  return triggersChanged("reset", Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]));
+}
+
+const isDefaultToken = (state: ResourceState): boolean => !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
+
+/** The token of the repository that already has the declared name (names are unique per repository), which a create would collide with. */
+async function nameTaken(ctx: HandlerContext, _key: string, spec: EntitlementTokenSpec, conn: ConnectionRef | undefined): Promise<{ id: string; what: string } | undefined> {
+  if (spec.defaultToken) return undefined;
+  const client = ctx.clients.cloudsmith(conn);
+  const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
+  return t && { id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""), what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}` };
 }
 
 export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
   kind: ENTITLEMENT_TOKEN_KIND,
   spec: EntitlementTokenSpecSchema,
-
-  describe: (spec) => `${spec.owner}/${spec.repository} ${spec.defaultToken ? "default token" : `"${spec.name}"`}`,
-
-  prefetch(ctx, items) {
-    if (ctx.readMode === "get") return;
-    // One list per repository and connection, however many of its tokens are declared.
-    const started = new Map<ConnectionRef | undefined, Set<string>>();
-    for (const { spec, conn } of items) {
-      let repos = started.get(conn);
-      if (!repos) started.set(conn, (repos = new Set()));
-      const repo = `${spec.owner}/${spec.repository}`;
-      if (repos.has(repo)) continue;
-      repos.add(repo);
-      listTokens(ctx, ctx.clients.cloudsmith(conn), spec.owner, spec.repository).catch(() => undefined);
-    }
-  },
 
   async observe(ctx, key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
@@ -200,20 +117,6 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     return changes;
   },
 
-  async createBlocker(ctx, key, spec, conn) {
-    if (spec.defaultToken) return undefined;
-    const client = ctx.clients.cloudsmith(conn);
-    const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
-    return t && { id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""), what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}` };
-  },
-
-  planCreate(key, spec) {
-    const d = desiredFields(key, spec);
-    const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
-    for (const f of MANAGED_FIELDS) if (d[f] !== null && d[f] !== undefined) shown[f] = d[f];
-    return shown;
-  },
-
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.cloudsmith(conn);
     const { owner, repository } = spec;
@@ -236,8 +139,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       // A field error is a 422 by Cloudsmith's documentation, a 400 by some servers: either will do.
       if (isRejected(err) && err.fields.name) {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
-        const blocker = await entitlementTokenHandler.createBlocker!(ctx, key, spec, conn).catch(() => undefined);
-        if (blocker) throw new Error(`${blocker.what} already exists (${blocker.id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${blocker.id}, or choose another name`);
+        const blocker = await nameTaken(ctx, key, spec, conn).catch(() => undefined);
+        if (blocker) throw new Error(notManaged(blocker.what, blocker.id, key));
       }
       // Out of retries: one last look, so a create that did land is adopted rather than reported.
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
@@ -311,19 +214,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
   },
 
-  foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
-
-  deleteNotice(state) {
-    if ((state.spec as EntitlementTokenSpec | undefined)?.defaultToken) {
-      return "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is";
-    }
-    return undefined;
-  },
-
-  deleteForgets: (state) => !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken,
-
   async delete(ctx, state, conn) {
-    if (this.deleteNotice?.(state)) return;
+    if (isDefaultToken(state)) return; // never deleted: see deletion
     const { owner, repository, slugPerm } = parseTokenId(state.id);
     const client = ctx.clients.cloudsmith(conn);
     try {
@@ -334,26 +226,64 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     ctx.invalidate(tokensCacheKey(client, owner, repository));
   },
 
-  async readSecret(ctx, state, conn) {
-    const { owner, repository, slugPerm } = parseTokenId(state.id);
-    const t = await ctx.clients.cloudsmith(conn).entitlements.read(owner, repository, slugPerm, { showTokens: true });
-    if (!t.token) throw new Error(`${owner}/${repository} token ${slugPerm} came back without its value`);
-    return t.token;
+  presentation: {
+    describe: (spec) => `${spec.owner}/${spec.repository} ${spec.defaultToken ? "default token" : `"${spec.name}"`}`,
+    createFields(key, spec) {
+      const d = desiredFields(key, spec);
+      const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
+      for (const f of MANAGED_FIELDS) if (d[f] !== null && d[f] !== undefined) shown[f] = d[f];
+      return shown;
+    },
+    foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
+    deleteNotice: (state) => (isDefaultToken(state) ? "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is" : undefined),
   },
 
-  async import(ctx, key, spec, id, conn) {
-    const { owner, repository, slugPerm } = parseTokenId(id);
-    if (owner !== spec.owner || repository !== spec.repository) {
-      throw new Error(`${id} is in ${owner}/${repository}, but ${key} declares ${spec.owner}/${spec.repository}`);
-    }
-    const client = ctx.clients.cloudsmith(conn);
-    let t = await client.entitlements.read(owner, repository, slugPerm);
-    if (!spec.defaultToken) {
-      // Tag it now, so a lost state can never lead to a duplicate: adoption finds tokens by this tag.
-      const metadata = { ...((t.metadata as Record<string, unknown> | null) ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
-      t = await client.entitlements.update(owner, repository, slugPerm, { metadata } as never);
-      ctx.invalidate(tokensCacheKey(client, owner, repository));
-    }
-    return toObserved(owner, repository, t);
+  planning: {
+    prefetch(ctx, items) {
+      if (ctx.readMode === "get") return;
+      // One list per repository and connection, however many of its tokens are declared.
+      const started = new Map<ConnectionRef | undefined, Set<string>>();
+      for (const { spec, conn } of items) {
+        let repos = started.get(conn);
+        if (!repos) started.set(conn, (repos = new Set()));
+        const repo = `${spec.owner}/${spec.repository}`;
+        if (repos.has(repo)) continue;
+        repos.add(repo);
+        listTokens(ctx, ctx.clients.cloudsmith(conn), spec.owner, spec.repository).catch(() => undefined);
+      }
+    },
+
+    createBlocker: nameTaken,
+  },
+
+  // A repository's default token is never deleted: removing it only forgets it.
+  deletion: {
+    removes: (state) => !isDefaultToken(state),
+    forgets: isDefaultToken,
+  },
+
+  commands: {
+    async readSecret(ctx, state, conn) {
+      const { owner, repository, slugPerm } = parseTokenId(state.id);
+      const t = await ctx.clients.cloudsmith(conn).entitlements.read(owner, repository, slugPerm, { showTokens: true });
+      if (!t.token) throw new Error(`${owner}/${repository} token ${slugPerm} came back without its value`);
+      return t.token;
+    },
+
+    async import(ctx, key, spec, id, conn) {
+      const { owner, repository, slugPerm } = parseTokenId(id);
+      if (owner !== spec.owner || repository !== spec.repository) {
+        throw new Error(`${id} is in ${owner}/${repository}, but ${key} declares ${spec.owner}/${spec.repository}`);
+      }
+      const client = ctx.clients.cloudsmith(conn);
+      let t = await client.entitlements.read(owner, repository, slugPerm);
+      if (!spec.defaultToken) {
+        // Tag it now, so a lost state can never lead to a duplicate: adoption finds tokens by this tag.
+        const metadata = { ...((t.metadata as Record<string, unknown> | null) ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
+        t = await client.entitlements.update(owner, repository, slugPerm, { metadata } as never);
+        ctx.invalidate(tokensCacheKey(client, owner, repository));
+      }
+      return toObserved(owner, repository, t);
+    },
   },
 };

@@ -12,7 +12,7 @@ import { canonicalJson } from "../util/canonical";
  *   `reposmith apply`/`destroy` and Terraform delete, as Terraform does.
  */
 export const DRIFT_POLICIES = ["correct", "report", "ignore"] as const;
-export const DELETION_POLICIES = ["retain", "delete"] as const;
+const DELETION_POLICIES = ["retain", "delete"] as const;
 export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
 export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 

@@ -58,7 +58,7 @@ export function refOf(p: Package): PackageRef {
   return { format: p.format ?? "", name: p.name ?? "", version: p.version ?? "" };
 }
 
-export const sameRef = (p: Package, r: PackageRef) => p.format === r.format && p.name === r.name && p.version === r.version;
+const sameRef = (p: Package, r: PackageRef) => p.format === r.format && p.name === r.name && p.version === r.version;
 
 /** Where a package's sync stands, in plan words: "completed", "syncing (45%)", "failed: reason". */
 export function syncSummary(p: Package): string {

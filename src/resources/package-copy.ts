@@ -12,7 +12,9 @@ import {
   shortChecksum, syncOptions, syncSummary, timeoutMs,
 } from "./package-common";
 import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
-import type { FieldChange, HandlerContext, Observed, ResourceHandler, ResourceState } from "./types";
+import type { ResourceHandler } from "./contract";
+import type { FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import { DESTINATION_IS_SOURCE, sourceGone } from "./messages";
 
 export const PACKAGE_COPY_KIND = "PackageCopy";
 
@@ -40,14 +42,14 @@ export const PackageCopySpecSchema = z
     ...syncOptions,
   })
   .strict()
-  .refine((s) => s.destination !== s.source.repository, { error: "destination must differ from source.repository", path: ["destination"] });
+  .refine((s) => s.destination !== s.source.repository, { error: DESTINATION_IS_SOURCE, path: ["destination"] });
 
 export type PackageCopySpec = z.output<typeof PackageCopySpecSchema>;
 export type PackageCopyInput = z.input<typeof PackageCopySpecSchema>;
 
-export const packageId = (owner: string, repo: string, slugPerm: string) => `${owner}.${repo}.${slugPerm}`;
+const packageId = (owner: string, repo: string, slugPerm: string) => `${owner}.${repo}.${slugPerm}`;
 
-export function parsePackageId(id: string): { owner: string; repository: string; slugPerm: string } {
+function parsePackageId(id: string): { owner: string; repository: string; slugPerm: string } {
   const parts = id.split(".");
   if (parts.length !== 3 || parts.some((p) => !p)) throw new Error(`"${id}" is not a package id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
@@ -140,11 +142,6 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
   kind: PACKAGE_COPY_KIND,
   spec: PackageCopySpecSchema,
 
-  describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
-
-  // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
-  foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,
-
   async observe(ctx, _key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const { source, ref } = await resolveSource(ctx, client, spec, state);
@@ -174,21 +171,6 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     return changes;
   },
 
-  async checkCreate(ctx, _key, spec, conn) {
-    const { source } = await resolveSource(ctx, ctx.clients.cloudsmith(conn), spec);
-    if (!source) throw sourceMissingError(spec);
-  },
-
-  planCreate(_key, spec) {
-    return {
-      source: `${spec.source.owner}/${spec.source.repository}`,
-      package: typeof spec.source.package === "string" ? spec.source.package : refKey(spec.source.package),
-      destination: `${spec.source.owner}/${spec.destination}`,
-      republish: spec.republish,
-      wait_for_sync: spec.waitForSync.timeout,
-    };
-  },
-
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.cloudsmith(conn);
     const { owner, repository } = spec.source;
@@ -212,7 +194,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const ref = { format: f.format ?? "", name: f.name ?? "", version: f.version ?? "" };
     const current = { ...f, slug_perm: f.slug_perm ?? undefined } as unknown as Package;
     if (changes.some((c) => c.path === "checksum_sha256")) {
-      if (!source) throw new Error(`${refLabel(ref)} is no longer in ${owner}/${repository}: cannot copy it again`);
+      if (!source) throw new Error(sourceGone(refLabel(ref), `${owner}/${repository}`));
       if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
       return copyAndWait(ctx, client, key, spec, source, true, f.slug_perm ?? undefined);
     }
@@ -220,7 +202,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
       // Permanent per the API: the failed copy must go; copy afresh.
       await client.packages.delete(owner, spec.destination, f.slug_perm ?? "").catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       invalidatePackages(ctx, client, owner, spec.destination);
-      if (!source) throw new Error(`${refLabel(ref)} is no longer in ${owner}/${repository}: cannot copy it again`);
+      if (!source) throw new Error(sourceGone(refLabel(ref), `${owner}/${repository}`));
       return copyAndWait(ctx, client, key, spec, source, spec.republish);
     }
     // Syncing (wait) or failed (resync, with one more attempt than usual: this run starts with a failure).
@@ -250,9 +232,35 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     invalidatePackages(ctx, client, owner, repository);
   },
 
-  async import(ctx, _key, _spec, id, conn) {
-    const { owner, repository, slugPerm } = parsePackageId(id);
-    const client = ctx.clients.cloudsmith(conn);
-    return toObserved(owner, repository, await client.packages.read(owner, repository, slugPerm), undefined, true);
+  presentation: {
+    describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
+
+    // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
+    foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,
+
+    createFields(_key, spec) {
+      return {
+        source: `${spec.source.owner}/${spec.source.repository}`,
+        package: typeof spec.source.package === "string" ? spec.source.package : refKey(spec.source.package),
+        destination: `${spec.source.owner}/${spec.destination}`,
+        republish: spec.republish,
+        wait_for_sync: spec.waitForSync.timeout,
+      };
+    },
+  },
+
+  planning: {
+    async checkCreate(ctx, _key, spec, conn) {
+      const { source } = await resolveSource(ctx, ctx.clients.cloudsmith(conn), spec);
+      if (!source) throw sourceMissingError(spec);
+    },
+  },
+
+  commands: {
+    async import(ctx, _key, _spec, id, conn) {
+      const { owner, repository, slugPerm } = parsePackageId(id);
+      const client = ctx.clients.cloudsmith(conn);
+      return toObserved(owner, repository, await client.packages.read(owner, repository, slugPerm), undefined, true);
+    },
   },
 };

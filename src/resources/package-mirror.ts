@@ -11,7 +11,9 @@ import { repositorySlug, slug } from "./common";
 import { copyPackage, findPackage, invalidatePackages, listPackages, refKey, refLabel, refOf, shortChecksum, syncOptions, syncSummary, timeoutMs } from "./package-common";
 import { isPermanentFailure, waitForSync } from "./package-sync";
 import { settleAll } from "../util/pool";
-import type { FieldChange, HandlerContext, Observed, ResourceHandler } from "./types";
+import type { ResourceHandler } from "./contract";
+import type { ConnectionRef, FieldChange, HandlerContext, Observed } from "./types";
+import { DESTINATION_IS_SOURCE } from "./messages";
 
 export const PACKAGE_MIRROR_KIND = "PackageMirror";
 
@@ -40,7 +42,7 @@ export const PackageMirrorSpecSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.destination === s.source.repository) ctx.addIssue({ code: "custom", path: ["destination"], message: "destination must differ from source.repository" });
+    if (s.destination === s.source.repository) ctx.addIssue({ code: "custom", path: ["destination"], message: DESTINATION_IS_SOURCE });
     const q = queryProblem(s.query);
     if (q) ctx.addIssue({ code: "custom", path: ["query"], message: `${q} (got ${JSON.stringify(s.query)})` });
   });
@@ -155,7 +157,7 @@ async function observeMirror(ctx: HandlerContext, client: CloudsmithClient, key:
   return { id: mirrorId(spec), adopted: false, fields: { source: `${owner}/${repository}`, destination: `${owner}/${spec.destination}`, query: spec.query, count: Object.keys(packages).length, packages, extra } };
 }
 
-async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: Parameters<ResourceHandler["create"]>[3], observed: Observed, prunes?: Set<string>): Promise<Observed> {
+async function converge(ctx: HandlerContext, key: string, spec: PackageMirrorSpec, conn: ConnectionRef | undefined, observed: Observed, prunes?: Set<string>): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
   const { owner, repository } = spec.source;
   const items = work(observed.fields, spec.republish).filter((w) => w.verb !== "delete" || (prunes?.has(path(w.key)) ?? false));
@@ -230,8 +232,6 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
   kind: PACKAGE_MIRROR_KIND,
   spec: PackageMirrorSpecSchema,
 
-  describe: (spec) => `${spec.source.owner}/${spec.source.repository} -> ${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
-
   /** Always "exists": a mirror is the set of packages, and a plan lists what it lacks. */
   observe: (ctx, key, spec, conn, state) => observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec, state?.observed),
 
@@ -244,46 +244,6 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     );
   },
 
-  /**
-   * Drift reads "was applied -> is now" for each package: the copy the last apply left against what
-   * the repositories hold now (not the plan's verbs, which read backwards when flipped).
-   */
-  driftChanges(_key, spec, observed, state) {
-    const was = (state.observed.packages ?? {}) as Record<string, Entry>;
-    const src = `${spec.source.owner}/${spec.source.repository}`;
-    const dest = `${spec.source.owner}/${spec.destination}`;
-    return work(observed.fields, spec.republish).map((w): FieldChange => {
-      const prev = was[w.key];
-      const e = w.entry!;
-      const change = (old: unknown, now: unknown): FieldChange => ({ path: path(w.key), old, new: now, effect: w.verb === "delete" ? "delete" : "update" });
-      switch (w.verb) {
-        case "copy":
-          return prev?.slug_perm ? change(`copied (checksum ${shortChecksum(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
-        case "republish":
-          // The source was re-uploaded since it was copied, or the copy itself was replaced.
-          if (prev?.source_checksum_sha256 && prev.source_checksum_sha256 !== e.source_checksum_sha256) {
-            return change(`source checksum ${shortChecksum(prev.source_checksum_sha256)}`, `source checksum ${shortChecksum(e.source_checksum_sha256)} (re-uploaded)`);
-          }
-          return change(prev?.checksum_sha256 ? `checksum ${shortChecksum(prev.checksum_sha256)}` : null, `checksum ${shortChecksum(e.checksum_sha256)}, not the source's ${shortChecksum(e.source_checksum_sha256)}`);
-        case "wait":
-        case "resync":
-        case "recopy":
-          return change(prev?.sync ?? null, e.sync);
-        case "delete":
-          return change(`copied from ${src}`, `source gone from ${src}`);
-      }
-    });
-  },
-
-  // Two mirrors of one source and destination (different queries) are fine: each copies its own packages.
-  sharedId: true,
-
-  foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
-
-  describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,
-
-  planCreate: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune, ...(spec.republish ? { republish: true } : {}) }),
-
   async create(ctx, key, spec, conn) {
     return converge(ctx, key, spec, conn, await observeMirror(ctx, ctx.clients.cloudsmith(conn), key, spec));
   },
@@ -291,13 +251,61 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
   // Only the prunes the plan kept (the engine spares copies another resource manages).
   update: (ctx, key, spec, conn, observed, changes) => converge(ctx, key, spec, conn, observed, new Set(changes.filter((c) => c.effect === "delete").map((c) => c.path))),
 
-  /** Nothing to look up: removing a mirror leaves its packages (see deleteNotice). */
+  /** Nothing to look up: removing a mirror leaves its packages (see deletion). */
   observeState: async (_ctx, state) => ({ id: state.id, fields: state.observed }),
 
   async delete() {
-    /* a mirror owns no remote object of its own; the packages it copied stay */
+    /* nothing to delete remotely: see deletion */
   },
 
-  deleteForgets: () => true,
-  deleteNotice: (state) => `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; delete them by hand if they should go`,
+  presentation: {
+    describe: (spec) => `${spec.source.owner}/${spec.source.repository} -> ${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
+
+    /**
+     * Drift reads "was applied -> is now" for each package: the copy the last apply left against what
+     * the repositories hold now (not the plan's verbs, which read backwards when flipped).
+     */
+    driftChanges(_key, spec, observed, state) {
+      const was = (state.observed.packages ?? {}) as Record<string, Entry>;
+      const src = `${spec.source.owner}/${spec.source.repository}`;
+      const dest = `${spec.source.owner}/${spec.destination}`;
+      return work(observed.fields, spec.republish).map((w): FieldChange => {
+        const prev = was[w.key];
+        const e = w.entry!;
+        const change = (old: unknown, now: unknown): FieldChange => ({ path: path(w.key), old, new: now, effect: w.verb === "delete" ? "delete" : "update" });
+        switch (w.verb) {
+          case "copy":
+            return prev?.slug_perm ? change(`copied (checksum ${shortChecksum(prev.checksum_sha256)})`, `missing from ${dest}`) : change(null, `in ${src}, not copied yet`);
+          case "republish":
+            // The source was re-uploaded since it was copied, or the copy itself was replaced.
+            if (prev?.source_checksum_sha256 && prev.source_checksum_sha256 !== e.source_checksum_sha256) {
+              return change(`source checksum ${shortChecksum(prev.source_checksum_sha256)}`, `source checksum ${shortChecksum(e.source_checksum_sha256)} (re-uploaded)`);
+            }
+            return change(prev?.checksum_sha256 ? `checksum ${shortChecksum(prev.checksum_sha256)}` : null, `checksum ${shortChecksum(e.checksum_sha256)}, not the source's ${shortChecksum(e.source_checksum_sha256)}`);
+          case "wait":
+          case "resync":
+          case "recopy":
+            return change(prev?.sync ?? null, e.sync);
+          case "delete":
+            return change(`copied from ${src}`, `source gone from ${src}`);
+        }
+      });
+    },
+
+    foundBy: (spec) => `every package matching the query is already in ${spec.source.owner}/${spec.destination}`,
+
+    describeDeletes: (n) => `will delete ${n} ${n === 1 ? "copy" : "copies"} it made whose source is gone`,
+
+    createFields: (_key, spec) => ({ source: `${spec.source.owner}/${spec.source.repository}`, destination: `${spec.source.owner}/${spec.destination}`, query: spec.query, prune: spec.prune, ...(spec.republish ? { republish: true } : {}) }),
+
+    deleteNotice: (state) => `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; delete them by hand if they should go`,
+  },
+
+  planning: {
+    // Two mirrors of one source and destination (different queries) are fine: each copies its own packages.
+    sharedId: true,
+  },
+
+  // A mirror owns no remote object of its own: removing it leaves the packages it copied.
+  deletion: { removes: () => false, forgets: () => true },
 };

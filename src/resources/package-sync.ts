@@ -115,7 +115,7 @@ function interruptedError(o: WaitOptions, st: PackageStatus): PackageSyncError {
 }
 
 /** ms until done, estimated from two samples of sync_progress; undefined when it cannot be told. */
-export function estimateRemainingMs(prev: { at: number; progress: number } | undefined, at: number, progress: number): number | undefined {
+function estimateRemainingMs(prev: { at: number; progress: number } | undefined, at: number, progress: number): number | undefined {
   if (!prev || progress <= prev.progress || progress >= 100 || at <= prev.at) return undefined;
   const perMs = (progress - prev.progress) / (at - prev.at);
   return (100 - progress) / perMs;
@@ -128,7 +128,7 @@ const MIN_SINGLE_SAMPLE_PROGRESS = 10;
  * when (the status last changed when it left "awaiting"), so progress over that time gives a rate
  * without waiting for a second sample. Undefined when it cannot be told (or the clocks disagree).
  */
-export function estimateFromStart(st: PackageStatus, at: number): number | undefined {
+function estimateFromStart(st: PackageStatus, at: number): number | undefined {
   const progress = st.sync_progress ?? 0;
   const since = st.is_sync_in_progress && st.status_updated_at ? Date.parse(st.status_updated_at) : NaN;
   // Progress comes in whole percents: below 10 % one step is a large share of it, and an estimate

@@ -6,7 +6,7 @@ import type { ConnectionRef } from "./types";
  * The strings each hook resource carries in the synthesized stack (docs/architecture.md#desired-state).
  * Constructs write them; the engine and `reposmith hook` read them back. No secrets, by construction.
  */
-export const PAYLOAD_FORMAT = "1";
+const PAYLOAD_FORMAT = "1";
 
 export interface HookPayload {
   reposmith: string;

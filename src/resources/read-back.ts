@@ -34,7 +34,7 @@ export class ReadBackError<T> extends Error {
  * Reads until `done(value)`; `read` answers undefined for "not visible yet". Throws ReadBackError
  * (with `describe(last, seconds)` as its message) once `timeoutMs` has passed or the run is interrupted.
  */
-export async function readBack<T>(
+async function readBack<T>(
   ctx: HandlerContext,
   o: { timeoutMs: number; read: () => Promise<T | undefined>; done: (value: T) => boolean; describe: (last: T | undefined, seconds: number) => string },
 ): Promise<T> {
@@ -52,7 +52,7 @@ export async function readBack<T>(
 }
 
 /** One token as `entitlements_read` shows it now; undefined while it answers 404. */
-export function readToken(client: CloudsmithClient, owner: string, repo: string, slugPerm: string): Promise<RepositoryToken | undefined> {
+function readToken(client: CloudsmithClient, owner: string, repo: string, slugPerm: string): Promise<RepositoryToken | undefined> {
   return client.entitlements.read(owner, repo, slugPerm).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
 }
 

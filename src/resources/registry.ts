@@ -3,7 +3,7 @@ import { entitlementTokenHandler } from "./entitlement-token";
 import { packageCopyHandler } from "./package-copy";
 import { packageMirrorHandler } from "./package-mirror";
 import { repositoryMirrorHandler } from "./repository-mirror";
-import type { ResourceHandler } from "./types";
+import type { ResourceHandler } from "./contract";
 
 /** Every resource kind reposmith knows. Adding a kind = one handler file + one line here. */
 const HANDLERS: ResourceHandler<any>[] = [entitlementTokenHandler, entitlementSyncHandler, packageCopyHandler, packageMirrorHandler, repositoryMirrorHandler];

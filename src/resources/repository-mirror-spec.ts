@@ -77,4 +77,3 @@ export const RepositoryMirrorSpecSchema = z
   .strict();
 
 export type RepositoryMirrorSpec = z.output<typeof RepositoryMirrorSpecSchema>;
-export type RepositoryMirrorInput = z.input<typeof RepositoryMirrorSpecSchema>;

@@ -13,7 +13,7 @@ import type { HandlerContext } from "./types";
 /** `update_status` words that mean "still going" [U: undocumented values; GitLab-like]. */
 export const IN_PROGRESS_STATUSES = new Set(["scheduled", "started", "running", "syncing", "queued", "in_progress", "waiting"]);
 /** `update_status` words that mean "the last sync failed" [U]. */
-export const FAILED_STATUSES = new Set(["failed"]);
+const FAILED_STATUSES = new Set(["failed"]);
 /** The default poll schedule; the last value repeats. */
 export const DEFAULT_POLL_SCHEDULE_MS = [3_000, 5_000, 10_000, 15_000, 30_000];
 

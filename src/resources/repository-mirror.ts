@@ -14,7 +14,8 @@ import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-ena
 import { lookupMirror, repositoryGoneError, requireRepository } from "./repository-mirror-lookup";
 import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import { IN_PROGRESS_STATUSES, MirrorSyncTimeoutError, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
-import type { ConnectionRef, FieldChange, Observed, ResourceHandler, ResourceState } from "./types";
+import type { ResourceHandler } from "./contract";
+import type { ConnectionRef, FieldChange, Observed, ResourceState } from "./types";
 
 export * from "./repository-mirror-spec";
 export * from "./mirroring-enabled";
@@ -137,43 +138,13 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   kind: REPOSITORY_MIRROR_KIND,
   spec: RepositoryMirrorSpecSchema,
 
-  describe: (spec) => `repository ${spec.repositoryId} <= ${spec.sourceUrl}`,
-
   async observe(ctx, _key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const m = await findMirror(client, spec.repositoryId);
     return m && toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
   },
 
-  /** Nothing to create into: fail the plan now, naming the repository and CodeArts' answer (CH.004404). */
-  async checkCreate(ctx, _key, spec, conn) {
-    await requireRepository(ctx.clients.codearts(conn), spec.repositoryId);
-  },
-
   diff: (_key, spec, observed, state) => mirrorDiff(spec, observed, state),
-
-  updateNotice(spec, changes, conn) {
-    const notes = [];
-    // The only write whose effect depends on the reading: say which one is in force.
-    if (changes.some((c) => c.path === "scheduled_sync")) notes.push(`switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`);
-    if (changes.some((c) => SYNC_FIELDS.has(c.path))) notes.push(`starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`);
-    return notes.length ? notes.join("; ") : undefined;
-  },
-
-  planCreate(_key, spec) {
-    const shown: Record<string, unknown> = {
-      repository_id: spec.repositoryId,
-      url: spec.sourceUrl,
-      sync_branch_type: spec.syncBranchType,
-      scheduled_sync: spec.scheduledSync,
-      force_fetch: spec.forceFetch,
-      wait_for_sync: spec.waitForSync.timeout,
-    };
-    if (spec.endpointUuid) shown.endpoint_uuid = spec.endpointUuid;
-    if (spec.credentials) shown.credentials = credentialRefs(spec);
-    if (spec.syncTriggers) shown.sync_triggers = spec.syncTriggers;
-    return shown;
-  },
 
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.codearts(conn);
@@ -228,17 +199,56 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     ctx.notice(`CodeArts repository ${id}: ${deleteNoticeText(id, conn)}`);
   },
 
-  deleteNotice: (state, conn) => deleteNoticeText(state.id, conn),
+  // The API has no delete: delete switches scheduled sync off, which changes the mirror without removing it.
+  deletion: { removes: () => false, forgets: () => false },
 
-  foundBy: (spec) => `found by its repository id ${spec.repositoryId}`,
+  presentation: {
+    describe: (spec) => `repository ${spec.repositoryId} <= ${spec.sourceUrl}`,
 
-  async import(ctx, _key, _spec, id, conn) {
-    const repositoryId = parseId(id);
-    const client = ctx.clients.codearts(conn);
-    const found = await lookupMirror(client, repositoryId);
-    if (found.found === "repository-gone") throw repositoryGoneError(repositoryId, found.error);
-    if (found.found === "no-mirror") throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
-    return toObserved(repositoryId, found.mirror, conn, { adopted: true });
+    updateNotice(spec, changes, conn) {
+      const notes = [];
+      // The only write whose effect depends on the reading: say which one is in force.
+      if (changes.some((c) => c.path === "scheduled_sync")) notes.push(`switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`);
+      if (changes.some((c) => SYNC_FIELDS.has(c.path))) notes.push(`starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`);
+      return notes.length ? notes.join("; ") : undefined;
+    },
+
+    createFields(_key, spec) {
+      const shown: Record<string, unknown> = {
+        repository_id: spec.repositoryId,
+        url: spec.sourceUrl,
+        sync_branch_type: spec.syncBranchType,
+        scheduled_sync: spec.scheduledSync,
+        force_fetch: spec.forceFetch,
+        wait_for_sync: spec.waitForSync.timeout,
+      };
+      if (spec.endpointUuid) shown.endpoint_uuid = spec.endpointUuid;
+      if (spec.credentials) shown.credentials = credentialRefs(spec);
+      if (spec.syncTriggers) shown.sync_triggers = spec.syncTriggers;
+      return shown;
+    },
+
+    deleteNotice: (state, conn) => deleteNoticeText(state.id, conn),
+
+    foundBy: (spec) => `found by its repository id ${spec.repositoryId}`,
+  },
+
+  planning: {
+    /** Nothing to create into: fail the plan now, naming the repository and CodeArts' answer (CH.004404). */
+    async checkCreate(ctx, _key, spec, conn) {
+      await requireRepository(ctx.clients.codearts(conn), spec.repositoryId);
+    },
+  },
+
+  commands: {
+    async import(ctx, _key, _spec, id, conn) {
+      const repositoryId = parseId(id);
+      const client = ctx.clients.codearts(conn);
+      const found = await lookupMirror(client, repositoryId);
+      if (found.found === "repository-gone") throw repositoryGoneError(repositoryId, found.error);
+      if (found.found === "no-mirror") throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
+      return toObserved(repositoryId, found.mirror, conn, { adopted: true });
+    },
   },
 };
 

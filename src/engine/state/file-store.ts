@@ -14,6 +14,7 @@ import {
   type StateLock,
   type StateStore,
 } from "./types";
+import { invalidStackName } from "../messages";
 
 const MODE = 0o600;
 
@@ -30,7 +31,7 @@ export class FileStateStore implements StateStore {
   }
 
   private file(stack: string): string {
-    if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(stack)) throw new Error(`invalid stack name "${stack}"`);
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(stack)) throw new Error(invalidStackName(stack));
     return path.join(this.dir, `${stack}.json`);
   }
 

@@ -11,6 +11,7 @@ import {
   type StateLock,
   type StateStore,
 } from "./types";
+import { invalidStackName } from "../messages";
 
 /** A lock held on its own session; `lost` settles if that session dies (the lock is then gone). */
 export interface SessionLock extends StateLock {
@@ -225,5 +226,5 @@ export class PostgresStateStore implements StateStore {
 }
 
 function checkName(stack: string): void {
-  if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(stack)) throw new Error(`invalid stack name "${stack}"`);
+  if (!/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(stack)) throw new Error(invalidStackName(stack));
 }

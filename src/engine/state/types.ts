@@ -4,7 +4,7 @@ import { LifecycleSchema } from "../../resources/lifecycle";
 import { inPlaceCheck } from "../../util/in-place-check";
 import type { ResourceState } from "../../resources/types";
 
-export const STATE_VERSION = 1;
+const STATE_VERSION = 1;
 
 /** One stack's state: Terraform's serial/lineage discipline, resources by key. */
 export interface StackState {
@@ -31,7 +31,7 @@ const OpaqueObject = z.record(z.string(), z.unknown());
  */
 const StateLifecycleSchema = LifecycleSchema.strip();
 
-export const ResourceStateSchema = z.object({
+const ResourceStateSchema = z.object({
   kind: z.string().min(1),
   id: z.string().min(1),
   generation: z.string(),

@@ -1,0 +1,93 @@
+/**
+ * Finding entitlement tokens: ids (owner.repo.slug_perm, as terraform-provider-cloudsmith), one list
+ * per repository and run, and an index by slug_perm, by reposmith tag and by the default flag.
+ */
+import type { CloudsmithClient, RepositoryToken } from "../api/cloudsmith";
+import { KEY_TAG, MANAGED_BY, MANAGED_BY_VALUE, MANAGED_FIELDS, type EntitlementTokenSpec } from "./entitlement-token-spec";
+import type { HandlerContext, Observed, ResourceState } from "./types";
+
+/** Extra observed fields kept in state besides the managed ones. */
+const KEPT_FIELDS = ["slug_perm", "default", "created_at", "updated_at"] as const;
+const OBSERVED_FIELDS: readonly string[] = [...KEPT_FIELDS, ...MANAGED_FIELDS];
+
+/** The fields state keeps of a token (never `token`); `rotated_at` is ours: when the value last changed. */
+export function observedFields(t: RepositoryToken, rotatedAt: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of OBSERVED_FIELDS) out[f] = (t as Record<string, unknown>)[f] ?? null;
+  out.rotated_at = rotatedAt ?? t.created_at ?? null;
+  return out;
+}
+
+export function tokenId(owner: string, repo: string, slugPerm: string): string {
+  return `${owner}.${repo}.${slugPerm}`;
+}
+
+/** Parses `owner.repo.slug_perm` (terraform-provider-cloudsmith's import id). */
+export function parseTokenId(id: string): { owner: string; repository: string; slugPerm: string } {
+  const parts = id.split(".");
+  if (parts.length !== 3 || parts.some((p) => !p)) {
+    throw new Error(`"${id}" is not an entitlement token id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
+  }
+  return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
+}
+
+/** A token as plans and state see it. */
+export function toObserved(owner: string, repo: string, t: RepositoryToken, rotatedAt?: unknown, adopted = false): Observed {
+  return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
+}
+
+export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) => `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
+
+/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
+export function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): Promise<RepositoryToken[]> {
+  return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
+}
+
+/** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
+interface TokenIndex {
+  bySlug: Map<string, RepositoryToken>;
+  /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
+  byKey: Map<string, RepositoryToken[]>;
+  defaultToken: RepositoryToken | undefined;
+}
+const tokenIndexes = new WeakMap<RepositoryToken[], TokenIndex>();
+
+export function indexTokens(tokens: RepositoryToken[]): TokenIndex {
+  let index = tokenIndexes.get(tokens);
+  if (index) return index;
+  index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
+  for (const t of tokens) {
+    if (t.slug_perm !== undefined && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
+    if (t.default === true) index.defaultToken ??= t;
+    const m = t.metadata as Record<string, unknown> | null | undefined;
+    const key = m?.[KEY_TAG];
+    if (m?.[MANAGED_BY] === MANAGED_BY_VALUE && typeof key === "string") {
+      const list = index.byKey.get(key);
+      if (list) list.push(t);
+      else index.byKey.set(key, [t]);
+    }
+  }
+  for (const list of index.byKey.values()) if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  tokenIndexes.set(tokens, index);
+  return index;
+}
+
+export function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementTokenSpec | undefined, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
+  const index = indexTokens(tokens);
+  if (slugPerm) {
+    const t = index.bySlug.get(slugPerm);
+    if (t) return { token: t, adopted: false };
+  }
+  if (spec?.defaultToken) return index.defaultToken && { token: index.defaultToken, adopted: true };
+  // The tag names a key, and another app may use the same stack and construct names: a tagged
+  // token is only this resource's when its name matches too (import takes over any other).
+  const tagged = index.byKey.get(key)?.find((t) => !spec || t.name === spec.name);
+  return tagged && { token: tagged, adopted: true };
+}
+
+export function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {
+  const prefix = `${owner}.${repo}.`;
+  if (!state?.id.startsWith(prefix)) return undefined;
+  const slug = state.id.slice(prefix.length);
+  return slug && !slug.includes(".") ? slug : undefined;
+}

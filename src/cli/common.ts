@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { FileStateStore, PostgresStateStore, type RunOptions, type StateStore } from "../engine";
-import { CliError, resolveApp, synthesize } from "./synth";
+import { CliError } from "./errors";
+import { resolveApp, synthesize } from "./synth";
 
 export interface CommonOptions {
   app?: string;
@@ -21,6 +22,11 @@ export function withCommon(cmd: Command): Command {
     .option("--stack <name...>", "only these stacks (default: all)")
     .option("--skip-synth", "read the existing output directory instead of running the app")
     .option("--parallelism <n>", "operations run at once", "10");
+}
+
+/** The one option of the commands that read only state (`state …`, `output`). */
+export function withStateOption(cmd: Command): Command {
+  return cmd.option("--state <path>", "state location", ".reposmith/state");
 }
 
 export function openStore(location: string | undefined): StateStore {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { CliError } from "./errors";
 
 export interface CdktfConfig {
   app?: string;
@@ -18,16 +19,6 @@ export function readCdktfJson(cwd: string): CdktfConfig {
     return JSON.parse(readFileSync(file, "utf8")) as CdktfConfig;
   } catch (err) {
     throw new CliError(`cdktf.json in ${cwd} is not valid JSON (${(err as Error).message}); fix it or pass --app and --output`);
-  }
-}
-
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = "CliError";
   }
 }
 

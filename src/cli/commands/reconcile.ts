@@ -5,7 +5,8 @@ import type { Command } from "commander";
 import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, withCommon, type CommonOptions } from "../common";
-import { CliError, resolveApp, setManifestAside, synthFailed } from "../synth";
+import { CliError } from "../errors";
+import { resolveApp, setManifestAside, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;

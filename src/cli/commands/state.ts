@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { moveInState, removeFromState, stackOfKey } from "../../engine";
 import { openStore, withStateOption } from "../common";
 import { CliError } from "../errors";
+import { notInState, REMOTE_UNTOUCHED } from "../messages";
 
 export function registerState(program: Command): void {
   const state = program.command("state").description("inspect or edit reposmith state (no API calls)");
@@ -30,7 +31,7 @@ export function registerState(program: Command): void {
     .argument("<key>")
     .action(async (key: string, o: { state?: string }) => {
       const rs = (await openStore(o.state).read(stackOfKey(key))).resources[key];
-      if (!rs) throw new CliError(`${key} is not in state (see "reposmith state list")`);
+      if (!rs) throw new CliError(notInState(key));
       process.stdout.write(JSON.stringify({ key, ...rs, spec: rs.spec }, null, 2) + "\n");
     });
 
@@ -39,7 +40,7 @@ export function registerState(program: Command): void {
     .action(async (key: string, o: { state?: string }) => {
       const id = await removeFromState(openStore(o.state), key);
       process.stdout.write(
-        `Removed ${key} (${id}) from state; the remote object is untouched. While the construct is still declared, the next plan finds it again and adopts it (a token by its reposmith tag, a copy by its destination and version, a mirror by its repository).\n`,
+        `Removed ${key} (${id}) from state; ${REMOTE_UNTOUCHED}. While the construct is still declared, the next plan finds it again and adopts it (a token by its reposmith tag, a copy by its destination and version, a mirror by its repository).\n`,
       );
     });
 
@@ -48,6 +49,6 @@ export function registerState(program: Command): void {
     .argument("<to>", "the new key, e.g. app/ci-pipeline or other-stack/ci")
     .action(async (from: string, to: string, o: { state?: string }) => {
       const id = await moveInState(openStore(o.state), from, to);
-      process.stdout.write(`Moved ${from} to ${to} (${id}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
+      process.stdout.write(`Moved ${from} to ${to} (${id}); ${REMOTE_UNTOUCHED}. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
     });
 }

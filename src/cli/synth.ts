@@ -13,7 +13,7 @@ export interface CdktfConfig {
 }
 
 /** cdktf.json of the working directory (or `{}`). */
-export function readCdktfJson(cwd: string): CdktfConfig {
+function readCdktfJson(cwd: string): CdktfConfig {
   const file = path.join(cwd, "cdktf.json");
   if (!existsSync(file)) return {};
   try {
@@ -157,7 +157,7 @@ export function synthFailed(app: string, status: number | null, stderr: string, 
  * Node prints an uncaught error: "ValidationError: <message>" (one line, or "  - " lines after it)
  * followed by the stack's "    at" lines.
  */
-export function validationMessage(stderr: string): string | undefined {
+function validationMessage(stderr: string): string | undefined {
   const lines = stderr.split("\n");
   // The checks that span constructs (duplicates, sync cycles) run in cdktf's validation at synth,
   // which reports "[path] message" lines under its own heading (and advice to skip validation).

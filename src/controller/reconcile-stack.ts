@@ -36,7 +36,7 @@ export interface StackPassOptions {
   unresolvedDrift?: Map<string, string>;
 }
 
-export interface DriftRecord {
+interface DriftRecord {
   key: string;
   kind: string;
   status: "deleted" | "changed";

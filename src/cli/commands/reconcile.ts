@@ -22,7 +22,7 @@ type ReconcileOpts = CommonOptions & {
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** "500ms", "30s", "5m", "1h", or a bare number of seconds. */
-export function parseInterval(text: string, option = "--interval", min = 100): number {
+function parseInterval(text: string, option = "--interval", min = 100): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? "s"] : NaN;
   if (!Number.isFinite(ms) || ms < min) throw new CliError(`${option} must be a duration of at least ${min}ms such as 30s, 5m or 1h (got "${text}")`);

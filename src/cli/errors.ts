@@ -3,6 +3,17 @@ import { AuthError, NetworkError, requestNotSent } from "../api/http";
 import { PlanError } from "../engine";
 import { colors } from "./color";
 
+/** A failure the CLI explains in one line: printed as "Error: <message>", exiting with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
 /**
  * The one cause every failure shares, when there is one worth a single line: the API could not be
  * reached at all (refused, no such host), or it rejected the credentials — either of which

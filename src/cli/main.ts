@@ -1,15 +1,17 @@
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply";
+import { registerDestroy } from "./commands/destroy";
 import { registerDoctor } from "./commands/doctor";
 import { registerDrift } from "./commands/drift";
 import { registerEmulator } from "./commands/emulator";
+import { registerHook } from "./commands/hook";
+import { registerImport } from "./commands/import";
+import { registerOutput } from "./commands/output";
 import { registerPlan } from "./commands/plan";
 import { registerReconcile } from "./commands/reconcile";
-import { registerHook } from "./commands/hook";
 import { registerState } from "./commands/state";
 import { registerSynth } from "./commands/synth";
-import { printError } from "./errors";
-import { CliError } from "./synth";
+import { CliError, printError } from "./errors";
 import { REPOSMITH_VERSION as VERSION } from "../api/version";
 
 export function buildProgram(): Command {
@@ -25,9 +27,12 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerPlan(program);
   registerApply(program);
+  registerDestroy(program);
   registerDrift(program);
   registerReconcile(program);
+  registerImport(program);
   registerState(program);
+  registerOutput(program);
   registerEmulator(program);
   registerDoctor(program);
   registerHook(program);

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { ApplyEvent, ApplyResult } from "../engine";
 import type { ProgressUpdate } from "../resources/types";
-import { CliError } from "./synth";
+import { CliError } from "./errors";
 import { colors } from "./color";
 
 export function printNotices(notices: string[]): void {

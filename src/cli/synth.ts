@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { CliError } from "./errors";
+import { appWroteNothing, couldNotRunApp, notValidJson } from "./messages";
 
 export interface CdktfConfig {
   app?: string;
@@ -11,23 +13,13 @@ export interface CdktfConfig {
 }
 
 /** cdktf.json of the working directory (or `{}`). */
-export function readCdktfJson(cwd: string): CdktfConfig {
+function readCdktfJson(cwd: string): CdktfConfig {
   const file = path.join(cwd, "cdktf.json");
   if (!existsSync(file)) return {};
   try {
     return JSON.parse(readFileSync(file, "utf8")) as CdktfConfig;
   } catch (err) {
-    throw new CliError(`cdktf.json in ${cwd} is not valid JSON (${(err as Error).message}); fix it or pass --app and --output`);
-  }
-}
-
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = "CliError";
+    throw new CliError(notValidJson(`cdktf.json in ${cwd}`, err, "fix it or pass --app and --output"));
   }
 }
 
@@ -70,7 +62,7 @@ export function appEnv(conf: CdktfConfig, outdir: string, env: NodeJS.ProcessEnv
   try {
     fromEnv = conf.context ?? (env.CDKTF_CONTEXT_JSON ? JSON.parse(env.CDKTF_CONTEXT_JSON) : {});
   } catch (err) {
-    throw new CliError(`CDKTF_CONTEXT_JSON in the environment is not valid JSON (${(err as Error).message}); fix or unset it, or give the context in cdktf.json`);
+    throw new CliError(notValidJson("CDKTF_CONTEXT_JSON in the environment", err, "fix or unset it, or give the context in cdktf.json"));
   }
   const relativeModules = (Array.isArray(conf.terraformModules) ? conf.terraformModules : []).filter((m) => /^\.\.?\//.test(typeof m === "string" ? m : m.source));
   return {
@@ -129,7 +121,7 @@ function runApp(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv
     env,
     encoding: "utf8",
   });
-  if (r.error) throw new CliError(`could not run the app "${app}": ${r.error.message}`);
+  if (r.error) throw new CliError(couldNotRunApp(app, r.error.message));
   const stderr = r.stderr ?? "";
   const invalid = r.status !== 0 ? validationMessage(stderr) : undefined;
   // Anything else the app printed (warnings, its own errors and their traces) is the user's to see;
@@ -137,7 +129,7 @@ function runApp(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv
   if (opts.stdio !== "pipe" && stderr) process.stderr.write(invalid ? beforeCrashReport(stderr) : stderr);
   if (r.status !== 0) throw synthFailed(app, r.status, stderr, invalid);
   if (!existsSync(path.join(outdir, "manifest.json"))) {
-    throw new CliError(`the app "${app}" ran but wrote nothing to ${outdir}; does it call app.synth()?`);
+    throw new CliError(appWroteNothing(app, outdir));
   }
   return outdir;
 }
@@ -165,7 +157,7 @@ export function synthFailed(app: string, status: number | null, stderr: string, 
  * Node prints an uncaught error: "ValidationError: <message>" (one line, or "  - " lines after it)
  * followed by the stack's "    at" lines.
  */
-export function validationMessage(stderr: string): string | undefined {
+function validationMessage(stderr: string): string | undefined {
   const lines = stderr.split("\n");
   // The checks that span constructs (duplicates, sync cycles) run in cdktf's validation at synth,
   // which reports "[path] message" lines under its own heading (and advice to skip validation).

@@ -16,7 +16,7 @@ import type { IConstruct } from "constructs";
 export type Cdk = Pick<typeof cdktf, "App" | "TerraformStack" | "TerraformResource" | "TerraformProvider" | "Lazy" | "Annotations">;
 
 /** The packages tried, in this order, where an app uses neither (a tree without an App). */
-export const CDK_PACKAGES = ["cdktf", "cdktn"] as const;
+const CDK_PACKAGES = ["cdktf", "cdktn"] as const;
 
 /**
  * Each library that resolves from this package (npm installs peers beside it, in the app's

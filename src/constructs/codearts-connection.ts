@@ -2,6 +2,7 @@ import { Construct, type IConstruct } from "constructs";
 import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { ensurePruneHook, nearest } from "./hook";
+import { credentialsHint, mustBeBoolean, secretRequired } from "./messages";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
 import { MIRRORING_ENABLED_READINGS, readingFromInverted, type MirroringEnabledReading } from "../resources/mirroring-enabled";
@@ -42,9 +43,11 @@ export interface CodeArtsConnectionProps {
   readonly mirroringEnabledInverted?: boolean;
 }
 
+/** The environment variable a Secret prop is usually read from, as terraform-provider-huaweicloud names them. */
+const HW_ENV = { domainName: "HW_DOMAIN_NAME", userName: "HW_USER_NAME", password: "HW_USER_PASSWORD", token: "HW_AUTH_TOKEN" } as const;
+
 /** Both URLs are written into the synthesized stack, so neither may carry a credential. */
-const IAM_CREDENTIALS_HINT =
-  'give IAM credentials as userName, password or token Secret references such as Secret.fromEnv("HW_USER_PASSWORD"), read from the environment at run time';
+const IAM_CREDENTIALS_HINT = credentialsHint('IAM credentials as userName, password or token Secret references such as Secret.fromEnv("HW_USER_PASSWORD")');
 const URLS: Record<"authUrl" | "endpoint", UrlUse> = {
   authUrl: { field: "authUrl", kind: "base", example: "https://iam.cn-north-4.myhuaweicloud.com/v3", credentialsHint: IAM_CREDENTIALS_HINT },
   endpoint: { field: "endpoint", kind: "base", example: "https://codehub-ext.cn-north-4.myhuaweicloud.com", credentialsHint: IAM_CREDENTIALS_HINT },
@@ -74,7 +77,7 @@ export class CodeArtsConnection extends Construct {
     if (props.region !== undefined && (typeof props.region !== "string" || !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region))) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
     for (const k of ["domainName", "userName", "password", "token"] as const) {
       const v = props[k];
-      if (v !== undefined && !(v instanceof Secret)) problems.push(`${k} must be a Secret reference such as Secret.fromEnv("HW_${k === "domainName" ? "DOMAIN_NAME" : k === "userName" ? "USER_NAME" : k === "password" ? "USER_PASSWORD" : "AUTH_TOKEN"}"), never the value itself`);
+      if (v !== undefined && !(v instanceof Secret)) problems.push(secretRequired([k], HW_ENV[k]));
     }
     const reading = mirroringEnabledReadingOf(props, problems);
     if (problems.length) throw new ValidationError(this, "CodeArtsConnection", problems);
@@ -104,7 +107,7 @@ function mirroringEnabledReadingOf(props: CodeArtsConnectionProps, problems: str
     return undefined;
   }
   if (inverted !== undefined && typeof inverted !== "boolean") {
-    problems.push(`mirroringEnabledInverted must be true or false (deprecated: use mirroringEnabledReading, ${choices})`);
+    problems.push(`${mustBeBoolean("mirroringEnabledInverted")} (deprecated: use mirroringEnabledReading, ${choices})`);
     return undefined;
   }
   const fromInverted = inverted === undefined ? undefined : readingFromInverted(inverted);

@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
+import { credentialsHint, secretRequired } from "./messages";
 import { ensurePruneHook, nearest } from "./hook";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
@@ -10,7 +11,7 @@ const API_URL: UrlUse = {
   field: "apiUrl",
   kind: "base",
   example: "https://api.cloudsmith.io/v1",
-  credentialsHint: 'give the API key as apiKey: Secret.fromEnv("CLOUDSMITH_API_KEY"), read from the environment at run time',
+  credentialsHint: credentialsHint('the API key as apiKey: Secret.fromEnv("CLOUDSMITH_API_KEY")'),
 };
 
 export interface CloudsmithConnectionProps {
@@ -44,7 +45,7 @@ export class CloudsmithConnection extends Construct {
     const urlError = props.apiUrl === undefined ? undefined : urlProblem(props.apiUrl, API_URL);
     if (urlError) throw new ValidationError(this, "CloudsmithConnection", [urlError]);
     if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {
-      throw new ValidationError(this, "CloudsmithConnection", ['apiKey must be a Secret reference such as Secret.fromEnv("CLOUDSMITH_API_KEY"), never the key itself']);
+      throw new ValidationError(this, "CloudsmithConnection", [secretRequired(["apiKey"], "CLOUDSMITH_API_KEY", "key")]);
     }
     this.ref = { apiUrl: props.apiUrl?.replace(/\/+$/, ""), apiKeyEnv: props.apiKey?.envName ?? "CLOUDSMITH_API_KEY" };
     ensurePruneHook(this);

@@ -10,6 +10,7 @@ import { CloudsmithConnection } from "./connection";
 import { ValidationError } from "./errors";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { HookResource, validateSpec } from "./hook";
+import { mustBeBoolean, twoConstructs } from "./messages";
 
 /** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
 export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
@@ -106,7 +107,7 @@ export class EntitlementToken extends Construct {
     }
     // `active` is validated as `enabled` below, whose problem would name a field the user did not give.
     if (active !== undefined && typeof active !== "boolean") {
-      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active must be true or false (got ${typeof active === "number" ? String(active) : JSON.stringify(active) ?? String(active)})`]);
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`${mustBeBoolean("active")} (got ${typeof active === "number" ? String(active) : JSON.stringify(active) ?? String(active)})`]);
     }
     // Only an object's fields are spread: anything else (a string, a number) goes to the schema as it
     // is, to be refused as such rather than spread into unknown fields "0", "1", ... or into nothing.
@@ -132,10 +133,10 @@ export class EntitlementToken extends Construct {
     // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless
     // given one, but a repository has only one: two constructs managing it would fight over it.
     const where = `${this.spec.owner}/${this.spec.repository}`;
-    if (this.spec.defaultToken) this.claimOnce(conn, "(default token)", (first) => `EntitlementTokens "${first}" and "${this.node.path}" both manage the default token of ${where}; declare it once`);
+    if (this.spec.defaultToken) this.claimOnce(conn, "(default token)", (first) => `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ${where}; declare it once`);
     if (this.spec.name !== undefined) {
       const name = JSON.stringify(this.spec.name);
-      this.claimOnce(conn, this.spec.name, (first) => `EntitlementTokens "${first}" and "${this.node.path}" both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`);
+      this.claimOnce(conn, this.spec.name, (first) => `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`);
     }
   }
 

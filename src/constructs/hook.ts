@@ -41,9 +41,9 @@ function validateLifecycle(scope: Construct, kind: string, props: LifecycleProps
 }
 
 /** Context keys (per app or per stack, e.g. `new App({ context: { "reposmith:hookResource": "null_resource" } })`). */
-export const HOOK_RESOURCE_CONTEXT = "reposmith:hookResource";
-export const HOOK_COMMAND_CONTEXT = "reposmith:command";
-export type HookResourceType = "terraform_data" | "null_resource";
+const HOOK_RESOURCE_CONTEXT = "reposmith:hookResource";
+const HOOK_COMMAND_CONTEXT = "reposmith:command";
+type HookResourceType = "terraform_data" | "null_resource";
 
 function hookSettings(scope: Construct): { type: HookResourceType; command: string; stateDefault: string } {
   const type = (scope.node.tryGetContext(HOOK_RESOURCE_CONTEXT) ?? "terraform_data") as HookResourceType;
@@ -104,7 +104,7 @@ function makeHookResource(scope: Construct, payload: Record<string, string>, rep
  * destroy provisioner, so this resource, whose input is the stack's set of keys, re-runs whenever
  * the set changes and deletes what the state holds that the set no longer names.
  */
-export class PruneHook extends Construct {
+class PruneHook extends Construct {
   static of(scope: Construct): PruneHook {
     const stack = cdkOf(scope).TerraformStack.of(scope);
     return (stack.node.tryFindChild("reposmith-prune") as PruneHook | undefined) ?? new PruneHook(stack, "reposmith-prune");

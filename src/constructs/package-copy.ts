@@ -5,6 +5,7 @@ import { refKey } from "../resources/package-common";
 import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { HookResource, validateSpec } from "./hook";
+import { twoConstructs } from "./messages";
 
 /** Package formats Cloudsmith hosts. */
 export type PackageFormat =
@@ -85,7 +86,7 @@ export class PackageCopy extends Construct {
     const what = typeof pkg === "string" ? `package ${pkg}` : refKey(pkg);
     const where = `${owner}/${this.spec.destination}`;
     claimOnce(this, JSON.stringify([PACKAGE_COPY_KIND, conn?.ref.apiUrl ?? "", owner, this.spec.destination, typeof pkg === "string" ? { slugPerm: pkg } : refKey(pkg)]), (first) =>
-      `PackageCopies "${first.node.path}" and "${this.node.path}" both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
+      `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
     );
   }
 }

@@ -5,6 +5,7 @@ import { claimOnce } from "./claims";
 import { CodeArtsConnection } from "./codearts-connection";
 import { ValidationError } from "./errors";
 import { HookResource, validateSpec } from "./hook";
+import { secretRequired, twoConstructs } from "./messages";
 import { Secret } from "./secret";
 
 export interface RepositoryMirrorWaitOptions {
@@ -53,7 +54,7 @@ export class RepositoryMirror extends Construct {
     super(scope, id);
     const { connection, credentials, driftPolicy, deletionPolicy, ...rest } = props;
     if (credentials !== undefined && (credentials === null || !(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))) {
-      throw new ValidationError(this, REPOSITORY_MIRROR_KIND, ['credentials.username and credentials.password must be Secret references such as Secret.fromEnv("GIT_PASSWORD"), never the values themselves']);
+      throw new ValidationError(this, REPOSITORY_MIRROR_KIND, [secretRequired(["credentials.username", "credentials.password"], "GIT_PASSWORD")]);
     }
     const input = { ...rest, ...(credentials ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } } : {}) };
     this.spec = validateSpec(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input);
@@ -65,7 +66,7 @@ export class RepositoryMirror extends Construct {
     const region = conn?.ref.codearts?.endpoint ?? conn?.ref.codearts?.region ?? "";
     claimOnce(this, JSON.stringify([REPOSITORY_MIRROR_KIND, region, this.spec.repositoryId]), (first) => {
       const urls = first.spec.sourceUrl === this.spec.sourceUrl ? `source ${JSON.stringify(this.spec.sourceUrl)}` : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
-      return `RepositoryMirrors "${first.node.path}" and "${this.node.path}" both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
+      return `${twoConstructs("RepositoryMirrors", first.node.path, this.node.path)} both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
     });
   }
 }

@@ -48,7 +48,7 @@ export function exitCodeOf(r: PassResult): number {
 
 /** A store that offers a controller-wide leader lock (PostgreSQL); others use a reserved lock name. */
 type LeaderStore = StateStore & { lockLeader?(operation: string): Promise<StateLock & { lost?: Promise<unknown> }> };
-export const LEADER_LOCK_NAME = "reposmith-controller";
+const LEADER_LOCK_NAME = "reposmith-controller";
 
 /**
  * The GitOps loop: each pass re-reads (or re-synthesizes) the desired state, then reconciles every

@@ -2,7 +2,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
 
 export type { Logger };
-export type LogFormat = "json" | "pretty";
+type LogFormat = "json" | "pretty";
 /** pino's levels, least severe first. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 

@@ -1,4 +1,5 @@
 import type { ResourcePlan } from "../engine";
+import { RETAINED } from "./messages";
 import { DEFAULT_DELETION_POLICY, type DeletionPolicy, type DriftPolicy, type Lifecycle } from "../resources/lifecycle";
 
 /**
@@ -47,7 +48,7 @@ function decideRemoval(r: ResourcePlan): Decision {
   if (r.action !== "delete") return { kind: "prune", plan: r };
   const policy: DeletionPolicy = r.state?.lifecycle?.deletionPolicy ?? DEFAULT_DELETION_POLICY;
   if (policy === "delete") return { kind: "prune", plan: r };
-  return { kind: "retain", plan: { ...r, action: "forget", notice: "retained (deletionPolicy retain): forgotten, the remote object is left as it is" } };
+  return { kind: "retain", plan: { ...r, action: "forget", notice: RETAINED } };
 }
 
 /** The plan to hand to applyStack for one decision (undefined = leave the resource alone this pass). */

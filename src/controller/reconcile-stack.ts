@@ -14,6 +14,7 @@ import {
 import { sameLifecycle, type DriftPolicy } from "../resources/lifecycle";
 import type { Backoff } from "./backoff";
 import { errInfo, type Logger } from "./logger";
+import { driftFound, noLongerDeclared, RETAINED } from "./messages";
 import { decide, toApply, type Decision } from "./policy";
 
 export interface StackPassOptions {
@@ -35,7 +36,7 @@ export interface StackPassOptions {
   unresolvedDrift?: Map<string, string>;
 }
 
-export interface DriftRecord {
+interface DriftRecord {
   key: string;
   kind: string;
   status: "deleted" | "changed";
@@ -163,15 +164,15 @@ function note(d: Decision, out: StackOutcome, log: Logger, stack: string): void 
     const rec: DriftRecord = { key: r.key, kind: r.kind, status: d.status, policy: d.policy, paths: r.changes.map((c) => c.path), corrected: false };
     out.drift.push(rec);
     const fields = { stack, key: r.key, kind: r.kind, status: d.status, policy: d.policy, fields: rec.paths };
-    if (d.policy === "correct") log.info(fields, `drift found on ${r.label}: correcting`);
-    else if (d.policy === "report") log.warn({ ...fields, changes: r.changes.map((c) => ({ path: c.path, expected: c.new, actual: c.old })) }, `drift found on ${r.label}: reported, not corrected`);
+    if (d.policy === "correct") log.info(fields, driftFound(r.label, "correcting"));
+    else if (d.policy === "report") log.warn({ ...fields, changes: r.changes.map((c) => ({ path: c.path, expected: c.new, actual: c.old })) }, driftFound(r.label, "reported, not corrected"));
     else log.debug(fields, `drift on ${r.label} ignored`);
   }
   if (d.kind === "retain") {
     out.retained.push(r.key);
-    log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, `${r.key} is no longer declared: retained (deletionPolicy retain), forgotten from state, the remote object is left as it is`);
+    log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, noLongerDeclared(r.key, RETAINED));
   }
-  if (d.kind === "prune" && r.action === "delete") log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, `${r.key} is no longer declared: deleting (deletionPolicy delete)`);
+  if (d.kind === "prune" && r.action === "delete") log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, noLongerDeclared(r.key, `deleting (deletionPolicy "delete")`));
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What every routes module gets: the shared store, fault injector, rate limiter, stats and options.
- * An API family (Cloudsmith, later Huawei CodeArts) is one `ApiFamily` registered in server.ts.
+ * An API family (Cloudsmith; Huawei CodeArts Repo with IAM) is one `ApiFamily` registered in server.ts.
  */
 import type { FastifyInstance } from "fastify";
 import type { FaultInjector } from "./faults";

@@ -8,7 +8,7 @@ import { FieldErrors, addFieldError, invalidInput } from "./errors";
 import { isPlainObject } from "./util";
 
 /** A rule as posted to `POST /_emulator/faults`. */
-export interface FaultRuleInput {
+interface FaultRuleInput {
   /** HTTP method to match; any when omitted. */
   method?: string;
   /** Regex tested against the URL path (without query), both as sent and with a leading `/v1` removed; any when omitted. */
@@ -73,7 +73,7 @@ export interface FaultCounts {
  * "malformed body" (a given body that is not JSON) or "status N"; "(after handler)" when the real
  * handler ran first. Tests count these to show that a storm really stormed.
  */
-export function faultKind(r: Pick<FaultRule, "pass" | "reset" | "truncateAt" | "body" | "status" | "afterHandler">): string {
+function faultKind(r: Pick<FaultRule, "pass" | "reset" | "truncateAt" | "body" | "status" | "afterHandler">): string {
   const base = r.pass ? "latency spike" : r.reset ? "connection reset" : r.truncateAt !== undefined ? "truncated body" : r.body !== undefined && !isJson(r.body) ? "malformed body" : `status ${r.status}`;
   return r.afterHandler ? `${base} (after handler)` : base;
 }

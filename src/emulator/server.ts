@@ -18,9 +18,9 @@ import { EmulatorStore } from "./store";
 import type { Emulator, EmulatorOptions } from "./types";
 import { delay } from "./util";
 
-export const FAMILIES: ApiFamily[] = [cloudsmithFamily, codeartsFamily];
+const FAMILIES: ApiFamily[] = [cloudsmithFamily, codeartsFamily];
 
-export function createContext(opts: EmulatorOptions): EmulatorContext {
+function createContext(opts: EmulatorOptions): EmulatorContext {
   return {
     store: new EmulatorStore(),
     faults: new FaultInjector(opts.latencyMs ?? 0),
@@ -97,7 +97,7 @@ function spoilEnd(res: ServerResponse, rule: FaultRule): void {
   }) as ServerResponse["end"];
 }
 
-export function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): FastifyInstance {
+function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false,
     routerOptions: { ignoreTrailingSlash: true },

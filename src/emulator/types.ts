@@ -4,8 +4,6 @@
  */
 import type { CloudsmithSettings } from "./cloudsmith/settings";
 
-export type { CloudsmithSettings } from "./cloudsmith/settings";
-
 /** A Cloudsmith repository to create (with its default token unless `defaultToken` is false). */
 export interface SeedRepository {
   owner: string;
@@ -29,7 +27,7 @@ export interface SeedToken {
 }
 
 /** How package syncs behave (globally: seed `packageSync` or `POST /_emulator/packages/sync`; per package: `sync`). */
-export interface SeedPackageSync {
+interface SeedPackageSync {
   /** Whole sync (awaiting, then in progress with sync_progress 0-100), in ms. @default 1500 */
   durationMs?: number;
   /** Probability (0-1) that a sync fails. @default 0 */
@@ -47,7 +45,7 @@ export interface SeedPackageSync {
  * slug_perm are generated when not given; a seed package matching an existing one (by slug_perm,
  * else format/name/version) updates it — a new `checksum_sha256` then acts as a re-upload.
  */
-export interface SeedPackage {
+interface SeedPackage {
   owner: string;
   repository: string;
   format: string;
@@ -68,7 +66,7 @@ export interface SeedPackage {
 
 /**
  * The one seed format for every API family. Each family reads its own keys; unknown keys are
- * ignored so older emulators accept newer seeds. Later families add keys here (packages, codearts).
+ * ignored so older emulators accept newer seeds. A new family adds its key here, as `codearts` did.
  */
 export interface SeedDocument {
   repositories?: SeedRepository[];

@@ -16,7 +16,7 @@ export function randomAlnum(length: number): string {
 let lastMicros = 0;
 
 /** Current time in microseconds since the epoch, strictly increasing between calls. */
-export function nowMicros(): number {
+function nowMicros(): number {
   let micros = Date.now() * 1000 + Math.floor((performance.now() % 1) * 1000);
   if (micros <= lastMicros) micros = lastMicros + 1;
   lastMicros = micros;

@@ -143,7 +143,11 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(r.stacks[0].retained).toEqual(["app/keep"]);
     // Counted under its kind, though its state entry is gone by the time the pass is counted.
     expect(metric(await controller.metrics.text(), 'reposmith_changes_applied_total{kind="EntitlementToken",action="forget"}')).toBe(1);
-    expect(lines.some((l) => l.key === "app/keep" && /retained/.test(l.msg))).toBe(true);
+    // Worded as `reposmith plan` and the Terraform prune hook word it.
+    expect(lines.filter((l) => /no longer declared/.test(l.msg)).map((l) => l.msg).sort()).toEqual([
+      'app/drop is no longer declared: deleting (deletionPolicy "delete")',
+      'app/keep is no longer declared: retained (deletionPolicy "retain"): the remote object is kept and no longer managed',
+    ]);
   });
 
   it("leaves a stack the app no longer declares alone, and warns about it every pass", async () => {

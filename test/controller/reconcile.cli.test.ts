@@ -115,6 +115,12 @@ describe("reposmith reconcile (the real CLI)", () => {
     const props = await reposmith(["reconcile", "--app", bad, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
     const [line] = jsonLines(props.stdout).filter((l) => l.level === "error");
     expect(line.msg).toBe('the app failed to synthesize; nothing was applied this pass: synth failed: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)');
+
+    // An app that exits 0 without writing anything gets the hint `reposmith synth` gives.
+    const silent = await reposmith(["reconcile", "--app", "true", "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    const [nothing] = jsonLines(silent.stdout).filter((l) => l.level === "error");
+    expect(nothing.err).toMatchObject({ type: "CliError", message: `the app "true" ran but wrote nothing to ${w.outdir}; does it call app.synth()?` });
+    expect(existsSync(path.join(w.outdir, "manifest.json"))).toBe(true);
   }, 30_000);
 
   it("on SIGTERM between passes, releases its locks and says so before exiting 0", async () => {

@@ -8,7 +8,6 @@ export * from "./schemas";
 export {
   ApiError,
   AuthError,
-  isApiError,
   isNotFound,
   isRejected,
   NetworkError,
@@ -18,6 +17,5 @@ export {
   ServerError,
   ValidationError,
 } from "../http/errors";
-export { RateLimiter, sharedLimiter } from "../http/limiter";
-export type { RateLimiterOptions, RateLimiterSnapshot } from "../http/limiter";
+export { RateLimiter } from "../http/limiter";
 export type { ApiEvent, ApiStats, HttpResponse } from "../http/transport";

@@ -68,7 +68,7 @@ export const PackageSchema = z.looseObject({
 export type Package = z.infer<typeof PackageSchema>;
 
 /** Body of `packages_copy`; the spec's read-only extras (is_malware_detected, vulnerability_counts) are never sent. */
-export const PackageCopyRequestSchema = z
+const PackageCopyRequestSchema = z
   .object({
     /** Target repository slug in the same namespace, without the namespace. */
     destination: z.string().min(1),

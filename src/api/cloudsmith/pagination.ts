@@ -8,7 +8,7 @@ import { isNotFound } from "../http/errors";
 import type { HttpTransport, RequestSpec } from "../http/transport";
 
 /** Documented maximum page size. */
-export const MAX_PAGE_SIZE = 500;
+const MAX_PAGE_SIZE = 500;
 /** Safety stop against a server that keeps announcing more pages. */
 const MAX_PAGES = 10_000;
 /** How many times a list that changed while its pages were read is read again from page 1. */

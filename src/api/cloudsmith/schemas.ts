@@ -18,8 +18,7 @@ export const BANDWIDTH_UNITS = [
   "Zettabyte",
   "Yottabyte",
 ] as const;
-export const BandwidthUnitSchema = z.enum(BANDWIDTH_UNITS);
-export type BandwidthUnit = z.infer<typeof BandwidthUnitSchema>;
+const BandwidthUnitSchema = z.enum(BANDWIDTH_UNITS);
 
 export const RESET_PERIODS = [
   "Never Reset",
@@ -32,8 +31,7 @@ export const RESET_PERIODS = [
   "Every 6 months",
   "Annual",
 ] as const;
-export const ScheduledResetPeriodSchema = z.enum(RESET_PERIODS);
-export type ScheduledResetPeriod = z.infer<typeof ScheduledResetPeriodSchema>;
+const ScheduledResetPeriodSchema = z.enum(RESET_PERIODS);
 
 /** Free-form object (`metadata`). */
 const JsonObject = z.record(z.string(), z.unknown());
@@ -44,11 +42,10 @@ const JsonObject = z.record(z.string(), z.unknown());
  */
 const SafeInt = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
-export const EulaSchema = z.looseObject({
+const EulaSchema = z.looseObject({
   identifier: z.string().nullable().optional(),
   number: z.number().int().nullable().optional(),
 });
-export type Eula = z.infer<typeof EulaSchema>;
 
 /** Response shape of an entitlement token. Only `name` is required. */
 export const RepositoryTokenSchema = z.looseObject({
@@ -117,20 +114,16 @@ const writableFields = {
   metadata: JsonObject.nullable().optional(),
 };
 
-export const RepositoryTokenRequestSchema = z.object({ name: z.string().min(1), ...writableFields });
+const RepositoryTokenRequestSchema = z.object({ name: z.string().min(1), ...writableFields });
 export type RepositoryTokenRequest = z.infer<typeof RepositoryTokenRequestSchema>;
 
-export const RepositoryTokenRequestPatchSchema = z.object({ name: z.string().min(1).optional(), ...writableFields });
+const RepositoryTokenRequestPatchSchema = z.object({ name: z.string().min(1).optional(), ...writableFields });
 export type RepositoryTokenRequestPatch = z.infer<typeof RepositoryTokenRequestPatchSchema>;
 
-export const RepositoryTokenRefreshRequestSchema = z.object({ ...writableFields });
+const RepositoryTokenRefreshRequestSchema = z.object({ ...writableFields });
 export type RepositoryTokenRefreshRequest = z.infer<typeof RepositoryTokenRefreshRequestSchema>;
 
-export const RepositoryTokenSyncRequestSchema = z.object({ source: z.string().min(1) });
-export type RepositoryTokenSyncRequest = z.infer<typeof RepositoryTokenSyncRequestSchema>;
-
 export const RepositoryTokenSyncSchema = z.looseObject({ tokens: z.array(RepositoryTokenSchema).optional() });
-export type RepositoryTokenSync = z.infer<typeof RepositoryTokenSyncSchema>;
 
 export const UserBriefSchema = z.looseObject({
   authenticated: z.boolean().optional(),
@@ -143,7 +136,7 @@ export const UserBriefSchema = z.looseObject({
 });
 export type UserBrief = z.infer<typeof UserBriefSchema>;
 
-export const RateCheckSchema = z.looseObject({
+const RateCheckSchema = z.looseObject({
   interval: z.number().optional(),
   limit: z.number().int().optional(),
   remaining: z.number().int().optional(),
@@ -151,7 +144,6 @@ export const RateCheckSchema = z.looseObject({
   reset_iso_8601: z.string().optional(),
   throttled: z.boolean().optional(),
 });
-export type RateCheck = z.infer<typeof RateCheckSchema>;
 
 export const ResourcesRateCheckSchema = z.looseObject({
   resources: z.record(z.string(), RateCheckSchema).optional(),
@@ -167,4 +159,3 @@ export const ErrorDetailSchema = z.looseObject({
   code: z.unknown().optional(),
   fields: z.record(z.string(), z.unknown()).optional(),
 });
-export type ErrorDetail = z.infer<typeof ErrorDetailSchema>;

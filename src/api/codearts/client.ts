@@ -39,7 +39,7 @@ export interface CodeArtsClientOptions extends ClientTuning {
 /** The variables behind IAM's credentials, as named in "check ..." hints. */
 const credentialHint = (...names: string[]) => `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
 /** CH.080401: the token was accepted; the IAM user lacks a role on this repository. */
-export const NO_PERMISSION_HINT =
+const NO_PERMISSION_HINT =
   "the credentials were accepted, but the IAM user has no permission on this repository: make it a member of the repository (or its project) with a role that may manage mirrors";
 const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
@@ -228,7 +228,7 @@ export interface CodeArtsEnvRef {
   tokenEnv?: string;
 }
 
-export function base64(text: string): string {
+function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 

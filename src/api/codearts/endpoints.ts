@@ -12,7 +12,7 @@ const CODEHUB_EXT = [
 const CODEARTSREPO_EXT = ["la-south-2", "tr-west-1", "eu-west-101"];
 const REPO = ["me-east-1", "af-south-1", "af-north-1"];
 
-export const DEFAULT_HW_CLOUD = "myhuaweicloud.com";
+const DEFAULT_HW_CLOUD = "myhuaweicloud.com";
 
 /** The CodeArts Repo base URL of `region` (`HW_CLOUD` domain suffix, default myhuaweicloud.com). */
 export function codeartsRepoEndpoint(region: string, cloud: string = DEFAULT_HW_CLOUD): string {

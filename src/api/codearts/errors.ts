@@ -8,7 +8,7 @@ import { ApiError, oneLine } from "../http/errors";
 import type { ParsedErrorBody } from "../http/transport";
 
 /** Error codes reposmith acts on (the error-code page above, and each operation's page). */
-export const CODEARTS_ERROR_CODES = {
+const CODEARTS_ERROR_CODES = {
   /** 401: the IAM token expired. Renew once, retry once. */
   TOKEN_EXPIRED: "DEV.00000003",
   /** 401 from the API gateway: bad or expired IAM authentication information. Renew once, retry once. */

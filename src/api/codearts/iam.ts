@@ -11,7 +11,7 @@ import { DEFAULT_USER_AGENT } from "../version";
 import { CodeArtsConfigError, parseCodeArtsErrorBody } from "./errors";
 import { IamTokenBodySchema } from "./schemas";
 
-export interface IamPasswordAuth {
+interface IamPasswordAuth {
   /** Account (domain) name, HW_DOMAIN_NAME. */
   domainName: string;
   /** IAM user name, HW_USER_NAME. */

@@ -3,6 +3,5 @@ export * from "./endpoints";
 export * from "./errors";
 export * from "./iam";
 export * from "./schemas";
-export { ApiError, AuthError, isApiError, isNotFound, NetworkError, NotFoundError, RateLimitedError, ResponseShapeError, ServerError, ValidationError, redact } from "../http/errors";
-export type { ApiEvent, ApiStats } from "../http/transport";
-export { RateLimiter, sharedLimiter } from "../http/limiter";
+export { ApiError, AuthError, NetworkError, NotFoundError, RateLimitedError, ServerError, redact } from "../http/errors";
+export { RateLimiter } from "../http/limiter";

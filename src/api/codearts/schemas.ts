@@ -46,7 +46,7 @@ export function isEmptyMirror(m: MirrorInfo): boolean {
 }
 
 export const SYNC_BRANCH_TYPES = ["all", "default"] as const;
-export type SyncBranchType = (typeof SYNC_BRANCH_TYPES)[number];
+type SyncBranchType = (typeof SYNC_BRANCH_TYPES)[number];
 
 /** Body of `PUT /v4/repositories/{id}/remote-mirror` (all optional). */
 export interface MirrorSettings {

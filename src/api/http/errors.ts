@@ -106,10 +106,6 @@ export function isRejected(e: unknown): e is ValidationError {
   return e instanceof ValidationError || (e instanceof ApiError && (e.status === 400 || e.status === 422));
 }
 
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
-}
-
 /** Picks the error class for an HTTP status. */
 export function errorClassForStatus(status: number): typeof ApiError {
   if (status === 404) return NotFoundError;

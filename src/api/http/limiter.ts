@@ -206,6 +206,6 @@ function num(v: string | undefined): number | undefined {
 }
 
 /** `X-RateLimit-Reset` is epoch seconds (Cloudsmith); small values are treated as seconds from now. */
-export function resetToEpochMs(reset: number, now: number): number {
+function resetToEpochMs(reset: number, now: number): number {
   return reset > 1e9 ? reset * 1000 : now + reset * 1000;
 }

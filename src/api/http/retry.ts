@@ -44,7 +44,7 @@ const TRANSIENT_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-export function isIdempotent(method: string): boolean {
+function isIdempotent(method: string): boolean {
   return ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"].includes(method.toUpperCase());
 }
 

@@ -382,7 +382,7 @@ export class HttpTransport {
 }
 
 /** Fallback error-body parser: `{detail|message, code, fields}` or a short plain-text body. */
-export function defaultParseErrorBody(json: unknown, text: string): ParsedErrorBody {
+function defaultParseErrorBody(json: unknown, text: string): ParsedErrorBody {
   if (json && typeof json === "object" && !Array.isArray(json)) {
     const o = json as Record<string, unknown>;
     const detail = typeof o.detail === "string" ? o.detail : typeof o.message === "string" ? o.message : undefined;

@@ -4,7 +4,7 @@ import { colorFor } from "../color";
 import { prepare, withCommon, type CommonOptions } from "../common";
 import { confirmOrAuto, printEvent, printNotices, printOutcome, ProgressDisplay } from "../output";
 
-type ApplyOpts = CommonOptions & { autoApprove?: boolean };
+export type ApplyOpts = CommonOptions & { autoApprove?: boolean };
 
 /**
  * Ctrl-C during an apply, as Terraform does it: the first one stops new operations and lets the
@@ -29,7 +29,8 @@ function interruptible(): { signal: AbortSignal; done(): void } {
   };
 }
 
-async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
+/** `apply`, and `destroy` (an apply whose plan deletes everything in state, as `terraform apply -destroy`). */
+export async function runApply(o: ApplyOpts, destroy: boolean): Promise<void> {
   const progress = new ProgressDisplay();
   const interrupt = interruptible();
   const result = await applyAll(
@@ -65,8 +66,5 @@ async function run(o: ApplyOpts, destroy: boolean): Promise<void> {
 export function registerApply(program: Command): void {
   withCommon(program.command("apply").description("make the remote resources match the configuration"))
     .option("--auto-approve", "apply without asking")
-    .action((o: ApplyOpts) => run(o, false));
-  withCommon(program.command("destroy").description("delete every resource the stacks manage"))
-    .option("--auto-approve", "destroy without asking")
-    .action((o: ApplyOpts) => run(o, true));
+    .action((o: ApplyOpts) => runApply(o, false));
 }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { exitCodeOf, renderResults } from "../doctor/check";
 import { cloudsmithChecks } from "../doctor/cloudsmith";
 import { codeartsChecks } from "../doctor/codearts";
-import { CliError } from "../synth";
+import { CliError } from "../errors";
 
 interface DoctorOptions {
   repo?: string;

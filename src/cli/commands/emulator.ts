@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { startEmulator } from "../../emulator";
-import { CliError } from "../synth";
+import { CliError } from "../errors";
 
 export function registerEmulator(program: Command): void {
   program

@@ -5,7 +5,7 @@ import { prepare, withCommon, type CommonOptions } from "../common";
 import { printNotices } from "../output";
 
 /** The machine-readable plan (`--json`): actions and field changes, never secrets. */
-export function planJson(plan: Plan): unknown {
+function planJson(plan: Plan): unknown {
   return {
     format_version: "1",
     summary: plan.summary,

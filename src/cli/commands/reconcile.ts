@@ -4,8 +4,10 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
-import { openStore, withCommon, type CommonOptions } from "../common";
-import { CliError, resolveApp, setManifestAside, synthFailed } from "../synth";
+import { openStore, parseParallelism, withCommon, type CommonOptions } from "../common";
+import { CliError } from "../errors";
+import { appWroteNothing, couldNotRunApp, notOneOf } from "../messages";
+import { resolveApp, setManifestAside, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;
@@ -20,7 +22,7 @@ type ReconcileOpts = CommonOptions & {
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** "500ms", "30s", "5m", "1h", or a bare number of seconds. */
-export function parseInterval(text: string, option = "--interval", min = 100): number {
+function parseInterval(text: string, option = "--interval", min = 100): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? "s"] : NaN;
   if (!Number.isFinite(ms) || ms < min) throw new CliError(`${option} must be a duration of at least ${min}ms such as 30s, 5m or 1h (got "${text}")`);
@@ -44,12 +46,12 @@ function synthesizer(app: string, outdir: string, cwd: string, env: NodeJS.Proce
       child.stderr.on("data", (d) => (stderr += d));
       child.on("error", (err) => {
         aside.restore();
-        reject(new CliError(`could not run the app "${app}": ${err.message}`));
+        reject(new CliError(couldNotRunApp(app, err.message)));
       });
       child.on("close", (code) => {
         if (code !== 0 || !existsSync(path.join(outdir, "manifest.json"))) {
           aside.restore();
-          return reject(code !== 0 ? synthFailed(app, code, stderr) : new CliError(`the app "${app}" ran but wrote nothing to ${outdir}`));
+          return reject(code !== 0 ? synthFailed(app, code, stderr) : new CliError(appWroteNothing(app, outdir)));
         }
         aside.drop();
         log.debug({ outdir }, "synthesized");
@@ -64,13 +66,12 @@ function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 async function run(o: ReconcileOpts): Promise<void> {
-  if (!(DRIFT_POLICIES as readonly string[]).includes(o.driftPolicy)) throw new CliError(`--drift-policy must be one of ${DRIFT_POLICIES.join(", ")} (got "${o.driftPolicy}")`);
+  if (!(DRIFT_POLICIES as readonly string[]).includes(o.driftPolicy)) throw new CliError(notOneOf("--drift-policy", DRIFT_POLICIES, o.driftPolicy));
   if (o.logFormat !== "json" && o.logFormat !== "pretty") throw new CliError(`--log-format must be json or pretty (got "${o.logFormat}")`);
-  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(", ")} (got "${o.logLevel}")`);
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(notOneOf("--log-level", LOG_LEVELS, o.logLevel));
   const intervalMs = parseInterval(o.interval);
   const graceMs = parseInterval(o.shutdownGrace, "--shutdown-grace", 0);
-  const parallelism = Number(o.parallelism ?? 10);
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number of at least 1 (got ${o.parallelism})`);
+  const parallelism = parseParallelism(o.parallelism);
   let listen;
   try {
     listen = o.listen ? parseListen(o.listen) : undefined;

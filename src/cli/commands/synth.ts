@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { readDesired } from "../../engine";
+import { APP_OPTION_HELP, outputOptionHelp } from "../messages";
 import { synthesize } from "../synth";
 
 export function registerSynth(program: Command): void {
   program
     .command("synth")
     .description("run the app and write the synthesized stacks (no API calls)")
-    .option("--app <cmd>", "command that synthesizes the app (default: cdktf.json's app)")
-    .option("--output <dir>", "output directory (default: cdktf.json's output or cdktf.out)")
+    .option("--app <cmd>", APP_OPTION_HELP)
+    .option("--output <dir>", outputOptionHelp("output directory"))
     .option("--state <path>", "accepted for symmetry; synth reads no state")
     .action((o: { app?: string; output?: string }) => {
       const outdir = synthesize(o);

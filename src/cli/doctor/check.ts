@@ -10,7 +10,7 @@
  * tests run against the other setting); skipped: not checked (why is said); failed: the check
  * could not run (credentials rejected, API unreachable).
  */
-export type CheckStatus = "ok" | "differs" | "skipped" | "failed";
+type CheckStatus = "ok" | "differs" | "skipped" | "failed";
 
 export interface CheckResult {
   /** Stable id, e.g. `cloudsmith.trailing-slash`. */

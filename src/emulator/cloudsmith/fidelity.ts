@@ -13,7 +13,7 @@ import { replyError, requestPath } from "../http";
  * `fields`: https://github.com/cloudsmith-io/terraform-provider-cloudsmith/issues/199) stays with
  * the one route known for it, entitlements_sync's `source` errors.
  */
-export function cloudsmithError(error: unknown, ctx: EmulatorContext): unknown {
+function cloudsmithError(error: unknown, ctx: EmulatorContext): unknown {
   if (!(error instanceof FieldValidationError)) return error;
   const status = ctx.store.cloudsmith.settings.fieldErrorStatus;
   return status === error.status ? error : new ApiError(status, error.body, error.headers);

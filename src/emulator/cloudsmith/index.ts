@@ -1,6 +1,6 @@
 /**
  * The Cloudsmith API family: answers at the root and under `/v1` (https://help.cloudsmith.io/reference-link/versioning).
- * A new group of Cloudsmith routes (e.g. packages) = a new module registered in `register`.
+ * A new group of Cloudsmith routes = a new module registered in `register`, as packages.ts is.
  */
 import type { ApiFamily } from "../context";
 import { registerCloudsmithAdmin } from "./admin";

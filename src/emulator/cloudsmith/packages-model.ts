@@ -34,7 +34,7 @@ export const DEFAULT_SYNC: SyncConfig = {
 /** Share of a sync spent awaiting before it is in progress. */
 const AWAITING_SHARE = 0.1;
 
-export const STAGES = [
+const STAGES = [
   "Awaiting Synchronisation",
   "Copying Files",
   "Extracting Metadata",
@@ -47,7 +47,7 @@ export const STAGES = [
   "Fully Synchronised",
 ] as const;
 
-export const STATUS = {
+const STATUS = {
   awaiting: [1, "Awaiting Synchronisation"],
   inProgress: [2, "In Progress"],
   completed: [4, "Completed"],
@@ -55,7 +55,7 @@ export const STATUS = {
 } as const;
 
 /** One sync run (a copy's first sync, or a resync). */
-export interface SyncRun {
+interface SyncRun {
   startedMs: number;
   durationMs: number;
   /** Progress at which it fails; undefined = it completes. */

@@ -13,7 +13,7 @@ import { defaultFilename } from "./packages-wire";
 import type { CloudsmithStore } from "./store";
 
 /** The documented 400 of packages_copy / packages_resync. */
-export function wrongState(): ApiError {
+function wrongState(): ApiError {
   return new ApiError(400, { detail: "The package is in the wrong state for the requested operation." });
 }
 

@@ -9,7 +9,7 @@
 import { FieldErrors, addFieldError, invalidInput } from "../errors";
 import { isPlainObject } from "../util";
 
-export type MissingSlash = "redirect" | "not-found" | "lenient";
+type MissingSlash = "redirect" | "not-found" | "lenient";
 export type BareWordSearch = "any-field" | "name";
 
 export interface CloudsmithSettings {

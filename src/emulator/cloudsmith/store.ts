@@ -1,7 +1,7 @@
 /**
  * Cloudsmith state: repositories (by owner/slug) and, per repository, entitlement tokens in a Map
  * keyed by slug_perm (insertion order kept) plus a name index for the uniqueness check.
- * Package state will live beside the tokens on the same repository record.
+ * Packages are kept apart, in packages-store.ts, keyed by these repositories.
  */
 import { ApiError, FieldErrors, addFieldError, invalidInput, notFound } from "../errors";
 import type { SeedDocument, SeedRepository, SeedToken } from "../types";

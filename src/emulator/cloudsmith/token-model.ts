@@ -14,7 +14,7 @@ export const RESET_PERIODS = [
 ] as const;
 
 /** The value every response shows instead of the secret unless `show_tokens=true`. */
-export const MASKED_TOKEN = "************";
+const MASKED_TOKEN = "************";
 
 /** The user every write is attributed to. */
 export const EMULATOR_USER = "emulator-user";

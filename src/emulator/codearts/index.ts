@@ -20,5 +20,3 @@ export const codeartsFamily: ApiFamily = {
   },
   registerAdmin: registerCodeArtsAdmin,
 };
-
-export { CodeArtsStore } from "./store";

@@ -27,7 +27,7 @@ export interface CaEndpoint {
   password: string;
 }
 
-export interface CaSyncJob {
+interface CaSyncJob {
   jid: string;
   /** Epoch ms the start request arrived. */
   startedAt: number;
@@ -39,7 +39,7 @@ export interface CaSyncJob {
 }
 
 /** What a start request carried, as sent (base64 strings included), for tests to inspect. */
-export interface CaStartRecord {
+interface CaStartRecord {
   jid: string;
   at: string;
   body: Record<string, unknown>;

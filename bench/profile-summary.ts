@@ -1,0 +1,64 @@
+/**
+ * Reads a V8 .cpuprofile (node --cpu-prof, or the inspector's Profiler) and lists the frames with the
+ * most self time and the most inclusive time (a frame counted once per sample however often it
+ * recurs on the stack). Usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
+ */
+import { readFileSync } from "node:fs";
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+const frameName = (n: Node) => {
+  const { functionName, url, lineNumber } = n.callFrame;
+  const file = url.replace(/^file:\/\//, "").replace(/^.*\/(node_modules\/)/, "$1").replace(/^.*\/(src|bench|test)\//, "$1/");
+  return `${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim();
+};
+
+export function summarize(profile: Profile, top = 15): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    // The delta after a sample is the time it stands for (the first is relative to startTime).
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    total += us;
+    const leaf = byId.get(id)!;
+    self.set(frameName(leaf), (self.get(frameName(leaf)) ?? 0) + us);
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const name = frameName(byId.get(n)!);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      incl.set(name, (incl.get(name) ?? 0) + us);
+    }
+  });
+  const ms = (us: number) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%`;
+  const list = (m: Map<string, number>, skip: (k: string) => boolean) =>
+    [...m].filter(([k]) => !skip(k)).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${ms(v)}  ${k}`);
+  const structural = (k: string) => /^\((root|program|idle)\)/.test(k);
+  return [
+    `sampled ${(total / 1000).toFixed(0)} ms`,
+    "top self time:",
+    ...list(self, (k) => k.startsWith("(idle)")),
+    "top inclusive time (frames that only call others left out: (root), (program)):",
+    ...list(incl, structural),
+  ].join("\n");
+}
+
+if (require.main === module) {
+  const [file, top] = process.argv.slice(2);
+  process.stdout.write(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 15)) + "\n");
+}

@@ -1,7 +1,8 @@
 /**
  * Reads a V8 .cpuprofile (node --cpu-prof, or the inspector's Profiler) and lists the frames with the
  * most self time and the most inclusive time (a frame counted once per sample however often it
- * recurs on the stack). Usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
+ * recurs on the stack). Usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP [FROM_US TO_US]]
+ * (FROM_US TO_US: the window bench/profile-plan.ts prints when run under node --cpu-prof).
  */
 import { readFileSync } from "node:fs";
 
@@ -24,14 +25,18 @@ const frameName = (n: Node) => {
   return `${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim();
 };
 
-export function summarize(profile: Profile, top = 15): string {
+/** `window`: only the samples taken between these times (µs on the profile's clock, CLOCK_MONOTONIC as process.hrtime's). */
+export function summarize(profile: Profile, top = 15, window?: { from: number; to: number }): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i];
+    if (window && (at < window.from || at > window.to)) return;
     // The delta after a sample is the time it stands for (the first is relative to startTime).
     const us = profile.timeDeltas[i + 1] ?? 0;
     total += us;
@@ -59,6 +64,7 @@ export function summarize(profile: Profile, top = 15): string {
 }
 
 if (require.main === module) {
-  const [file, top] = process.argv.slice(2);
-  process.stdout.write(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 15)) + "\n");
+  const [file, top, from, to] = process.argv.slice(2);
+  const window = from && to ? { from: Number(from), to: Number(to) } : undefined;
+  process.stdout.write(summarize(JSON.parse(readFileSync(file, "utf8")) as Profile, Number(top ?? 15), window) + "\n");
 }

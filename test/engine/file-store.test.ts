@@ -36,6 +36,13 @@ describe("FileStateStore", () => {
     expect((await store.read("app")).resources).toEqual(resources);
   });
 
+  it("reads back text outside ASCII exactly (names, metadata)", async () => {
+    const store = new FileStateStore(dir);
+    const observed = { name: "jeton-équipe-東京-🚀", metadata: { note: "naïve \u2028 line" } };
+    await store.write({ ...emptyState("app"), resources: { "app/é": { ...entry, observed } } });
+    expect((await store.read("app")).resources["app/é"].observed).toEqual(observed);
+  });
+
   it("reads a state file written indented, as reposmith wrote them before", async () => {
     const old = { version: 1, stack: "app", lineage: "l-1", serial: 4, resources: { "app/a": entry } };
     mkdirSync(dir, { recursive: true });

@@ -2,7 +2,8 @@
  * Profiles plans of row (a)'s set-up (10,000 tokens over 100 repositories by default) with V8's CPU
  * profiler, around the plans only (not the set-up), and prints each plan's client CPU and the
  * profile's top frames. Usage:
- *   npx tsx bench/profile-plan.ts [--out DIR] [--plans N] [--latency MS] [--repos R] [--per-repo T]
+ *   npx tsx bench/profile-plan.ts [--out DIR] [--plans N] [--latency MS] [--repos R] [--per-repo T] [--alloc]
+ * --alloc samples allocations instead (V8's sampling heap profiler): bytes allocated per function.
  * Under `node --cpu-prof -r tsx/cjs bench/profile-plan.ts ...` it leaves the profiling to node and
  * prints the plans' time window, for `bench/profile-summary.ts FILE TOP FROM_US TO_US`.
  */
@@ -10,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
 import path from "node:path";
-import { summarize } from "./profile-summary";
+import { summarize, summarizeAllocations, type AllocationProfile } from "./profile-summary";
 import { setUpTokenPlan } from "./token-plan";
 
 const arg = (name: string, dflt: string) => {
@@ -23,10 +24,15 @@ async function main(): Promise<void> {
   const plans = Number(arg("plans", "5"));
   const setup = await setUpTokenPlan(Number(arg("repos", "100")), Number(arg("per-repo", "100")), Number(arg("latency", "20")), 10);
   const underCpuProf = process.execArgv.some((a) => a.startsWith("--cpu-prof"));
+  const alloc = process.argv.includes("--alloc");
   const session = new Session();
   try {
     await setup.plan(10); // warm up: load and JIT once, as a controller's later passes are
-    if (!underCpuProf) {
+    if (alloc) {
+      session.connect();
+      // Objects collected before the end are kept in the profile: what a plan allocates, not what survives it.
+      await session.post("HeapProfiler.startSampling", { samplingInterval: 16 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+    } else if (!underCpuProf) {
       session.connect();
       await session.post("Profiler.enable");
       await session.post("Profiler.setSamplingInterval", { interval: 250 });
@@ -46,6 +52,11 @@ async function main(): Promise<void> {
       `load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}\n` +
         `client CPU per plan (user+system, all threads): ${cpu.map((c) => c.toFixed(0)).join(", ")} ms; median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms\n`,
     );
+    if (alloc) {
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      process.stdout.write(summarizeAllocations(profile as unknown as AllocationProfile, plans, 25) + "\n");
+      return;
+    }
     if (underCpuProf) {
       process.stdout.write(`plans' window (µs, for profile-summary): ${from} ${to}\n`);
       return;
@@ -55,7 +66,7 @@ async function main(): Promise<void> {
     writeFileSync(file, JSON.stringify(profile));
     process.stdout.write(`profile of ${plans} plans: ${file}\n${summarize(profile as never, 12)}\n`);
   } finally {
-    if (!underCpuProf) session.disconnect();
+    if (alloc || !underCpuProf) session.disconnect();
     await setup.close();
   }
 }

@@ -63,6 +63,35 @@ export function summarize(profile: Profile, top = 15, window?: { from: number; t
   ].join("\n");
 }
 
+export interface AllocationProfile {
+  head: AllocationNode;
+}
+interface AllocationNode {
+  callFrame: Node["callFrame"];
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/** Bytes allocated per function (self: allocated in it; inclusive: in it or what it called), per plan. */
+export function summarizeAllocations(profile: AllocationProfile, plans: number, top = 20): string {
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let total = 0;
+  const walk = (n: AllocationNode, stack: string[]): number => {
+    const name = frameName({ id: 0, callFrame: n.callFrame });
+    const sub = n.selfSize + n.children.reduce((s, c) => s + walk(c, [...stack, name]), 0);
+    self.set(name, (self.get(name) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    if (!stack.includes(name)) incl.set(name, (incl.get(name) ?? 0) + sub);
+    return sub;
+  };
+  walk(profile.head, []);
+  const mb = (b: number) => `${(b / plans / 1e6).toFixed(1).padStart(7)} MB ${((100 * b) / total).toFixed(1).padStart(5)}%`;
+  const list = (m: Map<string, number>) =>
+    [...m].filter(([k]) => !/^\((root|program)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${mb(v)}  ${k}`);
+  return [`allocated ${(total / plans / 1e6).toFixed(1)} MB per plan (sampled)`, "top self:", ...list(self), "top inclusive:", ...list(incl)].join("\n");
+}
+
 if (require.main === module) {
   const [file, top, from, to] = process.argv.slice(2);
   const window = from && to ? { from: Number(from), to: Number(to) } : undefined;

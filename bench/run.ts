@@ -8,25 +8,31 @@ import { observeScenario, rateLimitScenario, syncPollScenario, synthScenario } f
 import type { Row } from "./support";
 
 export const FULL = {
-  observe: { repos: 100, perRepo: 100, latencyMs: 20, concurrency: 10, rss: true, slowLatencyMs: 150 },
+  observe: { repos: 100, perRepo: 100, latencyMs: 150, concurrency: 10, runs: 5, fastLatencyMs: 20, rss: true },
   limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
   syncs: { packages: 100, minMs: 1_000, maxMs: 30_000, latencyMs: 5, linearStepMs: 5_000, fastLinearStepMs: 1_000 },
   synth: 1000,
 };
-export const SMOKE = {
-  observe: { repos: 5, perRepo: 100, latencyMs: 2, concurrency: 10, rss: false, slowLatencyMs: 10 },
+export type FullConfig = typeof FULL;
+export const SMOKE: FullConfig = {
+  observe: { repos: 5, perRepo: 100, latencyMs: 10, concurrency: 10, runs: 3, fastLatencyMs: 2, rss: false },
   limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
   syncs: { packages: 5, minMs: 500, maxMs: 3_000, latencyMs: 1, linearStepMs: 1_000, fastLinearStepMs: 500 },
   synth: 30,
 };
 
-export async function runBench(cfg: typeof FULL): Promise<Row[]> {
-  return [
-    ...(await observeScenario(cfg.observe)),
-    ...(await rateLimitScenario(cfg.limit)),
-    ...(await syncPollScenario(cfg.syncs)),
-    ...(await synthScenario(cfg.synth)),
-  ];
+const SCENARIOS = {
+  a: (cfg: FullConfig) => observeScenario(cfg.observe),
+  b: (cfg: FullConfig) => rateLimitScenario(cfg.limit),
+  c: (cfg: FullConfig) => syncPollScenario(cfg.syncs),
+  d: (cfg: FullConfig) => synthScenario(cfg.synth),
+};
+
+/** Every row, or only those of the scenarios named (`--only a,d`: row a's and row d's). */
+export async function runBench(cfg: FullConfig, only?: string[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [name, scenario] of Object.entries(SCENARIOS)) if (!only?.length || only.includes(name)) rows.push(...(await scenario(cfg)));
+  return rows;
 }
 
 export function table(rows: Row[]): string {
@@ -40,10 +46,18 @@ export function table(rows: Row[]): string {
 
 if (require.main === module) {
   const smoke = process.argv.includes("--smoke");
-  runBench(smoke ? SMOKE : FULL)
+  const at = process.argv.indexOf("--only");
+  const only = at >= 0 ? process.argv[at + 1].split(",") : undefined;
+  const unknown = only?.filter((o) => !(o in SCENARIOS));
+  if (unknown?.length) {
+    process.stderr.write(`bench: no scenario ${unknown.join(", ")}; choose among ${Object.keys(SCENARIOS).join(", ")}\n`);
+    process.exit(2);
+  }
+  runBench(smoke ? SMOKE : FULL, only)
     .then((rows) => {
       process.stdout.write(`${table(rows)}\n`);
-      const file = path.join(__dirname, smoke ? "results.smoke.json" : "results.json");
+      // A partial run does not replace the full run's results.
+      const file = path.join(__dirname, smoke ? "results.smoke.json" : only ? `results.${only.join("")}.json` : "results.json");
       writeFileSync(file, JSON.stringify({ mode: smoke ? "smoke" : "full", measuredAt: new Date().toISOString(), rows }, null, 2) + "\n");
       process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
       process.exit(rows.every((r) => r.ok) ? 0 : 1);

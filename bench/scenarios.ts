@@ -1,26 +1,15 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, DataResource, TerraformStack } from "cdktf";
 import { RateLimiter } from "../src/api/cloudsmith";
 import { EntitlementToken } from "../src";
-import { applyAll, FileStateStore, hasChanges, planAll, type RunOptions } from "../src/engine";
-import { settleAll } from "../src/util/pool";
+import { applyAll, FileStateStore, type RunOptions } from "../src/engine";
 import type { SyncPolling } from "../src/resources/types";
 import { rng } from "../test/helpers/random";
-import { ROOT, row, startEmulatorProcess, timed, tokenSeed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
+import { row, startEmulatorProcess, timed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
 
-export interface ObserveConfig {
-  repos: number;
-  perRepo: number;
-  latencyMs: number;
-  concurrency: number;
-  /** Also measure the peak RSS of a plan in a child process (row e). */
-  rss: boolean;
-  /** Also time the same plan at this latency, closer to a real list round trip (note on row a). */
-  slowLatencyMs?: number;
-}
+export { observeScenario, type ObserveConfig } from "./observe";
 
 function runOptions(emu: EmulatorProcess, dir: string, concurrency: number, extra: Partial<RunOptions> = {}): RunOptions {
   return {
@@ -31,143 +20,6 @@ function runOptions(emu: EmulatorProcess, dir: string, concurrency: number, extr
     clientOptions: { limiter: new RateLimiter({ concurrency }) },
     ...extra,
   };
-}
-
-/** (a) plan/refresh of many tokens: list-based observe vs one GET per resource; (e) peak RSS of that plan. */
-export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
-  const emu = await startEmulatorProcess(cfg.latencyMs);
-  const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-a-"));
-  try {
-    await emu.admin("POST", "/seed", tokenSeed("bench", cfg.repos, cfg.perRepo));
-    writeTokenApp(path.join(dir, "out"), "bench", cfg.repos, cfg.perRepo);
-    // Adopt every token into state (found by tag; no API writes), as after a first apply.
-    const adopt = await applyAll(runOptions(emu, dir, cfg.concurrency));
-    if (adopt.results.some((r) => r.failed.length)) throw new Error("bench set-up: adoption failed");
-
-    const measure = async (readMode: "list" | "get") => {
-      const before = (await emu.stats()).total;
-      // This process runs only the client (the emulator has its own): the time its event loop was
-      // busy is the client's own work on its one thread.
-      const elu = performance.eventLoopUtilization();
-      const cpu = process.cpuUsage();
-      const emuCpu = emu.cpuMs();
-      const { ms, value } = await timed(() => planAll(runOptions(emu, dir, cfg.concurrency, { readMode })));
-      const busyMs = performance.eventLoopUtilization(elu).active;
-      const used = process.cpuUsage(cpu);
-      const emuAfter = emu.cpuMs();
-      if (hasChanges(value.plan)) throw new Error(`bench: ${readMode} plan is not empty`);
-      return {
-        ms,
-        busyMs,
-        // All of the client process's threads (its event loop, the GC's helpers, libuv), and the emulator's.
-        clientCpuMs: (used.user + used.system) / 1000,
-        emulatorCpuMs: emuCpu === undefined || emuAfter === undefined ? undefined : emuAfter - emuCpu,
-        calls: (await emu.stats()).total - before,
-      };
-    };
-    // Median of three: one plan takes well under a second, so a single run is at the mercy of noise.
-    const lists = [await measure("list"), await measure("list"), await measure("list")].sort((x, y) => x.ms - y.ms);
-    const list = lists[1];
-    const get = await measure("get");
-    // The same pages fetched raw (no parsing, no engine): what the emulator and network alone cost...
-    const fetchAll = (url: (r: number) => string) =>
-      timed(() => settleAll(Array.from({ length: cfg.repos }, (_, r) => r), cfg.concurrency, async (r) => (await fetch(url(r), { headers: { "X-Api-Key": emu.apiKey } })).text()));
-    const raw = await fetchAll((r) => `${emu.url}/v1/entitlements/acme/repo${r}/?page_size=500`);
-    // ...and from a server that does no work at all: the transport's own floor on this machine.
-    const fixed = await fixedServerWall(raw.value.map((r) => (r.status === "fulfilled" ? r.value : "")), cfg.latencyMs, fetchAll);
-    const tokens = cfg.repos * cfg.perRepo;
-    // +1: every repository also holds its default token.
-    const floorCalls = cfg.repos * Math.ceil((cfg.perRepo + 1) / 500);
-    const floorAt = (latency: number) => Math.ceil(floorCalls / cfg.concurrency) * latency;
-    const floorWall = floorAt(cfg.latencyMs);
-    const medianAt = async (latencyMs: number) => {
-      await emu.admin("POST", "/faults", { latencyMs });
-      const m = [await measure("list"), await measure("list"), await measure("list")].sort((x, y) => x.ms - y.ms)[1];
-      await emu.admin("DELETE", "/faults");
-      return m.ms;
-    };
-    // The client's own work (parsing ~30 MB of synth output, state and list bodies, and planning
-    // every resource): when it exceeds the network floor, the row is bound by CPU, not by calls.
-    const busyNote = `; the client's thread was busy ${lists.map((l) => `${Math.round(l.busyMs)}`).join(", ")} ms of those (event-loop utilisation)` + cpuNote(lists, floorWall * 1.2);
-    // At a latency nearer a real list call, the client's own CPU hides behind the network.
-    let slowNote = "";
-    if (cfg.slowLatencyMs) {
-      const slow = await medianAt(cfg.slowLatencyMs);
-      slowNote = `; at ${cfg.slowLatencyMs} ms latency it takes ${Math.round(slow)} ms against a floor of ${floorAt(cfg.slowLatencyMs)} ms (${(slow / floorAt(cfg.slowLatencyMs)).toFixed(2)}x, median of 3)`;
-    }
-    const rows = [
-      row(`a. plan ${tokens} tokens / ${cfg.repos} repos: API calls (list vs GET each)`, list.calls, get.calls, floorCalls, get.calls / 50, "calls"),
-      row(`a. plan ${tokens} tokens / ${cfg.repos} repos: wall at concurrency ${cfg.concurrency}, ${cfg.latencyMs} ms latency`, list.ms, get.ms, floorWall, floorWall * 1.2, "ms",
-        `median of 3 plans (${lists.map((l) => Math.round(l.ms)).join(", ")} ms)${busyNote}; the same ${floorCalls} pages fetched raw from the emulator: ${Math.round(raw.ms)} ms, ` +
-          `from a server that answers fixed bytes after the same latency (no work per request): ${Math.round(fixed)} ms${slowNote}`),
-    ];
-    if (cfg.rss) {
-      const ours = await childRss(["plan", path.join(dir, "out"), path.join(dir, "state"), emu.url, emu.apiKey]);
-      const idle = await childRss(["idle"]);
-      rows.push(row(`e. peak RSS of a plan over ${tokens} resources (baseline: the same process, idle)`, ours, idle, null, 500, "MB"));
-    }
-    return rows;
-  } finally {
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The CPU both processes spent per plan, against what this machine's cores can give within the
- * target wall: when the work needs more CPU time than cores x target, no overlap can meet the target here.
- */
-function cpuNote(runs: { clientCpuMs: number; emulatorCpuMs?: number }[], targetMs: number): string {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const client = median(runs.map((r) => r.clientCpuMs));
-  const emulator = runs.every((r) => r.emulatorCpuMs !== undefined) ? median(runs.map((r) => r.emulatorCpuMs!)) : undefined;
-  const cores = availableParallelism();
-  const total = client + (emulator ?? 0);
-  return (
-    `; CPU per plan (median): the client process ${Math.round(client)} ms over all its threads` +
-    (emulator === undefined ? "" : `, the emulator ${Math.round(emulator)} ms, together ${Math.round(total)} ms`) +
-    ` against the ${Math.round(cores * targetMs)} ms that ${cores} core${cores === 1 ? "" : "s"} give within the target wall`
-  );
-}
-
-/** Median wall of fetching `bodies` from bench/fixed-server.ts (three runs). */
-async function fixedServerWall(bodies: string[], latencyMs: number, fetchAll: (url: (r: number) => string) => Promise<{ ms: number }>): Promise<number> {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-")), "bodies.json");
-  writeFileSync(file, JSON.stringify(bodies));
-  const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/fixed-server.ts"))});`], {
-    env: { ...process.env, REPOSMITH_FIXED_BODIES: file, REPOSMITH_FIXED_LATENCY: String(latencyMs) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.once("data", (d) => resolve(String(d).trim()));
-      child.once("exit", (code) => reject(new Error(`fixed server exited ${code}`)));
-    });
-    await fetchAll((r) => `${url}/p/${r}`); // warm up
-    const runs = [(await fetchAll((r) => `${url}/p/${r}`)).ms, (await fetchAll((r) => `${url}/p/${r}`)).ms, (await fetchAll((r) => `${url}/p/${r}`)).ms].sort((a, b) => a - b);
-    return runs[1];
-  } finally {
-    child.kill("SIGTERM");
-    rmSync(path.dirname(file), { recursive: true, force: true });
-  }
-}
-
-function childRss(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`], {
-      cwd: ROOT,
-      env: { ...process.env, REPOSMITH_RSS_ARGS: JSON.stringify(args) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`rss child exited ${code}`));
-      const r = JSON.parse(out) as { maxRssMB: number; resources: number };
-      if (args[0] === "plan" && r.resources === 0) return reject(new Error("rss child planned nothing"));
-      resolve(r.maxRssMB);
-    });
-  });
 }
 
 export interface LimitConfig {

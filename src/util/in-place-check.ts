@@ -42,7 +42,6 @@ export function inPlaceCheck(schema: ZodType): InPlaceCheck | undefined {
   return check ?? undefined;
 }
 
-const ANY: InPlaceCheck = () => true;
 /**
  * An object zod would walk and keep as it is. An own `__proto__` key (JSON.parse makes one) is
  * skipped by zod's object and record parsing, so zod's output would lack it: left to zod.
@@ -59,64 +58,107 @@ function noChecks(def: Def): void {
   if (def.checks?.length) throw new Unsupported(`${def.type} with checks`);
 }
 
-function compile(schema: unknown): InPlaceCheck {
-  const def = defOf(schema);
-  switch (def.type) {
-    case "unknown":
-    case "any":
-      return ANY;
-    case "string":
-      return stringCheck(def);
-    case "boolean":
-      noChecks(def);
-      return (v) => typeof v === "boolean";
-    case "number":
-      return numberCheck(def);
-    case "enum": {
-      noChecks(def);
-      const allowed = new Set(Object.values(def.entries as Record<string, unknown>));
-      return (v) => allowed.has(v);
+/**
+ * The check is generated as JavaScript (one function per object, array and record, every other
+ * rule inlined as an expression), the way ajv compiles JSON schemas: a tree of closures, one call
+ * per field, cost ~2.4 us per token of a list page (24 ms per 10,000), the generated code ~0.2 us.
+ * Nothing from the schema reaches the code as text but property names, quoted by JSON.stringify,
+ * and numbers; sets of allowed values are passed in as constants.
+ */
+class Generator {
+  readonly functions: string[] = [];
+  readonly constants: unknown[] = [];
+
+  constant(value: unknown): string {
+    this.constants.push(value);
+    return `c[${this.constants.length - 1}]`;
+  }
+
+  /** A boolean expression checking the value in the variable `v` (a name, evaluated once per use). */
+  expr(schema: unknown, v: string): string {
+    const def = defOf(schema);
+    switch (def.type) {
+      case "unknown":
+      case "any":
+        return "true";
+      case "string":
+        return stringExpr(def, v);
+      case "boolean":
+        noChecks(def);
+        return `typeof ${v} === "boolean"`;
+      case "number":
+        return numberExpr(def, v);
+      case "enum":
+        noChecks(def);
+        return `${this.constant(new Set(Object.values(def.entries as Record<string, unknown>)))}.has(${v})`;
+      case "literal":
+        noChecks(def);
+        return `${this.constant(new Set(def.values as unknown[]))}.has(${v})`;
+      case "nullable":
+        noChecks(def);
+        return `(${v} === null || ${this.expr(def.innerType, v)})`;
+      case "optional":
+        noChecks(def);
+        return `(${v} === undefined || ${this.expr(def.innerType, v)})`;
+      case "array":
+      case "record":
+      case "object":
+        return `${this.fn(def)}(${v})`;
+      default:
+        throw new Unsupported(def.type);
     }
-    case "literal": {
+  }
+
+  /** A generated function for an array, record or object; returns its name. */
+  private fn(def: Def): string {
+    const name = `f${this.functions.length}`;
+    this.functions.push(""); // reserve the name: nested schemas get the next ones
+    let body: string;
+    if (def.type === "array") {
       noChecks(def);
-      const allowed = new Set(def.values as unknown[]);
-      return (v) => allowed.has(v);
-    }
-    case "nullable": {
-      noChecks(def);
-      const inner = compile(def.innerType);
-      return (v) => v === null || inner(v);
-    }
-    case "optional": {
-      noChecks(def);
-      const inner = compile(def.innerType);
-      return (v) => v === undefined || inner(v);
-    }
-    case "array": {
-      noChecks(def);
-      const item = compile(def.element);
-      return (v) => Array.isArray(v) && v.every((x) => item(x));
-    }
-    case "record": {
+      body = `if (!Array.isArray(v)) return false; for (let i = 0; i < v.length; i++) { const x = v[i]; if (!(${this.expr(def.element, "x")})) return false; } return true;`;
+    } else if (def.type === "record") {
       noChecks(def);
       const key = defOf(def.keyType);
       if (key.type !== "string" || key.checks?.length) throw new Unsupported("record key");
-      const value = compile(def.valueType);
-      if (value === ANY) return isPlainObject;
-      return (v) => {
-        if (!isPlainObject(v)) return false;
-        for (const k in v) if (!value(v[k])) return false;
-        return true;
-      };
+      const value = this.expr(def.valueType, "x");
+      body = value === "true" ? "return isPlainObject(v);" : `if (!isPlainObject(v)) return false; for (const k in v) { const x = v[k]; if (!(${value})) return false; } return true;`;
+    } else {
+      body = this.objectBody(def);
     }
-    case "object":
-      return objectCheck(def);
-    default:
-      throw new Unsupported(def.type);
+    this.functions[Number(name.slice(1))] = `function ${name}(v) { ${body} }`;
+    return name;
+  }
+
+  private objectBody(def: Def): string {
+    noChecks(def);
+    const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+    // Loose objects keep unknown keys as they are. Others (stripping, strict) pass only without any:
+    // zod would drop them (or reject the object), so its output would not be the input.
+    if (catchall !== undefined && catchall !== "unknown" && catchall !== "never") throw new Unsupported(`object with a ${catchall} catchall`);
+    const shape = def.shape as Record<string, unknown>;
+    const lines = ["if (!isPlainObject(v)) return false;", "let x;"];
+    for (const [key, field] of Object.entries(shape)) {
+      // A key may be absent exactly when zod's object parse says so (`optin`: optional, or nullable of optional, ...).
+      const optional = (field as { _zod: { optin?: string } })._zod.optin === "optional";
+      const check = this.expr(field, "x");
+      lines.push(`x = v[${JSON.stringify(key)}]; if (x === undefined ? ${optional ? "false" : "true"} : !(${check})) return false;`);
+    }
+    if (catchall !== "unknown") lines.push(`const known = ${this.constant(new Set(Object.keys(shape)))}; for (const k in v) if (!known.has(k)) return false;`);
+    lines.push("return true;");
+    return lines.join("\n");
   }
 }
 
-function numberCheck(def: Def): InPlaceCheck {
+function compile(schema: unknown): InPlaceCheck {
+  const g = new Generator();
+  const top = g.expr(schema, "v");
+  if (top === "true") return () => true;
+  const source = `${g.functions.join("\n")}\nreturn function check(v) { return ${top}; };`;
+  return new Function("c", "isPlainObject", source)(g.constants, isPlainObject) as InPlaceCheck;
+}
+
+function numberExpr(def: Def, v: string): string {
   let integer = false;
   let min = -Infinity;
   let max = Infinity;
@@ -131,10 +173,14 @@ function numberCheck(def: Def): InPlaceCheck {
     else if (d.check === "less_than" && d.inclusive === true && typeof d.value === "number") max = Math.min(max, d.value);
     else throw new Unsupported(`number check ${String(d.check)}`);
   }
-  return (v) => typeof v === "number" && Number.isFinite(v) && (!integer || Number.isInteger(v)) && v >= min && v <= max;
+  const parts = [`typeof ${v} === "number"`, `Number.isFinite(${v})`];
+  if (integer) parts.push(`Number.isInteger(${v})`);
+  if (min !== -Infinity) parts.push(`${v} >= ${numberLiteral(min)}`);
+  if (max !== Infinity) parts.push(`${v} <= ${numberLiteral(max)}`);
+  return `(${parts.join(" && ")})`;
 }
 
-function stringCheck(def: Def): InPlaceCheck {
+function stringExpr(def: Def, v: string): string {
   let min = 0;
   let max = Infinity;
   for (const c of def.checks ?? []) {
@@ -143,30 +189,14 @@ function stringCheck(def: Def): InPlaceCheck {
     else if (d.check === "max_length" && typeof d.maximum === "number") max = Math.min(max, d.maximum);
     else throw new Unsupported(`string check ${String(d.check)}`);
   }
-  return min === 0 && max === Infinity ? (v) => typeof v === "string" : (v) => typeof v === "string" && v.length >= min && v.length <= max;
+  const parts = [`typeof ${v} === "string"`];
+  if (min > 0) parts.push(`${v}.length >= ${numberLiteral(min)}`);
+  if (max !== Infinity) parts.push(`${v}.length <= ${numberLiteral(max)}`);
+  return `(${parts.join(" && ")})`;
 }
 
-function objectCheck(def: Def): InPlaceCheck {
-  noChecks(def);
-  const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
-  // Loose objects keep unknown keys as they are. Others (stripping, strict) pass only without any:
-  // zod would drop them (or reject the object), so its output would not be the input.
-  if (catchall !== undefined && catchall !== "unknown" && catchall !== "never") throw new Unsupported(`object with a ${catchall} catchall`);
-  const loose = catchall === "unknown";
-  // A key may be absent exactly when zod's object parse says so (`optin`: optional, or nullable of optional, ...).
-  const fields = Object.entries(def.shape as Record<string, unknown>).map(([k, s]) => ({
-    key: k,
-    optional: (s as { _zod: { optin?: string } })._zod.optin === "optional",
-    check: compile(s),
-  }));
-  const known = new Set(fields.map((f) => f.key));
-  return (v) => {
-    if (!isPlainObject(v)) return false;
-    for (const f of fields) {
-      const x = v[f.key];
-      if (x === undefined ? !f.optional : !f.check(x)) return false;
-    }
-    if (!loose) for (const k in v) if (!known.has(k)) return false;
-    return true;
-  };
+/** A finite number as JavaScript source (the bounds come from the schema: never text). */
+function numberLiteral(n: number): string {
+  if (!Number.isFinite(n)) throw new Unsupported(`bound ${n}`);
+  return `(${String(n)})`;
 }

@@ -103,6 +103,17 @@ describe("in-place check of API responses", () => {
     expect(inPlaceCheck(RepositoryTokenSchema)!(JSON.parse('{"name":"ci","__proto__":{}}'))).toBe(false);
   });
 
+  it("checks keys that are not identifiers by their exact name (the check is generated code)", () => {
+    const odd = 'a"]; throw new Error("injected"); //';
+    const schema = z.object({ [odd]: z.number().int(), "managed-by": z.literal("reposmith"), "\u2028": z.string().optional() });
+    const check = inPlaceCheck(schema)!;
+    expect(check({ [odd]: 1, "managed-by": "reposmith" })).toBe(true);
+    expect(check({ [odd]: 1.5, "managed-by": "reposmith" })).toBe(false);
+    expect(check({ [odd]: 1, "managed-by": "other" })).toBe(false);
+    expect(check({ [odd]: 1, "managed-by": "reposmith", "\u2028": 3 })).toBe(false);
+    expect(check({ a: 1, "managed-by": "reposmith" })).toBe(false);
+  });
+
   it("keeps the body as it is: no copy", () => {
     const body = [structuredClone(token)];
     expect(inPlaceCheck(z.array(RepositoryTokenSchema))!(body)).toBe(true);

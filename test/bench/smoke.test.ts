@@ -2,7 +2,8 @@ import { runBench, SMOKE, table } from "../../bench/run";
 
 // The seconds-long version of `npm run bench`: the same scenarios at small sizes. Wall-clock rows
 // are reported but not asserted here (they depend on machine load); what is asserted are counts:
-// API calls per plan, failures under the rate limit, status polls per copy.
+// API calls per plan, failures under the rate limit, status polls per copy, and that each row's
+// `ok` is its value against its target.
 describe("benchmark smoke run", () => {
   it("measures every row beside its baseline; a plan makes one list call per repository; no failures under the limit; at most 2 extra status polls per copy", async () => {
     const rows = await runBench(SMOKE);
@@ -25,6 +26,22 @@ describe("benchmark smoke run", () => {
     expect(calls.floor).toBe(repos);
     expect(calls.baseline).toBeGreaterThanOrEqual(repos * perRepo);
     expect(calls.value).toBeLessThanOrEqual(calls.baseline / 50);
+    expect(calls.counts?.listCallsMax).toBe(repos);
+
+    // (a1) wall and (a2) CPU: each the median of the configured plans, beside floors measured in the
+    // same run; `ok` says whether the value is within the target, whatever the machine's load.
+    const wall = find("a1.", "wall");
+    expect(wall.counts?.runs).toBe(SMOKE.observe.runs);
+    // The floor is the pages fetched from a server doing no work: never below their round trips.
+    expect(wall.floor).toBeGreaterThanOrEqual(wall.counts!.roundTripsMs);
+    expect(wall.target).toBeCloseTo(wall.floor! * 1.2, 1);
+    const cpu = find("a2.", "CPU");
+    expect(cpu.counts?.runs).toBe(SMOKE.observe.runs);
+    expect(cpu.target).toBe(250);
+    expect(cpu.counts!.pageBytes).toBeGreaterThan(repos * perRepo * 100);
+    expect(cpu.counts!.stateBytes).toBeGreaterThan(repos * perRepo * 100);
+    expect(cpu.floor).toBeGreaterThan(0);
+    for (const r of rows) expect(r.ok).toBe(r.value <= r.target);
 
     // (b) Every create made it through the emulated limit.
     expect(find("b.", "failures surfaced").value).toBe(0);

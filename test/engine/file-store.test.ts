@@ -24,6 +24,36 @@ describe("FileStateStore", () => {
     expect(statSync(path.join(dir, "app.json.backup")).mode & 0o777).toBe(0o600);
   });
 
+  it("writes one resource per line, compact, and reads back exactly what it wrote", async () => {
+    const store = new FileStateStore(dir);
+    const resources = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`app/t${i}`, { ...entry, id: `acme.prod.t${i}`, observed: { name: `t${i}`, limit: null, metadata: { key: `app/t${i}` } } }]));
+    await store.write({ ...emptyState("app"), resources });
+    const lines = readFileSync(path.join(dir, "app.json"), "utf8").trimEnd().split("\n");
+    // {, version, stack, lineage, serial, "resources": {, one line each, }, }
+    expect(lines).toHaveLength(6 + 50 + 2);
+    const t7 = lines.find((l) => l.includes('"app/t7"'))!;
+    expect(JSON.parse(`{${t7.replace(/,$/, "")}}`)).toEqual({ "app/t7": resources["app/t7"] });
+    expect((await store.read("app")).resources).toEqual(resources);
+  });
+
+  it("reads back text outside ASCII exactly (names, metadata)", async () => {
+    const store = new FileStateStore(dir);
+    const observed = { name: "jeton-équipe-東京-🚀", metadata: { note: "naïve \u2028 line" } };
+    await store.write({ ...emptyState("app"), resources: { "app/é": { ...entry, observed } } });
+    expect((await store.read("app")).resources["app/é"].observed).toEqual(observed);
+  });
+
+  it("reads a state file written indented, as reposmith wrote them before", async () => {
+    const old = { version: 1, stack: "app", lineage: "l-1", serial: 4, resources: { "app/a": entry } };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "app.json"), JSON.stringify(old, null, 2) + "\n");
+    const store = new FileStateStore(dir);
+    expect(await store.read("app")).toEqual(old);
+    const next = await store.write(await store.read("app"));
+    expect(next.serial).toBe(5);
+    expect(JSON.parse(readFileSync(path.join(dir, "app.json"), "utf8"))).toEqual({ ...old, serial: 5 });
+  });
+
   it("refuses a truncated state file and names the backup to restore", async () => {
     const store = new FileStateStore(dir);
     const s1 = await store.write(emptyState("app"));

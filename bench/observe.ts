@@ -1,0 +1,221 @@
+/**
+ * Row (a): a plan of many tokens (10,000 over 100 repositories in the full run) with nothing to do.
+ * - API calls: the list-based observe against one GET per resource (a mode of the same engine).
+ * - (a1) wall at a realistic list latency (150 ms), against the network-bound floor measured beside
+ *   it: the same pages, fetched at the same concurrency from a server that does no work.
+ * - (a2) the client's CPU per plan (user + system, all of this process's threads), against the cost
+ *   of only parsing the same bytes (the list pages and the state file) as JSON.
+ * - (e) peak RSS of that plan, in a child process.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { settleAll } from "../src/util/pool";
+import { ROOT, row, timed, type Row } from "./support";
+import { setUpTokenPlan, type TokenPlanSetup } from "./token-plan";
+
+export interface ObserveConfig {
+  repos: number;
+  perRepo: number;
+  /** Latency of every request (row a1's), in ms. */
+  latencyMs: number;
+  concurrency: number;
+  /** Plans measured (a1 and a2 take the median), each beside one measurement of each floor. */
+  runs: number;
+  /** Also plan at this latency, where the client's CPU shows rather than hides behind the network (a1's note). */
+  fastLatencyMs?: number;
+  /** Also measure the peak RSS of a plan in a child process (row e). */
+  rss: boolean;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+const list = (xs: number[]) => xs.map((x) => Math.round(x)).join(", ");
+
+interface PlanFigures {
+  wallMs: number;
+  /** This process: the client alone (the emulator and the fixed server run in their own). */
+  clientCpuMs: number;
+  emulatorCpuMs: number | undefined;
+  calls: number;
+}
+
+async function measurePlan(setup: TokenPlanSetup, concurrency: number, readMode: "list" | "get" = "list"): Promise<PlanFigures> {
+  const { emu } = setup;
+  const before = (await emu.stats()).total;
+  const emuCpu = emu.cpuMs();
+  const cpu = process.cpuUsage();
+  const { ms } = await timed(() => setup.plan(concurrency, readMode));
+  const clientCpuMs = cpuMs(process.cpuUsage(cpu));
+  const emuAfter = emu.cpuMs();
+  return { wallMs: ms, clientCpuMs, emulatorCpuMs: emuCpu === undefined || emuAfter === undefined ? undefined : emuAfter - emuCpu, calls: (await emu.stats()).total - before };
+}
+
+/** CPU of parsing these bytes as JSON (decoding included: the client receives bytes too), and nothing else. */
+function parseCpuMs(bodies: Buffer[]): number {
+  const cpu = process.cpuUsage();
+  let items = 0;
+  for (const b of bodies) {
+    const v = JSON.parse(b.toString("utf8")) as unknown;
+    items += Array.isArray(v) ? v.length : 1;
+  }
+  if (!items) throw new Error("bench: nothing parsed");
+  return cpuMs(process.cpuUsage(cpu));
+}
+
+export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
+  const setup = await setUpTokenPlan(cfg.repos, cfg.perRepo, cfg.latencyMs, cfg.concurrency);
+  const { emu } = setup;
+  let fixed: FixedServer | undefined;
+  try {
+    // The bytes a plan reads: every repository's list page, as the emulator serves them, and the state file.
+    const fetchAll = (url: (r: number) => string) =>
+      timed(() => settleAll(Array.from({ length: cfg.repos }, (_, r) => r), cfg.concurrency, async (r) => Buffer.from(await (await fetch(url(r), { headers: { "X-Api-Key": emu.apiKey } })).arrayBuffer())));
+    const pages = (await fetchAll((r) => `${emu.url}/v1/entitlements/acme/repo${r}/?page_size=500`)).value.map((p) => {
+      if (p.status !== "fulfilled") throw p.reason;
+      return p.value;
+    });
+    const state = readFileSync(setup.stateFile);
+    fixed = await startFixedServer(pages, cfg.latencyMs);
+    const fixedUrl = fixed.url;
+    const floorWall = async () => (await fetchAll((r) => `${fixedUrl}/p/${r}`)).ms;
+
+    await measurePlan(setup, cfg.concurrency); // warm up: load and JIT once, as a controller's later passes are
+    await floorWall();
+    // Each plan beside one measurement of each floor, so that load on the machine weighs on both alike.
+    const plans: PlanFigures[] = [];
+    const floors: number[] = [];
+    const parses: { pages: number; state: number }[] = [];
+    for (let i = 0; i < cfg.runs; i++) {
+      plans.push(await measurePlan(setup, cfg.concurrency));
+      floors.push(await floorWall());
+      parses.push({ pages: parseCpuMs(pages), state: parseCpuMs([state]) });
+    }
+    const load = loadavg();
+    const get = await measurePlan(setup, cfg.concurrency, "get");
+    let fast: { plans: PlanFigures[] } | undefined;
+    if (cfg.fastLatencyMs !== undefined) {
+      await emu.admin("POST", "/faults", { latencyMs: cfg.fastLatencyMs });
+      const runs = [await measurePlan(setup, cfg.concurrency), await measurePlan(setup, cfg.concurrency), await measurePlan(setup, cfg.concurrency)];
+      await emu.admin("DELETE", "/faults");
+      fast = { plans: runs };
+    }
+
+    const tokens = cfg.repos * cfg.perRepo;
+    // +1: every repository also holds its default token.
+    const floorCalls = cfg.repos * Math.ceil((cfg.perRepo + 1) / 500);
+    // The least any client could take: the pages' round trips, `concurrency` at a time, one after another.
+    const roundTrips = (latency: number) => Math.ceil(floorCalls / cfg.concurrency) * latency;
+    const wall = median(plans.map((p) => p.wallMs));
+    const floor = median(floors);
+    const cpu = median(plans.map((p) => p.clientCpuMs));
+    const parseFloor = median(parses.map((p) => p.pages + p.state));
+    const emuCpu = plans.every((p) => p.emulatorCpuMs !== undefined) ? median(plans.map((p) => p.emulatorCpuMs!)) : undefined;
+    const machine = `${availableParallelism()} cores, load average ${load.map((x) => x.toFixed(2)).join(" ")} (1, 5, 15 min) at the end of the runs`;
+    const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    const pageBytes = pages.reduce((n, p) => n + p.length, 0);
+
+    const rows: Row[] = [
+      {
+        ...row(`a. plan ${tokens} tokens / ${cfg.repos} repos: API calls (list vs GET each)`, plans[0].calls, get.calls, floorCalls, get.calls / 50, "calls"),
+        counts: { repos: cfg.repos, perRepo: cfg.perRepo, runs: cfg.runs, listCallsMax: Math.max(...plans.map((p) => p.calls)) },
+      },
+      {
+        ...row(
+          `a1. plan ${tokens} tokens / ${cfg.repos} repos: wall at concurrency ${cfg.concurrency}, ${cfg.latencyMs} ms latency (baseline: GET each)`,
+          wall,
+          get.wallMs,
+          floor,
+          floor * 1.2,
+          "ms",
+          `median of ${cfg.runs} plans (${list(plans.map((p) => p.wallMs))} ms); floor: the same ${floorCalls} pages fetched at concurrency ${cfg.concurrency} from a server that answers ` +
+            `the emulator's bytes after the same latency and does no work, measured beside each plan (${list(floors)} ms), median; ` +
+            `no client can go below ${roundTrips(cfg.latencyMs)} ms (ceil(${floorCalls} pages / ${cfg.concurrency}) round trips of ${cfg.latencyMs} ms): ${(wall / roundTrips(cfg.latencyMs)).toFixed(2)}x that` +
+            (fast
+              ? `; at ${cfg.fastLatencyMs} ms latency: ${list(fast.plans.map((p) => p.wallMs))} ms against ${roundTrips(cfg.fastLatencyMs!)} ms of round trips ` +
+                `(client CPU ${list(fast.plans.map((p) => p.clientCpuMs))} ms)`
+              : "") +
+            `; ${machine}`,
+        ),
+        counts: { runs: plans.length, roundTripsMs: roundTrips(cfg.latencyMs) },
+      },
+      {
+        ...row(
+          `a2. plan ${tokens} tokens / ${cfg.repos} repos: client CPU per plan, all threads (baseline: GET each)`,
+          cpu,
+          get.clientCpuMs,
+          parseFloor,
+          250,
+          "ms",
+          `median of the same ${cfg.runs} plans (${list(plans.map((p) => p.clientCpuMs))} ms, user + system of the client's process); ` +
+            `floor: JSON.parse of the same bytes, decoding included, measured beside each plan (median ${Math.round(parseFloor)} ms: the ${floorCalls} list pages, ${MB(pageBytes)}, ` +
+            `${Math.round(median(parses.map((p) => p.pages)))} ms; the state file, ${MB(state.length)} (${Math.round(state.length / tokens)} bytes per token), ${Math.round(median(parses.map((p) => p.state)))} ms)` +
+            (emuCpu === undefined ? "" : `; the emulator's own CPU per plan: ${Math.round(emuCpu)} ms`) +
+            `; ${machine}`,
+        ),
+        counts: { runs: plans.length, pageBytes, stateBytes: state.length, pagesParseMs: median(parses.map((p) => p.pages)), stateParseMs: median(parses.map((p) => p.state)) },
+      },
+    ];
+    if (cfg.rss) {
+      const ours = await childRss(["plan", path.join(setup.dir, "out"), path.join(setup.dir, "state"), emu.url, emu.apiKey]);
+      const idle = await childRss(["idle"]);
+      rows.push(row(`e. peak RSS of a plan over ${tokens} resources (baseline: the same process, idle)`, ours, idle, null, 500, "MB"));
+    }
+    return rows;
+  } finally {
+    await fixed?.stop();
+    await setup.close();
+  }
+}
+
+interface FixedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** bench/fixed-server.ts in its own process, serving `bodies` (at /p/<i>) after `latencyMs`. */
+async function startFixedServer(bodies: Buffer[], latencyMs: number): Promise<FixedServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-"));
+  const file = path.join(dir, "bodies.json");
+  writeFileSync(file, JSON.stringify(bodies.map((b) => b.toString("utf8"))));
+  const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/fixed-server.ts"))});`], {
+    env: { ...process.env, REPOSMITH_FIXED_BODIES: file, REPOSMITH_FIXED_LATENCY: String(latencyMs) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.once("data", (d) => resolve(String(d).trim()));
+      child.once("exit", (code) => reject(new Error(`fixed server exited ${code}`)));
+    });
+    return { url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function childRss(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`], {
+      cwd: ROOT,
+      env: { ...process.env, REPOSMITH_RSS_ARGS: JSON.stringify(args) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`rss child exited ${code}`));
+      const r = JSON.parse(out) as { maxRssMB: number; resources: number };
+      if (args[0] === "plan" && r.resources === 0) return reject(new Error("rss child planned nothing"));
+      resolve(r.maxRssMB);
+    });
+  });
+}

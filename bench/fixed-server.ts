@@ -13,5 +13,7 @@ const server = http.createServer((req, res) => {
     res.end(body);
   }, latency);
 });
-server.listen(0, "127.0.0.1", () => process.stdout.write(`http://127.0.0.1:${(server.address() as { port: number }).port}\n`));
+server.listen(0, "127.0.0.1", () =>
+  process.stdout.write(`http://127.0.0.1:${(server.address() as { port: number }).port}\n`),
+);
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

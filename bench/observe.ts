@@ -41,7 +41,11 @@ interface PlanFigures {
   calls: number;
 }
 
-async function measurePlan(setup: TokenPlanSetup, concurrency: number, readMode: "list" | "get" = "list"): Promise<PlanFigures> {
+async function measurePlan(
+  setup: TokenPlanSetup,
+  concurrency: number,
+  readMode: "list" | "get" = "list",
+): Promise<PlanFigures> {
   const { emu } = setup;
   const before = (await emu.stats()).total;
   const emuCpu = emu.cpuMs();
@@ -49,7 +53,12 @@ async function measurePlan(setup: TokenPlanSetup, concurrency: number, readMode:
   const { ms } = await timed(() => setup.plan(concurrency, readMode));
   const clientCpuMs = cpuMs(process.cpuUsage(cpu));
   const emuAfter = emu.cpuMs();
-  return { wallMs: ms, clientCpuMs, emulatorCpuMs: emuCpu === undefined || emuAfter === undefined ? undefined : emuAfter - emuCpu, calls: (await emu.stats()).total - before };
+  return {
+    wallMs: ms,
+    clientCpuMs,
+    emulatorCpuMs: emuCpu === undefined || emuAfter === undefined ? undefined : emuAfter - emuCpu,
+    calls: (await emu.stats()).total - before,
+  };
 }
 
 /** CPU of parsing these bytes as JSON (decoding included: the client receives bytes too), and nothing else. */
@@ -71,7 +80,13 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
   try {
     // The bytes a plan reads: every repository's list page, as the emulator serves them, and the state file.
     const fetchAll = (url: (r: number) => string) =>
-      timed(() => settleAll(Array.from({ length: cfg.repos }, (_, r) => r), cfg.concurrency, async (r) => Buffer.from(await (await fetch(url(r), { headers: { "X-Api-Key": emu.apiKey } })).arrayBuffer())));
+      timed(() =>
+        settleAll(
+          Array.from({ length: cfg.repos }, (_, r) => r),
+          cfg.concurrency,
+          async (r) => Buffer.from(await (await fetch(url(r), { headers: { "X-Api-Key": emu.apiKey } })).arrayBuffer()),
+        ),
+      );
     const pages = (await fetchAll((r) => `${emu.url}/v1/entitlements/acme/repo${r}/?page_size=500`)).value.map((p) => {
       if (p.status !== "fulfilled") throw p.reason;
       return p.value;
@@ -97,7 +112,11 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     let fast: { plans: PlanFigures[] } | undefined;
     if (cfg.fastLatencyMs !== undefined) {
       await emu.admin("POST", "/faults", { latencyMs: cfg.fastLatencyMs });
-      const runs = [await measurePlan(setup, cfg.concurrency), await measurePlan(setup, cfg.concurrency), await measurePlan(setup, cfg.concurrency)];
+      const runs = [
+        await measurePlan(setup, cfg.concurrency),
+        await measurePlan(setup, cfg.concurrency),
+        await measurePlan(setup, cfg.concurrency),
+      ];
       await emu.admin("DELETE", "/faults");
       fast = { plans: runs };
     }
@@ -111,15 +130,29 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     const floor = median(floors);
     const cpu = median(plans.map((p) => p.clientCpuMs));
     const parseFloor = median(parses.map((p) => p.pages + p.state));
-    const emuCpu = plans.every((p) => p.emulatorCpuMs !== undefined) ? median(plans.map((p) => p.emulatorCpuMs!)) : undefined;
+    const emuCpu = plans.every((p) => p.emulatorCpuMs !== undefined)
+      ? median(plans.map((p) => p.emulatorCpuMs!))
+      : undefined;
     const machine = `${availableParallelism()} cores, load average ${load.map((x) => x.toFixed(2)).join(" ")} (1, 5, 15 min) at the end of the runs`;
     const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
     const pageBytes = pages.reduce((n, p) => n + p.length, 0);
 
     const rows: Row[] = [
       {
-        ...row(`a. plan ${tokens} tokens / ${cfg.repos} repos: API calls (list vs GET each)`, plans[0].calls, get.calls, floorCalls, get.calls / 50, "calls"),
-        counts: { repos: cfg.repos, perRepo: cfg.perRepo, runs: cfg.runs, listCallsMax: Math.max(...plans.map((p) => p.calls)) },
+        ...row(
+          `a. plan ${tokens} tokens / ${cfg.repos} repos: API calls (list vs GET each)`,
+          plans[0].calls,
+          get.calls,
+          floorCalls,
+          get.calls / 50,
+          "calls",
+        ),
+        counts: {
+          repos: cfg.repos,
+          perRepo: cfg.perRepo,
+          runs: cfg.runs,
+          listCallsMax: Math.max(...plans.map((p) => p.calls)),
+        },
       },
       {
         ...row(
@@ -154,13 +187,34 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
             (emuCpu === undefined ? "" : `; the emulator's own CPU per plan: ${Math.round(emuCpu)} ms`) +
             `; ${machine}`,
         ),
-        counts: { runs: plans.length, pageBytes, stateBytes: state.length, pagesParseMs: median(parses.map((p) => p.pages)), stateParseMs: median(parses.map((p) => p.state)) },
+        counts: {
+          runs: plans.length,
+          pageBytes,
+          stateBytes: state.length,
+          pagesParseMs: median(parses.map((p) => p.pages)),
+          stateParseMs: median(parses.map((p) => p.state)),
+        },
       },
     ];
     if (cfg.rss) {
-      const ours = await childRss(["plan", path.join(setup.dir, "out"), path.join(setup.dir, "state"), emu.url, emu.apiKey]);
+      const ours = await childRss([
+        "plan",
+        path.join(setup.dir, "out"),
+        path.join(setup.dir, "state"),
+        emu.url,
+        emu.apiKey,
+      ]);
       const idle = await childRss(["idle"]);
-      rows.push(row(`e. peak RSS of a plan over ${tokens} resources (baseline: the same process, idle)`, ours, idle, null, 500, "MB"));
+      rows.push(
+        row(
+          `e. peak RSS of a plan over ${tokens} resources (baseline: the same process, idle)`,
+          ours,
+          idle,
+          null,
+          500,
+          "MB",
+        ),
+      );
     }
     return rows;
   } finally {
@@ -179,10 +233,14 @@ async function startFixedServer(bodies: Buffer[], latencyMs: number): Promise<Fi
   const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-"));
   const file = path.join(dir, "bodies.json");
   writeFileSync(file, JSON.stringify(bodies.map((b) => b.toString("utf8"))));
-  const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/fixed-server.ts"))});`], {
-    env: { ...process.env, REPOSMITH_FIXED_BODIES: file, REPOSMITH_FIXED_LATENCY: String(latencyMs) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/fixed-server.ts"))});`],
+    {
+      env: { ...process.env, REPOSMITH_FIXED_BODIES: file, REPOSMITH_FIXED_LATENCY: String(latencyMs) },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const stop = () =>
     new Promise<void>((resolve) => {
       rmSync(dir, { recursive: true, force: true });
@@ -204,11 +262,15 @@ async function startFixedServer(bodies: Buffer[], latencyMs: number): Promise<Fi
 
 function childRss(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`], {
-      cwd: ROOT,
-      env: { ...process.env, REPOSMITH_RSS_ARGS: JSON.stringify(args) },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/rss-child.ts"))});`],
+      {
+        cwd: ROOT,
+        env: { ...process.env, REPOSMITH_RSS_ARGS: JSON.stringify(args) },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {

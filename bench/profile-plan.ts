@@ -22,7 +22,12 @@ const arg = (name: string, dflt: string) => {
 async function main(): Promise<void> {
   const out = arg("out", process.cwd());
   const plans = Number(arg("plans", "5"));
-  const setup = await setUpTokenPlan(Number(arg("repos", "100")), Number(arg("per-repo", "100")), Number(arg("latency", "20")), 10);
+  const setup = await setUpTokenPlan(
+    Number(arg("repos", "100")),
+    Number(arg("per-repo", "100")),
+    Number(arg("latency", "20")),
+    10,
+  );
   const underCpuProf = process.execArgv.some((a) => a.startsWith("--cpu-prof"));
   const alloc = process.argv.includes("--alloc");
   const session = new Session();
@@ -31,7 +36,11 @@ async function main(): Promise<void> {
     if (alloc) {
       session.connect();
       // Objects collected before the end are kept in the profile: what a plan allocates, not what survives it.
-      await session.post("HeapProfiler.startSampling", { samplingInterval: 16 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+      await session.post("HeapProfiler.startSampling", {
+        samplingInterval: 16 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      } as never);
     } else if (!underCpuProf) {
       session.connect();
       await session.post("Profiler.enable");
@@ -49,7 +58,9 @@ async function main(): Promise<void> {
     const to = process.hrtime.bigint() / 1000n;
     const sorted = [...cpu].sort((a, b) => a - b);
     process.stdout.write(
-      `load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}\n` +
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}\n` +
         `client CPU per plan (user+system, all threads): ${cpu.map((c) => c.toFixed(0)).join(", ")} ms; median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms\n`,
     );
     if (alloc) {

@@ -21,7 +21,10 @@ interface Profile {
 
 const frameName = (n: Node) => {
   const { functionName, url, lineNumber } = n.callFrame;
-  const file = url.replace(/^file:\/\//, "").replace(/^.*\/(node_modules\/)/, "$1").replace(/^.*\/(src|bench|test)\//, "$1/");
+  const file = url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/(node_modules\/)/, "$1")
+    .replace(/^.*\/(src|bench|test)\//, "$1/");
   return `${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim();
 };
 
@@ -52,7 +55,11 @@ export function summarize(profile: Profile, top = 15, window?: { from: number; t
   });
   const ms = (us: number) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%`;
   const list = (m: Map<string, number>, skip: (k: string) => boolean) =>
-    [...m].filter(([k]) => !skip(k)).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${ms(v)}  ${k}`);
+    [...m]
+      .filter(([k]) => !skip(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${ms(v)}  ${k}`);
   const structural = (k: string) => /^\((root|program|idle)\)/.test(k);
   return [
     `sampled ${(total / 1000).toFixed(0)} ms`,
@@ -86,10 +93,21 @@ export function summarizeAllocations(profile: AllocationProfile, plans: number, 
     return sub;
   };
   walk(profile.head, []);
-  const mb = (b: number) => `${(b / plans / 1e6).toFixed(1).padStart(7)} MB ${((100 * b) / total).toFixed(1).padStart(5)}%`;
+  const mb = (b: number) =>
+    `${(b / plans / 1e6).toFixed(1).padStart(7)} MB ${((100 * b) / total).toFixed(1).padStart(5)}%`;
   const list = (m: Map<string, number>) =>
-    [...m].filter(([k]) => !/^\((root|program)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${mb(v)}  ${k}`);
-  return [`allocated ${(total / plans / 1e6).toFixed(1)} MB per plan (sampled)`, "top self:", ...list(self), "top inclusive:", ...list(incl)].join("\n");
+    [...m]
+      .filter(([k]) => !/^\((root|program)\)/.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => `${mb(v)}  ${k}`);
+  return [
+    `allocated ${(total / plans / 1e6).toFixed(1)} MB per plan (sampled)`,
+    "top self:",
+    ...list(self),
+    "top inclusive:",
+    ...list(incl),
+  ].join("\n");
 }
 
 if (require.main === module) {

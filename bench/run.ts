@@ -31,15 +31,25 @@ const SCENARIOS = {
 /** Every row, or only those of the scenarios named (`--only a,d`: row a's and row d's). */
 export async function runBench(cfg: FullConfig, only?: string[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [name, scenario] of Object.entries(SCENARIOS)) if (!only?.length || only.includes(name)) rows.push(...(await scenario(cfg)));
+  for (const [name, scenario] of Object.entries(SCENARIOS))
+    if (!only?.length || only.includes(name)) rows.push(...(await scenario(cfg)));
   return rows;
 }
 
 export function table(rows: Row[]): string {
   const head = ["row", "value", "baseline", "floor", "target (≤)", "unit", "ok"];
-  const body = rows.map((r) => [r.name, String(r.value), String(r.baseline), r.floor === null ? "-" : String(r.floor), String(r.target), r.unit, r.ok ? "yes" : "NO"]);
+  const body = rows.map((r) => [
+    r.name,
+    String(r.value),
+    String(r.baseline),
+    r.floor === null ? "-" : String(r.floor),
+    String(r.target),
+    r.unit,
+    r.ok ? "yes" : "NO",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   const notes = rows.filter((r) => r.note).map((r) => `  note on "${r.name.slice(0, 40)}...": ${r.note}`);
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line), ...notes].join("\n");
 }
@@ -50,15 +60,23 @@ if (require.main === module) {
   const only = at >= 0 ? process.argv[at + 1].split(",") : undefined;
   const unknown = only?.filter((o) => !(o in SCENARIOS));
   if (unknown?.length) {
-    process.stderr.write(`bench: no scenario ${unknown.join(", ")}; choose among ${Object.keys(SCENARIOS).join(", ")}\n`);
+    process.stderr.write(
+      `bench: no scenario ${unknown.join(", ")}; choose among ${Object.keys(SCENARIOS).join(", ")}\n`,
+    );
     process.exit(2);
   }
   runBench(smoke ? SMOKE : FULL, only)
     .then((rows) => {
       process.stdout.write(`${table(rows)}\n`);
       // A partial run does not replace the full run's results.
-      const file = path.join(__dirname, smoke ? "results.smoke.json" : only ? `results.${only.join("")}.json` : "results.json");
-      writeFileSync(file, JSON.stringify({ mode: smoke ? "smoke" : "full", measuredAt: new Date().toISOString(), rows }, null, 2) + "\n");
+      const file = path.join(
+        __dirname,
+        smoke ? "results.smoke.json" : only ? `results.${only.join("")}.json` : "results.json",
+      );
+      writeFileSync(
+        file,
+        JSON.stringify({ mode: smoke ? "smoke" : "full", measuredAt: new Date().toISOString(), rows }, null, 2) + "\n",
+      );
       process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
       process.exit(rows.every((r) => r.ok) ? 0 : 1);
     })

@@ -7,11 +7,24 @@ import { EntitlementToken } from "../src";
 import { applyAll, FileStateStore, type RunOptions } from "../src/engine";
 import type { SyncPolling } from "../src/resources/types";
 import { rng } from "../test/helpers/random";
-import { row, startEmulatorProcess, timed, writeCopyApp, writeTokenApp, type EmulatorProcess, type Row } from "./support";
+import {
+  row,
+  startEmulatorProcess,
+  timed,
+  writeCopyApp,
+  writeTokenApp,
+  type EmulatorProcess,
+  type Row,
+} from "./support";
 
 export { observeScenario, type ObserveConfig } from "./observe";
 
-function runOptions(emu: EmulatorProcess, dir: string, concurrency: number, extra: Partial<RunOptions> = {}): RunOptions {
+function runOptions(
+  emu: EmulatorProcess,
+  dir: string,
+  concurrency: number,
+  extra: Partial<RunOptions> = {},
+): RunOptions {
   return {
     outdir: path.join(dir, "out"),
     store: new FileStateStore(path.join(dir, "state")),
@@ -38,15 +51,25 @@ export async function rateLimitScenario(cfg: LimitConfig): Promise<Row[]> {
       const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-b-"));
       try {
         await emu.admin("POST", "/reset");
-        await emu.admin("POST", "/seed", { repositories: Array.from({ length: cfg.repos }, (_, r) => ({ owner: "acme", slug: `repo${r}` })) });
+        await emu.admin("POST", "/seed", {
+          repositories: Array.from({ length: cfg.repos }, (_, r) => ({ owner: "acme", slug: `repo${r}` })),
+        });
         writeTokenApp(path.join(dir, "out"), "bench", cfg.repos, cfg.perRepo);
         // The emulator's windows end on whole seconds, so the first one (starting now) is up to a
         // second short: the floor is measured from its actual end, not assumed to be N windows.
-        const window = (await emu.admin("POST", "/ratelimit", { limit: cfg.limit, windowSeconds: cfg.windowSeconds })) as { reset: number };
-        const opts = runOptions(emu, dir, 10, { clientOptions: { limiter: new RateLimiter({ concurrency: 10, lowWatermark }) } });
+        const window = (await emu.admin("POST", "/ratelimit", {
+          limit: cfg.limit,
+          windowSeconds: cfg.windowSeconds,
+        })) as { reset: number };
+        const opts = runOptions(emu, dir, 10, {
+          clientOptions: { limiter: new RateLimiter({ concurrency: 10, lowWatermark }) },
+        });
         const t0 = Date.now();
         const windows = Math.ceil((cfg.repos * cfg.perRepo + cfg.repos) / cfg.limit); // one create each + one list per repository
-        if (windows < 2) throw new Error(`bench b: ${cfg.repos * cfg.perRepo} creates fit in one window of ${cfg.limit} requests: nothing to schedule`);
+        if (windows < 2)
+          throw new Error(
+            `bench b: ${cfg.repos * cfg.perRepo} creates fit in one window of ${cfg.limit} requests: nothing to schedule`,
+          );
         const floorMs = window.reset * 1000 - t0 + (windows - 2) * cfg.windowSeconds * 1000;
         const { ms, value } = await timed(() => applyAll(opts));
         const failures = value.results.reduce((n, r) => n + r.failed.length, 0);
@@ -61,12 +84,37 @@ export async function rateLimitScenario(cfg: LimitConfig): Promise<Row[]> {
     const reactive = await run(0);
     const creates = cfg.repos * cfg.perRepo;
     // Failures are the row's value; only a run that neither created everything nor failed is broken.
-    if (ours.failures === 0 && ours.created !== creates) throw new Error(`bench b: created ${ours.created} of ${creates} without a failure`);
+    if (ours.failures === 0 && ours.created !== creates)
+      throw new Error(`bench b: created ${ours.created} of ${creates} without a failure`);
     return [
-      row(`b. ${creates} creates under ${cfg.limit} req/${cfg.windowSeconds}s: failures surfaced (baseline: 429-reactive only)`, ours.failures, reactive.failures, 0, 0, "errors"),
-      { ...row(`b. ${creates} creates: 429s received (baseline: 429-reactive only)`, ours.throttled, reactive.throttled, 0, reactive.throttled, "429s"), note: "informational; target = the baseline's" },
-      row(`b. ${creates} creates: wall vs the limit's floor`, ours.ms, reactive.ms, ours.floorMs, ours.floorMs * 1.1, "ms",
-        `floor: the start of the last window the requests need, from the start of the apply (the baseline's run: ${Math.round(reactive.floorMs)} ms)`),
+      row(
+        `b. ${creates} creates under ${cfg.limit} req/${cfg.windowSeconds}s: failures surfaced (baseline: 429-reactive only)`,
+        ours.failures,
+        reactive.failures,
+        0,
+        0,
+        "errors",
+      ),
+      {
+        ...row(
+          `b. ${creates} creates: 429s received (baseline: 429-reactive only)`,
+          ours.throttled,
+          reactive.throttled,
+          0,
+          reactive.throttled,
+          "429s",
+        ),
+        note: "informational; target = the baseline's",
+      },
+      row(
+        `b. ${creates} creates: wall vs the limit's floor`,
+        ours.ms,
+        reactive.ms,
+        ours.floorMs,
+        ours.floorMs * 1.1,
+        "ms",
+        `floor: the start of the last window the requests need, from the start of the apply (the baseline's run: ${Math.round(reactive.floorMs)} ms)`,
+      ),
     ];
   } finally {
     await emu.stop();
@@ -93,34 +141,64 @@ export interface SyncPollConfig {
 export async function syncPollScenario(cfg: SyncPollConfig): Promise<Row[]> {
   const emu = await startEmulatorProcess(cfg.latencyMs);
   const random = rng(20261126); // a fixed seed: the same spread of durations on every run
-  const durations = Array.from({ length: cfg.packages }, () => Math.round(cfg.minMs * (cfg.maxMs / cfg.minMs) ** random()));
+  const durations = Array.from({ length: cfg.packages }, () =>
+    Math.round(cfg.minMs * (cfg.maxMs / cfg.minMs) ** random()),
+  );
   try {
     const run = async (syncPolling: SyncPolling) => {
       const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-c-"));
       try {
         await emu.admin("POST", "/reset");
         await emu.admin("POST", "/seed", {
-          repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }],
+          repositories: [
+            { owner: "acme", slug: "staging" },
+            { owner: "acme", slug: "prod" },
+          ],
           // Copies inherit their source's sync settings.
-          packages: durations.map((durationMs, i) => ({ owner: "acme", repository: "staging", format: "npm", name: `pkg-${i}`, version: "1.0.0", sync: { durationMs } })),
+          packages: durations.map((durationMs, i) => ({
+            owner: "acme",
+            repository: "staging",
+            format: "npm",
+            name: `pkg-${i}`,
+            version: "1.0.0",
+            sync: { durationMs },
+          })),
         });
         writeCopyApp(path.join(dir, "out"), "bench", cfg.packages);
         const doneAt = new Map<string, number>();
         const opts = runOptions(emu, dir, cfg.packages, { syncPolling });
-        const { ms, value } = await timed(() => applyAll({ ...opts, onEvent: (e) => e.phase === "done" && e.id && doneAt.set(e.id.split(".")[2], Date.now()) }));
+        const { ms, value } = await timed(() =>
+          applyAll({
+            ...opts,
+            onEvent: (e) => e.phase === "done" && e.id && doneAt.set(e.id.split(".")[2], Date.now()),
+          }),
+        );
         const failures = value.results.reduce((n, r) => n + r.failed.length, 0);
-        if (failures || doneAt.size !== cfg.packages) throw new Error(`bench c: ${failures} failures, ${doneAt.size} of ${cfg.packages} copies done`);
-        const state = (await emu.admin("GET", "/state")) as { packages: { repository: string; slug_perm: string; status_reads: number }[] };
+        if (failures || doneAt.size !== cfg.packages)
+          throw new Error(`bench c: ${failures} failures, ${doneAt.size} of ${cfg.packages} copies done`);
+        const state = (await emu.admin("GET", "/state")) as {
+          packages: { repository: string; slug_perm: string; status_reads: number }[];
+        };
         const copies = state.packages.filter((p) => p.repository === "prod");
         const extra = copies.map((p) => p.status_reads - 1).sort((a, b) => a - b);
         // How late the end was noticed: our "done" vs the sync's own end (sync_finished_at).
         const late: number[] = [];
         for (const p of copies) {
-          const st = (await (await fetch(`${emu.url}/v1/packages/acme/prod/${p.slug_perm}/status/`, { headers: { "X-Api-Key": emu.apiKey } })).json()) as { sync_finished_at: string };
+          const st = (await (
+            await fetch(`${emu.url}/v1/packages/acme/prod/${p.slug_perm}/status/`, {
+              headers: { "X-Api-Key": emu.apiKey },
+            })
+          ).json()) as { sync_finished_at: string };
           late.push(doneAt.get(p.slug_perm)! - Date.parse(st.sync_finished_at));
         }
         const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        return { ms, extraMean: mean(extra), extraMax: extra[extra.length - 1], lateMean: mean(late), lateMax: Math.max(...late) };
+        return {
+          ms,
+          extraMean: mean(extra),
+          extraMax: extra[extra.length - 1],
+          lateMean: mean(late),
+          lateMax: Math.max(...late),
+        };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -142,7 +220,16 @@ export async function syncPollScenario(cfg: SyncPollConfig): Promise<Row[]> {
         `mean shown; max ${ours.extraMax} vs ${linear.extraMax}; ours: ${late(ours)}, apply wall ${s(ours.ms)}; baseline: ${late(linear)}, apply wall ${s(linear.ms)}; ` +
           `the linear wait at +${s(cfg.fastLinearStepMs)} a round: ${fast.extraMean.toFixed(2)} extra polls (max ${fast.extraMax}), ${late(fast)}, apply wall ${s(fast.ms)}`,
       ),
-    ].map((r) => ({ ...r, counts: { copies: cfg.packages, extraMax: ours.extraMax, linearExtraMean: linear.extraMean, fastLinearExtraMean: fast.extraMean, fastLinearExtraMax: fast.extraMax } }));
+    ].map((r) => ({
+      ...r,
+      counts: {
+        copies: cfg.packages,
+        extraMax: ours.extraMax,
+        linearExtraMean: linear.extraMean,
+        fastLinearExtraMean: fast.extraMean,
+        fastLinearExtraMax: fast.extraMax,
+      },
+    }));
   } finally {
     await emu.stop();
   }
@@ -159,10 +246,29 @@ export async function synthScenario(n: number): Promise<Row[]> {
         for (let i = 0; i < n; i++) make(stack, i);
         app.synth();
       });
-    await synth((s, i) => i < 50 && new EntitlementToken(s, `w${i}`, { owner: "acme", repository: "warm", name: `w${i}` })); // load and JIT once
+    await synth(
+      (s, i) => i < 50 && new EntitlementToken(s, `w${i}`, { owner: "acme", repository: "warm", name: `w${i}` }),
+    ); // load and JIT once
     const bare = await synth((s, i) => new DataResource(s, `r${i}`, { input: { i: String(i) } }));
-    const ours = await synth((s, i) => new EntitlementToken(s, `t${i}`, { owner: "acme", repository: `repo${i % 100}`, name: `t${i}`, limits: { numDownloads: i } }));
-    return [row(`d. synth of ${n} EntitlementToken constructs (baseline: ${n} cdktf DataResource)`, ours.ms, bare.ms, null, 3000, "ms")];
+    const ours = await synth(
+      (s, i) =>
+        new EntitlementToken(s, `t${i}`, {
+          owner: "acme",
+          repository: `repo${i % 100}`,
+          name: `t${i}`,
+          limits: { numDownloads: i },
+        }),
+    );
+    return [
+      row(
+        `d. synth of ${n} EntitlementToken constructs (baseline: ${n} cdktf DataResource)`,
+        ours.ms,
+        bare.ms,
+        null,
+        3000,
+        "ms",
+      ),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,9 +31,22 @@ function procCpuMs(pid: number | undefined): number | undefined {
 /** The emulator in its own process, as users run it, so its work does not share our event loop. */
 export async function startEmulatorProcess(latencyMs: number): Promise<EmulatorProcess> {
   const apiKey = `bench-${Math.random().toString(36).slice(2)}`;
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "emulator", "--port", "0", "--api-key", apiKey, "--latency", String(latencyMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "bin/reposmith.js"),
+      "emulator",
+      "--port",
+      "0",
+      "--api-key",
+      apiKey,
+      "--latency",
+      String(latencyMs),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -59,12 +72,22 @@ export async function startEmulatorProcess(latencyMs: number): Promise<EmulatorP
 }
 
 /** Writes a synthesized-app directory (manifest + one stack) with `count` tokens over `repos` repositories. */
-export function writeTokenApp(outdir: string, stack: string, repos: number, perRepo: number): { key: (r: number, i: number) => string } {
+export function writeTokenApp(
+  outdir: string,
+  stack: string,
+  repos: number,
+  perRepo: number,
+): { key: (r: number, i: number) => string } {
   const key = (r: number, i: number) => `${stack}/r${r}/t${i}`;
   const resources: Record<string, unknown> = {};
   for (let r = 0; r < repos; r++) {
     for (let i = 0; i < perRepo; i++) {
-      const spec = EntitlementTokenSpecSchema.parse({ owner: "acme", repository: `repo${r}`, name: `t${i}`, limits: { numDownloads: 100 + i } });
+      const spec = EntitlementTokenSpecSchema.parse({
+        owner: "acme",
+        repository: `repo${r}`,
+        name: `t${i}`,
+        limits: { numDownloads: 100 + i },
+      });
       resources[`r${r}_t${i}`] = { input: makePayload("EntitlementToken", key(r, i), spec, undefined) };
     }
   }
@@ -76,7 +99,11 @@ export function writeTokenApp(outdir: string, stack: string, repos: number, perR
 export function writeCopyApp(outdir: string, stack: string, count: number, timeout = "10m"): void {
   const resources: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    const spec = PackageCopySpecSchema.parse({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: `pkg-${i}`, version: "1.0.0" } }, destination: "prod", waitForSync: { timeout } });
+    const spec = PackageCopySpecSchema.parse({
+      source: { owner: "acme", repository: "staging", package: { format: "npm", name: `pkg-${i}`, version: "1.0.0" } },
+      destination: "prod",
+      waitForSync: { timeout },
+    });
     resources[`c${i}`] = { input: makePayload(PACKAGE_COPY_KIND, `${stack}/c${i}`, spec, undefined) };
   }
   writeStack(outdir, stack, resources);
@@ -84,8 +111,14 @@ export function writeCopyApp(outdir: string, stack: string, count: number, timeo
 
 function writeStack(outdir: string, stack: string, resources: Record<string, unknown>): void {
   mkdirSync(path.join(outdir, "stacks", stack), { recursive: true });
-  writeFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), JSON.stringify({ resource: { terraform_data: resources } }));
-  writeFileSync(path.join(outdir, "manifest.json"), JSON.stringify({ version: "0.21.0", stacks: { [stack]: { synthesizedStackPath: `stacks/${stack}/cdk.tf.json` } } }));
+  writeFileSync(
+    path.join(outdir, "stacks", stack, "cdk.tf.json"),
+    JSON.stringify({ resource: { terraform_data: resources } }),
+  );
+  writeFileSync(
+    path.join(outdir, "manifest.json"),
+    JSON.stringify({ version: "0.21.0", stacks: { [stack]: { synthesizedStackPath: `stacks/${stack}/cdk.tf.json` } } }),
+  );
 }
 
 /** Seed document: the tokens of writeTokenApp already existing remotely, tagged as reposmith made them. */
@@ -93,7 +126,13 @@ export function tokenSeed(stack: string, repos: number, perRepo: number): unknow
   const tokens = [];
   for (let r = 0; r < repos; r++) {
     for (let i = 0; i < perRepo; i++) {
-      tokens.push({ owner: "acme", repository: `repo${r}`, name: `t${i}`, limit_num_downloads: 100 + i, metadata: { "managed-by": "reposmith", key: `${stack}/r${r}/t${i}` } });
+      tokens.push({
+        owner: "acme",
+        repository: `repo${r}`,
+        name: `t${i}`,
+        limit_num_downloads: 100 + i,
+        metadata: { "managed-by": "reposmith", key: `${stack}/r${r}/t${i}` },
+      });
     }
   }
   return { repositories: Array.from({ length: repos }, (_, r) => ({ owner: "acme", slug: `repo${r}` })), tokens };
@@ -113,9 +152,26 @@ export interface Row {
   counts?: Record<string, number>;
 }
 
-export function row(name: string, value: number, baseline: number, floor: number | null, target: number, unit: string, note?: string): Row {
+export function row(
+  name: string,
+  value: number,
+  baseline: number,
+  floor: number | null,
+  target: number,
+  unit: string,
+  note?: string,
+): Row {
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { name, value: round(value), baseline: round(baseline), floor: floor === null ? null : round(floor), target: round(target), unit, ok: value <= target, note };
+  return {
+    name,
+    value: round(value),
+    baseline: round(baseline),
+    floor: floor === null ? null : round(floor),
+    target: round(target),
+    unit,
+    ok: value <= target,
+    note,
+  };
 }
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {

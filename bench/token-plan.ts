@@ -21,7 +21,12 @@ export interface TokenPlanSetup {
   close(): Promise<void>;
 }
 
-export async function setUpTokenPlan(repos: number, perRepo: number, latencyMs: number, concurrency: number): Promise<TokenPlanSetup> {
+export async function setUpTokenPlan(
+  repos: number,
+  perRepo: number,
+  latencyMs: number,
+  concurrency: number,
+): Promise<TokenPlanSetup> {
   const emu = await startEmulatorProcess(latencyMs);
   const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-a-"));
   const options = (c: number, extra: Partial<RunOptions> = {}): RunOptions => ({

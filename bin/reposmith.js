@@ -19,7 +19,11 @@ function digest() {
     for (const e of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const child = path.join(rel, e.name);
       if (e.isDirectory()) add(child);
-      else hash.update(`${child}\0`).update(readFileSync(path.join(root, child))).update("\0");
+      else
+        hash
+          .update(`${child}\0`)
+          .update(readFileSync(path.join(root, child)))
+          .update("\0");
     }
   };
   add("src");

@@ -19,7 +19,11 @@ function step(title: string): void {
 /** Runs the CLI as a child; asynchronously, so the in-process emulator keeps answering meanwhile. */
 async function reposmith(args: string[], common: string[], env: NodeJS.ProcessEnv, expect: number[]): Promise<number> {
   process.stdout.write(pc.dim(`$ reposmith ${args.join(" ")}\n`));
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args, ...common], { cwd: ROOT, env, stdio: "inherit" });
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args, ...common], {
+    cwd: ROOT,
+    env,
+    stdio: "inherit",
+  });
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
   process.stdout.write(pc.dim(`(exit ${code})\n`));
   if (!expect.includes(code)) throw new Error(`reposmith ${args[0]} exited ${code}, expected ${expect.join(" or ")}`);
@@ -29,10 +33,26 @@ async function reposmith(args: string[], common: string[], env: NodeJS.ProcessEn
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "reposmith-demo-"));
   step("Starting the Cloudsmith emulator with repository acme/prod");
-  const emu = await startEmulator({ port: 0, apiKey: API_KEY, seed: { repositories: [{ owner: "acme", slug: "prod" }] } });
+  const emu = await startEmulator({
+    port: 0,
+    apiKey: API_KEY,
+    seed: { repositories: [{ owner: "acme", slug: "prod" }] },
+  });
   process.stdout.write(`emulator listening on ${emu.url}\n`);
-  const env = { ...process.env, CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: API_KEY, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }) };
-  const common = ["--app", `${path.join(ROOT, "node_modules/.bin/tsx")} examples/quickstart/main.ts`, "--output", path.join(work, "cdktf.out"), "--state", path.join(work, "state")];
+  const env = {
+    ...process.env,
+    CLOUDSMITH_API_URL: `${emu.url}/v1`,
+    CLOUDSMITH_API_KEY: API_KEY,
+    ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }),
+  };
+  const common = [
+    "--app",
+    `${path.join(ROOT, "node_modules/.bin/tsx")} examples/quickstart/main.ts`,
+    "--output",
+    path.join(work, "cdktf.out"),
+    "--state",
+    path.join(work, "state"),
+  ];
   try {
     step("Synthesize examples/quickstart (two tokens in acme/prod)");
     await reposmith(["synth"], common, env, [0]);
@@ -45,7 +65,10 @@ async function main(): Promise<void> {
 
     step("Someone edits the partner token by hand: download limit 1000 -> 5, and deactivates it");
     const headers = { "X-Api-Key": API_KEY, "Content-Type": "application/json" };
-    const list = (await (await fetch(`${emu.url}/v1/entitlements/acme/prod/`, { headers })).json()) as { slug_perm: string; name: string }[];
+    const list = (await (await fetch(`${emu.url}/v1/entitlements/acme/prod/`, { headers })).json()) as {
+      slug_perm: string;
+      name: string;
+    }[];
     const partner = list.find((t) => t.name === "partner-acme-corp");
     if (!partner) throw new Error("partner token not found after apply");
     const patched = await fetch(`${emu.url}/v1/entitlements/acme/prod/${partner.slug_perm}/`, {

@@ -34,12 +34,26 @@ const jest = spawnSync(
     `--outputFile=${jestJson}`,
     ...process.argv.slice(2),
   ],
-  { cwd: root, stdio: "inherit", env: { ...process.env, RELIABILITY_LONG: "1", RELIABILITY_FIGURES_DIR: figuresDir, RELIABILITY_TIME_SCALE: String(timeScale) } },
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      RELIABILITY_LONG: "1",
+      RELIABILITY_FIGURES_DIR: figuresDir,
+      RELIABILITY_TIME_SCALE: String(timeScale),
+    },
+  },
 );
 
 type Row = Record<string, unknown> & { test: string };
 const file = path.join(figuresDir, "figures.jsonl");
-const rows: Row[] = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Row) : [];
+const rows: Row[] = existsSync(file)
+  ? readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row)
+  : [];
 const failedTests = jestFailures();
 rmSync(figuresDir, { recursive: true, force: true });
 
@@ -47,20 +61,34 @@ rmSync(figuresDir, { recursive: true, force: true });
 function jestFailures(): string[] | undefined {
   if (!existsSync(jestJson)) return undefined;
   const report = JSON.parse(readFileSync(jestJson, "utf8")) as {
-    testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
+    testResults: {
+      name: string;
+      status: string;
+      message?: string;
+      assertionResults: { fullName: string; status: string; failureMessages: string[] }[];
+    }[];
   };
   return report.testResults.flatMap((suite) => {
     const file = path.relative(root, suite.name);
     const failed = suite.assertionResults.filter((a) => a.status === "failed");
-    const firstLine = (text: string | undefined) => (text ?? "").split("\n").map((l) => l.trim()).find((l) => l && !l.startsWith("●")) ?? "";
-    if (failed.length) return failed.map((a) => `${file}: ${a.fullName}: ${firstLine(a.failureMessages[0]).slice(0, 160)}`);
-    return suite.status === "failed" ? [`${file}: ${firstLine(suite.message).slice(0, 160) || "failed outside its tests"}`] : [];
+    const firstLine = (text: string | undefined) =>
+      (text ?? "")
+        .split("\n")
+        .map((l) => l.trim())
+        .find((l) => l && !l.startsWith("●")) ?? "";
+    if (failed.length)
+      return failed.map((a) => `${file}: ${a.fullName}: ${firstLine(a.failureMessages[0]).slice(0, 160)}`);
+    return suite.status === "failed"
+      ? [`${file}: ${firstLine(suite.message).slice(0, 160) || "failed outside its tests"}`]
+      : [];
   });
 }
 
 const sum = (key: string) => rows.reduce((n, r) => n + (typeof r[key] === "number" ? (r[key] as number) : 0), 0);
 const recorded = new Set(rows.filter((r) => r.announced !== true).map((r) => r.test));
-const unrecorded = [...new Set(rows.filter((r) => r.announced === true).map((r) => r.test))].filter((t) => !recorded.has(t));
+const unrecorded = [...new Set(rows.filter((r) => r.announced === true).map((r) => r.test))].filter(
+  (t) => !recorded.has(t),
+);
 const ran = (test: string) => rows.some((r) => r.test === test);
 
 /** [label, value, target]: "= N", "≥ N" or "" (reported only). A figure whose tests did not run shows "-" and is not checked. */
@@ -95,7 +123,9 @@ const figures: Figure[] = [
 function faultFigures(): Figure[] {
   const byKind: Record<string, { fired: number; floor: number }> = {};
   for (const r of rows) {
-    for (const [kind, k] of Object.entries((r.faultsByKind ?? {}) as Record<string, { fired: number; floor: number }>)) {
+    for (const [kind, k] of Object.entries(
+      (r.faultsByKind ?? {}) as Record<string, { fired: number; floor: number }>,
+    )) {
       const t = (byKind[kind] ??= { fired: 0, floor: 0 });
       t.fired += k.fired;
       t.floor += k.floor;
@@ -119,8 +149,14 @@ function meets(value: number | undefined, target: string): boolean {
 }
 
 /** Tests not run leave their figures unchecked; tests that failed to report are figures of their own. */
-const notRun = (label: string, value: number | undefined) => value === undefined && label !== "tests failed" && label !== "jest exit status";
-const verdicts = figures.map(([label, value, target]) => ({ label, value, target, ok: notRun(label, value) || meets(value, target) }));
+const notRun = (label: string, value: number | undefined) =>
+  value === undefined && label !== "tests failed" && label !== "jest exit status";
+const verdicts = figures.map(([label, value, target]) => ({
+  label,
+  value,
+  target,
+  ok: notRun(label, value) || meets(value, target),
+}));
 const width = Math.max(...figures.map(([k]) => k.length));
 const lines = [
   "",
@@ -129,7 +165,10 @@ const lines = [
   "",
   `  ${"figure".padEnd(width)}  value     target`,
   `  ${"-".repeat(width)}  --------  --------`,
-  ...verdicts.map((v) => `  ${v.label.padEnd(width)}  ${(v.value === undefined ? "-" : String(v.value)).padStart(8)}  ${v.target}${v.ok ? "" : "   <- NOT MET"}`),
+  ...verdicts.map(
+    (v) =>
+      `  ${v.label.padEnd(width)}  ${(v.value === undefined ? "-" : String(v.value)).padStart(8)}  ${v.target}${v.ok ? "" : "   <- NOT MET"}`,
+  ),
   ...(failedTests ?? ["(jest wrote no report: it did not finish)"]).map((t) => `  failed: ${t}`),
   ...unrecorded.map((t) => `  no figures from: ${t} (it stopped before recording them)`),
   "",

@@ -17,7 +17,11 @@ export {
 } from "./constructs/package-copy";
 export { PackageMirror, type PackageMirrorProps } from "./constructs/package-mirror";
 export { CodeArtsConnection, type CodeArtsConnectionProps } from "./constructs/codearts-connection";
-export { RepositoryMirror, type RepositoryMirrorProps, type RepositoryMirrorWaitOptions } from "./constructs/repository-mirror";
+export {
+  RepositoryMirror,
+  type RepositoryMirrorProps,
+  type RepositoryMirrorWaitOptions,
+} from "./constructs/repository-mirror";
 export { Secret } from "./constructs/secret";
 export { ValidationError } from "./constructs/errors";
 export type { DriftPolicy, DeletionPolicy, LifecycleProps } from "./resources/lifecycle";

@@ -19,7 +19,11 @@ export function withCommon(cmd: Command): Command {
   return cmd
     .option("--app <cmd>", APP_OPTION_HELP)
     .option("--output <dir>", outputOptionHelp("synth output directory"))
-    .option("--state <path>", "state location: a directory (file backend) or postgres://user@host:port/db", ".reposmith/state")
+    .option(
+      "--state <path>",
+      "state location: a directory (file backend) or postgres://user@host:port/db",
+      ".reposmith/state",
+    )
     .option("--stack <name...>", "only these stacks (default: all)")
     .option("--skip-synth", "read the existing output directory instead of running the app")
     .option("--parallelism <n>", "operations run at once", "10");
@@ -45,6 +49,7 @@ export function prepare(opts: CommonOptions): RunOptions {
 /** `--parallelism`: a whole number of at least 1 (10 when not given). */
 export function parseParallelism(text: string | undefined): number {
   const parallelism = Number(text ?? 10);
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new CliError(`--parallelism must be a whole number of at least 1 (got ${text})`);
+  if (!Number.isInteger(parallelism) || parallelism < 1)
+    throw new CliError(`--parallelism must be a whole number of at least 1 (got ${text})`);
   return parallelism;
 }

@@ -39,8 +39,10 @@ export function sharedCause(errors: unknown[]): string | undefined {
 /** Prints an error the way every command does: one clear line (more only for lists of failures). */
 export function printError(err: unknown): void {
   const e = err as Error;
-  const msg = (err instanceof PlanError ? sharedCause(err.failures.map((f) => f.error)) : undefined) ?? e?.message ?? String(err);
+  const msg =
+    (err instanceof PlanError ? sharedCause(err.failures.map((f) => f.error)) : undefined) ?? e?.message ?? String(err);
   const pc = colors(process.stderr);
   process.stderr.write(`${pc.red("Error:")} ${msg}\n`);
-  if (process.env.REPOSMITH_DEBUG && e?.stack) process.stderr.write(pc.dim(e.stack.split("\n").slice(1).join("\n")) + "\n");
+  if (process.env.REPOSMITH_DEBUG && e?.stack)
+    process.stderr.write(pc.dim(e.stack.split("\n").slice(1).join("\n")) + "\n");
 }

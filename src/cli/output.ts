@@ -29,13 +29,16 @@ export function printEvent(e: ApplyEvent): void {
 /** Asks Terraform's question on a TTY; refuses to guess when nobody can answer. */
 export async function confirmOrAuto(autoApprove: boolean | undefined, question: string): Promise<boolean> {
   if (autoApprove) return true;
-  if (!process.stdin.isTTY) throw new CliError("no terminal to ask for confirmation: re-run with --auto-approve to apply without asking");
+  if (!process.stdin.isTTY)
+    throw new CliError("no terminal to ask for confirmation: re-run with --auto-approve to apply without asking");
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     // Ctrl-C at the prompt (a keypress on a terminal in raw mode, seen by readline) is a "no".
     const answer = await new Promise<string>((resolve) => {
       rl.once("SIGINT", () => resolve(""));
-      rl.question(`\n${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `).then(resolve, () => resolve(""));
+      rl.question(`\n${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `).then(resolve, () =>
+        resolve(""),
+      );
     });
     return answer.trim() === "yes";
   } finally {
@@ -49,7 +52,8 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
   const failed = results.flatMap((r) => r.failed);
   const added = count("create") + count("replace");
   // As the plan counts them: a mirror's prunes are destroys, and an update that only prunes changes nothing else.
-  const sum = (f: (d: ApplyResult["done"][number]) => number) => results.reduce((n, r) => n + r.done.reduce((m, d) => m + f(d), 0), 0);
+  const sum = (f: (d: ApplyResult["done"][number]) => number) =>
+    results.reduce((n, r) => n + r.done.reduce((m, d) => m + f(d), 0), 0);
   const changed = sum((d) => (d.action === "update" && d.changed !== false ? 1 : 0));
   const destroyed = count("delete") + count("replace") + sum((d) => d.deleted ?? 0);
   const adopted = count("adopt");
@@ -57,7 +61,10 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
   const rotated = sum((d) => (d.rotated ? 1 : 0));
   const more = `${rotated ? `, ${rotated} rotated` : ""}${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
-  for (const f of failed) process.stderr.write(`${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`);
+  for (const f of failed)
+    process.stderr.write(
+      `${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`,
+    );
   if (interrupted) {
     process.stdout.write(
       `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} interrupted`)}: ${added} added, ${changed} changed, ${destroyed} destroyed${more}; ` +
@@ -66,11 +73,17 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
     return 130;
   }
   if (failed.length) {
-    process.stdout.write(`\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`);
+    process.stdout.write(
+      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`,
+    );
     return 1;
   }
-  const summary = destroy ? `Resources: ${destroyed} destroyed${more}.` : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${more}.`;
-  process.stdout.write(`\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`);
+  const summary = destroy
+    ? `Resources: ${destroyed} destroyed${more}.`
+    : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${more}.`;
+  process.stdout.write(
+    `\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`,
+  );
   return 0;
 }
 
@@ -95,10 +108,12 @@ export class ProgressDisplay {
   /** EngineOptions.onProgress. */
   readonly update = (key: string, u: ProgressUpdate): void => {
     if (!this.enabled) return;
-    const pct = u.fraction === undefined ? "" : `${String(Math.round(Math.min(1, Math.max(0, u.fraction)) * 100)).padStart(3)}% `;
+    const pct =
+      u.fraction === undefined ? "" : `${String(Math.round(Math.min(1, Math.max(0, u.fraction)) * 100)).padStart(3)}% `;
     const width = 20;
     const filled = u.fraction === undefined ? 0 : Math.round(Math.min(1, Math.max(0, u.fraction)) * width);
-    const bar = u.fraction === undefined ? "" : `${this.pc.green("█".repeat(filled))}${this.pc.dim("░".repeat(width - filled))} `;
+    const bar =
+      u.fraction === undefined ? "" : `${this.pc.green("█".repeat(filled))}${this.pc.dim("░".repeat(width - filled))} `;
     this.lines.set(key, `${key}: ${bar}${pct}${u.message}`);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

@@ -32,7 +32,12 @@ export interface SynthOptions {
 }
 
 /** Resolves --app / --output against cdktf.json, as cdktf-cli does; `env` is what the app runs with (appEnv). */
-export function resolveApp(opts: SynthOptions): { app: string | undefined; outdir: string; cwd: string; env: NodeJS.ProcessEnv } {
+export function resolveApp(opts: SynthOptions): {
+  app: string | undefined;
+  outdir: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+} {
   const cwd = opts.cwd ?? process.cwd();
   const conf = readCdktfJson(cwd);
   const output = opts.output ?? conf.output ?? "cdktf.out";
@@ -62,9 +67,13 @@ export function appEnv(conf: CdktfConfig, outdir: string, env: NodeJS.ProcessEnv
   try {
     fromEnv = conf.context ?? (env.CDKTF_CONTEXT_JSON ? JSON.parse(env.CDKTF_CONTEXT_JSON) : {});
   } catch (err) {
-    throw new CliError(notValidJson("CDKTF_CONTEXT_JSON in the environment", err, "fix or unset it, or give the context in cdktf.json"));
+    throw new CliError(
+      notValidJson("CDKTF_CONTEXT_JSON in the environment", err, "fix or unset it, or give the context in cdktf.json"),
+    );
   }
-  const relativeModules = (Array.isArray(conf.terraformModules) ? conf.terraformModules : []).filter((m) => /^\.\.?\//.test(typeof m === "string" ? m : m.source));
+  const relativeModules = (Array.isArray(conf.terraformModules) ? conf.terraformModules : []).filter((m) =>
+    /^\.\.?\//.test(typeof m === "string" ? m : m.source),
+  );
   return {
     ...out,
     CDKTF_OUTDIR: outdir,
@@ -81,7 +90,8 @@ export function appEnv(conf: CdktfConfig, outdir: string, env: NodeJS.ProcessEnv
  */
 export function synthesize(opts: SynthOptions): string {
   const { app, outdir, cwd, env } = resolveApp(opts);
-  if (!app) throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
+  if (!app)
+    throw new CliError(`no app to synthesize: pass --app "npx tsx main.ts" or add "app" to cdktf.json in ${cwd}`);
   const aside = setManifestAside(outdir);
   try {
     const out = runApp(app, outdir, cwd, env, opts);
@@ -137,7 +147,12 @@ function runApp(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv
 /** The app's own stderr lines before Node's report of an uncaught error (which starts "<absolute file>:<line>"). */
 function beforeCrashReport(stderr: string): string {
   const lines = stderr.split("\n");
-  const report = lines.findIndex((l) => /^(\/|[A-Za-z]:\\|file:\/\/).*:\d+$/.test(l) || l.startsWith("ValidationError: ") || l.startsWith("Error: Validation failed"));
+  const report = lines.findIndex(
+    (l) =>
+      /^(\/|[A-Za-z]:\\|file:\/\/).*:\d+$/.test(l) ||
+      l.startsWith("ValidationError: ") ||
+      l.startsWith("Error: Validation failed"),
+  );
   const own = (report < 0 ? [] : lines.slice(0, report)).join("\n").trim();
   return own ? `${own}\n` : "";
 }
@@ -146,9 +161,20 @@ function beforeCrashReport(stderr: string): string {
  * The error for an app that exited non-zero: a reposmith props error as its message alone, else
  * the exit code and the app's error lines (the CLI has shown its whole stderr already).
  */
-export function synthFailed(app: string, status: number | null, stderr: string, invalid = validationMessage(stderr)): CliError {
+export function synthFailed(
+  app: string,
+  status: number | null,
+  stderr: string,
+  invalid = validationMessage(stderr),
+): CliError {
   if (invalid) return new CliError(`synth failed: ${invalid}`);
-  const detail = stderr.trim().split("\n").filter((l) => /error/i.test(l)).slice(0, 5).map((l) => l.trim()).join("; ");
+  const detail = stderr
+    .trim()
+    .split("\n")
+    .filter((l) => /error/i.test(l))
+    .slice(0, 5)
+    .map((l) => l.trim())
+    .join("; ");
   return new CliError(`synth failed: the app "${app}" exited with ${status}${detail ? `: ${detail}` : ""}`);
 }
 
@@ -176,4 +202,3 @@ function validationMessage(stderr: string): string | undefined {
   }
   return message.join("\n");
 }
-

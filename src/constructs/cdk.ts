@@ -13,7 +13,10 @@ import type { IConstruct } from "constructs";
  * a function`). Both libraries mark their objects with the same symbols (`Symbol.for("cdktf/App")`),
  * so their own `App.isApp` / `TerraformStack.isStack` cannot tell them apart: `instanceof` does.
  */
-export type Cdk = Pick<typeof cdktf, "App" | "TerraformStack" | "TerraformResource" | "TerraformProvider" | "Lazy" | "Annotations">;
+export type Cdk = Pick<
+  typeof cdktf,
+  "App" | "TerraformStack" | "TerraformResource" | "TerraformProvider" | "Lazy" | "Annotations"
+>;
 
 /** The packages tried, in this order, where an app uses neither (a tree without an App). */
 const CDK_PACKAGES = ["cdktf", "cdktn"] as const;
@@ -44,7 +47,9 @@ export function cdkOf(scope: IConstruct): Cdk {
   if (known) return known;
   const libs = installed();
   if (!libs.length) {
-    throw new Error(`reposmith's constructs need cdktf (0.21) or cdktn (0.24) installed beside them, and none resolves from ${__dirname}: npm install cdktn constructs`);
+    throw new Error(
+      `reposmith's constructs need cdktf (0.21) or cdktn (0.24) installed beside them, and none resolves from ${__dirname}: npm install cdktn constructs`,
+    );
   }
   for (const { file } of libs) {
     const lib = require(file) as Cdk;

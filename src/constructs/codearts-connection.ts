@@ -5,7 +5,11 @@ import { ensurePruneHook, nearest } from "./hook";
 import { credentialsHint, mustBeBoolean, secretRequired } from "./messages";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
-import { MIRRORING_ENABLED_READINGS, readingFromInverted, type MirroringEnabledReading } from "../resources/mirroring-enabled";
+import {
+  MIRRORING_ENABLED_READINGS,
+  readingFromInverted,
+  type MirroringEnabledReading,
+} from "../resources/mirroring-enabled";
 
 export interface CodeArtsConnectionProps {
   /** Huawei Cloud region, e.g. `cn-north-4`. @default - HW_REGION_NAME at run time */
@@ -44,13 +48,30 @@ export interface CodeArtsConnectionProps {
 }
 
 /** The environment variable a Secret prop is usually read from, as terraform-provider-huaweicloud names them. */
-const HW_ENV = { domainName: "HW_DOMAIN_NAME", userName: "HW_USER_NAME", password: "HW_USER_PASSWORD", token: "HW_AUTH_TOKEN" } as const;
+const HW_ENV = {
+  domainName: "HW_DOMAIN_NAME",
+  userName: "HW_USER_NAME",
+  password: "HW_USER_PASSWORD",
+  token: "HW_AUTH_TOKEN",
+} as const;
 
 /** Both URLs are written into the synthesized stack, so neither may carry a credential. */
-const IAM_CREDENTIALS_HINT = credentialsHint('IAM credentials as userName, password or token Secret references such as Secret.fromEnv("HW_USER_PASSWORD")');
+const IAM_CREDENTIALS_HINT = credentialsHint(
+  'IAM credentials as userName, password or token Secret references such as Secret.fromEnv("HW_USER_PASSWORD")',
+);
 const URLS: Record<"authUrl" | "endpoint", UrlUse> = {
-  authUrl: { field: "authUrl", kind: "base", example: "https://iam.cn-north-4.myhuaweicloud.com/v3", credentialsHint: IAM_CREDENTIALS_HINT },
-  endpoint: { field: "endpoint", kind: "base", example: "https://codehub-ext.cn-north-4.myhuaweicloud.com", credentialsHint: IAM_CREDENTIALS_HINT },
+  authUrl: {
+    field: "authUrl",
+    kind: "base",
+    example: "https://iam.cn-north-4.myhuaweicloud.com/v3",
+    credentialsHint: IAM_CREDENTIALS_HINT,
+  },
+  endpoint: {
+    field: "endpoint",
+    kind: "base",
+    example: "https://codehub-ext.cn-north-4.myhuaweicloud.com",
+    credentialsHint: IAM_CREDENTIALS_HINT,
+  },
 };
 
 /**
@@ -74,7 +95,11 @@ export class CodeArtsConnection extends Construct {
       const problem = v === undefined ? undefined : urlProblem(v, URLS[k]);
       if (problem) problems.push(problem);
     }
-    if (props.region !== undefined && (typeof props.region !== "string" || !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region))) problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
+    if (
+      props.region !== undefined &&
+      (typeof props.region !== "string" || !/^[a-z]{2,}-[a-z]+(-\d+)?$/.test(props.region))
+    )
+      problems.push(`region must be a Huawei Cloud region such as "cn-north-4" (got ${JSON.stringify(props.region)})`);
     for (const k of ["domainName", "userName", "password", "token"] as const) {
       const v = props[k];
       if (v !== undefined && !(v instanceof Secret)) problems.push(secretRequired([k], HW_ENV[k]));
@@ -99,7 +124,10 @@ export class CodeArtsConnection extends Construct {
 }
 
 /** The reading the props ask for (the deprecated boolean converted), or undefined for the default; problems are added to `problems`. */
-function mirroringEnabledReadingOf(props: CodeArtsConnectionProps, problems: string[]): MirroringEnabledReading | undefined {
+function mirroringEnabledReadingOf(
+  props: CodeArtsConnectionProps,
+  problems: string[],
+): MirroringEnabledReading | undefined {
   const { mirroringEnabledReading: named, mirroringEnabledInverted: inverted } = props;
   const choices = MIRRORING_ENABLED_READINGS.map((r) => JSON.stringify(r)).join(" or ");
   if (named !== undefined && !(MIRRORING_ENABLED_READINGS as readonly unknown[]).includes(named)) {
@@ -112,7 +140,9 @@ function mirroringEnabledReadingOf(props: CodeArtsConnectionProps, problems: str
   }
   const fromInverted = inverted === undefined ? undefined : readingFromInverted(inverted);
   if (named !== undefined && fromInverted !== undefined && named !== fromInverted) {
-    problems.push(`mirroringEnabledReading "${named}" and the deprecated mirroringEnabledInverted: ${inverted} (= "${fromInverted}") disagree: keep only mirroringEnabledReading`);
+    problems.push(
+      `mirroringEnabledReading "${named}" and the deprecated mirroringEnabledInverted: ${inverted} (= "${fromInverted}") disagree: keep only mirroringEnabledReading`,
+    );
     return undefined;
   }
   return named ?? fromInverted;

@@ -45,7 +45,9 @@ export class CloudsmithConnection extends Construct {
     const urlError = props.apiUrl === undefined ? undefined : urlProblem(props.apiUrl, API_URL);
     if (urlError) throw new ValidationError(this, "CloudsmithConnection", [urlError]);
     if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {
-      throw new ValidationError(this, "CloudsmithConnection", [secretRequired(["apiKey"], "CLOUDSMITH_API_KEY", "key")]);
+      throw new ValidationError(this, "CloudsmithConnection", [
+        secretRequired(["apiKey"], "CLOUDSMITH_API_KEY", "key"),
+      ]);
     }
     this.ref = { apiUrl: props.apiUrl?.replace(/\/+$/, ""), apiKeyEnv: props.apiKey?.envName ?? "CLOUDSMITH_API_KEY" };
     ensurePruneHook(this);

@@ -1,5 +1,10 @@
 import { Construct, type IConstruct } from "constructs";
-import { ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, syncDependsOn, type EntitlementSyncSpec } from "../resources/entitlement-sync";
+import {
+  ENTITLEMENT_SYNC_KIND,
+  EntitlementSyncSpecSchema,
+  syncDependsOn,
+  type EntitlementSyncSpec,
+} from "../resources/entitlement-sync";
 import { ENTITLEMENT_TOKEN_KIND } from "../resources/entitlement-token";
 import { cdkOf } from "./cdk";
 import { claimOnce } from "./claims";
@@ -67,7 +72,9 @@ export class EntitlementSync extends Construct {
       .filter(
         (c): c is EntitlementToken | EntitlementSync =>
           (c instanceof EntitlementToken && syncDependsOn(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec })) ||
-          (c instanceof EntitlementSync && c !== this && syncDependsOn(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
+          (c instanceof EntitlementSync &&
+            c !== this &&
+            syncDependsOn(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
       );
   }
 
@@ -75,7 +82,9 @@ export class EntitlementSync extends Construct {
   private sourceDigest(seen: Set<EntitlementSync>): string {
     seen.add(this);
     const parts = this.upstream().map((c) =>
-      c instanceof EntitlementSync ? `${c.key}=${c.hook.payload.generation}<-${seen.has(c) ? "" : c.sourceDigest(seen)}` : `${c.key}=${c.hook.payload.generation}`,
+      c instanceof EntitlementSync
+        ? `${c.key}=${c.hook.payload.generation}<-${seen.has(c) ? "" : c.sourceDigest(seen)}`
+        : `${c.key}=${c.hook.payload.generation}`,
     );
     return sha256(parts.sort().join("\n"));
   }
@@ -84,7 +93,13 @@ export class EntitlementSync extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, rest);
-    this.hook = new HookResource(this, ENTITLEMENT_SYNC_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(
+      this,
+      ENTITLEMENT_SYNC_KIND,
+      this.spec,
+      (connection ?? CloudsmithConnection.of(this))?.ref,
+      { driftPolicy, deletionPolicy },
+    );
     this.key = this.hook.key;
     // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
     // (reposmith apply orders it by phase instead), and again whenever one of them changes (a
@@ -92,14 +107,20 @@ export class EntitlementSync extends Construct {
     // The same goes for a sync that fills this one's source (a chain prod -> staging -> dev).
     this.hook.resource.addOverride(
       "depends_on",
-      cdkOf(this).Lazy.listValue({ produce: () => this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`) }),
+      cdkOf(this).Lazy.listValue({
+        produce: () =>
+          this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`),
+      }),
     );
     this.hook.runAgainWhen(() => this.sourceDigest(new Set()));
     // Each sync wipes its target: two syncs into one target (from different sources) never agree.
     const apiUrl = (this.apiUrl = (connection ?? CloudsmithConnection.of(this))?.ref.apiUrl ?? "");
     const target = `${this.spec.owner}/${this.spec.target}`;
-    claimOnce(this, JSON.stringify([ENTITLEMENT_SYNC_KIND, apiUrl, this.spec.owner, this.spec.target]), (first) =>
-      `EntitlementSyncs "${first.node.path}" (${arrow(first)}) and "${this.node.path}" (${arrow(this)}) both replace the tokens of ${target}: each sync deletes what the other copied, so they never agree; keep one EntitlementSync per target`,
+    claimOnce(
+      this,
+      JSON.stringify([ENTITLEMENT_SYNC_KIND, apiUrl, this.spec.owner, this.spec.target]),
+      (first) =>
+        `EntitlementSyncs "${first.node.path}" (${arrow(first)}) and "${this.node.path}" (${arrow(this)}) both replace the tokens of ${target}: each sync deletes what the other copied, so they never agree; keep one EntitlementSync per target`,
     );
     // Syncs that lead back to where they started (prod -> staging and staging -> prod) overwrite each
     // other's source: reported once, by the cycle's first member in path order.
@@ -108,10 +129,15 @@ export class EntitlementSync extends Construct {
     all.push(this);
     this.node.addValidation({
       validate: () => {
-        const cycle = findCycle(this, all.filter((s) => s.spec.owner === this.spec.owner && s.apiUrl === this.apiUrl));
+        const cycle = findCycle(
+          this,
+          all.filter((s) => s.spec.owner === this.spec.owner && s.apiUrl === this.apiUrl),
+        );
         if (!cycle || cycle.some((s) => s.node.path < this.node.path)) return [];
         const names = cycle.map((s) => `"${s.node.path}" (${arrow(s)})`);
-        return [`EntitlementSyncs ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} form a cycle: each replaces the tokens another copies from, so they never settle; make the syncs flow one way (drop one of them)`];
+        return [
+          `EntitlementSyncs ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} form a cycle: each replaces the tokens another copies from, so they never settle; make the syncs flow one way (drop one of them)`,
+        ];
       },
     });
     // Tokens declared in the target would be deleted by every sync and re-created by every apply.
@@ -119,7 +145,12 @@ export class EntitlementSync extends Construct {
       validate: () =>
         this.node.root.node
           .findAll()
-          .filter((c): c is EntitlementToken => c instanceof EntitlementToken && c.spec.owner === this.spec.owner && c.spec.repository === this.spec.target)
+          .filter(
+            (c): c is EntitlementToken =>
+              c instanceof EntitlementToken &&
+              c.spec.owner === this.spec.owner &&
+              c.spec.repository === this.spec.target,
+          )
           .map(
             (t) =>
               `EntitlementToken "${t.node.path}" is declared in ${this.spec.owner}/${this.spec.target}, which this EntitlementSync overwrites with ${this.spec.owner}/${this.spec.source}'s tokens; declare it in ${this.spec.source} instead`,

@@ -13,10 +13,20 @@ import { HookResource, validateSpec } from "./hook";
 import { mustBeBoolean, twoConstructs } from "./messages";
 
 /** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
-export type BandwidthUnit = "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
+export type BandwidthUnit =
+  "Byte" | "Kilobyte" | "Megabyte" | "Gigabyte" | "Terabyte" | "Petabyte" | "Exabyte" | "Zettabyte" | "Yottabyte";
 
 /** Periods after which Cloudsmith zeroes the usage counters (`scheduled_reset_period`). */
-export type ScheduledResetPeriod = "Never Reset" | "Daily" | "Weekly" | "Fortnightly" | "Monthly" | "Bi-Monthly" | "Quarterly" | "Every 6 months" | "Annual";
+export type ScheduledResetPeriod =
+  | "Never Reset"
+  | "Daily"
+  | "Weekly"
+  | "Fortnightly"
+  | "Monthly"
+  | "Bi-Monthly"
+  | "Quarterly"
+  | "Every 6 months"
+  | "Annual";
 
 export interface EntitlementTokenLimits {
   /**
@@ -77,7 +87,8 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly connection?: CloudsmithConnection;
 }
 
-const toIso = (d: string | Date | undefined) => (d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d);
+const toIso = (d: string | Date | undefined) =>
+  d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d;
 
 /**
  * A Cloudsmith entitlement token (a download credential for one repository), managed declaratively.
@@ -89,7 +100,11 @@ export class EntitlementToken extends Construct {
    * flag, managed like any token (limits, enabled, rotation), and never deleted — destroy leaves it
    * as it is and says so. Its name and metadata are left alone unless given.
    */
-  static forDefaultToken(scope: Construct, id: string, props: Omit<EntitlementTokenProps, "name"> & { readonly name?: string }): EntitlementToken {
+  static forDefaultToken(
+    scope: Construct,
+    id: string,
+    props: Omit<EntitlementTokenProps, "name"> & { readonly name?: string },
+  ): EntitlementToken {
     return new EntitlementToken(scope, id, { ...props, defaultToken: true } as EntitlementTokenProps);
   }
 
@@ -101,19 +116,29 @@ export class EntitlementToken extends Construct {
 
   constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
     super(scope, id);
-    const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & { defaultToken?: boolean };
+    const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & {
+      defaultToken?: boolean;
+    };
     if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
-      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`]);
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
+        `active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`,
+      ]);
     }
     // `active` is validated as `enabled` below, whose problem would name a field the user did not give.
     if (active !== undefined && typeof active !== "boolean") {
-      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [`${mustBeBoolean("active")} (got ${typeof active === "number" ? String(active) : JSON.stringify(active) ?? String(active)})`]);
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
+        `${mustBeBoolean("active")} (got ${typeof active === "number" ? String(active) : (JSON.stringify(active) ?? String(active))})`,
+      ]);
     }
     // Only an object's fields are spread: anything else (a string, a number) goes to the schema as it
     // is, to be refused as such rather than spread into unknown fields "0", "1", ... or into nothing.
     let limitsInput: unknown = limits;
     if (typeof limits === "object" && limits !== null && !Array.isArray(limits)) {
-      const l: Record<string, unknown> = { ...limits, dateRangeFrom: toIso(limits.dateRangeFrom), dateRangeTo: toIso(limits.dateRangeTo) };
+      const l: Record<string, unknown> = {
+        ...limits,
+        dateRangeFrom: toIso(limits.dateRangeFrom),
+        dateRangeTo: toIso(limits.dateRangeTo),
+      };
       for (const k of ["dateRangeFrom", "dateRangeTo"]) if (l[k] === undefined) delete l[k];
       limitsInput = l;
     }
@@ -124,7 +149,11 @@ export class EntitlementToken extends Construct {
     };
     this.spec = validateSpec(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input);
     if (this.spec.limits.pathQuery) {
-      cdkOf(this).Annotations.of(this).addWarning(`limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`);
+      cdkOf(this)
+        .Annotations.of(this)
+        .addWarning(
+          `limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`,
+        );
     }
     const conn = connection ?? CloudsmithConnection.of(this);
     this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
@@ -133,10 +162,21 @@ export class EntitlementToken extends Construct {
     // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless
     // given one, but a repository has only one: two constructs managing it would fight over it.
     const where = `${this.spec.owner}/${this.spec.repository}`;
-    if (this.spec.defaultToken) this.claimOnce(conn, "(default token)", (first) => `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ${where}; declare it once`);
+    if (this.spec.defaultToken)
+      this.claimOnce(
+        conn,
+        "(default token)",
+        (first) =>
+          `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ${where}; declare it once`,
+      );
     if (this.spec.name !== undefined) {
       const name = JSON.stringify(this.spec.name);
-      this.claimOnce(conn, this.spec.name, (first) => `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`);
+      this.claimOnce(
+        conn,
+        this.spec.name,
+        (first) =>
+          `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`,
+      );
     }
   }
 
@@ -145,7 +185,15 @@ export class EntitlementToken extends Construct {
    * with `message`: Cloudsmith refuses a second token with a name its repository already has (a 422
    * at apply), so synth does.
    */
-  private claimOnce(conn: CloudsmithConnection | undefined, what: string, message: (firstPath: string) => string): void {
-    claimOnce(this, JSON.stringify([ENTITLEMENT_TOKEN_KIND, conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, what]), (first) => message(first.node.path));
+  private claimOnce(
+    conn: CloudsmithConnection | undefined,
+    what: string,
+    message: (firstPath: string) => string,
+  ): void {
+    claimOnce(
+      this,
+      JSON.stringify([ENTITLEMENT_TOKEN_KIND, conn?.ref.apiUrl ?? "", this.spec.owner, this.spec.repository, what]),
+      (first) => message(first.node.path),
+    );
   }
 }

@@ -11,7 +11,8 @@
  * interpreters) both pass through unchanged. `--` ends node's own options; the script puts the
  * found file in argv[1], where the CLI expects its own path.
  */
-const NOT_INSTALLED = "reposmith is not installed in '+process.cwd()+' or a folder above it; set the reposmith:command context";
+const NOT_INSTALLED =
+  "reposmith is not installed in '+process.cwd()+' or a folder above it; set the reposmith:command context";
 export const DEFAULT_HOOK_COMMAND =
   `node -e "let p;try{p=require.resolve('reposmith/bin/reposmith.js')}catch{console.error('${NOT_INSTALLED}');process.exit(1)}` +
   `process.argv.splice(1,0,p);require(p)" --`;

@@ -11,8 +11,18 @@ import type { Cdk } from "./cdk";
  * (cdk.ts): an element of the other library's kind breaks the stack's synth.
  */
 interface HookClasses {
-  terraformData: new (scope: Construct, id: string, attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) => TerraformResource;
-  nullResource: new (scope: Construct, id: string, triggers: Record<string, string>, config: TerraformMetaArguments) => TerraformResource;
+  terraformData: new (
+    scope: Construct,
+    id: string,
+    attrs: { input: Record<string, string>; triggersReplace: Record<string, string> },
+    config: TerraformMetaArguments,
+  ) => TerraformResource;
+  nullResource: new (
+    scope: Construct,
+    id: string,
+    triggers: Record<string, string>,
+    config: TerraformMetaArguments,
+  ) => TerraformResource;
   nullProvider: new (scope: Construct, id: string) => TerraformProvider;
 }
 const classesOf = new WeakMap<Cdk, HookClasses>();
@@ -27,8 +37,17 @@ export function hookClasses(cdk: Cdk): HookClasses {
    */
   class TerraformDataHook extends cdk.TerraformResource {
     static readonly tfResourceType = "terraform_data";
-    constructor(scope: Construct, id: string, private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> }, config: TerraformMetaArguments) {
-      super(scope, id, { ...config, terraformResourceType: TerraformDataHook.tfResourceType, terraformGeneratorMetadata: { providerName: "terraform" } });
+    constructor(
+      scope: Construct,
+      id: string,
+      private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> },
+      config: TerraformMetaArguments,
+    ) {
+      super(scope, id, {
+        ...config,
+        terraformResourceType: TerraformDataHook.tfResourceType,
+        terraformGeneratorMetadata: { providerName: "terraform" },
+      });
     }
     protected override synthesizeAttributes(): Record<string, unknown> {
       return { input: this.attrs.input, triggers_replace: this.attrs.triggersReplace };
@@ -40,8 +59,17 @@ export function hookClasses(cdk: Cdk): HookClasses {
   const generator = { providerName: "null", providerVersion: "3.2.4", providerVersionConstraint: "~> 3.0" };
   class NullResourceHook extends cdk.TerraformResource {
     static readonly tfResourceType = "null_resource";
-    constructor(scope: Construct, id: string, private readonly triggers: Record<string, string>, config: TerraformMetaArguments) {
-      super(scope, id, { ...config, terraformResourceType: NullResourceHook.tfResourceType, terraformGeneratorMetadata: generator });
+    constructor(
+      scope: Construct,
+      id: string,
+      private readonly triggers: Record<string, string>,
+      config: TerraformMetaArguments,
+    ) {
+      super(scope, id, {
+        ...config,
+        terraformResourceType: NullResourceHook.tfResourceType,
+        terraformGeneratorMetadata: generator,
+      });
     }
     protected override synthesizeAttributes(): Record<string, unknown> {
       return { triggers: this.triggers };
@@ -49,7 +77,11 @@ export function hookClasses(cdk: Cdk): HookClasses {
   }
   class NullProvider extends cdk.TerraformProvider {
     constructor(scope: Construct, id: string) {
-      super(scope, id, { terraformResourceType: "null", terraformGeneratorMetadata: generator, terraformProviderSource: "null" });
+      super(scope, id, {
+        terraformResourceType: "null",
+        terraformGeneratorMetadata: generator,
+        terraformProviderSource: "null",
+      });
     }
   }
   const classes = { terraformData: TerraformDataHook, nullResource: NullResourceHook, nullProvider: NullProvider };

@@ -18,14 +18,22 @@ function resourceKey(scope: Construct): string {
 }
 
 /** Validates props-turned-spec with the kind's zod schema; throws a ValidationError naming path, field and value. */
-export function validateSpec<S extends z.ZodType>(scope: Construct, kind: string, schema: S, input: unknown): z.output<S> {
+export function validateSpec<S extends z.ZodType>(
+  scope: Construct,
+  kind: string,
+  schema: S,
+  input: unknown,
+): z.output<S> {
   const r = schema.safeParse(input);
   if (!r.success) throw new ValidationError(scope, kind, formatIssues(r.error, input));
   return r.data;
 }
 
 /** The nearest construct of class `cls` declared in `scope` or any scope above it (connections). */
-export function nearest<T extends IConstruct>(scope: IConstruct, cls: abstract new (...args: never[]) => T): T | undefined {
+export function nearest<T extends IConstruct>(
+  scope: IConstruct,
+  cls: abstract new (...args: never[]) => T,
+): T | undefined {
   for (let s: IConstruct | undefined = scope; s; s = s.node.scope) {
     const found = s.node.children.find((c): c is T => c instanceof cls);
     if (found) return found;
@@ -48,7 +56,9 @@ type HookResourceType = "terraform_data" | "null_resource";
 function hookSettings(scope: Construct): { type: HookResourceType; command: string; stateDefault: string } {
   const type = (scope.node.tryGetContext(HOOK_RESOURCE_CONTEXT) ?? "terraform_data") as HookResourceType;
   if (type !== "terraform_data" && type !== "null_resource") {
-    throw new ValidationError(scope, "reposmith", [`context "${HOOK_RESOURCE_CONTEXT}" must be "terraform_data" or "null_resource" (got ${JSON.stringify(type)})`]);
+    throw new ValidationError(scope, "reposmith", [
+      `context "${HOOK_RESOURCE_CONTEXT}" must be "terraform_data" or "null_resource" (got ${JSON.stringify(type)})`,
+    ]);
   }
   const command = String(scope.node.tryGetContext(HOOK_COMMAND_CONTEXT) ?? DEFAULT_HOOK_COMMAND);
   // Terraform runs provisioners in the stack's directory: record where `reposmith apply` keeps
@@ -76,23 +86,43 @@ export interface HookTerraformResource extends IConstruct {
 /** Terraform's `self` attribute holding the payload for each hook resource type. */
 const SELF_ATTR: Record<HookResourceType, string> = { terraform_data: "input", null_resource: "triggers" };
 
-function hookProvisioners(type: HookResourceType, command: string, stateDefault: string, ops: { create: string; destroy?: string }) {
-  const environment = { REPOSMITH_HOOK_INPUT: `\${jsonencode(self.${SELF_ATTR[type]})}`, REPOSMITH_STATE_DEFAULT: stateDefault };
+function hookProvisioners(
+  type: HookResourceType,
+  command: string,
+  stateDefault: string,
+  ops: { create: string; destroy?: string },
+) {
+  const environment = {
+    REPOSMITH_HOOK_INPUT: `\${jsonencode(self.${SELF_ATTR[type]})}`,
+    REPOSMITH_STATE_DEFAULT: stateDefault,
+  };
   const list: { type: "local-exec"; command: string; environment: Record<string, string>; when?: "destroy" }[] = [
     { type: "local-exec", command: `${command} hook ${ops.create}`, environment },
   ];
-  if (ops.destroy) list.push({ type: "local-exec", command: `${command} hook ${ops.destroy}`, environment, when: "destroy" });
+  if (ops.destroy)
+    list.push({ type: "local-exec", command: `${command} hook ${ops.destroy}`, environment, when: "destroy" });
   return list;
 }
 
 /** Builds the hook resource of the chosen type; the payload is its input (or triggers) map. */
-function makeHookResource(scope: Construct, payload: Record<string, string>, replaceOn: Record<string, string>, ops: { create: string; destroy?: string }): HookTerraformResource {
+function makeHookResource(
+  scope: Construct,
+  payload: Record<string, string>,
+  replaceOn: Record<string, string>,
+  ops: { create: string; destroy?: string },
+): HookTerraformResource {
   const { type, command, stateDefault } = hookSettings(scope);
   const provisioners = hookProvisioners(type, command, stateDefault, ops);
   const lifecycle = { createBeforeDestroy: true };
   const cdk = cdkOf(scope);
   const classes = hookClasses(cdk);
-  if (type === "terraform_data") return new classes.terraformData(scope, "resource", { input: payload, triggersReplace: replaceOn }, { lifecycle, provisioners });
+  if (type === "terraform_data")
+    return new classes.terraformData(
+      scope,
+      "resource",
+      { input: payload, triggersReplace: replaceOn },
+      { lifecycle, provisioners },
+    );
   const stack = cdk.TerraformStack.of(scope);
   if (!stack.node.tryFindChild("reposmith-null-provider")) new classes.nullProvider(stack, "reposmith-null-provider");
   // null_resource replaces on any trigger change: the whole payload is the trigger.
@@ -107,7 +137,9 @@ function makeHookResource(scope: Construct, payload: Record<string, string>, rep
 class PruneHook extends Construct {
   static of(scope: Construct): PruneHook {
     const stack = cdkOf(scope).TerraformStack.of(scope);
-    return (stack.node.tryFindChild("reposmith-prune") as PruneHook | undefined) ?? new PruneHook(stack, "reposmith-prune");
+    return (
+      (stack.node.tryFindChild("reposmith-prune") as PruneHook | undefined) ?? new PruneHook(stack, "reposmith-prune")
+    );
   }
 
   private readonly keys: string[] = [];
@@ -124,7 +156,10 @@ class PruneHook extends Construct {
   register(key: string, hook: HookTerraformResource): void {
     this.keys.push(key);
     // A plain address: Terraform accepts no "${...}" template in depends_on.
-    this.resource.dependsOn = [...(this.resource.dependsOn ?? []), `${hook.terraformResourceType}.${hook.friendlyUniqueId}`];
+    this.resource.dependsOn = [
+      ...(this.resource.dependsOn ?? []),
+      `${hook.terraformResourceType}.${hook.friendlyUniqueId}`,
+    ];
   }
 }
 
@@ -159,14 +194,26 @@ export class HookResource extends Construct {
   readonly resource: HookTerraformResource;
 
   /** Added as `owner`'s child "hook"; validates the lifecycle props every construct accepts. */
-  constructor(owner: Construct, kind: string, spec: unknown, connection: ConnectionRef | undefined, lifecycleProps: LifecycleProps) {
+  constructor(
+    owner: Construct,
+    kind: string,
+    spec: unknown,
+    connection: ConnectionRef | undefined,
+    lifecycleProps: LifecycleProps,
+  ) {
     super(owner, "hook");
     this.key = resourceKey(owner);
-    const lifecycle = validateLifecycle(owner, kind, { driftPolicy: lifecycleProps.driftPolicy, deletionPolicy: lifecycleProps.deletionPolicy });
+    const lifecycle = validateLifecycle(owner, kind, {
+      driftPolicy: lifecycleProps.driftPolicy,
+      deletionPolicy: lifecycleProps.deletionPolicy,
+    });
     this.payload = makePayload(kind, this.key, spec, connection, lifecycle);
     // A lifecycle change (deletionPolicy) re-runs the hook too, so state records it while the
     // construct still exists: the prune hook has only state to go by once it is removed.
-    const replaceOn = { generation: this.payload.generation, ...(this.payload.lifecycle ? { lifecycle: this.payload.lifecycle } : {}) };
+    const replaceOn = {
+      generation: this.payload.generation,
+      ...(this.payload.lifecycle ? { lifecycle: this.payload.lifecycle } : {}),
+    };
     this.resource = makeHookResource(this, { ...this.payload }, replaceOn, { create: "apply", destroy: "delete" });
     PruneHook.of(this).register(this.key, this.resource);
   }

@@ -19,7 +19,8 @@ export function secretRequired(fields: readonly string[], exampleEnv: string, no
 export const credentialsHint = (how: string): string => `give ${how}, read from the environment at run time`;
 
 /** The start of a synth error about two constructs that would manage one remote object. */
-export const twoConstructs = (kinds: string, first: string, second: string): string => `${kinds} "${first}" and "${second}"`;
+export const twoConstructs = (kinds: string, first: string, second: string): string =>
+  `${kinds} "${first}" and "${second}"`;
 
 /** A prop that takes a boolean and was given something else. */
 export const mustBeBoolean = (field: string): string => `${field} must be true or false`;

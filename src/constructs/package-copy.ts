@@ -9,8 +9,32 @@ import { twoConstructs } from "./messages";
 
 /** Package formats Cloudsmith hosts. */
 export type PackageFormat =
-  | "alpine" | "cargo" | "cocoapods" | "composer" | "conan" | "conda" | "cran" | "dart" | "deb" | "docker" | "go" | "helm" | "hex"
-  | "huggingface" | "luarocks" | "maven" | "npm" | "nuget" | "p2" | "python" | "raw" | "rpm" | "ruby" | "swift" | "terraform" | "vagrant";
+  | "alpine"
+  | "cargo"
+  | "cocoapods"
+  | "composer"
+  | "conan"
+  | "conda"
+  | "cran"
+  | "dart"
+  | "deb"
+  | "docker"
+  | "go"
+  | "helm"
+  | "hex"
+  | "huggingface"
+  | "luarocks"
+  | "maven"
+  | "npm"
+  | "nuget"
+  | "p2"
+  | "python"
+  | "raw"
+  | "rpm"
+  | "ruby"
+  | "swift"
+  | "terraform"
+  | "vagrant";
 
 /** A package by what it is: the identity a copy keeps in every repository. */
 export interface PackageSelector {
@@ -85,8 +109,17 @@ export class PackageCopy extends Construct {
     const { owner, package: pkg } = this.spec.source;
     const what = typeof pkg === "string" ? `package ${pkg}` : refKey(pkg);
     const where = `${owner}/${this.spec.destination}`;
-    claimOnce(this, JSON.stringify([PACKAGE_COPY_KIND, conn?.ref.apiUrl ?? "", owner, this.spec.destination, typeof pkg === "string" ? { slugPerm: pkg } : refKey(pkg)]), (first) =>
-      `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
+    claimOnce(
+      this,
+      JSON.stringify([
+        PACKAGE_COPY_KIND,
+        conn?.ref.apiUrl ?? "",
+        owner,
+        this.spec.destination,
+        typeof pkg === "string" ? { slugPerm: pkg } : refKey(pkg),
+      ]),
+      (first) =>
+        `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
     );
   }
 }

@@ -64,7 +64,13 @@ export class PackageMirror extends Construct {
     super(scope, id);
     const { connection, driftPolicy, deletionPolicy, ...rest } = props;
     this.spec = validateSpec(this, PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, rest);
-    this.hook = new HookResource(this, PACKAGE_MIRROR_KIND, this.spec, (connection ?? CloudsmithConnection.of(this))?.ref, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(
+      this,
+      PACKAGE_MIRROR_KIND,
+      this.spec,
+      (connection ?? CloudsmithConnection.of(this))?.ref,
+      { driftPolicy, deletionPolicy },
+    );
     this.key = this.hook.key;
   }
 }

@@ -1,6 +1,10 @@
 import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
-import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "../resources/repository-mirror-spec";
+import {
+  REPOSITORY_MIRROR_KIND,
+  RepositoryMirrorSpecSchema,
+  type RepositoryMirrorSpec,
+} from "../resources/repository-mirror-spec";
 import { claimOnce } from "./claims";
 import { CodeArtsConnection } from "./codearts-connection";
 import { ValidationError } from "./errors";
@@ -53,10 +57,20 @@ export class RepositoryMirror extends Construct {
   constructor(scope: Construct, id: string, props: RepositoryMirrorProps) {
     super(scope, id);
     const { connection, credentials, driftPolicy, deletionPolicy, ...rest } = props;
-    if (credentials !== undefined && (credentials === null || !(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))) {
-      throw new ValidationError(this, REPOSITORY_MIRROR_KIND, [secretRequired(["credentials.username", "credentials.password"], "GIT_PASSWORD")]);
+    if (
+      credentials !== undefined &&
+      (credentials === null || !(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))
+    ) {
+      throw new ValidationError(this, REPOSITORY_MIRROR_KIND, [
+        secretRequired(["credentials.username", "credentials.password"], "GIT_PASSWORD"),
+      ]);
     }
-    const input = { ...rest, ...(credentials ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } } : {}) };
+    const input = {
+      ...rest,
+      ...(credentials
+        ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } }
+        : {}),
+    };
     this.spec = validateSpec(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input);
     const conn = connection ?? CodeArtsConnection.of(this);
     this.hook = new HookResource(this, REPOSITORY_MIRROR_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
@@ -65,7 +79,10 @@ export class RepositoryMirror extends Construct {
     // A CodeArts repository has one mirror: two constructs would each PUT their own source on every apply.
     const region = conn?.ref.codearts?.endpoint ?? conn?.ref.codearts?.region ?? "";
     claimOnce(this, JSON.stringify([REPOSITORY_MIRROR_KIND, region, this.spec.repositoryId]), (first) => {
-      const urls = first.spec.sourceUrl === this.spec.sourceUrl ? `source ${JSON.stringify(this.spec.sourceUrl)}` : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
+      const urls =
+        first.spec.sourceUrl === this.spec.sourceUrl
+          ? `source ${JSON.stringify(this.spec.sourceUrl)}`
+          : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
       return `${twoConstructs("RepositoryMirrors", first.node.path, this.node.path)} both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
     });
   }

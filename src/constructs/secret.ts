@@ -6,7 +6,9 @@ export class Secret {
   /** A secret read from the environment variable `name` when reposmith (or a Terraform hook) runs. */
   static fromEnv(name: string): Secret {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new Error(`Secret.fromEnv: "${name}" is not an environment variable name (letters, digits and "_", not starting with a digit)`);
+      throw new Error(
+        `Secret.fromEnv: "${name}" is not an environment variable name (letters, digits and "_", not starting with a digit)`,
+      );
     }
     return new Secret(name);
   }

@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { abandonedNotice, abandonedStacks, EngineClients, RunContext, StateLockedError, readDesired, type EngineOptions, type StateLock, type StateStore } from "../engine";
+import {
+  abandonedNotice,
+  abandonedStacks,
+  EngineClients,
+  RunContext,
+  StateLockedError,
+  readDesired,
+  type EngineOptions,
+  type StateLock,
+  type StateStore,
+} from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
@@ -81,7 +91,11 @@ export class Controller {
     this.clients = new EngineClients(opts);
     this.metrics = opts.metrics ?? new ControllerMetrics();
     const interval = this.intervalMs;
-    this.backoff = new Backoff({ baseMs: Math.min(interval, 30_000), maxMs: Math.max(interval, Math.min(interval * 16, 3_600_000)), ...opts.backoff });
+    this.backoff = new Backoff({
+      baseMs: Math.min(interval, 30_000),
+      maxMs: Math.max(interval, Math.min(interval * 16, 3_600_000)),
+      ...opts.backoff,
+    });
   }
 
   private get intervalMs(): number {
@@ -116,7 +130,10 @@ export class Controller {
       }
     };
     // The loop ends as soon as stop() wakes it, before stop() has released the locks: wait for that too.
-    await Promise.race([loop().then(() => this.stopped), new Promise<void>((resolve) => this.stoppedHook.push(resolve))]);
+    await Promise.race([
+      loop().then(() => this.stopped),
+      new Promise<void>((resolve) => this.stoppedHook.push(resolve)),
+    ]);
   }
 
   private readonly stoppedHook: (() => void)[] = [];
@@ -193,7 +210,11 @@ export class Controller {
         this.log.error({ err: errInfo(err) }, "could not take the leader lock; retrying");
         return false;
       }
-      if (this.phase !== "standby") this.log.info({ holder: err.holder, state: store.location }, "standby: another controller is reconciling; waiting to take over");
+      if (this.phase !== "standby")
+        this.log.info(
+          { holder: err.holder, state: store.location },
+          "standby: another controller is reconciling; waiting to take over",
+        );
       this.phase = "standby";
       this.metrics.leader.set(0);
       return false;
@@ -228,16 +249,29 @@ export class Controller {
 
   private async pass(): Promise<PassResult> {
     const started = Date.now();
-    const result: PassResult = { stacks: [], stackErrors: [], reportedDrift: 0, corrected: 0, failures: 0, durationMs: 0 };
+    const result: PassResult = {
+      stacks: [],
+      stackErrors: [],
+      reportedDrift: 0,
+      corrected: 0,
+      failures: 0,
+      durationMs: 0,
+    };
     const outstanding: Record<string, number> = {};
     // stop() aborts it: sync waits stop at their next poll and are recorded, no new operation starts.
-    const ctx = new RunContext({ ...this.opts, signal: this.interrupt.signal, onNotice: (m) => this.log.warn({ notice: m }, m) }, this.clients);
+    const ctx = new RunContext(
+      { ...this.opts, signal: this.interrupt.signal, onNotice: (m) => this.log.warn({ notice: m }, m) },
+      this.clients,
+    );
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
       if (error instanceof StateLockedError) {
         // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
-        this.log.warn({ stack, holder: error.holder, err: errInfo(error) }, `stack ${stack} skipped this pass, retried next pass: ${error.message}`);
+        this.log.warn(
+          { stack, holder: error.holder, err: errInfo(error) },
+          `stack ${stack} skipped this pass, retried next pass: ${error.message}`,
+        );
       } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
     let synthesizing = !!this.opts.refresh;
@@ -245,7 +279,10 @@ export class Controller {
       await this.opts.refresh?.();
       synthesizing = false;
       if (this.synthInProgress()) {
-        this.log.info({ outdir: this.opts.outdir }, "the synth output has no manifest.json yet (a synth is running?); skipping this pass");
+        this.log.info(
+          { outdir: this.opts.outdir },
+          "the synth output has no manifest.json yet (a synth is running?); skipping this pass",
+        );
         result.durationMs = Date.now() - started;
         return result;
       }
@@ -274,20 +311,27 @@ export class Controller {
       }
       // A stack removed from (or renamed in) the app keeps its resources, unmanaged: say so each pass.
       if (!this.opts.stacks?.length) {
-        if (!this.stopping) for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
+        if (!this.stopping)
+          for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
         this.metrics.forgetStacksExcept(names);
       }
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
       result.stackErrors.push({ stack: "*", error: err });
       this.metrics.stackFailures.inc({ stack: "*", reason: (err as Error)?.name ?? "Error" });
-      const what = synthesizing ? "the app failed to synthesize" : `the synth output in ${this.opts.outdir} could not be read`;
-      this.log.error({ outdir: this.opts.outdir, err: errInfo(err) }, `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`);
+      const what = synthesizing
+        ? "the app failed to synthesize"
+        : `the synth output in ${this.opts.outdir} could not be read`;
+      this.log.error(
+        { outdir: this.opts.outdir, err: errInfo(err) },
+        `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`,
+      );
     }
     for (const { api, stats } of this.clients.traffic()) this.metrics.addClientStats(api, stats);
     result.durationMs = Date.now() - started;
     this.metrics.reconcileDuration.observe(result.durationMs / 1000);
-    for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)])) this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);
+    for (const kind of new Set([...this.driftKinds, ...Object.keys(outstanding)]))
+      this.metrics.driftOutstanding.set({ kind }, outstanding[kind] ?? 0);
     for (const kind of Object.keys(outstanding)) this.driftKinds.add(kind);
     this.metrics.backingOff.set(result.stacks.reduce((n, s) => n + s.backingOff.length, 0));
     const clean = !result.stackErrors.length && !result.failures;
@@ -296,7 +340,19 @@ export class Controller {
     if (!result.stackErrors.length && !this.stopping) this.everReady = true;
     const applied = result.stacks.reduce((n, s) => n + s.applied.length, 0);
     const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
-    this.log.info({ durationMs: result.durationMs, stacks: result.stacks.length, applied, drift, corrected: result.corrected, reportedDrift: result.reportedDrift, failures: result.failures, stackErrors: result.stackErrors.length }, "reconcile pass done");
+    this.log.info(
+      {
+        durationMs: result.durationMs,
+        stacks: result.stacks.length,
+        applied,
+        drift,
+        corrected: result.corrected,
+        reportedDrift: result.reportedDrift,
+        failures: result.failures,
+        stackErrors: result.stackErrors.length,
+      },
+      "reconcile pass done",
+    );
     return result;
   }
 

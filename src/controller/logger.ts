@@ -16,7 +16,20 @@ export interface LoggerOptions {
 }
 
 /** Field names whose values are never logged, wherever they appear. */
-const REDACT = ["apiKey", "api_key", "password", "token", "secret", "*.apiKey", "*.password", "*.token", "*.secret", "headers", "*.headers", "config"];
+const REDACT = [
+  "apiKey",
+  "api_key",
+  "password",
+  "token",
+  "secret",
+  "*.apiKey",
+  "*.password",
+  "*.token",
+  "*.secret",
+  "headers",
+  "*.headers",
+  "config",
+];
 
 /**
  * Environment values that are secrets by their name (CLOUDSMITH_API_KEY, HW_SECRET_KEY, PGPASSWORD,

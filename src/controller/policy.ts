@@ -14,7 +14,13 @@ import { DEFAULT_DELETION_POLICY, type DeletionPolicy, type DriftPolicy, type Li
 export type Decision =
   | { kind: "apply"; plan: ResourcePlan }
   | { kind: "noop"; plan: ResourcePlan }
-  | { kind: "drift"; plan: ResourcePlan; status: "deleted" | "changed"; policy: DriftPolicy; apply: ResourcePlan | undefined }
+  | {
+      kind: "drift";
+      plan: ResourcePlan;
+      status: "deleted" | "changed";
+      policy: DriftPolicy;
+      apply: ResourcePlan | undefined;
+    }
   | { kind: "prune"; plan: ResourcePlan }
   | { kind: "retain"; plan: ResourcePlan };
 
@@ -27,7 +33,8 @@ export function decide(r: ResourcePlan, declared: Lifecycle | undefined | null, 
   if (declared === null) return decideRemoval(r);
   if (r.action === "noop") return { kind: "noop", plan: r };
   // Not in state, or the configuration changed since the last apply: the configuration speaks.
-  if (!r.state || r.action === "adopt" || r.state.generation !== r.generation || !WRITES.has(r.action)) return { kind: "apply", plan: r };
+  if (!r.state || r.action === "adopt" || r.state.generation !== r.generation || !WRITES.has(r.action))
+    return { kind: "apply", plan: r };
   // Runs again after this plan's own changes to what it depends on (a sync after its source's
   // tokens): that comes from the configuration too, and it makes the rest equal as well.
   if (r.after?.length) return { kind: "apply", plan: r };

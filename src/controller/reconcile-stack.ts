@@ -70,13 +70,26 @@ const bkey = (stack: string, key: string) => `${stack}\0${key}`;
 export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome> {
   const { desired, store, log } = o;
   const stack = desired.name;
-  const out: StackOutcome = { stack, drift: [], applied: [], failed: [], retained: [], backingOff: [], driftWhileBackingOff: [], managed: {}, interrupted: false };
+  const out: StackOutcome = {
+    stack,
+    drift: [],
+    applied: [],
+    failed: [],
+    retained: [],
+    backingOff: [],
+    driftWhileBackingOff: [],
+    managed: {},
+    interrupted: false,
+  };
   const lock = await store.lock(stack, "reposmith reconcile");
   o.holding?.(lock);
   try {
     const state = await store.read(stack);
     // Taken now: applying removes forgotten and deleted entries from `state`.
-    const kinds = new Map<string, string>([...Object.entries(state.resources).map(([k, rs]): [string, string] => [k, rs.kind]), ...desired.resources.map((r): [string, string] => [r.key, r.kind])]);
+    const kinds = new Map<string, string>([
+      ...Object.entries(state.resources).map(([k, rs]): [string, string] => [k, rs.kind]),
+      ...desired.resources.map((r): [string, string] => [r.key, r.kind]),
+    ]);
     const kindOf = (key: string) => kinds.get(key) ?? "unknown";
     const skip = new Set<string>();
     for (const key of [...desired.resources.map((r) => r.key), ...Object.keys(state.resources)]) {
@@ -98,14 +111,17 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
     }
 
     const lifecycles = new Map(desired.resources.map((r) => [r.key, r.lifecycle ?? {}]));
-    const decisions = plan.resources.map((r) => decide(r, lifecycles.has(r.key) ? lifecycles.get(r.key) : null, o.defaultPolicy));
+    const decisions = plan.resources.map((r) =>
+      decide(r, lifecycles.has(r.key) ? lifecycles.get(r.key) : null, o.defaultPolicy),
+    );
     for (const d of decisions) note(d, out, log, stack);
     const toRun: StackPlan = { stack, resources: decisions.map(toApply).filter((r) => r !== undefined) };
 
     const onEvent = (e: ApplyEvent) => {
       if (e.phase === "start") log.info({ stack, key: e.key, action: e.action }, `${e.action} ${e.label}`);
       if (e.phase === "done") log.info({ stack, key: e.key, action: e.action, id: e.id }, `${e.action} done`);
-      if (e.phase === "error") log.error({ stack, key: e.key, action: e.action, err: errInfo(e.error) }, `${e.action} failed`);
+      if (e.phase === "error")
+        log.error({ stack, key: e.key, action: e.action, err: errInfo(e.error) }, `${e.action} failed`);
     };
     const result = await applyStack(o.ctx, toRun, store, state, { parallelism: o.parallelism, onEvent });
 
@@ -139,11 +155,19 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
 }
 
 /** Plans the stack; a resource whose observation fails is excluded and the rest planned again. */
-async function planIsolated(o: StackPassOptions, state: StackState, skip: Set<string>, onFail: (key: string, error: unknown) => void): Promise<StackPlan> {
+async function planIsolated(
+  o: StackPassOptions,
+  state: StackState,
+  skip: Set<string>,
+  onFail: (key: string, error: unknown) => void,
+): Promise<StackPlan> {
   const excluded = new Set(skip);
   for (;;) {
     const desired = { ...o.desired, resources: o.desired.resources.filter((r) => !excluded.has(r.key)) };
-    const partial = { ...state, resources: Object.fromEntries(Object.entries(state.resources).filter(([k]) => !excluded.has(k))) };
+    const partial = {
+      ...state,
+      resources: Object.fromEntries(Object.entries(state.resources).filter(([k]) => !excluded.has(k))),
+    };
     try {
       return await planStack(o.ctx, desired, partial, { parallelism: o.parallelism });
     } catch (err) {
@@ -159,20 +183,36 @@ async function planIsolated(o: StackPassOptions, state: StackState, skip: Set<st
 function note(d: Decision, out: StackOutcome, log: Logger, stack: string): void {
   const r = d.plan;
   // What a plan would note on a create or adoption (a taken name, an object another stack holds): no plan is shown here.
-  if (r.notice && (r.action === "create" || r.action === "adopt")) log.warn({ stack, key: r.key, kind: r.kind }, `${r.key}: ${r.notice}`);
+  if (r.notice && (r.action === "create" || r.action === "adopt"))
+    log.warn({ stack, key: r.key, kind: r.kind }, `${r.key}: ${r.notice}`);
   if (d.kind === "drift") {
-    const rec: DriftRecord = { key: r.key, kind: r.kind, status: d.status, policy: d.policy, paths: r.changes.map((c) => c.path), corrected: false };
+    const rec: DriftRecord = {
+      key: r.key,
+      kind: r.kind,
+      status: d.status,
+      policy: d.policy,
+      paths: r.changes.map((c) => c.path),
+      corrected: false,
+    };
     out.drift.push(rec);
     const fields = { stack, key: r.key, kind: r.kind, status: d.status, policy: d.policy, fields: rec.paths };
     if (d.policy === "correct") log.info(fields, driftFound(r.label, "correcting"));
-    else if (d.policy === "report") log.warn({ ...fields, changes: r.changes.map((c) => ({ path: c.path, expected: c.new, actual: c.old })) }, driftFound(r.label, "reported, not corrected"));
+    else if (d.policy === "report")
+      log.warn(
+        { ...fields, changes: r.changes.map((c) => ({ path: c.path, expected: c.new, actual: c.old })) },
+        driftFound(r.label, "reported, not corrected"),
+      );
     else log.debug(fields, `drift on ${r.label} ignored`);
   }
   if (d.kind === "retain") {
     out.retained.push(r.key);
     log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, noLongerDeclared(r.key, RETAINED));
   }
-  if (d.kind === "prune" && r.action === "delete") log.info({ stack, key: r.key, kind: r.kind, id: r.state?.id }, noLongerDeclared(r.key, `deleting (deletionPolicy "delete")`));
+  if (d.kind === "prune" && r.action === "delete")
+    log.info(
+      { stack, key: r.key, kind: r.kind, id: r.state?.id },
+      noLongerDeclared(r.key, `deleting (deletionPolicy "delete")`),
+    );
 }
 
 /**

@@ -14,7 +14,8 @@ export function fingerprint(outdir: string): string {
   try {
     const manifest = readFileSync(manifestFile, "utf8");
     h.update(manifest);
-    const stacks = (JSON.parse(manifest) as { stacks?: Record<string, { synthesizedStackPath?: string }> }).stacks ?? {};
+    const stacks =
+      (JSON.parse(manifest) as { stacks?: Record<string, { synthesizedStackPath?: string }> }).stacks ?? {};
     for (const name of Object.keys(stacks).sort()) {
       const file = stacks[name].synthesizedStackPath;
       h.update(`\0${name}\0`);
@@ -28,7 +29,9 @@ export function fingerprint(outdir: string): string {
 
 /** Stack names listed by the output directory's manifest.json. */
 export function manifestStacks(outdir: string): string[] {
-  const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks?: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+    stacks?: Record<string, unknown>;
+  };
   return Object.keys(manifest.stacks ?? {});
 }
 

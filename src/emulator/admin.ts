@@ -37,35 +37,38 @@ function summary(ctx: EmulatorContext) {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext, families: ApiFamily[]): void {
-  app.register(async (scope) => {
-    scope.post("/seed", async (request) => {
-      ctx.store.seed((request.body ?? {}) as SeedDocument);
-      return summary(ctx);
-    });
-    scope.post("/reset", async (_request, reply) => {
-      resetAll(ctx);
-      return reply.code(204).send();
-    });
-    scope.get("/stats", async () => statsOf(ctx));
-    scope.get("/state", async () => ctx.store.dump());
+  app.register(
+    async (scope) => {
+      scope.post("/seed", async (request) => {
+        ctx.store.seed((request.body ?? {}) as SeedDocument);
+        return summary(ctx);
+      });
+      scope.post("/reset", async (_request, reply) => {
+        resetAll(ctx);
+        return reply.code(204).send();
+      });
+      scope.get("/stats", async () => statsOf(ctx));
+      scope.get("/state", async () => ctx.store.dump());
 
-    const faultState = () => ({ rules: ctx.faults.list(), latencyMs: ctx.faults.latencyMs });
-    scope.post("/faults", async (request) => {
-      ctx.faults.configure(request.body);
-      return faultState();
-    });
-    scope.get("/faults", async () => faultState());
-    scope.delete("/faults", async (_request, reply) => {
-      ctx.faults.clear();
-      return reply.code(204).send();
-    });
+      const faultState = () => ({ rules: ctx.faults.list(), latencyMs: ctx.faults.latencyMs });
+      scope.post("/faults", async (request) => {
+        ctx.faults.configure(request.body);
+        return faultState();
+      });
+      scope.get("/faults", async () => faultState());
+      scope.delete("/faults", async (_request, reply) => {
+        ctx.faults.clear();
+        return reply.code(204).send();
+      });
 
-    scope.post("/ratelimit", async (request) => {
-      ctx.rateLimit.configure(request.body);
-      return ctx.rateLimit.state();
-    });
-    scope.get("/ratelimit", async () => ctx.rateLimit.state());
+      scope.post("/ratelimit", async (request) => {
+        ctx.rateLimit.configure(request.body);
+        return ctx.rateLimit.state();
+      });
+      scope.get("/ratelimit", async () => ctx.rateLimit.state());
 
-    for (const family of families) family.registerAdmin?.(scope, ctx);
-  }, { prefix: ADMIN_PREFIX });
+      for (const family of families) family.registerAdmin?.(scope, ctx);
+    },
+    { prefix: ADMIN_PREFIX },
+  );
 }

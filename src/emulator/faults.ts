@@ -74,7 +74,15 @@ export interface FaultCounts {
  * handler ran first. Tests count these to show that a storm really stormed.
  */
 function faultKind(r: Pick<FaultRule, "pass" | "reset" | "truncateAt" | "body" | "status" | "afterHandler">): string {
-  const base = r.pass ? "latency spike" : r.reset ? "connection reset" : r.truncateAt !== undefined ? "truncated body" : r.body !== undefined && !isJson(r.body) ? "malformed body" : `status ${r.status}`;
+  const base = r.pass
+    ? "latency spike"
+    : r.reset
+      ? "connection reset"
+      : r.truncateAt !== undefined
+        ? "truncated body"
+        : r.body !== undefined && !isJson(r.body)
+          ? "malformed body"
+          : `status ${r.status}`;
   return r.afterHandler ? `${base} (after handler)` : base;
 }
 
@@ -100,9 +108,10 @@ export function faultReply(rule: FaultRule): { status: number; headers: Record<s
   if (rule.retryAfter !== undefined) headers["retry-after"] = String(rule.retryAfter);
   let body = rule.body;
   if (body === undefined) {
-    const detail = rule.status === 429
-      ? `Request was throttled. Expected available in ${rule.retryAfter ?? 1} seconds.`
-      : DEFAULT_DETAIL[rule.status] ?? `Emulated fault (HTTP ${rule.status}).`;
+    const detail =
+      rule.status === 429
+        ? `Request was throttled. Expected available in ${rule.retryAfter ?? 1} seconds.`
+        : (DEFAULT_DETAIL[rule.status] ?? `Emulated fault (HTTP ${rule.status}).`);
     body = JSON.stringify({ detail });
   }
   return { status: rule.status, headers, body };
@@ -117,7 +126,8 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
   const bad = (field: string, msg: string) => addFieldError(errors, `${at}.${field}`, msg);
   const optNum = (field: keyof FaultRuleInput, min: number) => {
     const v = r[field];
-    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < min)) bad(field, `Must be a number >= ${min}.`);
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < min))
+      bad(field, `Must be a number >= ${min}.`);
   };
   if (r.method !== undefined && typeof r.method !== "string") bad("method", "Must be a string.");
   let path: RegExp | undefined;
@@ -128,16 +138,20 @@ function parseRule(input: unknown, at: string, errors: FieldErrors): FaultRule |
       bad("path", `Invalid regex: ${(e as Error).message}`);
     }
   }
-  if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 100 || r.status > 599)) bad("status", "Must be an HTTP status (100-599).");
+  if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 100 || r.status > 599))
+    bad("status", "Must be an HTTP status (100-599).");
   optNum("times", 1);
   optNum("retryAfter", 0);
   optNum("delayMs", 0);
   if (r.body !== undefined && typeof r.body !== "string") bad("body", "Must be a string (the raw body).");
   if (r.contentType !== undefined && typeof r.contentType !== "string") bad("contentType", "Must be a string.");
-  if (r.probability !== undefined && (typeof r.probability !== "number" || !(r.probability > 0 && r.probability <= 1))) bad("probability", "Must be a number > 0 and <= 1.");
-  for (const f of ["afterHandler", "pass", "reset"] as const) if (r[f] !== undefined && typeof r[f] !== "boolean") bad(f, "Must be true or false.");
+  if (r.probability !== undefined && (typeof r.probability !== "number" || !(r.probability > 0 && r.probability <= 1)))
+    bad("probability", "Must be a number > 0 and <= 1.");
+  for (const f of ["afterHandler", "pass", "reset"] as const)
+    if (r[f] !== undefined && typeof r[f] !== "boolean") bad(f, "Must be true or false.");
   optNum("truncateAt", 0);
-  if ([r.pass, r.reset, r.truncateAt !== undefined].filter(Boolean).length > 1) bad("pass", "Give at most one of pass, reset and truncateAt.");
+  if ([r.pass, r.reset, r.truncateAt !== undefined].filter(Boolean).length > 1)
+    bad("pass", "Give at most one of pass, reset and truncateAt.");
   const rule: Omit<FaultRule, "kind"> = {
     method: r.method?.toUpperCase(),
     path,
@@ -170,13 +184,15 @@ export class FaultInjector {
 
   /** Applies a `POST /_emulator/faults` body: appends `rules`, sets `latencyMs` when given. */
   configure(body: unknown): void {
-    if (!isPlainObject(body)) throw invalidInput({ non_field_errors: ["Expected an object with rules and/or latencyMs."] });
+    if (!isPlainObject(body))
+      throw invalidInput({ non_field_errors: ["Expected an object with rules and/or latencyMs."] });
     const errors: FieldErrors = {};
     const rules = body.rules ?? [];
     if (!Array.isArray(rules)) addFieldError(errors, "rules", "Must be an array.");
     const parsed = Array.isArray(rules) ? rules.map((r, i) => parseRule(r, `rules[${i}]`, errors)) : [];
     const latency = body.latencyMs;
-    if (latency !== undefined && (typeof latency !== "number" || !(latency >= 0))) addFieldError(errors, "latencyMs", "Must be a number >= 0.");
+    if (latency !== undefined && (typeof latency !== "number" || !(latency >= 0)))
+      addFieldError(errors, "latencyMs", "Must be a number >= 0.");
     if (Object.keys(errors).length) throw invalidInput(errors);
     this.rules.push(...(parsed as FaultRule[]));
     if (typeof latency === "number") this.latencyMs = latency;
@@ -205,10 +221,12 @@ export class FaultInjector {
   /** Consumes, counts as fired and returns the first rule matching the request (and winning its `probability` roll), if any. */
   take(method: string, path: string): FaultRule | undefined {
     const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";
-    const index = this.rules.findIndex((r) =>
-      (r.method === undefined || r.method === method.toUpperCase()) &&
-      (r.path === undefined || r.path.test(path) || r.path.test(bare)) &&
-      (r.probability >= 1 || this.random() < r.probability));
+    const index = this.rules.findIndex(
+      (r) =>
+        (r.method === undefined || r.method === method.toUpperCase()) &&
+        (r.path === undefined || r.path.test(path) || r.path.test(bare)) &&
+        (r.probability >= 1 || this.random() < r.probability),
+    );
     if (index < 0) return undefined;
     const rule = this.rules[index];
     if (--rule.remaining <= 0) this.rules.splice(index, 1);

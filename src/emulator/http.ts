@@ -22,7 +22,10 @@ export function registerJsonParser(app: FastifyInstance): void {
   // type it cannot parse gets its 415 message.
   app.addContentTypeParser("*", { parseAs: "string" }, (req, body, done) => {
     if (String(body).trim() === "") return done(null, undefined);
-    done(new ApiError(415, { detail: `Unsupported media type "${req.headers["content-type"]}" in request.` }), undefined);
+    done(
+      new ApiError(415, { detail: `Unsupported media type "${req.headers["content-type"]}" in request.` }),
+      undefined,
+    );
   });
 }
 

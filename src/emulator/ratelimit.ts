@@ -43,10 +43,17 @@ export class RateLimiter {
       return;
     }
     const limit = isPlainObject(body) ? body.limit : undefined;
-    const windowSeconds = isPlainObject(body) ? body.windowSeconds ?? DEFAULT_WINDOW : undefined;
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 ||
-        typeof windowSeconds !== "number" || !(windowSeconds > 0)) {
-      throw invalidInput({ non_field_errors: ['Expected {"limit": integer >= 0, "windowSeconds": number > 0} or null.'] });
+    const windowSeconds = isPlainObject(body) ? (body.windowSeconds ?? DEFAULT_WINDOW) : undefined;
+    if (
+      typeof limit !== "number" ||
+      !Number.isInteger(limit) ||
+      limit < 0 ||
+      typeof windowSeconds !== "number" ||
+      !(windowSeconds > 0)
+    ) {
+      throw invalidInput({
+        non_field_errors: ['Expected {"limit": integer >= 0, "windowSeconds": number > 0} or null.'],
+      });
     }
     this.config = { limit, windowSeconds };
     this.windowEndsMs = 0;
@@ -60,7 +67,13 @@ export class RateLimiter {
   /** The current window (no request consumed). */
   state(nowMs = Date.now()): RateLimitState {
     if (!this.config) {
-      return { limit: DEFAULT_LIMIT, remaining: DEFAULT_LIMIT, reset: Math.ceil(nowMs / 1000) + DEFAULT_WINDOW, interval: 0, throttled: false };
+      return {
+        limit: DEFAULT_LIMIT,
+        remaining: DEFAULT_LIMIT,
+        reset: Math.ceil(nowMs / 1000) + DEFAULT_WINDOW,
+        interval: 0,
+        throttled: false,
+      };
     }
     this.roll(nowMs);
     const throttled = this.remaining <= 0;

@@ -114,10 +114,13 @@ function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): Fas
   registerAdminRoutes(app, ctx, FAMILIES);
   for (const family of FAMILIES) {
     for (const prefix of family.prefixes) {
-      app.register(async (scope) => {
-        registerApiPipeline(scope, ctx, prefix);
-        family.register(scope, ctx);
-      }, { prefix });
+      app.register(
+        async (scope) => {
+          registerApiPipeline(scope, ctx, prefix);
+          family.register(scope, ctx);
+        },
+        { prefix },
+      );
     }
   }
   return app;
@@ -125,7 +128,8 @@ function buildServer(ctx: EmulatorContext, opts: { logger?: boolean } = {}): Fas
 
 /** Starts the emulator and resolves once it listens. */
 export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
-  if (typeof opts.apiKey !== "string" || opts.apiKey === "") throw new Error("startEmulator: apiKey must be a non-empty string");
+  if (typeof opts.apiKey !== "string" || opts.apiKey === "")
+    throw new Error("startEmulator: apiKey must be a non-empty string");
   const ctx = createContext(opts);
   if (opts.seed) ctx.store.seed(opts.seed);
   const app = buildServer(ctx, opts);

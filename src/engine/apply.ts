@@ -129,7 +129,10 @@ async function applyAction(ctx: RunContext, r: ResourcePlan, writer: StateWriter
       writer.put(r.key, record(r, await handler.create(ctx, r.key, r.spec, r.connection), ctx.now()));
       return;
     case "update":
-      writer.put(r.key, record(r, await handler.update(ctx, r.key, r.spec, r.connection, r.observed!, r.changes), ctx.now()));
+      writer.put(
+        r.key,
+        record(r, await handler.update(ctx, r.key, r.spec, r.connection, r.observed!, r.changes), ctx.now()),
+      );
       return deleteSuperseded(ctx, r);
     case "replace": {
       const created = await handler.create(ctx, r.key, r.spec, r.connection);
@@ -145,7 +148,11 @@ async function applyAction(ctx: RunContext, r: ResourcePlan, writer: StateWriter
       // when only the lifecycle changed (a deletionPolicy must be current in state before the
       // construct is removed, since state is all that is left of it then), or when the entry was
       // recorded from a failure (provisional: a copy whose wait failed may have finished since).
-      const stale = !r.state || r.state.provisional || r.state.generation !== r.generation || !sameLifecycle(r.state.lifecycle, r.lifecycle);
+      const stale =
+        !r.state ||
+        r.state.provisional ||
+        r.state.generation !== r.generation ||
+        !sameLifecycle(r.state.lifecycle, r.lifecycle);
       if (r.observed && r.generation && (r.action === "adopt" || stale)) {
         writer.put(r.key, record(r, r.observed, ctx.now()));
       }
@@ -170,11 +177,23 @@ async function deleteSuperseded(ctx: RunContext, r: ResourcePlan): Promise<void>
  * parallel, then its deletions, so that a later phase (a sync) sees the earlier ones' final result.
  * State is saved as it goes.
  */
-export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateStore, state: StackState, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyStack(
+  ctx: RunContext,
+  plan: StackPlan,
+  store: StateStore,
+  state: StackState,
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
   const writer = new StateWriter(store, state);
   const result: ApplyResult = { stack: plan.stack, done: [], failed: [], skipped: [], state };
   const run = async (r: ResourcePlan) => {
-    const ev = { stack: plan.stack, key: r.key, label: r.label, action: r.action, ...(r.notice ? { notice: r.notice } : {}) };
+    const ev = {
+      stack: plan.stack,
+      key: r.key,
+      label: r.label,
+      action: r.action,
+      ...(r.notice ? { notice: r.notice } : {}),
+    };
     const visible = r.action !== "noop";
     // Interrupted: what is in flight finishes (or stops at its next poll, recorded); nothing new starts.
     if (ctx.interrupted()) {
@@ -186,8 +205,15 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
       await applyOne(ctx, r, writer);
       if (visible) {
         // Counted as the plan counts them (summarize): prunes are destroys, a rotation is its own count.
-        const { deleted, rotated, changed } = r.action === "update" ? updateEffects(r) : { deleted: 0, rotated: false, changed: true };
-        result.done.push({ key: r.key, action: r.action, ...(deleted ? { deleted } : {}), ...(rotated ? { rotated } : {}), ...(changed ? {} : { changed: false }) });
+        const { deleted, rotated, changed } =
+          r.action === "update" ? updateEffects(r) : { deleted: 0, rotated: false, changed: true };
+        result.done.push({
+          key: r.key,
+          action: r.action,
+          ...(deleted ? { deleted } : {}),
+          ...(rotated ? { rotated } : {}),
+          ...(changed ? {} : { changed: false }),
+        });
         opts.onEvent?.({ ...ev, phase: "done", id: writer.state.resources[r.key]?.id ?? r.state?.id });
       }
     } catch (error) {
@@ -202,8 +228,18 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
     const writes = inPhase.filter((r) => !removals.has(r.action));
     // A create that needs what a deletion frees (a renamed token's name) runs after the deletions.
     const waiting = writes.filter((r) => r.afterRemovalOf?.length);
-    await runInWaves(ctx, plan.stack, waiting.length ? writes.filter((r) => !r.afterRemovalOf?.length) : writes, phase > 0 && !opts.destroy, (wave) => settleAll(wave, opts.parallelism ?? 10, run));
-    await settleAll(inPhase.filter((r) => removals.has(r.action)), opts.parallelism ?? 10, run);
+    await runInWaves(
+      ctx,
+      plan.stack,
+      waiting.length ? writes.filter((r) => !r.afterRemovalOf?.length) : writes,
+      phase > 0 && !opts.destroy,
+      (wave) => settleAll(wave, opts.parallelism ?? 10, run),
+    );
+    await settleAll(
+      inPhase.filter((r) => removals.has(r.action)),
+      opts.parallelism ?? 10,
+      run,
+    );
     await settleAll(waiting, opts.parallelism ?? 10, run);
   }
   result.state = await writer.flush();
@@ -215,21 +251,41 @@ export async function applyStack(ctx: RunContext, plan: StackPlan, store: StateS
  * (`after`, e.g. a sync whose source is another sync's target) waits for them. Later phases read
  * what earlier ones wrote, so with `fresh` each wave is planned again just before it runs.
  */
-async function runInWaves(ctx: RunContext, stack: string, writes: ResourcePlan[], fresh: boolean, runWave: (wave: ResourcePlan[]) => Promise<unknown>): Promise<void> {
+async function runInWaves(
+  ctx: RunContext,
+  stack: string,
+  writes: ResourcePlan[],
+  fresh: boolean,
+  runWave: (wave: ResourcePlan[]) => Promise<unknown>,
+): Promise<void> {
   let pending = writes;
   while (pending.length) {
     const keys = new Set(pending.map((r) => r.key));
     let wave = pending.filter((r) => !r.after?.some((k) => keys.has(k)));
     if (!wave.length) wave = pending; // a cycle (refused at synth): the rest together
     const next = pending.filter((r) => !wave.includes(r));
-    if (fresh) wave = await Promise.all(wave.map((r) => (r.spec === undefined ? r : replan(ctx, stack, r).catch(() => r))));
+    if (fresh)
+      wave = await Promise.all(wave.map((r) => (r.spec === undefined ? r : replan(ctx, stack, r).catch(() => r))));
     await runWave(wave);
     pending = next;
   }
 }
 
 async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<ResourcePlan> {
-  const fresh = await planDeclared(ctx, { stack, key: r.key, kind: r.kind, spec: r.spec, generation: r.generation!, connection: r.connection, lifecycle: r.lifecycle }, r.state, false);
+  const fresh = await planDeclared(
+    ctx,
+    {
+      stack,
+      key: r.key,
+      kind: r.kind,
+      spec: r.spec,
+      generation: r.generation!,
+      connection: r.connection,
+      lifecycle: r.lifecycle,
+    },
+    r.state,
+    false,
+  );
   // Planned to run after this plan's earlier changes (a sync after its source's tokens): it runs even
   // when the fresh look finds nothing to do, since what changed (a rotated secret) may not show.
   return r.after?.length ? runAgain(fresh, r.after) : fresh;

@@ -25,7 +25,9 @@ export interface EngineOptions {
 
 export class MissingCredentialsError extends Error {
   constructor(envName: string) {
-    super(`${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, never from the stack)`);
+    super(
+      `${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, never from the stack)`,
+    );
     this.name = "MissingCredentialsError";
   }
 }
@@ -102,7 +104,10 @@ export class RunContext implements HandlerContext {
   readonly readMode: "list" | "get";
   readonly syncPolling: SyncPolling;
 
-  constructor(private readonly opts: EngineOptions = {}, clients?: EngineClients) {
+  constructor(
+    private readonly opts: EngineOptions = {},
+    clients?: EngineClients,
+  ) {
     this.clients = clients ?? new EngineClients(opts);
     this.readMode = opts.readMode ?? "list";
     this.syncPolling = opts.syncPolling ?? "adaptive";

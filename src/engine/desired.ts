@@ -38,8 +38,13 @@ const HOOK_ATTRS: Record<string, string> = { terraform_data: "input", null_resou
  */
 export function readDesired(outdir: string, only?: string[], inState: string[] = []): DesiredStack[] {
   const manifestFile = path.join(outdir, "manifest.json");
-  if (!existsSync(manifestFile)) throw new SynthOutputError(`no synthesized app in ${outdir} (manifest.json missing); run "reposmith synth" first or pass --output`);
-  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  if (!existsSync(manifestFile))
+    throw new SynthOutputError(
+      `no synthesized app in ${outdir} (manifest.json missing); run "reposmith synth" first or pass --output`,
+    );
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
   const names = Object.keys(manifest.stacks ?? {});
   const stateOnly = (only ?? []).filter((s) => !names.includes(s) && inState.includes(s));
   for (const s of only ?? []) {
@@ -52,7 +57,12 @@ export function readDesired(outdir: string, only?: string[], inState: string[] =
     }
   }
   return [
-    ...names.filter((n) => !only?.length || only.includes(n)).map((name) => ({ name, resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)) })),
+    ...names
+      .filter((n) => !only?.length || only.includes(n))
+      .map((name) => ({
+        name,
+        resources: readStack(name, path.join(outdir, manifest.stacks[name].synthesizedStackPath)),
+      })),
     ...stateOnly.map((name) => ({ name, resources: [] })),
   ];
 }
@@ -72,12 +82,22 @@ export function payloadReader(stack: string): (p: HookPayload) => DesiredResourc
       connections.set(connText, Object.keys(conn).length ? conn : undefined);
     }
     if (!lifecycles.has(p.lifecycle)) lifecycles.set(p.lifecycle, parseLifecycle(p.lifecycle));
-    return { stack, key: p.key, kind: p.kind, spec: JSON.parse(p.spec), generation: p.generation, connection: connections.get(connText), lifecycle: lifecycles.get(p.lifecycle) };
+    return {
+      stack,
+      key: p.key,
+      kind: p.kind,
+      spec: JSON.parse(p.spec),
+      generation: p.generation,
+      connection: connections.get(connText),
+      lifecycle: lifecycles.get(p.lifecycle),
+    };
   };
 }
 
 function readStack(stack: string, file: string): DesiredResource[] {
-  const doc = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const doc = JSON.parse(readFileSync(file, "utf8")) as {
+    resource?: Record<string, Record<string, Record<string, unknown>>>;
+  };
   const out: DesiredResource[] = [];
   const seen = new Set<string>();
   const toDesired = payloadReader(stack);

@@ -22,7 +22,10 @@ export interface DriftItem {
  */
 export async function driftStack(ctx: RunContext, state: StackState, parallelism = 10): Promise<DriftItem[]> {
   const entries = Object.entries(state.resources);
-  prefetch(ctx, entries.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })));
+  prefetch(
+    ctx,
+    entries.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })),
+  );
   const results = await settleAll(entries, parallelism, async ([key, rs]): Promise<DriftItem | undefined> => {
     const handler = handlerFor(rs.kind);
     const words = presentationOf(handler);
@@ -36,7 +39,9 @@ export async function driftStack(ctx: RunContext, state: StackState, parallelism
     if (observed.id !== rs.id) changes.unshift({ path: "id", old: rs.id, new: observed.id, effect: "replace" });
     return changes.length ? { ...base, status: "changed", changes } : undefined;
   });
-  const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ key: entries[i][0], error: r.reason }] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === "rejected" ? [{ key: entries[i][0], error: r.reason }] : [],
+  );
   if (failures.length) throw new PlanError(failures);
   return results.flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
 }

@@ -31,14 +31,18 @@ export class HookInputError extends Error {
 
 /** Parses the hook's input (Terraform's `jsonencode(self.input)`). */
 export function parseHookInput(text: string | undefined): HookPayload {
-  if (!text) throw new HookInputError("no hook input: REPOSMITH_HOOK_INPUT is empty (this command is run by Terraform's local-exec provisioners)");
+  if (!text)
+    throw new HookInputError(
+      "no hook input: REPOSMITH_HOOK_INPUT is empty (this command is run by Terraform's local-exec provisioners)",
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new HookInputError("REPOSMITH_HOOK_INPUT is not JSON");
   }
-  if (!isPayload(value)) throw new HookInputError("REPOSMITH_HOOK_INPUT is not a reposmith payload (missing reposmith/kind/key/spec)");
+  if (!isPayload(value))
+    throw new HookInputError("REPOSMITH_HOOK_INPUT is not a reposmith payload (missing reposmith/kind/key/spec)");
   return value;
 }
 
@@ -56,7 +60,12 @@ async function lockWaiting(store: StateStore, stack: string, operation: string, 
   }
 }
 
-async function withStack<T>(opts: HookOptions, stack: string, op: string, fn: (ctx: RunContext) => Promise<T>): Promise<T> {
+async function withStack<T>(
+  opts: HookOptions,
+  stack: string,
+  op: string,
+  fn: (ctx: RunContext) => Promise<T>,
+): Promise<T> {
   const lock = await lockWaiting(opts.store, stack, op, opts.lockWaitMs);
   try {
     return await fn(new RunContext(opts));
@@ -78,7 +87,8 @@ export function hookApply(opts: HookOptions, payload: HookPayload): Promise<Appl
     // As `reposmith apply` reads it (lifecycle included: the prune hook and the destroy provisioner go by it).
     let plan = await planDeclared(ctx, payloadReader(stack)(payload), state.resources[payload.key], false);
     // Re-run by Terraform because something it depends on changed (HookPayload.after): it acts.
-    if (payload.after !== undefined && handlerFor(payload.kind).planning?.dependsOn && plan.action !== "create") plan = runAgain(plan, ["a change to what it depends on"]);
+    if (payload.after !== undefined && handlerFor(payload.kind).planning?.dependsOn && plan.action !== "create")
+      plan = runAgain(plan, ["a change to what it depends on"]);
     // Under Terraform the prune hook (which would delete a renamed construct's old object) runs
     // last, so a create that collides with an object state holds under another key cannot wait for
     // it: say how to keep that object under this key instead.
@@ -102,7 +112,10 @@ export function hookDelete(opts: HookOptions, payload: HookPayload): Promise<App
     if (!rs) return { stack, done: [], failed: [], skipped: [], state };
     // Planned as a removed resource is; the destroy provisioner sees only `self` (the payload as
     // last applied), whose lifecycle decides between deleting and retaining.
-    const plan = await planOrphan(ctx, stack, payload.key, { ...rs, lifecycle: parseLifecycle(payload.lifecycle) ?? rs.lifecycle });
+    const plan = await planOrphan(ctx, stack, payload.key, {
+      ...rs,
+      lifecycle: parseLifecycle(payload.lifecycle) ?? rs.lifecycle,
+    });
     return failOn(await applyStack(ctx, { stack, resources: [plan] }, opts.store, state, { onEvent: opts.onEvent }));
   });
 }
@@ -121,17 +134,29 @@ export function hookPrune(opts: HookOptions, stack: string, keys: string[]): Pro
     const pruned = failOn(await applyStack(ctx, plan, opts.store, state, { onEvent: opts.onEvent }));
     // What depends on a deleted resource (a sync on its source's tokens) ran before this prune (the
     // prune hook runs last): run it again now, so the deletion reaches it.
-    const deleted = plan.resources.filter((r) => r.action === "delete" && r.state).map((r) => ({ key: r.key, kind: r.kind, spec: r.state!.spec }));
+    const deleted = plan.resources
+      .filter((r) => r.action === "delete" && r.state)
+      .map((r) => ({ key: r.key, kind: r.kind, spec: r.state!.spec }));
     const dependents: ResourcePlan[] = [];
     for (const [key, rs] of Object.entries(pruned.state.resources)) {
       const handler = handlerFor(rs.kind);
       const after = deleted.filter((d) => handler.planning?.dependsOn?.(rs.spec, d)).map((d) => d.key);
       if (!after.length) continue;
-      const desired = { stack, key, kind: rs.kind, spec: rs.spec, generation: rs.generation, connection: rs.connection, lifecycle: rs.lifecycle };
+      const desired = {
+        stack,
+        key,
+        kind: rs.kind,
+        spec: rs.spec,
+        generation: rs.generation,
+        connection: rs.connection,
+        lifecycle: rs.lifecycle,
+      };
       dependents.push(runAgain(await planDeclared(ctx, desired, rs, false), after));
     }
     if (!dependents.length) return pruned;
-    const rerun = failOn(await applyStack(ctx, { stack, resources: dependents }, opts.store, pruned.state, { onEvent: opts.onEvent }));
+    const rerun = failOn(
+      await applyStack(ctx, { stack, resources: dependents }, opts.store, pruned.state, { onEvent: opts.onEvent }),
+    );
     return { ...rerun, done: [...pruned.done, ...rerun.done] };
   });
 }

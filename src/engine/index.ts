@@ -17,7 +17,13 @@ export * from "./plan";
 export * from "./render";
 export * from "./state/types";
 export { FileStateStore } from "./state/file-store";
-export { PostgresStateStore, PostgresStateCorruptError, PostgresStateLockedError, redactUrl, type SessionLock } from "./state/postgres-store";
+export {
+  PostgresStateStore,
+  PostgresStateCorruptError,
+  PostgresStateLockedError,
+  redactUrl,
+  type SessionLock,
+} from "./state/postgres-store";
 
 export interface RunOptions extends EngineOptions {
   /** The cdktf output directory holding manifest.json. */
@@ -44,7 +50,10 @@ async function desiredOf(opts: RunOptions): Promise<DesiredStack[]> {
  * Stacks state holds resources of that the app no longer declares (removed or renamed), with how
  * many: nothing touches them unless named with --stack, so every run over the whole app says so.
  */
-export async function abandonedStacks(store: StateStore, declared: string[]): Promise<{ stack: string; resources: number }[]> {
+export async function abandonedStacks(
+  store: StateStore,
+  declared: string[],
+): Promise<{ stack: string; resources: number }[]> {
   const out: { stack: string; resources: number }[] = [];
   for (const stack of await store.stacks()) {
     if (declared.includes(stack)) continue;
@@ -65,14 +74,22 @@ export function abandonedNotice({ stack, resources: n }: { stack: string; resour
 
 async function noticeAbandoned(opts: RunOptions, ctx: RunContext, desired: DesiredStack[]): Promise<void> {
   if (opts.stacks?.length) return;
-  for (const a of await abandonedStacks(opts.store, desired.map((d) => d.name))) ctx.notice(abandonedNotice(a));
+  for (const a of await abandonedStacks(
+    opts.store,
+    desired.map((d) => d.name),
+  ))
+    ctx.notice(abandonedNotice(a));
 }
 
 /**
  * Every stack's state entries, by key, when the plan needs them to explain itself across stacks
  * (see passes/across-stacks.ts); none otherwise. Stacks already read are given in `states`.
  */
-async function stateOfEveryStack(store: StateStore, stacks: readonly StackPlan[], states: Map<string, StackState>): Promise<Record<string, ResourceState>> {
+async function stateOfEveryStack(
+  store: StateStore,
+  stacks: readonly StackPlan[],
+  states: Map<string, StackState>,
+): Promise<Record<string, ResourceState>> {
   return needsOtherStacks(stacks) ? allResources(store, states) : {};
 }
 
@@ -81,7 +98,11 @@ async function stateOfEveryStack(store: StateStore, stacks: readonly StackPlan[]
  * controller does): an object another stack's state holds is not deleted from under it, and an
  * adoption or create that collides with one says how to move it.
  */
-export async function acrossStacks(store: StateStore, stacks: readonly StackPlan[], states: Map<string, StackState>): Promise<StackPlan[]> {
+export async function acrossStacks(
+  store: StateStore,
+  stacks: readonly StackPlan[],
+  states: Map<string, StackState>,
+): Promise<StackPlan[]> {
   return acrossStacksPass(stacks, await stateOfEveryStack(store, stacks, states));
 }
 
@@ -93,7 +114,9 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
   // first pages are on the wire (planStack adds what only the state knows: removed resources).
   // In growing chunks, letting the event loop send what each started: the first requests leave
   // after a few specs are parsed, not after all of them.
-  const items = desired.flatMap((d) => d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })));
+  const items = desired.flatMap((d) =>
+    d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })),
+  );
   for (let i = 0, n = 64; i < items.length; i += n, n *= 2) {
     prefetch(ctx, items.slice(i, i + n));
     if (i + n < items.length) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -103,7 +126,13 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
   for (const d of desired) {
     const state = await opts.store.read(d.name);
     states.set(d.name, state);
-    stacks.push(await planStack(ctx, d, state, { destroy: mode.destroy, parallelism: opts.parallelism, declaredPrefetched: true }));
+    stacks.push(
+      await planStack(ctx, d, state, {
+        destroy: mode.destroy,
+        parallelism: opts.parallelism,
+        declaredPrefetched: true,
+      }),
+    );
   }
   const plan = shapePlan(stacks, await stateOfEveryStack(opts.store, stacks, states));
   await noticeAbandoned(opts, ctx, desired);
@@ -127,16 +156,26 @@ export async function applyAll(
   const desired = await desiredOf(opts);
   const locks: StateLock[] = [];
   try {
-    for (const d of desired) locks.push(await opts.store.lock(d.name, mode.destroy ? "reposmith destroy" : "reposmith apply"));
+    for (const d of desired)
+      locks.push(await opts.store.lock(d.name, mode.destroy ? "reposmith destroy" : "reposmith apply"));
     const run = await planAll(opts, mode);
     const results: ApplyResult[] = [];
     const visible = run.plan.stacks.some((s) => s.resources.some((r) => r.action !== "noop"));
     if (visible && opts.confirm && !(await opts.confirm(run.plan))) return { ...run, results, applied: false };
     // A stack that deletes what another stack's create needs (a construct moved between stacks) goes first.
     const freeing = new Set(run.plan.stacks.flatMap((sp) => sp.resources.flatMap((r) => r.afterRemovalOf ?? [])));
-    const order = [...run.plan.stacks].sort((a, b) => Number(!a.resources.some((r) => freeing.has(r.key))) - Number(!b.resources.some((r) => freeing.has(r.key))));
+    const order = [...run.plan.stacks].sort(
+      (a, b) =>
+        Number(!a.resources.some((r) => freeing.has(r.key))) - Number(!b.resources.some((r) => freeing.has(r.key))),
+    );
     for (const sp of order) {
-      results.push(await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, { parallelism: opts.parallelism, onEvent: opts.onEvent, destroy: mode.destroy }));
+      results.push(
+        await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, {
+          parallelism: opts.parallelism,
+          onEvent: opts.onEvent,
+          destroy: mode.destroy,
+        }),
+      );
     }
     return { ...run, results, applied: true };
   } finally {

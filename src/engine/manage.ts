@@ -11,17 +11,27 @@ import { notInState } from "./messages";
  * Brings an existing remote object under a declared key (like `terraform import`): the key must be
  * declared in the app, the object is read (and tagged, for kinds that adopt by tag) and recorded.
  */
-export async function importResource(opts: EngineOptions & { outdir: string; store: StateStore }, key: string, id: string): Promise<{ kind: string; id: string; notices: string[] }> {
+export async function importResource(
+  opts: EngineOptions & { outdir: string; store: StateStore },
+  key: string,
+  id: string,
+): Promise<{ kind: string; id: string; notices: string[] }> {
   const stack = stackOfKey(key);
   const desired = readDesired(opts.outdir, [stack])[0].resources.find((r) => r.key === key);
-  if (!desired) throw new StateEntryError(`${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`);
+  if (!desired)
+    throw new StateEntryError(
+      `${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`,
+    );
   const handler = handlerFor(desired.kind);
   const importer = handler.commands?.import;
   if (!importer) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
   const lock = await opts.store.lock(stack, "reposmith import");
   try {
     const state = await opts.store.read(stack);
-    if (state.resources[key]) throw new StateEntryError(`${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`);
+    if (state.resources[key])
+      throw new StateEntryError(
+        `${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`,
+      );
     // Every stack's entries: keys carry their stack, and one object must not be managed from two stacks either.
     const everywhere = await allResources(opts.store, new Map([[stack, state]]));
     // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
@@ -50,21 +60,38 @@ export async function importResource(opts: EngineOptions & { outdir: string; sto
  * The state entries of every stack, by key (keys carry their stack), read without locking (only
  * looked at); stacks already read are given in `read` and not read again.
  */
-export async function allResources(store: StateStore, read: Map<string, StackState> = new Map()): Promise<Record<string, ResourceState>> {
+export async function allResources(
+  store: StateStore,
+  read: Map<string, StackState> = new Map(),
+): Promise<Record<string, ResourceState>> {
   const all: Record<string, ResourceState> = {};
-  for (const stack of new Set([...(await store.stacks()), ...read.keys()])) Object.assign(all, (read.get(stack) ?? (await store.read(stack))).resources);
+  for (const stack of new Set([...(await store.stacks()), ...read.keys()]))
+    Object.assign(all, (read.get(stack) ?? (await store.read(stack))).resources);
   return all;
 }
 
 /** The key other than `key` under which `resources` hold the object `kind` `id`, if any. */
-export function managedBy(resources: Record<string, ResourceState>, key: string, kind: string, id: string): string | undefined {
+export function managedBy(
+  resources: Record<string, ResourceState>,
+  key: string,
+  kind: string,
+  id: string,
+): string | undefined {
   return Object.entries(resources).find(([k, rs]) => k !== key && rs.kind === kind && rs.id === id)?.[0];
 }
 
 /** One remote object, one key: two entries with the same id would manage (and delete) it twice. */
-function refuseIfManagedElsewhere(resources: Record<string, ResourceState>, key: string, kind: string, id: string): void {
+function refuseIfManagedElsewhere(
+  resources: Record<string, ResourceState>,
+  key: string,
+  kind: string,
+  id: string,
+): void {
   const owner = managedBy(resources, key, kind, id);
-  if (owner) throw new StateEntryError(`${id} is already managed by ${owner}; run "reposmith state rm ${owner}" first to import it under ${key}`);
+  if (owner)
+    throw new StateEntryError(
+      `${id} is already managed by ${owner}; run "reposmith state rm ${owner}" first to import it under ${key}`,
+    );
 }
 
 /** Whether objects of `kind` have a secret value (readSecret / `output --show-secret`), e.g. a token's. */
@@ -117,7 +144,10 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     const target = toStack === fromStack ? source : await store.read(toStack);
     const rs = source.resources[from];
     if (!rs) throw new StateEntryError(notInState(from));
-    if (target.resources[to]) throw new StateEntryError(`${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`);
+    if (target.resources[to])
+      throw new StateEntryError(
+        `${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`,
+      );
     delete source.resources[from];
     // The generation is the declaration's under the old key: cleared, the next run sees the new key's
     // differences (a token's tag) as a configuration change to apply, not as drift.
@@ -130,4 +160,3 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     for (const l of locks.reverse()) await l.release();
   }
 }
-

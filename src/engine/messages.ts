@@ -24,11 +24,18 @@ export const sameObjectKept = (owner: string, id: string, ownerStack?: string): 
  * A create that waits for the deletion of the object it collides with (`freeing`, removed from
  * `where`), and how to keep that object under `key` instead when it is the same thing renamed or moved.
  */
-export const deletedFirst = (what: string, freeing: string, where: string, why: "if this is a rename" | "if it moved here", key: string): string =>
+export const deletedFirst = (
+  what: string,
+  freeing: string,
+  where: string,
+  why: "if this is a rename" | "if it moved here",
+  key: string,
+): string =>
   `${what} is deleted first (${freeing}, removed from ${where}); ${why}, keep it and its secret instead: ${stateMv(freeing, key)}`;
 
 /** A create that collides with an object nothing frees and nothing in state holds. */
-export const createWillFail = (what: string, id: string, key: string): string => `will fail: ${notManaged(what, id, key)}`;
+export const createWillFail = (what: string, id: string, key: string): string =>
+  `will fail: ${notManaged(what, id, key)}`;
 
 /** A stack name a state store refuses (it becomes a file name or a lock key). */
 export const invalidStackName = (stack: string): string => `invalid stack name "${stack}"`;

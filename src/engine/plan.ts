@@ -41,16 +41,25 @@ export interface PlanOptions {
 }
 
 /** Observes every declared and remembered resource of one stack and decides what to do with each. */
-export async function planStack(ctx: RunContext, desired: DesiredStack, state: StackState, opts: PlanOptions = {}): Promise<StackPlan> {
+export async function planStack(
+  ctx: RunContext,
+  desired: DesiredStack,
+  state: StackState,
+  opts: PlanOptions = {},
+): Promise<StackPlan> {
   const parallelism = opts.parallelism ?? 10;
   const declared = new Map(desired.resources.map((r) => [r.key, r]));
   const orphans = Object.entries(state.resources).filter(([key]) => opts.destroy || !declared.has(key));
 
   prefetch(ctx, [
-    ...(opts.declaredPrefetched ? [] : desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))),
+    ...(opts.declaredPrefetched
+      ? []
+      : desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))),
     ...orphans.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })),
   ]);
-  const declaredResults = await settleAll(desired.resources, parallelism, (d) => planDeclared(ctx, d, state.resources[d.key], !!opts.destroy));
+  const declaredResults = await settleAll(desired.resources, parallelism, (d) =>
+    planDeclared(ctx, d, state.resources[d.key], !!opts.destroy),
+  );
   const orphanResults = await settleAll(
     orphans.filter(([key]) => !declared.has(key)),
     parallelism,
@@ -60,16 +69,27 @@ export async function planStack(ctx: RunContext, desired: DesiredStack, state: S
   const failures: { key: string; error: unknown }[] = [];
   const resources: ResourcePlan[] = [];
   const collect = (results: PromiseSettledResult<ResourcePlan>[], keys: string[]) =>
-    results.forEach((r, i) => (r.status === "fulfilled" ? resources.push(r.value) : failures.push({ key: keys[i], error: r.reason })));
-  collect(declaredResults, desired.resources.map((r) => r.key));
-  collect(orphanResults, orphans.filter(([key]) => !declared.has(key)).map(([k]) => k));
+    results.forEach((r, i) =>
+      r.status === "fulfilled" ? resources.push(r.value) : failures.push({ key: keys[i], error: r.reason }),
+    );
+  collect(
+    declaredResults,
+    desired.resources.map((r) => r.key),
+  );
+  collect(
+    orphanResults,
+    orphans.filter(([key]) => !declared.has(key)).map(([k]) => k),
+  );
   if (failures.length) throw new PlanError(failures);
   // A destroy only removes: nothing to order or spare.
   return { stack: desired.name, resources: opts.destroy ? resources : shapeStack(resources) };
 }
 
 /** Lets each kind start its batched reads for all of these at once (see PlanningHooks.prefetch). */
-export function prefetch(ctx: RunContext, items: { kind: string; key: string; spec: unknown; conn: ConnectionRef | undefined }[]): void {
+export function prefetch(
+  ctx: RunContext,
+  items: { kind: string; key: string; spec: unknown; conn: ConnectionRef | undefined }[],
+): void {
   const byKind = new Map<string, { spec: unknown; conn: ConnectionRef | undefined }[]>();
   for (const i of items) {
     const handler = handlerFor(i.kind);
@@ -100,20 +120,47 @@ function replacedNotice(handler: ResourceHandler, rs: ResourceState, d: DesiredR
 /** An explicit deletionPolicy "retain" keeps the remote object, on removal from the app and on destroy alike. */
 const retains = (lifecycle: Lifecycle | undefined): boolean => lifecycle?.deletionPolicy === "retain";
 
-export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: ResourceState | undefined, destroy: boolean): Promise<ResourcePlan> {
+export async function planDeclared(
+  ctx: RunContext,
+  d: DesiredResource,
+  rs: ResourceState | undefined,
+  destroy: boolean,
+): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
   const words = presentationOf(handler);
   const spec = parseSpec(handler, d.key, d.spec);
   // The plan as a noop; outcomes below override what differs (the common ones in place: 10,000 copies add up).
-  const base: ResourcePlan = { stack: d.stack, key: d.key, kind: d.kind, label: words.describe(spec), action: "noop", changes: [], spec, generation: d.generation, connection: d.connection, lifecycle: d.lifecycle, state: rs };
+  const base: ResourcePlan = {
+    stack: d.stack,
+    key: d.key,
+    kind: d.kind,
+    label: words.describe(spec),
+    action: "noop",
+    changes: [],
+    spec,
+    generation: d.generation,
+    connection: d.connection,
+    lifecycle: d.lifecycle,
+    state: rs,
+  };
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
     if (!observed) return { ...base, action: rs ? "forget" : "noop", changes: [] };
-    const recorded = rs ?? { kind: d.kind, id: observed.id, generation: d.generation, spec, observed: observed.fields, appliedAt: "" };
+    const recorded = rs ?? {
+      kind: d.kind,
+      id: observed.id,
+      generation: d.generation,
+      spec,
+      observed: observed.fields,
+      appliedAt: "",
+    };
     // Its "delete" does not remove the object (a sync, a default token, a mirror): nothing to do when nothing is remembered.
     if (!rs && !deleteRemoves(handler, recorded)) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
-    if (retains(d.lifecycle)) return rs ? { ...base, action: "forget", changes: [], observed, notice: RETAINED } : { ...base, action: "noop", changes: [] };
+    if (retains(d.lifecycle))
+      return rs
+        ? { ...base, action: "forget", changes: [], observed, notice: RETAINED }
+        : { ...base, action: "noop", changes: [] };
     const notice = words.deleteNotice(recorded, rs?.connection ?? d.connection);
     return { ...base, action: rs && deleteForgets(handler, rs) ? "forget" : "delete", changes: [], observed, notice };
   }
@@ -128,15 +175,33 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
     if (old) {
       // Name what forces it (e.g. repository "acme/dev" -> "acme/prod") when the kind can tell.
       const forcing = handler.diff(d.key, spec, old, rs).filter((c) => c.effect === "replace");
-      return { ...base, action: "replace", changes: forcing.length ? forcing : [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }], observed: old, createFields, notice: replacedNotice(handler, rs!, d) };
+      return {
+        ...base,
+        action: "replace",
+        changes: forcing.length
+          ? forcing
+          : [{ path: "id", old: rs!.id, new: "(known after apply)", effect: "replace" }],
+        observed: old,
+        createFields,
+        notice: replacedNotice(handler, rs!, d),
+      };
     }
     return { ...base, action: "create", changes: [], createFields };
   }
   const changes = handler.diff(d.key, spec, observed, rs);
-  if (changes.some((c) => c.effect === "replace")) return { ...base, action: "replace", changes, observed, createFields: words.createFields(d.key, spec), notice: rs && replacedNotice(handler, rs, d) };
+  if (changes.some((c) => c.effect === "replace"))
+    return {
+      ...base,
+      action: "replace",
+      changes,
+      observed,
+      createFields: words.createFields(d.key, spec),
+      notice: rs && replacedNotice(handler, rs, d),
+    };
   // State names another object than the one found (a replacement stopped after its create, e.g. the
   // new copy's sync failed): if that one still exists it goes once the new one is recorded.
-  const stale = rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
+  const stale =
+    rs && rs.id !== observed.id ? await handler.observeState(ctx, rs, rs.connection ?? d.connection) : undefined;
   base.observed = observed;
   if (changes.length) {
     base.action = "update";
@@ -155,7 +220,12 @@ export async function planDeclared(ctx: RunContext, d: DesiredResource, rs: Reso
 }
 
 /** A resource state remembers but the configuration no longer declares: deleted, or forgotten when retained or gone. */
-export async function planOrphan(ctx: RunContext, stack: string, key: string, rs: ResourceState): Promise<ResourcePlan> {
+export async function planOrphan(
+  ctx: RunContext,
+  stack: string,
+  key: string,
+  rs: ResourceState,
+): Promise<ResourcePlan> {
   const handler = handlerFor(rs.kind);
   const spec = rs.spec;
   let label = rs.id;
@@ -169,7 +239,12 @@ export async function planOrphan(ctx: RunContext, stack: string, key: string, rs
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.
   if (retains(rs.lifecycle)) return { ...base, action: "forget", observed, notice: RETAINED };
-  return { ...base, action: deleteForgets(handler, rs) ? "forget" : "delete", observed, notice: presentationOf(handler).deleteNotice(rs, rs.connection) };
+  return {
+    ...base,
+    action: deleteForgets(handler, rs) ? "forget" : "delete",
+    observed,
+    notice: presentationOf(handler).deleteNotice(rs, rs.connection),
+  };
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -82,7 +82,14 @@ function renderResource(r: ResourcePlan, pc: Colors): string[] {
   const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${headline(r)}`];
   const head = `  ${symbol(pc, r.action)} ${r.kind} "${r.key}"`;
   if (r.action === "create") {
-    lines.push(`${head} {`, ...fieldLines(Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]), "      "), "    }");
+    lines.push(
+      `${head} {`,
+      ...fieldLines(
+        Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]),
+        "      ",
+      ),
+      "    }",
+    );
   } else if (r.action === "update" || r.action === "replace") {
     const marks = r.changes.map((c): [string, string] => [
       `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ${c.path}`,
@@ -105,7 +112,14 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   const out = ["reposmith will perform the following actions:", ""];
   for (const r of visible) out.push(...renderResource(r, pc), "");
   const { add, change, destroy, adopt, rotate, forget } = plan.summary;
-  const extra = [rotate ? `${rotate} to rotate` : "", adopt ? `${adopt} to adopt` : "", forget ? `${forget} to forget` : ""].filter(Boolean).map((x) => `, ${x}`).join("");
+  const extra = [
+    rotate ? `${rotate} to rotate` : "",
+    adopt ? `${adopt} to adopt` : "",
+    forget ? `${forget} to forget` : "",
+  ]
+    .filter(Boolean)
+    .map((x) => `, ${x}`)
+    .join("");
   out.push(pc.bold(`Plan: ${add} to add, ${change} to change, ${destroy} to destroy${extra}.`));
   return out.join("\n");
 }
@@ -119,9 +133,22 @@ export function renderDrift(items: DriftItem[], checked: number, options: Render
       out.push(`  ${pc.red("-")} ${d.key} (${d.kind} ${d.label}) was deleted outside reposmith`);
     } else {
       out.push(`  ${pc.yellow("~")} ${d.key} (${d.kind} ${d.label}) changed outside reposmith:`);
-      out.push(...fieldLines(d.changes.map((c) => [`${c.path}`, c.effect === "rotate" || c.effect === "reset" ? `${c.old} -> ${c.new}` : `${fmt(c.old)} -> ${fmt(c.new)}`]), "      "));
+      out.push(
+        ...fieldLines(
+          d.changes.map((c) => [
+            `${c.path}`,
+            c.effect === "rotate" || c.effect === "reset" ? `${c.old} -> ${c.new}` : `${fmt(c.old)} -> ${fmt(c.new)}`,
+          ]),
+          "      ",
+        ),
+      );
     }
   }
-  out.push("", pc.bold(`Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. Run "reposmith apply" to correct.`));
+  out.push(
+    "",
+    pc.bold(
+      `Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. Run "reposmith apply" to correct.`,
+    ),
+  );
   return out.join("\n");
 }

@@ -15,7 +15,9 @@ export const slug = (what: string) =>
  */
 export const repositorySlug = (what: string, namespaceField: string) =>
   z
-    .string({ error: `${what} is required (the slug of a repository in ${namespaceField}'s namespace, such as "prod")` })
+    .string({
+      error: `${what} is required (the slug of a repository in ${namespaceField}'s namespace, such as "prod")`,
+    })
     .regex(SLUG, {
       error: `${what} must be a slug: letters, digits, "-" or "_"; it names a repository in ${namespaceField}'s namespace, so give only the repository (e.g. "prod", not "acme/prod")`,
     });
@@ -40,7 +42,8 @@ function instantProblem(s: string): "format" | "zone" | "calendar" | undefined {
   if (h !== undefined && zone === undefined) return "zone";
   const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
   // Date.parse rolls "02-30" over into March: check the calendar and clock fields as written.
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return "calendar";
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d))
+    return "calendar";
   if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || Number(sec ?? 0) > 59)) return "calendar";
   if (zone && zone !== "Z" && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(-2)) > 59)) return "calendar";
   return Number.isNaN(Date.parse(s)) ? "format" : undefined;
@@ -55,9 +58,18 @@ export const isoDateTime = (what: string) =>
     .string({ error: `${what} must be an ISO-8601 date-time string such as "2027-01-31T00:00:00Z"` })
     .superRefine((s, ctx) => {
       const problem = instantProblem(s);
-      if (problem === "zone") ctx.addIssue({ code: "custom", message: `${what} must say its time zone: add "Z" for UTC or an offset such as "+02:00" (got ${JSON.stringify(s)})` });
-      else if (problem === "calendar") ctx.addIssue({ code: "custom", message: `${what} is not a real date and time (got ${JSON.stringify(s)})` });
-      else if (problem) ctx.addIssue({ code: "custom", message: `${what} must be an ISO-8601 date-time such as "2027-01-31T00:00:00Z"` });
+      if (problem === "zone")
+        ctx.addIssue({
+          code: "custom",
+          message: `${what} must say its time zone: add "Z" for UTC or an offset such as "+02:00" (got ${JSON.stringify(s)})`,
+        });
+      else if (problem === "calendar")
+        ctx.addIssue({ code: "custom", message: `${what} is not a real date and time (got ${JSON.stringify(s)})` });
+      else if (problem)
+        ctx.addIssue({
+          code: "custom",
+          message: `${what} must be an ISO-8601 date-time such as "2027-01-31T00:00:00Z"`,
+        });
     })
     .transform((s) => new Date(s).toISOString());
 
@@ -72,7 +84,8 @@ function notJson(input: unknown): string {
 
 export const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)], {
-    error: (iss) => `must be a string, a finite number, true/false, null, an array or a plain object (got ${notJson(iss.input)})`,
+    error: (iss) =>
+      `must be a string, a finite number, true/false, null, an array or a plain object (got ${notJson(iss.input)})`,
   }),
 );
 
@@ -91,11 +104,16 @@ export function formatIssues(error: z.ZodError, input?: unknown): string[] {
   return error.issues.map((i) => {
     const path = i.path.map(String).join(".");
     let msg = !path || i.message.startsWith(path) ? i.message : `${path}: ${i.message}`;
-    if (i.code === "unrecognized_keys") msg = `${path ? path + ": " : ""}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the documented props`;
+    if (i.code === "unrecognized_keys")
+      msg = `${path ? path + ": " : ""}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the documented props`;
     if (input !== undefined && path && !msg.includes("(got ")) {
-      const value = i.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), input);
+      const value = i.path.reduce<unknown>(
+        (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined),
+        input,
+      );
       // JSON.stringify would show NaN and Infinity as "null".
-      if (value !== undefined && typeof value !== "object") msg += ` (got ${typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value)})`;
+      if (value !== undefined && typeof value !== "object")
+        msg += ` (got ${typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value)})`;
     }
     return redactUrls(msg);
   });

@@ -28,14 +28,24 @@ export interface ResourceHandler<Spec = unknown> {
    * format/name/version, a repository id); an object found without state is marked `adopted`.
    * Never changes anything, and never throws "not found": absence is undefined.
    */
-  observe(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, state?: ResourceState): Promise<Observed | undefined>;
+  observe(
+    ctx: HandlerContext,
+    key: string,
+    spec: Spec,
+    conn: ConnectionRef | undefined,
+    state?: ResourceState,
+  ): Promise<Observed | undefined>;
 
   /**
    * Observe by state alone: the object `state` names (its spec may no longer parse), for a resource
    * no longer declared, the old object of a replacement, or one an interrupted replacement left
    * behind. Undefined when it is gone, its repository included. Never changes anything.
    */
-  observeState(ctx: HandlerContext, state: ResourceState, conn: ConnectionRef | undefined): Promise<Observed | undefined>;
+  observeState(
+    ctx: HandlerContext,
+    state: ResourceState,
+    conn: ConnectionRef | undefined,
+  ): Promise<Observed | undefined>;
 
   /**
    * Field-level differences between what `spec` wants and what was `observed`, as a plan shows them
@@ -57,7 +67,14 @@ export interface ResourceHandler<Spec = unknown> {
    * Apply `changes` (what diff returned, less any the plan spared, see FieldChange.objectId) to the
    * observed object; returns it as it is afterwards. Same rule for `recorded` as create.
    */
-  update(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined, observed: Observed, changes: FieldChange[]): Promise<Observed>;
+  update(
+    ctx: HandlerContext,
+    key: string,
+    spec: Spec,
+    conn: ConnectionRef | undefined,
+    observed: Observed,
+    changes: FieldChange[],
+  ): Promise<Observed>;
 
   /**
    * Delete the object `state` names, or do what `deletion` says instead. An object already gone is
@@ -120,7 +137,12 @@ export interface PlanningHooks<Spec> {
    * create after that object's deletion when the same plan deletes it (a renamed construct), and
    * otherwise says the create will fail and how to import the object instead.
    */
-  createBlocker?(ctx: HandlerContext, key: string, spec: Spec, conn: ConnectionRef | undefined): Promise<{ id: string; what: string } | undefined>;
+  createBlocker?(
+    ctx: HandlerContext,
+    key: string,
+    spec: Spec,
+    conn: ConnectionRef | undefined,
+  ): Promise<{ id: string; what: string } | undefined>;
   /**
    * True when the id names what the resource reads rather than an object it alone manages (a
    * mirror's `source->destination` pair): two declared resources of this kind may then share an
@@ -186,7 +208,8 @@ function withDefaults<Spec>(h: ResourceHandler<Spec>): Required<Presentation<Spe
     updateNotice: (spec, changes, conn) => p.updateNotice?.(spec, changes, conn),
     deleteNotice: (state, conn) => p.deleteNotice?.(state, conn),
     driftChanges: (key, spec, observed, state) =>
-      p.driftChanges?.(key, spec, observed, state) ?? h.diff(key, spec, observed, state).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old })),
+      p.driftChanges?.(key, spec, observed, state) ??
+      h.diff(key, spec, observed, state).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old })),
   };
 }
 

@@ -60,7 +60,10 @@ export function comparedFields(notCarried: readonly string[]): string[] {
  * or undocumented) that differs for some token of both, and `tokens["name"]` for a token only one
  * of them has; with one example of each for the message.
  */
-export function differencesAfterSync(source: RepositoryToken[], target: RepositoryToken[]): { what: string; example: string }[] {
+export function differencesAfterSync(
+  source: RepositoryToken[],
+  target: RepositoryToken[],
+): { what: string; example: string }[] {
   const byName = new Map(target.map((t) => [String(t.name), t]));
   const sourceNames = new Set(source.map((t) => String(t.name)));
   const found = new Map<string, string>();
@@ -71,7 +74,8 @@ export function differencesAfterSync(source: RepositoryToken[], target: Reposito
       continue;
     }
     for (const f of [...SYNC_CARRIED, ...SYNC_UNDOCUMENTED]) {
-      if (!found.has(f) && canonicalJson(valueOf(s, f)) !== canonicalJson(valueOf(t, f))) found.set(f, `token "${s.name}"`);
+      if (!found.has(f) && canonicalJson(valueOf(s, f)) !== canonicalJson(valueOf(t, f)))
+        found.set(f, `token "${s.name}"`);
     }
   }
   for (const t of target) if (!sourceNames.has(String(t.name))) found.set(`tokens["${t.name}"]`, "kept in the target");

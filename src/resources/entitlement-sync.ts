@@ -19,7 +19,10 @@ export const EntitlementSyncSpecSchema = z
     }),
   })
   .strict()
-  .refine((s) => s.source !== s.target, { error: "source and target must be different repositories", path: ["target"] });
+  .refine((s) => s.source !== s.target, {
+    error: "source and target must be different repositories",
+    path: ["target"],
+  });
 
 export type EntitlementSyncSpec = z.output<typeof EntitlementSyncSpecSchema>;
 
@@ -31,24 +34,48 @@ function notCarriedOf(fields: Record<string, unknown> | undefined): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-async function observeSync(ctx: HandlerContext, spec: EntitlementSyncSpec, conn: ConnectionRef | undefined, notCarried: string[] = []): Promise<Observed> {
+async function observeSync(
+  ctx: HandlerContext,
+  spec: EntitlementSyncSpec,
+  conn: ConnectionRef | undefined,
+  notCarried: string[] = [],
+): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
-  const [source, target] = await Promise.all([listTokens(ctx, client, spec.owner, spec.source), listTokens(ctx, client, spec.owner, spec.target)]);
+  const [source, target] = await Promise.all([
+    listTokens(ctx, client, spec.owner, spec.source),
+    listTokens(ctx, client, spec.owner, spec.target),
+  ]);
   const fields = comparedFields(notCarried);
-  return { id: syncId(spec), fields: { tokens: describeSet(target, fields), not_carried: notCarried }, hints: { source: describeSet(source, fields) } };
+  return {
+    id: syncId(spec),
+    fields: { tokens: describeSet(target, fields), not_carried: notCarried },
+    hints: { source: describeSet(source, fields) },
+  };
 }
 
 /** The plan's changes between the two sets; a token in `notCarried` (`tokens["name"]`) is left out. */
-function syncChanges(source: Record<string, string>, target: Record<string, string>, notCarried: readonly string[] = []): FieldChange[] {
+function syncChanges(
+  source: Record<string, string>,
+  target: Record<string, string>,
+  notCarried: readonly string[] = [],
+): FieldChange[] {
   const changes: FieldChange[] = [];
   const path = (name: string) => `tokens["${name}"]`;
   for (const name of Object.keys(source).sort()) {
     if (notCarried.includes(path(name))) continue;
-    if (!(name in target)) changes.push({ path: path(name), old: null, new: "gained (copied from source)", effect: "update" });
-    else if (source[name] !== target[name]) changes.push({ path: path(name), old: "differs from source", new: "replaced by the source's copy", effect: "update" });
+    if (!(name in target))
+      changes.push({ path: path(name), old: null, new: "gained (copied from source)", effect: "update" });
+    else if (source[name] !== target[name])
+      changes.push({
+        path: path(name),
+        old: "differs from source",
+        new: "replaced by the source's copy",
+        effect: "update",
+      });
   }
   for (const name of Object.keys(target).sort()) {
-    if (!(name in source) && !notCarried.includes(path(name))) changes.push({ path: path(name), old: "present", new: null, effect: "update" });
+    if (!(name in source) && !notCarried.includes(path(name)))
+      changes.push({ path: path(name), old: "present", new: null, effect: "update" });
   }
   return changes;
 }
@@ -58,10 +85,19 @@ function syncChanges(source: Record<string, string>, target: Record<string, stri
  * could not change it, and every sync wipes the target's tokens. So it is said once, remembered
  * (`not_carried`) and left out of later comparisons, instead of being synced again on every run.
  */
-async function afterOurSync(ctx: HandlerContext, key: string, spec: EntitlementSyncSpec, conn: ConnectionRef | undefined, before: string[]): Promise<Observed> {
+async function afterOurSync(
+  ctx: HandlerContext,
+  key: string,
+  spec: EntitlementSyncSpec,
+  conn: ConnectionRef | undefined,
+  before: string[],
+): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
   ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
-  const [source, target] = await Promise.all([listTokens(ctx, client, spec.owner, spec.source), listTokens(ctx, client, spec.owner, spec.target)]);
+  const [source, target] = await Promise.all([
+    listTokens(ctx, client, spec.owner, spec.source),
+    listTokens(ctx, client, spec.owner, spec.target),
+  ]);
   const differs = differencesAfterSync(source, target);
   const fresh = differs.filter((d) => !before.includes(d.what));
   if (fresh.length) {
@@ -70,7 +106,12 @@ async function afterOurSync(ctx: HandlerContext, key: string, spec: EntitlementS
         `${fresh.map((d) => `${d.what} (${d.example})`).join(", ")}; not compared from now on, so ${fresh.length === 1 ? "it never causes" : "they never cause"} another sync`,
     );
   }
-  const after = await observeSync(ctx, spec, conn, differs.map((d) => d.what));
+  const after = await observeSync(
+    ctx,
+    spec,
+    conn,
+    differs.map((d) => d.what),
+  );
   return { id: after.id, fields: after.fields };
 }
 
@@ -99,7 +140,11 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
   observe: (ctx, _key, spec, conn, state) => observeSync(ctx, spec, conn, notCarriedOf(state?.observed)),
 
   diff(_key, _spec, observed) {
-    return syncChanges((observed.hints?.source ?? {}) as Record<string, string>, observed.fields.tokens as Record<string, string>, notCarriedOf(observed.fields));
+    return syncChanges(
+      (observed.hints?.source ?? {}) as Record<string, string>,
+      observed.fields.tokens as Record<string, string>,
+      notCarriedOf(observed.fields),
+    );
   },
 
   async create(ctx, key, spec, conn) {
@@ -116,7 +161,14 @@ export const entitlementSyncHandler: ResourceHandler<EntitlementSyncSpec> = {
       if (!(err as { ambiguous?: boolean }).ambiguous) throw err;
       ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
       const after = await observeSync(ctx, spec, conn, before);
-      if (syncChanges(after.hints!.source as Record<string, string>, after.fields.tokens as Record<string, string>, before).length) throw err;
+      if (
+        syncChanges(
+          after.hints!.source as Record<string, string>,
+          after.fields.tokens as Record<string, string>,
+          before,
+        ).length
+      )
+        throw err;
       return after;
     }
     // The reply may be one page only (cloudsmith-cli reads pagination headers on it): re-list instead.

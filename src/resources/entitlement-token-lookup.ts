@@ -3,7 +3,13 @@
  * per repository and run, and an index by slug_perm, by reposmith tag and by the default flag.
  */
 import type { CloudsmithClient, RepositoryToken } from "../api/cloudsmith";
-import { KEY_TAG, MANAGED_BY, MANAGED_BY_VALUE, MANAGED_FIELDS, type EntitlementTokenSpec } from "./entitlement-token-spec";
+import {
+  KEY_TAG,
+  MANAGED_BY,
+  MANAGED_BY_VALUE,
+  MANAGED_FIELDS,
+  type EntitlementTokenSpec,
+} from "./entitlement-token-spec";
 import type { HandlerContext, Observed, ResourceState } from "./types";
 
 /** Extra observed fields kept in state besides the managed ones. */
@@ -26,20 +32,34 @@ export function tokenId(owner: string, repo: string, slugPerm: string): string {
 export function parseTokenId(id: string): { owner: string; repository: string; slugPerm: string } {
   const parts = id.split(".");
   if (parts.length !== 3 || parts.some((p) => !p)) {
-    throw new Error(`"${id}" is not an entitlement token id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
+    throw new Error(
+      `"${id}" is not an entitlement token id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`,
+    );
   }
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
 }
 
 /** A token as plans and state see it. */
-export function toObserved(owner: string, repo: string, t: RepositoryToken, rotatedAt?: unknown, adopted = false): Observed {
+export function toObserved(
+  owner: string,
+  repo: string,
+  t: RepositoryToken,
+  rotatedAt?: unknown,
+  adopted = false,
+): Observed {
   return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
 }
 
-export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) => `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
+export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) =>
+  `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
 
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
-export function listTokens(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): Promise<RepositoryToken[]> {
+export function listTokens(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+): Promise<RepositoryToken[]> {
   return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
 }
 
@@ -67,12 +87,18 @@ export function indexTokens(tokens: RepositoryToken[]): TokenIndex {
       else index.byKey.set(key, [t]);
     }
   }
-  for (const list of index.byKey.values()) if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  for (const list of index.byKey.values())
+    if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
   tokenIndexes.set(tokens, index);
   return index;
 }
 
-export function findToken(tokens: RepositoryToken[], key: string, spec: EntitlementTokenSpec | undefined, slugPerm?: string): { token: RepositoryToken; adopted: boolean } | undefined {
+export function findToken(
+  tokens: RepositoryToken[],
+  key: string,
+  spec: EntitlementTokenSpec | undefined,
+  slugPerm?: string,
+): { token: RepositoryToken; adopted: boolean } | undefined {
   const index = indexTokens(tokens);
   if (slugPerm) {
     const t = index.bySlug.get(slugPerm);

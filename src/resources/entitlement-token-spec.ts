@@ -31,7 +31,8 @@ export type ManagedField = (typeof MANAGED_FIELDS)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
   z.enum(values, {
-    error: (iss) => `${what} must be one of ${values.map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
+    error: (iss) =>
+      `${what} must be one of ${values.map((v) => `"${v}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
   });
 
 const triggers = (what: string) =>
@@ -50,7 +51,11 @@ const TokenLimitsSchema = z
       })
       .strict()
       .optional(),
-    packageQuery: z.string().min(1).max(1024, { error: "limits.packageQuery must be at most 1024 characters" }).optional(),
+    packageQuery: z
+      .string()
+      .min(1)
+      .max(1024, { error: "limits.packageQuery must be at most 1024 characters" })
+      .optional(),
     /** Deprecated by Cloudsmith in favour of packageQuery. */
     pathQuery: z.string().min(1).max(1024, { error: "limits.pathQuery must be at most 1024 characters" }).optional(),
   })
@@ -76,7 +81,9 @@ export const EntitlementTokenSpecSchema = z
     enabled: z.boolean().default(true),
     eulaRequired: z.boolean().default(false),
     limits: TokenLimitsSchema.default({}),
-    scheduledResetPeriod: oneOf("scheduledResetPeriod", RESET_PERIODS as unknown as [string, ...string[]]).default("Never Reset"),
+    scheduledResetPeriod: oneOf("scheduledResetPeriod", RESET_PERIODS as unknown as [string, ...string[]]).default(
+      "Never Reset",
+    ),
     /** Managed only when given (toggled through its own endpoint). */
     privateBroadcasts: z.boolean().optional(),
     metadata: z
@@ -90,13 +97,16 @@ export const EntitlementTokenSpecSchema = z
       .strict()
       .optional(),
     resetTriggers: triggers("resetTriggers").optional(),
-    ignoreChanges: z
-      .array(oneOf("ignoreChanges[]", MANAGED_FIELDS as unknown as [string, ...string[]]))
-      .optional(),
+    ignoreChanges: z.array(oneOf("ignoreChanges[]", MANAGED_FIELDS as unknown as [string, ...string[]])).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (!s.defaultToken && !s.name) ctx.addIssue({ code: "custom", path: ["name"], message: "name is required (a token name unique in the repository)" });
+    if (!s.defaultToken && !s.name)
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message: "name is required (a token name unique in the repository)",
+      });
   });
 
 export type EntitlementTokenSpec = z.output<typeof EntitlementTokenSpecSchema>;

@@ -16,7 +16,17 @@ import {
   type ManagedField,
 } from "./entitlement-token-spec";
 import type { ResourceHandler } from "./contract";
-import { findToken, indexTokens, listTokens, observedFields, parseTokenId, stateSlug, tokenId, tokensCacheKey, toObserved } from "./entitlement-token-lookup";
+import {
+  findToken,
+  indexTokens,
+  listTokens,
+  observedFields,
+  parseTokenId,
+  stateSlug,
+  tokenId,
+  tokensCacheKey,
+  toObserved,
+} from "./entitlement-token-lookup";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
 import { notManaged, triggersChanged } from "./messages";
 
@@ -41,7 +51,12 @@ function same(field: string, want: unknown, have: unknown, desired: Partial<Reco
 }
 
 /** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
-function rotationReason(spec: EntitlementTokenSpec, state: ResourceState | undefined, rotatedAt: unknown, now: Date): string | undefined {
+function rotationReason(
+  spec: EntitlementTokenSpec,
+  state: ResourceState | undefined,
+  rotatedAt: unknown,
+  now: Date,
+): string | undefined {
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.rotation?.triggers;
   const next = spec.rotation?.triggers;
   if (state && next && canonicalJson(prev ?? {}) !== canonicalJson(next)) {
@@ -60,17 +75,31 @@ function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefine
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.resetTriggers;
   const next = spec.resetTriggers;
   if (!state || !next || canonicalJson(prev ?? {}) === canonicalJson(next)) return undefined;
-  return triggersChanged("reset", Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]));
+  return triggersChanged(
+    "reset",
+    Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]),
+  );
 }
 
-const isDefaultToken = (state: ResourceState): boolean => !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
+const isDefaultToken = (state: ResourceState): boolean =>
+  !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
 
 /** The token of the repository that already has the declared name (names are unique per repository), which a create would collide with. */
-async function nameTaken(ctx: HandlerContext, _key: string, spec: EntitlementTokenSpec, conn: ConnectionRef | undefined): Promise<{ id: string; what: string } | undefined> {
+async function nameTaken(
+  ctx: HandlerContext,
+  _key: string,
+  spec: EntitlementTokenSpec,
+  conn: ConnectionRef | undefined,
+): Promise<{ id: string; what: string } | undefined> {
   if (spec.defaultToken) return undefined;
   const client = ctx.clients.cloudsmith(conn);
   const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
-  return t && { id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""), what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}` };
+  return (
+    t && {
+      id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""),
+      what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}`,
+    }
+  );
 }
 
 export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
@@ -93,35 +122,63 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
     if (!found) return undefined;
     const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
-    const observed = toObserved(spec.owner, spec.repository, found.token, sameToken ? state!.observed.rotated_at : undefined, found.adopted);
-    observed.hints = { rotation: rotationReason(spec, state, observed.fields.rotated_at, ctx.now()), reset: resetReason(spec, state) };
+    const observed = toObserved(
+      spec.owner,
+      spec.repository,
+      found.token,
+      sameToken ? state!.observed.rotated_at : undefined,
+      found.adopted,
+    );
+    observed.hints = {
+      rotation: rotationReason(spec, state, observed.fields.rotated_at, ctx.now()),
+      reset: resetReason(spec, state),
+    };
     return observed;
   },
 
   diff(key, spec, observed) {
     if (!observed.id.startsWith(`${spec.owner}.${spec.repository}.`)) {
       const id = parseTokenId(observed.id);
-      return [{ path: "repository", old: `${id.owner}/${id.repository}`, new: `${spec.owner}/${spec.repository}`, effect: "replace" }];
+      return [
+        {
+          path: "repository",
+          old: `${id.owner}/${id.repository}`,
+          new: `${spec.owner}/${spec.repository}`,
+          effect: "replace",
+        },
+      ];
     }
     const desired = desiredFields(key, spec);
     const ignored = new Set<string>(spec.ignoreChanges ?? []);
     const changes: FieldChange[] = [];
     for (const f of MANAGED_FIELDS) {
       if (!(f in desired) || ignored.has(f)) continue;
-      if (!same(f, desired[f], observed.fields[f], desired)) changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
+      if (!same(f, desired[f], observed.fields[f], desired))
+        changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
     }
     const rotation = observed.hints?.rotation;
-    if (rotation) changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });
+    if (rotation)
+      changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });
     const reset = observed.hints?.reset;
-    if (reset) changes.push({ path: "usage", old: "(downloads, clients, bandwidth)", new: `(zeroed: ${reset})`, effect: "reset" });
+    if (reset)
+      changes.push({
+        path: "usage",
+        old: "(downloads, clients, bandwidth)",
+        new: `(zeroed: ${reset})`,
+        effect: "reset",
+      });
     return changes;
   },
 
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.cloudsmith(conn);
     const { owner, repository } = spec;
-    if (spec.defaultToken) throw new Error(`${key}: ${owner}/${repository} has no default token to adopt; Cloudsmith creates it with the repository`);
-    if (spec.limits.pathQuery) ctx.notice(`${key}: limits.pathQuery is deprecated by Cloudsmith; prefer limits.packageQuery`);
+    if (spec.defaultToken)
+      throw new Error(
+        `${key}: ${owner}/${repository} has no default token to adopt; Cloudsmith creates it with the repository`,
+      );
+    if (spec.limits.pathQuery)
+      ctx.notice(`${key}: limits.pathQuery is deprecated by Cloudsmith; prefer limits.packageQuery`);
     const { access_private_broadcasts, ...body } = desiredFields(key, spec);
     // A POST that failed after it was sent may still have created the token. Never send it again
     // blindly: list again and adopt the token carrying our key if it is there; send it again only
@@ -149,12 +206,27 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       created = toObserved(owner, repository, found, undefined, true);
     }
     ctx.invalidate(tokensCacheKey(client, owner, repository));
-    if (access_private_broadcasts !== undefined && created.fields.access_private_broadcasts !== access_private_broadcasts) {
+    if (
+      access_private_broadcasts !== undefined &&
+      created.fields.access_private_broadcasts !== access_private_broadcasts
+    ) {
       const { slugPerm } = parseTokenId(created.id);
       try {
         // A new token may not read back at once, and until it does its own routes answer 404.
-        await waitUntilReadable(ctx, client, owner, repository, slugPerm, `${owner}/${repository} token "${spec.name}"`);
-        await client.entitlements.togglePrivateBroadcasts(owner, repository, slugPerm, access_private_broadcasts as boolean);
+        await waitUntilReadable(
+          ctx,
+          client,
+          owner,
+          repository,
+          slugPerm,
+          `${owner}/${repository} token "${spec.name}"`,
+        );
+        await client.entitlements.togglePrivateBroadcasts(
+          owner,
+          repository,
+          slugPerm,
+          access_private_broadcasts as boolean,
+        );
       } catch (err) {
         // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
         throw Object.assign(err as object, { recorded: created });
@@ -171,17 +243,29 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const desired = desiredFields(key, spec);
     const fields = { ...observed.fields };
     const patch: Record<string, unknown> = {};
-    for (const c of changes) if (c.effect === "update" && !ACTION_FIELDS.has(c.path)) patch[c.path] = desired[c.path as ManagedField];
+    for (const c of changes)
+      if (c.effect === "update" && !ACTION_FIELDS.has(c.path)) patch[c.path] = desired[c.path as ManagedField];
     try {
-      if (Object.keys(patch).length) Object.assign(fields, observedFields(await client.entitlements.update(owner, repository, slugPerm, patch as never), fields.rotated_at));
+      if (Object.keys(patch).length)
+        Object.assign(
+          fields,
+          observedFields(
+            await client.entitlements.update(owner, repository, slugPerm, patch as never),
+            fields.rotated_at,
+          ),
+        );
       for (const c of changes) {
         if (c.path === "is_active" && c.effect === "update") {
-          await (c.new ? client.entitlements.enable(owner, repository, slugPerm) : client.entitlements.disable(owner, repository, slugPerm));
+          await (c.new
+            ? client.entitlements.enable(owner, repository, slugPerm)
+            : client.entitlements.disable(owner, repository, slugPerm));
           // State says what the API reads back, not what was asked: reads can lag the action.
-          const read = await waitForActive(ctx, client, owner, repository, slugPerm, c.new as boolean).catch((err: unknown) => {
-            if (err instanceof ReadBackError && err.last) fields.is_active = err.last.is_active;
-            throw Object.assign(err as object, { recorded: { id: observed.id, fields: { ...fields } } });
-          });
+          const read = await waitForActive(ctx, client, owner, repository, slugPerm, c.new as boolean).catch(
+            (err: unknown) => {
+              if (err instanceof ReadBackError && err.last) fields.is_active = err.last.is_active;
+              throw Object.assign(err as object, { recorded: { id: observed.id, fields: { ...fields } } });
+            },
+          );
           fields.is_active = read.is_active;
         }
         if (c.path === "access_private_broadcasts") {
@@ -235,7 +319,10 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       return shown;
     },
     foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
-    deleteNotice: (state) => (isDefaultToken(state) ? "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is" : undefined),
+    deleteNotice: (state) =>
+      isDefaultToken(state)
+        ? "the repository's default token is never deleted: reposmith stops managing it and leaves it as it is"
+        : undefined,
   },
 
   planning: {
@@ -279,7 +366,11 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       let t = await client.entitlements.read(owner, repository, slugPerm);
       if (!spec.defaultToken) {
         // Tag it now, so a lost state can never lead to a duplicate: adoption finds tokens by this tag.
-        const metadata = { ...((t.metadata as Record<string, unknown> | null) ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
+        const metadata = {
+          ...((t.metadata as Record<string, unknown> | null) ?? {}),
+          [MANAGED_BY]: MANAGED_BY_VALUE,
+          [KEY_TAG]: key,
+        };
         t = await client.entitlements.update(owner, repository, slugPerm, { metadata } as never);
         ctx.invalidate(tokensCacheKey(client, owner, repository));
       }

@@ -18,8 +18,16 @@ export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
 
 export const LifecycleSchema = z
   .object({
-    driftPolicy: z.enum(DRIFT_POLICIES, { error: (i) => `driftPolicy must be one of "correct", "report", "ignore" (got ${JSON.stringify(i.input)})` }).optional(),
-    deletionPolicy: z.enum(DELETION_POLICIES, { error: (i) => `deletionPolicy must be "retain" or "delete" (got ${JSON.stringify(i.input)})` }).optional(),
+    driftPolicy: z
+      .enum(DRIFT_POLICIES, {
+        error: (i) => `driftPolicy must be one of "correct", "report", "ignore" (got ${JSON.stringify(i.input)})`,
+      })
+      .optional(),
+    deletionPolicy: z
+      .enum(DELETION_POLICIES, {
+        error: (i) => `deletionPolicy must be "retain" or "delete" (got ${JSON.stringify(i.input)})`,
+      })
+      .optional(),
   })
   .strict();
 
@@ -41,7 +49,8 @@ export interface LifecycleProps {
 export const DEFAULT_DELETION_POLICY: DeletionPolicy = "retain";
 
 /** Whether two lifecycles (a declaration's, a state entry's) say the same; unset is unset. */
-export const sameLifecycle = (a: Lifecycle | undefined, b: Lifecycle | undefined): boolean => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+export const sameLifecycle = (a: Lifecycle | undefined, b: Lifecycle | undefined): boolean =>
+  canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
 /** Lifecycle from a payload string; undefined when absent or unreadable (an older payload). */
 export function parseLifecycle(text: string | undefined): Lifecycle | undefined {

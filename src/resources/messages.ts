@@ -15,10 +15,12 @@ export const notManaged = (what: string, id: string, key: string): string =>
   `${what} already exists (${id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${id}, or choose another name`;
 
 /** Why a rotation or a usage reset is due: the triggers whose values changed since the last apply. */
-export const triggersChanged = (which: "rotation" | "reset", names: string[]): string => `${which} trigger ${names.map((k) => `"${k}"`).join(", ")} changed`;
+export const triggersChanged = (which: "rotation" | "reset", names: string[]): string =>
+  `${which} trigger ${names.map((k) => `"${k}"`).join(", ")} changed`;
 
 /** A package to copy again (republish, recopy) whose source is gone. */
-export const sourceGone = (pkg: string, repository: string): string => `${pkg} is no longer in ${repository}: cannot copy it again`;
+export const sourceGone = (pkg: string, repository: string): string =>
+  `${pkg} is no longer in ${repository}: cannot copy it again`;
 
 /** Schema message of the package kinds: a copy into the repository it comes from. */
 export const DESTINATION_IS_SOURCE = "destination must differ from source.repository";

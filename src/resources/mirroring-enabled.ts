@@ -28,17 +28,22 @@ export interface ReadingInForce {
 }
 
 /** The deprecated boolean (true = the update API's documented reading) as a reading. */
-export const readingFromInverted = (inverted: boolean): MirroringEnabledReading => (inverted ? "true-means-off" : "true-means-on");
+export const readingFromInverted = (inverted: boolean): MirroringEnabledReading =>
+  inverted ? "true-means-off" : "true-means-on";
 
 /**
  * The reading a connection asks for: `mirroringEnabledReading`, else the deprecated
  * `mirroringEnabledInverted` (stacks synthesized before it existed, and their state), else the
  * documented one.
  */
-export function readingInForce(ref: { mirroringEnabledReading?: string; mirroringEnabledInverted?: boolean } | undefined): ReadingInForce {
+export function readingInForce(
+  ref: { mirroringEnabledReading?: string; mirroringEnabledInverted?: boolean } | undefined,
+): ReadingInForce {
   const set = ref?.mirroringEnabledReading;
-  if (set !== undefined && (MIRRORING_ENABLED_READINGS as readonly string[]).includes(set)) return { reading: set as MirroringEnabledReading, setBy: "mirroringEnabledReading" };
-  if (typeof ref?.mirroringEnabledInverted === "boolean") return { reading: readingFromInverted(ref.mirroringEnabledInverted), setBy: "mirroringEnabledInverted" };
+  if (set !== undefined && (MIRRORING_ENABLED_READINGS as readonly string[]).includes(set))
+    return { reading: set as MirroringEnabledReading, setBy: "mirroringEnabledReading" };
+  if (typeof ref?.mirroringEnabledInverted === "boolean")
+    return { reading: readingFromInverted(ref.mirroringEnabledInverted), setBy: "mirroringEnabledInverted" };
   return { reading: DOCUMENTED_READING, setBy: "default" };
 }
 

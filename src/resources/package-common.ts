@@ -10,8 +10,32 @@ import type { HandlerContext } from "./types";
 
 /** Package formats Cloudsmith hosts (its upload endpoints, cloudsmith-openapi.json). */
 export const PACKAGE_FORMATS = [
-  "alpine", "cargo", "cocoapods", "composer", "conan", "conda", "cran", "dart", "deb", "docker", "go", "helm", "hex",
-  "huggingface", "luarocks", "maven", "npm", "nuget", "p2", "python", "raw", "rpm", "ruby", "swift", "terraform", "vagrant",
+  "alpine",
+  "cargo",
+  "cocoapods",
+  "composer",
+  "conan",
+  "conda",
+  "cran",
+  "dart",
+  "deb",
+  "docker",
+  "go",
+  "helm",
+  "hex",
+  "huggingface",
+  "luarocks",
+  "maven",
+  "npm",
+  "nuget",
+  "p2",
+  "python",
+  "raw",
+  "rpm",
+  "ruby",
+  "swift",
+  "terraform",
+  "vagrant",
 ] as const;
 
 /** A package by what it is rather than by its id: the identity a copy keeps in every repository. */
@@ -24,7 +48,8 @@ export interface PackageRef {
 export const PackageRefSchema = z
   .object({
     format: z.enum(PACKAGE_FORMATS, {
-      error: (iss) => `format must be one of ${PACKAGE_FORMATS.map((f) => `"${f}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
+      error: (iss) =>
+        `format must be one of ${PACKAGE_FORMATS.map((f) => `"${f}"`).join(", ")} (got ${JSON.stringify(iss.input)})`,
     }),
     name: z.string({ error: "name is required" }).min(1, { error: "name must not be empty" }),
     version: z.string({ error: "version is required" }).min(1, { error: "version must not be empty" }),
@@ -68,11 +93,20 @@ export function syncSummary(p: Package): string {
   return `syncing (${p.sync_progress ?? 0}%)`;
 }
 
-const cachePrefix = (client: CloudsmithClient, owner: string, repo: string) => `cloudsmith:${client.baseUrl}:packages:${owner}/${repo}/`;
+const cachePrefix = (client: CloudsmithClient, owner: string, repo: string) =>
+  `cloudsmith:${client.baseUrl}:packages:${owner}/${repo}/`;
 
 /** Every package of a repository (or those matching `query`), read once per engine run: one call per 500. */
-export function listPackages(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string, query = ""): Promise<Package[]> {
-  return ctx.memo(`${cachePrefix(client, owner, repo)}?${query}`, () => client.packages.list(owner, repo, { query: query || undefined }));
+export function listPackages(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  query = "",
+): Promise<Package[]> {
+  return ctx.memo(`${cachePrefix(client, owner, repo)}?${query}`, () =>
+    client.packages.list(owner, repo, { query: query || undefined }),
+  );
 }
 
 /** Forget the memoised lists of a repository after a write to it. */
@@ -87,7 +121,11 @@ const rank = (p: Package) => (p.is_sync_completed ? 0 : p.is_sync_failed ? 2 : 1
  * those with the same format/name/version — matching checksum first, then completed, then syncing,
  * then failed (a failed duplicate never hides a good copy).
  */
-export function findPackage(list: Package[], ref: PackageRef, opts: { slugPerm?: string; checksum?: string | null } = {}): Package | undefined {
+export function findPackage(
+  list: Package[],
+  ref: PackageRef,
+  opts: { slugPerm?: string; checksum?: string | null } = {},
+): Package | undefined {
   if (opts.slugPerm) {
     const exact = list.find((p) => p.slug_perm === opts.slugPerm);
     if (exact && sameRef(exact, ref)) return exact;
@@ -111,20 +149,42 @@ export interface CopySource {
  * of sending it again. Within one run the same package is copied to the same place once, even when
  * a PackageCopy and a PackageMirror both want it (the second would fail as a duplicate).
  */
-export function copyPackage(ctx: HandlerContext, client: CloudsmithClient, src: CopySource, destination: string, republish: boolean, replacing?: string): Promise<Package> {
+export function copyPackage(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  src: CopySource,
+  destination: string,
+  republish: boolean,
+  replacing?: string,
+): Promise<Package> {
   const once = `cloudsmith:${client.baseUrl}:copy:${src.owner}/${destination}/${refKey(src.ref)}#${src.checksum ?? ""}`;
   return ctx.memo(once, () => postCopy(ctx, client, src, destination, republish, replacing));
 }
 
-async function postCopy(ctx: HandlerContext, client: CloudsmithClient, src: CopySource, destination: string, republish: boolean, replacing?: string): Promise<Package> {
+async function postCopy(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  src: CopySource,
+  destination: string,
+  republish: boolean,
+  replacing?: string,
+): Promise<Package> {
   const inDestination = async () => {
     invalidatePackages(ctx, client, src.owner, destination);
     const list = await listPackages(ctx, client, src.owner, destination);
-    const found = list.filter((p) => sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum));
+    const found = list.filter(
+      (p) => sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum),
+    );
     return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
   };
   try {
-    const copied = await client.packages.copy(src.owner, src.repository, src.slugPerm, { destination, republish }, { landed: inDestination });
+    const copied = await client.packages.copy(
+      src.owner,
+      src.repository,
+      src.slugPerm,
+      { destination, republish },
+      { landed: inDestination },
+    );
     invalidatePackages(ctx, client, src.owner, destination);
     return copied;
   } catch (err) {

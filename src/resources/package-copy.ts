@@ -8,8 +8,19 @@ import { z } from "zod";
 import { isNotFound, type CloudsmithClient, type Package, type PackageStatus } from "../api/cloudsmith";
 import { repositorySlug, slug } from "./common";
 import {
-  copyPackage, findPackage, invalidatePackages, listPackages, PackageRef, PackageRefSchema, refKey, refLabel, refOf,
-  shortChecksum, syncOptions, syncSummary, timeoutMs,
+  copyPackage,
+  findPackage,
+  invalidatePackages,
+  listPackages,
+  PackageRef,
+  PackageRefSchema,
+  refKey,
+  refLabel,
+  refOf,
+  shortChecksum,
+  syncOptions,
+  syncSummary,
+  timeoutMs,
 } from "./package-common";
 import { isPermanentFailure, PackageSyncError, waitForSync } from "./package-sync";
 import type { ResourceHandler } from "./contract";
@@ -18,17 +29,27 @@ import { DESTINATION_IS_SOURCE, sourceGone } from "./messages";
 
 export const PACKAGE_COPY_KIND = "PackageCopy";
 
-const slugPerm = z.string().regex(/^[-a-zA-Z0-9_]+$/, { error: 'source.package must be a slug_perm such as "Abc123XyZ789" or { format, name, version }' });
+const slugPerm = z.string().regex(/^[-a-zA-Z0-9_]+$/, {
+  error: 'source.package must be a slug_perm such as "Abc123XyZ789" or { format, name, version }',
+});
 
 /** A slug_perm string or `{ format, name, version }`, with errors reported at the nested field. */
 const packageSelector = z.unknown().transform((v, ctx) => {
   if (v === undefined) {
-    ctx.addIssue({ code: "custom", message: 'source.package is required: a slug_perm or { format: "npm", name: "left-pad", version: "1.3.0" }' });
+    ctx.addIssue({
+      code: "custom",
+      message: 'source.package is required: a slug_perm or { format: "npm", name: "left-pad", version: "1.3.0" }',
+    });
     return z.NEVER;
   }
   const r = (typeof v === "string" ? slugPerm : PackageRefSchema).safeParse(v);
   if (!r.success) {
-    for (const i of r.error.issues) ctx.addIssue({ code: "custom", message: i.path.length && i.message.startsWith(i.path.join(".")) ? `source.package.${i.message}` : i.message, path: i.path as PropertyKey[] });
+    for (const i of r.error.issues)
+      ctx.addIssue({
+        code: "custom",
+        message: i.path.length && i.message.startsWith(i.path.join(".")) ? `source.package.${i.message}` : i.message,
+        path: i.path as PropertyKey[],
+      });
     return z.NEVER;
   }
   return r.data as string | PackageRef;
@@ -36,7 +57,13 @@ const packageSelector = z.unknown().transform((v, ctx) => {
 
 export const PackageCopySpecSchema = z
   .object({
-    source: z.object({ owner: slug("source.owner"), repository: repositorySlug("source.repository", "source.owner"), package: packageSelector }).strict(),
+    source: z
+      .object({
+        owner: slug("source.owner"),
+        repository: repositorySlug("source.repository", "source.owner"),
+        package: packageSelector,
+      })
+      .strict(),
     destination: repositorySlug("destination", "source.owner"),
     republish: z.boolean().default(false),
     ...syncOptions,
@@ -51,12 +78,14 @@ const packageId = (owner: string, repo: string, slugPerm: string) => `${owner}.$
 
 function parsePackageId(id: string): { owner: string; repository: string; slugPerm: string } {
   const parts = id.split(".");
-  if (parts.length !== 3 || parts.some((p) => !p)) throw new Error(`"${id}" is not a package id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
+  if (parts.length !== 3 || parts.some((p) => !p))
+    throw new Error(`"${id}" is not a package id: expected owner.repository.slug_perm, e.g. acme.prod.a1B2c3D4e5F6`);
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
 }
 
 const selectorText = (p: string | PackageRef) => (typeof p === "string" ? `package ${p}` : refKey(p));
-const destLabel = (spec: PackageCopySpec, ref: PackageRef) => `${refLabel(ref)} in ${spec.source.owner}/${spec.destination}`;
+const destLabel = (spec: PackageCopySpec, ref: PackageRef) =>
+  `${refLabel(ref)} in ${spec.source.owner}/${spec.destination}`;
 
 function toObserved(owner: string, repo: string, p: Package, source: Package | undefined, adopted: boolean): Observed {
   return {
@@ -80,16 +109,35 @@ function toObserved(owner: string, repo: string, p: Package, source: Package | u
 }
 
 /** The source package now, and the identity the copy is looked up by (from state when the source is gone). */
-async function resolveSource(ctx: HandlerContext, client: CloudsmithClient, spec: PackageCopySpec, state?: ResourceState) {
+async function resolveSource(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  spec: PackageCopySpec,
+  state?: ResourceState,
+) {
   const { owner, repository, package: sel } = spec.source;
   const list = await listPackages(ctx, client, owner, repository);
   const source = typeof sel === "string" ? list.find((p) => p.slug_perm === sel) : findPackage(list, sel);
   const o = state?.observed as Record<string, string> | undefined;
-  const ref: PackageRef | undefined = source ? refOf(source) : typeof sel === "object" ? sel : o?.format ? { format: o.format, name: o.name, version: o.version } : undefined;
+  const ref: PackageRef | undefined = source
+    ? refOf(source)
+    : typeof sel === "object"
+      ? sel
+      : o?.format
+        ? { format: o.format, name: o.name, version: o.version }
+        : undefined;
   return { source, ref };
 }
 
-async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageCopySpec, pkg: Package, source: Package | undefined, opts: { initial?: PackageStatus; extraResyncs?: number } = {}): Promise<Observed> {
+async function wait(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  key: string,
+  spec: PackageCopySpec,
+  pkg: Package,
+  source: Package | undefined,
+  opts: { initial?: PackageStatus; extraResyncs?: number } = {},
+): Promise<Observed> {
   const owner = spec.source.owner;
   const label = destLabel(spec, refOf(pkg));
   // A copy that does not finish in time, fails, never reads back, is interrupted, or whose wait
@@ -103,22 +151,37 @@ async function wait(ctx: HandlerContext, client: CloudsmithClient, key: string, 
     timeoutMs: timeoutMs(spec),
     resyncAttempts: spec.resyncAttempts + (opts.extraResyncs ?? 0),
     initial: opts.initial,
-    onStatus: (st, note) => ctx.progress(key, { message: `${label}: ${note ?? `${syncSummary(st)}${st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : ""}`}`, fraction: (st.sync_progress ?? 0) / 100 }),
+    onStatus: (st, note) =>
+      ctx.progress(key, {
+        message: `${label}: ${note ?? `${syncSummary(st)}${st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : ""}`}`,
+        fraction: (st.sync_progress ?? 0) / 100,
+      }),
   }).catch((err: unknown): never => {
     invalidatePackages(ctx, client, owner, spec.destination);
     const last = err instanceof PackageSyncError ? err.status : {};
-    if (err !== null && typeof err === "object") Object.assign(err, { recorded: toObserved(owner, spec.destination, { ...pkg, ...last }, source, false) });
+    if (err !== null && typeof err === "object")
+      Object.assign(err, { recorded: toObserved(owner, spec.destination, { ...pkg, ...last }, source, false) });
     throw err;
   });
   invalidatePackages(ctx, client, owner, spec.destination);
   return toObserved(owner, spec.destination, { ...pkg, ...final }, source, false);
 }
 
-async function copyAndWait(ctx: HandlerContext, client: CloudsmithClient, key: string, spec: PackageCopySpec, source: Package, republish: boolean, replacing?: string): Promise<Observed> {
+async function copyAndWait(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  key: string,
+  spec: PackageCopySpec,
+  source: Package,
+  republish: boolean,
+  replacing?: string,
+): Promise<Observed> {
   const { owner, repository } = spec.source;
   const ref = refOf(source);
   if (!source.is_sync_completed) {
-    throw new Error(`${refLabel(ref)} in ${owner}/${repository} cannot be copied yet: the source package is not fully synchronised (${syncSummary(source)})`);
+    throw new Error(
+      `${refLabel(ref)} in ${owner}/${repository} cannot be copied yet: the source package is not fully synchronised (${syncSummary(source)})`,
+    );
   }
   const src = { owner, repository, slugPerm: source.slug_perm ?? "", ref, checksum: source.checksum_sha256 };
   const copied = await copyPackage(ctx, client, src, spec.destination, republish, replacing);
@@ -126,7 +189,9 @@ async function copyAndWait(ctx: HandlerContext, client: CloudsmithClient, key: s
 }
 
 const sourceMissingError = (spec: PackageCopySpec) =>
-  new Error(`${selectorText(spec.source.package)} not found in ${spec.source.owner}/${spec.source.repository}: nothing to copy (check source.package)`);
+  new Error(
+    `${selectorText(spec.source.package)} not found in ${spec.source.owner}/${spec.source.repository}: nothing to copy (check source.package)`,
+  );
 
 /** A package of the same version that reposmith did not copy, with other content: overwritten only with republish. */
 function foreignPackageError(spec: PackageCopySpec, observed: Observed): Error {
@@ -148,8 +213,12 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     if (!ref) return undefined;
     const owner = spec.source.owner;
     const known = state && parsePackageId(state.id);
-    const stateSlug = known && known.owner === owner && known.repository === spec.destination ? known.slugPerm : undefined;
-    const found = findPackage(await listPackages(ctx, client, owner, spec.destination), ref, { slugPerm: stateSlug, checksum: source?.checksum_sha256 });
+    const stateSlug =
+      known && known.owner === owner && known.repository === spec.destination ? known.slugPerm : undefined;
+    const found = findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
+      slugPerm: stateSlug,
+      checksum: source?.checksum_sha256,
+    });
     return found && toObserved(owner, spec.destination, found, source, found.slug_perm !== stateSlug);
   },
 
@@ -160,13 +229,24 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     if (f.source_checksum_sha256 && f.checksum_sha256 !== f.source_checksum_sha256) {
       // Someone else's package of the same version: apply would refuse, so the plan does too.
       if (observed.adopted && !spec.republish) throw foreignPackageError(spec, observed);
-      changes.push({ path: "checksum_sha256", old: f.checksum_sha256, new: f.source_checksum_sha256, effect: "update", upstream: true });
+      changes.push({
+        path: "checksum_sha256",
+        old: f.checksum_sha256,
+        new: f.source_checksum_sha256,
+        effect: "update",
+        upstream: true,
+      });
     }
     // Copied but not (yet) fully synchronised, e.g. after a crash or a timeout: wait for it, resync it
     // (or, when the API calls the failure permanent, delete the failed copy and copy afresh).
     else if (f.sync !== "completed") {
       const permanent = typeof f.sync === "string" && f.sync.startsWith("failed") && isPermanentFailure(f.sync);
-      changes.push({ path: "sync", old: f.sync, new: permanent ? "delete the failed copy and copy again" : "completed", effect: "update" });
+      changes.push({
+        path: "sync",
+        old: f.sync,
+        new: permanent ? "delete the failed copy and copy again" : "completed",
+        effect: "update",
+      });
     }
     return changes;
   },
@@ -177,7 +257,9 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const { source } = await resolveSource(ctx, client, spec);
     if (!source) throw sourceMissingError(spec);
     // Adopt first: a copy already in the destination (a crash after the POST) is waited on, not sent again.
-    const existing = findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), { checksum: source.checksum_sha256 });
+    const existing = findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), {
+      checksum: source.checksum_sha256,
+    });
     if (existing) {
       const observed = toObserved(owner, spec.destination, existing, source, true);
       const changes = packageCopyHandler.diff(key, spec, observed);
@@ -200,7 +282,9 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     }
     if (f.sync?.startsWith("failed") && isPermanentFailure(f.sync)) {
       // Permanent per the API: the failed copy must go; copy afresh.
-      await client.packages.delete(owner, spec.destination, f.slug_perm ?? "").catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      await client.packages
+        .delete(owner, spec.destination, f.slug_perm ?? "")
+        .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       invalidatePackages(ctx, client, owner, spec.destination);
       if (!source) throw new Error(sourceGone(refLabel(ref), `${owner}/${repository}`));
       return copyAndWait(ctx, client, key, spec, source, spec.republish);
@@ -233,7 +317,8 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
   },
 
   presentation: {
-    describe: (spec) => `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
+    describe: (spec) =>
+      `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
 
     // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
     foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,

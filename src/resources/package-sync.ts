@@ -42,7 +42,8 @@ export const NOT_FOUND_WINDOW_MS = 60_000;
 const LINEAR_CAP_MS = 300_000;
 
 /** [cli] "If a failure status_reason contains 'package should be deleted', the failure is permanent." */
-export const isPermanentFailure = (reason: string | null | undefined) => /package should be deleted/i.test(reason ?? "");
+export const isPermanentFailure = (reason: string | null | undefined) =>
+  /package should be deleted/i.test(reason ?? "");
 
 export type SyncProblem = "failed" | "timeout" | "interrupted" | "not-found";
 
@@ -83,7 +84,9 @@ function failedError(o: WaitOptions, st: PackageStatus, resyncs: number): Packag
   const msg =
     `${o.label}: sync failed (${tried}): ${reason === null ? "the API gave no status_reason" : `"${reason}"`}; ` +
     `reached ${stageOf(st)}. ` +
-    (permanent ? "Delete the failed copy; the next apply copies it again." : "The failed copy is kept; the next apply resyncs it.");
+    (permanent
+      ? "Delete the failed copy; the next apply copies it again."
+      : "The failed copy is kept; the next apply resyncs it.");
   return new PackageSyncError("failed", msg, st, permanent);
 }
 
@@ -115,7 +118,11 @@ function interruptedError(o: WaitOptions, st: PackageStatus): PackageSyncError {
 }
 
 /** ms until done, estimated from two samples of sync_progress; undefined when it cannot be told. */
-function estimateRemainingMs(prev: { at: number; progress: number } | undefined, at: number, progress: number): number | undefined {
+function estimateRemainingMs(
+  prev: { at: number; progress: number } | undefined,
+  at: number,
+  progress: number,
+): number | undefined {
   if (!prev || progress <= prev.progress || progress >= 100 || at <= prev.at) return undefined;
   const perMs = (progress - prev.progress) / (at - prev.at);
   return (100 - progress) / perMs;
@@ -133,12 +140,17 @@ function estimateFromStart(st: PackageStatus, at: number): number | undefined {
   const since = st.is_sync_in_progress && st.status_updated_at ? Date.parse(st.status_updated_at) : NaN;
   // Progress comes in whole percents: below 10 % one step is a large share of it, and an estimate
   // from "1 %" could be nearly twice too long. Wait for a second sample instead.
-  if (!Number.isFinite(since) || progress < MIN_SINGLE_SAMPLE_PROGRESS || progress >= 100 || at <= since) return undefined;
+  if (!Number.isFinite(since) || progress < MIN_SINGLE_SAMPLE_PROGRESS || progress >= 100 || at <= since)
+    return undefined;
   return ((100 - progress) * (at - since)) / progress;
 }
 
 /** Waits until the package is fully synchronised; resolves with its final status, throws PackageSyncError. */
-export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient, o: WaitOptions): Promise<PackageStatus> {
+export async function waitForSync(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  o: WaitOptions,
+): Promise<PackageStatus> {
   const deadline = ctx.now().getTime() + o.timeoutMs;
   // Since when the status has answered 404 (undefined while it reads back).
   let notFoundSince: number | undefined;
@@ -170,7 +182,8 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
     if (!latest) {
       // Not readable yet (404): keep polling, bounded by the window and the timeout.
       o.onStatus?.(st, "not readable yet (404), waiting for it to appear");
-      if (now >= deadline || now - notFoundSince! >= NOT_FOUND_WINDOW_MS) throw notFoundError(o, st, now - notFoundSince!);
+      if (now >= deadline || now - notFoundSince! >= NOT_FOUND_WINDOW_MS)
+        throw notFoundError(o, st, now - notFoundSince!);
     } else {
       o.onStatus?.(st);
       if (st.is_sync_completed) return st;
@@ -199,7 +212,10 @@ export async function waitForSync(ctx: HandlerContext, client: CloudsmithClient,
     if (estimated && moving) misses++;
     let wait = interval;
     const progress = st.sync_progress ?? 0;
-    const estimate = !moving || linear !== undefined ? undefined : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
+    const estimate =
+      !moving || linear !== undefined
+        ? undefined
+        : (estimateRemainingMs(sample, now, progress) ?? estimateFromStart(st, now));
     if (linear !== undefined) {
       wait = Math.min(LINEAR_CAP_MS, linear * ++round);
     } else if (estimate !== undefined) {

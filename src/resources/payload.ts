@@ -28,14 +28,34 @@ export interface HookPayload {
   after?: string;
 }
 
-export function makePayload(kind: string, key: string, spec: unknown, connection: ConnectionRef | undefined, lifecycle?: Lifecycle): HookPayload {
+export function makePayload(
+  kind: string,
+  key: string,
+  spec: unknown,
+  connection: ConnectionRef | undefined,
+  lifecycle?: Lifecycle,
+): HookPayload {
   const specJson = canonicalJson(spec);
-  const payload: HookPayload = { reposmith: PAYLOAD_FORMAT, kind, key, spec: specJson, generation: generationOf(spec), connection: canonicalJson(connection ?? {}) };
+  const payload: HookPayload = {
+    reposmith: PAYLOAD_FORMAT,
+    kind,
+    key,
+    spec: specJson,
+    generation: generationOf(spec),
+    connection: canonicalJson(connection ?? {}),
+  };
   if (lifecycle && Object.values(lifecycle).some((v) => v !== undefined)) payload.lifecycle = canonicalJson(lifecycle);
   return payload;
 }
 
 export function isPayload(value: unknown): value is HookPayload {
   const v = value as Record<string, unknown> | null;
-  return !!v && typeof v === "object" && typeof v.reposmith === "string" && typeof v.kind === "string" && typeof v.key === "string" && typeof v.spec === "string";
+  return (
+    !!v &&
+    typeof v === "object" &&
+    typeof v.reposmith === "string" &&
+    typeof v.kind === "string" &&
+    typeof v.key === "string" &&
+    typeof v.spec === "string"
+  );
 }

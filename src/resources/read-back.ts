@@ -36,7 +36,12 @@ export class ReadBackError<T> extends Error {
  */
 async function readBack<T>(
   ctx: HandlerContext,
-  o: { timeoutMs: number; read: () => Promise<T | undefined>; done: (value: T) => boolean; describe: (last: T | undefined, seconds: number) => string },
+  o: {
+    timeoutMs: number;
+    read: () => Promise<T | undefined>;
+    done: (value: T) => boolean;
+    describe: (last: T | undefined, seconds: number) => string;
+  },
 ): Promise<T> {
   const started = ctx.now().getTime();
   let wait = FIRST_WAIT_MS;
@@ -45,29 +50,55 @@ async function readBack<T>(
     if (value !== undefined && o.done(value)) return value;
     const elapsed = ctx.now().getTime() - started;
     const stopped = ctx.interrupted?.() ?? false;
-    if (elapsed >= o.timeoutMs || stopped) throw new ReadBackError(`${stopped ? "interrupted: " : ""}${o.describe(value, Math.round(elapsed / 1000))}`, value);
+    if (elapsed >= o.timeoutMs || stopped)
+      throw new ReadBackError(
+        `${stopped ? "interrupted: " : ""}${o.describe(value, Math.round(elapsed / 1000))}`,
+        value,
+      );
     await ctx.sleep(Math.min(wait, o.timeoutMs - elapsed));
     wait = Math.min(MAX_WAIT_MS, wait * 2);
   }
 }
 
 /** One token as `entitlements_read` shows it now; undefined while it answers 404. */
-function readToken(client: CloudsmithClient, owner: string, repo: string, slugPerm: string): Promise<RepositoryToken | undefined> {
-  return client.entitlements.read(owner, repo, slugPerm).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+function readToken(
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+): Promise<RepositoryToken | undefined> {
+  return client.entitlements
+    .read(owner, repo, slugPerm)
+    .catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
 }
 
 /** Waits until a token just created reads back (before acting on it through its own routes). */
-export function waitUntilReadable(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string, slugPerm: string, label: string): Promise<RepositoryToken> {
+export function waitUntilReadable(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+  label: string,
+): Promise<RepositoryToken> {
   return readBack(ctx, {
     timeoutMs: CREATED_READ_BACK_MS,
     read: () => readToken(client, owner, repo, slugPerm),
     done: () => true,
-    describe: (_last, s) => `${label} (${slugPerm}) was created but still answered 404 Not Found ${s}s later; it is recorded, and the next apply finishes it`,
+    describe: (_last, s) =>
+      `${label} (${slugPerm}) was created but still answered 404 Not Found ${s}s later; it is recorded, and the next apply finishes it`,
   });
 }
 
 /** Waits until a token's `is_active` reads `want` after an enable/disable. */
-export function waitForActive(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string, slugPerm: string, want: boolean): Promise<RepositoryToken> {
+export function waitForActive(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+  want: boolean,
+): Promise<RepositoryToken> {
   return readBack(ctx, {
     timeoutMs: ACTIVE_READ_BACK_MS,
     read: () => readToken(client, owner, repo, slugPerm),

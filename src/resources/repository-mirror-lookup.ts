@@ -16,7 +16,15 @@
  * - 401 CH.080401 → terraform-provider-huaweicloud reads it as "repository deleted or member
  *   removed"; believed only when the repository read says so too.
  */
-import { ApiError, CodeArtsClient, MirrorInfo, isCodeArtsNotFound, isEmptyMirror, isGatewayNotFound, isNoResourcePermission } from "../api/codearts";
+import {
+  ApiError,
+  CodeArtsClient,
+  MirrorInfo,
+  isCodeArtsNotFound,
+  isEmptyMirror,
+  isGatewayNotFound,
+  isNoResourcePermission,
+} from "../api/codearts";
 
 export type MirrorLookup =
   | { found: "mirror"; mirror: MirrorInfo }

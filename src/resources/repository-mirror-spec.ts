@@ -28,7 +28,9 @@ const duration = (what: string) =>
   });
 
 const envName = (what: string) =>
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: `${what} must be an environment variable name (use Secret.fromEnv("NAME"))` });
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: `${what} must be an environment variable name (use Secret.fromEnv("NAME"))`,
+  });
 
 export const DEFAULT_SYNC_TIMEOUT = "20m";
 
@@ -40,7 +42,8 @@ const SOURCE_URL: UrlUse = {
   field: "sourceUrl",
   kind: "git",
   example: "https://git.example.com/app.git",
-  credentialsHint: 'give them as credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") }, read from the environment at run time, or as a CodeArts service endpoint (endpointUuid)',
+  credentialsHint:
+    'give them as credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") }, read from the environment at run time, or as a CodeArts service endpoint (endpointUuid)',
 };
 
 export const RepositoryMirrorSpecSchema = z
@@ -59,18 +62,28 @@ export const RepositoryMirrorSpecSchema = z
         const problem = urlProblem(u, SOURCE_URL);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
-    syncBranchType: z.enum(SYNC_BRANCH_TYPES, { error: (i) => `syncBranchType must be "all" or "default" (got ${JSON.stringify(i.input)})` }).default("all"),
+    syncBranchType: z
+      .enum(SYNC_BRANCH_TYPES, {
+        error: (i) => `syncBranchType must be "all" or "default" (got ${JSON.stringify(i.input)})`,
+      })
+      .default("all"),
     /** Scheduled (periodic) synchronization on or off, in plain words (mapped by mirroring-enabled.ts). */
     scheduledSync: z.boolean({ error: "scheduledSync must be true or false" }).default(true),
     /** Source credentials: variable names, resolved when a sync starts, sent base64-encoded. */
-    credentials: z.object({ usernameEnv: envName("credentials.username"), passwordEnv: envName("credentials.password") }).strict().optional(),
+    credentials: z
+      .object({ usernameEnv: envName("credentials.username"), passwordEnv: envName("credentials.password") })
+      .strict()
+      .optional(),
     /** A service endpoint holding the source credentials. */
     endpointUuid: z.string().min(1, { error: "endpointUuid must not be empty" }).optional(),
     forceFetch: z.boolean({ error: "forceFetch must be true or false" }).default(false),
     /** Any change of these values starts one synchronization. */
     syncTriggers: z.record(z.string(), z.string()).optional(),
     waitForSync: z
-      .object({ timeout: duration("waitForSync.timeout").default(DEFAULT_SYNC_TIMEOUT), pollInterval: duration("waitForSync.pollInterval").optional() })
+      .object({
+        timeout: duration("waitForSync.timeout").default(DEFAULT_SYNC_TIMEOUT),
+        pollInterval: duration("waitForSync.pollInterval").optional(),
+      })
       .strict()
       .default({ timeout: DEFAULT_SYNC_TIMEOUT }),
   })

@@ -5,13 +5,28 @@
  * count rises / a new `last_error` appears (failure); bounded by the spec's timeout.
  */
 import {
-  ApiError, CodeArtsClient, MirrorInfo, NetworkError, RateLimitedError, ServerError, isCodeArtsNotFound, redact,
+  ApiError,
+  CodeArtsClient,
+  MirrorInfo,
+  NetworkError,
+  RateLimitedError,
+  ServerError,
+  isCodeArtsNotFound,
+  redact,
 } from "../api/codearts";
 import { durationMs, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import type { HandlerContext } from "./types";
 
 /** `update_status` words that mean "still going" [U: undocumented values; GitLab-like]. */
-export const IN_PROGRESS_STATUSES = new Set(["scheduled", "started", "running", "syncing", "queued", "in_progress", "waiting"]);
+export const IN_PROGRESS_STATUSES = new Set([
+  "scheduled",
+  "started",
+  "running",
+  "syncing",
+  "queued",
+  "in_progress",
+  "waiting",
+]);
 /** `update_status` words that mean "the last sync failed" [U]. */
 const FAILED_STATUSES = new Set(["failed"]);
 /** The default poll schedule; the last value repeats. */
@@ -19,7 +34,12 @@ export const DEFAULT_POLL_SCHEDULE_MS = [3_000, 5_000, 10_000, 15_000, 30_000];
 
 /** A sync that ended in failure; carries the API's `last_error`. */
 export class MirrorSyncError extends Error {
-  constructor(readonly repositoryId: number, readonly jid: string | undefined, readonly lastError: string | undefined, readonly observed: MirrorInfo) {
+  constructor(
+    readonly repositoryId: number,
+    readonly jid: string | undefined,
+    readonly lastError: string | undefined,
+    readonly observed: MirrorInfo,
+  ) {
     super(
       `CodeArts repository ${repositoryId}: mirror sync failed${jid ? ` (jid ${jid})` : ""}` +
         ` after ${observed.number_of_failures ?? "?"} failure(s): ${oneLine(lastError) || `update_status ${observed.update_status ?? "unknown"}`}`,
@@ -30,7 +50,12 @@ export class MirrorSyncError extends Error {
 
 export class MirrorSyncTimeoutError extends Error {
   /** `timeoutMs` undefined: the user interrupted the wait (Ctrl-C) rather than it timing out. */
-  constructor(readonly repositoryId: number, readonly jid: string | undefined, timeoutMs: number | undefined, readonly observed: MirrorInfo) {
+  constructor(
+    readonly repositoryId: number,
+    readonly jid: string | undefined,
+    timeoutMs: number | undefined,
+    readonly observed: MirrorInfo,
+  ) {
     super(
       `CodeArts repository ${repositoryId}: the mirror sync${jid ? ` (jid ${jid})` : ""} ${timeoutMs === undefined ? "was still running when the wait was interrupted" : `did not finish within ${Math.round(timeoutMs / 1000)}s`}` +
         ` (last seen: update_status ${observed.update_status ?? "unknown"}, last_update_at ${observed.last_update_at ?? "never"},` +
@@ -47,9 +72,15 @@ const oneLine = (s: string | null | undefined) => (s ?? "").replace(/\s+/g, " ")
  * Failure signs: failures counted, `last_error` set, or update_status "failed" — unless the last
  * successful sync is at least as recent as the last attempt (counters may not reset on success [U]).
  */
-export function lastSyncFailed(m: Pick<MirrorInfo, "number_of_failures" | "last_error" | "last_successful_update_at" | "last_update_at" | "update_status">): boolean {
+export function lastSyncFailed(
+  m: Pick<
+    MirrorInfo,
+    "number_of_failures" | "last_error" | "last_successful_update_at" | "last_update_at" | "update_status"
+  >,
+): boolean {
   if (m.update_status && IN_PROGRESS_STATUSES.has(m.update_status)) return false;
-  const signs = (m.number_of_failures ?? 0) > 0 || !!m.last_error || (!!m.update_status && FAILED_STATUSES.has(m.update_status));
+  const signs =
+    (m.number_of_failures ?? 0) > 0 || !!m.last_error || (!!m.update_status && FAILED_STATUSES.has(m.update_status));
   if (!signs) return false;
   const ok = Date.parse(m.last_successful_update_at ?? "");
   const attempt = Date.parse(m.last_update_at ?? "");
@@ -67,7 +98,9 @@ export function syncVerdict(base: MirrorInfo, now: MirrorInfo, startedAtMs: numb
   }
   const moreFailures = (now.number_of_failures ?? 0) > (base.number_of_failures ?? 0);
   const newError = !!now.last_error && now.last_error !== base.last_error;
-  const statusFailed = !!now.update_status && FAILED_STATUSES.has(now.update_status) &&
+  const statusFailed =
+    !!now.update_status &&
+    FAILED_STATUSES.has(now.update_status) &&
     (now.update_status !== base.update_status || now.last_update_at !== base.last_update_at);
   return moreFailures || newError || statusFailed ? "failure" : undefined;
 }
@@ -78,19 +111,33 @@ function credentials(client: CodeArtsClient, spec: RepositoryMirrorSpec): { user
   const { usernameEnv, passwordEnv } = spec.credentials;
   const username = client.envSecret(usernameEnv);
   const password = client.envSecret(passwordEnv);
-  const missing = [[usernameEnv, username], [passwordEnv, password]].filter(([, v]) => v === undefined || v === "").map(([n]) => n);
+  const missing = [
+    [usernameEnv, username],
+    [passwordEnv, password],
+  ]
+    .filter(([, v]) => v === undefined || v === "")
+    .map(([n]) => n);
   if (missing.length) {
-    throw new Error(`${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the source credentials of the mirror of CodeArts repository ${spec.repositoryId} are read from the environment when a sync starts`);
+    throw new Error(
+      `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the source credentials of the mirror of CodeArts repository ${spec.repositoryId} are read from the environment when a sync starts`,
+    );
   }
   return { username, password };
 }
 
 const unchanged = (a: MirrorInfo, b: MirrorInfo) =>
-  a.last_update_at === b.last_update_at && a.update_status === b.update_status &&
-  a.last_successful_update_at === b.last_successful_update_at && a.number_of_failures === b.number_of_failures;
+  a.last_update_at === b.last_update_at &&
+  a.update_status === b.update_status &&
+  a.last_successful_update_at === b.last_successful_update_at &&
+  a.number_of_failures === b.number_of_failures;
 
 /** Starts one synchronization (docs/api/codearts-repo.md#start-synchronization) and waits for its outcome. Throws MirrorSyncError / MirrorSyncTimeoutError. */
-export async function syncMirror(ctx: HandlerContext, key: string, client: CodeArtsClient, spec: RepositoryMirrorSpec): Promise<{ mirror: MirrorInfo; jid?: string }> {
+export async function syncMirror(
+  ctx: HandlerContext,
+  key: string,
+  client: CodeArtsClient,
+  spec: RepositoryMirrorSpec,
+): Promise<{ mirror: MirrorInfo; jid?: string }> {
   const id = spec.repositoryId;
   const creds = credentials(client, spec);
   const baseline = await client.showMirror(id);
@@ -114,7 +161,13 @@ export async function syncMirror(ctx: HandlerContext, key: string, client: CodeA
 }
 
 async function waitForSync(
-  ctx: HandlerContext, key: string, client: CodeArtsClient, spec: RepositoryMirrorSpec, baseline: MirrorInfo, startedAt: number, jid: string | undefined,
+  ctx: HandlerContext,
+  key: string,
+  client: CodeArtsClient,
+  spec: RepositoryMirrorSpec,
+  baseline: MirrorInfo,
+  startedAt: number,
+  jid: string | undefined,
 ): Promise<MirrorInfo> {
   const id = spec.repositoryId;
   const timeoutMs = durationMs(spec.waitForSync.timeout)!;

@@ -12,7 +12,11 @@ import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
 import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
 import { lookupMirror, repositoryGoneError, requireRepository } from "./repository-mirror-lookup";
-import { REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, type RepositoryMirrorSpec } from "./repository-mirror-spec";
+import {
+  REPOSITORY_MIRROR_KIND,
+  RepositoryMirrorSpecSchema,
+  type RepositoryMirrorSpec,
+} from "./repository-mirror-spec";
 import { IN_PROGRESS_STATUSES, MirrorSyncTimeoutError, lastSyncFailed, syncMirror } from "./repository-mirror-sync";
 import type { ResourceHandler } from "./contract";
 import type { ConnectionRef, FieldChange, Observed, ResourceState } from "./types";
@@ -24,13 +28,22 @@ export { MirrorSyncError, MirrorSyncTimeoutError } from "./repository-mirror-syn
 /** Changes answered by PUT remote-mirror. */
 const PUT_FIELDS = new Set(["url", "scheduled_sync", "endpoint_uuid", "sync_branch_type"]);
 /** Changes answered by a new synchronization. */
-const SYNC_FIELDS = new Set(["url", "credentials", "endpoint_uuid", "force_fetch", "sync_triggers", "last_error", "last_successful_update_at"]);
+const SYNC_FIELDS = new Set([
+  "url",
+  "credentials",
+  "endpoint_uuid",
+  "force_fetch",
+  "sync_triggers",
+  "last_error",
+  "last_successful_update_at",
+]);
 
 const reading = (conn: ConnectionRef | undefined) => readingInForce(conn?.codearts).reading;
 
 function parseId(id: string): number {
   const n = Number(id);
-  if (!/^\d+$/.test(id) || n < 1 || n > 2_147_483_647) throw new Error(`"${id}" is not a CodeArts repository id: expected a whole number such as 123`);
+  if (!/^\d+$/.test(id) || n < 1 || n > 2_147_483_647)
+    throw new Error(`"${id}" is not a CodeArts repository id: expected a whole number such as 123`);
   return n;
 }
 
@@ -41,7 +54,12 @@ function sourceSecrets(client: CodeArtsClient, spec: unknown): string[] {
   return c ? [client.envSecret(c.usernameEnv), client.envSecret(c.passwordEnv)].filter((v): v is string => !!v) : [];
 }
 
-function toObserved(repositoryId: number, m: MirrorInfo, conn: ConnectionRef | undefined, extra: { adopted?: boolean; jid?: string; secrets?: string[] } = {}): Observed {
+function toObserved(
+  repositoryId: number,
+  m: MirrorInfo,
+  conn: ConnectionRef | undefined,
+  extra: { adopted?: boolean; jid?: string; secrets?: string[] } = {},
+): Observed {
   const raw = m.mirroring_enabled;
   const fields: Record<string, unknown> = {
     repository_id: repositoryId,
@@ -92,25 +110,33 @@ function appliedSpec(spec: RepositoryMirrorSpec, state: ResourceState | undefine
 }
 
 const credentialRefs = (spec: RepositoryMirrorSpec) =>
-  spec.credentials ? { username: `$${spec.credentials.usernameEnv}`, password: `$${spec.credentials.passwordEnv}` } : null;
+  spec.credentials
+    ? { username: `$${spec.credentials.usernameEnv}`, password: `$${spec.credentials.passwordEnv}` }
+    : null;
 
 export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state?: ResourceState): FieldChange[] {
   const f = observed.fields;
   const changes: FieldChange[] = [];
   const change = (path: string, old: unknown, now: unknown) => changes.push({ path, old, new: now, effect: "update" });
   // Another repository than the one state holds: a new mirror there, and the old one is let go.
-  if (state && state.id !== String(spec.repositoryId)) return [{ path: "repository_id", old: Number(state.id), new: spec.repositoryId, effect: "replace" }];
+  if (state && state.id !== String(spec.repositoryId))
+    return [{ path: "repository_id", old: Number(state.id), new: spec.repositoryId, effect: "replace" }];
   // Readable settings: drift here is corrected by PUT.
   if (f.url !== spec.sourceUrl) change("url", f.url, spec.sourceUrl);
-  if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync) change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
-  if ((f.endpoint_uuid || null) !== (spec.endpointUuid ?? null)) change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid ?? null);
+  if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync)
+    change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
+  if ((f.endpoint_uuid || null) !== (spec.endpointUuid ?? null))
+    change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid ?? null);
   // Write-only settings (show does not return them): compared with what was last applied.
   const applied = appliedSpec(spec, state);
   if (applied) {
-    if (applied.syncBranchType !== spec.syncBranchType) change("sync_branch_type", applied.syncBranchType, spec.syncBranchType);
-    if (canonicalJson(credentialRefs(applied)) !== canonicalJson(credentialRefs(spec))) change("credentials", credentialRefs(applied), credentialRefs(spec));
+    if (applied.syncBranchType !== spec.syncBranchType)
+      change("sync_branch_type", applied.syncBranchType, spec.syncBranchType);
+    if (canonicalJson(credentialRefs(applied)) !== canonicalJson(credentialRefs(spec)))
+      change("credentials", credentialRefs(applied), credentialRefs(spec));
     if (applied.forceFetch !== spec.forceFetch) change("force_fetch", applied.forceFetch, spec.forceFetch);
-    if (canonicalJson(applied.syncTriggers ?? {}) !== canonicalJson(spec.syncTriggers ?? {})) change("sync_triggers", applied.syncTriggers ?? {}, spec.syncTriggers ?? {});
+    if (canonicalJson(applied.syncTriggers ?? {}) !== canonicalJson(spec.syncTriggers ?? {}))
+      change("sync_triggers", applied.syncTriggers ?? {}, spec.syncTriggers ?? {});
   } else {
     // Found without state (adopted): the branch setting cannot be read, so it is written once.
     change("sync_branch_type", "(not readable)", spec.syncBranchType);
@@ -118,8 +144,10 @@ export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state
   // Health, not configuration: a failed last sync is reported with its last_error and answered by a new sync.
   const status = f.update_status as string | null;
   if (!(status && IN_PROGRESS_STATUSES.has(status))) {
-    if (lastSyncFailed(f as never)) change("last_error", f.last_error || `${f.number_of_failures ?? "?"} failed sync(s)`, null);
-    else if (!applied && !f.last_successful_update_at) change("last_successful_update_at", null, "(set by a first sync)");
+    if (lastSyncFailed(f as never))
+      change("last_error", f.last_error || `${f.number_of_failures ?? "?"} failed sync(s)`, null);
+    else if (!applied && !f.last_successful_update_at)
+      change("last_successful_update_at", null, "(set by a first sync)");
   }
   return changes;
 }
@@ -129,10 +157,15 @@ export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state
  * what to record (see `recorded` in engine/apply.ts), so the next plan checks on that sync instead
  * of starting another one.
  */
-const recordTimeout = (id: number, conn: ConnectionRef | undefined, client: CodeArtsClient, spec: RepositoryMirrorSpec) => (e: unknown): never => {
-  if (e instanceof MirrorSyncTimeoutError) Object.assign(e, { recorded: toObserved(id, e.observed, conn, { jid: e.jid, secrets: sourceSecrets(client, spec) }) });
-  throw e;
-};
+const recordTimeout =
+  (id: number, conn: ConnectionRef | undefined, client: CodeArtsClient, spec: RepositoryMirrorSpec) =>
+  (e: unknown): never => {
+    if (e instanceof MirrorSyncTimeoutError)
+      Object.assign(e, {
+        recorded: toObserved(id, e.observed, conn, { jid: e.jid, secrets: sourceSecrets(client, spec) }),
+      });
+    throw e;
+  };
 
 export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   kind: REPOSITORY_MIRROR_KIND,
@@ -208,8 +241,14 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     updateNotice(spec, changes, conn) {
       const notes = [];
       // The only write whose effect depends on the reading: say which one is in force.
-      if (changes.some((c) => c.path === "scheduled_sync")) notes.push(`switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`);
-      if (changes.some((c) => SYNC_FIELDS.has(c.path))) notes.push(`starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`);
+      if (changes.some((c) => c.path === "scheduled_sync"))
+        notes.push(
+          `switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`,
+        );
+      if (changes.some((c) => SYNC_FIELDS.has(c.path)))
+        notes.push(
+          `starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`,
+        );
       return notes.length ? notes.join("; ") : undefined;
     },
 
@@ -246,7 +285,8 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
       const client = ctx.clients.codearts(conn);
       const found = await lookupMirror(client, repositoryId);
       if (found.found === "repository-gone") throw repositoryGoneError(repositoryId, found.error);
-      if (found.found === "no-mirror") throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
+      if (found.found === "no-mirror")
+        throw new Error(`CodeArts repository ${repositoryId} has no remote mirror to import`);
       return toObserved(repositoryId, found.mirror, conn, { adopted: true });
     },
   },
@@ -256,4 +296,3 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
 function deleteNoticeText(id: string | number, conn: ConnectionRef | undefined): string {
   return `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} (${describeWrite(false, readingInForce(conn?.codearts))}) and stops managing it; the mirror link remains`;
 }
-

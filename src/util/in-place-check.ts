@@ -46,7 +46,8 @@ export function inPlaceCheck(schema: ZodType): InPlaceCheck | undefined {
  * An object zod would walk and keep as it is. An own `__proto__` key (JSON.parse makes one) is
  * skipped by zod's object and record parsing, so zod's output would lack it: left to zod.
  */
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !Object.hasOwn(v, "__proto__");
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !Object.hasOwn(v, "__proto__");
 
 function defOf(schema: unknown): Def {
   const def = (schema as { _zod?: { def?: Def } })?._zod?.def;
@@ -122,7 +123,10 @@ class Generator {
       const key = defOf(def.keyType);
       if (key.type !== "string" || key.checks?.length) throw new Unsupported("record key");
       const value = this.expr(def.valueType, "x");
-      body = value === "true" ? "return isPlainObject(v);" : `if (!isPlainObject(v)) return false; for (const k in v) { const x = v[k]; if (!(${value})) return false; } return true;`;
+      body =
+        value === "true"
+          ? "return isPlainObject(v);"
+          : `if (!isPlainObject(v)) return false; for (const k in v) { const x = v[k]; if (!(${value})) return false; } return true;`;
     } else {
       body = this.objectBody(def);
     }
@@ -135,16 +139,22 @@ class Generator {
     const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
     // Loose objects keep unknown keys as they are. Others (stripping, strict) pass only without any:
     // zod would drop them (or reject the object), so its output would not be the input.
-    if (catchall !== undefined && catchall !== "unknown" && catchall !== "never") throw new Unsupported(`object with a ${catchall} catchall`);
+    if (catchall !== undefined && catchall !== "unknown" && catchall !== "never")
+      throw new Unsupported(`object with a ${catchall} catchall`);
     const shape = def.shape as Record<string, unknown>;
     const lines = ["if (!isPlainObject(v)) return false;", "let x;"];
     for (const [key, field] of Object.entries(shape)) {
       // A key may be absent exactly when zod's object parse says so (`optin`: optional, or nullable of optional, ...).
       const optional = (field as { _zod: { optin?: string } })._zod.optin === "optional";
       const check = this.expr(field, "x");
-      lines.push(`x = v[${JSON.stringify(key)}]; if (x === undefined ? ${optional ? "false" : "true"} : !(${check})) return false;`);
+      lines.push(
+        `x = v[${JSON.stringify(key)}]; if (x === undefined ? ${optional ? "false" : "true"} : !(${check})) return false;`,
+      );
     }
-    if (catchall !== "unknown") lines.push(`const known = ${this.constant(new Set(Object.keys(shape)))}; for (const k in v) if (!known.has(k)) return false;`);
+    if (catchall !== "unknown")
+      lines.push(
+        `const known = ${this.constant(new Set(Object.keys(shape)))}; for (const k in v) if (!known.has(k)) return false;`,
+      );
     lines.push("return true;");
     return lines.join("\n");
   }
@@ -166,11 +176,18 @@ function numberExpr(def: Def, v: string): string {
     const d = c._zod.def;
     if (d.check === "number_format" && (d.format === "safeint" || d.format === "int32" || d.format === "uint32")) {
       integer = true;
-      const [lo, hi] = d.format === "safeint" ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : d.format === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 32 - 1];
+      const [lo, hi] =
+        d.format === "safeint"
+          ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]
+          : d.format === "int32"
+            ? [-(2 ** 31), 2 ** 31 - 1]
+            : [0, 2 ** 32 - 1];
       min = Math.max(min, lo);
       max = Math.min(max, hi);
-    } else if (d.check === "greater_than" && d.inclusive === true && typeof d.value === "number") min = Math.max(min, d.value);
-    else if (d.check === "less_than" && d.inclusive === true && typeof d.value === "number") max = Math.min(max, d.value);
+    } else if (d.check === "greater_than" && d.inclusive === true && typeof d.value === "number")
+      min = Math.max(min, d.value);
+    else if (d.check === "less_than" && d.inclusive === true && typeof d.value === "number")
+      max = Math.min(max, d.value);
     else throw new Unsupported(`number check ${String(d.check)}`);
   }
   const parts = [`typeof ${v} === "number"`, `Number.isFinite(${v})`];

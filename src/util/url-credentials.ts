@@ -10,10 +10,36 @@
  * OAuth access_token, S3/GCS/Azure signed URLs, API keys), compared case-insensitively.
  */
 export const CREDENTIAL_QUERY_PARAMS: readonly string[] = [
-  "access_token", "api_key", "api-key", "apikey", "auth", "auth_token", "client_secret", "code", "credential",
-  "credentials", "id_token", "jwt", "key", "pass", "passwd", "password", "private_token", "private-token", "pwd",
-  "refresh_token", "secret", "session", "sig", "signature", "token", "x-amz-credential", "x-amz-security-token",
-  "x-amz-signature", "x-goog-credential", "x-goog-signature",
+  "access_token",
+  "api_key",
+  "api-key",
+  "apikey",
+  "auth",
+  "auth_token",
+  "client_secret",
+  "code",
+  "credential",
+  "credentials",
+  "id_token",
+  "jwt",
+  "key",
+  "pass",
+  "passwd",
+  "password",
+  "private_token",
+  "private-token",
+  "pwd",
+  "refresh_token",
+  "secret",
+  "session",
+  "sig",
+  "signature",
+  "token",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-amz-signature",
+  "x-goog-credential",
+  "x-goog-signature",
 ];
 const CREDENTIAL_PARAMS = new Set(CREDENTIAL_QUERY_PARAMS);
 
@@ -84,7 +110,12 @@ export function urlProblem(value: unknown, use: UrlUse): string | undefined {
   }
   if (!url) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed)?.[1];
-    const got = scheme && !/^https?$/i.test(scheme) ? `a URL starting "${scheme.toLowerCase()}://"` : value.includes("@") ? "a value that is not a URL" : JSON.stringify(value);
+    const got =
+      scheme && !/^https?$/i.test(scheme)
+        ? `a URL starting "${scheme.toLowerCase()}://"`
+        : value.includes("@")
+          ? "a value that is not a URL"
+          : JSON.stringify(value);
     return `${expected} (got ${got})`;
   }
   if (url.username !== "" || url.password !== "") {
@@ -96,7 +127,10 @@ export function urlProblem(value: unknown, use: UrlUse): string | undefined {
     if (params.length) {
       return `${field} must not carry credentials in its query string (${params.map((p) => `"${p}"`).join(", ")}) (got ${got}); ${use.credentialsHint}`;
     }
-    const why = use.kind === "git" ? "a Git clone URL has none (Git appends its own /info/refs?service=…)" : "operation paths are appended to it";
+    const why =
+      use.kind === "git"
+        ? "a Git clone URL has none (Git appends its own /info/refs?service=…)"
+        : "operation paths are appended to it";
     return `${field} must not have a query string or fragment: ${why} (got ${got})`;
   }
   return undefined;

@@ -1,5 +1,21 @@
-import { AuthError, CodeArtsClient, CodeArtsConfigError, IamTokenProvider, NotFoundError, RateLimiter, isEmptyMirror } from "../../src/api/codearts";
-import { IAM, IAM_PASSWORD, SEED, SOURCE_URL, b64, startCodeArtsEmulator, type CodeArtsTestEmulator } from "../helpers/codearts";
+import {
+  AuthError,
+  CodeArtsClient,
+  CodeArtsConfigError,
+  IamTokenProvider,
+  NotFoundError,
+  RateLimiter,
+  isEmptyMirror,
+} from "../../src/api/codearts";
+import {
+  IAM,
+  IAM_PASSWORD,
+  SEED,
+  SOURCE_URL,
+  b64,
+  startCodeArtsEmulator,
+  type CodeArtsTestEmulator,
+} from "../helpers/codearts";
 import { catchError, startServer, type TestServer } from "./helpers";
 import { sharedCause } from "../../src/cli/errors";
 
@@ -11,10 +27,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.reseed({ codearts: { ...SEED.codearts, repositories: [{ id: 123, name: "app", mirror: { url: SOURCE_URL } }] } });
+  await t.reseed({
+    codearts: { ...SEED.codearts, repositories: [{ id: 123, name: "app", mirror: { url: SOURCE_URL } }] },
+  });
 });
 
-const client = (env: NodeJS.ProcessEnv = t.env) => CodeArtsClient.fromEnv(env, {}, { retryBaseMs: 5, maxRetries: 2, limiter: new RateLimiter() });
+const client = (env: NodeJS.ProcessEnv = t.env) =>
+  CodeArtsClient.fromEnv(env, {}, { retryBaseMs: 5, maxRetries: 2, limiter: new RateLimiter() });
 
 describe("CodeArts client: IAM token handling", () => {
   it("logs in once with the password body and reuses the cached token", async () => {
@@ -58,12 +77,18 @@ describe("CodeArts client: IAM token handling", () => {
   });
 
   it("does not loop: still rejected after one renewal is an error saying so", async () => {
-    const server = await scripted((path) => (path.startsWith("/v3") ? iamOk() : { status: 401, body: { error_code: "DEV.00000003", error_msg: "Authentication information expired." } }));
+    const server = await scripted((path) =>
+      path.startsWith("/v3")
+        ? iamOk()
+        : { status: 401, body: { error_code: "DEV.00000003", error_msg: "Authentication information expired." } },
+    );
     try {
       const c = scriptedClient(server);
       const e = await catchError(() => c.showMirror(5));
       expect(e).toBeInstanceOf(AuthError);
-      expect(e.message).toMatch(/CodeArts repository 5: 401 DEV\.00000003 Authentication information expired\. \(still rejected after renewing the IAM token once\)/);
+      expect(e.message).toMatch(
+        /CodeArts repository 5: 401 DEV\.00000003 Authentication information expired\. \(still rejected after renewing the IAM token once\)/,
+      );
       expect(c.auth.stats).toEqual({ issued: 2, renewals: 1 });
       expect(server.requests.filter((r) => r.path.startsWith("/v4"))).toHaveLength(2);
       expect(server.requests[1].headers["x-auth-token"]).toBe("tok-1");
@@ -74,7 +99,11 @@ describe("CodeArts client: IAM token handling", () => {
   });
 
   it("never renews on other 401 codes (CH.080401)", async () => {
-    const server = await scripted((path) => (path.startsWith("/v3") ? iamOk() : { status: 401, body: { error_code: "CH.080401", error_msg: "No permission." } }));
+    const server = await scripted((path) =>
+      path.startsWith("/v3")
+        ? iamOk()
+        : { status: 401, body: { error_code: "CH.080401", error_msg: "No permission." } },
+    );
     try {
       const c = scriptedClient(server);
       const e = await catchError(() => c.showMirror(5));
@@ -82,7 +111,9 @@ describe("CodeArts client: IAM token handling", () => {
       expect(c.auth.stats).toEqual({ issued: 1, renewals: 0 });
       // Not a credentials problem: the message itself names the repository and says what to grant,
       // wherever it is shown, and the CLI does not fold it into a "check your credentials" line.
-      expect(e.message).toMatch(/CodeArts repository 5.*401 CH\.080401 No permission\.; the credentials were accepted, but the IAM user has no permission on this repository: make it a member/);
+      expect(e.message).toMatch(
+        /CodeArts repository 5.*401 CH\.080401 No permission\.; the credentials were accepted, but the IAM user has no permission on this repository: make it a member/,
+      );
       expect(sharedCause([e, e])).toBeUndefined();
     } finally {
       await server.close();
@@ -123,17 +154,31 @@ describe("CodeArts client: IAM token handling", () => {
     expect(wrong.authHint).toBe("check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD");
 
     const env = { ...t.env, CI_DOMAIN: "acme", CI_USER: "ci", CI_PASSWORD: "Wrong-Password-123" };
-    const renamed = CodeArtsClient.fromEnv(env, { domainEnv: "CI_DOMAIN", userEnv: "CI_USER", passwordEnv: "CI_PASSWORD" }, { maxRetries: 0, limiter: new RateLimiter() });
+    const renamed = CodeArtsClient.fromEnv(
+      env,
+      { domainEnv: "CI_DOMAIN", userEnv: "CI_USER", passwordEnv: "CI_PASSWORD" },
+      { maxRetries: 0, limiter: new RateLimiter() },
+    );
     expect((await catchError(() => renamed.showMirror(123))).authHint).toBe("check CI_DOMAIN, CI_USER and CI_PASSWORD");
   });
 });
 
 describe("CodeArts client: operations and errors", () => {
   it("base64-encodes the start-sync credentials and returns the jid", async () => {
-    const { jid } = await client().startMirrorSync(123, { username: "u", password: "p@ss wörd", endpointUuid: "ep-1", forceFetch: true });
+    const { jid } = await client().startMirrorSync(123, {
+      username: "u",
+      password: "p@ss wörd",
+      endpointUuid: "ep-1",
+      forceFetch: true,
+    });
     expect(jid).toMatch(/^[0-9a-f-]{36}$/);
     const start = (await t.mirror(123)).starts[0];
-    expect(start.body).toEqual({ username: b64("u"), password: b64("p@ss wörd"), endpoint_uuid: "ep-1", force_fetch: true });
+    expect(start.body).toEqual({
+      username: b64("u"),
+      password: b64("p@ss wörd"),
+      endpoint_uuid: "ep-1",
+      force_fetch: true,
+    });
   });
 
   it("names the repository and the code: 404 CH.004404 and 403 CH.004403", async () => {
@@ -146,13 +191,20 @@ describe("CodeArts client: operations and errors", () => {
     await t.admin("POST", "/codearts/faults", { rules: [{ method: "POST", path: "/remote-mirror$", status: 403 }] });
     const denied = await catchError(() => c.startMirrorSync(123, { username: "secret-user", password: "secret-pass" }));
     expect(denied).toBeInstanceOf(AuthError);
-    expect(denied.message).toBe("StartRemoteMirrorSynchronization CodeArts repository 123: 403 CH.004403 Insufficient permissions. Apply for the required permission and try again.");
+    expect(denied.message).toBe(
+      "StartRemoteMirrorSynchronization CodeArts repository 123: 403 CH.004403 Insufficient permissions. Apply for the required permission and try again.",
+    );
     expect(c.auth.stats.renewals).toBe(0);
   });
 
   it("retries a throttled (429 APIG.0308) or failing (500) read, but not a start-sync POST", async () => {
     const c = client();
-    await t.admin("POST", "/codearts/faults", { rules: [{ method: "GET", status: 429 }, { method: "GET", status: 500 }] });
+    await t.admin("POST", "/codearts/faults", {
+      rules: [
+        { method: "GET", status: 429 },
+        { method: "GET", status: 500 },
+      ],
+    });
     expect((await c.showMirror(123)).url).toBe(SOURCE_URL);
     await t.admin("POST", "/codearts/faults", { rules: [{ method: "POST", path: "/remote-mirror$", status: 500 }] });
     const e = await catchError(() => c.startMirrorSync(123));
@@ -162,15 +214,22 @@ describe("CodeArts client: operations and errors", () => {
 
   it("says a gateway 404 (APIG.0101) is about the route, not the repository, and reads an empty ShowRemoteMirror body as no fields", async () => {
     const c = client();
-    const body = JSON.stringify({ error_code: "APIG.0101", error_msg: "The API does not exist or has not been published in the environment." });
-    await t.admin("POST", "/codearts/faults", { rules: [{ method: "GET", path: "remote-mirror$", status: 404, body }] });
+    const body = JSON.stringify({
+      error_code: "APIG.0101",
+      error_msg: "The API does not exist or has not been published in the environment.",
+    });
+    await t.admin("POST", "/codearts/faults", {
+      rules: [{ method: "GET", path: "remote-mirror$", status: 404, body }],
+    });
     const route = await catchError(() => c.showMirror(123));
     expect(route).toMatchObject({ status: 404, code: "APIG.0101" });
     expect(route.message).toBe(
       "ShowRemoteMirror CodeArts repository 123: 404 APIG.0101 The API does not exist or has not been published in the environment.; this 404 comes from Huawei Cloud's API gateway, not from CodeArts Repo: the endpoint does not serve this route; check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint and region)",
     );
     for (const empty of ["", "null", "{}"]) {
-      await t.admin("POST", "/codearts/faults", { rules: [{ method: "GET", path: "remote-mirror$", status: 200, body: empty }] });
+      await t.admin("POST", "/codearts/faults", {
+        rules: [{ method: "GET", path: "remote-mirror$", status: 200, body: empty }],
+      });
       const m = await c.showMirror(123);
       expect([empty, isEmptyMirror(m)]).toEqual([empty, true]);
     }
@@ -201,6 +260,11 @@ function iamOk() {
 
 function scriptedClient(server: TestServer): CodeArtsClient {
   issued = 0;
-  const auth = new IamTokenProvider({ authUrl: `${server.url}/v3`, password: { domainName: "d", userName: "u", password: "pw-12345", projectName: "cn-north-4" }, limiter: new RateLimiter(), retryBaseMs: 5 });
+  const auth = new IamTokenProvider({
+    authUrl: `${server.url}/v3`,
+    password: { domainName: "d", userName: "u", password: "pw-12345", projectName: "cn-north-4" },
+    limiter: new RateLimiter(),
+    retryBaseMs: 5,
+  });
   return new CodeArtsClient({ endpoint: server.url, auth, limiter: new RateLimiter(), retryBaseMs: 5, maxRetries: 1 });
 }

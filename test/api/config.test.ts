@@ -4,9 +4,24 @@ import { API_KEY, startServer } from "./helpers";
 
 describe("Cloudsmith client configuration", () => {
   it.each([
-    { reason: "base without slash", base: "https://api.cloudsmith.io/v1", path: "/entitlements/a/b/", want: "https://api.cloudsmith.io/v1/entitlements/a/b/" },
-    { reason: "base with slash", base: "https://api.cloudsmith.io/v1/", path: "/entitlements/a/b/", want: "https://api.cloudsmith.io/v1/entitlements/a/b/" },
-    { reason: "root base with slash", base: "https://api.cloudsmith.io/", path: "/user/self/", want: "https://api.cloudsmith.io/user/self/" },
+    {
+      reason: "base without slash",
+      base: "https://api.cloudsmith.io/v1",
+      path: "/entitlements/a/b/",
+      want: "https://api.cloudsmith.io/v1/entitlements/a/b/",
+    },
+    {
+      reason: "base with slash",
+      base: "https://api.cloudsmith.io/v1/",
+      path: "/entitlements/a/b/",
+      want: "https://api.cloudsmith.io/v1/entitlements/a/b/",
+    },
+    {
+      reason: "root base with slash",
+      base: "https://api.cloudsmith.io/",
+      path: "/user/self/",
+      want: "https://api.cloudsmith.io/user/self/",
+    },
     { reason: "many slashes", base: "http://127.0.0.1:1//", path: "//x/", want: "http://127.0.0.1:1/x/" },
   ])("joins URLs without '//' ($reason)", ({ base, path, want }) => {
     expect(joinUrl(base, path)).toBe(want);

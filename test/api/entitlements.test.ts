@@ -8,7 +8,9 @@ describe("Cloudsmith entitlements API", () => {
   });
 
   it("sends X-Api-Key, Accept, User-Agent and a trailing slash; Content-Type only with a body", async () => {
-    server = await startServer((r) => (r.method === "POST" ? { status: 201, body: token("ci") } : { status: 200, body: token("ci") }));
+    server = await startServer((r) =>
+      r.method === "POST" ? { status: 201, body: token("ci") } : { status: 200, body: token("ci") },
+    );
     const client = makeClient(server);
     await client.entitlements.read("acme", "prod", "sp-ci");
     await client.entitlements.create("acme", "prod", { name: "ci", metadata: { "managed-by": "reposmith" } });
@@ -25,7 +27,11 @@ describe("Cloudsmith entitlements API", () => {
   });
 
   it("sends show_tokens=true only when asked", async () => {
-    server = await startServer((r) => (r.method === "POST" ? { status: 201, body: token("a") } : { status: 200, body: r.path.endsWith("/prod/") ? [] : token("a") }));
+    server = await startServer((r) =>
+      r.method === "POST"
+        ? { status: 201, body: token("a") }
+        : { status: 200, body: r.path.endsWith("/prod/") ? [] : token("a") },
+    );
     const c = makeClient(server);
     await c.entitlements.read("acme", "prod", "sp-a");
     await c.entitlements.read("acme", "prod", "sp-a", { showTokens: false });
@@ -42,7 +48,12 @@ describe("Cloudsmith entitlements API", () => {
       return {
         status: 200,
         body: [token(`t${page}a`), token(`t${page}b`)],
-        headers: { "X-Pagination-Page": String(page), "X-Pagination-PageTotal": "3", "X-Pagination-Count": "6", "X-Pagination-PageSize": "2" },
+        headers: {
+          "X-Pagination-Page": String(page),
+          "X-Pagination-PageTotal": "3",
+          "X-Pagination-Count": "6",
+          "X-Pagination-PageSize": "2",
+        },
       };
     });
     const c = makeClient(server);
@@ -68,7 +79,12 @@ describe("Cloudsmith entitlements API", () => {
       return {
         status: 200,
         body: [token(`t${page}`)],
-        headers: { "X-Pagination-Page": String(page), "X-Pagination-PageTotal": "4", "X-Pagination-Count": "4", "X-Pagination-PageSize": "1" },
+        headers: {
+          "X-Pagination-Page": String(page),
+          "X-Pagination-PageTotal": "4",
+          "X-Pagination-Count": "4",
+          "X-Pagination-PageSize": "1",
+        },
       };
     });
     const c = makeClient(server);
@@ -98,7 +114,9 @@ describe("Cloudsmith entitlements API", () => {
     });
     const c = makeClient(server);
     await c.entitlements.update("acme", "prod", "sp a", { limit_num_downloads: null }, { showTokens: true });
-    await expect(c.entitlements.refresh("acme", "prod", "sp-a", undefined, { showTokens: true })).resolves.toMatchObject({ token: "rotated" });
+    await expect(
+      c.entitlements.refresh("acme", "prod", "sp-a", undefined, { showTokens: true }),
+    ).resolves.toMatchObject({ token: "rotated" });
     await expect(c.entitlements.sync("acme", "prod", "staging")).resolves.toHaveLength(2);
     await c.entitlements.enable("acme", "prod", "sp-a");
     await c.entitlements.disable("acme", "prod", "sp-a");
@@ -120,8 +138,24 @@ describe("Cloudsmith entitlements API", () => {
   it("reads the caller and the rate limits", async () => {
     server = await startServer((r) =>
       r.path === "/v1/user/self/"
-        ? { status: 200, body: { authenticated: true, slug: "me", slug_perm: "abc", name: null, email: null, profile_url: null, self_url: "x" } }
-        : { status: 200, body: { resources: { core: { interval: 6.0, limit: 5400, remaining: 5399, reset: 1700000000, throttled: false } } } },
+        ? {
+            status: 200,
+            body: {
+              authenticated: true,
+              slug: "me",
+              slug_perm: "abc",
+              name: null,
+              email: null,
+              profile_url: null,
+              self_url: "x",
+            },
+          }
+        : {
+            status: 200,
+            body: {
+              resources: { core: { interval: 6.0, limit: 5400, remaining: 5399, reset: 1700000000, throttled: false } },
+            },
+          },
     );
     const c = makeClient(server);
     await expect(c.userSelf()).resolves.toMatchObject({ authenticated: true, slug: "me" });

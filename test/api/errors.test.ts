@@ -13,7 +13,8 @@ import { flattenFieldErrors } from "../../src/api/http/errors";
 import { API_KEY, catchError, makeClient, startServer, TestServer, token } from "./helpers";
 
 describe("isRejected", () => {
-  const error = (status: number) => new ApiError({ operation: "entitlements_create", method: "POST", path: "/entitlements/acme/prod/", status });
+  const error = (status: number) =>
+    new ApiError({ operation: "entitlements_create", method: "POST", path: "/entitlements/acme/prod/", status });
   it.each([
     { reason: "422: Cloudsmith's documented status for field errors", status: 422, want: true },
     { reason: "400: the spec's other ErrorDetail status (a body it cannot parse)", status: 400, want: true },
@@ -24,7 +25,13 @@ describe("isRejected", () => {
   });
 
   it("holds for the client's own 422 ValidationError with its fields", async () => {
-    const server = await startServer(() => ({ status: 422, body: { detail: "Invalid input.", fields: { name: ["A token with this name already exists in this repository."] } } }));
+    const server = await startServer(() => ({
+      status: 422,
+      body: {
+        detail: "Invalid input.",
+        fields: { name: ["A token with this name already exists in this repository."] },
+      },
+    }));
     try {
       const e = await catchError(() => makeClient(server).entitlements.create("acme", "prod", { name: "ci" }));
       expect(isRejected(e) && e.fields.name).toEqual(["A token with this name already exists in this repository."]);
@@ -44,7 +51,10 @@ describe("Cloudsmith client errors", () => {
   it("surfaces detail and documented field errors ({detail, fields: {f: [..]}})", async () => {
     server = await startServer(() => ({
       status: 422,
-      body: { detail: "Invalid input.", fields: { name: ["This field is required."], token: ["Too short.", "Bad chars."] } },
+      body: {
+        detail: "Invalid input.",
+        fields: { name: ["This field is required."], token: ["Too short.", "Bad chars."] },
+      },
     }));
     const e = await catchError(() => makeClient(server!).entitlements.create("acme", "prod", { name: "" }));
     expect(e).toBeInstanceOf(ValidationError);
@@ -64,13 +74,19 @@ describe("Cloudsmith client errors", () => {
   it("surfaces the loose shape ({code, detail, fields: {f: {detail}}})", async () => {
     server = await startServer(() => ({
       status: 422,
-      body: { code: "invalid", detail: "Invalid input.", fields: { privileges: { detail: "Invalid team(s) specified [x]" } } },
+      body: {
+        code: "invalid",
+        detail: "Invalid input.",
+        fields: { privileges: { detail: "Invalid team(s) specified [x]" } },
+      },
     }));
     const e = await catchError(() => makeClient(server!).entitlements.update("acme", "prod", "sp1", { name: "n" }));
     expect(e).toBeInstanceOf(ValidationError);
     expect(e.code).toBe("invalid");
     expect(e.fields).toEqual({ privileges: ["Invalid team(s) specified [x]"] });
-    expect(e.message).toBe("entitlements_partial_update acme/prod/sp1: 422 Invalid input. (privileges: Invalid team(s) specified [x])");
+    expect(e.message).toBe(
+      "entitlements_partial_update acme/prod/sp1: 422 Invalid input. (privileges: Invalid team(s) specified [x])",
+    );
   });
 
   it("flattens nested and mixed field errors", () => {
@@ -81,7 +97,9 @@ describe("Cloudsmith client errors", () => {
 
   it("maps 404 to NotFoundError (not swallowed by delete) and 401/403 to AuthError", async () => {
     server = await startServer((r) =>
-      r.method === "DELETE" ? { status: 404, body: { detail: "Not found." } } : { status: 401, body: { detail: "Invalid API key." } },
+      r.method === "DELETE"
+        ? { status: 404, body: { detail: "Not found." } }
+        : { status: 401, body: { detail: "Invalid API key." } },
     );
     const client = makeClient(server);
     const nf = await catchError(() => client.entitlements.delete("acme", "prod", "gone"));
@@ -97,7 +115,9 @@ describe("Cloudsmith client errors", () => {
   it("names the variable holding the rejected key on an AuthError (CLOUDSMITH_API_KEY unless the connection names another)", async () => {
     server = await startServer(() => ({ status: 401, body: { detail: "Invalid API key." } }));
     expect((await catchError(() => makeClient(server!).userSelf())).authHint).toBe("check CLOUDSMITH_API_KEY");
-    expect((await catchError(() => makeClient(server!, { apiKeyEnv: "ACME_CLOUDSMITH_KEY" }).userSelf())).authHint).toBe("check ACME_CLOUDSMITH_KEY");
+    expect(
+      (await catchError(() => makeClient(server!, { apiKeyEnv: "ACME_CLOUDSMITH_KEY" }).userSelf())).authHint,
+    ).toBe("check ACME_CLOUDSMITH_KEY");
   });
 
   it("uses the status text when the body has no detail", async () => {
@@ -124,7 +144,10 @@ describe("Cloudsmith client errors", () => {
 
   it("raises ResponseShapeError naming the first failing field, without echoing token values", async () => {
     const secret = "tok_VERY_SECRET_VALUE_0001";
-    server = await startServer(() => ({ status: 200, body: [token("ok"), { name: "bad", token: secret, is_active: secret }] }));
+    server = await startServer(() => ({
+      status: 200,
+      body: [token("ok"), { name: "bad", token: secret, is_active: secret }],
+    }));
     const e = await catchError(() => makeClient(server!).entitlements.list("acme", "prod", { showTokens: true }));
     expect(e).toBeInstanceOf(ResponseShapeError);
     expect(e.message).toContain("entitlements_list");
@@ -142,7 +165,8 @@ describe("Cloudsmith client errors", () => {
   it("never leaks the API key or a token value into errors or events", async () => {
     const bodyToken = "my_custom_token_value_42";
     server = await startServer((r) => {
-      if (r.path.endsWith("/self/")) return { status: 401, body: { detail: `Invalid key ${API_KEY}`, fields: { [API_KEY]: [API_KEY] } } };
+      if (r.path.endsWith("/self/"))
+        return { status: 401, body: { detail: `Invalid key ${API_KEY}`, fields: { [API_KEY]: [API_KEY] } } };
       if (r.method === "POST") return { status: 500, raw: `boom: token ${bodyToken} key ${API_KEY}` };
       return "reset";
     });
@@ -155,12 +179,29 @@ describe("Cloudsmith client errors", () => {
     ];
     for (const e of errors) {
       expect(e).toBeInstanceOf(ApiError);
-      for (const text of [e.message, JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), JSON.stringify({ ...e }), e.stack ?? ""]) {
+      for (const text of [
+        e.message,
+        JSON.stringify(e),
+        inspect(e, { depth: 10, showHidden: true }),
+        JSON.stringify({ ...e }),
+        e.stack ?? "",
+      ]) {
         expect(text).not.toContain(API_KEY);
         expect(text).not.toContain(bodyToken);
       }
       expect(Object.keys(e).sort()).toEqual(
-        ["ambiguous", "authHint", "code", "detail", "fields", "method", "operation", "path", "retryAfterSeconds", "status"].sort(),
+        [
+          "ambiguous",
+          "authHint",
+          "code",
+          "detail",
+          "fields",
+          "method",
+          "operation",
+          "path",
+          "retryAfterSeconds",
+          "status",
+        ].sort(),
       );
     }
     expect(errors[0].detail).toBe("Invalid key ***");

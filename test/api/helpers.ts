@@ -18,8 +18,7 @@ export interface Recorded {
 }
 
 export type Reply =
-  | { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; delayMs?: number }
-  | "reset";
+  { status: number; body?: unknown; raw?: string; headers?: Record<string, string>; delayMs?: number } | "reset";
 
 export interface TestServer {
   url: string;

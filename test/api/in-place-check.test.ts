@@ -26,9 +26,39 @@ const token = {
   usage: "0 downloads",
   self_url: "https://api.example/v1/entitlements/acme/prod/aBcD1234/",
 };
-const pkg = { slug_perm: "pkgSlug1", name: "left-pad", version: "1.0.0", format: "npm", status_str: "Completed", is_sync_completed: true, sync_progress: 100, checksum_sha256: "ab".repeat(32), extra: { any: "thing" } };
+const pkg = {
+  slug_perm: "pkgSlug1",
+  name: "left-pad",
+  version: "1.0.0",
+  format: "npm",
+  status_str: "Completed",
+  is_sync_completed: true,
+  sync_progress: 100,
+  checksum_sha256: "ab".repeat(32),
+  extra: { any: "thing" },
+};
 
-const POOL: unknown[] = [null, undefined, 0, 1, -1, 1.5, 2 ** 60, Number.MAX_SAFE_INTEGER, "", "x", "Byte", "Never Reset", true, false, {}, [], [1], { a: 1 }, { identifier: 5 }];
+const POOL: unknown[] = [
+  null,
+  undefined,
+  0,
+  1,
+  -1,
+  1.5,
+  2 ** 60,
+  Number.MAX_SAFE_INTEGER,
+  "",
+  "x",
+  "Byte",
+  "Never Reset",
+  true,
+  false,
+  {},
+  [],
+  [1],
+  { a: 1 },
+  { identifier: 5 },
+];
 
 /** Random variations of `base`: fields dropped, replaced with values of every JSON type, extra fields added. */
 function variants(base: Record<string, unknown>, seed: number, count: number): unknown[] {
@@ -41,7 +71,13 @@ function variants(base: Record<string, unknown>, seed: number, count: number): u
       const key = r() < 0.15 ? pick([`extra_${n}`, "__proto__", "constructor"]) : pick(Object.keys(base));
       if (r() < 0.2) delete v[key];
       // An own property even for "__proto__", as JSON.parse makes it.
-      else Object.defineProperty(v, key, { value: structuredClone(pick(POOL)), enumerable: true, writable: true, configurable: true });
+      else
+        Object.defineProperty(v, key, {
+          value: structuredClone(pick(POOL)),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     out.push(v);
   }
@@ -49,15 +85,38 @@ function variants(base: Record<string, unknown>, seed: number, count: number): u
 }
 
 describe("in-place check of API responses", () => {
-  const entry = { kind: "EntitlementToken", id: "acme.prod.abc", generation: "g", spec: { owner: "acme" }, observed: { name: "ci", default: false }, appliedAt: "2026-01-01T00:00:00Z", lifecycle: { deletionPolicy: "retain" }, connection: { apiKeyEnv: "KEY" } };
+  const entry = {
+    kind: "EntitlementToken",
+    id: "acme.prod.abc",
+    generation: "g",
+    spec: { owner: "acme" },
+    observed: { name: "ci", default: false },
+    appliedAt: "2026-01-01T00:00:00Z",
+    lifecycle: { deletionPolicy: "retain" },
+    connection: { apiKeyEnv: "KEY" },
+  };
   const cases: [string, ZodType, Record<string, unknown>][] = [
     ["RepositoryToken", RepositoryTokenSchema, token],
     ["RepositoryTokenSync", RepositoryTokenSyncSchema, { tokens: [token] }],
     ["Package", PackageSchema, pkg],
     ["PackageStatus", PackageStatusSchema, pkg],
-    ["state document", StackStateSchema, { version: 1, stack: "app", lineage: "l-1", serial: 3, resources: { "app/ci": entry, "app/cd": { ...entry, lifecycle: undefined } } }],
+    [
+      "state document",
+      StackStateSchema,
+      {
+        version: 1,
+        stack: "app",
+        lineage: "l-1",
+        serial: 3,
+        resources: { "app/ci": entry, "app/cd": { ...entry, lifecycle: undefined } },
+      },
+    ],
     ["state entry (stripping object, lengths, strict lifecycle)", StackStateSchema.shape.resources.valueType, entry],
-    ["object with string length checks", z.object({ a: z.string().min(1).max(3), b: z.string().optional().nullable(), c: z.unknown() }), { a: "ab", b: null, c: 1 }],
+    [
+      "object with string length checks",
+      z.object({ a: z.string().min(1).max(3), b: z.string().optional().nullable(), c: z.unknown() }),
+      { a: "ab", b: null, c: 1 },
+    ],
   ];
 
   // The contract: the check passes exactly the JSON values zod accepts and returns unchanged. It
@@ -70,7 +129,8 @@ describe("in-place check of API responses", () => {
       const v: unknown = JSON.parse(JSON.stringify(raw)); // what a body or a state file can hold (an own "__proto__" key too)
       const r = schema.safeParse(v);
       const unchanged = r.success && isDeepStrictEqual(r.data, v);
-      if (check(v) !== unchanged) throw new Error(`check says ${!unchanged}, zod ${r.success ? "changes" : "rejects"}: ${JSON.stringify(v)}`);
+      if (check(v) !== unchanged)
+        throw new Error(`check says ${!unchanged}, zod ${r.success ? "changes" : "rejects"}: ${JSON.stringify(v)}`);
       if (unchanged) accepted++;
     }
     // Both kinds were tried.
@@ -105,7 +165,11 @@ describe("in-place check of API responses", () => {
 
   it("checks keys that are not identifiers by their exact name (the check is generated code)", () => {
     const odd = 'a"]; throw new Error("injected"); //';
-    const schema = z.object({ [odd]: z.number().int(), "managed-by": z.literal("reposmith"), "\u2028": z.string().optional() });
+    const schema = z.object({
+      [odd]: z.number().int(),
+      "managed-by": z.literal("reposmith"),
+      "\u2028": z.string().optional(),
+    });
     const check = inPlaceCheck(schema)!;
     expect(check({ [odd]: 1, "managed-by": "reposmith" })).toBe(true);
     expect(check({ [odd]: 1.5, "managed-by": "reposmith" })).toBe(false);

@@ -51,7 +51,11 @@ describe("RateLimiter", () => {
     const waits: number[] = [];
     const limiter = new RateLimiter({ concurrency: 20, now: () => now, sleep: async (ms) => void waits.push(ms) });
     // 2 left for 10 s, but 12 callers queue up: naive reservations would reach 55 s ahead.
-    limiter.observe({ "x-ratelimit-limit": "400", "x-ratelimit-remaining": "2", "x-ratelimit-reset": String((now + 10_000) / 1000) });
+    limiter.observe({
+      "x-ratelimit-limit": "400",
+      "x-ratelimit-remaining": "2",
+      "x-ratelimit-reset": String((now + 10_000) / 1000),
+    });
     await Promise.all(Array.from({ length: 12 }, () => limiter.schedule(async () => undefined)));
     expect(waits.length).toBeGreaterThan(0);
     expect(Math.max(...waits)).toBeLessThanOrEqual(10_000);
@@ -60,11 +64,19 @@ describe("RateLimiter", () => {
   it("spreads requests until Reset when Remaining is low", async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep });
-    limiter.observe({ "X-RateLimit-Limit": "5400", "X-RateLimit-Remaining": "4000", "X-RateLimit-Reset": String(clock.now() / 1000 + 60) });
+    limiter.observe({
+      "X-RateLimit-Limit": "5400",
+      "X-RateLimit-Remaining": "4000",
+      "X-RateLimit-Reset": String(clock.now() / 1000 + 60),
+    });
     await limiter.schedule(async () => undefined);
     expect(clock.sleeps).toEqual([]); // plenty left: no spacing
 
-    limiter.observe({ "x-ratelimit-limit": "100", "x-ratelimit-remaining": "4", "x-ratelimit-reset": String(clock.now() / 1000 + 20) });
+    limiter.observe({
+      "x-ratelimit-limit": "100",
+      "x-ratelimit-remaining": "4",
+      "x-ratelimit-reset": String(clock.now() / 1000 + 20),
+    });
     expect(limiter.snapshot().spacingMs).toBe(5000);
     await Promise.all([1, 2, 3].map(() => limiter.schedule(async () => undefined)));
     // First goes now, then one every ~5 s.

@@ -15,9 +15,19 @@ afterAll(() => emu.close());
 beforeEach(async () => {
   emu.reset();
   emu.seed({
-    repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }],
+    repositories: [
+      { owner: "acme", slug: "staging" },
+      { owner: "acme", slug: "prod" },
+    ],
     packageSync: { durationMs: 100 },
-    packages: Array.from({ length: 7 }, (_, i) => ({ owner: "acme", repository: "staging", format: "npm", name: `p${i}`, version: "1.0.0", tags: i % 2 ? ["release"] : [] })),
+    packages: Array.from({ length: 7 }, (_, i) => ({
+      owner: "acme",
+      repository: "staging",
+      format: "npm",
+      name: `p${i}`,
+      version: "1.0.0",
+      tags: i % 2 ? ["release"] : [],
+    })),
   });
 });
 
@@ -32,7 +42,12 @@ describe("Cloudsmith packages API", () => {
   it("copies (the reply is the new package in the destination), polls status, resyncs and deletes", async () => {
     const [src] = await client.packages.list("acme", "staging", { query: "name:^p0$" });
     const copy = await client.packages.copy("acme", "staging", src.slug_perm!, { destination: "prod" });
-    expect(copy).toMatchObject({ repository: "prod", name: "p0", checksum_sha256: src.checksum_sha256, is_sync_completed: false });
+    expect(copy).toMatchObject({
+      repository: "prod",
+      name: "p0",
+      checksum_sha256: src.checksum_sha256,
+      is_sync_completed: false,
+    });
     expect(copy.slug_perm).not.toBe(src.slug_perm);
     await new Promise((r) => setTimeout(r, 150));
     const st = await client.packages.status("acme", "prod", copy.slug_perm!);
@@ -45,7 +60,9 @@ describe("Cloudsmith packages API", () => {
 
   it("rejects a copy to a missing repository with the field named", async () => {
     const [src] = await client.packages.list("acme", "staging", { query: "name:^p0$" });
-    const err = await client.packages.copy("acme", "staging", src.slug_perm!, { destination: "nowhere" }).catch((e) => e);
+    const err = await client.packages
+      .copy("acme", "staging", src.slug_perm!, { destination: "nowhere" })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.fields.destination[0]).toMatch(/does not exist/);
   });

@@ -16,7 +16,12 @@ afterEach(async () => {
 function page(all: string[], n: number) {
   const total = Math.max(1, Math.ceil(all.length / 2));
   if (n > total) return { status: 404, body: { detail: "Invalid page." } };
-  const headers = { "X-Pagination-Count": String(all.length), "X-Pagination-Page": String(n), "X-Pagination-PageSize": "2", "X-Pagination-PageTotal": String(total) };
+  const headers = {
+    "X-Pagination-Count": String(all.length),
+    "X-Pagination-Page": String(n),
+    "X-Pagination-PageSize": "2",
+    "X-Pagination-PageTotal": String(total),
+  };
   return { status: 200, body: all.slice((n - 1) * 2, n * 2).map((x) => token(x)), headers };
 }
 
@@ -48,12 +53,17 @@ describe("a list that changes between its pages", () => {
     server = await startServer((r) => {
       // Shrinks by two items after every first page.
       if (pageOf(r) === 1) size -= 2;
-      return page(Array.from({ length: pageOf(r) === 1 ? size + 2 : size }, (_, i) => `t${i}`), pageOf(r));
+      return page(
+        Array.from({ length: pageOf(r) === 1 ? size + 2 : size }, (_, i) => `t${i}`),
+        pageOf(r),
+      );
     });
     const err = await catchError(() => makeClient(server!).entitlements.list("acme", "prod", { pageSize: 2 }));
     expect(err).toBeInstanceOf(ListChangedError);
     expect(isNotFound(err)).toBe(false);
-    expect(err.message).toMatch(/^acme\/prod: the list changed while its pages were read \(page 3 of 3 answered 404\), 4 times in a row; nothing was concluded from it, try again$/);
+    expect(err.message).toMatch(
+      /^acme\/prod: the list changed while its pages were read \(page 3 of 3 answered 404\), 4 times in a row; nothing was concluded from it, try again$/,
+    );
     expect(server.requests.filter((r) => pageOf(r) === 1)).toHaveLength(RELISTS + 1);
   });
 

@@ -11,7 +11,9 @@ describe("Cloudsmith client retries", () => {
 
   it("waits out a 429 for Retry-After seconds, then succeeds", async () => {
     server = await startServer((r) =>
-      r.n === 1 ? { status: 429, body: { detail: "Request was throttled." }, headers: { "Retry-After": "1" } } : { status: 200, body: token("a") },
+      r.n === 1
+        ? { status: 429, body: { detail: "Request was throttled." }, headers: { "Retry-After": "1" } }
+        : { status: 200, body: token("a") },
     );
     const events: ApiEvent[] = [];
     const client = makeClient(server, { onEvent: (e) => events.push(e) });
@@ -26,7 +28,9 @@ describe("Cloudsmith client retries", () => {
 
   it("accepts Retry-After as an HTTP date", async () => {
     const when = new Date(Date.now() + 1500).toUTCString(); // second precision: 0.5-1.5 s from now
-    server = await startServer((r) => (r.n === 1 ? { status: 429, headers: { "Retry-After": when } } : { status: 200, body: token("a") }));
+    server = await startServer((r) =>
+      r.n === 1 ? { status: 429, headers: { "Retry-After": when } } : { status: 200, body: token("a") },
+    );
     const started = Date.now();
     await makeClient(server).entitlements.read("acme", "prod", "sp-a");
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
@@ -44,7 +48,9 @@ describe("Cloudsmith client retries", () => {
   });
 
   it("retries a 503 on GET and succeeds", async () => {
-    server = await startServer((r) => (r.n <= 2 ? { status: 503, raw: "<html>busy</html>" } : { status: 200, body: token("a") }));
+    server = await startServer((r) =>
+      r.n <= 2 ? { status: 503, raw: "<html>busy</html>" } : { status: 200, body: token("a") },
+    );
     const client = makeClient(server);
     const t = await client.entitlements.read("acme", "prod", "sp-a");
     expect(t.slug_perm).toBe("sp-a");
@@ -74,10 +80,17 @@ describe("Cloudsmith client retries", () => {
 
   describe("a POST that can tell whether it landed (landed)", () => {
     it("after a 5xx looks first and sends it again only when nothing landed", async () => {
-      server = await startServer((r) => (r.n === 1 ? { status: 503, body: { detail: "busy" } } : { status: 201, body: token("ci") }));
+      server = await startServer((r) =>
+        r.n === 1 ? { status: 503, body: { detail: "busy" } } : { status: 201, body: token("ci") },
+      );
       const client = makeClient(server);
       const looked: number[] = [];
-      const t = await client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => void looked.push(server!.requests.length) });
+      const t = await client.entitlements.create(
+        "acme",
+        "prod",
+        { name: "ci" },
+        { landed: async () => void looked.push(server!.requests.length) },
+      );
       expect(t.name).toBe("ci");
       expect(looked).toEqual([1]);
       expect(server.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
@@ -87,7 +100,12 @@ describe("Cloudsmith client retries", () => {
     it("returns what landed instead of sending it again", async () => {
       server = await startServer(() => ({ status: 502, body: { detail: "bad gateway" } }));
       const client = makeClient(server);
-      const t = await client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => token("ci") as RepositoryToken });
+      const t = await client.entitlements.create(
+        "acme",
+        "prod",
+        { name: "ci" },
+        { landed: async () => token("ci") as RepositoryToken },
+      );
       expect(t.name).toBe("ci");
       expect(server.requests).toHaveLength(1);
     });
@@ -95,14 +113,23 @@ describe("Cloudsmith client retries", () => {
     it("after a connection reset mid-request does the same", async () => {
       server = await startServer((r) => (r.n === 1 ? "reset" : { status: 201, body: token("ci") }));
       const client = makeClient(server);
-      await expect(client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => undefined })).resolves.toMatchObject({ name: "ci" });
+      await expect(
+        client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => undefined }),
+      ).resolves.toMatchObject({ name: "ci" });
       expect(server.requests).toHaveLength(2);
     });
 
     it("throws the ambiguous error, without sending it again, when looking fails", async () => {
       server = await startServer(() => ({ status: 500, body: { detail: "Internal error" } }));
       const client = makeClient(server);
-      const e = await catchError(() => client.entitlements.create("acme", "prod", { name: "ci" }, { landed: () => Promise.reject(new Error("list failed")) }));
+      const e = await catchError(() =>
+        client.entitlements.create(
+          "acme",
+          "prod",
+          { name: "ci" },
+          { landed: () => Promise.reject(new Error("list failed")) },
+        ),
+      );
       expect(e).toBeInstanceOf(ServerError);
       expect(e.ambiguous).toBe(true);
       expect(e.status).toBe(500);
@@ -113,7 +140,9 @@ describe("Cloudsmith client retries", () => {
       server = await startServer(() => ({ status: 503, body: { detail: "busy" } }));
       const client = makeClient(server);
       let looks = 0;
-      const e = await catchError(() => client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => void looks++ }));
+      const e = await catchError(() =>
+        client.entitlements.create("acme", "prod", { name: "ci" }, { landed: async () => void looks++ }),
+      );
       expect(e.ambiguous).toBe(true);
       expect(server.requests).toHaveLength(client.stats.retries + 1);
       expect(looks).toBe(client.stats.retries);

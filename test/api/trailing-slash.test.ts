@@ -38,7 +38,9 @@ async function everyOperation(client: CloudsmithClient): Promise<string[]> {
   const p = client.packages;
   const [src] = await step("packages_list", () => p.list("acme", "staging", { query: "name:^slashed$" }));
   await step("packages_read", () => p.read("acme", "staging", src.slug_perm as string));
-  const copy = await step("packages_copy", () => p.copy("acme", "staging", src.slug_perm as string, { destination: "prod" }));
+  const copy = await step("packages_copy", () =>
+    p.copy("acme", "staging", src.slug_perm as string, { destination: "prod" }),
+  );
   await step("packages_status", () => p.status("acme", "prod", copy.slug_perm as string));
   await new Promise((r) => setTimeout(r, 50)); // the copy's 10 ms sync is over: a resync is allowed
   await step("packages_resync", () => p.resync("acme", "prod", copy.slug_perm as string));
@@ -51,10 +53,27 @@ describe("the client sends every path with its trailing slash", () => {
     emu.reset();
     emu.seed({
       cloudsmith: { settings: { missingSlash } },
-      repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }],
-      packages: [{ owner: "acme", repository: "staging", format: "raw", name: "slashed", version: "1.0.0", sync: { durationMs: 10 } }],
+      repositories: [
+        { owner: "acme", slug: "prod" },
+        { owner: "acme", slug: "staging" },
+      ],
+      packages: [
+        {
+          owner: "acme",
+          repository: "staging",
+          format: "raw",
+          name: "slashed",
+          version: "1.0.0",
+          sync: { durationMs: 10 },
+        },
+      ],
     });
-    const client = new CloudsmithClient({ baseUrl: `${emu.url}/v1`, apiKey: API_KEY, limiter: new RateLimiter(), maxRetries: 0 });
+    const client = new CloudsmithClient({
+      baseUrl: `${emu.url}/v1`,
+      apiKey: API_KEY,
+      limiter: new RateLimiter(),
+      maxRetries: 0,
+    });
     const done = await everyOperation(client);
     expect(done).toHaveLength(19);
     // One request each: nothing was answered with a redirect or a 404 and then tried again.

@@ -20,12 +20,18 @@ const MIRRORED = 123;
 const BARE = 124;
 
 const SEED = {
-  repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "scratch" }],
+  repositories: [
+    { owner: "acme", slug: "prod" },
+    { owner: "acme", slug: "scratch" },
+  ],
   tokens: ["a", "b", "c"].map((name) => ({ owner: "acme", repository: "prod", name })),
   packages: [{ owner: "acme", repository: "prod", format: "npm", name: "left-pad", version: "1.3.0" }],
   codearts: {
     users: [{ domain: "acme", name: "ci", password: IAM_PASSWORD }],
-    repositories: [{ id: MIRRORED, name: "app", mirror: { url: "https://git.example.com/app.git", scheduled: true } }, { id: BARE, name: "bare" }],
+    repositories: [
+      { id: MIRRORED, name: "app", mirror: { url: "https://git.example.com/app.git", scheduled: true } },
+      { id: BARE, name: "bare" },
+    ],
   },
 };
 
@@ -34,7 +40,11 @@ let env: NodeJS.ProcessEnv;
 let cwd: string;
 
 const admin = async (method: string, route: string, body?: unknown) => {
-  const r = await fetch(`${emu.url}/_emulator${route}`, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${emu.url}/_emulator${route}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!r.ok) throw new Error(`${method} /_emulator${route} answered ${r.status}: ${await r.text()}`);
   const text = await r.text();
   return text ? JSON.parse(text) : undefined;
@@ -42,13 +52,24 @@ const admin = async (method: string, route: string, body?: unknown) => {
 const cloudsmith = (body: object) => admin("POST", "/cloudsmith/settings", body);
 const codearts = (body: object) => admin("POST", "/codearts/settings", body);
 /** What the CodeArts console would show for the mirror's scheduled sync (the emulator's truth, not the raw flag). */
-const consoleSays = async (id: number): Promise<"on" | "off"> => ((await admin("GET", "/codearts")).repositories.find((r: { id: number }) => r.id === id).mirror.scheduled ? "on" : "off");
+const consoleSays = async (id: number): Promise<"on" | "off"> =>
+  (await admin("GET", "/codearts")).repositories.find((r: { id: number }) => r.id === id).mirror.scheduled
+    ? "on"
+    : "off";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const byId = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r]));
 const scratchRun = async () =>
-  byId(await cloudsmithChecks({ env, repo: { owner: "acme", repo: "prod" }, scratch: { owner: "acme", repo: "scratch" }, sleep }));
-const codeartsRun = async (repositoryId: number, says?: "on" | "off") => byId(await codeartsChecks({ env, repositoryId, consoleSays: says }));
+  byId(
+    await cloudsmithChecks({
+      env,
+      repo: { owner: "acme", repo: "prod" },
+      scratch: { owner: "acme", repo: "scratch" },
+      sleep,
+    }),
+  );
+const codeartsRun = async (repositoryId: number, says?: "on" | "off") =>
+  byId(await codeartsChecks({ env, repositoryId, consoleSays: says }));
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, apiKey: API_KEY, seed: SEED });
@@ -77,29 +98,77 @@ beforeEach(async () => {
 describe("Cloudsmith checks", () => {
   it("say ok for every assumption in the emulator's defaults, and leave no scratch token behind", async () => {
     const r = await scratchRun();
-    for (const id of ["auth", "base-url", "rate-limit-headers", "trailing-slash", "pagination", "page-beyond-last", "bare-word-search", "field-errors", "token-read-after-create", "is-active-after-disable", "token-delete"]) {
+    for (const id of [
+      "auth",
+      "base-url",
+      "rate-limit-headers",
+      "trailing-slash",
+      "pagination",
+      "page-beyond-last",
+      "bare-word-search",
+      "field-errors",
+      "token-read-after-create",
+      "is-active-after-disable",
+      "token-delete",
+    ]) {
       expect([id, r[`cloudsmith.${id}`].status, r[`cloudsmith.${id}`].detail]).toEqual([id, "ok", expect.any(String)]);
     }
     expect(r["cloudsmith.pagination"].detail).toMatch(/4 tokens, 4 pages/);
     expect(r["cloudsmith.field-errors"].detail).toBe("an empty name answered 422 {detail, fields{name}}");
-    const left = (await admin("GET", "/state")).tokens.filter((t: { repository: string }) => t.repository === "scratch");
+    const left = (await admin("GET", "/state")).tokens.filter(
+      (t: { repository: string }) => t.repository === "scratch",
+    );
     expect(left.filter((t: { name: string }) => t.name.startsWith("reposmith-doctor-"))).toEqual([]);
   });
 
   it.each([
-    { reason: "item 7: a missing slash answered 404", setting: { missingSlash: "not-found" }, check: "trailing-slash", detail: /answered 404/ },
-    { reason: "item 7: a missing slash served as if it had one", setting: { missingSlash: "lenient" }, check: "trailing-slash", detail: /served as \/user\/self\// },
-    { reason: "item 7: bare search words match names only", setting: { bareWordSearch: "name" }, check: "bare-word-search", detail: /did not find left-pad 1.3.0/ },
-    { reason: "item 6: field errors answered 400", setting: { fieldErrorStatus: 400 }, check: "field-errors", detail: /answered 400 \{detail, fields\{name\}\}/ },
-    { reason: "item 5: a new token reads 404 for a while", setting: { tokenReadLagMs: 600 }, check: "token-read-after-create", detail: /read back only after about \d+ ms/ },
-    { reason: "item 5: is_active lags a disable", setting: { isActiveLagMs: 600 }, check: "is-active-after-disable", detail: /read back only after about \d+ ms/ },
+    {
+      reason: "item 7: a missing slash answered 404",
+      setting: { missingSlash: "not-found" },
+      check: "trailing-slash",
+      detail: /answered 404/,
+    },
+    {
+      reason: "item 7: a missing slash served as if it had one",
+      setting: { missingSlash: "lenient" },
+      check: "trailing-slash",
+      detail: /served as \/user\/self\//,
+    },
+    {
+      reason: "item 7: bare search words match names only",
+      setting: { bareWordSearch: "name" },
+      check: "bare-word-search",
+      detail: /did not find left-pad 1.3.0/,
+    },
+    {
+      reason: "item 6: field errors answered 400",
+      setting: { fieldErrorStatus: 400 },
+      check: "field-errors",
+      detail: /answered 400 \{detail, fields\{name\}\}/,
+    },
+    {
+      reason: "item 5: a new token reads 404 for a while",
+      setting: { tokenReadLagMs: 600 },
+      check: "token-read-after-create",
+      detail: /read back only after about \d+ ms/,
+    },
+    {
+      reason: "item 5: is_active lags a disable",
+      setting: { isActiveLagMs: 600 },
+      check: "is-active-after-disable",
+      detail: /read back only after about \d+ ms/,
+    },
   ])("$reason: differs, naming the emulator setting", async ({ setting, check, detail }) => {
     await cloudsmith(setting);
     const r = (await scratchRun())[`cloudsmith.${check}`];
     expect(r.status).toBe("differs");
     expect(r.detail).toMatch(detail);
     const [name, value] = Object.entries(setting)[0];
-    expect(r.reproduce).toEqual({ api: "cloudsmith", setting: name, value: typeof value === "number" && name.endsWith("Ms") ? expect.any(Number) : value });
+    expect(r.reproduce).toEqual({
+      api: "cloudsmith",
+      setting: name,
+      value: typeof value === "number" && name.endsWith("Ms") ? expect.any(Number) : value,
+    });
   });
 
   it("a lag is measured, not assumed: the reproducing value is about the lag set", async () => {
@@ -110,8 +179,18 @@ describe("Cloudsmith checks", () => {
   });
 
   it.each([
-    { reason: "item 7 default: a 429 with X-RateLimit-* only is ok", retryAfter: false, status: "ok", detail: /carried X-RateLimit-Reset and no Retry-After/ },
-    { reason: "item 7 retryAfter: a 429 with Retry-After differs", retryAfter: true, status: "differs", detail: /carried Retry-After/ },
+    {
+      reason: "item 7 default: a 429 with X-RateLimit-* only is ok",
+      retryAfter: false,
+      status: "ok",
+      detail: /carried X-RateLimit-Reset and no Retry-After/,
+    },
+    {
+      reason: "item 7 retryAfter: a 429 with Retry-After differs",
+      retryAfter: true,
+      status: "differs",
+      detail: /carried Retry-After/,
+    },
   ])("$reason", async ({ retryAfter, status, detail }) => {
     await cloudsmith({ retryAfter });
     // A window of one request, spent before the doctor starts: its first call meets a real 429.
@@ -125,40 +204,75 @@ describe("Cloudsmith checks", () => {
     const before = emu.stats().requests.byRoute;
     const r = byId(await cloudsmithChecks({ env, sleep }));
     expect(r["cloudsmith.auth"].status).toBe("ok");
-    expect(r["cloudsmith.field-errors"]).toMatchObject({ status: "skipped", detail: expect.stringMatching(/needs --scratch-repo/) });
+    expect(r["cloudsmith.field-errors"]).toMatchObject({
+      status: "skipped",
+      detail: expect.stringMatching(/needs --scratch-repo/),
+    });
     const after = emu.stats().requests.byRoute;
-    const writes = Object.keys(after).filter((k) => /^(POST|PUT|PATCH|DELETE) /.test(k) && !k.includes("/v3/auth/tokens") && after[k] !== before[k]);
+    const writes = Object.keys(after).filter(
+      (k) => /^(POST|PUT|PATCH|DELETE) /.test(k) && !k.includes("/v3/auth/tokens") && after[k] !== before[k],
+    );
     expect(writes).toEqual([]);
   });
 
   it("a wrong key fails the auth check and runs no other Cloudsmith check", async () => {
     const r = await cloudsmithChecks({ env: { ...env, CLOUDSMITH_API_KEY: "not-the-key" }, sleep });
-    expect(r).toEqual([expect.objectContaining({ id: "cloudsmith.auth", status: "failed", detail: expect.stringMatching(/answered 401.*CLOUDSMITH_API_KEY/) })]);
+    expect(r).toEqual([
+      expect.objectContaining({
+        id: "cloudsmith.auth",
+        status: "failed",
+        detail: expect.stringMatching(/answered 401.*CLOUDSMITH_API_KEY/),
+      }),
+    ]);
   });
 });
 
 describe("CodeArts checks", () => {
   it.each([
-    { reason: 'item 1 default: the server implements "true-means-off", as documented', reading: "true-means-off", status: "ok" },
-    { reason: 'item 1 other reading: "true-means-on" differs and names the setting', reading: "true-means-on", status: "differs" },
+    {
+      reason: 'item 1 default: the server implements "true-means-off", as documented',
+      reading: "true-means-off",
+      status: "ok",
+    },
+    {
+      reason: 'item 1 other reading: "true-means-on" differs and names the setting',
+      reading: "true-means-on",
+      status: "differs",
+    },
   ])("$reason", async ({ reading, status }) => {
     await codearts({ mirroringEnabledReading: reading });
     const r = await codeartsRun(MIRRORED, await consoleSays(MIRRORED));
     expect(r["codearts.mirroring-enabled-roundtrip"].status).toBe("ok");
-    expect(r["codearts.mirroring-enabled-reading"]).toMatchObject({ status, detail: expect.stringContaining(`implements "${reading}"`) });
-    if (status === "differs") expect(r["codearts.mirroring-enabled-reading"].reproduce).toEqual({ api: "codearts", setting: "mirroringEnabledReading", value: reading });
+    expect(r["codearts.mirroring-enabled-reading"]).toMatchObject({
+      status,
+      detail: expect.stringContaining(`implements "${reading}"`),
+    });
+    if (status === "differs")
+      expect(r["codearts.mirroring-enabled-reading"].reproduce).toEqual({
+        api: "codearts",
+        setting: "mirroringEnabledReading",
+        value: reading,
+      });
     // The flag it flipped is back as it was: scheduled sync still on.
     expect(await consoleSays(MIRRORED)).toBe("on");
   });
 
   it("without --console-says the reading is skipped, saying what to look at", async () => {
     const r = await codeartsRun(MIRRORED);
-    expect(r["codearts.mirroring-enabled-reading"]).toMatchObject({ status: "skipped", detail: expect.stringMatching(/mirroring_enabled=false.*--console-says on\|off/) });
+    expect(r["codearts.mirroring-enabled-reading"]).toMatchObject({
+      status: "skipped",
+      detail: expect.stringMatching(/mirroring_enabled=false.*--console-says on\|off/),
+    });
   });
 
   it.each([
     { reason: "item 2 default: a 404 says no mirror", noMirrorResponse: "404", status: "ok", detail: /with a 404/ },
-    { reason: "item 2 other answer: an empty 200 differs and names the setting", noMirrorResponse: "empty200", status: "differs", detail: /a 200 whose fields are empty/ },
+    {
+      reason: "item 2 other answer: an empty 200 differs and names the setting",
+      noMirrorResponse: "empty200",
+      status: "differs",
+      detail: /a 200 whose fields are empty/,
+    },
   ])("$reason", async ({ noMirrorResponse, status, detail }) => {
     await codearts({ noMirrorResponse });
     const r = (await codeartsRun(BARE))["codearts.no-mirror-answer"];
@@ -181,13 +295,21 @@ describe("reposmith doctor (CLI)", () => {
 
   it("prints one line per check, exits 0 when all agree, and never prints a secret", async () => {
     const says = await consoleSays(MIRRORED);
-    const r = await run("--scratch-repo", "acme/scratch", "--codearts-repository", String(MIRRORED), "--console-says", says);
+    const r = await run(
+      "--scratch-repo",
+      "acme/scratch",
+      "--codearts-repository",
+      String(MIRRORED),
+      "--console-says",
+      says,
+    );
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toMatch(/^ok {7}cloudsmith\.auth {2,}authenticated as "emulator-user"/m);
     expect(r.stdout).toMatch(/^ok {7}codearts\.mirroring-enabled-reading {2,}.*"true-means-off"/m);
     expect(r.stdout.trim().split("\n")).toHaveLength(18);
     const tokens = (await admin("GET", "/codearts")).tokens ?? [];
-    for (const secret of [API_KEY, IAM_PASSWORD, ...tokens.map((t: { value?: string }) => t.value).filter(Boolean)]) expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const secret of [API_KEY, IAM_PASSWORD, ...tokens.map((t: { value?: string }) => t.value).filter(Boolean)])
+      expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it("exits 2 when a check differs, and --json names the setting that reproduces it", async () => {
@@ -195,7 +317,10 @@ describe("reposmith doctor (CLI)", () => {
     const r = await run("--json");
     expect(r.code).toBe(2);
     const checks = JSON.parse(r.stdout).checks as CheckResult[];
-    expect(checks.find((c) => c.id === "cloudsmith.trailing-slash")).toMatchObject({ status: "differs", reproduce: { api: "cloudsmith", setting: "missingSlash", value: "not-found" } });
+    expect(checks.find((c) => c.id === "cloudsmith.trailing-slash")).toMatchObject({
+      status: "differs",
+      reproduce: { api: "cloudsmith", setting: "missingSlash", value: "not-found" },
+    });
   });
 
   it.each([

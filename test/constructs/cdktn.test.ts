@@ -31,14 +31,30 @@ function synthEvery(lib: Lib, context: Record<string, unknown> = {}): { outdir: 
   const stack: Construct = new lib.TerraformStack(app, "every");
   new CloudsmithConnection(stack, "cloudsmith");
   const tokens = [
-    new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 10, pathQuery: "tag:old" } }),
+    new EntitlementToken(stack, "ci", {
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      limits: { numDownloads: 10, pathQuery: "tag:old" },
+    }),
     new EntitlementToken(stack, "partner", { owner: "acme", repository: "prod", name: "partner" }),
   ];
   new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
-  new PackageCopy(stack, "left-pad", { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" });
-  new PackageMirror(stack, "releases", { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release" });
+  new PackageCopy(stack, "left-pad", {
+    source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+    destination: "prod",
+  });
+  new PackageMirror(stack, "releases", {
+    source: { owner: "acme", repository: "staging" },
+    destination: "prod",
+    query: "tag:release",
+  });
   new CodeArtsConnection(stack, "codearts", { region: "cn-north-4" });
-  new RepositoryMirror(stack, "app", { repositoryId: 123, sourceUrl: "https://git.example.com/app.git", credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") } });
+  new RepositoryMirror(stack, "app", {
+    repositoryId: 123,
+    sourceUrl: "https://git.example.com/app.git",
+    credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") },
+  });
   app.synth();
   return { outdir, tokens };
 }
@@ -57,7 +73,9 @@ describe("constructs in a cdktn app", () => {
     for (const hookResource of ["terraform_data", "null_resource"]) {
       const n = synthEvery(cdktn, { "reposmith:hookResource": hookResource });
       const f = synthEvery(cdktf, { "reposmith:hookResource": hookResource });
-      expect(read(n.outdir, "stacks/every/cdk.tf.json")["//"].metadata.version).toBe(require("cdktn/package.json").version);
+      expect(read(n.outdir, "stacks/every/cdk.tf.json")["//"].metadata.version).toBe(
+        require("cdktn/package.json").version,
+      );
       expect(stackJson(n.outdir)).toEqual(stackJson(f.outdir));
       expect(n.tokens[0].hook.resource).toBeInstanceOf(cdktn.TerraformResource);
       expect(n.tokens[0].hook.resource).not.toBeInstanceOf(cdktf.TerraformResource);
@@ -68,7 +86,13 @@ describe("constructs in a cdktn app", () => {
   it("report a construct's warning through cdktn's annotations", () => {
     const { outdir } = synthEvery(cdktn);
     const stack = read(outdir, "manifest.json").stacks.every;
-    expect(stack.annotations).toEqual([expect.objectContaining({ level: "@cdktf/warn", constructPath: "every/ci", message: expect.stringMatching(/pathQuery is deprecated/) })]);
+    expect(stack.annotations).toEqual([
+      expect.objectContaining({
+        level: "@cdktf/warn",
+        constructPath: "every/ci",
+        message: expect.stringMatching(/pathQuery is deprecated/),
+      }),
+    ]);
   });
 
   it("run the checks that span the app (one token name per repository) at cdktn's synth", () => {
@@ -88,6 +112,8 @@ describe("constructs in a cdktn app", () => {
     const token = new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci" });
     new cdktn.TerraformOutput(stack, "after", { value: "done", dependsOn: [token.hook.resource] });
     app.synth();
-    expect(read(outdir, "stacks/s/cdk.tf.json").output.after.depends_on).toEqual([expect.stringMatching(/^\$\{terraform_data\.ci_hook_resource_\w+\}$/)]);
+    expect(read(outdir, "stacks/s/cdk.tf.json").output.after.depends_on).toEqual([
+      expect.stringMatching(/^\$\{terraform_data\.ci_hook_resource_\w+\}$/),
+    ]);
   });
 });

@@ -4,24 +4,45 @@ import { EntitlementSync, EntitlementToken } from "../../src";
 describe("EntitlementSync", () => {
   it("requires replaceTargetTokens: true and explains why", () => {
     const stack = new TerraformStack(Testing.app(), "s");
-    expect(() => new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging" } as never)).toThrow(
+    expect(
+      () => new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging" } as never),
+    ).toThrow(
       /EntitlementSync at "s\/sync": replaceTargetTokens must be true: syncing DELETES every token of the target repository/,
     );
   });
 
   it("refuses a repository synced onto itself", () => {
     const stack = new TerraformStack(Testing.app(), "s");
-    expect(() => new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "prod", replaceTargetTokens: true })).toThrow(/source and target must be different/);
+    expect(
+      () =>
+        new EntitlementSync(stack, "sync", {
+          owner: "acme",
+          source: "prod",
+          target: "prod",
+          replaceTargetTokens: true,
+        }),
+    ).toThrow(/source and target must be different/);
   });
 
   it("fails synth when the app also declares tokens in the target repository, in any stack", () => {
     const app = new App({ outdir: Testing.app().outdir });
-    new EntitlementSync(new TerraformStack(app, "a"), "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
+    new EntitlementSync(new TerraformStack(app, "a"), "sync", {
+      owner: "acme",
+      source: "prod",
+      target: "staging",
+      replaceTargetTokens: true,
+    });
     new EntitlementToken(new TerraformStack(app, "b"), "tok", { owner: "acme", repository: "staging", name: "x" });
-    expect(() => app.synth()).toThrow(/EntitlementToken "b\/tok" is declared in acme\/staging, which this EntitlementSync overwrites/);
+    expect(() => app.synth()).toThrow(
+      /EntitlementToken "b\/tok" is declared in acme\/staging, which this EntitlementSync overwrites/,
+    );
   });
 
-  const sync = (props: { source: string; target: string; owner?: string }) => ({ owner: "acme", replaceTargetTokens: true as const, ...props });
+  const sync = (props: { source: string; target: string; owner?: string }) => ({
+    owner: "acme",
+    replaceTargetTokens: true as const,
+    ...props,
+  });
 
   it("fails synth when two syncs replace the tokens of one target, in any stack, naming both paths, the target and the fix", () => {
     const app = new App({ outdir: Testing.app().outdir });
@@ -45,7 +66,9 @@ describe("EntitlementSync", () => {
       }
       return "";
     })();
-    expect(error).toMatch(/EntitlementSyncs "s\/down" \(acme\/prod -> acme\/staging\) and "s\/up" \(acme\/staging -> acme\/prod\) form a cycle: each replaces the tokens another copies from, so they never settle; make the syncs flow one way/);
+    expect(error).toMatch(
+      /EntitlementSyncs "s\/down" \(acme\/prod -> acme\/staging\) and "s\/up" \(acme\/staging -> acme\/prod\) form a cycle: each replaces the tokens another copies from, so they never settle; make the syncs flow one way/,
+    );
     expect(error.match(/form a cycle/g)).toHaveLength(1);
   });
 
@@ -55,7 +78,9 @@ describe("EntitlementSync", () => {
     new EntitlementSync(s, "a", sync({ source: "one", target: "two" }));
     new EntitlementSync(s, "b", sync({ source: "two", target: "three" }));
     new EntitlementSync(s, "c", sync({ source: "three", target: "one" }));
-    expect(() => app.synth()).toThrow(/EntitlementSyncs "s\/a" \(acme\/one -> acme\/two\), "s\/b" \(acme\/two -> acme\/three\) and "s\/c" \(acme\/three -> acme\/one\) form a cycle/);
+    expect(() => app.synth()).toThrow(
+      /EntitlementSyncs "s\/a" \(acme\/one -> acme\/two\), "s\/b" \(acme\/two -> acme\/three\) and "s\/c" \(acme\/three -> acme\/one\) form a cycle/,
+    );
 
     const ok = new App({ outdir: Testing.app().outdir });
     const t = new TerraformStack(ok, "t");
@@ -68,19 +93,47 @@ describe("EntitlementSync", () => {
 
   it("synthesizes one hook carrying the sync spec", () => {
     const stack = new TerraformStack(Testing.app(), "s");
-    const sync = new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
+    const sync = new EntitlementSync(stack, "sync", {
+      owner: "acme",
+      source: "prod",
+      target: "staging",
+      replaceTargetTokens: true,
+    });
     expect(sync.hook.payload).toMatchObject({ kind: "EntitlementSync", key: "s/sync" });
-    expect(JSON.parse(sync.hook.payload.spec)).toEqual({ owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
+    expect(JSON.parse(sync.hook.payload.spec)).toEqual({
+      owner: "acme",
+      source: "prod",
+      target: "staging",
+      replaceTargetTokens: true,
+    });
   });
 
   it("under Terraform, a sync in a chain waits for the sync that fills its source, and runs again when a token at the top changes", () => {
     const synthChain = (downloads: number) => {
       const stack = new TerraformStack(Testing.app(), "s");
-      new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: downloads } });
+      new EntitlementToken(stack, "ci", {
+        owner: "acme",
+        repository: "prod",
+        name: "ci",
+        limits: { numDownloads: downloads },
+      });
       // Declared downstream first: the order comes from the chain.
-      new EntitlementSync(stack, "to-dev", { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true });
-      new EntitlementSync(stack, "to-staging", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
-      const hooks = JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<string, { depends_on?: string[]; triggers_replace: { after?: string } }>;
+      new EntitlementSync(stack, "to-dev", {
+        owner: "acme",
+        source: "staging",
+        target: "dev",
+        replaceTargetTokens: true,
+      });
+      new EntitlementSync(stack, "to-staging", {
+        owner: "acme",
+        source: "prod",
+        target: "staging",
+        replaceTargetTokens: true,
+      });
+      const hooks = JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<
+        string,
+        { depends_on?: string[]; triggers_replace: { after?: string } }
+      >;
       const hook = (prefix: string) => Object.entries(hooks).find(([id]) => id.startsWith(prefix))!;
       return { dev: hook("to-dev_hook"), staging: hook("to-staging_hook"), ci: hook("ci_hook") };
     };

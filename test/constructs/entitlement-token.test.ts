@@ -10,50 +10,128 @@ function stack(): TerraformStack {
 
 describe("EntitlementToken props validation", () => {
   const cases: { reason: string; props: Partial<EntitlementTokenProps> & Record<string, unknown>; want: RegExp }[] = [
-    { reason: "a negative download limit", props: { limits: { numDownloads: -1 } }, want: /limits\.numDownloads must be 0 or more \(got -1\)/ },
-    { reason: "a fractional client limit", props: { limits: { numClients: 1.5 } }, want: /limits\.numClients must be a whole number/ },
+    {
+      reason: "a negative download limit",
+      props: { limits: { numDownloads: -1 } },
+      want: /limits\.numDownloads must be 0 or more \(got -1\)/,
+    },
+    {
+      reason: "a fractional client limit",
+      props: { limits: { numClients: 1.5 } },
+      want: /limits\.numClients must be a whole number/,
+    },
     {
       reason: "an unknown bandwidth unit",
       props: { limits: { bandwidth: { amount: 1, unit: "Gigabit" as never } } },
       want: /limits\.bandwidth\.unit must be one of "Byte", "Kilobyte".*"Yottabyte" \(got "Gigabit"\)/,
     },
-    { reason: "an unknown reset period", props: { scheduledResetPeriod: "Hourly" as never }, want: /scheduledResetPeriod must be one of "Never Reset", "Daily".*\(got "Hourly"\)/ },
+    {
+      reason: "an unknown reset period",
+      props: { scheduledResetPeriod: "Hourly" as never },
+      want: /scheduledResetPeriod must be one of "Never Reset", "Daily".*\(got "Hourly"\)/,
+    },
     {
       reason: "an end date before the start date",
       props: { limits: { dateRangeFrom: "2027-01-01T00:00:00Z", dateRangeTo: "2026-01-01T00:00:00Z" } },
       want: /limits\.dateRangeTo .* must be after limits\.dateRangeFrom/,
     },
-    { reason: "a date that is not ISO-8601", props: { limits: { dateRangeTo: "next tuesday" } }, want: /limits\.dateRangeTo must be an ISO-8601 date-time/ },
+    {
+      reason: "a date that is not ISO-8601",
+      props: { limits: { dateRangeTo: "next tuesday" } },
+      want: /limits\.dateRangeTo must be an ISO-8601 date-time/,
+    },
     {
       // Read in the machine's time zone, it would be another instant on another machine (and another plan).
       reason: "a date-time without a time zone",
       props: { limits: { dateRangeTo: "2027-01-01T10:00:00" } },
       want: /limits\.dateRangeTo must say its time zone: add "Z" for UTC or an offset such as "\+02:00" \(got "2027-01-01T10:00:00"\)/,
     },
-    { reason: "a day that does not exist", props: { limits: { dateRangeTo: "2027-02-30T00:00:00Z" } }, want: /limits\.dateRangeTo is not a real date and time \(got "2027-02-30T00:00:00Z"\)/ },
-    { reason: "an hour that does not exist", props: { limits: { dateRangeFrom: "2027-01-01T24:30:00Z" } }, want: /limits\.dateRangeFrom is not a real date and time/ },
-    { reason: "a download limit that is NaN", props: { limits: { numDownloads: NaN } }, want: /limits\.numDownloads must be a number \(got NaN\)/ },
-    { reason: "a metadata value from an unset variable", props: { metadata: { team: undefined } }, want: /metadata\.team: must be a string, a finite number, true\/false, null, an array or a plain object \(got undefined/ },
-    { reason: "a Date in metadata", props: { metadata: { since: new Date(0) as never } }, want: /metadata\.since: .* \(got a Date \(give its toISOString\(\)\)\)/ },
+    {
+      reason: "a day that does not exist",
+      props: { limits: { dateRangeTo: "2027-02-30T00:00:00Z" } },
+      want: /limits\.dateRangeTo is not a real date and time \(got "2027-02-30T00:00:00Z"\)/,
+    },
+    {
+      reason: "an hour that does not exist",
+      props: { limits: { dateRangeFrom: "2027-01-01T24:30:00Z" } },
+      want: /limits\.dateRangeFrom is not a real date and time/,
+    },
+    {
+      reason: "a download limit that is NaN",
+      props: { limits: { numDownloads: NaN } },
+      want: /limits\.numDownloads must be a number \(got NaN\)/,
+    },
+    {
+      reason: "a metadata value from an unset variable",
+      props: { metadata: { team: undefined } },
+      want: /metadata\.team: must be a string, a finite number, true\/false, null, an array or a plain object \(got undefined/,
+    },
+    {
+      reason: "a Date in metadata",
+      props: { metadata: { since: new Date(0) as never } },
+      want: /metadata\.since: .* \(got a Date \(give its toISOString\(\)\)\)/,
+    },
     { reason: "an owner that is not a slug", props: { owner: "Acme Corp" }, want: /owner must be a slug/ },
     { reason: "an empty name", props: { name: "" }, want: /name must not be empty/ },
-    { reason: "a reserved metadata key", props: { metadata: { key: "mine" } }, want: /metadata must not set "managed-by" or "key"/ },
-    { reason: "a misspelt limit", props: { limits: { numDownload: 3 } as never }, want: /unknown field\(s\) "numDownload"/ },
-    { reason: "an ignoreChanges entry that is not a field", props: { ignoreChanges: ["limits.numDownloads"] }, want: /ignoreChanges\[\] must be one of "name", "is_active"/ },
-    { reason: "a rotation maxAge that is not a duration", props: { rotation: { maxAge: "monthly" } }, want: /rotation\.maxAge must be a duration such as "90d"/ },
-    { reason: "a rotation trigger that is not a string", props: { rotation: { triggers: { q: 3 as never } } }, want: /rotation\.triggers values must be strings/ },
-    { reason: "active and enabled that disagree", props: { active: true, enabled: false }, want: /active \(true\) and enabled \(false\) disagree/ },
+    {
+      reason: "a reserved metadata key",
+      props: { metadata: { key: "mine" } },
+      want: /metadata must not set "managed-by" or "key"/,
+    },
+    {
+      reason: "a misspelt limit",
+      props: { limits: { numDownload: 3 } as never },
+      want: /unknown field\(s\) "numDownload"/,
+    },
+    {
+      reason: "an ignoreChanges entry that is not a field",
+      props: { ignoreChanges: ["limits.numDownloads"] },
+      want: /ignoreChanges\[\] must be one of "name", "is_active"/,
+    },
+    {
+      reason: "a rotation maxAge that is not a duration",
+      props: { rotation: { maxAge: "monthly" } },
+      want: /rotation\.maxAge must be a duration such as "90d"/,
+    },
+    {
+      reason: "a rotation trigger that is not a string",
+      props: { rotation: { triggers: { q: 3 as never } } },
+      want: /rotation\.triggers values must be strings/,
+    },
+    {
+      reason: "active and enabled that disagree",
+      props: { active: true, enabled: false },
+      want: /active \(true\) and enabled \(false\) disagree/,
+    },
     // Found by the fuzz suite: the problem named "enabled", a field the user never gave.
-    { reason: "an active that is not true or false", props: { active: 1 as never }, want: /: active must be true or false \(got 1\)$/ },
+    {
+      reason: "an active that is not true or false",
+      props: { active: 1 as never },
+      want: /: active must be true or false \(got 1\)$/,
+    },
     // Found by the fuzz suite: a string was spread into unknown fields "0", "1", ...; a number into no limits at all.
-    { reason: "limits given as a string", props: { limits: "none" as never }, want: /limits: Invalid input: expected object, received string \(got "none"\)/ },
-    { reason: "limits given as a number", props: { limits: 5 as never }, want: /limits: Invalid input: expected object, received number \(got 5\)/ },
-    { reason: "a package query over 1024 characters", props: { limits: { packageQuery: "x".repeat(1025) } }, want: /limits\.packageQuery must be at most 1024 characters/ },
+    {
+      reason: "limits given as a string",
+      props: { limits: "none" as never },
+      want: /limits: Invalid input: expected object, received string \(got "none"\)/,
+    },
+    {
+      reason: "limits given as a number",
+      props: { limits: 5 as never },
+      want: /limits: Invalid input: expected object, received number \(got 5\)/,
+    },
+    {
+      reason: "a package query over 1024 characters",
+      props: { limits: { packageQuery: "x".repeat(1025) } },
+      want: /limits\.packageQuery must be at most 1024 characters/,
+    },
   ];
   it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
     const s = stack();
     expect(() => new EntitlementToken(s, "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(want);
-    expect(() => new EntitlementToken(stack(), "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(/EntitlementToken at "s1\/tok"/);
+    expect(() => new EntitlementToken(stack(), "tok", { ...base, ...props } as EntitlementTokenProps)).toThrow(
+      /EntitlementToken at "s1\/tok"/,
+    );
   });
 
   it("reads dates the same in every time zone: a bare date is UTC midnight, an offset is honoured", () => {
@@ -61,10 +139,15 @@ describe("EntitlementToken props validation", () => {
     try {
       const specs = ["UTC", "Asia/Tokyo", "America/New_York"].map((zone) => {
         process.env.TZ = zone;
-        const t = new EntitlementToken(stack(), "tok", { ...base, limits: { dateRangeFrom: "2027-01-01", dateRangeTo: "2027-06-01T12:00:00-05:00" } });
+        const t = new EntitlementToken(stack(), "tok", {
+          ...base,
+          limits: { dateRangeFrom: "2027-01-01", dateRangeTo: "2027-06-01T12:00:00-05:00" },
+        });
         return t.spec.limits;
       });
-      expect(specs).toEqual(Array(3).fill({ dateRangeFrom: "2027-01-01T00:00:00.000Z", dateRangeTo: "2027-06-01T17:00:00.000Z" }));
+      expect(specs).toEqual(
+        Array(3).fill({ dateRangeFrom: "2027-01-01T00:00:00.000Z", dateRangeTo: "2027-06-01T17:00:00.000Z" }),
+      );
     } finally {
       if (tz === undefined) delete process.env.TZ;
       else process.env.TZ = tz;
@@ -104,8 +187,16 @@ describe("EntitlementToken synthesis", () => {
       lifecycle: { create_before_destroy: true },
     });
     const input = JSON.parse(synthesized).resource.terraform_data;
-    const hook = Object.values(input)[0] as { input: { spec: string; generation: string }; triggers_replace: { generation: string } };
-    expect(JSON.parse(hook.input.spec)).toMatchObject({ owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 100 } });
+    const hook = Object.values(input)[0] as {
+      input: { spec: string; generation: string };
+      triggers_replace: { generation: string };
+    };
+    expect(JSON.parse(hook.input.spec)).toMatchObject({
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      limits: { numDownloads: 100 },
+    });
     expect(hook.triggers_replace.generation).toBe(hook.input.generation);
   });
 
@@ -113,7 +204,11 @@ describe("EntitlementToken synthesis", () => {
     const triggers = (deletionPolicy?: "retain" | "delete") => {
       const s = stack();
       new EntitlementToken(s, "ci", { ...base, deletionPolicy });
-      return (Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data)[0] as { triggers_replace: Record<string, string> }).triggers_replace;
+      return (
+        Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data)[0] as {
+          triggers_replace: Record<string, string>;
+        }
+      ).triggers_replace;
     };
     expect(Object.keys(triggers())).toEqual(["generation"]);
     expect(triggers("retain").lifecycle).toBe('{"deletionPolicy":"retain"}');
@@ -145,7 +240,9 @@ describe("EntitlementToken synthesis", () => {
   });
 
   it("refuses an API key given as a plain string", () => {
-    expect(() => new CloudsmithConnection(stack(), "conn", { apiKey: "abc" as never })).toThrow(/apiKey must be a Secret reference/);
+    expect(() => new CloudsmithConnection(stack(), "conn", { apiKey: "abc" as never })).toThrow(
+      /apiKey must be a Secret reference/,
+    );
   });
 
   it("fails synth when two tokens share a name in one repository, naming both paths, the field and the fix", () => {
@@ -178,7 +275,9 @@ describe("EntitlementToken synthesis", () => {
     const s = stack();
     EntitlementToken.forDefaultToken(s, "d1", { owner: "acme", repository: "prod" });
     EntitlementToken.forDefaultToken(s, "d2", { owner: "acme", repository: "prod", limits: { numDownloads: 5 } });
-    expect(() => Testing.synth(s, true)).toThrow(/EntitlementTokens "s1\/d1" and "s1\/d2" both manage the default token of acme\/prod; declare it once/);
+    expect(() => Testing.synth(s, true)).toThrow(
+      /EntitlementTokens "s1\/d1" and "s1\/d2" both manage the default token of acme\/prod; declare it once/,
+    );
   });
 
   it("warns that pathQuery is deprecated", () => {

@@ -21,7 +21,12 @@ describe("hook resources", () => {
       input: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
       lifecycle: { create_before_destroy: true },
       provisioner: [
-        { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook apply`, environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }) }) },
+        {
+          "local-exec": expect.objectContaining({
+            command: `${DEFAULT_HOOK_COMMAND} hook apply`,
+            environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.input)}" }),
+          }),
+        },
         { "local-exec": expect.objectContaining({ command: `${DEFAULT_HOOK_COMMAND} hook delete`, when: "destroy" }) },
       ],
     });
@@ -52,10 +57,19 @@ describe("hook resources", () => {
 
   it("use hashicorp/null's null_resource when the app chooses it", () => {
     const { text, doc } = synth({ "reposmith:hookResource": "null_resource" });
-    expect(text).toHaveResourceWithProperties({ tfResourceType: "null_resource" }, {
-      triggers: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
-      provisioner: expect.arrayContaining([{ "local-exec": expect.objectContaining({ environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.triggers)}" }) }) }]),
-    });
+    expect(text).toHaveResourceWithProperties(
+      { tfResourceType: "null_resource" },
+      {
+        triggers: expect.objectContaining({ kind: "EntitlementToken", key: "s/ci" }),
+        provisioner: expect.arrayContaining([
+          {
+            "local-exec": expect.objectContaining({
+              environment: expect.objectContaining({ REPOSMITH_HOOK_INPUT: "${jsonencode(self.triggers)}" }),
+            }),
+          },
+        ]),
+      },
+    );
     expect(doc.resource.terraform_data).toBeUndefined();
     // As the prebuilt @cdktf/provider-null 11 wrote them.
     expect(doc.terraform.required_providers.null).toEqual({ source: "null", version: "3.2.4" });
@@ -64,7 +78,9 @@ describe("hook resources", () => {
 
   it("refuse an unknown hook resource type", () => {
     const stack = new TerraformStack(Testing.app({ context: { "reposmith:hookResource": "aws_instance" } }), "s");
-    expect(() => new EntitlementToken(stack, "ci", props)).toThrow(/"reposmith:hookResource" must be "terraform_data" or "null_resource"/);
+    expect(() => new EntitlementToken(stack, "ci", props)).toThrow(
+      /"reposmith:hookResource" must be "terraform_data" or "null_resource"/,
+    );
   });
 
   it("synthesize identically for identical props, so Terraform sees no change", () => {

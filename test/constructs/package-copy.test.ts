@@ -1,8 +1,15 @@
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { PackageCopy, PackageMirror, type PackageCopyProps, type PackageMirrorProps } from "../../src";
 
-const copy: PackageCopyProps = { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" };
-const mirror: PackageMirrorProps = { source: { owner: "acme", repository: "staging" }, destination: "prod", query: "tag:release AND format:npm" };
+const copy: PackageCopyProps = {
+  source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+  destination: "prod",
+};
+const mirror: PackageMirrorProps = {
+  source: { owner: "acme", repository: "staging" },
+  destination: "prod",
+  query: "tag:release AND format:npm",
+};
 const stack = () => new TerraformStack(Testing.app(), "s1");
 
 describe("PackageCopy duplicates", () => {
@@ -20,14 +27,19 @@ describe("PackageCopy duplicates", () => {
     const bySlug: PackageCopyProps = { ...copy, source: { ...copy.source, package: "LeftPad130" } };
     new PackageCopy(new TerraformStack(app, "a"), "one", bySlug);
     new PackageCopy(new TerraformStack(app, "b"), "two", bySlug);
-    expect(() => app.synth()).toThrow(/PackageCopies "a\/one" and "b\/two" both copy package LeftPad130 into acme\/prod/);
+    expect(() => app.synth()).toThrow(
+      /PackageCopies "a\/one" and "b\/two" both copy package LeftPad130 into acme\/prod/,
+    );
   });
 
   it("accepts the same package into other destinations, other versions, and a mirror that also covers it", () => {
     const s = stack();
     new PackageCopy(s, "a", copy);
     new PackageCopy(s, "b", { ...copy, destination: "qa" });
-    new PackageCopy(s, "c", { ...copy, source: { ...copy.source, package: { format: "npm", name: "left-pad", version: "1.4.0" } } });
+    new PackageCopy(s, "c", {
+      ...copy,
+      source: { ...copy.source, package: { format: "npm", name: "left-pad", version: "1.4.0" } },
+    });
     new PackageMirror(s, "m", mirror);
     expect(() => Testing.synth(s, true)).not.toThrow();
   });
@@ -35,26 +47,64 @@ describe("PackageCopy duplicates", () => {
 
 describe("PackageCopy props validation", () => {
   const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
-    { reason: "an unknown format", props: { source: { ...copy.source, package: { format: "gem", name: "x", version: "1" } } }, want: /source\.package\.format must be one of "alpine", .*"npm".* \(got "gem"\)/ },
-    { reason: "a slug_perm with spaces", props: { source: { ...copy.source, package: "not a slug" } }, want: /source\.package must be a slug_perm/ },
-    { reason: "a missing package", props: { source: { owner: "acme", repository: "staging" } }, want: /source\.package is required/ },
-    { reason: "an empty version", props: { source: { ...copy.source, package: { format: "npm", name: "x", version: "" } } }, want: /source\.package\.version must not be empty/ },
-    { reason: "the source repository as destination", props: { destination: "staging" }, want: /destination must differ from source\.repository/ },
-    { reason: "a timeout that is not a duration", props: { waitForSync: { timeout: "soon" } }, want: /waitForSync\.timeout must be a duration such as/ },
-    { reason: "a negative resync count", props: { resyncAttempts: -1 }, want: /resyncAttempts must be 0 or more \(got -1\)/ },
+    {
+      reason: "an unknown format",
+      props: { source: { ...copy.source, package: { format: "gem", name: "x", version: "1" } } },
+      want: /source\.package\.format must be one of "alpine", .*"npm".* \(got "gem"\)/,
+    },
+    {
+      reason: "a slug_perm with spaces",
+      props: { source: { ...copy.source, package: "not a slug" } },
+      want: /source\.package must be a slug_perm/,
+    },
+    {
+      reason: "a missing package",
+      props: { source: { owner: "acme", repository: "staging" } },
+      want: /source\.package is required/,
+    },
+    {
+      reason: "an empty version",
+      props: { source: { ...copy.source, package: { format: "npm", name: "x", version: "" } } },
+      want: /source\.package\.version must not be empty/,
+    },
+    {
+      reason: "the source repository as destination",
+      props: { destination: "staging" },
+      want: /destination must differ from source\.repository/,
+    },
+    {
+      reason: "a timeout that is not a duration",
+      props: { waitForSync: { timeout: "soon" } },
+      want: /waitForSync\.timeout must be a duration such as/,
+    },
+    {
+      reason: "a negative resync count",
+      props: { resyncAttempts: -1 },
+      want: /resyncAttempts must be 0 or more \(got -1\)/,
+    },
     { reason: "too many resyncs", props: { resyncAttempts: 50 }, want: /resyncAttempts must be at most 10/ },
     { reason: "a misspelt prop", props: { republsh: true }, want: /unknown field\(s\) "republsh"/ },
-    { reason: "a destination that is not a slug", props: { destination: "prod repo" }, want: /destination must be a slug/ },
+    {
+      reason: "a destination that is not a slug",
+      props: { destination: "prod repo" },
+      want: /destination must be a slug/,
+    },
     {
       reason: "an owner/repository destination",
       props: { destination: "acme/prod" },
       want: /destination must be a slug: letters, digits, "-" or "_"; it names a repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod", not "acme\/prod"\) \(got "acme\/prod"\)/,
     },
-    { reason: "an owner/repository source repository", props: { source: { ...copy.source, repository: "acme/staging" } }, want: /source\.repository must be a slug: .* repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod"/ },
+    {
+      reason: "an owner/repository source repository",
+      props: { source: { ...copy.source, repository: "acme/staging" } },
+      want: /source\.repository must be a slug: .* repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod"/,
+    },
   ];
   it.each(cases)("rejects $reason at synth time, naming the construct path and the field", ({ props, want }) => {
     expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(want);
-    expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(/PackageCopy at "s1\/promote"/);
+    expect(() => new PackageCopy(stack(), "promote", { ...copy, ...props } as PackageCopyProps)).toThrow(
+      /PackageCopy at "s1\/promote"/,
+    );
   });
 
   it("fills the documented defaults", () => {
@@ -64,7 +114,11 @@ describe("PackageCopy props validation", () => {
   });
 
   it("accepts a slug_perm and a timeout in seconds", () => {
-    const c = new PackageCopy(stack(), "promote", { ...copy, source: { ...copy.source, package: "Abc123XyZ789" }, waitForSync: { timeout: 90 } });
+    const c = new PackageCopy(stack(), "promote", {
+      ...copy,
+      source: { ...copy.source, package: "Abc123XyZ789" },
+      waitForSync: { timeout: 90 },
+    });
     expect(c.spec.source.package).toBe("Abc123XyZ789");
     expect(c.spec.waitForSync.timeout).toBe(90);
   });
@@ -78,28 +132,57 @@ describe("PackageCopy props validation", () => {
     const s = stack();
     new PackageCopy(s, "promote", copy);
     const out = Testing.synth(s);
-    expect(out).toHaveResourceWithProperties(DataResource, { input: expect.objectContaining({ kind: "PackageCopy", key: "s1/promote" }) });
+    expect(out).toHaveResourceWithProperties(DataResource, {
+      input: expect.objectContaining({ kind: "PackageCopy", key: "s1/promote" }),
+    });
     const hook = Object.values(JSON.parse(out).resource.terraform_data)[0] as { input: { spec: string } };
-    expect(JSON.parse(hook.input.spec)).toMatchObject({ destination: "prod", source: { package: { format: "npm", name: "left-pad", version: "1.3.0" } } });
+    expect(JSON.parse(hook.input.spec)).toMatchObject({
+      destination: "prod",
+      source: { package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+    });
   });
 });
 
 describe("PackageMirror props validation", () => {
   const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
-    { reason: "an unbalanced query", props: { query: "(tag:release AND format:npm" }, want: /query has a "\(" without its "\)" \(got "\(tag:release AND format:npm"\)/ },
-    { reason: "an unterminated quote", props: { query: 'name:"left pad' }, want: /query has an unterminated double quote/ },
+    {
+      reason: "an unbalanced query",
+      props: { query: "(tag:release AND format:npm" },
+      want: /query has a "\(" without its "\)" \(got "\(tag:release AND format:npm"\)/,
+    },
+    {
+      reason: "an unterminated quote",
+      props: { query: 'name:"left pad' },
+      want: /query has an unterminated double quote/,
+    },
     { reason: "zero parallelism", props: { parallelism: 0 }, want: /parallelism must be at least 1/ },
-    { reason: "the source repository as destination", props: { destination: "staging" }, want: /destination must differ from source\.repository/ },
+    {
+      reason: "the source repository as destination",
+      props: { destination: "staging" },
+      want: /destination must differ from source\.repository/,
+    },
     { reason: "prune that is not a boolean", props: { prune: "yes" }, want: /prune/ },
-    { reason: "an owner/repository destination", props: { destination: "acme/prod" }, want: /destination must be a slug: .* it names a repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod", not "acme\/prod"\)/ },
+    {
+      reason: "an owner/repository destination",
+      props: { destination: "acme/prod" },
+      want: /destination must be a slug: .* it names a repository in source\.owner's namespace, so give only the repository \(e\.g\. "prod", not "acme\/prod"\)/,
+    },
   ];
   it.each(cases)("rejects $reason at synth time", ({ props, want }) => {
     expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(want);
-    expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(/PackageMirror at "s1\/m"/);
+    expect(() => new PackageMirror(stack(), "m", { ...mirror, ...props } as PackageMirrorProps)).toThrow(
+      /PackageMirror at "s1\/m"/,
+    );
   });
 
   it("defaults to no pruning, ten copies at a time, and the whole repository when no query is given", () => {
     const m = new PackageMirror(stack(), "m", { source: mirror.source, destination: "prod" });
-    expect(m.spec).toMatchObject({ query: "", prune: false, parallelism: 10, resyncAttempts: 2, waitForSync: { timeout: "10m" } });
+    expect(m.spec).toMatchObject({
+      query: "",
+      prune: false,
+      parallelism: 10,
+      resyncAttempts: 2,
+      waitForSync: { timeout: "10m" },
+    });
   });
 });

@@ -27,7 +27,11 @@ describe("RepositoryMirror construct", () => {
 
   it("synthesizes a hook carrying the spec with defaults, and only the variable names of secrets", () => {
     const s = stack();
-    new CodeArtsConnection(s, "codearts", { region: "cn-north-4", password: Secret.fromEnv("MY_HW_PASSWORD"), mirroringEnabledReading: "true-means-on" });
+    new CodeArtsConnection(s, "codearts", {
+      region: "cn-north-4",
+      password: Secret.fromEnv("MY_HW_PASSWORD"),
+      mirroringEnabledReading: "true-means-on",
+    });
     const m = new RepositoryMirror(s, "mirror", {
       ...base,
       credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") },
@@ -46,18 +50,44 @@ describe("RepositoryMirror construct", () => {
     const synth = Testing.synth(s);
     const hook = Object.values(JSON.parse(synth).resource.terraform_data as Record<string, any>)[0].input;
     expect(hook).toMatchObject({ kind: "RepositoryMirror", key: "s1/mirror" });
-    expect(JSON.parse(hook.connection)).toEqual({ codearts: { region: "cn-north-4", passwordEnv: "MY_HW_PASSWORD", mirroringEnabledReading: "true-means-on" } });
+    expect(JSON.parse(hook.connection)).toEqual({
+      codearts: { region: "cn-north-4", passwordEnv: "MY_HW_PASSWORD", mirroringEnabledReading: "true-means-on" },
+    });
     expect(synth).toContain("GIT_PASSWORD");
   });
 
   const cases: { reason: string; props: Record<string, unknown>; want: RegExp }[] = [
     { reason: "a repository id of 0", props: { repositoryId: 0 }, want: /repositoryId must be at least 1 \(got 0\)/ },
-    { reason: "an ftp source", props: { sourceUrl: "ftp://git.example.com/app.git" }, want: /sourceUrl must be an http:\/\/ or https:\/\/ URL such as "https:\/\/git\.example\.com\/app\.git" \(got a URL starting "ftp:\/\/"\)/ },
-    { reason: "a source that is not a URL", props: { sourceUrl: "git.example.com/app.git" }, want: /sourceUrl must be an http:\/\/ or https:\/\/ URL .*\(got "git\.example\.com\/app\.git"\)/ },
-    { reason: "a query string in the source URL", props: { sourceUrl: "https://git.example.com/app.git?ref=main" }, want: /sourceUrl must not have a query string or fragment: a Git clone URL has none/ },
-    { reason: "an unknown branch type", props: { syncBranchType: "main" }, want: /syncBranchType must be "all" or "default" \(got "main"\)/ },
-    { reason: "a plain-text password", props: { credentials: { username: Secret.fromEnv("U"), password: "hunter2" } }, want: /must be Secret references/ },
-    { reason: "a timeout that is not a duration", props: { waitForSync: { timeout: "soon" } }, want: /waitForSync\.timeout must be a duration/ },
+    {
+      reason: "an ftp source",
+      props: { sourceUrl: "ftp://git.example.com/app.git" },
+      want: /sourceUrl must be an http:\/\/ or https:\/\/ URL such as "https:\/\/git\.example\.com\/app\.git" \(got a URL starting "ftp:\/\/"\)/,
+    },
+    {
+      reason: "a source that is not a URL",
+      props: { sourceUrl: "git.example.com/app.git" },
+      want: /sourceUrl must be an http:\/\/ or https:\/\/ URL .*\(got "git\.example\.com\/app\.git"\)/,
+    },
+    {
+      reason: "a query string in the source URL",
+      props: { sourceUrl: "https://git.example.com/app.git?ref=main" },
+      want: /sourceUrl must not have a query string or fragment: a Git clone URL has none/,
+    },
+    {
+      reason: "an unknown branch type",
+      props: { syncBranchType: "main" },
+      want: /syncBranchType must be "all" or "default" \(got "main"\)/,
+    },
+    {
+      reason: "a plain-text password",
+      props: { credentials: { username: Secret.fromEnv("U"), password: "hunter2" } },
+      want: /must be Secret references/,
+    },
+    {
+      reason: "a timeout that is not a duration",
+      props: { waitForSync: { timeout: "soon" } },
+      want: /waitForSync\.timeout must be a duration/,
+    },
     { reason: "a misspelt prop", props: { scheduledSynch: false }, want: /unknown field\(s\) "scheduledSynch"/ },
   ];
   it.each(cases)("rejects $reason at synth time", ({ props, want }) => {
@@ -73,17 +103,42 @@ describe("RepositoryMirror construct", () => {
       secrets: ["hunter2secret", "bob"],
       want: /^RepositoryMirror at "s1\/m": sourceUrl must not contain credentials \(user:password@ or token@ before the host\) \(got "https:\/\/\*\*\*@git\.example\.com\/app\.git"\); give them as credentials: \{ username: Secret\.fromEnv\("GIT_USER"\), password: Secret\.fromEnv\("GIT_PASSWORD"\) \}/,
     },
-    { reason: "a token as the user name", sourceUrl: "https://glpat-Tok3nValue@git.example.com/app.git", secrets: ["glpat-Tok3nValue"], want: /sourceUrl must not contain credentials .*\(got "https:\/\/\*\*\*@git\.example\.com\/app\.git"\)/ },
-    { reason: "a password holding @ and /", sourceUrl: "https://bob:p@ss/w0rd@git.example.com/app.git", secrets: ["p@ss/w0rd", "ss/w0rd"], want: /sourceUrl must .*(credentials|not a URL)/ },
+    {
+      reason: "a token as the user name",
+      sourceUrl: "https://glpat-Tok3nValue@git.example.com/app.git",
+      secrets: ["glpat-Tok3nValue"],
+      want: /sourceUrl must not contain credentials .*\(got "https:\/\/\*\*\*@git\.example\.com\/app\.git"\)/,
+    },
+    {
+      reason: "a password holding @ and /",
+      sourceUrl: "https://bob:p@ss/w0rd@git.example.com/app.git",
+      secrets: ["p@ss/w0rd", "ss/w0rd"],
+      want: /sourceUrl must .*(credentials|not a URL)/,
+    },
     {
       reason: "a private_token query parameter",
       sourceUrl: "https://git.example.com/app.git?private_token=QueryTok-99",
       secrets: ["QueryTok-99"],
       want: /sourceUrl must not carry credentials in its query string \("private_token"\) \(got "https:\/\/git\.example\.com\/app\.git\?\*\*\*"\); give them as credentials/,
     },
-    { reason: "an access_token in any case, after another parameter", sourceUrl: "https://git.example.com/app.git?ref=x&Access_Token=QueryTok-42", secrets: ["QueryTok-42"], want: /sourceUrl must not carry credentials in its query string \("access_token"\)/ },
-    { reason: "an SSH URL with a password", sourceUrl: "ssh://git:SshPw-1234@git.example.com/app.git", secrets: ["SshPw-1234"], want: /sourceUrl must be an http:\/\/ or https:\/\/ URL \(got an SSH URL\)/ },
-    { reason: "a URL without a scheme but with a password", sourceUrl: "bob:NoSchemePw-5@git.example.com/app.git", secrets: ["NoSchemePw-5"], want: /sourceUrl must be an http:\/\/ or https:\/\/ URL .*\(got a value that is not a URL\)/ },
+    {
+      reason: "an access_token in any case, after another parameter",
+      sourceUrl: "https://git.example.com/app.git?ref=x&Access_Token=QueryTok-42",
+      secrets: ["QueryTok-42"],
+      want: /sourceUrl must not carry credentials in its query string \("access_token"\)/,
+    },
+    {
+      reason: "an SSH URL with a password",
+      sourceUrl: "ssh://git:SshPw-1234@git.example.com/app.git",
+      secrets: ["SshPw-1234"],
+      want: /sourceUrl must be an http:\/\/ or https:\/\/ URL \(got an SSH URL\)/,
+    },
+    {
+      reason: "a URL without a scheme but with a password",
+      sourceUrl: "bob:NoSchemePw-5@git.example.com/app.git",
+      secrets: ["NoSchemePw-5"],
+      want: /sourceUrl must be an http:\/\/ or https:\/\/ URL .*\(got a value that is not a URL\)/,
+    },
   ];
   it.each(leaks)("rejects $reason without echoing the credential", ({ sourceUrl, secrets, want }) => {
     let message = "";
@@ -108,12 +163,17 @@ describe("RepositoryMirror construct", () => {
   it("shows a URL pasted into another field redacted when it echoes the value", () => {
     const message = (() => {
       try {
-        new RepositoryMirror(stack(), "m", { ...base, syncBranchType: "https://bob:Pasted-Pw-9@git.example.com/x?token=Pasted-Tok-9" as never });
+        new RepositoryMirror(stack(), "m", {
+          ...base,
+          syncBranchType: "https://bob:Pasted-Pw-9@git.example.com/x?token=Pasted-Tok-9" as never,
+        });
       } catch (e) {
         return (e as Error).message;
       }
     })();
-    expect(message).toMatch(/syncBranchType must be "all" or "default" \(got "https:\/\/\*\*\*@git\.example\.com\/x\?\*\*\*"\)/);
+    expect(message).toMatch(
+      /syncBranchType must be "all" or "default" \(got "https:\/\/\*\*\*@git\.example\.com\/x\?\*\*\*"\)/,
+    );
     expect(message).not.toMatch(/Pasted-(Pw|Tok)-9/);
   });
 
@@ -123,6 +183,8 @@ describe("RepositoryMirror construct", () => {
   });
 
   it("rejects secrets given as values on the connection", () => {
-    expect(() => new CodeArtsConnection(stack(), "c", { password: "hunter2" as never })).toThrow(/password must be a Secret reference such as Secret.fromEnv\("HW_USER_PASSWORD"\)/);
+    expect(() => new CodeArtsConnection(stack(), "c", { password: "hunter2" as never })).toThrow(
+      /password must be a Secret reference such as Secret.fromEnv\("HW_USER_PASSWORD"\)/,
+    );
   });
 });

@@ -19,14 +19,22 @@ afterEach(() => w.cleanup());
 const mirror = (id: string, repositoryId: number): Decl => ({
   id,
   kind: "RepositoryMirror",
-  spec: RepositoryMirrorSpecSchema.parse({ repositoryId, sourceUrl: PUBLIC_URL, waitForSync: { timeout: "30s", pollInterval: "100ms" } }),
+  spec: RepositoryMirrorSpecSchema.parse({
+    repositoryId,
+    sourceUrl: PUBLIC_URL,
+    waitForSync: { timeout: "30s", pollInterval: "100ms" },
+  }),
 });
 /** Requests the emulator answered on CodeArts Repo (/v4) and IAM (/v3) routes. */
-const codeartsRequests = () => Object.entries(ca.emu.stats().requests.byRoute).filter(([route]) => / \/v[34]\//.test(route)).reduce((n, [, c]) => n + c, 0);
-const controllerOn = (opts: Parameters<typeof testController>[1]) => testController({ apiKey: "cloudsmith-key-unused", env: ca.env }, opts);
+const codeartsRequests = () =>
+  Object.entries(ca.emu.stats().requests.byRoute)
+    .filter(([route]) => / \/v[34]\//.test(route))
+    .reduce((n, [, c]) => n + c, 0);
+const controllerOn = (opts: Parameters<typeof testController>[1]) =>
+  testController({ apiKey: "cloudsmith-key-unused", env: ca.env }, opts);
 
 describe("reconcile controller with CodeArts mirrors", () => {
-  it("counts CodeArts traffic, IAM logins included, in /metrics under api=\"codearts\"", async () => {
+  it('counts CodeArts traffic, IAM logins included, in /metrics under api="codearts"', async () => {
     writeOutdir(w.outdir, { app: [mirror("m", 124)] });
     const { controller } = controllerOn({ outdir: w.outdir, store: w.store() });
     const r = await controller.reconcileOnce();

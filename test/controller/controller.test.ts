@@ -48,7 +48,12 @@ describe("reconcile controller (in process, against the emulator)", () => {
 
       await tamper("ci", { limit_num_downloads: 7 });
       const changedAt = Date.now();
-      await waitFor("the drift to be corrected", async () => (await byName("ci")).limit_num_downloads === 100, 2500, 25);
+      await waitFor(
+        "the drift to be corrected",
+        async () => (await byName("ci")).limit_num_downloads === 100,
+        2500,
+        25,
+      );
       const took = Date.now() - changedAt;
       expect(took).toBeLessThanOrEqual(1000 + 500); // within one interval (plus one pass)
 
@@ -82,7 +87,15 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const r = await controller.reconcileOnce();
     expect(exitCodeOf(r)).toBe(2);
     expect(r.reportedDrift).toBe(1);
-    expect(r.stacks[0].drift).toEqual([expect.objectContaining({ key: "app/ci", status: "changed", policy: "report", corrected: false, paths: expect.arrayContaining(["limit_num_downloads", "is_active"]) })]);
+    expect(r.stacks[0].drift).toEqual([
+      expect.objectContaining({
+        key: "app/ci",
+        status: "changed",
+        policy: "report",
+        corrected: false,
+        paths: expect.arrayContaining(["limit_num_downloads", "is_active"]),
+      }),
+    ]);
     expect(await t.writes()).toBe(writes);
     expect((await byName("ci")).limit_num_downloads).toBe(7);
     const warn = lines.find((l) => l.level === "warn" && /drift found/.test(l.msg));
@@ -96,8 +109,17 @@ describe("reconcile controller (in process, against the emulator)", () => {
   });
 
   it("in report mode still runs a sync after a configuration change to its source's tokens, and counts no drift", async () => {
-    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }] });
-    const sync = { id: "sync", kind: "EntitlementSync", spec: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+    await t.reseed({
+      repositories: [
+        { owner: "acme", slug: "prod" },
+        { owner: "acme", slug: "staging" },
+      ],
+    });
+    const sync = {
+      id: "sync",
+      kind: "EntitlementSync",
+      spec: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+    };
     writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } }), sync] });
     const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });
     expect(exitCodeOf(await controller.reconcileOnce())).toBe(0);
@@ -111,11 +133,15 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(r.stacks[0].drift).toEqual([]);
     expect((await staged()).limit_num_downloads).toBe(303);
     expect(lines.filter((l) => /drift found/.test(l.msg ?? ""))).toEqual([]);
-    expect(metric(await controller.metrics.text(), 'reposmith_drift_found_total{kind="EntitlementSync",policy="report"}')).toBe(0);
+    expect(
+      metric(await controller.metrics.text(), 'reposmith_drift_found_total{kind="EntitlementSync",policy="report"}'),
+    ).toBe(0);
   });
 
   it("lets a resource's driftPolicy override the default, and ignore still creates new resources", async () => {
-    writeOutdir(w.outdir, { app: [token("a", {}, { driftPolicy: "correct" }), token("b", {}, { driftPolicy: "ignore" })] });
+    writeOutdir(w.outdir, {
+      app: [token("a", {}, { driftPolicy: "correct" }), token("b", {}, { driftPolicy: "ignore" })],
+    });
     const { controller } = testController(t, { outdir: w.outdir, store: w.store(), driftPolicy: "report" });
     await controller.reconcileOnce();
     expect((await managed()).map((x) => x.name).sort()).toEqual(["a", "b"]);
@@ -125,7 +151,10 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(exitCodeOf(r)).toBe(0); // corrected one, ignored the other: nothing reported
     expect((await byName("a")).limit_num_downloads).toBeNull();
     expect((await byName("b")).limit_num_downloads).toBe(1);
-    expect(r.stacks[0].drift.map((d) => [d.key, d.policy, d.corrected]).sort()).toEqual([["app/a", "correct", true], ["app/b", "ignore", false]]);
+    expect(r.stacks[0].drift.map((d) => [d.key, d.policy, d.corrected]).sort()).toEqual([
+      ["app/a", "correct", true],
+      ["app/b", "ignore", false],
+    ]);
   });
 
   it("retains a removed resource by default and deletes it only with deletionPolicy delete", async () => {
@@ -142,9 +171,19 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(Object.keys((await store.read("app")).resources)).toEqual(["app/stay"]);
     expect(r.stacks[0].retained).toEqual(["app/keep"]);
     // Counted under its kind, though its state entry is gone by the time the pass is counted.
-    expect(metric(await controller.metrics.text(), 'reposmith_changes_applied_total{kind="EntitlementToken",action="forget"}')).toBe(1);
+    expect(
+      metric(
+        await controller.metrics.text(),
+        'reposmith_changes_applied_total{kind="EntitlementToken",action="forget"}',
+      ),
+    ).toBe(1);
     // Worded as `reposmith plan` and the Terraform prune hook word it.
-    expect(lines.filter((l) => /no longer declared/.test(l.msg)).map((l) => l.msg).sort()).toEqual([
+    expect(
+      lines
+        .filter((l) => /no longer declared/.test(l.msg))
+        .map((l) => l.msg)
+        .sort(),
+    ).toEqual([
       'app/drop is no longer declared: deleting (deletionPolicy "delete")',
       'app/keep is no longer declared: retained (deletionPolicy "retain"): the remote object is kept and no longer managed',
     ]);
@@ -158,7 +197,10 @@ describe("reconcile controller (in process, against the emulator)", () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     for (let pass = 0; pass < 2; pass++) await controller.reconcileOnce();
     expect((await managed()).map((x) => x.name).sort()).toEqual(["ci", "legacy"]);
-    const warnings = lines.filter((l) => l.level === "warn" && /state holds stack "old" \(1 resource\), which the app no longer declares/.test(l.msg));
+    const warnings = lines.filter(
+      (l) =>
+        l.level === "warn" && /state holds stack "old" \(1 resource\), which the app no longer declares/.test(l.msg),
+    );
     expect(warnings).toHaveLength(2);
     expect(warnings[0].msg).toMatch(/reposmith destroy --stack old/);
     // Its resources are no longer counted as managed by the controller.
@@ -189,7 +231,17 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const id = (await store.read("old")).resources["old/ci"].id;
     writeOutdir(w.outdir, { new: [token("ci")] });
     await controller.reconcileOnce();
-    expect(lines.some((l) => l.level === "warn" && l.key === "new/ci" && l.msg.includes(`which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`) && l.msg.includes(id))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.level === "warn" &&
+          l.key === "new/ci" &&
+          l.msg.includes(
+            `which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`,
+          ) &&
+          l.msg.includes(id),
+      ),
+    ).toBe(true);
     expect(lines.some((l) => /reposmith import new\/ci/.test(l.msg ?? ""))).toBe(false);
   });
 
@@ -206,7 +258,9 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const r1 = await controller.reconcileOnce();
     expect(exitCodeOf(r1)).toBe(1);
     expect(r1.stackErrors.map((e) => e.stack)).toEqual(["corrupt"]);
-    expect(r1.stacks.find((s) => s.stack === "app")!.failed).toEqual([expect.objectContaining({ key: "app/broken", phase: "observe" })]);
+    expect(r1.stacks.find((s) => s.stack === "app")!.failed).toEqual([
+      expect.objectContaining({ key: "app/broken", phase: "observe" }),
+    ]);
     expect((await managed()).map((x) => x.name).sort()).toEqual(["fine", "ok"]);
     expect(Object.keys((await store.read("app")).resources)).toEqual(["app/ok"]);
 
@@ -227,15 +281,25 @@ describe("reconcile controller (in process, against the emulator)", () => {
     const { controller, lines } = testController(t, { outdir: w.outdir, store: w.store() });
     await controller.reconcileOnce();
     const line = lines.find((l) => l.level === "error" && l.stack === "corrupt");
-    expect(line?.err).toEqual({ type: "StateCorruptError", message: expect.stringMatching(/^state file .*corrupt\.json is unreadable/) });
+    expect(line?.err).toEqual({
+      type: "StateCorruptError",
+      message: expect.stringMatching(/^state file .*corrupt\.json is unreadable/),
+    });
   });
 
   it("keeps drift whose correction failed outstanding while the resource backs off", async () => {
     writeOutdir(w.outdir, { app: [token("ci", { limits: { numDownloads: 100 } })] });
-    const { controller } = testController(t, { outdir: w.outdir, store: w.store(), intervalMs: 60_000, backoff: { baseMs: 60_000 } });
+    const { controller } = testController(t, {
+      outdir: w.outdir,
+      store: w.store(),
+      intervalMs: 60_000,
+      backoff: { baseMs: 60_000 },
+    });
     expect(exitCodeOf(await controller.reconcileOnce())).toBe(0);
     await tamper("ci", { limit_num_downloads: 7 });
-    await t.admin("POST", "/faults", { rules: [{ method: "PATCH", path: "^/entitlements/", status: 500, times: 100 }] });
+    await t.admin("POST", "/faults", {
+      rules: [{ method: "PATCH", path: "^/entitlements/", status: 500, times: 100 }],
+    });
     try {
       const r1 = await controller.reconcileOnce();
       expect(r1.stacks[0].drift).toEqual([expect.objectContaining({ key: "app/ci", corrected: false })]);
@@ -295,7 +359,9 @@ describe("reconcile controller (in process, against the emulator)", () => {
     expect(controller.clients.all()[0]).toBe(client);
     expect(controller.clients.all()[0].limiter).toBe(limiter);
     // reseed reset the emulator's counters; only the three passes talked to it since.
-    expect(metric(await controller.metrics.text(), 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(t.emu.stats().requests.total);
+    expect(metric(await controller.metrics.text(), 'reposmith_api_requests_total{api="cloudsmith"}')).toBe(
+      t.emu.stats().requests.total,
+    );
   });
 
   it("run() returns only once stop() has released the locks, when stopped between passes", async () => {
@@ -311,7 +377,18 @@ describe("reconcile controller (in process, against the emulator)", () => {
 
   it("stopped while waiting on a package sync: the wait stops at once, the copy is recorded, and locks are released", async () => {
     await seedPackages(t, [npm("left-pad", "1.3.0")], { durationMs: 8_000 });
-    const copy = { id: "lp", kind: "PackageCopy", spec: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } };
+    const copy = {
+      id: "lp",
+      kind: "PackageCopy",
+      spec: {
+        source: {
+          owner: "acme",
+          repository: "staging",
+          package: { format: "npm", name: "left-pad", version: "1.3.0" },
+        },
+        destination: "prod",
+      },
+    };
     writeOutdir(w.outdir, { app: [copy] });
     const store = w.store();
     const { controller, lines } = testController(t, { outdir: w.outdir, store, intervalMs: 60_000 });
@@ -340,13 +417,17 @@ describe("reconcile controller (in process, against the emulator)", () => {
     }
     const about = lines.filter((l) => l.stack === "app" && (l.level === "warn" || l.level === "error"));
     expect(about).toHaveLength(1);
-    expect(about[0].msg).toContain(`stack app skipped this pass, retried next pass: state of stack "app" is locked by reposmith apply (pid ${process.pid} on ${hostname()}, since `);
+    expect(about[0].msg).toContain(
+      `stack app skipped this pass, retried next pass: state of stack "app" is locked by reposmith apply (pid ${process.pid} on ${hostname()}, since `,
+    );
     expect(about[0].holder).toMatchObject({ operation: "reposmith apply", pid: process.pid });
   });
 
   it("lets only one controller act on one file state: the second waits as standby", async () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
-    const [a, b] = [w.store(), w.store()].map((store) => testController(t, { outdir: w.outdir, store, intervalMs: 60_000, standbyPollMs: 100 }));
+    const [a, b] = [w.store(), w.store()].map((store) =>
+      testController(t, { outdir: w.outdir, store, intervalMs: 60_000, standbyPollMs: 100 }),
+    );
     const runA = a.controller.run();
     await waitFor("A ready", () => a.controller.readiness().ready);
     const runB = b.controller.run();

@@ -9,7 +9,10 @@ import type { TestEmulator } from "../helpers/harness";
 export const fast = { retryBaseMs: 1, maxRetryWaitMs: 5, maxRetries: 1 };
 
 /** A controller on the in-process emulator whose JSON log lines are collected in `lines`. */
-export function testController(t: Pick<TestEmulator, "apiKey" | "env">, opts: Partial<ControllerOptions> & Pick<ControllerOptions, "outdir" | "store">) {
+export function testController(
+  t: Pick<TestEmulator, "apiKey" | "env">,
+  opts: Partial<ControllerOptions> & Pick<ControllerOptions, "outdir" | "store">,
+) {
   const lines: Record<string, any>[] = [];
   const raw: string[] = [];
   const destination = new Writable({
@@ -22,16 +25,33 @@ export function testController(t: Pick<TestEmulator, "apiKey" | "env">, opts: Pa
     },
   });
   const logger = createLogger({ level: "debug", destination, secrets: [t.apiKey] });
-  const controller = new Controller({ env: t.env, clientOptions: fast, logger, metrics: new ControllerMetrics({ defaultMetrics: false }), ...opts });
+  const controller = new Controller({
+    env: t.env,
+    clientOptions: fast,
+    logger,
+    metrics: new ControllerMetrics({ defaultMetrics: false }),
+    ...opts,
+  });
   return { controller, lines, raw };
 }
 
 export function tempDir(prefix: string) {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  return { dir, outdir: path.join(dir, "cdktf.out"), stateDir: path.join(dir, "state"), store: () => new FileStateStore(path.join(dir, "state")), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    outdir: path.join(dir, "cdktf.out"),
+    stateDir: path.join(dir, "state"),
+    store: () => new FileStateStore(path.join(dir, "state")),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -52,5 +72,7 @@ export function metric(text: string, sample: string): number {
   const name = sample.replace(/\{.*$/, "");
   const family = text.split("\n").filter((l) => l.startsWith(name + "{") || l.startsWith(name + " "));
   const declared = text.split("\n").some((l) => l.startsWith(`# TYPE ${name} `));
-  throw new Error(`no sample ${sample} in the metrics; ${family.length ? `${name} has: ${family.join(", ")}` : declared ? `${name} has no samples` : `nothing named ${name}`}`);
+  throw new Error(
+    `no sample ${sample} in the metrics; ${family.length ? `${name} has: ${family.join(", ")}` : declared ? `${name} has no samples` : `nothing named ${name}`}`,
+  );
 }

@@ -1,8 +1,26 @@
 import type { ResourcePlan } from "../../src/engine";
 import { Backoff, decide, parseListen, toApply } from "../../src/controller";
 
-const rs = (generation = "g1", lifecycle?: object) => ({ kind: "EntitlementToken", id: "acme.prod.a", generation, spec: {}, observed: {}, appliedAt: "x", lifecycle });
-const plan = (over: Partial<ResourcePlan>): ResourcePlan => ({ stack: "app", key: "app/ci", kind: "EntitlementToken", label: "ci", action: "noop", changes: [], generation: "g1", ...over }) as ResourcePlan;
+const rs = (generation = "g1", lifecycle?: object) => ({
+  kind: "EntitlementToken",
+  id: "acme.prod.a",
+  generation,
+  spec: {},
+  observed: {},
+  appliedAt: "x",
+  lifecycle,
+});
+const plan = (over: Partial<ResourcePlan>): ResourcePlan =>
+  ({
+    stack: "app",
+    key: "app/ci",
+    kind: "EntitlementToken",
+    label: "ci",
+    action: "noop",
+    changes: [],
+    generation: "g1",
+    ...over,
+  }) as ResourcePlan;
 const upd = (path: string, effect: "update" | "rotate" | "reset" = "update") => ({ path, old: 1, new: 2, effect });
 
 describe("drift policies", () => {
@@ -10,16 +28,32 @@ describe("drift policies", () => {
     const p = plan({ action: "update", state: rs(), changes: [upd("limit_num_downloads")] });
     expect(decide(p, {}, "correct")).toMatchObject({ kind: "drift", status: "changed", policy: "correct", apply: p });
     expect(decide(p, {}, "report")).toMatchObject({ kind: "drift", policy: "report", apply: undefined });
-    expect(decide(p, { driftPolicy: "ignore" }, "correct")).toMatchObject({ kind: "drift", policy: "ignore", apply: undefined });
-    expect(decide(p, { driftPolicy: "correct" }, "report")).toMatchObject({ kind: "drift", policy: "correct", apply: p });
+    expect(decide(p, { driftPolicy: "ignore" }, "correct")).toMatchObject({
+      kind: "drift",
+      policy: "ignore",
+      apply: undefined,
+    });
+    expect(decide(p, { driftPolicy: "correct" }, "report")).toMatchObject({
+      kind: "drift",
+      policy: "correct",
+      apply: p,
+    });
   });
 
   it("treats a remote object deleted by hand as drift (status deleted)", () => {
-    expect(decide(plan({ action: "create", state: rs() }), undefined, "report")).toMatchObject({ kind: "drift", status: "deleted", apply: undefined });
+    expect(decide(plan({ action: "create", state: rs() }), undefined, "report")).toMatchObject({
+      kind: "drift",
+      status: "deleted",
+      apply: undefined,
+    });
   });
 
   it("always applies what comes from the configuration: new, edited, adopted resources", () => {
-    for (const p of [plan({ action: "create" }), plan({ action: "update", state: rs("g0"), changes: [upd("name")] }), plan({ action: "adopt" })]) {
+    for (const p of [
+      plan({ action: "create" }),
+      plan({ action: "update", state: rs("g0"), changes: [upd("name")] }),
+      plan({ action: "adopt" }),
+    ]) {
       const d = decide(p, { driftPolicy: "ignore" }, "ignore");
       expect(d.kind).toBe("apply");
       expect(toApply(d)).toBe(p);
@@ -27,12 +61,21 @@ describe("drift policies", () => {
   });
 
   it("applies a resource that runs again after this plan's changes to what it depends on (a sync after its source's tokens), even in report mode", () => {
-    const sync = plan({ kind: "EntitlementSync", action: "update", state: rs(), after: ["app/ci"], changes: [upd('tokens["ci"]'), upd("(after this plan's changes)")] });
+    const sync = plan({
+      kind: "EntitlementSync",
+      action: "update",
+      state: rs(),
+      after: ["app/ci"],
+      changes: [upd('tokens["ci"]'), upd("(after this plan's changes)")],
+    });
     const d = decide(sync, { driftPolicy: "report" }, "report");
     expect(d.kind).toBe("apply");
     expect(toApply(d)).toBe(sync);
     // Without a change of its own source in this plan, the same differences are drift.
-    expect(decide({ ...sync, after: undefined }, undefined, "report")).toMatchObject({ kind: "drift", apply: undefined });
+    expect(decide({ ...sync, after: undefined }, undefined, "report")).toMatchObject({
+      kind: "drift",
+      apply: undefined,
+    });
   });
 
   it("carries out a due rotation or reset even when drift is only reported", () => {
@@ -49,7 +92,11 @@ describe("drift policies", () => {
     const retained = decide(gone, null, "correct");
     expect(retained.kind).toBe("retain");
     expect(toApply(retained)?.action).toBe("forget");
-    const pruned = decide(plan({ action: "delete", generation: undefined, state: rs("g1", { deletionPolicy: "delete" }) }), null, "correct");
+    const pruned = decide(
+      plan({ action: "delete", generation: undefined, state: rs("g1", { deletionPolicy: "delete" }) }),
+      null,
+      "correct",
+    );
     expect(pruned.kind).toBe("prune");
     expect(toApply(pruned)?.action).toBe("delete");
   });

@@ -24,16 +24,26 @@ const tamper = async (name: string, body: Record<string, unknown>) => {
   expect((await t.api("PATCH", `/entitlements/acme/prod/${tok.slug_perm}/`, body)).status).toBe(200);
 };
 const args = () => ["--skip-synth", "--output", w.outdir, "--state", w.stateDir];
-const jsonLines = (s: string) => s.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 
 /** The real CLI, running in the background (the emulator in this process keeps answering). */
 function start(extra: string[]) {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "reconcile", ...args(), ...extra], { cwd: w.dir, env: t.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "reconcile", ...args(), ...extra], {
+    cwd: w.dir,
+    env: t.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on("close", (code) => resolve({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code, at: Date.now() })),
+  );
   return { child, exited, out: () => stdout, err: () => stderr, lines: () => jsonLines(stdout) };
 }
 
@@ -44,10 +54,16 @@ describe("reposmith reconcile (the real CLI)", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect((await managed()).map((x) => x.name)).toEqual(["ci"]);
-    expect(jsonLines(first.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 1, stackErrors: 0 });
+    expect(jsonLines(first.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({
+      applied: 1,
+      stackErrors: 0,
+    });
 
     await tamper("ci", { limit_num_downloads: 9 });
-    const report = await reposmith(["reconcile", "--drift-policy", "report", "--log-format", "pretty", ...args()], { cwd: w.dir, env: t.env });
+    const report = await reposmith(["reconcile", "--drift-policy", "report", "--log-format", "pretty", ...args()], {
+      cwd: w.dir,
+      env: t.env,
+    });
     expect(report.code).toBe(2);
     expect(report.stdout).toMatch(/WARN.*drift found on acme\/prod "ci": reported, not corrected/);
     expect((await managed())[0].limit_num_downloads).toBe(9);
@@ -64,7 +80,11 @@ describe("reposmith reconcile (the real CLI)", () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const p = start(["--watch", "--interval", "1s", "--listen", "127.0.0.1:0"]);
     try {
-      const url = await waitFor("the probe server", () => p.lines().find((l) => l.url)?.url as string | undefined, 20_000);
+      const url = await waitFor(
+        "the probe server",
+        () => p.lines().find((l) => l.url)?.url as string | undefined,
+        20_000,
+      );
       await waitFor("readiness", async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
       // Every API answer now takes 8 s: the next pass hangs on its first request, past the 4 s grace.
       await t.admin("POST", "/faults", { latencyMs: 8_000 });
@@ -89,7 +109,9 @@ describe("reposmith reconcile (the real CLI)", () => {
     writeOutdir(w.outdir, { app: [token("ci")] });
     const level = await reposmith(["reconcile", "--log-level", "loud", ...args()], { cwd: w.dir, env: t.env });
     expect(level.code).toBe(1);
-    expect(level.stderr).toBe('Error: --log-level must be one of trace, debug, info, warn, error, fatal (got "loud")\n');
+    expect(level.stderr).toBe(
+      'Error: --log-level must be one of trace, debug, info, warn, error, fatal (got "loud")\n',
+    );
     expect(level.stdout).toBe("");
     const format = await reposmith(["reconcile", "--log-format", "xml", ...args()], { cwd: w.dir, env: t.env });
     expect(format.code).toBe(1);
@@ -101,25 +123,47 @@ describe("reposmith reconcile (the real CLI)", () => {
     // The last good output stays for --skip-synth readers, as with `reposmith synth`.
     writeOutdir(w.outdir, { app: [token("ci")] });
     const app = "echo 'Error: no construct at stacks/app' >&2; exit 3";
-    const r = await reposmith(["reconcile", "--app", app, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    const r = await reposmith(["reconcile", "--app", app, "--output", w.outdir, "--state", w.stateDir], {
+      cwd: w.dir,
+      env: t.env,
+    });
     expect(r.code).toBe(1);
     const errors = jsonLines(r.stdout).filter((l) => l.level === "error");
     expect(errors).toHaveLength(1);
-    expect(errors[0].msg).toBe(`the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`);
-    expect(errors[0].err).toMatchObject({ type: "CliError", message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app` });
-    expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({ applied: 0, stackErrors: 1 });
+    expect(errors[0].msg).toBe(
+      `the app failed to synthesize; nothing was applied this pass: synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`,
+    );
+    expect(errors[0].err).toMatchObject({
+      type: "CliError",
+      message: `synth failed: the app "${app}" exited with 3: Error: no construct at stacks/app`,
+    });
+    expect(jsonLines(r.stdout).find((l) => l.msg === "reconcile pass done")).toMatchObject({
+      applied: 0,
+      stackErrors: 1,
+    });
     expect(existsSync(path.join(w.outdir, "manifest.json"))).toBe(true);
 
     // A reposmith props error is logged as the construct's message alone, as `reposmith synth` shows it.
     const bad = `echo 'ValidationError: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)' >&2; echo '    at validateSpec (hook.ts:1:1)' >&2; exit 1`;
-    const props = await reposmith(["reconcile", "--app", bad, "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    const props = await reposmith(["reconcile", "--app", bad, "--output", w.outdir, "--state", w.stateDir], {
+      cwd: w.dir,
+      env: t.env,
+    });
     const [line] = jsonLines(props.stdout).filter((l) => l.level === "error");
-    expect(line.msg).toBe('the app failed to synthesize; nothing was applied this pass: synth failed: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)');
+    expect(line.msg).toBe(
+      'the app failed to synthesize; nothing was applied this pass: synth failed: EntitlementToken at "app/ci": limits.numClients must be 0 or more (got -5)',
+    );
 
     // An app that exits 0 without writing anything gets the hint `reposmith synth` gives.
-    const silent = await reposmith(["reconcile", "--app", "true", "--output", w.outdir, "--state", w.stateDir], { cwd: w.dir, env: t.env });
+    const silent = await reposmith(["reconcile", "--app", "true", "--output", w.outdir, "--state", w.stateDir], {
+      cwd: w.dir,
+      env: t.env,
+    });
     const [nothing] = jsonLines(silent.stdout).filter((l) => l.level === "error");
-    expect(nothing.err).toMatchObject({ type: "CliError", message: `the app "true" ran but wrote nothing to ${w.outdir}; does it call app.synth()?` });
+    expect(nothing.err).toMatchObject({
+      type: "CliError",
+      message: `the app "true" ran but wrote nothing to ${w.outdir}; does it call app.synth()?`,
+    });
     expect(existsSync(path.join(w.outdir, "manifest.json"))).toBe(true);
   }, 30_000);
 
@@ -144,7 +188,12 @@ describe("reposmith reconcile (the real CLI)", () => {
   it("honours a construct's driftPolicy prop through a real synth (--app)", async () => {
     const wd = new Workdir();
     try {
-      wd.declare([{ id: "ci", props: { owner: "acme", repository: "prod", name: "ci", driftPolicy: "report", deletionPolicy: "delete" } }]);
+      wd.declare([
+        {
+          id: "ci",
+          props: { owner: "acme", repository: "prod", name: "ci", driftPolicy: "report", deletionPolicy: "delete" },
+        },
+      ]);
       const first = await reposmith(["reconcile", ...wd.args], { cwd: wd.dir, env: t.env });
       expect(first.code).toBe(0);
       expect(wd.state().resources["app/ci"].lifecycle).toEqual({ driftPolicy: "report", deletionPolicy: "delete" });
@@ -180,4 +229,3 @@ describe("reposmith reconcile (the real CLI)", () => {
     }
   }, 60_000);
 });
-

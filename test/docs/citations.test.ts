@@ -6,22 +6,49 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SCANNED = ["src", "test", "bench", "scripts", "examples", "docs", "README.md", "spec/README.md", ".dependency-cruiser.cjs"];
+const SCANNED = [
+  "src",
+  "test",
+  "bench",
+  "scripts",
+  "examples",
+  "docs",
+  "README.md",
+  "spec/README.md",
+  ".dependency-cruiser.cjs",
+];
 
 function files(rel: string): string[] {
   const abs = path.join(ROOT, rel);
   if (statSync(abs).isFile()) return [rel];
-  return readdirSync(abs).flatMap((name) => (name === "node_modules" || name === "cdktf.out" ? [] : files(path.join(rel, name))));
+  return readdirSync(abs).flatMap((name) =>
+    name === "node_modules" || name === "cdktf.out" ? [] : files(path.join(rel, name)),
+  );
 }
-const scanned = SCANNED.flatMap(files).filter((f) => /\.(ts|md|cjs|js|json)$/.test(f) && !f.endsWith(".json") && f !== path.join("test", "docs", "citations.test.ts"));
+const scanned = SCANNED.flatMap(files).filter(
+  (f) =>
+    /\.(ts|md|cjs|js|json)$/.test(f) && !f.endsWith(".json") && f !== path.join("test", "docs", "citations.test.ts"),
+);
 
 /** GitHub's heading anchor: lower case, punctuation other than "-" and "_" dropped, spaces to "-". */
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, "").replace(/ /g, "-");
-const anchorsOf = (file: string) => new Set(readFileSync(path.join(ROOT, file), "utf8").split("\n").filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ""))));
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\- _]/gu, "")
+    .replace(/ /g, "-");
+const anchorsOf = (file: string) =>
+  new Set(
+    readFileSync(path.join(ROOT, file), "utf8")
+      .split("\n")
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, ""))),
+  );
 
 describe("citations", () => {
   it("never point into the private workspace (shared/, its API notes, seeds or design notes)", () => {
-    const workspace = /\.\.\/shared\b|\bshared\/(docs|specs|seeds)\b|\b(cloudsmith|codearts-repo)-api\.md\b|\bseed 00\d\b|\b(design|style)\.md\b/;
+    const workspace =
+      /\.\.\/shared\b|\bshared\/(docs|specs|seeds)\b|\b(cloudsmith|codearts-repo)-api\.md\b|\bseed 00\d\b|\b(design|style)\.md\b/;
     const hits = scanned.flatMap((f) =>
       readFileSync(path.join(ROOT, f), "utf8")
         .split("\n")

@@ -61,9 +61,17 @@ export function checkBlocks(blocks: CodeBlock[], exported: string[]): string[] {
     const name = path.join(dir, `${block.file.replace(/[^\w.-]/g, "_")}.${block.index}.ts`);
     sources.set(name, { block, ...sourceOf(block, exported) });
   }
-  const base = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const base = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, "tsconfig.json"),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (!base) throw new Error("tsconfig.json could not be read");
-  const options: ts.CompilerOptions = { ...base.options, noEmit: true, paths: { reposmith: [path.join(ROOT, "src", "index.ts")] } };
+  const options: ts.CompilerOptions = {
+    ...base.options,
+    noEmit: true,
+    paths: { reposmith: [path.join(ROOT, "src", "index.ts")] },
+  };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.fileExists = (f) => sources.has(path.resolve(f)) || fileExists.call(host, f);
@@ -78,7 +86,9 @@ export function checkBlocks(blocks: CodeBlock[], exported: string[]): string[] {
     if (!own) return d.file ? [] : [ts.flattenDiagnosticMessageText(d.messageText, "\n")];
     const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
     const mdLine = own.block.line + line - own.offset;
-    return [`${own.block.file} block ${own.block.index} (line ${mdLine}): error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`];
+    return [
+      `${own.block.file} block ${own.block.index} (line ${mdLine}): error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+    ];
   });
 }
 

@@ -34,7 +34,10 @@ describe("the docs' ```ts blocks", () => {
   const errors = checkBlocks([...blocks, ...planted], Object.keys(reposmith).sort());
 
   it("are found on every construct page and in the README", () => {
-    const pages = [...files.filter((f) => f.startsWith(path.join("docs", "constructs", "")) && !f.endsWith("README.md")), "README.md"];
+    const pages = [
+      ...files.filter((f) => f.startsWith(path.join("docs", "constructs", "")) && !f.endsWith("README.md")),
+      "README.md",
+    ];
     expect(pages.length).toBeGreaterThan(5);
     expect(pages.filter((f) => !blocks.some((b) => b.file === f))).toEqual([]);
   });

@@ -5,7 +5,10 @@ const run = fx.run;
 const bare = (...args: string[]) => reposmith(args, { cwd: fx.w.dir, env: fx.t.env });
 const byName = async (repo: string, name: string) => (await fx.t.tokens("acme", repo)).find((x) => x.name === name);
 const calls = (route: string) => fx.t.emu.stats().requests.byRoute[route] ?? 0;
-const tok = (props: Record<string, unknown> = {}) => ({ id: "ci", props: { owner: "acme", repository: "prod", name: "ci", ...props } });
+const tok = (props: Record<string, unknown> = {}) => ({
+  id: "ci",
+  props: { owner: "acme", repository: "prod", name: "ci", ...props },
+});
 
 describe("rotation, enable/disable and usage reset", () => {
   it("rotates on a changed trigger: same slug_perm, new value, never printed; a second plan is empty", async () => {
@@ -62,7 +65,13 @@ describe("rotation, enable/disable and usage reset", () => {
     fx.w.declare([tok({ resetTriggers: { run: "1" } })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const t0 = await byName("prod", "ci");
-    await fx.t.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t0.slug_perm, downloads: 42, clients: 3 });
+    await fx.t.admin("POST", "/usage", {
+      owner: "acme",
+      repository: "prod",
+      slug_perm: t0.slug_perm,
+      downloads: 42,
+      clients: 3,
+    });
     expect((await byName("prod", "ci")).downloads).toBe(42);
 
     fx.w.declare([tok({ resetTriggers: { run: "2" } })]);
@@ -81,7 +90,10 @@ describe("ignoreChanges", () => {
     fx.w.declare([tok({ limits: { numDownloads: 10 }, ignoreChanges: ["limit_num_downloads"] })]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const x = await byName("prod", "ci");
-    await fx.t.api("PATCH", `/entitlements/acme/prod/${x.slug_perm}/`, { limit_num_downloads: 99, limit_num_clients: 4 });
+    await fx.t.api("PATCH", `/entitlements/acme/prod/${x.slug_perm}/`, {
+      limit_num_downloads: 99,
+      limit_num_clients: 4,
+    });
     const drift = await run("drift", "--json");
     expect(drift.code).toBe(2);
     expect(JSON.parse(drift.stdout).drifted[0].changes.map((c: any) => c.path)).toEqual(["limit_num_clients"]);
@@ -93,18 +105,26 @@ describe("ignoreChanges", () => {
 describe("import and state", () => {
   it("imports a token by owner.repo.slug_perm; a plan with matching props is then empty", async () => {
     const created = await fx.t.api("POST", "/entitlements/acme/prod/", { name: "legacy", limit_num_downloads: 5 });
-    fx.w.declare([{ id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy", limits: { numDownloads: 5 } } }]);
+    fx.w.declare([
+      { id: "legacy", props: { owner: "acme", repository: "prod", name: "legacy", limits: { numDownloads: 5 } } },
+    ]);
     const imp = await run("import", "app/legacy", `acme.prod.${created.body.slug_perm}`);
     expect(imp.stderr).toBe("");
     expect(imp.code).toBe(0);
-    expect(imp.stdout).toMatch(new RegExp(`Import successful: app/legacy \\(EntitlementToken\\) is now acme\\.prod\\.${created.body.slug_perm}`));
+    expect(imp.stdout).toMatch(
+      new RegExp(`Import successful: app/legacy \\(EntitlementToken\\) is now acme\\.prod\\.${created.body.slug_perm}`),
+    );
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
     expect((await byName("prod", "legacy")).metadata).toEqual({ "managed-by": "reposmith", key: "app/legacy" });
 
     const list = await bare("state", "list", "--state", "state");
     expect(list.stdout).toBe(`app/legacy\tEntitlementToken\tacme.prod.${created.body.slug_perm}\n`);
     const show = JSON.parse((await bare("state", "show", "app/legacy", "--state", "state")).stdout);
-    expect(show).toMatchObject({ key: "app/legacy", kind: "EntitlementToken", id: `acme.prod.${created.body.slug_perm}` });
+    expect(show).toMatchObject({
+      key: "app/legacy",
+      kind: "EntitlementToken",
+      id: `acme.prod.${created.body.slug_perm}`,
+    });
     const rm = await bare("state", "rm", "app/legacy", "--state", "state");
     expect(rm.code).toBe(0);
     expect((await bare("state", "list", "--state", "state")).stdout).toMatch(/No resources in state/);
@@ -151,7 +171,9 @@ describe("renamed constructs and taken names", () => {
 
     fx.w.declare([renamed("ci-pipeline")]);
     const plan = await run("plan");
-    expect(plan.stdout).toMatch(/note: a token named "ci" in acme\/prod is deleted first \(app\/ci, removed from the app\); if this is a rename, keep it and its secret instead: reposmith state mv app\/ci app\/ci-pipeline/);
+    expect(plan.stdout).toMatch(
+      /note: a token named "ci" in acme\/prod is deleted first \(app\/ci, removed from the app\); if this is a rename, keep it and its secret instead: reposmith state mv app\/ci app\/ci-pipeline/,
+    );
     const apply = await run("apply", "--auto-approve");
     expect(apply.stderr).toBe("");
     expect(apply.code).toBe(0);
@@ -182,13 +204,21 @@ describe("renamed constructs and taken names", () => {
     fx.w.declare([renamed("ci-pipeline")]);
     const mv = await bare("state", "mv", "app/ci", "app/ci-pipeline", "--state", "state");
     expect(mv.code).toBe(0);
-    expect(mv.stdout).toBe(`Moved app/ci to app/ci-pipeline (acme.prod.${before.slug_perm}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
+    expect(mv.stdout).toBe(
+      `Moved app/ci to app/ci-pipeline (acme.prod.${before.slug_perm}); the remote object is untouched. The next apply records the new key where the object carries one (a token's reposmith tag).\n`,
+    );
     const plan = await run("plan");
-    expect(plan.stdout).toMatch(/~ metadata\s+= \{"key":"app\/ci","managed-by":"reposmith"\} -> \{"key":"app\/ci-pipeline","managed-by":"reposmith"\}/);
+    expect(plan.stdout).toMatch(
+      /~ metadata\s+= \{"key":"app\/ci","managed-by":"reposmith"\} -> \{"key":"app\/ci-pipeline","managed-by":"reposmith"\}/,
+    );
     expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy\./);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const after = await byName("prod", "ci");
-    expect(after).toMatchObject({ slug_perm: before.slug_perm, token: before.token, metadata: { "managed-by": "reposmith", key: "app/ci-pipeline" } });
+    expect(after).toMatchObject({
+      slug_perm: before.slug_perm,
+      token: before.token,
+      metadata: { "managed-by": "reposmith", key: "app/ci-pipeline" },
+    });
 
     const again = await bare("state", "mv", "app/ci", "app/other", "--state", "state");
     expect(again.code).toBe(1);
@@ -200,10 +230,14 @@ describe("renamed constructs and taken names", () => {
     fx.w.declare([renamed("ci")]);
     const id = `acme.prod.${body.slug_perm}`;
     const plan = await run("plan");
-    expect(plan.stdout).toContain(`note: will fail: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`);
+    expect(plan.stdout).toContain(
+      `note: will fail: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`,
+    );
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(1);
-    expect(apply.stderr).toContain(`Error: app/ci: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`);
+    expect(apply.stderr).toContain(
+      `Error: app/ci: a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`,
+    );
     // The message once, with the run's errors; the step line only says it failed.
     expect(apply.stdout).toMatch(/app\/ci: failed \(error below\)/);
     expect((apply.stdout + apply.stderr).split("Error: app/ci:").length - 1).toBe(1);
@@ -214,7 +248,10 @@ describe("renamed constructs and taken names", () => {
   });
 
   it("does not adopt a token tagged with its key under another name (another app with the same stack and construct names)", async () => {
-    await fx.t.api("POST", "/entitlements/acme/prod/", { name: "someone-elses", metadata: { "managed-by": "reposmith", key: "app/ci" } });
+    await fx.t.api("POST", "/entitlements/acme/prod/", {
+      name: "someone-elses",
+      metadata: { "managed-by": "reposmith", key: "app/ci" },
+    });
     fx.w.declare([renamed("ci")]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/app\/ci \(EntitlementToken acme\/prod "ci"\) will be created/);
@@ -226,12 +263,16 @@ describe("renamed constructs and taken names", () => {
 
 describe("the default token", () => {
   it("is adopted and managed, and destroy leaves it in place with a notice", async () => {
-    fx.w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } }]);
+    fx.w.declare([
+      { id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 500 } } },
+    ]);
     const plan = await run("plan");
     expect(plan.stdout).toMatch(/default token/);
     expect(plan.stdout).not.toMatch(/will be created/);
     // Found and changed in one step, and counted as both: the headline says both.
-    expect(plan.stdout).toMatch(/# app\/default \(EntitlementToken acme\/prod default token\) will be adopted \([^)]*\), and will be updated in-place/);
+    expect(plan.stdout).toMatch(
+      /# app\/default \(EntitlementToken acme\/prod default token\) will be adopted \([^)]*\), and will be updated in-place/,
+    );
     expect(plan.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy, 1 to adopt\./);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const d = (await fx.t.tokens("acme", "prod")).filter((x) => x.default);
@@ -247,7 +288,11 @@ describe("the default token", () => {
 });
 
 describe("EntitlementSync", () => {
-  const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+  const sync = {
+    id: "sync",
+    type: "sync" as const,
+    props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+  };
 
   it("makes the target equal to the source, lists gains and losses, and plans nothing afterwards", async () => {
     await fx.t.api("POST", "/entitlements/acme/staging/", { name: "old-staging-token" });
@@ -273,7 +318,9 @@ describe("EntitlementSync", () => {
     expect(secret.code).toBe(1);
     expect(secret.stderr).toMatch(/EntitlementSync resources have no secret value/);
     // A token, in the same state, still shows where its secret is.
-    expect(JSON.parse((await bare("output", "app/ci", "--state", "state")).stdout).secret).toBe("(sensitive: use --show-secret to print it)");
+    expect(JSON.parse((await bare("output", "app/ci", "--state", "state")).stdout).secret).toBe(
+      "(sensitive: use --show-secret to print it)",
+    );
   });
 
   it("reports a token added to the target by hand as drift", async () => {
@@ -296,6 +343,8 @@ describe("EntitlementSync", () => {
     fx.w.declare([sync, { id: "st", props: { owner: "acme", repository: "staging", name: "x" } }]);
     const r2 = await run("synth");
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toMatch(/EntitlementToken "app\/st" is declared in acme\/staging, which this EntitlementSync overwrites/);
+    expect(r2.stderr).toMatch(
+      /EntitlementToken "app\/st" is declared in acme\/staging, which this EntitlementSync overwrites/,
+    );
   });
 });

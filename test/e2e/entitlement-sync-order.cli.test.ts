@@ -8,8 +8,15 @@ const fx = cliFixture(["prod", "staging", "dev"]);
 const run = fx.run;
 const names = async (repo: string) => (await fx.t.tokens("acme", repo)).map((x) => x.name).sort();
 const byName = async (repo: string, name: string) => (await fx.t.tokens("acme", repo)).find((x) => x.name === name);
-const tok = (name: string, props: Record<string, unknown> = {}) => ({ id: name, props: { owner: "acme", repository: "prod", name, ...props } });
-const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+const tok = (name: string, props: Record<string, unknown> = {}) => ({
+  id: name,
+  props: { owner: "acme", repository: "prod", name, ...props },
+});
+const sync = {
+  id: "sync",
+  type: "sync" as const,
+  props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+};
 
 describe("EntitlementSync after its source's tokens", () => {
   it("a token removed from the source is deleted before the sync runs: one apply converges", async () => {
@@ -28,7 +35,9 @@ describe("EntitlementSync after its source's tokens", () => {
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(0);
     // The deletion comes first, then the sync.
-    expect(apply.stdout.indexOf("app/legacy: Destruction complete")).toBeLessThan(apply.stdout.indexOf("app/sync: Modifications complete"));
+    expect(apply.stdout.indexOf("app/legacy: Destruction complete")).toBeLessThan(
+      apply.stdout.indexOf("app/sync: Modifications complete"),
+    );
     expect(apply.stdout).toMatch(/Resources: 0 added, 1 changed, 1 destroyed\./);
     expect(await names("staging")).toEqual(["Default", "ci"]);
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
@@ -37,7 +46,9 @@ describe("EntitlementSync after its source's tokens", () => {
   it("a rotated source token reaches the target in the same apply, and the plan says the sync runs again", async () => {
     fx.w.declare([tok("ci", { rotation: { triggers: { quarter: "2030Q1" } } }), sync]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    const show = async (repo: string) => (await fx.t.api("GET", `/entitlements/acme/${repo}/?show_tokens=true`)).body.find((x: any) => x.name === "ci").token;
+    const show = async (repo: string) =>
+      (await fx.t.api("GET", `/entitlements/acme/${repo}/?show_tokens=true`)).body.find((x: any) => x.name === "ci")
+        .token;
     expect(await show("staging")).toBe(await show("prod"));
     const before = await show("prod");
 
@@ -69,13 +80,19 @@ describe("EntitlementSync after its source's tokens", () => {
 
 describe("destroy comes to rest", () => {
   it("after destroy, plan --destroy has nothing to do for the default token and the sync (exit 0), and a second destroy changes nothing", async () => {
-    fx.w.declare([{ id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 5 } } }, tok("ci"), sync]);
+    fx.w.declare([
+      { id: "default", type: "default", props: { owner: "acme", repository: "prod", limits: { numDownloads: 5 } } },
+      tok("ci"),
+      sync,
+    ]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     // The default token and the sync leave every remote object as it is: counted as forgotten, not destroyed.
     expect(destroy.stdout).toMatch(/Plan: 0 to add, 0 to change, 1 to destroy, 2 to forget\./);
-    expect(destroy.stdout).toMatch(/# app\/default \(EntitlementToken acme\/prod default token\) will be removed from state; the remote object is kept/);
+    expect(destroy.stdout).toMatch(
+      /# app\/default \(EntitlementToken acme\/prod default token\) will be removed from state; the remote object is kept/,
+    );
     expect(destroy.stdout).toMatch(/Destroy complete! Resources: 1 destroyed, 2 forgotten\./);
 
     const again = await run("plan", "--destroy", "--detailed-exitcode");
@@ -91,15 +108,25 @@ describe("destroy comes to rest", () => {
 describe("a chain of syncs (prod -> staging -> dev)", () => {
   // Declared downstream first: the order comes from the chain, not from the app.
   const chain = [
-    { id: "to-dev", type: "sync" as const, props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true } },
-    { id: "to-staging", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } },
+    {
+      id: "to-dev",
+      type: "sync" as const,
+      props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true },
+    },
+    {
+      id: "to-staging",
+      type: "sync" as const,
+      props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+    },
   ];
 
   it("runs the downstream sync after the one that fills its source: every apply converges in one run", async () => {
     fx.w.declare([tok("ci", { limits: { numDownloads: 1 } }), ...chain]);
     const first = await run("apply", "--auto-approve");
     expect(first.code).toBe(0);
-    expect(first.stdout.indexOf("app/to-staging: Modifications complete")).toBeLessThan(first.stdout.indexOf("app/to-dev: Modifications complete"));
+    expect(first.stdout.indexOf("app/to-staging: Modifications complete")).toBeLessThan(
+      first.stdout.indexOf("app/to-dev: Modifications complete"),
+    );
     expect(await names("dev")).toEqual(["Default", "ci"]);
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
 
@@ -113,4 +140,3 @@ describe("a chain of syncs (prod -> staging -> dev)", () => {
     }
   });
 });
-

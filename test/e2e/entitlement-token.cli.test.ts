@@ -2,10 +2,20 @@ import { cliFixture, reposmith } from "../helpers/harness";
 
 const fx = cliFixture();
 const run = fx.run;
-const managed = async () => (await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+const managed = async () =>
+  (await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
 
 const ci = { id: "ci", props: { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 100 } } };
-const partner = { id: "partner", props: { owner: "acme", repository: "prod", name: "partner", scheduledResetPeriod: "Monthly", limits: { bandwidth: { amount: 5, unit: "Gigabyte" } } } };
+const partner = {
+  id: "partner",
+  props: {
+    owner: "acme",
+    repository: "prod",
+    name: "partner",
+    scheduledResetPeriod: "Monthly",
+    limits: { bandwidth: { amount: 5, unit: "Gigabyte" } },
+  },
+};
 
 describe("reposmith plan/apply/drift/destroy against the emulator", () => {
   it("creates exactly the declared tokens, then plans nothing and writes nothing", async () => {
@@ -23,7 +33,11 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     const tokens = await managed();
     expect(tokens.map((x) => x.name).sort()).toEqual(["ci", "partner"]);
     expect(tokens.find((x) => x.name === "ci").limit_num_downloads).toBe(100);
-    expect(tokens.find((x) => x.name === "partner")).toMatchObject({ limit_bandwidth: 5, limit_bandwidth_unit: "Gigabyte", scheduled_reset_period: "Monthly" });
+    expect(tokens.find((x) => x.name === "partner")).toMatchObject({
+      limit_bandwidth: 5,
+      limit_bandwidth_unit: "Gigabyte",
+      scheduled_reset_period: "Monthly",
+    });
     expect(tokens.find((x) => x.name === "ci").metadata).toEqual({ "managed-by": "reposmith", key: "app/ci" });
 
     const again = await run("plan", "--detailed-exitcode");
@@ -52,7 +66,9 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     const [after] = await managed();
     expect(after.slug_perm).toBe(before.slug_perm);
     expect(after.limit_num_downloads).toBe(250);
-    expect(fx.t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(patchesBefore + 1);
+    expect(fx.t.emu.stats().requests.byRoute["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(
+      patchesBefore + 1,
+    );
     expect(fx.w.state().resources["app/ci"].id).toBe(`acme.prod.${before.slug_perm}`);
   });
 
@@ -114,10 +130,17 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
 
   it("keeps every secret out of plans, logs, synth output and state, and state files are 0600", async () => {
     fx.w.declare([ci, partner]);
-    const outputs = [await run("plan"), await run("apply", "--auto-approve"), await run("plan", "--json"), await run("drift", "--json")];
+    const outputs = [
+      await run("plan"),
+      await run("apply", "--auto-approve"),
+      await run("plan", "--json"),
+      await run("drift", "--json"),
+    ];
     const values = (await fx.t.tokens("acme", "prod")).map((x) => x.token as string);
     expect(values.length).toBeGreaterThan(0);
-    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...fx.w.allFiles().map((f) => f.text)].join("\n");
+    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...fx.w.allFiles().map((f) => f.text)].join(
+      "\n",
+    );
     for (const secret of [...values, fx.t.apiKey]) expect(haystack).not.toContain(secret);
     for (const f of fx.w.allFiles().filter((f) => f.file.includes("/state/"))) expect(f.mode).toBe(0o600);
   });
@@ -136,7 +159,10 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
     expect(piped.stdout).not.toContain(ESC);
     const forced = await reposmith(["plan", ...fx.w.args], { cwd: fx.w.dir, env: env({ FORCE_COLOR: "1" }) });
     expect(forced.stdout).toContain(`${ESC}32m+${ESC}39m EntitlementToken "app/ci"`);
-    const noColor = await reposmith(["plan", "--no-color", ...fx.w.args], { cwd: fx.w.dir, env: env({ FORCE_COLOR: "1" }) });
+    const noColor = await reposmith(["plan", "--no-color", ...fx.w.args], {
+      cwd: fx.w.dir,
+      env: env({ FORCE_COLOR: "1" }),
+    });
     expect(noColor.code).toBe(0);
     expect(noColor.stdout).toMatch(/Plan: 1 to add/);
     expect(noColor.stdout).not.toContain(ESC);
@@ -160,7 +186,9 @@ describe("reposmith plan/apply/drift/destroy against the emulator", () => {
   });
 
   it("fails at synth with the field named when props are invalid", async () => {
-    fx.w.declare([{ id: "bad", props: { owner: "acme", repository: "prod", name: "x", limits: { numDownloads: -5 } } }]);
+    fx.w.declare([
+      { id: "bad", props: { owner: "acme", repository: "prod", name: "x", limits: { numDownloads: -5 } } },
+    ]);
     const r = await run("plan");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/EntitlementToken at "app\/bad": limits\.numDownloads must be 0 or more \(got -5\)/);

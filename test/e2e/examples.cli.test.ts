@@ -17,12 +17,17 @@ afterAll(async () => {
 
 describe("examples/cdktn", () => {
   it("plans its two tokens from a cdktn app", async () => {
-    const r = await reposmith(["plan", "--output", path.join(work, "out"), "--state", path.join(work, "state")], { cwd: path.join(ROOT, "examples/cdktn"), env: t.env });
+    const r = await reposmith(["plan", "--output", path.join(work, "out"), "--state", path.join(work, "state")], {
+      cwd: path.join(ROOT, "examples/cdktn"),
+      env: t.env,
+    });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/# cdktn-tokens\/ci \(EntitlementToken acme\/prod "ci-pipeline"\) will be created/);
     expect(r.stdout).toMatch(/Plan: 2 to add/);
     const doc = JSON.parse(readFileSync(path.join(work, "out/stacks/cdktn-tokens/cdk.tf.json"), "utf8"));
-    expect(doc["//"].metadata.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "node_modules/cdktn/package.json"), "utf8")).version);
+    expect(doc["//"].metadata.version).toBe(
+      JSON.parse(readFileSync(path.join(ROOT, "node_modules/cdktn/package.json"), "utf8")).version,
+    );
   });
 });

@@ -14,7 +14,8 @@ const maybe = describeWithTerraform("test/e2e/hook-command.test.ts", "the hooks 
 let t: TestEmulator;
 let w: Workdir;
 let away: string;
-const tf = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => terraform([...args, "-input=false", "-no-color"], cwd, env);
+const tf = (args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+  terraform([...args, "-input=false", "-no-color"], cwd, env);
 
 maybe("the hooks' default command, in a stack applied away from the app", () => {
   beforeAll(async () => {
@@ -47,7 +48,9 @@ maybe("the hooks' default command, in a stack applied away from the app", () => 
     const apply = await tf(["apply", "-auto-approve"], stack, env());
     expect(apply.code).not.toBe(0);
     const out = apply.stdout + apply.stderr;
-    expect(out).toContain(`reposmith is not installed in ${stack} or a folder above it; set the reposmith:command context`);
+    expect(out).toContain(
+      `reposmith is not installed in ${stack} or a folder above it; set the reposmith:command context`,
+    );
     expect(out).not.toMatch(/404|registry|npm error/i);
     expect(await t.tokens("acme", "prod")).toHaveLength(1); // the repository's default token only
   });

@@ -40,11 +40,18 @@ describe.each(readings)("mirroring_enabled read as $reading", ({ emulator, conne
     fx.w.declare([mirror()], connection);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect(await fx.t.mirror(123)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
-    expect(fx.w.state().resources["app/mirror"].observed).toMatchObject({ scheduled_sync: true, mirroring_enabled: rawWhenOn });
+    expect(fx.w.state().resources["app/mirror"].observed).toMatchObject({
+      scheduled_sync: true,
+      mirroring_enabled: rawWhenOn,
+    });
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
 
     const plan = await run("plan", "--destroy");
-    expect(plan.stdout).toMatch(new RegExp(`note: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 \\(${esc(off)}\\) and stops managing it; the mirror link remains`));
+    expect(plan.stdout).toMatch(
+      new RegExp(
+        `note: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 \\(${esc(off)}\\) and stops managing it; the mirror link remains`,
+      ),
+    );
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     expect(destroy.stderr).toContain(off);
@@ -71,10 +78,14 @@ describe.each(readings)("mirroring_enabled read as $reading", ({ emulator, conne
     fx.w.declare([mirror({ repositoryId: 124, sourceUrl: PUBLIC_URL, credentials: undefined })], connection);
     const replace = await run("plan");
     expect(replace.stdout).toMatch(/repository_id\s+= 123 -> 124 # forces replacement/);
-    expect(replace.stdout).toContain(`note: the replaced 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`);
+    expect(replace.stdout).toContain(
+      `note: the replaced 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`,
+    );
     const apply = await run("apply", "--auto-approve");
     expect(apply.code).toBe(0);
-    expect(apply.stderr).toContain(`CodeArts repository 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`);
+    expect(apply.stderr).toContain(
+      `CodeArts repository 123: the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository 123 (${off})`,
+    );
     expect(await fx.t.mirror(123)).toMatchObject({ scheduled: false, mirroring_enabled: !rawWhenOn });
     expect(await fx.t.mirror(124)).toMatchObject({ scheduled: true, mirroring_enabled: rawWhenOn });
   });

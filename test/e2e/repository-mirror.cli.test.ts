@@ -1,12 +1,24 @@
 import { reposmith } from "../helpers/harness";
 import {
-  ASSOCIATE, IAM, IAM_PASSWORD, PUBLIC_URL, PUT, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER, START,
-  b64, declaredMirror as mirror, mirrorCliFixture,
+  ASSOCIATE,
+  IAM,
+  IAM_PASSWORD,
+  PUBLIC_URL,
+  PUT,
+  SEED,
+  SOURCE_PASSWORD,
+  SOURCE_URL,
+  SOURCE_USER,
+  START,
+  b64,
+  declaredMirror as mirror,
+  mirrorCliFixture,
 } from "../helpers/codearts";
 
 const fx = mirrorCliFixture();
 const { run } = fx;
-const runWith = (env: NodeJS.ProcessEnv, ...args: string[]) => reposmith([...args, ...fx.w.args], { cwd: fx.w.dir, env });
+const runWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+  reposmith([...args, ...fx.w.args], { cwd: fx.w.dir, env });
 
 describe("RepositoryMirror through the reposmith CLI against the emulator", () => {
   it("creates: associates, configures, starts one sync with base64 credentials and waits; then plans and writes nothing", async () => {
@@ -24,14 +36,29 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect([fx.t.count(ASSOCIATE), fx.t.count(PUT), fx.t.count(START)]).toEqual([1, 1, 1]);
 
     const m = await fx.t.mirror(123);
-    expect(m).toMatchObject({ url: SOURCE_URL, update_status: "finished", scheduled: true, sync_branch_type: "default", number_of_failures: 0 });
+    expect(m).toMatchObject({
+      url: SOURCE_URL,
+      update_status: "finished",
+      scheduled: true,
+      sync_branch_type: "default",
+      number_of_failures: 0,
+    });
     expect(m.last_successful_update_at).toBeTruthy();
     // The request body carries the credentials base64-encoded (docs/api/codearts-repo.md#start-synchronization), and force_fetch.
     expect(m.starts).toHaveLength(1);
-    expect(m.starts[0].body).toEqual({ username: b64(SOURCE_USER), password: b64(SOURCE_PASSWORD), force_fetch: false });
+    expect(m.starts[0].body).toEqual({
+      username: b64(SOURCE_USER),
+      password: b64(SOURCE_PASSWORD),
+      force_fetch: false,
+    });
     const rs = fx.w.state().resources["app/mirror"];
     expect(rs).toMatchObject({ kind: "RepositoryMirror", id: "123" });
-    expect(rs.observed).toMatchObject({ url: SOURCE_URL, scheduled_sync: true, update_status: "finished", last_error: null });
+    expect(rs.observed).toMatchObject({
+      url: SOURCE_URL,
+      scheduled_sync: true,
+      update_status: "finished",
+      last_error: null,
+    });
     expect(rs.observed.last_jid).toBe(m.starts[0].jid);
 
     const again = await run("plan", "--detailed-exitcode");
@@ -63,7 +90,12 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
 
   it("renews an IAM token that expires mid-run once per expiry, and the calls succeed", async () => {
     // Tokens die after 400 ms although expires_at promises 24 h (as after a password change): only the API's 401 tells.
-    await fx.t.admin("POST", "/codearts/settings", { tokenTtlMs: 400, advertisedTtlMs: 86_400_000, queueMs: 100, syncMs: 900 });
+    await fx.t.admin("POST", "/codearts/settings", {
+      tokenTtlMs: 400,
+      advertisedTtlMs: 86_400_000,
+      queueMs: 100,
+      syncMs: 900,
+    });
     fx.w.declare([mirror()]);
     const apply = await run("apply", "--auto-approve");
     expect(apply.stderr).toBe("");
@@ -92,10 +124,14 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
   it("a 401 CH.080401 (no permission) on the sync start names the repository and what to grant, not the credentials", async () => {
     fx.w.declare([mirror()]);
     const body = JSON.stringify({ error_code: "CH.080401", error_msg: "No permission to access the resource." });
-    await fx.t.admin("POST", "/codearts/faults", { rules: [{ method: "POST", path: "remote-mirror$", status: 401, times: 1, body }] });
+    await fx.t.admin("POST", "/codearts/faults", {
+      rules: [{ method: "POST", path: "remote-mirror$", status: 401, times: 1, body }],
+    });
     const r = await run("apply", "--auto-approve");
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/CodeArts repository 123: 401 CH\.080401 No permission to access the resource\.; the credentials were accepted, but the IAM user has no permission on this repository/);
+    expect(r.stdout + r.stderr).toMatch(
+      /CodeArts repository 123: 401 CH\.080401 No permission to access the resource\.; the credentials were accepted, but the IAM user has no permission on this repository/,
+    );
     expect(r.stderr).not.toMatch(/rejected the credentials|check HW_/);
   });
 
@@ -113,12 +149,16 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     fx.w.declare([mirror()]);
     const wrong = await runWith({ ...fx.t.env, GIT_PASSWORD: "not-the-password" }, "apply", "--auto-approve");
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/CodeArts repository 123: mirror sync failed \(jid [0-9a-f-]+\) after 1 failure\(s\): remote: HTTP Basic: Access denied fatal: Authentication failed/);
+    expect(wrong.stderr).toMatch(
+      /CodeArts repository 123: mirror sync failed \(jid [0-9a-f-]+\) after 1 failure\(s\): remote: HTTP Basic: Access denied fatal: Authentication failed/,
+    );
     expect(await fx.t.mirror(123)).toMatchObject({ update_status: "failed", number_of_failures: 1 });
 
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/~ last_error\s+= "remote: HTTP Basic: Access denied\\nfatal: Authentication failed for 'https:\/\/git.example.com\/app.git'" -> null/);
+    expect(plan.stdout).toMatch(
+      /~ last_error\s+= "remote: HTTP Basic: Access denied\\nfatal: Authentication failed for 'https:\/\/git.example.com\/app.git'" -> null/,
+    );
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
 
@@ -130,7 +170,14 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(drift.code).toBe(2);
     const item = JSON.parse(drift.stdout).drifted[0];
     expect(item).toMatchObject({ key: "app/mirror", status: "changed" });
-    expect(item.changes).toEqual([{ path: "last_error", old: null, new: expect.stringMatching(/unable to access 'https:\/\/git.example.com\/app.git'/), effect: "update" }]);
+    expect(item.changes).toEqual([
+      {
+        path: "last_error",
+        old: null,
+        new: expect.stringMatching(/unable to access 'https:\/\/git.example.com\/app.git'/),
+        effect: "update",
+      },
+    ]);
   });
 
   it("corrects settings changed out of band: scheduled sync by PUT alone, the url by PUT and a re-sync", async () => {
@@ -147,7 +194,9 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
 
     await fx.t.admin("POST", "/codearts/mirror", { repository_id: 123, url: "https://git.example.com/other.git" });
     const plan = await run("plan");
-    expect(plan.stdout).toMatch(/~ url\s+= "https:\/\/git.example.com\/other.git" -> "https:\/\/git.example.com\/app.git"/);
+    expect(plan.stdout).toMatch(
+      /~ url\s+= "https:\/\/git.example.com\/other.git" -> "https:\/\/git.example.com\/app.git"/,
+    );
     [starts, puts] = [fx.t.count(START), fx.t.count(PUT)];
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect([fx.t.count(PUT), fx.t.count(START)]).toEqual([puts + 1, starts + 1]);
@@ -159,13 +208,19 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     fx.w.declare([mirror()]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const typed = "Console-Typed-Pa55-3e8a";
-    await fx.t.admin("POST", "/codearts/mirror", { repository_id: 123, url: `https://bob:${typed}@git.example.com/app.git` });
+    await fx.t.admin("POST", "/codearts/mirror", {
+      repository_id: 123,
+      url: `https://bob:${typed}@git.example.com/app.git`,
+    });
     const plan = await run("plan");
-    expect(plan.stdout).toMatch(/~ url\s+= "https:\/\/\*\*\*@git.example.com\/app.git" -> "https:\/\/git.example.com\/app.git"/);
+    expect(plan.stdout).toMatch(
+      /~ url\s+= "https:\/\/\*\*\*@git.example.com\/app.git" -> "https:\/\/git.example.com\/app.git"/,
+    );
     const drift = await run("drift", "--json");
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await fx.t.mirror(123)).url).toBe(SOURCE_URL);
-    for (const out of [plan.stdout, plan.stderr, drift.stdout, drift.stderr, ...fx.w.allFiles().map((f) => f.text)]) expect(out).not.toContain(typed);
+    for (const out of [plan.stdout, plan.stderr, drift.stdout, drift.stderr, ...fx.w.allFiles().map((f) => f.text)])
+      expect(out).not.toContain(typed);
   });
 
   it("an endpoint_uuid set by hand is drift (none declared means none), cleared by PUT and tested with a sync", async () => {
@@ -185,9 +240,17 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
 
   it("a changed repositoryId replaces the mirror, also onto a repository that already has one: the new one is configured and synced, the old one's scheduled sync is switched off", async () => {
     // Repository 124 already mirrors something (set up here, then forgotten by reposmith).
-    fx.w.declare([mirror({ scheduledSync: true }), { id: "other", props: { repositoryId: 124, sourceUrl: PUBLIC_URL, waitForSync: { pollInterval: "50ms", timeout: "30s" } } }]);
+    fx.w.declare([
+      mirror({ scheduledSync: true }),
+      {
+        id: "other",
+        props: { repositoryId: 124, sourceUrl: PUBLIC_URL, waitForSync: { pollInterval: "50ms", timeout: "30s" } },
+      },
+    ]);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
-    expect((await reposmith(["state", "rm", "app/other", "--state", "state"], { cwd: fx.w.dir, env: fx.t.env })).code).toBe(0);
+    expect(
+      (await reposmith(["state", "rm", "app/other", "--state", "state"], { cwd: fx.w.dir, env: fx.t.env })).code,
+    ).toBe(0);
     const startsBefore = (await fx.t.mirror(124)).starts.length;
 
     fx.w.declare([mirror({ repositoryId: 124, scheduledSync: true })]);
@@ -230,11 +293,17 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     await fx.t.admin("POST", "/codearts/settings", { queueMs: 50, syncMs: 3_000 });
     fx.w.declare([mirror({ syncTriggers: { release: "5" } })]);
     const starts = (await fx.t.mirror(123)).starts.length;
-    const apply = await reposmith(["apply", "--auto-approve", ...fx.w.args], { cwd: fx.w.dir, env: fx.t.env, interrupt: { when: /app\/mirror: Modifying/ } });
+    const apply = await reposmith(["apply", "--auto-approve", ...fx.w.args], {
+      cwd: fx.w.dir,
+      env: fx.t.env,
+      interrupt: { when: /app\/mirror: Modifying/ },
+    });
     expect(apply.code).toBe(130);
     expect(apply.stderr).toMatch(/Interrupt received: finishing what is in flight and saving state/);
     expect(apply.stderr).toMatch(/was still running when the wait was interrupted/);
-    expect(apply.stdout).toMatch(/Apply interrupted: 0 added, 0 changed, 0 destroyed; 1 stopped while waiting, 0 not started/);
+    expect(apply.stdout).toMatch(
+      /Apply interrupted: 0 added, 0 changed, 0 destroyed; 1 stopped while waiting, 0 not started/,
+    );
     expect((await fx.t.mirror(123)).starts).toHaveLength(starts + 1);
     expect(fx.w.state().resources["app/mirror"].spec).toMatchObject({ syncTriggers: { release: "5" } });
     // The sync it started is the one the next runs wait on: no second start, running or finished.
@@ -249,7 +318,9 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     const plan = await run("plan", "--destroy");
     expect(plan.stdout).toMatch(/- RepositoryMirror "app\/mirror"/);
-    expect(plan.stdout).toMatch(/note: the CodeArts API cannot delete a mirror: .*scheduled sync off.*the mirror link remains/);
+    expect(plan.stdout).toMatch(
+      /note: the CodeArts API cannot delete a mirror: .*scheduled sync off.*the mirror link remains/,
+    );
     const destroy = await run("destroy", "--auto-approve");
     expect(destroy.code).toBe(0);
     expect(destroy.stderr).toMatch(/mirror link remains/);
@@ -266,13 +337,27 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
 
   it("keeps the IAM password, tokens and source credentials out of synth output, plans, logs and state", async () => {
     fx.w.declare([mirror()]);
-    const outputs = [await run("plan"), await run("apply", "--auto-approve"), await run("plan", "--json"), await run("drift", "--json")];
+    const outputs = [
+      await run("plan"),
+      await run("apply", "--auto-approve"),
+      await run("plan", "--json"),
+      await run("drift", "--json"),
+    ];
     const synth = fx.w.allFiles().filter((f) => f.file.includes("cdktf.out"));
     expect(synth.some((f) => f.text.includes("GIT_PASSWORD"))).toBe(true); // the reference is there...
     const tokens = (await fx.t.state()).tokens.map((x: any) => x.value as string);
     expect(tokens.length).toBeGreaterThan(0);
-    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...fx.w.allFiles().map((f) => f.text)].join("\n");
-    for (const secret of [IAM_PASSWORD, SOURCE_PASSWORD, SOURCE_USER, b64(SOURCE_PASSWORD), b64(SOURCE_USER), ...tokens]) {
+    const haystack = [...outputs.flatMap((o) => [o.stdout, o.stderr]), ...fx.w.allFiles().map((f) => f.text)].join(
+      "\n",
+    );
+    for (const secret of [
+      IAM_PASSWORD,
+      SOURCE_PASSWORD,
+      SOURCE_USER,
+      b64(SOURCE_PASSWORD),
+      b64(SOURCE_USER),
+      ...tokens,
+    ]) {
       expect(haystack).not.toContain(secret); // ...never a value
     }
   });

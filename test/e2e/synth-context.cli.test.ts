@@ -21,7 +21,10 @@ for (const name of app.node.tryGetContext("tokens")) new EntitlementToken(stack,
 app.synth();
 `,
   );
-  writeFileSync(path.join(fx.w.dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: `${TSX} ctx-app.ts`, ...(context ? { context } : {}) }));
+  writeFileSync(
+    path.join(fx.w.dir, "cdktf.json"),
+    JSON.stringify({ language: "typescript", app: `${TSX} ctx-app.ts`, ...(context ? { context } : {}) }),
+  );
 }
 
 const stackDoc = () => JSON.parse(readFileSync(path.join(fx.w.dir, "cdktf.out/stacks/app/cdk.tf.json"), "utf8"));
@@ -33,7 +36,9 @@ describe("the app's context, as cdktf-cli gives it", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const doc = stackDoc();
-    expect(Object.keys(doc.resource.null_resource).map((k) => k.replace(/_hook_resource_\w+$/, ""))).toEqual(expect.arrayContaining(["ci", "partner"]));
+    expect(Object.keys(doc.resource.null_resource).map((k) => k.replace(/_hook_resource_\w+$/, ""))).toEqual(
+      expect.arrayContaining(["ci", "partner"]),
+    );
     expect(doc.resource.terraform_data).toBeUndefined();
   });
 
@@ -49,16 +54,27 @@ describe("the app's context, as cdktf-cli gives it", () => {
 
   it("reposmith reconcile (the controller) synthesizes with it too", async () => {
     writeApp({ tokens: ["ci", "partner"] });
-    const r = await reposmith(["reconcile", "--state", "state", "--log-level", "warn"], { cwd: fx.w.dir, env: fx.t.env });
+    const r = await reposmith(["reconcile", "--state", "state", "--log-level", "warn"], {
+      cwd: fx.w.dir,
+      env: fx.t.env,
+    });
     expect(r.code).toBe(0);
-    expect((await fx.t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith").map((x) => x.name).sort()).toEqual(["ci", "partner"]);
+    expect(
+      (await fx.t.tokens("acme", "prod"))
+        .filter((x) => x.metadata?.["managed-by"] === "reposmith")
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(["ci", "partner"]);
   });
 
   it("without context in cdktf.json, passes the environment's CDKTF_CONTEXT_JSON, and refuses one that is not JSON", async () => {
     writeApp(undefined);
     const env = { ...fx.t.env, CDKTF_CONTEXT_JSON: JSON.stringify({ tokens: ["from-env"] }) };
     expect((await reposmith(["synth"], { cwd: fx.w.dir, env })).code).toBe(0);
-    expect(Object.keys(stackDoc().resource.terraform_data)).toEqual([expect.stringMatching(/^from-env_hook_resource/), expect.stringMatching(/prune/)]);
+    expect(Object.keys(stackDoc().resource.terraform_data)).toEqual([
+      expect.stringMatching(/^from-env_hook_resource/),
+      expect.stringMatching(/prune/),
+    ]);
     const bad = await reposmith(["synth"], { cwd: fx.w.dir, env: { ...env, CDKTF_CONTEXT_JSON: "{tokens" } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/CDKTF_CONTEXT_JSON in the environment is not valid JSON/);

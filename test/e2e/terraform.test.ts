@@ -29,7 +29,11 @@ app.synth();
 
 maybe("terraform apply/destroy end to end through the hook resources", () => {
   beforeAll(async () => {
-    t = await startTestEmulator([["acme", "prod"], ["acme", "staging"], ["acme", "dev"]]);
+    t = await startTestEmulator([
+      ["acme", "prod"],
+      ["acme", "staging"],
+      ["acme", "dev"],
+    ]);
     w = new Workdir();
     writeApp(w.dir);
   });
@@ -39,10 +43,22 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
   });
 
   const stackDir = () => path.join(w.dir, "cdktf.out", "stacks", "app");
-  const synth = async () => expect((await reposmith(["synth", "--app", `${path.join(ROOT, "node_modules/.bin/tsx")} app.ts`, "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+  const synth = async () =>
+    expect(
+      (
+        await reposmith(
+          ["synth", "--app", `${path.join(ROOT, "node_modules/.bin/tsx")} app.ts`, "--output", "cdktf.out"],
+          { cwd: w.dir, env: t.env },
+        )
+      ).code,
+    ).toBe(0);
   const tf = (...args: string[]) => terraform(args, stackDir(), t.env);
-  const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
-  const tok = (id: string, props: Record<string, unknown> = {}) => ({ id, props: { owner: "acme", repository: "prod", name: id, ...props } });
+  const managed = async () =>
+    (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+  const tok = (id: string, props: Record<string, unknown> = {}) => ({
+    id,
+    props: { owner: "acme", repository: "prod", name: id, ...props },
+  });
 
   it("creates, converges an edit by PATCH, prunes a removed construct, plans clean and destroys", async () => {
     w.declare([tok("ci", { limits: { numDownloads: 10 } }), tok("partner")]);
@@ -66,7 +82,9 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect(edit).toMatchObject({ code: 0 });
     // Terraform counts the re-run hook as a replacement; the hook says what it did.
     expect(edit.stdout).toMatch(/Resources: 1 added, 0 changed, 1 destroyed/);
-    expect(edit.stdout).toContain(`app/ci: updated in place, same id acme.prod.${ciBefore.slug_perm}: only this hook's Terraform resource is replaced`);
+    expect(edit.stdout).toContain(
+      `app/ci: updated in place, same id acme.prod.${ciBefore.slug_perm}: only this hook's Terraform resource is replaced`,
+    );
     const ciAfter = (await managed()).find((x) => x.name === "ci");
     expect(ciAfter.slug_perm).toBe(ciBefore.slug_perm);
     expect(ciAfter.limit_num_downloads).toBe(20);
@@ -80,7 +98,14 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     const plan = await tf("plan", "-detailed-exitcode", "-input=false", "-no-color");
     expect(plan.stdout).toMatch(/No changes/);
     expect(plan.code).toBe(0);
-    expect((await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+    expect(
+      (
+        await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], {
+          cwd: w.dir,
+          env: t.env,
+        })
+      ).code,
+    ).toBe(0);
 
     const destroy = await tf("destroy", "-auto-approve", "-input=false", "-no-color");
     expect(destroy.code).toBe(0);
@@ -88,7 +113,11 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
   });
 
   it("applies an EntitlementSync after the source's tokens, again after a rotation or a removal among them, and destroys leaving the target as it is", async () => {
-    const sync = { id: "sync", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } };
+    const sync = {
+      id: "sync",
+      type: "sync" as const,
+      props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+    };
     const ci = (quarter: string) => tok("ci", { limits: { numDownloads: 7 }, rotation: { triggers: { quarter } } });
     w.declare([ci("2030Q1"), tok("extra"), sync]);
     await synth();
@@ -113,7 +142,14 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     expect((await t.tokens("acme", "staging")).map((x) => x.name).sort()).toEqual(["Default", "ci"]);
     expect((await tf("plan", "-detailed-exitcode", "-input=false", "-no-color")).code).toBe(0);
-    expect((await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], { cwd: w.dir, env: t.env })).code).toBe(0);
+    expect(
+      (
+        await reposmith(["plan", "--detailed-exitcode", "--skip-synth", "--output", "cdktf.out"], {
+          cwd: w.dir,
+          env: t.env,
+        })
+      ).code,
+    ).toBe(0);
 
     expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     expect(await managed()).toHaveLength(0);
@@ -122,10 +158,19 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
 
   it("a chain of syncs (prod -> staging -> dev) converges in one terraform apply, also after a change at the top", async () => {
     const chain = [
-      { id: "to-dev", type: "sync" as const, props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true } },
-      { id: "to-staging", type: "sync" as const, props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true } },
+      {
+        id: "to-dev",
+        type: "sync" as const,
+        props: { owner: "acme", source: "staging", target: "dev", replaceTargetTokens: true },
+      },
+      {
+        id: "to-staging",
+        type: "sync" as const,
+        props: { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true },
+      },
     ];
-    const limit = async (repo: string) => (await t.tokens("acme", repo)).find((x) => x.name === "top")?.limit_num_downloads;
+    const limit = async (repo: string) =>
+      (await t.tokens("acme", repo)).find((x) => x.name === "top")?.limit_num_downloads;
     for (const n of [1, 2]) {
       w.declare([tok("top", { limits: { numDownloads: n } }), ...chain]);
       await synth();
@@ -145,12 +190,25 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     await synth();
     const failed = await tf("apply", "-auto-approve", "-input=false", "-no-color");
     expect(failed.code).not.toBe(0);
-    expect(failed.stdout + failed.stderr).toContain(`which state holds as app/partner. If app/partner was renamed to app/partner2, keep it (and its secret): reposmith state mv app/partner app/partner2, then terraform apply again`);
-    expect((await reposmith(["state", "mv", "app/partner", "app/partner2", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env })).code).toBe(0);
+    expect(failed.stdout + failed.stderr).toContain(
+      `which state holds as app/partner. If app/partner was renamed to app/partner2, keep it (and its secret): reposmith state mv app/partner app/partner2, then terraform apply again`,
+    );
+    expect(
+      (
+        await reposmith(["state", "mv", "app/partner", "app/partner2", "--state", ".reposmith/state"], {
+          cwd: w.dir,
+          env: t.env,
+        })
+      ).code,
+    ).toBe(0);
     expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
     const after = (await managed()).filter((x) => x.name === "partner");
     expect(after).toHaveLength(1);
-    expect(after[0]).toMatchObject({ slug_perm: before.slug_perm, token: before.token, metadata: { key: "app/partner2" } });
+    expect(after[0]).toMatchObject({
+      slug_perm: before.slug_perm,
+      token: before.token,
+      metadata: { key: "app/partner2" },
+    });
     expect(await tf("destroy", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
   });
 
@@ -163,7 +221,10 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     w.declare([conn, tok("gone", { deletionPolicy: "delete" }), tok("kept", { deletionPolicy: "retain" })]);
     await synth();
     expect(await tf("apply", "-auto-approve", "-input=false", "-no-color")).toMatchObject({ code: 0 });
-    const state = await reposmith(["state", "show", "app/kept", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
+    const state = await reposmith(["state", "show", "app/kept", "--state", ".reposmith/state"], {
+      cwd: w.dir,
+      env: t.env,
+    });
     expect(state.stdout).toMatch(/"deletionPolicy": "retain"/);
     // Every token construct removed; the connection keeps the stack's prune hook.
     w.declare([conn]);
@@ -171,7 +232,9 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
     const prune = await tf("apply", "-auto-approve", "-input=false", "-no-color");
     expect(prune).toMatchObject({ code: 0 });
     // What a reposmith plan would have noted, Terraform's output shows too.
-    expect(prune.stdout).toMatch(/app\/kept: note: retained \(deletionPolicy "retain"\): the remote object is kept and no longer managed/);
+    expect(prune.stdout).toMatch(
+      /app\/kept: note: retained \(deletionPolicy "retain"\): the remote object is kept and no longer managed/,
+    );
     expect((await managed()).map((x) => x.name)).toEqual(["kept"]);
     const list = await reposmith(["state", "list", "--state", ".reposmith/state"], { cwd: w.dir, env: t.env });
     expect(list.stdout).not.toMatch(/app\//);

@@ -44,7 +44,9 @@ describe("admin", () => {
   });
 
   it("rejects an invalid seed with 400 and field paths", async () => {
-    const res = await h.adminRaw("POST", "/seed", { tokens: [{ owner: "acme", repository: "prod", name: "x", limit_bandwidth_unit: "Bogus" }] });
+    const res = await h.adminRaw("POST", "/seed", {
+      tokens: [{ owner: "acme", repository: "prod", name: "x", limit_bandwidth_unit: "Bogus" }],
+    });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.fields)).toEqual(["tokens[0].limit_bandwidth_unit"]);
     expect(() => h.emu.seed({ repositories: [{ owner: "a b", slug: "x" }] })).toThrow();

@@ -21,16 +21,25 @@ describe("authentication", () => {
   });
 
   it("accepts Authorization: token <key>", async () => {
-    const res = await h.req("GET", "/entitlements/acme/prod/", { key: null, headers: { Authorization: `token ${API_KEY}` } });
+    const res = await h.req("GET", "/entitlements/acme/prod/", {
+      key: null,
+      headers: { Authorization: `token ${API_KEY}` },
+    });
     expect(res.status).toBe(200);
   });
 
   it("ignores Bearer unless acceptBearer is set", async () => {
-    const res = await h.req("GET", "/entitlements/acme/prod/", { key: null, headers: { Authorization: `Bearer ${API_KEY}` } });
+    const res = await h.req("GET", "/entitlements/acme/prod/", {
+      key: null,
+      headers: { Authorization: `Bearer ${API_KEY}` },
+    });
     expect(res.status).toBe(401);
     const other = await startHarness({ acceptBearer: true });
     try {
-      const ok = await other.req("GET", "/entitlements/acme/prod/", { key: null, headers: { Authorization: `Bearer ${API_KEY}` } });
+      const ok = await other.req("GET", "/entitlements/acme/prod/", {
+        key: null,
+        headers: { Authorization: `Bearer ${API_KEY}` },
+      });
       expect(ok.status).toBe(200);
     } finally {
       await other.emu.close();

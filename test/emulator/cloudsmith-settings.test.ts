@@ -26,7 +26,11 @@ describe("settings", () => {
   });
 
   it("rejects unknown keys and values with 400, naming each and applying none", async () => {
-    const res = await h.adminRaw("POST", "/cloudsmith/settings", { fieldErrorStatus: 418, missingSlash: "not-found", colour: "red" });
+    const res = await h.adminRaw("POST", "/cloudsmith/settings", {
+      fieldErrorStatus: 418,
+      missingSlash: "not-found",
+      colour: "red",
+    });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.fields).sort()).toEqual(["colour", "fieldErrorStatus"]);
     expect((await h.admin("GET", "/cloudsmith/settings")).body.missingSlash).toBe("redirect");
@@ -82,7 +86,13 @@ describe("a path without its trailing slash", () => {
       ["POST", "/v1/packages/acme/prod/abc/copy", "/v1/packages/acme/prod/abc/copy/"],
     ]) {
       const res = await send(method, path, method === "GET" ? undefined : { name: "never-made" });
-      expect([method, path, res.status, res.headers.get("location"), res.text]).toEqual([method, path, 301, location, ""]);
+      expect([method, path, res.status, res.headers.get("location"), res.text]).toEqual([
+        method,
+        path,
+        301,
+        location,
+        "",
+      ]);
     }
     expect((await call(h.emu.url, "GET", "/user/self", { key: "wrong" })).status).toBe(301);
     const names = (await h.req("GET", "/entitlements/acme/prod/")).body.map((t: { name: string }) => t.name);
@@ -91,11 +101,16 @@ describe("a path without its trailing slash", () => {
 
   it("not-found: 404 {detail}, and nothing is written", async () => {
     await settings({ missingSlash: "not-found" });
-    for (const [method, path] of [["GET", "/v1/entitlements/acme/prod"], ["POST", "/v1/entitlements/acme/prod"]]) {
+    for (const [method, path] of [
+      ["GET", "/v1/entitlements/acme/prod"],
+      ["POST", "/v1/entitlements/acme/prod"],
+    ]) {
       const res = await send(method, path, method === "POST" ? { name: "never-made" } : undefined);
       expect([method, res.status, res.body]).toEqual([method, 404, { detail: "Not found." }]);
     }
-    expect((await h.req("GET", "/entitlements/acme/prod/")).body.map((t: { name: string }) => t.name)).not.toContain("never-made");
+    expect((await h.req("GET", "/entitlements/acme/prod/")).body.map((t: { name: string }) => t.name)).not.toContain(
+      "never-made",
+    );
   });
 
   it("lenient: served as if it had the slash", async () => {

@@ -38,9 +38,17 @@ describe("create", () => {
     expect(t.token).toMatch(/^[A-Za-z0-9]{16}$/);
     expect(t.slug_perm).toMatch(/^[A-Za-z0-9]{12}$/);
     expect(t).toMatchObject({
-      default: false, access_private_broadcasts: false, user: null, eula_accepted: null, metadata: null,
-      limit_bandwidth_unit: "Byte", scheduled_reset_period: "Never Reset", usage: "0 downloads, 0 clients",
-      has_limits: false, is_limited: false, created_by: "emulator-user",
+      default: false,
+      access_private_broadcasts: false,
+      user: null,
+      eula_accepted: null,
+      metadata: null,
+      limit_bandwidth_unit: "Byte",
+      scheduled_reset_period: "Never Reset",
+      usage: "0 downloads, 0 clients",
+      has_limits: false,
+      is_limited: false,
+      created_by: "emulator-user",
     });
   });
 
@@ -60,7 +68,13 @@ describe("create", () => {
   });
 
   it("ignores read-only fields in the body", async () => {
-    const t = await create({ name: "ro", slug_perm: "forged", default: true, downloads: 99, access_private_broadcasts: true });
+    const t = await create({
+      name: "ro",
+      slug_perm: "forged",
+      default: true,
+      downloads: 99,
+      access_private_broadcasts: true,
+    });
     expect(t.slug_perm).not.toBe("forged");
     expect(t).toMatchObject({ default: false, downloads: 0, access_private_broadcasts: false });
   });
@@ -80,9 +94,16 @@ describe("read, update, delete", () => {
 
   it("PATCH changes only the given fields and clears nullable ones with null", async () => {
     const t = await create({ name: "patch-me", limit_num_clients: 3, metadata: { a: 1 } });
-    const res = await h.req("PATCH", `${base}${t.slug_perm}/`, { body: { limit_num_clients: null, eula_required: true } });
+    const res = await h.req("PATCH", `${base}${t.slug_perm}/`, {
+      body: { limit_num_clients: null, eula_required: true },
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: "patch-me", limit_num_clients: null, eula_required: true, metadata: { a: 1 } });
+    expect(res.body).toMatchObject({
+      name: "patch-me",
+      limit_num_clients: null,
+      eula_required: true,
+      metadata: { a: 1 },
+    });
     expect(res.body.updated_at > t.updated_at).toBe(true);
   });
 
@@ -148,19 +169,34 @@ describe("actions", () => {
 
   it("reset zeroes the usage counters (including hidden bandwidth) and nothing else", async () => {
     const t = await create({ name: "usage", limit_num_downloads: 3 }, "?show_tokens=true");
-    const usage = await h.admin("POST", "/usage", { owner: "acme", repository: "prod", slug_perm: t.slug_perm, downloads: 3, clients: 2, bandwidth: 1024 });
+    const usage = await h.admin("POST", "/usage", {
+      owner: "acme",
+      repository: "prod",
+      slug_perm: t.slug_perm,
+      downloads: 3,
+      clients: 2,
+      bandwidth: 1024,
+    });
     expect(usage.status).toBe(200);
     const before = (await h.req("GET", `${base}${t.slug_perm}/`)).body;
     expect(before).toMatchObject({ downloads: 3, clients: 2, is_limited: true, usage: "3 downloads, 2 clients" });
     expect((await h.req("POST", `${base}${t.slug_perm}/reset/`)).status).toBe(204);
     const after = (await h.req("GET", `${base}${t.slug_perm}/?show_tokens=true`)).body;
-    expect(after).toMatchObject({ downloads: 0, clients: 0, is_limited: false, token: t.token, limit_num_downloads: 3 });
+    expect(after).toMatchObject({
+      downloads: 0,
+      clients: 0,
+      is_limited: false,
+      token: t.token,
+      limit_num_downloads: 3,
+    });
     expect((await state(t.slug_perm)).bandwidth).toBe(0);
   });
 
   it("toggle-private-broadcasts sets access_private_broadcasts and requires the field", async () => {
     const t = await create({ name: "broadcasts" });
-    const res = await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, { body: { access_private_broadcasts: true } });
+    const res = await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, {
+      body: { access_private_broadcasts: true },
+    });
     expect(res.status).toBe(200);
     expect((await h.req("GET", `${base}${t.slug_perm}/`)).body.access_private_broadcasts).toBe(true);
     expect((await h.req("POST", `${base}${t.slug_perm}/toggle-private-broadcasts/`, { body: {} })).status).toBe(422);
@@ -174,7 +210,8 @@ describe("actions", () => {
 });
 
 describe("list pages (served from per-token cached bytes)", () => {
-  const list = async (query = "") => (await h.req("GET", `/entitlements/acme/prod/?page_size=500${query}`)).body as any[];
+  const list = async (query = "") =>
+    (await h.req("GET", `/entitlements/acme/prod/?page_size=500${query}`)).body as any[];
   const find = async (slug: string, query = "") => (await list(query)).find((t) => t.slug_perm === slug);
 
   it("reflect every kind of change at once: PATCH, actions, refresh, usage, show_tokens and time-bound limits", async () => {

@@ -9,7 +9,9 @@ afterEach(() => h.emu.close());
 
 describe("faults", () => {
   it("a 503 rule applies to the next `times` matching requests, then is used up", async () => {
-    await h.admin("POST", "/faults", { rules: [{ method: "GET", path: "^/entitlements/", status: 503, times: 2, retryAfter: 1 }] });
+    await h.admin("POST", "/faults", {
+      rules: [{ method: "GET", path: "^/entitlements/", status: 503, times: 2, retryAfter: 1 }],
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await h.req("GET", "/entitlements/acme/prod/")).status);
     expect(statuses).toEqual([503, 503, 200]);
@@ -33,7 +35,9 @@ describe("faults", () => {
   });
 
   it("afterHandler: the write happens but the client sees the fault", async () => {
-    await h.admin("POST", "/faults", { rules: [{ method: "POST", path: "entitlements/acme/prod/?$", status: 502, afterHandler: true }] });
+    await h.admin("POST", "/faults", {
+      rules: [{ method: "POST", path: "entitlements/acme/prod/?$", status: 502, afterHandler: true }],
+    });
     const res = await h.req("POST", "/entitlements/acme/prod/", { body: { name: "ghost" } });
     expect(res.status).toBe(502);
     const names = (await h.req("GET", "/entitlements/acme/prod/")).body.map((t: { name: string }) => t.name);
@@ -74,7 +78,14 @@ describe("faults", () => {
     const { faults } = (await h.admin("GET", "/stats")).body;
     expect(faults).toEqual({
       total: 6,
-      byKind: { "status 429": 1, "malformed body": 1, "status 403": 1, "connection reset (after handler)": 1, "truncated body": 1, "latency spike": 1 },
+      byKind: {
+        "status 429": 1,
+        "malformed body": 1,
+        "status 403": 1,
+        "connection reset (after handler)": 1,
+        "truncated body": 1,
+        "latency spike": 1,
+      },
     });
     expect(h.emu.stats().faults).toEqual(faults);
     await h.admin("POST", "/reset");

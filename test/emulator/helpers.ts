@@ -20,7 +20,12 @@ export interface RequestOptions {
   key?: string | null;
 }
 
-export async function call<T = any>(base: string, method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   const key = opts.key === undefined ? API_KEY : opts.key;
   if (key !== null) headers["X-Api-Key"] = key;
@@ -50,7 +55,11 @@ export interface Harness {
 }
 
 export const DEFAULT_SEED: SeedDocument = {
-  repositories: [{ owner: "acme", slug: "prod" }, { owner: "acme", slug: "staging" }, { owner: "other", slug: "prod" }],
+  repositories: [
+    { owner: "acme", slug: "prod" },
+    { owner: "acme", slug: "staging" },
+    { owner: "other", slug: "prod" },
+  ],
 };
 
 export async function startHarness(opts: Partial<EmulatorOptions> = {}): Promise<Harness> {

@@ -11,13 +11,32 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".
 
 beforeAll(async () => {
   h = await startHarness();
-  const pkg = (name: string, extra: Record<string, unknown>) => ({ owner: "acme", repository: "search", format: "npm", version: "1.0.0", name, ...extra });
+  const pkg = (name: string, extra: Record<string, unknown>) => ({
+    owner: "acme",
+    repository: "search",
+    format: "npm",
+    version: "1.0.0",
+    name,
+    ...extra,
+  });
   await h.admin("POST", "/seed", {
     packages: [
       pkg("left-pad", { version: "1.3.0", size: 1_000, downloads: 5, uploaded_at: "2022-08-14T10:00:00.000000Z" }),
       pkg("right-pad", { version: "2.0.0", size: 50_000, downloads: 120, uploaded_at: "2024-01-01T00:00:00.000000Z" }),
-      pkg("requests", { format: "python", version: "2.31.0", size: 200_000, downloads: 0, uploaded_at: iso(Date.now() - 3_600_000) }),
-      pkg("bundle", { format: "raw", filename: "bundle-npm.zip", size: 10_000, downloads: 8, uploaded_at: iso(Date.now() - 3 * DAY) }),
+      pkg("requests", {
+        format: "python",
+        version: "2.31.0",
+        size: 200_000,
+        downloads: 0,
+        uploaded_at: iso(Date.now() - 3_600_000),
+      }),
+      pkg("bundle", {
+        format: "raw",
+        filename: "bundle-npm.zip",
+        size: 10_000,
+        downloads: 8,
+        uploaded_at: iso(Date.now() - 3 * DAY),
+      }),
     ],
   });
 });
@@ -76,9 +95,12 @@ describe("a bare word", () => {
   ];
   afterAll(() => h.admin("POST", "/cloudsmith/settings", { bareWordSearch: "any-field" }));
 
-  it.each(cases)("default any-field: $word matches names, filenames, versions, formats and statuses", async ({ word, anyField }) => {
-    expect(await names(word)).toEqual(anyField);
-  });
+  it.each(cases)(
+    "default any-field: $word matches names, filenames, versions, formats and statuses",
+    async ({ word, anyField }) => {
+      expect(await names(word)).toEqual(anyField);
+    },
+  );
 
   it.each(cases)("bareWordSearch name: $word matches names only", async ({ word, name }) => {
     await h.admin("POST", "/cloudsmith/settings", { bareWordSearch: "name" });

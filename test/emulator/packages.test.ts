@@ -6,7 +6,14 @@ const spec = getSpecValidator({ noAdditionalProperties: true });
 let h: Harness;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const LEFT_PAD = { owner: "acme", repository: "staging", format: "npm", name: "left-pad", version: "1.3.0", tags: ["release"] };
+const LEFT_PAD = {
+  owner: "acme",
+  repository: "staging",
+  format: "npm",
+  name: "left-pad",
+  version: "1.3.0",
+  tags: ["release"],
+};
 
 beforeAll(async () => {
   h = await startHarness();
@@ -15,22 +22,36 @@ afterAll(() => h.emu.close());
 beforeEach(async () => {
   await h.admin("POST", "/reset");
   await h.admin("POST", "/seed", {
-    repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }],
+    repositories: [
+      { owner: "acme", slug: "staging" },
+      { owner: "acme", slug: "prod" },
+    ],
     packageSync: { durationMs: 300 },
     packages: [
       LEFT_PAD,
       { owner: "acme", repository: "staging", format: "npm", name: "right-pad", version: "2.0.0" },
-      { owner: "acme", repository: "staging", format: "python", name: "requests", version: "2.31.0", tags: ["release"] },
+      {
+        owner: "acme",
+        repository: "staging",
+        format: "python",
+        name: "requests",
+        version: "2.31.0",
+        tags: ["release"],
+      },
     ],
   });
 });
 
 async function list(repo: string, query?: string) {
-  const res = await h.req("GET", `/packages/acme/${repo}/?page_size=100${query ? `&query=${encodeURIComponent(query)}` : ""}`);
+  const res = await h.req(
+    "GET",
+    `/packages/acme/${repo}/?page_size=100${query ? `&query=${encodeURIComponent(query)}` : ""}`,
+  );
   expect(res.status).toBe(200);
   return res.body as any[];
 }
-const slugOf = async (repo: string, name: string) => (await list(repo)).find((p) => p.name === name).slug_perm as string;
+const slugOf = async (repo: string, name: string) =>
+  (await list(repo)).find((p) => p.name === name).slug_perm as string;
 async function copy(name: string, body: Record<string, unknown> = { destination: "prod" }) {
   return h.req("POST", `/packages/acme/staging/${await slugOf("staging", name)}/copy/`, { body });
 }
@@ -46,9 +67,24 @@ async function waitDone(repo: string, slug: string) {
 describe("emulated packages", () => {
   it("seeds packages with generated checksums, files and a completed sync", async () => {
     const [p] = await list("staging", "name:^left-pad$");
-    expect(p).toMatchObject({ format: "npm", name: "left-pad", version: "1.3.0", filename: "left-pad-1.3.0.tgz", repository: "staging", namespace: "acme" });
+    expect(p).toMatchObject({
+      format: "npm",
+      name: "left-pad",
+      version: "1.3.0",
+      filename: "left-pad-1.3.0.tgz",
+      repository: "staging",
+      namespace: "acme",
+    });
     expect(p.checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(p).toMatchObject({ status: 4, status_str: "Completed", stage: 9, stage_str: "Fully Synchronised", sync_progress: 100, is_sync_completed: true, is_sync_failed: false });
+    expect(p).toMatchObject({
+      status: 4,
+      status_str: "Completed",
+      stage: 9,
+      stage_str: "Fully Synchronised",
+      sync_progress: 100,
+      is_sync_completed: true,
+      is_sync_failed: false,
+    });
     expect(p.tags).toEqual({ info: ["release"] });
     spec.assertResponse("packages_list", 200, [p]);
     expect(Object.keys(p).sort()).toEqual(spec.schemaProperties("Package").sort());
@@ -73,7 +109,9 @@ describe("emulated packages", () => {
     const bad = await h.req("GET", "/packages/acme/staging/?query=" + encodeURIComponent("(name:x"));
     expect(bad.status).toBe(422);
     expect(bad.body.fields.query[0]).toMatch(/parenthesis/);
-    expect((await h.req("GET", "/packages/acme/staging/?query=color:red")).body.fields.query[0]).toMatch(/unknown field "color"/);
+    expect((await h.req("GET", "/packages/acme/staging/?query=color:red")).body.fields.query[0]).toMatch(
+      /unknown field "color"/,
+    );
   });
 
   it("copies into the destination as a new package that syncs through its stages", async () => {
@@ -90,12 +128,26 @@ describe("emulated packages", () => {
     for (let i = 0; i < 100; i++) {
       st = (await h.req("GET", `/packages/acme/prod/${copied.slug_perm}/status/`)).body;
       spec.assertResponse("packages_status", 200, st);
-      seen.add(st.is_sync_awaiting ? "awaiting" : st.is_sync_in_progress ? "in progress" : st.is_sync_completed ? "completed" : "other");
+      seen.add(
+        st.is_sync_awaiting
+          ? "awaiting"
+          : st.is_sync_in_progress
+            ? "in progress"
+            : st.is_sync_completed
+              ? "completed"
+              : "other",
+      );
       if (st.is_sync_completed) break;
       await sleep(15);
     }
     expect(seen).toEqual(new Set(["awaiting", "in progress", "completed"]));
-    expect(st).toMatchObject({ status: 4, status_str: "Completed", stage: 9, stage_str: "Fully Synchronised", sync_progress: 100 });
+    expect(st).toMatchObject({
+      status: 4,
+      status_str: "Completed",
+      stage: 9,
+      stage_str: "Fully Synchronised",
+      sync_progress: 100,
+    });
     expect(Object.keys(st).sort()).toEqual(spec.schemaProperties("PackageStatus").sort());
     const read = await h.req("GET", `/packages/acme/prod/${copied.slug_perm}/`);
     spec.assertResponse("packages_read", 200, read.body);
@@ -108,7 +160,14 @@ describe("emulated packages", () => {
     await h.admin("POST", "/packages/sync", { failTimes: 1, failReason: "Scan failed: upstream timeout" });
     const { body: copied } = await copy("left-pad");
     const failed = await waitDone("prod", copied.slug_perm);
-    expect(failed).toMatchObject({ status: 5, status_str: "Failed", is_sync_failed: true, stage_str: "Scanning Package", sync_progress: 45, status_reason: "Scan failed: upstream timeout" });
+    expect(failed).toMatchObject({
+      status: 5,
+      status_str: "Failed",
+      is_sync_failed: true,
+      stage_str: "Scanning Package",
+      sync_progress: 45,
+      status_reason: "Scan failed: upstream timeout",
+    });
     const resync = await h.req("POST", `/packages/acme/prod/${copied.slug_perm}/resync/`);
     expect(resync.status).toBe(200);
     spec.assertResponse("packages_resync", 200, resync.body);
@@ -131,7 +190,12 @@ describe("emulated packages", () => {
   });
 
   it("answers 404 for unknown packages and 422 for a bad copy request, as the spec documents", async () => {
-    for (const [method, path] of [["GET", "/packages/acme/prod/nope/"], ["GET", "/packages/acme/prod/nope/status/"], ["DELETE", "/packages/acme/prod/nope/"], ["POST", "/packages/acme/prod/nope/resync/"]]) {
+    for (const [method, path] of [
+      ["GET", "/packages/acme/prod/nope/"],
+      ["GET", "/packages/acme/prod/nope/status/"],
+      ["DELETE", "/packages/acme/prod/nope/"],
+      ["POST", "/packages/acme/prod/nope/resync/"],
+    ]) {
       const r = await h.req(method, path);
       expect(r.status).toBe(404);
       expect(r.body).toEqual({ detail: "Not found." });
@@ -144,7 +208,19 @@ describe("emulated packages", () => {
   });
 
   it("refuses to copy a package that is still syncing (wrong state) and deletes with 204", async () => {
-    await h.admin("POST", "/seed", { packages: [{ owner: "acme", repository: "staging", format: "raw", name: "slow", version: "1", syncing: true, sync: { durationMs: 60_000 } }] });
+    await h.admin("POST", "/seed", {
+      packages: [
+        {
+          owner: "acme",
+          repository: "staging",
+          format: "raw",
+          name: "slow",
+          version: "1",
+          syncing: true,
+          sync: { durationMs: 60_000 },
+        },
+      ],
+    });
     const r = await copy("slow");
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/wrong state/);

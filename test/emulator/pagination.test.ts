@@ -7,7 +7,10 @@ const names = Array.from({ length: 74 }, (_, i) => `tok-${String(i).padStart(3, 
 beforeAll(async () => {
   h = await startHarness({
     seed: {
-      repositories: [{ owner: "acme", slug: "big", defaultToken: false }, { owner: "acme", slug: "empty", defaultToken: false }],
+      repositories: [
+        { owner: "acme", slug: "big", defaultToken: false },
+        { owner: "acme", slug: "empty", defaultToken: false },
+      ],
       tokens: names.map((name, i) => ({ owner: "acme", repository: "big", name, is_active: i % 2 === 0 })),
     },
   });

@@ -26,10 +26,12 @@ it("seeds 10,000 tokens in 100 repositories and lists them with page_size 500 in
   await h.req("GET", "/entitlements/bench/repo-0/"); // warm up
   start = process.cpuUsage();
   let total = 0;
-  await Promise.all(Array.from({ length: 100 }, async (_, r) => {
-    const res = await h.req("GET", `/entitlements/bench/repo-${r}/?page_size=500&show_tokens=true`);
-    total += res.body.length;
-  }));
+  await Promise.all(
+    Array.from({ length: 100 }, async (_, r) => {
+      const res = await h.req("GET", `/entitlements/bench/repo-${r}/?page_size=500&show_tokens=true`);
+      total += res.body.length;
+    }),
+  );
   const listMs = cpuMs(start);
   expect(total).toBe(10_000);
   expect(seedMs).toBeLessThan(2_000);
@@ -37,7 +39,9 @@ it("seeds 10,000 tokens in 100 repositories and lists them with page_size 500 in
 });
 
 it("pages through one repository of 10,000 tokens, sorted by name", async () => {
-  h.emu.seed({ tokens: Array.from({ length: 10_000 }, (_, i) => ({ owner: "bench", repository: "huge", name: `t-${i}` })) });
+  h.emu.seed({
+    tokens: Array.from({ length: 10_000 }, (_, i) => ({ owner: "bench", repository: "huge", name: `t-${i}` })),
+  });
   const start = process.cpuUsage();
   let seen = 0;
   for (let page = 1; page <= 21; page++) {

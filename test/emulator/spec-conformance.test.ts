@@ -49,7 +49,9 @@ describe("responses conform to the Cloudsmith OpenAPI spec", () => {
 
   it("entitlements_refresh 200 (RepositoryTokenRefresh)", async () => {
     const created = await createToken("conform-refresh");
-    const res = await h.req("POST", `/entitlements/acme/prod/${created.body.slug_perm}/refresh/?show_tokens=true`, { body: {} });
+    const res = await h.req("POST", `/entitlements/acme/prod/${created.body.slug_perm}/refresh/?show_tokens=true`, {
+      body: {},
+    });
     expect(res.status).toBe(200);
     spec.assertResponse("entitlements_refresh", 200, res.body);
   });
@@ -83,9 +85,13 @@ describe("responses conform to the Cloudsmith OpenAPI spec", () => {
     const malformed = await h.req("POST", "/entitlements/acme/prod/", { rawBody: "{nope" });
     expect(malformed.status).toBe(400);
     spec.assertResponse("entitlements_create", 400, malformed.body);
-    const badPatch = await h.req("PATCH", `/entitlements/acme/prod/${(await createToken("conform-400")).body.slug_perm}/`, {
-      body: { limit_bandwidth_unit: "Bogus" },
-    });
+    const badPatch = await h.req(
+      "PATCH",
+      `/entitlements/acme/prod/${(await createToken("conform-400")).body.slug_perm}/`,
+      {
+        body: { limit_bandwidth_unit: "Bogus" },
+      },
+    );
     expect(badPatch.status).toBe(422);
     spec.assertResponse("entitlements_partial_update", 422, badPatch.body);
   });
@@ -103,9 +109,15 @@ describe("responses conform to the Cloudsmith OpenAPI spec", () => {
   });
 
   it("the validator catches a non-conforming body", () => {
-    const { valid, errors } = spec.validate("entitlements_read", 200, { name: "x", limit_bandwidth_unit: "Bogus", created_at: "yesterday" });
+    const { valid, errors } = spec.validate("entitlements_read", 200, {
+      name: "x",
+      limit_bandwidth_unit: "Bogus",
+      created_at: "yesterday",
+    });
     expect(valid).toBe(false);
     expect(errors.join("\n")).toMatch(/limit_bandwidth_unit/);
-    expect(spec.validate("entitlements_read", 200, { name: "x", metadata: null, eula_accepted: null }).valid).toBe(true);
+    expect(spec.validate("entitlements_read", 200, { name: "x", metadata: null, eula_accepted: null }).valid).toBe(
+      true,
+    );
   });
 });

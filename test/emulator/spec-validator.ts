@@ -43,7 +43,12 @@ export function toJsonSchema(schema: unknown, noAdditionalProperties = false): u
     else if (key === "example" || key === "nullable" || key === "x-nullable") continue;
     else out[key] = toJsonSchema(value, noAdditionalProperties);
   }
-  if (noAdditionalProperties && out.properties && Object.keys(out.properties as Json).length > 0 && out.additionalProperties === undefined) {
+  if (
+    noAdditionalProperties &&
+    out.properties &&
+    Object.keys(out.properties as Json).length > 0 &&
+    out.additionalProperties === undefined
+  ) {
     out.additionalProperties = false;
   }
   if ((schema as Json).nullable === true) {
@@ -91,7 +96,10 @@ export class SpecValidator {
   responseSchema(operationId: string, status: number): unknown {
     const responses = this.operation(operationId).operation.responses as Json;
     const response = (responses[String(status)] ?? responses.default) as Json | undefined;
-    if (!response) throw new Error(`${operationId} does not document status ${status} (documents ${Object.keys(responses).join(", ")})`);
+    if (!response)
+      throw new Error(
+        `${operationId} does not document status ${status} (documents ${Object.keys(responses).join(", ")})`,
+      );
     const content = response.content as Json | undefined;
     return (content?.["application/json"] as Json | undefined)?.schema;
   }
@@ -111,13 +119,18 @@ export class SpecValidator {
       const schema = this.responseSchema(operationId, status);
       if (schema === undefined) {
         const empty = body === undefined || body === null || body === "";
-        return { valid: empty, errors: empty ? [] : [`${key} declares no body but got ${JSON.stringify(body).slice(0, 200)}`] };
+        return {
+          valid: empty,
+          errors: empty ? [] : [`${key} declares no body but got ${JSON.stringify(body).slice(0, 200)}`],
+        };
       }
       fn = this.ajv.compile(toJsonSchema(schema, this.opts.noAdditionalProperties) as Json);
       this.cache.set(key, fn);
     }
     const valid = fn(body) as boolean;
-    const errors = (fn.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+    const errors = (fn.errors ?? []).map(
+      (e) => `${e.instancePath || "(root)"} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+    );
     return { valid, errors };
   }
 

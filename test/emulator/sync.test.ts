@@ -5,9 +5,20 @@ let h: Harness;
 beforeEach(async () => {
   h = await startHarness({
     seed: {
-      repositories: [{ owner: "acme", slug: "src" }, { owner: "acme", slug: "dst" }, { owner: "other", slug: "src" }],
+      repositories: [
+        { owner: "acme", slug: "src" },
+        { owner: "acme", slug: "dst" },
+        { owner: "other", slug: "src" },
+      ],
       tokens: [
-        { owner: "acme", repository: "src", name: "ci", token: "CiSecretValue001", limit_num_downloads: 100, metadata: { k: "v" } },
+        {
+          owner: "acme",
+          repository: "src",
+          name: "ci",
+          token: "CiSecretValue001",
+          limit_num_downloads: 100,
+          metadata: { k: "v" },
+        },
         { owner: "acme", repository: "src", name: "qa", is_active: false },
         { owner: "acme", repository: "dst", name: "old" },
       ],
@@ -16,7 +27,8 @@ beforeEach(async () => {
 });
 afterEach(() => h.emu.close());
 
-const list = async (repo: string) => (await h.req("GET", `/entitlements/acme/${repo}/?show_tokens=true&page_size=500`)).body;
+const list = async (repo: string) =>
+  (await h.req("GET", `/entitlements/acme/${repo}/?show_tokens=true&page_size=500`)).body;
 
 describe("sync", () => {
   it("replaces the target's tokens with copies of the source's under new slug_perms", async () => {
@@ -25,7 +37,9 @@ describe("sync", () => {
     const res = await h.req("POST", "/entitlements/acme/dst/sync/?show_tokens=true", { body: { source: "src" } });
     expect(res.status).toBe(200);
     const after = await list("dst");
-    expect(res.body.tokens.map((t: { slug_perm: string }) => t.slug_perm)).toEqual(after.map((t: { slug_perm: string }) => t.slug_perm));
+    expect(res.body.tokens.map((t: { slug_perm: string }) => t.slug_perm)).toEqual(
+      after.map((t: { slug_perm: string }) => t.slug_perm),
+    );
     expect(after.map((t: { name: string }) => t.name)).toEqual(["Default", "ci", "qa"]);
     const oldPerms = new Set([...before, ...source].map((t: { slug_perm: string }) => t.slug_perm));
     expect(after.some((t: { slug_perm: string }) => oldPerms.has(t.slug_perm))).toBe(false);
@@ -57,7 +71,11 @@ describe("sync", () => {
     for (const source of ["dst", "other/src"]) {
       const res = await h.req("POST", "/entitlements/acme/dst/sync/", { body: { source } });
       expect(res.status).toBe(422);
-      expect(res.body).toMatchObject({ code: "invalid", detail: "Invalid input.", fields: { source: { detail: expect.any(String) } } });
+      expect(res.body).toMatchObject({
+        code: "invalid",
+        detail: "Invalid input.",
+        fields: { source: { detail: expect.any(String) } },
+      });
     }
     expect((await list("dst")).map((t: { name: string }) => t.name)).toEqual(["Default", "old"]);
   });

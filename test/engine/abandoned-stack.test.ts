@@ -49,7 +49,14 @@ describe("a stack state holds but the app no longer declares", () => {
 describe("one object, two stacks: a construct or a stack moved without state mv", () => {
   const out = () => path.join(fx.dir, "out");
   const failures = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
-  const copy = (id: string) => ({ id, kind: "PackageCopy", spec: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod" } });
+  const copy = (id: string) => ({
+    id,
+    kind: "PackageCopy",
+    spec: {
+      source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+      destination: "prod",
+    },
+  });
   /** left-pad copied into acme/prod by construct `id` of `stack`, applied; returns the copy. */
   const copied = async (stack: string, id: string) => {
     await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
@@ -65,7 +72,9 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
     writeOutdir(out(), { b: [token("t2")], a: [token("t1")] });
     const { plan } = await planAll(opts());
     const moved = plan.stacks.find((s) => s.stack === "b")!.resources[0];
-    expect(moved.notice).toBe('a token named "t2" in acme/prod is deleted first (a/t2, removed from stack "a"); if it moved here, keep it and its secret instead: reposmith state mv a/t2 b/t2');
+    expect(moved.notice).toBe(
+      'a token named "t2" in acme/prod is deleted first (a/t2, removed from stack "a"); if it moved here, keep it and its secret instead: reposmith state mv a/t2 b/t2',
+    );
     expect(failures(await applyAll(opts()))).toEqual([]);
     expect(await names()).toEqual(["Default", "t1", "t2"]);
   });
@@ -76,7 +85,9 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
     const id = (await new FileStateStore(path.join(fx.dir, "state")).read("old")).resources["old/ci"].id;
     writeOutdir(out(), { new: [token("ci")] });
     const { plan } = await planAll(opts());
-    expect(plan.stacks[0].resources[0].notice).toBe(`will fail: a token named "ci" in acme/prod is ${id}, which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`);
+    expect(plan.stacks[0].resources[0].notice).toBe(
+      `will fail: a token named "ci" in acme/prod is ${id}, which state holds as old/ci; if it moved here, keep it (and its secret): reposmith state mv old/ci new/ci`,
+    );
   });
 
   it("a renamed construct whose old key retains its token: the plan says state mv (import would be refused: the old key holds it)", async () => {
@@ -94,11 +105,19 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
     const pkg = await copied("old", "lp");
     writeOutdir(out(), { new: [copy("lp")] });
     const { plan } = await planAll(opts());
-    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "adopt", notice: expect.stringContaining(`state also holds acme.prod.${pkg.slug_perm} as old/lp: if it moved here, run "reposmith state mv old/lp new/lp" instead`) });
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "adopt",
+      notice: expect.stringContaining(
+        `state also holds acme.prod.${pkg.slug_perm} as old/lp: if it moved here, run "reposmith state mv old/lp new/lp" instead`,
+      ),
+    });
     expect(failures(await applyAll(opts()))).toEqual([]);
 
     const destroy = await applyAll(opts({ stacks: ["old"] }), { destroy: true });
-    expect(destroy.plan.stacks[0].resources[0]).toMatchObject({ action: "forget", notice: `not deleted: new/lp (stack "new") manages the same object (acme.prod.${pkg.slug_perm}); only this entry is removed from state` });
+    expect(destroy.plan.stacks[0].resources[0]).toMatchObject({
+      action: "forget",
+      notice: `not deleted: new/lp (stack "new") manages the same object (acme.prod.${pkg.slug_perm}); only this entry is removed from state`,
+    });
     expect(failures(destroy)).toEqual([]);
     expect((await packagesIn(fx.t, "prod")).map((p) => p.slug_perm)).toEqual([pkg.slug_perm]);
   });
@@ -107,7 +126,10 @@ describe("one object, two stacks: a construct or a stack moved without state mv"
     const pkg = await copied("app", "lp");
     writeOutdir(out(), { app: [copy("lp2")] });
     const run = await applyAll(opts());
-    expect(run.plan.stacks[0].resources.map((r) => [r.key, r.action]).sort()).toEqual([["app/lp", "forget"], ["app/lp2", "adopt"]]);
+    expect(run.plan.stacks[0].resources.map((r) => [r.key, r.action]).sort()).toEqual([
+      ["app/lp", "forget"],
+      ["app/lp2", "adopt"],
+    ]);
     expect(failures(run)).toEqual([]);
     expect((await packagesIn(fx.t, "prod")).map((p) => p.slug_perm)).toEqual([pkg.slug_perm]);
     expect((await planAll(opts())).plan.summary).toMatchObject({ add: 0, change: 0, destroy: 0 });

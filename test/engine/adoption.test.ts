@@ -2,7 +2,16 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
-import { applyAll, FileStateStore, importResource, planAll, removeFromState, renderPlan, StateEntryError, type StackState } from "../../src/engine";
+import {
+  applyAll,
+  FileStateStore,
+  importResource,
+  planAll,
+  removeFromState,
+  renderPlan,
+  StateEntryError,
+  type StackState,
+} from "../../src/engine";
 import { ROOT, emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-adopt-");
@@ -30,13 +39,22 @@ class CrashingStore extends FileStateStore {
 describe("adoption by the metadata tag", () => {
   it("adopts the token after a crash between the create request and the state write: still exactly one", async () => {
     const outdir = synth(["ci"]);
-    await expect(applyAll({ outdir, store: new CrashingStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES })).rejects.toThrow(/simulated crash/);
+    await expect(
+      applyAll({
+        outdir,
+        store: new CrashingStore(path.join(fx.dir, "state")),
+        env: fx.t.env,
+        clientOptions: FAST_RETRIES,
+      }),
+    ).rejects.toThrow(/simulated crash/);
     expect(await tagged("app/ci")).toHaveLength(1);
 
     const store = new FileStateStore(path.join(fx.dir, "state"));
     const { plan } = await planAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
-    expect(renderPlan(plan)).toMatch(/# app\/ci \(EntitlementToken .*\) will be adopted \(found by its reposmith tag; state updated, no API write\)/);
+    expect(renderPlan(plan)).toMatch(
+      /# app\/ci \(EntitlementToken .*\) will be adopted \(found by its reposmith tag; state updated, no API write\)/,
+    );
     const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toEqual([]);
     const tokens = await tagged("app/ci");
@@ -48,11 +66,35 @@ describe("adoption by the metadata tag", () => {
   it("survives kill -9 of `reposmith apply` while the create is in flight", async () => {
     const outdir = synth(["ci"]);
     // The server creates the token, then holds the response: the client dies before it can record it.
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 201, times: 1, afterHandler: true, delayMs: 10_000 }] });
-    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), "apply", "--auto-approve", "--skip-synth", "--output", outdir, "--state", path.join(fx.dir, "state")], {
-      env: fx.t.env,
-      stdio: "ignore",
+    await fx.t.admin("POST", "/faults", {
+      rules: [
+        {
+          method: "POST",
+          path: "^/v1/entitlements/acme/prod/?$",
+          status: 201,
+          times: 1,
+          afterHandler: true,
+          delayMs: 10_000,
+        },
+      ],
     });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "bin/reposmith.js"),
+        "apply",
+        "--auto-approve",
+        "--skip-synth",
+        "--output",
+        outdir,
+        "--state",
+        path.join(fx.dir, "state"),
+      ],
+      {
+        env: fx.t.env,
+        stdio: "ignore",
+      },
+    );
     const exited = new Promise((r) => child.once("exit", r));
     const deadline = Date.now() + 30_000;
     while ((await tagged("app/ci")).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -71,8 +113,15 @@ describe("adoption by the metadata tag", () => {
 
   it("does not retry a create that failed with a 5xx after the server acted: it lists and adopts instead", async () => {
     const outdir = synth(["ci"]);
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1, afterHandler: true }] });
-    const run = await applyAll({ outdir, store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
+    await fx.t.admin("POST", "/faults", {
+      rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1, afterHandler: true }],
+    });
+    const run = await applyAll({
+      outdir,
+      store: new FileStateStore(path.join(fx.dir, "state")),
+      env: fx.t.env,
+      clientOptions: FAST_RETRIES,
+    });
     expect(run.results[0].failed).toEqual([]);
     expect(await tagged("app/ci")).toHaveLength(1);
     expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
@@ -82,12 +131,19 @@ describe("adoption by the metadata tag", () => {
     const lists = () => fx.t.emu.stats().requests.byRoute[LIST] ?? 0;
     const listsFor = async (name: string, state: string) => {
       const before = lists();
-      const run = await applyAll({ outdir: synth([name]), store: new FileStateStore(path.join(fx.dir, state)), env: fx.t.env, clientOptions: FAST_RETRIES });
+      const run = await applyAll({
+        outdir: synth([name]),
+        store: new FileStateStore(path.join(fx.dir, state)),
+        env: fx.t.env,
+        clientOptions: FAST_RETRIES,
+      });
       expect(run.results[0].failed).toEqual([]);
       return lists() - before;
     };
     const plain = await listsFor("control", "control-state");
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1 }] });
+    await fx.t.admin("POST", "/faults", {
+      rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: 1 }],
+    });
     const faulted = await listsFor("ci", "state");
     expect(await tagged("app/ci")).toHaveLength(1);
     expect(fx.t.emu.stats().requests.byRoute[POST_CREATE]).toBe(3); // the control's, then ours twice
@@ -99,7 +155,11 @@ describe("adoption by the metadata tag", () => {
 
   it("fails the create cleanly (nothing recorded, nothing duplicated) when every attempt gets a 5xx, and the next apply converges", async () => {
     const outdir = synth(["ci"]);
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: FAST_RETRIES.maxRetries + 1 }] });
+    await fx.t.admin("POST", "/faults", {
+      rules: [
+        { method: "POST", path: "^/v1/entitlements/acme/prod/?$", status: 503, times: FAST_RETRIES.maxRetries + 1 },
+      ],
+    });
     const store = new FileStateStore(path.join(fx.dir, "state"));
     const run = await applyAll({ outdir, store, env: fx.t.env, clientOptions: FAST_RETRIES });
     expect(run.results[0].failed).toHaveLength(1);
@@ -130,11 +190,15 @@ describe("import", () => {
 
     const err = await importResource(opts, "team-b/ci", a.resources["team-a/ci"].id).catch((e) => e);
     expect(err).toBeInstanceOf(StateEntryError);
-    expect(err.message).toBe(`${a.resources["team-a/ci"].id} is already managed by team-a/ci; run "reposmith state rm team-a/ci" first to import it under team-b/ci`);
+    expect(err.message).toBe(
+      `${a.resources["team-a/ci"].id} is already managed by team-a/ci; run "reposmith state rm team-a/ci" first to import it under team-b/ci`,
+    );
     expect(await fx.t.writes()).toBe(writes);
     expect(await store.read("team-a")).toEqual(a);
     expect((await store.read("team-b")).resources).toEqual({});
     // The object the other stack no longer holds imports fine.
-    await expect(importResource(opts, "team-b/ci", b.resources["team-b/ci"].id)).resolves.toMatchObject({ id: b.resources["team-b/ci"].id });
+    await expect(importResource(opts, "team-b/ci", b.resources["team-b/ci"].id)).resolves.toMatchObject({
+      id: b.resources["team-b/ci"].id,
+    });
   });
 });

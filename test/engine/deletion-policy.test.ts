@@ -14,7 +14,11 @@ import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-retain-");
 
-const names = async () => (await fx.t.tokens("acme", "prod")).filter((x) => !x.default).map((x) => x.name).sort();
+const names = async () =>
+  (await fx.t.tokens("acme", "prod"))
+    .filter((x) => !x.default)
+    .map((x) => x.name)
+    .sort();
 
 describe("deletionPolicy retain", () => {
   it("destroy forgets a retained token and leaves it in the repository; the others are deleted", async () => {
@@ -35,7 +39,9 @@ describe("deletionPolicy retain", () => {
     expect(keep.action).toBe("forget");
     expect(keep.notice).toMatch(/retained \(deletionPolicy "retain"\)/);
     expect(plan.summary).toMatchObject({ destroy: 2, forget: 1 });
-    expect(renderPlan(plan)).toMatch(/app\/keep \(EntitlementToken acme\/prod "keep"\) will be removed from state; the remote object is kept[\s\S]*Plan: 0 to add, 0 to change, 2 to destroy, 1 to forget\./);
+    expect(renderPlan(plan)).toMatch(
+      /app\/keep \(EntitlementToken acme\/prod "keep"\) will be removed from state; the remote object is kept[\s\S]*Plan: 0 to add, 0 to change, 2 to destroy, 1 to forget\./,
+    );
 
     const run = await applyAll(opts, { destroy: true });
     expect(run.results[0].failed).toEqual([]);
@@ -50,7 +56,8 @@ describe("deletionPolicy retain", () => {
     const synth = (policy: "retain" | "delete" | undefined, declared = true) => {
       const app = new App({ outdir });
       const stack = new TerraformStack(app, "app");
-      if (declared) new EntitlementToken(stack, "t", { owner: "acme", repository: "prod", name: "t", deletionPolicy: policy });
+      if (declared)
+        new EntitlementToken(stack, "t", { owner: "acme", repository: "prod", name: "t", deletionPolicy: policy });
       new EntitlementToken(stack, "other", { owner: "acme", repository: "prod", name: "other" });
       app.synth();
     };
@@ -78,7 +85,13 @@ describe("deletionPolicy retain", () => {
 
   describe("through Terraform's hooks", () => {
     const payload = (name: string, lifecycle?: Lifecycle) =>
-      makePayload("EntitlementToken", `app/${name}`, EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }), undefined, lifecycle);
+      makePayload(
+        "EntitlementToken",
+        `app/${name}`,
+        EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }),
+        undefined,
+        lifecycle,
+      );
 
     it("the create hook records the lifecycle; the destroy provisioner then keeps a retained token", async () => {
       const store = new FileStateStore(path.join(fx.dir, "state"));

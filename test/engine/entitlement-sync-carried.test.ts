@@ -14,11 +14,22 @@ const SYNC = "POST /entitlements/{owner}/{repo}/sync/";
 
 const synth = () =>
   synthApp(fx.dir, (stack) => {
-    new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 5 }, metadata: { team: "qa" } });
+    new EntitlementToken(stack, "ci", {
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      limits: { numDownloads: 5 },
+      metadata: { team: "qa" },
+    });
     new EntitlementSync(stack, "sync", { owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
   });
 
-const opts = () => ({ outdir: synth(), store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
+const opts = () => ({
+  outdir: synth(),
+  store: new FileStateStore(path.join(fx.dir, "state")),
+  env: fx.t.env,
+  clientOptions: FAST_RETRIES,
+});
 const syncs = () => fx.t.emu.stats().requests.byRoute[SYNC] ?? 0;
 const stagingCi = async () => (await fx.t.tokens("acme", "staging")).find((x) => x.name === "ci");
 
@@ -35,7 +46,9 @@ describe("EntitlementSync and what the API's sync carries", () => {
     expect(first.ctx.notices).toEqual([
       `app/sync: not carried by the API's sync from acme/prod to acme/staging: default (token "Default"), metadata (token "ci"); not compared from now on, so they never cause another sync`,
     ]);
-    expect((await new FileStateStore(path.join(fx.dir, "state")).read("app")).resources["app/sync"].observed.not_carried).toEqual(["default", "metadata"]);
+    expect(
+      (await new FileStateStore(path.join(fx.dir, "state")).read("app")).resources["app/sync"].observed.not_carried,
+    ).toEqual(["default", "metadata"]);
 
     expect((await driftAll(opts())).items).toEqual([]);
     const second = await applyAll(opts());
@@ -44,7 +57,13 @@ describe("EntitlementSync and what the API's sync carries", () => {
     expect(syncs()).toBe(1);
 
     // What a sync is documented to carry is still compared: a limit changed by hand in the target is drift.
-    expect((await fx.t.api("PATCH", `/entitlements/acme/staging/${(await stagingCi()).slug_perm}/`, { limit_num_downloads: 99 })).status).toBe(200);
+    expect(
+      (
+        await fx.t.api("PATCH", `/entitlements/acme/staging/${(await stagingCi()).slug_perm}/`, {
+          limit_num_downloads: 99,
+        })
+      ).status,
+    ).toBe(200);
     const drift = await driftAll(opts());
     expect(drift.items.map((i) => [i.key, i.changes.map((c) => c.path)])).toEqual([["app/sync", ['tokens["ci"]']]]);
     expect((await applyAll(opts())).results[0].failed).toEqual([]);
@@ -57,7 +76,13 @@ describe("EntitlementSync and what the API's sync carries", () => {
     expect(first.results[0].failed).toEqual([]);
     expect(first.ctx.notices).toEqual([]);
     expect((await stagingCi()).metadata).toMatchObject({ team: "qa" });
-    expect((await fx.t.api("PATCH", `/entitlements/acme/staging/${(await stagingCi()).slug_perm}/`, { metadata: { team: "other" } })).status).toBe(200);
+    expect(
+      (
+        await fx.t.api("PATCH", `/entitlements/acme/staging/${(await stagingCi()).slug_perm}/`, {
+          metadata: { team: "other" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await driftAll(opts())).items).toEqual([]);
     expect(syncs()).toBe(1);
   });

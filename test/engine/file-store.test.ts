@@ -7,7 +7,14 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "reposmith-state-"))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const entry = { kind: "EntitlementToken", id: "acme.prod.abc", generation: "g", spec: {}, observed: {}, appliedAt: "2026-01-01T00:00:00Z" };
+const entry = {
+  kind: "EntitlementToken",
+  id: "acme.prod.abc",
+  generation: "g",
+  spec: {},
+  observed: {},
+  appliedAt: "2026-01-01T00:00:00Z",
+};
 
 describe("FileStateStore", () => {
   it("starts empty, bumps the serial on each write, keeps lineage and the previous version", async () => {
@@ -26,7 +33,12 @@ describe("FileStateStore", () => {
 
   it("writes one resource per line, compact, and reads back exactly what it wrote", async () => {
     const store = new FileStateStore(dir);
-    const resources = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`app/t${i}`, { ...entry, id: `acme.prod.t${i}`, observed: { name: `t${i}`, limit: null, metadata: { key: `app/t${i}` } } }]));
+    const resources = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [
+        `app/t${i}`,
+        { ...entry, id: `acme.prod.t${i}`, observed: { name: `t${i}`, limit: null, metadata: { key: `app/t${i}` } } },
+      ]),
+    );
     await store.write({ ...emptyState("app"), resources });
     const lines = readFileSync(path.join(dir, "app.json"), "utf8").trimEnd().split("\n");
     // {, version, stack, lineage, serial, "resources": {, one line each, }, }
@@ -80,7 +92,10 @@ describe("FileStateStore", () => {
     // What a killed `reposmith apply` leaves: a fresh lock directory and a holder record naming a
     // process that no longer exists (pids this high are never used).
     mkdirSync(path.join(dir, "app.json.lock"));
-    writeFileSync(path.join(dir, "app.json.lock.json"), JSON.stringify({ pid: 4_000_000, host: hostname(), operation: "reposmith apply", since: "x" }));
+    writeFileSync(
+      path.join(dir, "app.json.lock.json"),
+      JSON.stringify({ pid: 4_000_000, host: hostname(), operation: "reposmith apply", since: "x" }),
+    );
     const lock = await store.lock("app", "reposmith apply");
     expect(JSON.parse(readFileSync(path.join(dir, "app.json.lock.json"), "utf8")).pid).toBe(process.pid);
     await lock.release();

@@ -14,9 +14,17 @@ const fx = emulatorFixture("reposmith-shrink-");
 const LIST = "GET /entitlements/{owner}/{repo}/";
 const FILLERS = 1_050; // with Default and ci: three pages of 500
 
-const synth = (names: string[]) => synthApp(fx.dir, (stack) => names.forEach((n) => new EntitlementToken(stack, n, { owner: "acme", repository: "prod", name: n })));
+const synth = (names: string[]) =>
+  synthApp(fx.dir, (stack) =>
+    names.forEach((n) => new EntitlementToken(stack, n, { owner: "acme", repository: "prod", name: n })),
+  );
 
-const opts = (outdir: string) => ({ outdir, store: new FileStateStore(path.join(fx.dir, "state")), env: fx.t.env, clientOptions: FAST_RETRIES });
+const opts = (outdir: string) => ({
+  outdir,
+  store: new FileStateStore(path.join(fx.dir, "state")),
+  env: fx.t.env,
+  clientOptions: FAST_RETRIES,
+});
 const lists = () => fx.t.emu.stats().requests.byRoute[LIST] ?? 0;
 
 /**
@@ -25,8 +33,14 @@ const lists = () => fx.t.emu.stats().requests.byRoute[LIST] ?? 0;
  * that has only 2.
  */
 async function shrinkDuringNextList(run: () => Promise<unknown>): Promise<unknown> {
-  await fx.t.admin("POST", "/faults", { rules: [{ method: "GET", path: "^/entitlements/acme/prod/$", afterHandler: true, pass: true, delayMs: 2_000, times: 1 }] });
-  const fillers = ((await fx.t.admin("GET", "/state")).tokens as any[]).filter((x) => x.name.startsWith("filler-")).slice(0, 200);
+  await fx.t.admin("POST", "/faults", {
+    rules: [
+      { method: "GET", path: "^/entitlements/acme/prod/$", afterHandler: true, pass: true, delayMs: 2_000, times: 1 },
+    ],
+  });
+  const fillers = ((await fx.t.admin("GET", "/state")).tokens as any[])
+    .filter((x) => x.name.startsWith("filler-"))
+    .slice(0, 200);
   const before = lists();
   const result = run();
   while (lists() === before) await new Promise((r) => setTimeout(r, 10));
@@ -35,7 +49,13 @@ async function shrinkDuringNextList(run: () => Promise<unknown>): Promise<unknow
 }
 
 beforeEach(async () => {
-  await fx.t.admin("POST", "/seed", { tokens: Array.from({ length: FILLERS }, (_, i) => ({ owner: "acme", repository: "prod", name: `filler-${String(i).padStart(4, "0")}` })) });
+  await fx.t.admin("POST", "/seed", {
+    tokens: Array.from({ length: FILLERS }, (_, i) => ({
+      owner: "acme",
+      repository: "prod",
+      name: `filler-${String(i).padStart(4, "0")}`,
+    })),
+  });
 });
 
 describe("a token list that shrinks between its pages", () => {

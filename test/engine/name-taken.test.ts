@@ -23,25 +23,28 @@ describe("a name taken after the plan", () => {
   it.each([
     { reason: "422, as Cloudsmith documents field errors", fieldErrorStatus: 422 },
     { reason: "400, from a server answering field errors with the spec's 400", fieldErrorStatus: 400 },
-  ])("$reason: the failure names the token holding it and the import that takes it over", async ({ fieldErrorStatus }) => {
-    await fx.t.admin("POST", "/cloudsmith/settings", { fieldErrorStatus });
-    let taken = "";
-    const run = await applyAll({
-      outdir: synth(),
-      store: new FileStateStore(path.join(fx.dir, "state")),
-      env: fx.t.env,
-      clientOptions: FAST_RETRIES,
-      // Someone creates "ci" by hand while the plan waits for its confirmation.
-      confirm: async () => {
-        taken = (await fx.t.api("POST", "/entitlements/acme/prod/", { name: "ci" })).body.slug_perm;
-        return true;
-      },
-    });
-    const failed = run.results[0].failed;
-    expect(failed).toHaveLength(1);
-    const id = `acme.prod.${taken}`;
-    expect(String((failed[0].error as Error).message)).toBe(
-      `a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`,
-    );
-  });
+  ])(
+    "$reason: the failure names the token holding it and the import that takes it over",
+    async ({ fieldErrorStatus }) => {
+      await fx.t.admin("POST", "/cloudsmith/settings", { fieldErrorStatus });
+      let taken = "";
+      const run = await applyAll({
+        outdir: synth(),
+        store: new FileStateStore(path.join(fx.dir, "state")),
+        env: fx.t.env,
+        clientOptions: FAST_RETRIES,
+        // Someone creates "ci" by hand while the plan waits for its confirmation.
+        confirm: async () => {
+          taken = (await fx.t.api("POST", "/entitlements/acme/prod/", { name: "ci" })).body.slug_perm;
+          return true;
+        },
+      });
+      const failed = run.results[0].failed;
+      expect(failed).toHaveLength(1);
+      const id = `acme.prod.${taken}`;
+      expect(String((failed[0].error as Error).message)).toBe(
+        `a token named "ci" in acme/prod already exists (${id}) and is not managed by app/ci; take it over with: reposmith import app/ci ${id}, or choose another name`,
+      );
+    },
+  );
 });

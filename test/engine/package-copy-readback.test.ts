@@ -3,13 +3,26 @@
  * emulator's copyNotFoundMs), and the copy being recorded in state on every way its wait can fail.
  */
 import { applyAll, planAll } from "../../src/engine";
-import { GET_STATUS, npm, packageEngineFixture, packagesIn, POST_COPY, routeCount, seedPackages, type Decl } from "../helpers/packages";
+import {
+  GET_STATUS,
+  npm,
+  packageEngineFixture,
+  packagesIn,
+  POST_COPY,
+  routeCount,
+  seedPackages,
+  type Decl,
+} from "../helpers/packages";
 
 const fx = packageEngineFixture();
 const promote = (props: Record<string, unknown> = {}): Decl => ({
   kind: "copy",
   id: "promote",
-  props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod", ...props },
+  props: {
+    source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+    destination: "prod",
+    ...props,
+  },
 });
 const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
 const settings = (body: unknown) => fx.t.admin("POST", "/cloudsmith/settings", body);
@@ -25,7 +38,10 @@ describe("PackageCopy read-back", () => {
     expect(copy.sync_phase).toBe("completed");
     // At least one status read met the 404 window (1 s, then 1.5 s later), and the last one saw it done.
     expect(copy.status_reads).toBeGreaterThanOrEqual(2);
-    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed" } });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      id: `acme.prod.${copy.slug_perm}`,
+      observed: { sync: "completed" },
+    });
     expect(routeCount(fx.t, POST_COPY)).toBe(1);
   });
 
@@ -44,7 +60,10 @@ describe("PackageCopy read-back", () => {
     await settings({ copyNotFoundMs: 0 });
     fx.app.synth([promote({ waitForSync: { timeout: "20s" } })]);
     const { plan } = await planAll(fx.opts());
-    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "sync", new: "completed" }] });
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "update",
+      changes: [{ path: "sync", new: "completed" }],
+    });
     expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
     expect(await packagesIn(fx.t, "prod")).toHaveLength(1);
     expect(routeCount(fx.t, POST_COPY)).toBe(1);
@@ -59,7 +78,11 @@ describe("PackageCopy read-back", () => {
     expect(failuresOf(run)).toHaveLength(1);
     expect(routeCount(fx.t, GET_STATUS)).toBe(1);
     const [copy] = await packagesIn(fx.t, "prod");
-    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${copy.slug_perm}`, kind: "PackageCopy", provisional: true });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      id: `acme.prod.${copy.slug_perm}`,
+      kind: "PackageCopy",
+      provisional: true,
+    });
     // The copy finished meanwhile: the next plan has nothing to do, and its apply still brings state up to date.
     await new Promise((r) => setTimeout(r, 500));
     const { plan } = await planAll(fx.opts());

@@ -1,13 +1,27 @@
 /** PackageCopy through the engine (plan/apply/drift) against the emulator's asynchronous package sync. */
 import { applyAll, driftAll, planAll, renderPlan } from "../../src/engine";
-import { GET_STATUS, npm, packageEngineFixture, packagesIn, POST_COPY, POST_RESYNC, routeCount, seedPackages, type Decl } from "../helpers/packages";
+import {
+  GET_STATUS,
+  npm,
+  packageEngineFixture,
+  packagesIn,
+  POST_COPY,
+  POST_RESYNC,
+  routeCount,
+  seedPackages,
+  type Decl,
+} from "../helpers/packages";
 
 const fx = packageEngineFixture();
 
 const promote = (props: Record<string, unknown> = {}, id = "promote"): Decl => ({
   kind: "copy",
   id,
-  props: { source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } }, destination: "prod", ...props },
+  props: {
+    source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+    destination: "prod",
+    ...props,
+  },
 });
 const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
 
@@ -16,14 +30,21 @@ describe("PackageCopy", () => {
     await seedPackages(fx.t, [npm("left-pad", "1.3.0", { tags: ["release"] })]);
     fx.app.synth([promote()]);
     const { plan } = await planAll(fx.opts());
-    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "create", createFields: { package: "npm/left-pad@1.3.0", destination: "acme/prod" } });
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "create",
+      createFields: { package: "npm/left-pad@1.3.0", destination: "acme/prod" },
+    });
 
     const progress: number[] = [];
     const run = await applyAll({ ...fx.opts(), onProgress: (_k, u) => progress.push(u.fraction ?? -1) });
     expect(failuresOf(run)).toEqual([]);
     const [copy] = await packagesIn(fx.t, "prod");
     expect(copy).toMatchObject({ name: "left-pad", version: "1.3.0", sync_phase: "completed" });
-    expect((await fx.app.state())["app/promote"]).toMatchObject({ kind: "PackageCopy", id: `acme.prod.${copy.slug_perm}`, observed: { sync: "completed", checksum_sha256: copy.checksum_sha256 } });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      kind: "PackageCopy",
+      id: `acme.prod.${copy.slug_perm}`,
+      observed: { sync: "completed", checksum_sha256: copy.checksum_sha256 },
+    });
     expect(progress[progress.length - 1]).toBe(1);
 
     const again = await planAll(fx.opts());
@@ -33,7 +54,11 @@ describe("PackageCopy", () => {
   });
 
   it("resyncs a failed sync and succeeds", async () => {
-    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], { durationMs: 300, failTimes: 1, failReason: "Scan failed: upstream timeout" });
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], {
+      durationMs: 300,
+      failTimes: 1,
+      failReason: "Scan failed: upstream timeout",
+    });
     fx.app.synth([promote()]);
     const run = await applyAll(fx.opts());
     expect(failuresOf(run)).toEqual([]);
@@ -42,17 +67,29 @@ describe("PackageCopy", () => {
   });
 
   it("fails with the API's status_reason after resyncAttempts, records the failed copy, and a rerun converges", async () => {
-    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], { durationMs: 200, failTimes: 3, failReason: "Scan failed: upstream timeout" });
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], {
+      durationMs: 200,
+      failTimes: 3,
+      failReason: "Scan failed: upstream timeout",
+    });
     fx.app.synth([promote({ resyncAttempts: 2 })]);
     const run = await applyAll(fx.opts());
     const [failure] = failuresOf(run);
-    expect(String((failure.error as Error).message)).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package"/);
+    expect(String((failure.error as Error).message)).toMatch(
+      /npm left-pad 1\.3\.0 in acme\/prod: sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package"/,
+    );
     const failed = await packagesIn(fx.t, "prod");
     expect(failed).toHaveLength(1); // the failed copy is kept, not duplicated
-    expect((await fx.app.state())["app/promote"]).toMatchObject({ id: `acme.prod.${failed[0].slug_perm}`, observed: { sync: "failed: Scan failed: upstream timeout" } });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      id: `acme.prod.${failed[0].slug_perm}`,
+      observed: { sync: "failed: Scan failed: upstream timeout" },
+    });
 
     const { plan } = await planAll(fx.opts());
-    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "sync", old: "failed: Scan failed: upstream timeout", new: "completed" }] });
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "update",
+      changes: [{ path: "sync", old: "failed: Scan failed: upstream timeout", new: "completed" }],
+    });
     const rerun = await applyAll(fx.opts());
     expect(failuresOf(rerun)).toEqual([]);
     const prod = await packagesIn(fx.t, "prod");
@@ -83,7 +120,9 @@ describe("PackageCopy", () => {
     fx.app.synth([v14retry]);
     const { plan } = await planAll(fx.opts());
     expect(plan.summary.destroy).toBe(1);
-    expect(plan.stacks[0].resources[0].notice).toMatch(new RegExp(`acme\\.prod\\.${old.slug_perm}, which an interrupted replacement left behind, will be deleted`));
+    expect(plan.stacks[0].resources[0].notice).toMatch(
+      new RegExp(`acme\\.prod\\.${old.slug_perm}, which an interrupted replacement left behind, will be deleted`),
+    );
     expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
     const prod = await packagesIn(fx.t, "prod");
     expect(prod.map((p) => p.version)).toEqual(["1.4.0"]);
@@ -96,7 +135,9 @@ describe("PackageCopy", () => {
     fx.app.synth([promote({ waitForSync: { timeout: "2s" } })]);
     const run = await applyAll(fx.opts());
     const message = String((failuresOf(run)[0].error as Error).message);
-    expect(message).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 2s \(waitForSync\.timeout\): reached stage "[A-Za-z ]+" \(\d\), sync_progress \d+%, status "In Progress"/);
+    expect(message).toMatch(
+      /npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 2s \(waitForSync\.timeout\): reached stage "[A-Za-z ]+" \(\d\), sync_progress \d+%, status "In Progress"/,
+    );
     // The copy exists: state names it, so removing the construct now would delete it rather than orphan it.
     const [copy] = await packagesIn(fx.t, "prod");
     expect((await fx.app.state())["app/promote"].id).toBe(`acme.prod.${copy.slug_perm}`);
@@ -129,7 +170,19 @@ describe("PackageCopy", () => {
 
   it("interrupted while waiting (Ctrl-C): stops at the next poll, records the copy, starts nothing new", async () => {
     await seedPackages(fx.t, [npm("left-pad", "1.3.0"), npm("is-even", "1.0.0")], { durationMs: 8_000 });
-    fx.app.synth([promote(), promote({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: "is-even", version: "1.0.0" } } }, "promote-more")]);
+    fx.app.synth([
+      promote(),
+      promote(
+        {
+          source: {
+            owner: "acme",
+            repository: "staging",
+            package: { format: "npm", name: "is-even", version: "1.0.0" },
+          },
+        },
+        "promote-more",
+      ),
+    ]);
     const interrupt = new AbortController();
     const started = Date.now();
     const run = applyAll({ ...fx.opts(), parallelism: 1, signal: interrupt.signal });
@@ -142,7 +195,9 @@ describe("PackageCopy", () => {
     expect(failuresOf(result)).toHaveLength(1);
     expect(String((failed.error as Error).message)).toMatch(/interrupted while waiting for its sync/);
     expect(result.results[0].skipped).toEqual([["app/promote", "app/promote-more"].find((k) => k !== failed.key)]);
-    expect(await fx.app.state()).toEqual({ [failed.key]: expect.objectContaining({ id: `acme.prod.${copy.slug_perm}` }) });
+    expect(await fx.app.state()).toEqual({
+      [failed.key]: expect.objectContaining({ id: `acme.prod.${copy.slug_perm}` }),
+    });
     expect(routeCount(fx.t, POST_COPY)).toBe(1);
   });
 
@@ -156,9 +211,16 @@ describe("PackageCopy", () => {
     const drift = await driftAll(fx.opts());
     expect(drift.items).toHaveLength(1);
     // Drift reads "was applied -> is now": the copy's checksum, then the source's new one.
-    expect(drift.items[0].changes[0]).toMatchObject({ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) });
+    expect(drift.items[0].changes[0]).toMatchObject({
+      path: "checksum_sha256",
+      old: before.checksum_sha256,
+      new: "f".repeat(64),
+    });
     const { plan } = await planAll(fx.opts());
-    expect(plan.stacks[0].resources[0]).toMatchObject({ action: "update", changes: [{ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) }] });
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "update",
+      changes: [{ path: "checksum_sha256", old: before.checksum_sha256, new: "f".repeat(64) }],
+    });
     expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
     const after = await packagesIn(fx.t, "prod");
     expect(after).toHaveLength(1);
@@ -169,7 +231,9 @@ describe("PackageCopy", () => {
 
   it("adopts a copy whose POST failed after the server made it, instead of copying again", async () => {
     await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "/copy/?$", status: 503, times: 1, afterHandler: true }] });
+    await fx.t.admin("POST", "/faults", {
+      rules: [{ method: "POST", path: "/copy/?$", status: 503, times: 1, afterHandler: true }],
+    });
     fx.app.synth([promote()]);
     const run = await applyAll(fx.opts());
     await fx.t.admin("DELETE", "/faults");
@@ -195,19 +259,29 @@ describe("PackageCopy", () => {
     const { plan } = await planAll(fx.opts());
     expect(plan.stacks[0].resources[0].action).toBe("adopt");
     // Copies carry no reposmith tag: the plan says how this one was found.
-    expect(renderPlan(plan)).toMatch(/# app\/promote \(PackageCopy .*\) will be adopted \(found in acme\/prod by format\/name\/version and checksum; state updated, no API write\)/);
+    expect(renderPlan(plan)).toMatch(
+      /# app\/promote \(PackageCopy .*\) will be adopted \(found in acme\/prod by format\/name\/version and checksum; state updated, no API write\)/,
+    );
     expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
     expect(routeCount(fx.t, POST_COPY)).toBe(0);
     expect(routeCount(fx.t, GET_STATUS)).toBe(0);
   });
 
   it("refuses to overwrite a different package it did not copy unless republish is set, already at plan time", async () => {
-    await seedPackages(fx.t, [npm("left-pad", "1.3.0"), { ...npm("left-pad", "1.3.0", { checksum_sha256: "a".repeat(64) }), repository: "prod" }]);
+    await seedPackages(fx.t, [
+      npm("left-pad", "1.3.0"),
+      { ...npm("left-pad", "1.3.0", { checksum_sha256: "a".repeat(64) }), repository: "prod" },
+    ]);
     fx.app.synth([promote()]);
     const writes = await fx.t.writes();
     // The plan refuses what apply would refuse (and so apply stops before writing anything).
-    const refused = await planAll(fx.opts()).then(() => undefined, (e: Error) => e);
-    expect(refused?.message).toMatch(/acme\/prod already has npm left-pad 1\.3\.0 with checksum aaaaaaaaaaaa…, not the source's .*set republish: true/);
+    const refused = await planAll(fx.opts()).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refused?.message).toMatch(
+      /acme\/prod already has npm left-pad 1\.3\.0 with checksum aaaaaaaaaaaa…, not the source's .*set republish: true/,
+    );
     await expect(applyAll(fx.opts())).rejects.toThrow(/set republish: true/);
     expect(await fx.t.writes()).toBe(writes);
     fx.app.synth([promote({ republish: true })]);
@@ -217,9 +291,22 @@ describe("PackageCopy", () => {
 
   it("fails the plan, not only the apply, when the source package does not exist", async () => {
     await seedPackages(fx.t, [npm("left-pad", "1.3.0")]);
-    fx.app.synth([promote({ source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "9.9.9" } } })]);
-    const refused = await planAll(fx.opts()).then(() => undefined, (e: Error) => e);
-    expect(refused?.message).toMatch(/app\/promote: npm\/left-pad@9\.9\.9 not found in acme\/staging: nothing to copy \(check source\.package\)/);
+    fx.app.synth([
+      promote({
+        source: {
+          owner: "acme",
+          repository: "staging",
+          package: { format: "npm", name: "left-pad", version: "9.9.9" },
+        },
+      }),
+    ]);
+    const refused = await planAll(fx.opts()).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(refused?.message).toMatch(
+      /app\/promote: npm\/left-pad@9\.9\.9 not found in acme\/staging: nothing to copy \(check source\.package\)/,
+    );
     // Destroying it still works (nothing to check for a delete).
     await expect(applyAll(fx.opts(), { destroy: true })).resolves.toBeDefined();
   });
@@ -233,7 +320,10 @@ describe("PackageCopy", () => {
     expect(routeCount(fx.t, POST_COPY)).toBe(1);
     const [copy] = await packagesIn(fx.t, "prod");
 
-    const refused = await planAll(fx.opts()).then(() => undefined, (e: Error) => e);
+    const refused = await planAll(fx.opts()).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(refused?.message).toBe(
       `app/promote: app/promote and app/by-slug both manage PackageCopy acme.prod.${copy.slug_perm}: each would undo the other; ` +
         `keep one of the two constructs (removing the other only forgets it: the object stays, managed by the one kept)`,

@@ -21,7 +21,12 @@ describe("rotation by maxAge", () => {
   it("rotates only when the token is older than maxAge, as judged by the injected clock", async () => {
     const outdir = path.join(dir, "out");
     const app = new App({ outdir });
-    new EntitlementToken(new TerraformStack(app, "app"), "ci", { owner: "acme", repository: "prod", name: "ci", rotation: { maxAge: "30d" } });
+    new EntitlementToken(new TerraformStack(app, "app"), "ci", {
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      rotation: { maxAge: "30d" },
+    });
     app.synth();
     const store = new FileStateStore(path.join(dir, "state"));
     const start = Date.now();
@@ -33,7 +38,9 @@ describe("rotation by maxAge", () => {
     expect((await actionAt(29)).action).toBe("noop");
     const due = await actionAt(31);
     expect(due.action).toBe("update");
-    expect(due.changes).toEqual([expect.objectContaining({ path: "token", effect: "rotate", new: expect.stringMatching(/older than 30d/) })]);
+    expect(due.changes).toEqual([
+      expect.objectContaining({ path: "token", effect: "rotate", new: expect.stringMatching(/older than 30d/) }),
+    ]);
 
     await applyAll(at(31));
     const after = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
@@ -47,6 +54,8 @@ describe("rotation by maxAge", () => {
     expect((await actionAt(62)).action).toBe("update");
     const stateText = readFileSync(path.join(dir, "state", "app.json"), "utf8");
     expect(stateText).not.toContain(after.token);
-    expect(JSON.parse(stateText).resources["app/ci"].observed.rotated_at).toBe(new Date(start + 31 * DAY).toISOString());
+    expect(JSON.parse(stateText).resources["app/ci"].observed.rotated_at).toBe(
+      new Date(start + 31 * DAY).toISOString(),
+    );
   });
 });

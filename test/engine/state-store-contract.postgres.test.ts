@@ -27,18 +27,27 @@ describePostgres("StateStore contract: PostgreSQL backend", () => {
       await admin.query(`UPDATE reposmith_state SET resources = '{"a": {"kind": 1}}'::jsonb WHERE stack = $1`, [stack]);
     },
     edit: async (stack, change) => {
-      const doc = (await admin.query("SELECT version, resources FROM reposmith_state WHERE stack = $1", [stack])).rows[0];
+      const doc = (await admin.query("SELECT version, resources FROM reposmith_state WHERE stack = $1", [stack]))
+        .rows[0];
       change(doc);
-      await admin.query("UPDATE reposmith_state SET version = $2, resources = $3::jsonb WHERE stack = $1", [stack, doc.version, JSON.stringify(doc.resources)]);
+      await admin.query("UPDATE reposmith_state SET version = $2, resources = $3::jsonb WHERE stack = $1", [
+        stack,
+        doc.version,
+        JSON.stringify(doc.resources),
+      ]);
     },
-    previous: async (stack) => (await admin.query("SELECT previous FROM reposmith_state WHERE stack = $1", [stack])).rows[0]?.previous ?? undefined,
+    previous: async (stack) =>
+      (await admin.query("SELECT previous FROM reposmith_state WHERE stack = $1", [stack])).rows[0]?.previous ??
+      undefined,
   }));
 
   describe("PostgreSQL specifics", () => {
     it("creates its schema on first use, also when several processes start at once", async () => {
       const stores = [1, 2, 3].map(() => new PostgresStateStore(pg.url));
       await Promise.all(stores.map((s) => s.read("app")));
-      const t = await admin.query("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'reposmith_%' ORDER BY 1");
+      const t = await admin.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'reposmith_%' ORDER BY 1",
+      );
       expect(t.rows.map((r) => r.table_name)).toEqual(["reposmith_locks", "reposmith_state"]);
       await Promise.all(stores.map((s) => s.close()));
     });
@@ -57,10 +66,17 @@ describePostgres("StateStore contract: PostgreSQL backend", () => {
     });
 
     it("names the store (never the password) when the database cannot be used", async () => {
-      const store = new PostgresStateStore(pg.url.replace("postgres@", "postgres:s3cr3t-pw@").replace(/\/postgres$/, "/nodb"));
+      const store = new PostgresStateStore(
+        pg.url.replace("postgres@", "postgres:s3cr3t-pw@").replace(/\/postgres$/, "/nodb"),
+      );
       try {
-        const err = await store.read("app").then(() => undefined, (e: Error) => e);
-        expect(err?.message).toMatch(/^PostgreSQL state store postgres:\/\/postgres(:\*+)?@127\.0\.0\.1:\d+\/nodb: database "nodb" does not exist/);
+        const err = await store.read("app").then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(err?.message).toMatch(
+          /^PostgreSQL state store postgres:\/\/postgres(:\*+)?@127\.0\.0\.1:\d+\/nodb: database "nodb" does not exist/,
+        );
         expect(err?.message).not.toContain("s3cr3t-pw");
       } finally {
         await store.close();
@@ -72,7 +88,9 @@ describePostgres("StateStore contract: PostgreSQL backend", () => {
       const b = new PostgresStateStore(pg.url);
       const lock = await a.lock("app", "reposmith apply");
       // Kill the holder's backend, as a crashed machine would: the advisory lock goes with it.
-      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()",
+      );
       await lock.lost;
       const again = await b.lock("app", "reposmith reconcile");
       await b.close(); // releases `again`

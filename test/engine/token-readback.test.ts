@@ -12,7 +12,11 @@ import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 const fx = emulatorFixture("reposmith-readback-");
 const READ = "GET /entitlements/{owner}/{repo}/{identifier}/";
 
-const synth = (props: Record<string, unknown>) => synthApp(fx.dir, (stack) => new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", ...props }));
+const synth = (props: Record<string, unknown>) =>
+  synthApp(
+    fx.dir,
+    (stack) => new EntitlementToken(stack, "ci", { owner: "acme", repository: "prod", name: "ci", ...props }),
+  );
 
 const store = () => new FileStateStore(path.join(fx.dir, "state"));
 const opts = (outdir: string) => ({ outdir, store: store(), env: fx.t.env, clientOptions: FAST_RETRIES });
@@ -28,7 +32,11 @@ describe("reads that lag writes", () => {
     expect(await ci()).toMatchObject({ access_private_broadcasts: true });
     expect(reads()).toBeGreaterThanOrEqual(2); // a 404, then the read that saw it
     expect((await store().read("app")).resources["app/ci"].observed.access_private_broadcasts).toBe(true);
-    expect((await planAll(opts(synth({ privateBroadcasts: true })))).plan.summary).toMatchObject({ add: 0, change: 0, destroy: 0 });
+    expect((await planAll(opts(synth({ privateBroadcasts: true })))).plan.summary).toMatchObject({
+      add: 0,
+      change: 0,
+      destroy: 0,
+    });
   });
 
   it("a new token without private broadcasts is not read back: no extra GET", async () => {
@@ -51,13 +59,20 @@ describe("reads that lag writes", () => {
   });
 
   it("a new token whose toggle fails is recorded all the same, so the next apply toggles it without creating another", async () => {
-    await fx.t.admin("POST", "/faults", { rules: [{ method: "POST", path: "/toggle-private-broadcasts/?$", status: 403, times: 1 }] });
+    await fx.t.admin("POST", "/faults", {
+      rules: [{ method: "POST", path: "/toggle-private-broadcasts/?$", status: 403, times: 1 }],
+    });
     const outdir = synth({ privateBroadcasts: true });
     const run = await applyAll(opts(outdir));
     expect(run.results[0].failed).toHaveLength(1);
     const created = await ci();
-    expect((await store().read("app")).resources["app/ci"]).toMatchObject({ id: `acme.prod.${created.slug_perm}`, observed: { access_private_broadcasts: false } });
+    expect((await store().read("app")).resources["app/ci"]).toMatchObject({
+      id: `acme.prod.${created.slug_perm}`,
+      observed: { access_private_broadcasts: false },
+    });
     expect((await applyAll(opts(outdir))).results[0].failed).toEqual([]);
-    expect((await fx.t.tokens("acme", "prod")).filter((x) => x.name === "ci")).toEqual([expect.objectContaining({ slug_perm: created.slug_perm, access_private_broadcasts: true })]);
+    expect((await fx.t.tokens("acme", "prod")).filter((x) => x.name === "ci")).toEqual([
+      expect.objectContaining({ slug_perm: created.slug_perm, access_private_broadcasts: true }),
+    ]);
   });
 });

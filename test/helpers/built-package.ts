@@ -28,7 +28,7 @@ function digest(): string {
  */
 function withLock<T>(lock: string, fn: () => T): T {
   mkdirSync(path.dirname(lock), { recursive: true });
-  for (const deadline = Date.now() + 600_000; ; ) {
+  for (const deadline = Date.now() + 600_000; ;) {
     try {
       mkdirSync(lock);
       break;
@@ -57,11 +57,24 @@ function build(dir: string): string {
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  for (const f of ["package.json", "README.md", "bin"]) cpSync(path.join(ROOT, f), path.join(partial, f), { recursive: true });
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", path.join(partial, "dist")], { stdio: "inherit" });
+  for (const f of ["package.json", "README.md", "bin"])
+    cpSync(path.join(ROOT, f), path.join(partial, f), { recursive: true });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, "node_modules/typescript/bin/tsc"),
+      "-p",
+      path.join(ROOT, "tsconfig.build.json"),
+      "--outDir",
+      path.join(partial, "dist"),
+    ],
+    { stdio: "inherit" },
+  );
   renameSync(partial, dir);
   // Builds of sources as they were before.
-  for (const old of readdirSync(path.dirname(dir)).filter((e) => /^package-[0-9a-f]{16}$/.test(e) && e !== path.basename(dir))) {
+  for (const old of readdirSync(path.dirname(dir)).filter(
+    (e) => /^package-[0-9a-f]{16}$/.test(e) && e !== path.basename(dir),
+  )) {
     rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
   }
   return dir;
@@ -69,6 +82,12 @@ function build(dir: string): string {
 
 /** `npm pack` of builtPackage() into `dest` (its scripts are not run again); returns the tarball. */
 export function packReposmith(dest: string): string {
-  const name = execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dest], { cwd: builtPackage(), encoding: "utf8" }).trim().split("\n").pop()!;
+  const name = execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dest], {
+    cwd: builtPackage(),
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop()!;
   return path.join(dest, name);
 }

@@ -40,13 +40,16 @@ export function deployCycleSuite(flavour: Flavour, testFile: string): void {
     });
 
     const deploy = (...args: string[]) => run(cli, [...args, "--auto-approve"], { cwd: app, env });
-    const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
+    const managed = async () =>
+      (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
     const show = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
 
     it(`runs ${flavour.cli} on the Node it needs (${flavour.node ?? "any"}), in the range reposmith states`, () => {
       const version = spawnSync("node", ["--version"], { env, encoding: "utf8" }).stdout.trim();
       if (flavour.node) expect(semver.satisfies(version, flavour.node)).toBe(true);
-      expect(semver.satisfies(version, readJson(path.join(app, "node_modules", "reposmith", "package.json")).engines.node)).toBe(true);
+      expect(
+        semver.satisfies(version, readJson(path.join(app, "node_modules", "reposmith", "package.json")).engines.node),
+      ).toBe(true);
     });
 
     it(`installs reposmith beside ${flavour.lib} alone: npm adds no other CDK library`, () => {
@@ -58,10 +61,20 @@ export function deployCycleSuite(flavour: Flavour, testFile: string): void {
     it(`reposmith synth runs the app as ${flavour.bin} synth does`, async () => {
       declareTokens(app, [{ id: "ci", downloads: 10 }]);
       const seen = async (cmd: string, args: string[], file: string) => {
-        const r = await run(cmd, args, { cwd: app, env: { ...env, DUMP_ENV: path.join(work, file), TF_VAR_region: "x" } });
+        const r = await run(cmd, args, {
+          cwd: app,
+          env: { ...env, DUMP_ENV: path.join(work, file), TF_VAR_region: "x" },
+        });
         expect(r.code).toBe(0);
         const e = readJson(path.join(work, file));
-        return { context: JSON.parse(e.CDKTF_CONTEXT_JSON), outdir: e.CDKTF_OUTDIR, hcl: e.SYNTH_HCL_OUTPUT, nodeOptions: e.NODE_OPTIONS, tfVar: e.TF_VAR_region, stack: readFileSync(path.join(app, "cdktf.out/stacks/tokens/cdk.tf.json"), "utf8") };
+        return {
+          context: JSON.parse(e.CDKTF_CONTEXT_JSON),
+          outdir: e.CDKTF_OUTDIR,
+          hcl: e.SYNTH_HCL_OUTPUT,
+          nodeOptions: e.NODE_OPTIONS,
+          tfVar: e.TF_VAR_region,
+          stack: readFileSync(path.join(app, "cdktf.out/stacks/tokens/cdk.tf.json"), "utf8"),
+        };
       };
       const official = await seen(cli, ["synth"], "cli-env.json");
       const ours = await seen(path.join(app, "node_modules", ".bin", "reposmith"), ["synth"], "reposmith-env.json");
@@ -70,14 +83,20 @@ export function deployCycleSuite(flavour: Flavour, testFile: string): void {
     });
 
     it(`${flavour.bin} deploy creates both tokens, patches an edit in place, deletes a removed one; ${flavour.bin} destroy empties`, async () => {
-      declareTokens(app, [{ id: "ci", downloads: 10 }, { id: "partner", downloads: 5 }]);
+      declareTokens(app, [
+        { id: "ci", downloads: 10 },
+        { id: "partner", downloads: 5 },
+      ]);
       const first = await deploy("deploy");
       expect(show(first)).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
       expect(first.code).toBe(0);
       expect((await managed()).map((x) => x.name).sort()).toEqual(["ci", "partner"]);
       const before = (await managed()).find((x) => x.name === "ci");
 
-      declareTokens(app, [{ id: "ci", downloads: 20 }, { id: "partner", downloads: 5 }]);
+      declareTokens(app, [
+        { id: "ci", downloads: 20 },
+        { id: "partner", downloads: 5 },
+      ]);
       const patches = t.emu.stats().requests.byRoute[PATCH] ?? 0;
       const edit = await deploy("deploy");
       expect(edit.code).toBe(0);
@@ -97,7 +116,9 @@ export function deployCycleSuite(flavour: Flavour, testFile: string): void {
       expect(destroy.code).toBe(0);
       expect(await managed()).toEqual([]);
       // Nothing went to the npm registry or HashiCorp from inside the deploys.
-      expect(show(first) + show(edit) + show(removal) + show(destroy)).not.toMatch(/registry\.npmjs|checkpoint-api|ENOTFOUND|E404/);
+      expect(show(first) + show(edit) + show(removal) + show(destroy)).not.toMatch(
+        /registry\.npmjs|checkpoint-api|ENOTFOUND|E404/,
+      );
     }, 900_000);
   });
 }

@@ -29,7 +29,14 @@ export interface Flavour {
 }
 
 export const CDKTF: Flavour = { lib: "cdktf", version: "0.21.0", cli: "cdktf-cli", cliVersion: "0.21.0", bin: "cdktf" };
-export const CDKTN: Flavour = { lib: "cdktn", version: "0.24.0", cli: "cdktn-cli", cliVersion: "0.24.0", bin: "cdktn", node: ">=22.19.0" };
+export const CDKTN: Flavour = {
+  lib: "cdktn",
+  version: "0.24.0",
+  cli: "cdktn-cli",
+  cliVersion: "0.24.0",
+  bin: "cdktn",
+  node: ">=22.19.0",
+};
 const NODE_22 = "22.23.5";
 
 /** `npm install` of `specs` into the cache folder `name` once; later calls reuse it. Returns the folder. */
@@ -42,7 +49,10 @@ function cached(name: string, specs: string[], env: NodeJS.ProcessEnv = process.
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   process.stdout.write(`installing ${specs.join(" ")} into ${dir} (once)\n`);
-  execFileSync("npm", ["install", "--prefix", partial, "--no-audit", "--no-fund", "--loglevel=error", ...specs], { env, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["install", "--prefix", partial, "--no-audit", "--no-fund", "--loglevel=error", ...specs], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   writeFileSync(path.join(partial, ".complete"), specs.join("\n"));
   try {
     renameSync(partial, dir);
@@ -76,7 +86,11 @@ export function cliEnv(flavour: Flavour, base: NodeJS.ProcessEnv, home: string):
 
 /** The CLI's command, installed in the cache (with its own Node when it needs one). */
 export function installCli(flavour: Flavour): string {
-  const dir = cached(`${flavour.cli}-${flavour.cliVersion}`, [`${flavour.cli}@${flavour.cliVersion}`], cliEnv(flavour, process.env, path.join(CACHE, "home")));
+  const dir = cached(
+    `${flavour.cli}-${flavour.cliVersion}`,
+    [`${flavour.cli}@${flavour.cliVersion}`],
+    cliEnv(flavour, process.env, path.join(CACHE, "home")),
+  );
   return path.join(dir, "node_modules", ".bin", flavour.bin);
 }
 
@@ -90,7 +104,15 @@ export function makeApp(dir: string, flavour: Flavour, tarball: string): void {
   writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "new-user-app", private: true }));
   writeFileSync(
     path.join(dir, "cdktf.json"),
-    JSON.stringify({ language: "typescript", app: "node main.js", projectId: "reposmith-e2e", sendCrashReports: "false", terraformProviders: [], terraformModules: [], context: { "reposmith:hookResource": "terraform_data", "e2e:note": "from cdktf.json" } }),
+    JSON.stringify({
+      language: "typescript",
+      app: "node main.js",
+      projectId: "reposmith-e2e",
+      sendCrashReports: "false",
+      terraformProviders: [],
+      terraformModules: [],
+      context: { "reposmith:hookResource": "terraform_data", "e2e:note": "from cdktf.json" },
+    }),
   );
   writeFileSync(
     path.join(dir, "main.js"),
@@ -104,7 +126,20 @@ for (const t of require("./tokens.json")) new EntitlementToken(stack, t.id, { ow
 app.synth();
 `,
   );
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefer-offline", tarball, `${flavour.lib}@${flavour.version}`, "constructs"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      "--prefer-offline",
+      tarball,
+      `${flavour.lib}@${flavour.version}`,
+      "constructs",
+    ],
+    { cwd: dir, stdio: ["ignore", "ignore", "inherit"] },
+  );
 }
 
 export function declareTokens(dir: string, tokens: { id: string; downloads: number }[]): void {

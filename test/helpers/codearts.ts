@@ -16,7 +16,10 @@ export const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 export const SEED = {
   codearts: {
     users: [{ domain: "acme", name: "ci", password: IAM_PASSWORD }],
-    repositories: [{ id: 123, name: "app" }, { id: 124, name: "public" }],
+    repositories: [
+      { id: 123, name: "app" },
+      { id: 124, name: "public" },
+    ],
     sources: [{ url: SOURCE_URL, username: SOURCE_USER, password: SOURCE_PASSWORD }, { url: PUBLIC_URL }],
     settings: { queueMs: 50, syncMs: 150 },
   },
@@ -132,14 +135,24 @@ app.synth();
 /** A RepositoryMirror declaration for MirrorWorkdir.declare: repository 123 mirroring SOURCE_URL with its credentials, polled fast. */
 export const declaredMirror = (props: Record<string, unknown> = {}) => ({
   id: "mirror",
-  props: { repositoryId: 123, sourceUrl: SOURCE_URL, credentials: { username: "GIT_USER", password: "GIT_PASSWORD" }, waitForSync: { pollInterval: "50ms", timeout: "30s" }, ...props },
+  props: {
+    repositoryId: 123,
+    sourceUrl: SOURCE_URL,
+    credentials: { username: "GIT_USER", password: "GIT_PASSWORD" },
+    waitForSync: { pollInterval: "50ms", timeout: "30s" },
+    ...props,
+  },
 });
 
 /**
  * The prelude of a CLI test file on CodeArts mirrors: one emulator for the file, and before each
  * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there.
  */
-export function mirrorCliFixture(seed: unknown = SEED): { readonly t: CodeArtsTestEmulator; readonly w: MirrorWorkdir; run(...args: string[]): Promise<CliResult> } {
+export function mirrorCliFixture(seed: unknown = SEED): {
+  readonly t: CodeArtsTestEmulator;
+  readonly w: MirrorWorkdir;
+  run(...args: string[]): Promise<CliResult>;
+} {
   let t: CodeArtsTestEmulator;
   let w: MirrorWorkdir;
   beforeAll(async () => {

@@ -15,7 +15,12 @@ export interface AdminAnswer {
 }
 
 /** One admin call (no API key: admin routes need none), whatever the answer. */
-export async function adminRequest(baseUrl: string, method: string, route: string, body?: unknown): Promise<AdminAnswer> {
+export async function adminRequest(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<AdminAnswer> {
   const r = await fetch(`${baseUrl}/_emulator${route}`, {
     method,
     headers: body === undefined ? {} : { "Content-Type": "application/json" },
@@ -32,10 +37,17 @@ export async function adminRequest(baseUrl: string, method: string, route: strin
 }
 
 /** One admin call that must succeed: throws (failing the test) unless the answer is 2xx. */
-export async function adminChecked(baseUrl: string, method: string, route: string, body?: unknown): Promise<AdminAnswer> {
+export async function adminChecked(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<AdminAnswer> {
   const answer = await adminRequest(baseUrl, method, route, body);
   if (answer.status < 200 || answer.status > 299) {
-    throw new Error(`emulator admin ${method} /_emulator${route} answered ${answer.status}: ${answer.text.slice(0, 500)}`);
+    throw new Error(
+      `emulator admin ${method} /_emulator${route} answered ${answer.status}: ${answer.text.slice(0, 500)}`,
+    );
   }
   return answer;
 }

@@ -31,7 +31,11 @@ export interface TestEmulator {
 
 export async function startTestEmulator(repos: [string, string][] = [["acme", "prod"]]): Promise<TestEmulator> {
   const apiKey = `test-api-key-${Math.random().toString(36).slice(2)}`;
-  const emu = await startEmulator({ port: 0, apiKey, seed: { repositories: repos.map(([owner, slug]) => ({ owner, slug })) } });
+  const emu = await startEmulator({
+    port: 0,
+    apiKey,
+    seed: { repositories: repos.map(([owner, slug]) => ({ owner, slug })) },
+  });
   const call = async (method: string, url: string, body?: unknown) => {
     const r = await fetch(url, {
       method,
@@ -44,7 +48,12 @@ export async function startTestEmulator(repos: [string, string][] = [["acme", "p
   const t: TestEmulator = {
     emu,
     apiKey,
-    env: { ...withoutColor(process.env), CLOUDSMITH_API_URL: `${emu.url}/v1`, CLOUDSMITH_API_KEY: apiKey, NO_COLOR: "1" },
+    env: {
+      ...withoutColor(process.env),
+      CLOUDSMITH_API_URL: `${emu.url}/v1`,
+      CLOUDSMITH_API_KEY: apiKey,
+      NO_COLOR: "1",
+    },
     api: (method, route, body) => call(method, `${emu.url}/v1${route}`, body),
     admin: (method, route, body) => emulatorAdmin(emu.url, method, route, body),
     reseed: async (doc) => {
@@ -73,7 +82,11 @@ export const FAST_RETRIES = { retryBaseMs: 5, maxRetries: 2 };
  * One emulator for the test file, and before each test acme's `repositories` reseeded and a fresh
  * piece of work space from `open` (given to `close` after the test).
  */
-function emulatorWith<W>(repositories: string[], open: () => W, close: (w: W) => void): { readonly t: TestEmulator; readonly work: W } {
+function emulatorWith<W>(
+  repositories: string[],
+  open: () => W,
+  close: (w: W) => void,
+): { readonly t: TestEmulator; readonly work: W } {
   let t: TestEmulator;
   let work: W;
   beforeAll(async () => {
@@ -97,7 +110,11 @@ function emulatorWith<W>(repositories: string[], open: () => W, close: (w: W) =>
 
 /** The prelude of an in-process engine test file: the emulator (acme/prod) and a temporary directory per test. */
 export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; readonly dir: string } {
-  const f = emulatorWith(["prod"], () => mkdtempSync(path.join(tmpdir(), dirPrefix)), (dir) => rmSync(dir, { recursive: true, force: true }));
+  const f = emulatorWith(
+    ["prod"],
+    () => mkdtempSync(path.join(tmpdir(), dirPrefix)),
+    (dir) => rmSync(dir, { recursive: true, force: true }),
+  );
   return {
     get t() {
       return f.t;
@@ -112,8 +129,16 @@ export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; 
  * The prelude of a CLI test file: the emulator (acme's `repositories`) and a Workdir per test.
  * `run` calls the CLI in the Workdir with its output and state flags.
  */
-export function cliFixture(repositories: string[] = ["prod"]): { readonly t: TestEmulator; readonly w: Workdir; run(...args: string[]): Promise<CliResult> } {
-  const f = emulatorWith(repositories, () => new Workdir(), (w) => w.cleanup());
+export function cliFixture(repositories: string[] = ["prod"]): {
+  readonly t: TestEmulator;
+  readonly w: Workdir;
+  run(...args: string[]): Promise<CliResult>;
+} {
+  const f = emulatorWith(
+    repositories,
+    () => new Workdir(),
+    (w) => w.cleanup(),
+  );
   return {
     get t() {
       return f.t;
@@ -203,10 +228,22 @@ export interface CliResult {
  */
 export function reposmith(
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; /** Sends `signal` once the output (stdout + stderr) first matches `when` (a Ctrl-C mid-run). */ interrupt?: { when: RegExp; signal?: NodeJS.Signals } },
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /** Sends `signal` once the output (stdout + stderr) first matches `when` (a Ctrl-C mid-run). */ interrupt?: {
+      when: RegExp;
+      signal?: NodeJS.Signals;
+    };
+  },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let sent = false;

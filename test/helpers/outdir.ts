@@ -25,11 +25,20 @@ export function writeOutdir(dir: string, stacks: Record<string, Decl[]>): void {
     for (const d of decls) {
       const kind = d.kind ?? "EntitlementToken";
       const spec = handlerFor(kind).spec.parse(d.spec);
-      resources[`${d.id}_hook_resource`] = { input: makePayload(kind, `${name}/${d.id}`, spec, undefined, d.lifecycle), lifecycle: { create_before_destroy: true } };
+      resources[`${d.id}_hook_resource`] = {
+        input: makePayload(kind, `${name}/${d.id}`, spec, undefined, d.lifecycle),
+        lifecycle: { create_before_destroy: true },
+      };
     }
     mkdirSync(path.join(dir, "stacks", name), { recursive: true });
     writeFileSync(path.join(dir, rel), JSON.stringify({ resource: { terraform_data: resources } }, null, 2));
-    manifest.stacks[name] = { name, constructPath: name, synthesizedStackPath: rel, workingDirectory: path.join("stacks", name), dependencies: [] };
+    manifest.stacks[name] = {
+      name,
+      constructPath: name,
+      synthesizedStackPath: rel,
+      workingDirectory: path.join("stacks", name),
+      dependencies: [],
+    };
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));

@@ -11,13 +11,32 @@ export const POST_COPY = "POST /packages/{owner}/{repo}/{identifier}/copy/";
 export const GET_STATUS = "GET /packages/{owner}/{repo}/{identifier}/status/";
 export const POST_RESYNC = "POST /packages/{owner}/{repo}/{identifier}/resync/";
 
-export type Decl = { kind: "copy"; id: string; props: PackageCopyProps } | { kind: "mirror"; id: string; props: PackageMirrorProps };
+export type Decl =
+  { kind: "copy"; id: string; props: PackageCopyProps } | { kind: "mirror"; id: string; props: PackageMirrorProps };
 
-export const npm = (name: string, version = "1.0.0", extra: Record<string, unknown> = {}) => ({ owner: "acme", repository: "staging", format: "npm", name, version, ...extra });
+export const npm = (name: string, version = "1.0.0", extra: Record<string, unknown> = {}) => ({
+  owner: "acme",
+  repository: "staging",
+  format: "npm",
+  name,
+  version,
+  ...extra,
+});
 
 /** Resets the emulator and seeds acme/staging + acme/prod with `packages` and the global sync config. */
-export async function seedPackages(t: TestEmulator, packages: Record<string, unknown>[], packageSync: Record<string, unknown> = { durationMs: 300 }): Promise<void> {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "staging" }, { owner: "acme", slug: "prod" }], packageSync, packages });
+export async function seedPackages(
+  t: TestEmulator,
+  packages: Record<string, unknown>[],
+  packageSync: Record<string, unknown> = { durationMs: 300 },
+): Promise<void> {
+  await t.reseed({
+    repositories: [
+      { owner: "acme", slug: "staging" },
+      { owner: "acme", slug: "prod" },
+    ],
+    packageSync,
+    packages,
+  });
 }
 
 /** Every package of a repository as the emulator holds it (with hidden counters: status_reads, sync_phase). */
@@ -60,7 +79,11 @@ export class PackageApp {
  * The prelude of an in-process package engine test file: one emulator for the file, a scratch
  * PackageApp per test, and the engine options that use both.
  */
-export function packageEngineFixture(): { readonly t: TestEmulator; readonly app: PackageApp; opts(): { outdir: string; store: FileStateStore; env: NodeJS.ProcessEnv; clientOptions: typeof FAST_RETRIES } } {
+export function packageEngineFixture(): {
+  readonly t: TestEmulator;
+  readonly app: PackageApp;
+  opts(): { outdir: string; store: FileStateStore; env: NodeJS.ProcessEnv; clientOptions: typeof FAST_RETRIES };
+} {
   let t: TestEmulator;
   let app: PackageApp;
   beforeAll(async () => {

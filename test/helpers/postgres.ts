@@ -10,7 +10,9 @@ const run = promisify(execFile);
 /** PATH, then Debian's versioned directories (apt-get install postgresql puts the server tools there). */
 function searchDirs(): string[] {
   const debian = existsSync("/usr/lib/postgresql")
-    ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`)
+    ? readdirSync("/usr/lib/postgresql")
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
     : [];
   return [...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean), ...debian, "/usr/sbin", "/sbin"];
 }
@@ -29,9 +31,11 @@ const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
  * and, as root, a `postgres` user to run them as: they refuse to run as root).
  */
 export function postgresUnavailable(): string | undefined {
-  for (const bin of ["initdb", "pg_ctl", "postgres"]) if (!onPath(bin)) return `${bin} is not on PATH (install PostgreSQL, e.g. apt-get install postgresql)`;
+  for (const bin of ["initdb", "pg_ctl", "postgres"])
+    if (!onPath(bin)) return `${bin} is not on PATH (install PostgreSQL, e.g. apt-get install postgresql)`;
   if (isRoot && !onPath("runuser")) return "running as root without runuser to start PostgreSQL as the postgres user";
-  if (isRoot && !/^postgres:/m.test(existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "")) return "running as root and there is no postgres user to run PostgreSQL as";
+  if (isRoot && !/^postgres:/m.test(existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : ""))
+    return "running as root and there is no postgres user to run PostgreSQL as";
   return undefined;
 }
 
@@ -78,7 +82,16 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   const port = await freePort();
-  await asPostgres("pg_ctl", ["-D", data, "-l", path.join(base, "log"), "-o", `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off`, "-w", "start"]);
+  await asPostgres("pg_ctl", [
+    "-D",
+    data,
+    "-l",
+    path.join(base, "log"),
+    "-o",
+    `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    "-w",
+    "start",
+  ]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

@@ -1,5 +1,11 @@
 import { hostname } from "node:os";
-import { StateCorruptError, StateLockedError, StateTooNewError, type StackState, type StateStore } from "../../src/engine";
+import {
+  StateCorruptError,
+  StateLockedError,
+  StateTooNewError,
+  type StackState,
+  type StateStore,
+} from "../../src/engine";
 
 /** What the shared suite needs from one backend. */
 export interface StoreFixture {
@@ -17,7 +23,13 @@ const entry = (id: string, extra: Record<string, unknown> = {}) => ({
   kind: "EntitlementToken",
   id,
   generation: "g1",
-  spec: { owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 5 }, metadata: { team: "ops", nested: [1, "two", null] } },
+  spec: {
+    owner: "acme",
+    repository: "prod",
+    name: "ci",
+    limits: { numDownloads: 5 },
+    metadata: { team: "ops", nested: [1, "two", null] },
+  },
   observed: { slug_perm: id.split(".")[2], is_active: true, limit_num_downloads: 5 },
   connection: { apiUrl: "http://127.0.0.1:1/v1", apiKeyEnv: "CLOUDSMITH_API_KEY" },
   appliedAt: "2026-01-01T00:00:00.000Z",
@@ -50,13 +62,25 @@ export function stateStoreContract(fixture: () => StoreFixture): void {
   it("round-trips resources exactly, bumps the serial on each write and keeps the lineage", async () => {
     const store = await open();
     const s0 = await store.read("app");
-    const s1 = await store.write({ ...s0, resources: { "app/ci": entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "delete" } }) } });
+    const s1 = await store.write({
+      ...s0,
+      resources: { "app/ci": entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "delete" } }) },
+    });
     expect(s1.serial).toBe(1);
     const s2 = await store.write({ ...s1, resources: { ...s1.resources, "app/b": entry("acme.prod.bbb") } });
     expect(s2.serial).toBe(2);
     const other = await open();
     const back = await other.read("app");
-    expect(back).toEqual({ version: 1, stack: "app", lineage: s0.lineage, serial: 2, resources: { "app/ci": entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "delete" } }), "app/b": entry("acme.prod.bbb") } });
+    expect(back).toEqual({
+      version: 1,
+      stack: "app",
+      lineage: s0.lineage,
+      serial: 2,
+      resources: {
+        "app/ci": entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "delete" } }),
+        "app/b": entry("acme.prod.bbb"),
+      },
+    });
   });
 
   it("keeps the previous version on every write", async () => {
@@ -127,7 +151,9 @@ export function stateStoreContract(fixture: () => StoreFixture): void {
     await fixture().edit("app", (doc) => (doc.version = 2));
     const err = await (await open()).read("app").catch((e) => e);
     expect(err).toBeInstanceOf(StateTooNewError);
-    expect(err.message).toMatch(/written by a newer reposmith \(state format 2; this reposmith reads format 1\); upgrade reposmith/);
+    expect(err.message).toMatch(
+      /written by a newer reposmith \(state format 2; this reposmith reads format 1\); upgrade reposmith/,
+    );
     await fixture().edit("app", (doc) => {
       expect(doc.version).toBe(2);
       expect(Object.keys(doc.resources)).toEqual(["a"]);
@@ -136,7 +162,10 @@ export function stateStoreContract(fixture: () => StoreFixture): void {
 
   it("drops lifecycle settings it does not know, as it drops unknown entry fields, and keeps the ones it knows", async () => {
     const store = await open();
-    await store.write({ ...(await store.read("app")), resources: { a: entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "retain" } }) } });
+    await store.write({
+      ...(await store.read("app")),
+      resources: { a: entry("acme.prod.aaa", { lifecycle: { deletionPolicy: "retain" } }) },
+    });
     await fixture().edit("app", (doc) => {
       doc.resources.a.lifecycle.retainFor = "30d";
       doc.resources.a.someLaterField = true;

@@ -12,6 +12,11 @@ export function thrown(build: () => unknown): string {
 
 /** The connection a resource's hook carries in the stack's synthesized JSON, parsed. */
 export function hookConnection(stack: TerraformStack, key: string): unknown {
-  const hooks = Object.values(JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<string, { input: { key: string; connection: string } }>);
+  const hooks = Object.values(
+    JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<
+      string,
+      { input: { key: string; connection: string } }
+    >,
+  );
   return JSON.parse(hooks.find((r) => r.input.key === key)!.input.connection);
 }

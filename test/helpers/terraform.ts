@@ -14,7 +14,11 @@ export function describeWithTerraform(testFile: string, what: string): jest.Desc
 }
 
 /** Runs a command to its end without blocking this process (the emulator lives here); colour codes removed. */
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -44,5 +48,8 @@ export function emptyTerraformRc(): string {
 
 /** `terraform <args>` in `cwd`, non-interactive, with no checkpoint call and no user configuration. */
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return run("terraform", args, { cwd, env: { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: emptyTerraformRc() } });
+  return run("terraform", args, {
+    cwd,
+    env: { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: emptyTerraformRc() },
+  });
 }

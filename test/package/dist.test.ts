@@ -19,7 +19,8 @@ beforeAll(() => {
   // What `npm pack` puts in the tarball ("files"), built by its prepack script (`npm run build`).
   cpSync(builtPackage(), pkg, { recursive: true });
   // Its dependencies (and the app's cdktf or cdktn and constructs peers), as npm would install them beside it.
-  for (const dep of ["cdktf", "cdktn", "constructs"]) symlinkSync(path.join(ROOT, "node_modules", dep), path.join(dir, "node_modules", dep), "dir");
+  for (const dep of ["cdktf", "cdktn", "constructs"])
+    symlinkSync(path.join(ROOT, "node_modules", dep), path.join(dir, "node_modules", dep), "dir");
   symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"), "dir");
 }, 120_000);
 afterAll(() => {
@@ -48,7 +49,9 @@ describe("the installed package", () => {
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
-      for (const [, from, inline] of readFileSync(file, "utf8").matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"|\bimport\("([^"]+)"\)/gm)) {
+      for (const [, from, inline] of readFileSync(file, "utf8").matchAll(
+        /^(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"|\bimport\("([^"]+)"\)/gm,
+      )) {
         const spec = from ?? inline;
         if (!spec.startsWith(".")) bare.push(spec);
         else {
@@ -78,7 +81,12 @@ app.synth();
     const synthesized = readFileSync(path.join(dir, "cdktf.out/stacks/tokens/cdk.tf.json"), "utf8");
     const hook = JSON.parse(synthesized).resource.terraform_data;
     expect(Object.keys(hook)).toEqual([expect.stringMatching(/^ci_hook_resource/), expect.stringMatching(/prune/)]);
-    expect(JSON.parse(Object.values<{ input: { spec: string } }>(hook)[0].input.spec)).toMatchObject({ owner: "acme", repository: "prod", name: "ci", limits: { numDownloads: 10 } });
+    expect(JSON.parse(Object.values<{ input: { spec: string } }>(hook)[0].input.spec)).toMatchObject({
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      limits: { numDownloads: 10 },
+    });
     expect(synthesized).toMatch(/reposmith\/bin\/reposmith\.js.* -- hook apply/);
   });
 
@@ -94,20 +102,39 @@ app.synth();
     );
     execFileSync(process.execPath, ["main-cdktn.js"], { cwd: dir, env: { ...process.env, NODE_OPTIONS: "" } });
     const doc = JSON.parse(readFileSync(path.join(dir, "cdktn.out/stacks/tokens/cdk.tf.json"), "utf8"));
-    expect(doc["//"].metadata.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "node_modules/cdktn/package.json"), "utf8")).version);
-    expect(Object.keys(doc.resource.terraform_data)).toEqual([expect.stringMatching(/^ci_hook_resource/), expect.stringMatching(/prune/)]);
+    expect(doc["//"].metadata.version).toBe(
+      JSON.parse(readFileSync(path.join(ROOT, "node_modules/cdktn/package.json"), "utf8")).version,
+    );
+    expect(Object.keys(doc.resource.terraform_data)).toEqual([
+      expect.stringMatching(/^ci_hook_resource/),
+      expect.stringMatching(/prune/),
+    ]);
   });
 
   it("type-checks a TypeScript app against the shipped declarations, and reports a wrong prop", () => {
     const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
     // As `cdktf init --template typescript` sets it up (CommonJS), checking only the app's own file.
-    const tsconfig = { compilerOptions: { strict: true, module: "CommonJS", target: "ES2018", lib: ["es2018"], noEmit: true, skipLibCheck: true, types: [] }, files: ["app.ts"] };
+    const tsconfig = {
+      compilerOptions: {
+        strict: true,
+        module: "CommonJS",
+        target: "ES2018",
+        lib: ["es2018"],
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      files: ["app.ts"],
+    };
     writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
     const app = (props: string) =>
       `import { App, TerraformStack } from "cdktf";\nimport { EntitlementToken } from "reposmith";\nnew EntitlementToken(new TerraformStack(new App(), "s"), "ci", ${props});\n`;
     writeFileSync(path.join(dir, "app.ts"), app(`{ owner: "acme", repository: "prod", name: "ci" }`));
     execFileSync(process.execPath, [tsc, "-p", dir]);
-    writeFileSync(path.join(dir, "app.ts"), app(`{ owner: "acme", repository: "prod", name: "ci", limits: { numDownload: 5 } }`));
+    writeFileSync(
+      path.join(dir, "app.ts"),
+      app(`{ owner: "acme", repository: "prod", name: "ci", limits: { numDownload: 5 } }`),
+    );
     let out = "";
     try {
       execFileSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8" });
@@ -118,7 +145,9 @@ app.synth();
   }, 60_000);
 
   it("runs the CLI from dist/ when no sources are there", () => {
-    expect(execFileSync(process.execPath, [path.join(pkg, "bin/reposmith.js"), "--version"], { encoding: "utf8" }).trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+    expect(
+      execFileSync(process.execPath, [path.join(pkg, "bin/reposmith.js"), "--version"], { encoding: "utf8" }).trim(),
+    ).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
     const help = execFileSync(process.execPath, [path.join(pkg, "bin/reposmith.js"), "--help"], { encoding: "utf8" });
     expect(help).toMatch(/reconcile/);
   });

@@ -31,7 +31,14 @@ describe("the Node range", () => {
 
   it("holds this Node, which loads those known ones without a flag or a warning", () => {
     expect(semver.satisfies(process.version, ours)).toBe(true);
-    const r = spawnSync(process.execPath, ["-e", "require('fastify'); require('light-my-request/lib/cookies'); console.log(process.features.require_module)"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        "require('fastify'); require('light-my-request/lib/cookies'); console.log(process.features.require_module)",
+      ],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("true");
   });

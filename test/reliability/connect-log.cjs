@@ -12,8 +12,12 @@ if (log) {
   net.Socket.prototype.connect = function (...args) {
     // (options[, cb]), (port[, host][, cb]), or node's own already-normalised [options, cb] array.
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-    const o = first !== null && typeof first === "object" ? first : { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
-    if (typeof o.port === "number" || typeof o.port === "string") fs.appendFileSync(log, `${String(o.host ?? "localhost")}:${String(o.port)}\n`);
+    const o =
+      first !== null && typeof first === "object"
+        ? first
+        : { port: first, host: typeof args[1] === "string" ? args[1] : undefined };
+    if (typeof o.port === "number" || typeof o.port === "string")
+      fs.appendFileSync(log, `${String(o.host ?? "localhost")}:${String(o.port)}\n`);
     return connect.apply(this, args);
   };
 }

@@ -17,7 +17,10 @@ beforeEach(async () => {
 });
 
 /** One request; `status` is 0 when no reply came, `error` set when the reply (or its body) broke off. */
-async function raw(method = "GET", body?: unknown): Promise<{ status: number; text: string; error?: string; length?: string | null }> {
+async function raw(
+  method = "GET",
+  body?: unknown,
+): Promise<{ status: number; text: string; error?: string; length?: string | null }> {
   let status = 0;
   let length: string | null = null;
   try {
@@ -30,10 +33,16 @@ async function raw(method = "GET", body?: unknown): Promise<{ status: number; te
     length = r.headers.get("content-length");
     return { status, length, text: await r.text() };
   } catch (e) {
-    return { status, length, text: "", error: `${(e as Error).message} ${(e as { cause?: { code?: string } }).cause?.code ?? ""}` };
+    return {
+      status,
+      length,
+      text: "",
+      error: `${(e as Error).message} ${(e as { cause?: { code?: string } }).cause?.code ?? ""}`,
+    };
   }
 }
-const client = () => new CloudsmithClient({ baseUrl: `${t.emu.url}/v1`, apiKey: t.apiKey, retryBaseMs: 1, maxRetries: 3 });
+const client = () =>
+  new CloudsmithClient({ baseUrl: `${t.emu.url}/v1`, apiKey: t.apiKey, retryBaseMs: 1, maxRetries: 3 });
 const names = async () => (await t.admin("GET", "/state")).tokens.map((x: { name: string }) => x.name);
 
 describe("emulator storm rules", () => {
@@ -47,7 +56,9 @@ describe("emulator storm rules", () => {
   });
 
   it("rejects a probability outside (0, 1] and conflicting actions", async () => {
-    const r = await adminRequest(t.emu.url, "POST", "/faults", { rules: [{ probability: 0 }, { reset: true, truncateAt: 3 }] });
+    const r = await adminRequest(t.emu.url, "POST", "/faults", {
+      rules: [{ probability: 0 }, { reset: true, truncateAt: 3 }],
+    });
     expect(r.status).toBe(400);
     const body = r.body;
     expect(Object.keys(body.fields ?? body)).toEqual(expect.arrayContaining(["rules[0].probability", "rules[1].pass"]));
@@ -63,7 +74,12 @@ describe("emulator storm rules", () => {
   });
 
   it("reset: the connection drops with no reply; with afterHandler, the write happened first", async () => {
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", reset: true }, { method: "POST", reset: true, afterHandler: true }] });
+    await t.admin("POST", "/faults", {
+      rules: [
+        { method: "POST", reset: true },
+        { method: "POST", reset: true, afterHandler: true },
+      ],
+    });
     expect((await raw("POST", { name: "before" })).status).toBe(0);
     expect((await raw("POST", { name: "after" })).status).toBe(0);
     expect(await names()).toEqual(expect.arrayContaining(["after"]));
@@ -71,7 +87,12 @@ describe("emulator storm rules", () => {
   });
 
   it("reset and truncateAt without afterHandler: the handler never runs (nothing is written)", async () => {
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", truncateAt: 5 }, { method: "POST", reset: true }] });
+    await t.admin("POST", "/faults", {
+      rules: [
+        { method: "POST", truncateAt: 5 },
+        { method: "POST", reset: true },
+      ],
+    });
     expect((await raw("POST", { name: "cut" })).error).toMatch(/terminated|UND_ERR_SOCKET/);
     expect((await raw("POST", { name: "dropped" })).status).toBe(0);
     expect(await names()).not.toEqual(expect.arrayContaining(["cut"]));
@@ -105,15 +126,21 @@ describe("the Cloudsmith client in a storm", () => {
 
   it("never re-sends a POST whose connection dropped after sending: an ambiguous NetworkError", async () => {
     await t.admin("POST", "/faults", { rules: [{ method: "POST", reset: true, afterHandler: true }] });
-    const err = await client().entitlements.create("acme", "prod", { name: "once" } as never).catch((e) => e);
+    const err = await client()
+      .entitlements.create("acme", "prod", { name: "once" } as never)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(NetworkError);
     expect(err.ambiguous).toBe(true);
     expect((await names()).filter((n: string) => n === "once")).toHaveLength(1);
   });
 
   it("a POST answered with a malformed 2xx body is an ambiguous ResponseShapeError that names no value", async () => {
-    await t.admin("POST", "/faults", { rules: [{ method: "POST", status: 201, body: '{"token": "s3cr3t-value', afterHandler: true }] });
-    const err = await client().entitlements.create("acme", "prod", { name: "shape" } as never).catch((e) => e);
+    await t.admin("POST", "/faults", {
+      rules: [{ method: "POST", status: 201, body: '{"token": "s3cr3t-value', afterHandler: true }],
+    });
+    const err = await client()
+      .entitlements.create("acme", "prod", { name: "shape" } as never)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ResponseShapeError);
     expect(err.ambiguous).toBe(true);
     expect(err.message).not.toContain("s3cr3t");

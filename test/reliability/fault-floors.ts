@@ -110,10 +110,19 @@ export function tally(rules: ArmedRule[], before: EmulatorCounters, after: Emula
     any.push({ n, p: 1 - untouched });
   }
   const kinds = [...new Set(rules.map((r) => r.kind))];
-  const row = (kind: string, count: number, ts: { n: number; p: number }[]): KindTally => ({ kind, fired: count, expected: ts.reduce((s, x) => s + x.n * x.p, 0), floor: lowerFloor(ts) });
+  const row = (kind: string, count: number, ts: { n: number; p: number }[]): KindTally => ({
+    kind,
+    fired: count,
+    expected: ts.reduce((s, x) => s + x.n * x.p, 0),
+    floor: lowerFloor(ts),
+  });
   return [
     ...kinds.map((kind) => row(kind, fired[kind] ?? 0, trials.get(kind) ?? [])),
-    row(ALL_KINDS, kinds.reduce((s, k) => s + (fired[k] ?? 0), 0), any),
+    row(
+      ALL_KINDS,
+      kinds.reduce((s, k) => s + (fired[k] ?? 0), 0),
+      any,
+    ),
   ];
 }
 
@@ -122,7 +131,9 @@ export const ALL_KINDS = "all kinds";
 
 /** One line per kind, e.g. `status 429: 41 fired, floor 19 (expected 42.3)`. */
 export function describeTallies(tallies: KindTally[]): string {
-  return tallies.map((k) => `${k.kind}: ${k.fired} fired, floor ${k.floor} (expected ${k.expected.toFixed(1)})`).join("; ");
+  return tallies
+    .map((k) => `${k.kind}: ${k.fired} fired, floor ${k.floor} (expected ${k.expected.toFixed(1)})`)
+    .join("; ");
 }
 
 /** Adds a storm's tallies to a test file's running totals by kind, for the figures table. */

@@ -13,8 +13,26 @@ import { EntitlementToken, PackageCopy } from "../../src";
 import { ApiError } from "../../src/api/http";
 import { applyAll, FileStateStore, hasChanges, planAll, PlanError, type StackState } from "../../src/engine";
 import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helpers/harness";
-import { addTallies, ALL_KINDS, counters, describeTallies, tally, type ArmedRule, type EmulatorCounters } from "./fault-floors";
-import { announceFigures, checkTokens, Evidence, hangGuard, LONG, recordFigures, rng, seedFor, taggedTokens } from "./helpers";
+import {
+  addTallies,
+  ALL_KINDS,
+  counters,
+  describeTallies,
+  tally,
+  type ArmedRule,
+  type EmulatorCounters,
+} from "./fault-floors";
+import {
+  announceFigures,
+  checkTokens,
+  Evidence,
+  hangGuard,
+  LONG,
+  recordFigures,
+  rng,
+  seedFor,
+  taggedTokens,
+} from "./helpers";
 
 announceFigures("fault storms");
 
@@ -24,13 +42,26 @@ announceFigures("fault storms");
  */
 const RESOURCES = LONG ? 200 : 80;
 const MAX_ATTEMPTS = 12;
-const REPOS: [string, string][] = [["acme", "prod"], ["acme", "staging"]];
+const REPOS: [string, string][] = [
+  ["acme", "prod"],
+  ["acme", "staging"],
+];
 const FOREVER = 1e9;
 
 let t: TestEmulator;
 let root: string;
 const evidence = new Evidence();
-const totals = { faultsInjected: 0, errorsSurfaced: 0, untypedErrors: 0, applies: 0, completedUnderStorm: 0, duplicates: 0, halfRecorded: 0, orphans: 0, lost: 0 };
+const totals = {
+  faultsInjected: 0,
+  errorsSurfaced: 0,
+  untypedErrors: 0,
+  applies: 0,
+  completedUnderStorm: 0,
+  duplicates: 0,
+  halfRecorded: 0,
+  orphans: 0,
+  lost: 0,
+};
 /** Faults injected and their floors, by kind, over every storm of the file. */
 const faultsByKind: Record<string, { fired: number; floor: number }> = {};
 let seed = 0;
@@ -50,7 +81,15 @@ beforeEach(async () => {
 });
 afterAll(async () => {
   const scan = evidence.scan();
-  recordFigures("fault storms", { seed, resources: RESOURCES, ...totals, faultsByKind, secretHits: scan.hits.length, filesScanned: scan.scanned, badModes: scan.badModes.length });
+  recordFigures("fault storms", {
+    seed,
+    resources: RESOURCES,
+    ...totals,
+    faultsByKind,
+    secretHits: scan.hits.length,
+    filesScanned: scan.scanned,
+    badModes: scan.badModes.length,
+  });
   await t.close();
   rmSync(root, { recursive: true, force: true });
   expect(scan.hits).toEqual([]);
@@ -72,22 +111,40 @@ class Project {
 
   declareFresh(n: number): void {
     this.decls = [];
-    while (this.decls.length < n) this.decls.push({ idx: this.next++, repo: rand() < 0.5 ? "prod" : "staging", downloads: Math.floor(rand() * 1000) });
+    while (this.decls.length < n)
+      this.decls.push({
+        idx: this.next++,
+        repo: rand() < 0.5 ? "prod" : "staging",
+        downloads: Math.floor(rand() * 1000),
+      });
     this.synth();
   }
 
   /** Edits ~20 %, drops ~15 %, adds as many new ones. */
   churn(): void {
     const n = this.decls.length;
-    this.decls = this.decls.filter(() => rand() >= 0.15).map((d) => (rand() < 0.2 ? { ...d, downloads: d.downloads + 7 } : d));
-    while (this.decls.length < n) this.decls.push({ idx: this.next++, repo: rand() < 0.5 ? "prod" : "staging", downloads: Math.floor(rand() * 1000) });
+    this.decls = this.decls
+      .filter(() => rand() >= 0.15)
+      .map((d) => (rand() < 0.2 ? { ...d, downloads: d.downloads + 7 } : d));
+    while (this.decls.length < n)
+      this.decls.push({
+        idx: this.next++,
+        repo: rand() < 0.5 ? "prod" : "staging",
+        downloads: Math.floor(rand() * 1000),
+      });
     this.synth();
   }
 
   private synth(): void {
     const app = new App({ outdir: this.outdir });
     const stack = new TerraformStack(app, "app");
-    for (const d of this.decls) new EntitlementToken(stack, `t${d.idx}`, { owner: "acme", repository: d.repo, name: `t${d.idx}`, limits: { numDownloads: d.downloads } });
+    for (const d of this.decls)
+      new EntitlementToken(stack, `t${d.idx}`, {
+        owner: "acme",
+        repository: d.repo,
+        name: `t${d.idx}`,
+        limits: { numDownloads: d.downloads },
+      });
     app.synth();
   }
 
@@ -131,7 +188,12 @@ async function disarm(name: string, armed: { rules: ArmedRule[]; before: Emulato
   addTallies(faultsByKind, tallies);
   totals.faultsInjected += tallies.find((k) => k.kind === ALL_KINDS)!.fired;
   process.stdout.write(`[reliability] ${name}: faults injected: ${describeTallies(tallies)}\n`);
-  return tallies.filter((k) => k.fired < k.floor).map((k) => `${name}: only ${k.fired} faults of kind "${k.kind}" injected, below the floor of ${k.floor} (expected ${k.expected.toFixed(1)})`);
+  return tallies
+    .filter((k) => k.fired < k.floor)
+    .map(
+      (k) =>
+        `${name}: only ${k.fired} faults of kind "${k.kind}" injected, below the floor of ${k.floor} (expected ${k.expected.toFixed(1)})`,
+    );
 }
 
 /**
@@ -139,7 +201,11 @@ async function disarm(name: string, armed: { rules: ArmedRule[]; before: Emulato
  * that errors are typed and nothing is duplicated or half-recorded; then stops the storm and checks
  * that one more apply converges.
  */
-async function storm(p: Project, name: string, rules: Record<string, unknown>[]): Promise<{ completedAfter: number | undefined; errors: string[] }> {
+async function storm(
+  p: Project,
+  name: string,
+  rules: Record<string, unknown>[],
+): Promise<{ completedAfter: number | undefined; errors: string[] }> {
   const armed = await arm(rules);
   const problems: string[] = [];
   const errors: string[] = [];
@@ -186,7 +252,9 @@ async function storm(p: Project, name: string, rules: Record<string, unknown>[])
   if (hasChanges(plan)) problems.push(`${name}: not converged after the storm`);
   await evidence.addTokenValues(t, REPOS);
   for (const e of errors) evidence.addText(`${name}: error message`, e);
-  process.stdout.write(`[reliability] ${name}: ${completedAfter ? `completed on attempt ${completedAfter}` : `still failing after ${MAX_ATTEMPTS} attempts`}, ${errors.length} typed errors surfaced\n`);
+  process.stdout.write(
+    `[reliability] ${name}: ${completedAfter ? `completed on attempt ${completedAfter}` : `still failing after ${MAX_ATTEMPTS} attempts`}, ${errors.length} typed errors surfaced\n`,
+  );
   expect(problems).toEqual([]);
   return { completedAfter, errors };
 }
@@ -196,177 +264,239 @@ const CREATE = "^/v1/entitlements/[^/]+/[^/]+/?$";
 describe("fault storms", () => {
   const timeout = hangGuard((LONG ? 30 : 4) * 60_000);
 
-  it("30 % 429 with Retry-After, 10 % 5xx, writes failing after the server acted, latency spikes: creates, then edits and deletes", async () => {
-    const p = new Project();
-    const rules = [
-      { status: 429, retryAfter: 1, probability: 0.3 },
-      // 10 % of all calls overall: the 429 rule above has already taken 30 %.
-      { status: 503, retryAfter: 0, probability: 0.1 / 0.7 },
-      { method: "POST", path: CREATE, status: 502, afterHandler: true, probability: 0.1 },
-      { method: "PATCH", status: 500, afterHandler: true, probability: 0.1 },
-      { method: "DELETE", status: 504, afterHandler: true, probability: 0.1 },
-      { pass: true, delayMs: 300, probability: 0.05 },
-    ];
-    p.declareFresh(RESOURCES);
-    await storm(p, "429/5xx storm (create)", rules);
-    p.churn();
-    await storm(p, "429/5xx storm (edit/delete)", rules);
-  }, timeout);
+  it(
+    "30 % 429 with Retry-After, 10 % 5xx, writes failing after the server acted, latency spikes: creates, then edits and deletes",
+    async () => {
+      const p = new Project();
+      const rules = [
+        { status: 429, retryAfter: 1, probability: 0.3 },
+        // 10 % of all calls overall: the 429 rule above has already taken 30 %.
+        { status: 503, retryAfter: 0, probability: 0.1 / 0.7 },
+        { method: "POST", path: CREATE, status: 502, afterHandler: true, probability: 0.1 },
+        { method: "PATCH", status: 500, afterHandler: true, probability: 0.1 },
+        { method: "DELETE", status: 504, afterHandler: true, probability: 0.1 },
+        { pass: true, delayMs: 300, probability: 0.05 },
+      ];
+      p.declareFresh(RESOURCES);
+      await storm(p, "429/5xx storm (create)", rules);
+      p.churn();
+      await storm(p, "429/5xx storm (edit/delete)", rules);
+    },
+    timeout,
+  );
 
-  it("malformed JSON bodies, before and after the server acted", async () => {
-    const p = new Project();
-    const rules = [
-      { method: "GET", status: 200, body: '[{"slug_perm": "abc', probability: 0.1 },
-      { method: "POST", path: CREATE, status: 201, body: '{"slug_perm": ', afterHandler: true, probability: 0.2 },
-      { method: "PATCH", status: 200, body: "<html>Bad Gateway</html>", contentType: "text/html", afterHandler: true, probability: 0.2 },
-      { status: 500, body: "{not json", probability: 0.05 },
-    ];
-    p.declareFresh(RESOURCES);
-    await storm(p, "malformed JSON (create)", rules);
-    p.churn();
-    await storm(p, "malformed JSON (edit/delete)", rules);
-  }, timeout);
+  it(
+    "malformed JSON bodies, before and after the server acted",
+    async () => {
+      const p = new Project();
+      const rules = [
+        { method: "GET", status: 200, body: '[{"slug_perm": "abc', probability: 0.1 },
+        { method: "POST", path: CREATE, status: 201, body: '{"slug_perm": ', afterHandler: true, probability: 0.2 },
+        {
+          method: "PATCH",
+          status: 200,
+          body: "<html>Bad Gateway</html>",
+          contentType: "text/html",
+          afterHandler: true,
+          probability: 0.2,
+        },
+        { status: 500, body: "{not json", probability: 0.05 },
+      ];
+      p.declareFresh(RESOURCES);
+      await storm(p, "malformed JSON (create)", rules);
+      p.churn();
+      await storm(p, "malformed JSON (edit/delete)", rules);
+    },
+    timeout,
+  );
 
-  it("truncated bodies (full Content-Length, connection dropped mid-body)", async () => {
-    const p = new Project();
-    const rules = [
-      { truncateAt: 15, afterHandler: true, probability: 0.15 },
-      { truncateAt: 5, probability: 0.05 },
-    ];
-    p.declareFresh(RESOURCES);
-    await storm(p, "truncated bodies (create)", rules);
-    p.churn();
-    await storm(p, "truncated bodies (edit/delete)", rules);
-  }, timeout);
+  it(
+    "truncated bodies (full Content-Length, connection dropped mid-body)",
+    async () => {
+      const p = new Project();
+      const rules = [
+        { truncateAt: 15, afterHandler: true, probability: 0.15 },
+        { truncateAt: 5, probability: 0.05 },
+      ];
+      p.declareFresh(RESOURCES);
+      await storm(p, "truncated bodies (create)", rules);
+      p.churn();
+      await storm(p, "truncated bodies (edit/delete)", rules);
+    },
+    timeout,
+  );
 
-  it("connection resets, before and after the server acted", async () => {
-    const p = new Project();
-    const rules = [
-      { reset: true, probability: 0.1 },
-      { reset: true, afterHandler: true, probability: 0.1 },
-    ];
-    p.declareFresh(RESOURCES);
-    await storm(p, "connection resets (create)", rules);
-    p.churn();
-    await storm(p, "connection resets (edit/delete)", rules);
-  }, timeout);
+  it(
+    "connection resets, before and after the server acted",
+    async () => {
+      const p = new Project();
+      const rules = [
+        { reset: true, probability: 0.1 },
+        { reset: true, afterHandler: true, probability: 0.1 },
+      ];
+      p.declareFresh(RESOURCES);
+      await storm(p, "connection resets (create)", rules);
+      p.churn();
+      await storm(p, "connection resets (edit/delete)", rules);
+    },
+    timeout,
+  );
 
-  it("package copies under 429/5xx, copy POSTs failing after the server acted and malformed status replies: none copied twice", async () => {
-    const names = Array.from({ length: LONG ? 30 : 15 }, (_, i) => `pkg-${i}`);
-    await t.admin("POST", "/seed", {
-      repositories: [{ owner: "acme", slug: "pkgsrc" }],
-      packageSync: { durationMs: 150 },
-      packages: names.map((name) => ({ owner: "acme", repository: "pkgsrc", format: "npm", name, version: "1.0.0" })),
-    });
-    const dir = mkdtempSync(path.join(root, "p-"));
-    const outdir = path.join(dir, "cdktf.out");
-    const store = new FileStateStore(path.join(dir, "state"));
-    const app = new App({ outdir });
-    const stack = new TerraformStack(app, "app");
-    for (const name of names) new PackageCopy(stack, name, { source: { owner: "acme", repository: "pkgsrc", package: { format: "npm", name, version: "1.0.0" } }, destination: "prod", waitForSync: { timeout: "60s" } });
-    app.synth();
-    const rules = [
-      { status: 429, retryAfter: 1, probability: 0.3 },
-      { status: 503, probability: 0.1 / 0.7 },
-      { method: "POST", path: "/copy/?$", status: 502, afterHandler: true, probability: 0.2 },
-      { method: "GET", path: "/status/?$", status: 200, body: '{"is_sync_completed": tru', probability: 0.1 },
-    ];
-    const armed = await arm(rules);
-    const prod = async () => ((await t.admin("GET", "/state")).packages as any[]).filter((x) => x.owner === "acme" && x.repository === "prod");
-    const problems: string[] = [];
-    let completed = false;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !completed; attempt++) {
-      totals.applies++;
-      let failures: unknown[];
-      try {
-        failures = (await applyAll({ outdir, store, env: t.env, clientOptions })).results.flatMap((r) => r.failed.map((f) => f.error));
-      } catch (err) {
-        failures = surfaced(err);
-      }
-      totals.errorsSurfaced += failures.length;
-      for (const e of failures) {
-        // A sync that does not finish in time is the handler's own (typed by message) error; anything else must be an API error.
-        if (!(e instanceof ApiError)) {
-          totals.untypedErrors++;
-          problems.push(`attempt ${attempt}: untyped ${(e as Error)?.name}: ${(e as Error)?.message}`);
+  it(
+    "package copies under 429/5xx, copy POSTs failing after the server acted and malformed status replies: none copied twice",
+    async () => {
+      const names = Array.from({ length: LONG ? 30 : 15 }, (_, i) => `pkg-${i}`);
+      await t.admin("POST", "/seed", {
+        repositories: [{ owner: "acme", slug: "pkgsrc" }],
+        packageSync: { durationMs: 150 },
+        packages: names.map((name) => ({ owner: "acme", repository: "pkgsrc", format: "npm", name, version: "1.0.0" })),
+      });
+      const dir = mkdtempSync(path.join(root, "p-"));
+      const outdir = path.join(dir, "cdktf.out");
+      const store = new FileStateStore(path.join(dir, "state"));
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "app");
+      for (const name of names)
+        new PackageCopy(stack, name, {
+          source: { owner: "acme", repository: "pkgsrc", package: { format: "npm", name, version: "1.0.0" } },
+          destination: "prod",
+          waitForSync: { timeout: "60s" },
+        });
+      app.synth();
+      const rules = [
+        { status: 429, retryAfter: 1, probability: 0.3 },
+        { status: 503, probability: 0.1 / 0.7 },
+        { method: "POST", path: "/copy/?$", status: 502, afterHandler: true, probability: 0.2 },
+        { method: "GET", path: "/status/?$", status: 200, body: '{"is_sync_completed": tru', probability: 0.1 },
+      ];
+      const armed = await arm(rules);
+      const prod = async () =>
+        ((await t.admin("GET", "/state")).packages as any[]).filter(
+          (x) => x.owner === "acme" && x.repository === "prod",
+        );
+      const problems: string[] = [];
+      let completed = false;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS && !completed; attempt++) {
+        totals.applies++;
+        let failures: unknown[];
+        try {
+          failures = (await applyAll({ outdir, store, env: t.env, clientOptions })).results.flatMap((r) =>
+            r.failed.map((f) => f.error),
+          );
+        } catch (err) {
+          failures = surfaced(err);
         }
+        totals.errorsSurfaced += failures.length;
+        for (const e of failures) {
+          // A sync that does not finish in time is the handler's own (typed by message) error; anything else must be an API error.
+          if (!(e instanceof ApiError)) {
+            totals.untypedErrors++;
+            problems.push(`attempt ${attempt}: untyped ${(e as Error)?.name}: ${(e as Error)?.message}`);
+          }
+        }
+        const copies = await prod();
+        const dup = names.filter((n) => copies.filter((c) => c.name === n).length > 1);
+        totals.duplicates += dup.length;
+        problems.push(...dup.map((n) => `attempt ${attempt}: ${n} copied twice`));
+        for (const [key, rs] of Object.entries((await store.read("app")).resources)) {
+          if (!copies.some((c) => rs.id === `acme.prod.${c.slug_perm}`)) {
+            totals.halfRecorded++;
+            problems.push(`attempt ${attempt}: ${key} recorded as ${rs.id}, which is not in acme/prod`);
+          }
+        }
+        completed = failures.length === 0;
       }
+      if (completed) totals.completedUnderStorm++;
+      problems.push(...(await disarm("package copy storm", armed)));
+      const calm = await applyAll({ outdir, store, env: t.env, clientOptions });
+      problems.push(
+        ...calm.results.flatMap((r) => r.failed.map((f) => `calm apply: ${f.key}: ${(f.error as Error).message}`)),
+      );
       const copies = await prod();
-      const dup = names.filter((n) => copies.filter((c) => c.name === n).length > 1);
-      totals.duplicates += dup.length;
-      problems.push(...dup.map((n) => `attempt ${attempt}: ${n} copied twice`));
-      for (const [key, rs] of Object.entries((await store.read("app")).resources)) {
-        if (!copies.some((c) => rs.id === `acme.prod.${c.slug_perm}`)) {
-          totals.halfRecorded++;
-          problems.push(`attempt ${attempt}: ${key} recorded as ${rs.id}, which is not in acme/prod`);
+      const state = await store.read("app");
+      for (const name of names) {
+        const mine = copies.filter((c) => c.name === name);
+        const rs = state.resources[`app/${name}`];
+        if (
+          mine.length !== 1 ||
+          !rs ||
+          rs.id !== `acme.prod.${mine[0].slug_perm}` ||
+          rs.observed.sync !== "completed"
+        ) {
+          totals.lost++;
+          problems.push(
+            `${name}: ${mine.length} copies, state ${rs ? `${rs.id} ${String(rs.observed.sync)}` : "none"}`,
+          );
         }
       }
-      completed = failures.length === 0;
-    }
-    if (completed) totals.completedUnderStorm++;
-    problems.push(...(await disarm("package copy storm", armed)));
-    const calm = await applyAll({ outdir, store, env: t.env, clientOptions });
-    problems.push(...calm.results.flatMap((r) => r.failed.map((f) => `calm apply: ${f.key}: ${(f.error as Error).message}`)));
-    const copies = await prod();
-    const state = await store.read("app");
-    for (const name of names) {
-      const mine = copies.filter((c) => c.name === name);
-      const rs = state.resources[`app/${name}`];
-      if (mine.length !== 1 || !rs || rs.id !== `acme.prod.${mine[0].slug_perm}` || rs.observed.sync !== "completed") {
-        totals.lost++;
-        problems.push(`${name}: ${mine.length} copies, state ${rs ? `${rs.id} ${String(rs.observed.sync)}` : "none"}`);
-      }
-    }
-    process.stdout.write(`[reliability] package copy storm: ${completed ? "completed" : `still failing after ${MAX_ATTEMPTS} attempts`} (${totals.applies} applies in this file so far)\n`);
-    expect(problems).toEqual([]);
-  }, timeout);
+      process.stdout.write(
+        `[reliability] package copy storm: ${completed ? "completed" : `still failing after ${MAX_ATTEMPTS} attempts`} (${totals.applies} applies in this file so far)\n`,
+      );
+      expect(problems).toEqual([]);
+    },
+    timeout,
+  );
 
-  it("everything at once, through the real CLI: exit 0 or one typed error line per failed resource, then converges", async () => {
-    const p = new Project();
-    p.declareFresh(LONG ? 60 : 25);
-    const rules = [
-      { status: 429, retryAfter: 1, probability: 0.3 },
-      { status: 503, probability: 0.1 / 0.7 },
-      { method: "POST", path: CREATE, status: 201, body: '{"slug', afterHandler: true, probability: 0.1 },
-      { reset: true, afterHandler: true, probability: 0.05 },
-      { truncateAt: 10, afterHandler: true, probability: 0.05 },
-      { pass: true, delayMs: 200, probability: 0.05 },
-    ];
-    const armed = await arm(rules);
-    const args = ["apply", "--auto-approve", "--skip-synth", "--output", p.outdir, "--state", path.join(p.dir, "state")];
-    const problems: string[] = [];
-    let completed = false;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !completed; attempt++) {
-      totals.applies++;
-      const r = await reposmith(args, { cwd: p.dir, env: t.env, timeoutMs: hangGuard(300_000) });
-      evidence.addOutput(`CLI storm attempt ${attempt}`, r);
-      if (r.code === 0) completed = true;
-      else if (r.code !== 1) problems.push(`attempt ${attempt}: exit ${r.code}`);
-      const lines = r.stderr.split("\n").filter(Boolean);
-      totals.errorsSurfaced += lines.filter((l) => l.startsWith("Error:")).length;
-      // Each error is one line naming the resource, the operation and the HTTP outcome (a failed plan
-      // lists one line per resource under its "Error:" line); never a stack trace or a TypeError.
-      for (const l of lines) {
-        if (!/^((Error|Warning): |app\/t\d+: )/.test(l) || /TypeError|ReferenceError|\bat .+:\d+:\d+/.test(l)) {
-          totals.untypedErrors++;
-          problems.push(`attempt ${attempt}: unexpected stderr line: ${l}`);
+  it(
+    "everything at once, through the real CLI: exit 0 or one typed error line per failed resource, then converges",
+    async () => {
+      const p = new Project();
+      p.declareFresh(LONG ? 60 : 25);
+      const rules = [
+        { status: 429, retryAfter: 1, probability: 0.3 },
+        { status: 503, probability: 0.1 / 0.7 },
+        { method: "POST", path: CREATE, status: 201, body: '{"slug', afterHandler: true, probability: 0.1 },
+        { reset: true, afterHandler: true, probability: 0.05 },
+        { truncateAt: 10, afterHandler: true, probability: 0.05 },
+        { pass: true, delayMs: 200, probability: 0.05 },
+      ];
+      const armed = await arm(rules);
+      const args = [
+        "apply",
+        "--auto-approve",
+        "--skip-synth",
+        "--output",
+        p.outdir,
+        "--state",
+        path.join(p.dir, "state"),
+      ];
+      const problems: string[] = [];
+      let completed = false;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS && !completed; attempt++) {
+        totals.applies++;
+        const r = await reposmith(args, { cwd: p.dir, env: t.env, timeoutMs: hangGuard(300_000) });
+        evidence.addOutput(`CLI storm attempt ${attempt}`, r);
+        if (r.code === 0) completed = true;
+        else if (r.code !== 1) problems.push(`attempt ${attempt}: exit ${r.code}`);
+        const lines = r.stderr.split("\n").filter(Boolean);
+        totals.errorsSurfaced += lines.filter((l) => l.startsWith("Error:")).length;
+        // Each error is one line naming the resource, the operation and the HTTP outcome (a failed plan
+        // lists one line per resource under its "Error:" line); never a stack trace or a TypeError.
+        for (const l of lines) {
+          if (!/^((Error|Warning): |app\/t\d+: )/.test(l) || /TypeError|ReferenceError|\bat .+:\d+:\d+/.test(l)) {
+            totals.untypedErrors++;
+            problems.push(`attempt ${attempt}: unexpected stderr line: ${l}`);
+          }
         }
+        const half = await halfRecorded(await p.store.read("app"));
+        totals.halfRecorded += half.length;
+        problems.push(...half);
       }
-      const half = await halfRecorded(await p.store.read("app"));
-      totals.halfRecorded += half.length;
-      problems.push(...half);
-    }
-    process.stdout.write(`[reliability] CLI storm: ${completed ? "completed" : "still failing"} after ${totals.applies} applies so far\n`);
-    if (completed) totals.completedUnderStorm++;
-    problems.push(...(await disarm("CLI storm", armed)));
-    const calm = await reposmith(args, { cwd: p.dir, env: t.env });
-    evidence.addOutput("CLI storm: calm rerun", calm);
-    expect(calm.code).toBe(0);
-    const conv = await checkTokens(t, REPOS, await p.store.read("app"), p.declared);
-    totals.duplicates += conv.duplicates;
-    totals.orphans += conv.orphans;
-    totals.lost += conv.lost;
-    await evidence.addTokenValues(t, REPOS);
-    expect([...problems, ...conv.problems]).toEqual([]);
-  }, timeout);
+      process.stdout.write(
+        `[reliability] CLI storm: ${completed ? "completed" : "still failing"} after ${totals.applies} applies so far\n`,
+      );
+      if (completed) totals.completedUnderStorm++;
+      problems.push(...(await disarm("CLI storm", armed)));
+      const calm = await reposmith(args, { cwd: p.dir, env: t.env });
+      evidence.addOutput("CLI storm: calm rerun", calm);
+      expect(calm.code).toBe(0);
+      const conv = await checkTokens(t, REPOS, await p.store.read("app"), p.declared);
+      totals.duplicates += conv.duplicates;
+      totals.orphans += conv.orphans;
+      totals.lost += conv.lost;
+      await evidence.addTokenValues(t, REPOS);
+      expect([...problems, ...conv.problems]).toEqual([]);
+    },
+    timeout,
+  );
 });

@@ -9,7 +9,6 @@ import { BANDWIDTH_UNITS, RESET_PERIODS } from "../../src/api/cloudsmith";
 import { MANAGED_FIELDS } from "../../src/resources/entitlement-token";
 import { PACKAGE_FORMATS } from "../../src/resources/package-common";
 
-
 export const junk: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(undefined),
   fc.constant(null),
@@ -28,31 +27,95 @@ export const junk: fc.Arbitrary<unknown> = fc.oneof(
  */
 export function arbitraries(bias: number) {
   /** `valid` most of the time, junk otherwise. */
-  const or = <T>(valid: fc.Arbitrary<T>, weight = 12): fc.Arbitrary<unknown> => fc.oneof({ weight: weight * bias, arbitrary: valid }, { weight: 1, arbitrary: junk });
-  const slug = fc.oneof({ weight: 6 * bias, arbitrary: fc.stringMatching(/^[A-Za-z0-9][-A-Za-z0-9_]{0,15}$/) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
-  const text = (max = 40) => fc.oneof({ weight: 6 * bias, arbitrary: fc.string({ minLength: 1, maxLength: max }) }, { weight: 1, arbitrary: fc.constantFrom("", " ", "\n", "\u0000", "𝔘", "x".repeat(1100)) });
-  const count = fc.oneof({ weight: 8 * bias, arbitrary: fc.nat({ max: 1_000_000 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 0, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -0) });
+  const or = <T>(valid: fc.Arbitrary<T>, weight = 12): fc.Arbitrary<unknown> =>
+    fc.oneof({ weight: weight * bias, arbitrary: valid }, { weight: 1, arbitrary: junk });
+  const slug = fc.oneof(
+    { weight: 6 * bias, arbitrary: fc.stringMatching(/^[A-Za-z0-9][-A-Za-z0-9_]{0,15}$/) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  );
+  const text = (max = 40) =>
+    fc.oneof(
+      { weight: 6 * bias, arbitrary: fc.string({ minLength: 1, maxLength: max }) },
+      { weight: 1, arbitrary: fc.constantFrom("", " ", "\n", "\u0000", "𝔘", "x".repeat(1100)) },
+    );
+  const count = fc.oneof(
+    { weight: 8 * bias, arbitrary: fc.nat({ max: 1_000_000 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(-1, 0, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -0),
+    },
+  );
   const isoDate = fc.oneof(
-    { weight: 6 * bias, arbitrary: fc.date({ min: new Date("1970-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString()) },
+    {
+      weight: 6 * bias,
+      arbitrary: fc
+        .date({ min: new Date("1970-01-01"), max: new Date("2100-01-01"), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+    },
     { weight: 2 * bias, arbitrary: fc.date({ noInvalidDate: false }) },
-    { weight: 1, arbitrary: fc.constantFrom("2026-01-01", "2026-01-01T00:00:00+02:00", "2026-13-40T00:00:00Z", "next tuesday", "2026-01-01T25:00:00Z") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "2026-01-01",
+        "2026-01-01T00:00:00+02:00",
+        "2026-13-40T00:00:00Z",
+        "next tuesday",
+        "2026-01-01T25:00:00Z",
+      ),
+    },
   );
   const duration = fc.oneof(
     { weight: 4 * bias, arbitrary: fc.constantFrom("90d", "12h", "30m", "45s", "500ms", "1h", "10m") },
     { weight: 2 * bias, arbitrary: fc.integer({ min: 1, max: 100_000 }) },
-    { weight: 1, arbitrary: fc.oneof(fc.constantFrom("1w", "0s", "-1d", "soon", "10 m", "1e3s"), fc.integer({ min: -10, max: 0 }), fc.double()) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constantFrom("1w", "0s", "-1d", "soon", "10 m", "1e3s"),
+        fc.integer({ min: -10, max: 0 }),
+        fc.double(),
+      ),
+    },
   );
-  const stringMap = fc.dictionary(fc.string({ maxLength: 10 }), or(fc.string({ maxLength: 10 }), 8), { maxKeys: 4, noNullPrototype: true });
-  const lifecycle = { driftPolicy: or(fc.constantFrom("correct", "report", "ignore"), 3), deletionPolicy: or(fc.constantFrom("retain", "delete"), 3) };
-  const envRef = fc.oneof({ weight: 6 * bias, arbitrary: fc.constantFrom("GIT_USER", "GIT_PASSWORD", "HW_USER_NAME", "_X1").map((n) => Secret.fromEnv(n)) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) });
+  const stringMap = fc.dictionary(fc.string({ maxLength: 10 }), or(fc.string({ maxLength: 10 }), 8), {
+    maxKeys: 4,
+    noNullPrototype: true,
+  });
+  const lifecycle = {
+    driftPolicy: or(fc.constantFrom("correct", "report", "ignore"), 3),
+    deletionPolicy: or(fc.constantFrom("retain", "delete"), 3),
+  };
+  const envRef = fc.oneof(
+    {
+      weight: 6 * bias,
+      arbitrary: fc.constantFrom("GIT_USER", "GIT_PASSWORD", "HW_USER_NAME", "_X1").map((n) => Secret.fromEnv(n)),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
+  );
   const url = fc.oneof(
     { weight: 3 * bias, arbitrary: fc.webUrl({ withQueryParameters: true, withFragments: true }) },
-    { weight: 1, arbitrary: fc.constantFrom("https://git.example.com/app.git", "http://127.0.0.1:1/v1", "https://user:pw@git.example.com/x.git", "ftp://x", "https://", "not a url", "https://exa mple.com") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "https://git.example.com/app.git",
+        "http://127.0.0.1:1/v1",
+        "https://user:pw@git.example.com/x.git",
+        "ftp://x",
+        "https://",
+        "not a url",
+        "https://exa mple.com",
+      ),
+    },
   );
   /** Keys present or absent; a few props objects gain an unknown key (a typo). */
-  function props<T extends Record<string, fc.Arbitrary<unknown>>>(model: T, required: (keyof T)[]): fc.Arbitrary<Record<string, unknown>> {
+  function props<T extends Record<string, fc.Arbitrary<unknown>>>(
+    model: T,
+    required: (keyof T)[],
+  ): fc.Arbitrary<Record<string, unknown>> {
     const base = fc.record(model, { requiredKeys: required as never[] }) as fc.Arbitrary<Record<string, unknown>>;
-    const typo = fc.oneof({ weight: 12 * bias, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("limit", "nmae", "sourceURL", "__proto__", "constructor") });
+    const typo = fc.oneof(
+      { weight: 12 * bias, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom("limit", "nmae", "sourceURL", "__proto__", "constructor") },
+    );
     return fc.tuple(base, typo, junk).map(([p, extra, v]) => {
       if (extra === null) return p;
       const out = { ...p };
@@ -79,34 +142,70 @@ export function arbitraries(bias: number) {
       repository: slug,
       name: text(300),
       enabled: or(fc.boolean()),
-      active: fc.oneof({ weight: 6 * bias, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: junk }, { weight: 1, arbitrary: fc.boolean() }),
+      active: fc.oneof(
+        { weight: 6 * bias, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: junk },
+        { weight: 1, arbitrary: fc.boolean() },
+      ),
       privateBroadcasts: or(fc.boolean()),
       rotation: or(props({ triggers: or(stringMap), maxAge: duration }, [])),
       resetTriggers: or(stringMap),
-      ignoreChanges: or(fc.array(fc.oneof(fc.constantFrom(...MANAGED_FIELDS), fc.string({ maxLength: 12 })), { maxLength: 4 })),
+      ignoreChanges: or(
+        fc.array(fc.oneof(fc.constantFrom(...MANAGED_FIELDS), fc.string({ maxLength: 12 })), { maxLength: 4 }),
+      ),
       eulaRequired: or(fc.boolean()),
       limits: or(tokenLimits, 8),
       scheduledResetPeriod: or(fc.constantFrom(...RESET_PERIODS, "Hourly")),
-      metadata: or(fc.dictionary(fc.oneof({ weight: 6 * bias, arbitrary: fc.string({ maxLength: 10 }) }, { weight: 1, arbitrary: fc.constantFrom("managed-by", "key", "__proto__") }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4, noNullPrototype: true })),
+      metadata: or(
+        fc.dictionary(
+          fc.oneof(
+            { weight: 6 * bias, arbitrary: fc.string({ maxLength: 10 }) },
+            { weight: 1, arbitrary: fc.constantFrom("managed-by", "key", "__proto__") },
+          ),
+          fc.jsonValue({ maxDepth: 3 }),
+          { maxKeys: 4, noNullPrototype: true },
+        ),
+      ),
       ...lifecycle,
     },
     ["owner", "repository", "name"],
   );
   const packageSelector = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9]{12}$/),
-    props({ format: or(fc.constantFrom(...PACKAGE_FORMATS, "npmjs")), name: text(), version: text(20) }, ["format", "name", "version"]),
+    props({ format: or(fc.constantFrom(...PACKAGE_FORMATS, "npmjs")), name: text(), version: text(20) }, [
+      "format",
+      "name",
+      "version",
+    ]),
     junk,
   );
-  const syncOptions = { waitForSync: or(props({ timeout: duration }, [])), resyncAttempts: or(fc.integer({ min: -2, max: 12 })) };
+  const syncOptions = {
+    waitForSync: or(props({ timeout: duration }, [])),
+    resyncAttempts: or(fc.integer({ min: -2, max: 12 })),
+  };
   const copyProps = props(
-    { source: or(props({ owner: slug, repository: slug, package: packageSelector }, ["owner", "repository", "package"]), 10), destination: slug, republish: or(fc.boolean()), ...syncOptions, ...lifecycle },
+    {
+      source: or(
+        props({ owner: slug, repository: slug, package: packageSelector }, ["owner", "repository", "package"]),
+        10,
+      ),
+      destination: slug,
+      republish: or(fc.boolean()),
+      ...syncOptions,
+      ...lifecycle,
+    },
     ["source", "destination"],
   );
   const mirrorProps = props(
     {
       source: or(props({ owner: slug, repository: slug }, ["owner", "repository"]), 10),
       destination: slug,
-      query: or(fc.oneof(fc.constantFrom("tag:release AND format:npm", '(name:"a b")', "(", ")", '"x'), fc.string({ maxLength: 40 }))),
+      query: or(
+        fc.oneof(
+          fc.constantFrom("tag:release AND format:npm", '(name:"a b")', "(", ")", '"x'),
+          fc.string({ maxLength: 40 }),
+        ),
+      ),
       prune: or(fc.boolean()),
       parallelism: or(fc.integer({ min: -1, max: 60 })),
       ...syncOptions,
@@ -114,10 +213,18 @@ export function arbitraries(bias: number) {
     },
     ["source", "destination"],
   );
-  const syncProps = props({ owner: slug, source: slug, target: slug, replaceTargetTokens: or(fc.constant(true), 8), ...lifecycle }, ["owner", "source", "target", "replaceTargetTokens"]);
+  const syncProps = props(
+    { owner: slug, source: slug, target: slug, replaceTargetTokens: or(fc.constant(true), 8), ...lifecycle },
+    ["owner", "source", "target", "replaceTargetTokens"],
+  );
   const repoMirrorProps = props(
     {
-      repositoryId: or(fc.oneof({ weight: 6 * bias, arbitrary: fc.integer({ min: -5, max: 2_147_483_650 }) }, { weight: 1, arbitrary: fc.double() })),
+      repositoryId: or(
+        fc.oneof(
+          { weight: 6 * bias, arbitrary: fc.integer({ min: -5, max: 2_147_483_650 }) },
+          { weight: 1, arbitrary: fc.double() },
+        ),
+      ),
       sourceUrl: url,
       syncBranchType: or(fc.constantFrom("all", "default", "main")),
       scheduledSync: or(fc.boolean()),
@@ -181,7 +288,13 @@ const token = () => ({
 export const VALID: Record<string, () => Record<string, unknown>> = {
   EntitlementToken: () => ({ ...token(), name: "partner" }),
   "EntitlementToken.forDefaultToken": () => token(),
-  EntitlementSync: () => ({ owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true, ...lifecycle }),
+  EntitlementSync: () => ({
+    owner: "acme",
+    source: "prod",
+    target: "staging",
+    replaceTargetTokens: true,
+    ...lifecycle,
+  }),
   PackageCopy: () => ({
     source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
     destination: "prod",
@@ -211,7 +324,10 @@ export const VALID: Record<string, () => Record<string, unknown>> = {
     waitForSync: { timeout: "20m", pollInterval: "30s" },
     ...lifecycle,
   }),
-  CloudsmithConnection: () => ({ apiUrl: "https://api.cloudsmith.io/v1", apiKey: Secret.fromEnv("CLOUDSMITH_API_KEY") }),
+  CloudsmithConnection: () => ({
+    apiUrl: "https://api.cloudsmith.io/v1",
+    apiKey: Secret.fromEnv("CLOUDSMITH_API_KEY"),
+  }),
   CodeArtsConnection: () => ({
     region: "cn-north-4",
     authUrl: "https://iam.cn-north-4.myhuaweicloud.com/v3",
@@ -249,7 +365,12 @@ export interface Break {
 export function oneFieldBroken(kind: string): fc.Arbitrary<{ props: Record<string, unknown>; broken: Break }> {
   const paths = fieldPaths(VALID[kind]());
   return fc
-    .tuple(fc.constantFrom(...paths), fc.constantFrom("value", "value", "entry", "unknown key") as fc.Arbitrary<Break["how"]>, junk, fc.constantFrom("nmae", "limit", "sourceURL", "Owner"))
+    .tuple(
+      fc.constantFrom(...paths),
+      fc.constantFrom("value", "value", "entry", "unknown key") as fc.Arbitrary<Break["how"]>,
+      junk,
+      fc.constantFrom("nmae", "limit", "sourceURL", "Owner"),
+    )
     .map(([path, how0, value, key]) => {
       const props = VALID[kind]();
       let parent = props as Record<string, unknown>;

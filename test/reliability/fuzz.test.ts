@@ -31,7 +31,15 @@ announceFigures("fuzz (fast-check)");
 /** Cases per kind: ≥ 10,000 in all for the long run, a few hundred inside npm test (each property). */
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? (LONG ? 1500 : 60));
 const seed = seedFor("fuzz");
-const figures = { fuzzCases: 0, validSynths: 0, validationErrors: 0, fuzzCrashes: 0, invalidSynths: 0, misnamedFields: 0, brokenFieldCases: 0 };
+const figures = {
+  fuzzCases: 0,
+  validSynths: 0,
+  validationErrors: 0,
+  fuzzCrashes: 0,
+  invalidSynths: 0,
+  misnamedFields: 0,
+  brokenFieldCases: 0,
+};
 
 afterAll(() => {
   recordFigures("fuzz (fast-check)", { seed, runsPerKind: RUNS, ...figures });
@@ -48,7 +56,8 @@ afterAll(() => {
 /** The problems of a ValidationError: `<Kind> at "<path>": <problem>`, or one per `\n  - ` line. */
 function problemsOf(err: ValidationError): string[] {
   const head = /^[^\n]* at "[^"\n]*":( |\n {2}- )/.exec(err.message);
-  if (!head) throw new Error(`a ValidationError not of the form <Kind> at "<path>": <problems>: ${JSON.stringify(err.message)}`);
+  if (!head)
+    throw new Error(`a ValidationError not of the form <Kind> at "<path>": <problems>: ${JSON.stringify(err.message)}`);
   const body = err.message.slice(head[0].length);
   return head[1] === " " ? [body] : body.split("\n  - ");
 }
@@ -64,7 +73,10 @@ function givenPaths(value: unknown, prefix: string[] = []): string[][] {
   if (value === null || typeof value !== "object") return [];
   const proto = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return [];
-  return Object.keys(value).flatMap((k) => [[...prefix, k], ...givenPaths((value as Record<string, unknown>)[k], [...prefix, k])]);
+  return Object.keys(value).flatMap((k) => [
+    [...prefix, k],
+    ...givenPaths((value as Record<string, unknown>)[k], [...prefix, k]),
+  ]);
 }
 
 /** The path of a problem about unknown keys (`[<path>: ]unknown field(s) "a", "b"`); undefined for other problems. */
@@ -79,7 +91,10 @@ function checkNamesGivenFields(err: ValidationError, label: string, props: Recor
   for (const p of problemsOf(err)) {
     // Keys are quoted as given (quotes in them too): an unknown-keys problem names a key given at its path.
     const at = unknownKeysAt(p);
-    const ok = at === undefined ? given.some((g) => names(p, g.join("."))) : given.some((g) => g.slice(0, -1).join(".") === at && p.includes(`"${g[g.length - 1]}"`));
+    const ok =
+      at === undefined
+        ? given.some((g) => names(p, g.join(".")))
+        : given.some((g) => g.slice(0, -1).join(".") === at && p.includes(`"${g[g.length - 1]}"`));
     if (!ok) {
       figures.misnamedFields++;
       throw new Error(`${label}: a validation problem names no field the props gave: ${JSON.stringify(p)}`);
@@ -93,10 +108,15 @@ function checkNamesBrokenField(err: ValidationError, label: string, broken: Brea
   const parent = broken.path.slice(0, -1).join(".");
   for (const p of problemsOf(err)) {
     // Unknown keys are worded two ways ("unknown field(s) "k"", zod's "Unrecognized key: "k""): either names the key, under its parent.
-    const ok = broken.how === "unknown key" ? p.includes(`"${broken.key}"`) && (parent === "" || names(p, parent)) : names(p, path);
+    const ok =
+      broken.how === "unknown key"
+        ? p.includes(`"${broken.key}"`) && (parent === "" || names(p, parent))
+        : names(p, path);
     if (!ok) {
       figures.misnamedFields++;
-      throw new Error(`${label}: broke ${broken.how === "unknown key" ? `${parent || "the props"} with unknown key "${broken.key}"` : path}, but a validation problem says: ${JSON.stringify(p)}`);
+      throw new Error(
+        `${label}: broke ${broken.how === "unknown key" ? `${parent || "the props"} with unknown key "${broken.key}"` : path}, but a validation problem says: ${JSON.stringify(p)}`,
+      );
     }
   }
 }
@@ -109,19 +129,29 @@ type HookInput = HookPayload;
 
 /** The hook payloads of a synthesized stack, checked the way the engine will read them. */
 function checkSynth(stack: TerraformStack): number {
-  const doc = JSON.parse(Testing.synth(stack, true)) as { resource?: Record<string, Record<string, { input?: HookInput; triggers_replace?: { generation?: string } }>> };
+  const doc = JSON.parse(Testing.synth(stack, true)) as {
+    resource?: Record<string, Record<string, { input?: HookInput; triggers_replace?: { generation?: string } }>>;
+  };
   let hooks = 0;
   for (const [, res] of Object.entries(doc.resource?.terraform_data ?? {})) {
     const p = res.input;
     if (!p || !p.kind) continue;
     hooks++;
     const parsed = handlerFor(p.kind).spec.safeParse(JSON.parse(p.spec));
-    if (!parsed.success) throw new Error(`${p.kind} ${p.key}: synthesized spec does not parse: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    if (canonicalJson(parsed.data) !== p.spec) throw new Error(`${p.kind} ${p.key}: spec changes when read back:\n  synthesized ${p.spec}\n  read back   ${canonicalJson(parsed.data)}`);
-    if (p.generation !== generationOf(JSON.parse(p.spec)) || res.triggers_replace?.generation !== p.generation) throw new Error(`${p.kind} ${p.key}: generation is not the spec's hash`);
+    if (!parsed.success)
+      throw new Error(
+        `${p.kind} ${p.key}: synthesized spec does not parse: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
+    if (canonicalJson(parsed.data) !== p.spec)
+      throw new Error(
+        `${p.kind} ${p.key}: spec changes when read back:\n  synthesized ${p.spec}\n  read back   ${canonicalJson(parsed.data)}`,
+      );
+    if (p.generation !== generationOf(JSON.parse(p.spec)) || res.triggers_replace?.generation !== p.generation)
+      throw new Error(`${p.kind} ${p.key}: generation is not the spec's hash`);
     const conn = JSON.parse(p.connection) as Record<string, unknown>;
     checkConnection(p.kind, conn);
-    if (p.lifecycle !== undefined && !LifecycleSchema.safeParse(JSON.parse(p.lifecycle)).success) throw new Error(`${p.kind} ${p.key}: lifecycle does not parse: ${p.lifecycle}`);
+    if (p.lifecycle !== undefined && !LifecycleSchema.safeParse(JSON.parse(p.lifecycle)).success)
+      throw new Error(`${p.kind} ${p.key}: lifecycle does not parse: ${p.lifecycle}`);
   }
   return hooks;
 }
@@ -132,13 +162,22 @@ function checkConnection(kind: string, conn: Record<string, unknown>): void {
   const bad = (why: string) => {
     throw new Error(`${kind}: synthesized connection ${JSON.stringify(conn)}: ${why}`);
   };
-  if (conn.apiUrl !== undefined && (typeof conn.apiUrl !== "string" || !HTTP.test(conn.apiUrl))) bad("apiUrl is not an http(s) URL");
-  if (conn.apiKeyEnv !== undefined && (typeof conn.apiKeyEnv !== "string" || !ENV.test(conn.apiKeyEnv))) bad("apiKeyEnv is not a variable name");
+  if (conn.apiUrl !== undefined && (typeof conn.apiUrl !== "string" || !HTTP.test(conn.apiUrl)))
+    bad("apiUrl is not an http(s) URL");
+  if (conn.apiKeyEnv !== undefined && (typeof conn.apiKeyEnv !== "string" || !ENV.test(conn.apiKeyEnv)))
+    bad("apiKeyEnv is not a variable name");
   const ca = conn.codearts as Record<string, unknown> | undefined;
   if (ca) {
-    for (const k of ["authUrl", "endpoint"]) if (ca[k] !== undefined && !HTTP.test(String(ca[k]))) bad(`codearts.${k} is not an http(s) URL`);
-    for (const k of ["domainEnv", "userEnv", "passwordEnv", "tokenEnv"]) if (ca[k] !== undefined && !ENV.test(String(ca[k]))) bad(`codearts.${k} is not a variable name`);
-    if (ca.mirroringEnabledReading !== undefined && ca.mirroringEnabledReading !== "true-means-off" && ca.mirroringEnabledReading !== "true-means-on") bad("codearts.mirroringEnabledReading is not a reading");
+    for (const k of ["authUrl", "endpoint"])
+      if (ca[k] !== undefined && !HTTP.test(String(ca[k]))) bad(`codearts.${k} is not an http(s) URL`);
+    for (const k of ["domainEnv", "userEnv", "passwordEnv", "tokenEnv"])
+      if (ca[k] !== undefined && !ENV.test(String(ca[k]))) bad(`codearts.${k} is not a variable name`);
+    if (
+      ca.mirroringEnabledReading !== undefined &&
+      ca.mirroringEnabledReading !== "true-means-off" &&
+      ca.mirroringEnabledReading !== "true-means-on"
+    )
+      bad("codearts.mirroringEnabledReading is not a reading");
   }
 }
 
@@ -148,7 +187,12 @@ type Build = (stack: TerraformStack, props: Record<string, unknown>) => void;
  * Runs one case: a ValidationError passing `checkError`, or a synth the engine accepts. Anything
  * else throws.
  */
-function oneCase(label: string, build: Build, p: Record<string, unknown>, checkError: (err: ValidationError) => void): void {
+function oneCase(
+  label: string,
+  build: Build,
+  p: Record<string, unknown>,
+  checkError: (err: ValidationError) => void,
+): void {
   figures.fuzzCases++;
   const stack = new TerraformStack(Testing.app(), "s");
   try {
@@ -210,21 +254,31 @@ const KINDS: [string, fc.Arbitrary<Record<string, unknown>>, Build][] = [
 /** fast-check's verdict as a string: empty when the property held. */
 function check<T>(arb: fc.Arbitrary<T>, run: (value: T) => void): string {
   const result = fc.check(fc.property(arb, run), { numRuns: RUNS, seed, endOnFailure: !LONG });
-  return result.failed ? `${String((result.errorInstance as Error)?.message ?? result.errorInstance)}\n${fc.defaultReportMessage(result)}` : "";
+  return result.failed
+    ? `${String((result.errorInstance as Error)?.message ?? result.errorInstance)}\n${fc.defaultReportMessage(result)}`
+    : "";
 }
 
 describe("fast-check fuzzing of construct props", () => {
   const timeout = hangGuard((LONG ? 20 : 2) * 60_000);
 
-  it.each(KINDS)(`%s: ${RUNS} cases, only ValidationErrors naming fields the props gave, or valid synths`, (label, arb, build) => {
-    expect(check(arb, (p) => oneCase(label, build, p, (err) => checkNamesGivenFields(err, label, p)))).toBe("");
-  }, timeout);
+  it.each(KINDS)(
+    `%s: ${RUNS} cases, only ValidationErrors naming fields the props gave, or valid synths`,
+    (label, arb, build) => {
+      expect(check(arb, (p) => oneCase(label, build, p, (err) => checkNamesGivenFields(err, label, p)))).toBe("");
+    },
+    timeout,
+  );
 
-  it.each(KINDS)(`%s: ${RUNS} valid props with one field broken, and a ValidationError names that field`, (label, _arb, build) => {
-    const run = ({ props, broken }: { props: Record<string, unknown>; broken: Break }) => {
-      figures.brokenFieldCases++;
-      oneCase(label, build, props, (err) => checkNamesBrokenField(err, label, broken));
-    };
-    expect(check(oneFieldBroken(label), run)).toBe("");
-  }, timeout);
+  it.each(KINDS)(
+    `%s: ${RUNS} valid props with one field broken, and a ValidationError names that field`,
+    (label, _arb, build) => {
+      const run = ({ props, broken }: { props: Record<string, unknown>; broken: Break }) => {
+        figures.brokenFieldCases++;
+        oneCase(label, build, props, (err) => checkNamesBrokenField(err, label, broken));
+      };
+      expect(check(oneFieldBroken(label), run)).toBe("");
+    },
+    timeout,
+  );
 });

@@ -88,7 +88,9 @@ export interface Convergence {
 export async function allTokens(t: TestEmulator, repos: [string, string][]): Promise<any[]> {
   const state = await t.admin("GET", "/state");
   const wanted = new Set(repos.map(([o, r]) => `${o}/${r}`));
-  return (state.tokens as any[]).filter((x) => wanted.has(`${x.owner}/${x.repository}`)).map((x) => ({ ...x, repo: x.repository }));
+  return (state.tokens as any[])
+    .filter((x) => wanted.has(`${x.owner}/${x.repository}`))
+    .map((x) => ({ ...x, repo: x.repository }));
 }
 
 /** Every reposmith-tagged token of the given repositories, by key. */
@@ -107,7 +109,12 @@ export async function taggedTokens(t: TestEmulator, repos: [string, string][]): 
  * Checks tokens: no key on two tokens, nothing tagged outside state/declarations, every declared key
  * remote and in state under the remote id.
  */
-export async function checkTokens(t: TestEmulator, repos: [string, string][], state: StackState, declared: Set<string>): Promise<Convergence> {
+export async function checkTokens(
+  t: TestEmulator,
+  repos: [string, string][],
+  state: StackState,
+  declared: Set<string>,
+): Promise<Convergence> {
   const out: Convergence = { duplicates: 0, orphans: 0, lost: 0, problems: [] };
   const byKey = await taggedTokens(t, repos);
   for (const [key, list] of byKey) {
@@ -149,8 +156,15 @@ export interface Running {
 }
 
 /** Starts the real CLI (asynchronously: the emulator serving it lives in this process). */
-export function startReposmith(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Running {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+export function startReposmith(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Running {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/reposmith.js"), ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
@@ -192,7 +206,8 @@ export class Evidence {
 
   /** Token values as the emulator holds them now (show_tokens), so deleted ones are still known later. */
   async addTokenValues(t: TestEmulator, repos: [string, string][]): Promise<void> {
-    for (const tok of await allTokens(t, repos)) this.addSecret(`token value of ${tok.owner}/${tok.repo}/${tok.slug_perm}`, tok.token);
+    for (const tok of await allTokens(t, repos))
+      this.addSecret(`token value of ${tok.owner}/${tok.repo}/${tok.slug_perm}`, tok.token);
   }
 
   addOutput(where: string, r: CliResult | { stdout: string; stderr: string }): void {

@@ -18,7 +18,12 @@ import { announceFigures, Evidence, hangGuard, recordFigures } from "./helpers";
 
 announceFigures("secret scan");
 
-const REPOS: [string, string][] = [["acme", "prod"], ["acme", "staging"], ["acme", "mirror"], ["acme", "prod2"]];
+const REPOS: [string, string][] = [
+  ["acme", "prod"],
+  ["acme", "staging"],
+  ["acme", "mirror"],
+  ["acme", "prod2"],
+];
 let t: TestEmulator;
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -90,7 +95,13 @@ function terraform(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn("terraform", args, {
       cwd,
-      env: { ...env, REPOSMITH_STATE: path.join(dir, "state"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: rc },
+      env: {
+        ...env,
+        REPOSMITH_STATE: path.join(dir, "state"),
+        CHECKPOINT_DISABLE: "1",
+        TF_IN_AUTOMATION: "1",
+        TF_CLI_CONFIG_FILE: rc,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -118,95 +129,139 @@ async function collectSecrets(): Promise<void> {
 }
 
 describe("secret scanning across everything the suite produced", () => {
-  it("finds no API key, token value, password or IAM token anywhere, and state files are 0600", async () => {
-    declare("1");
-    const synth = await cli("synth", ["synth", "--app", `${TSX} app.ts`, ...common]);
-    expect(synth.code).toBe(0);
-    for (const [label, args] of [
-      ["plan", ["plan", "--skip-synth", ...common]],
-      ["plan --json", ["plan", "--json", "--skip-synth", ...common]],
-    ] as const) expect((await cli(label, [...args])).code).toBe(0);
-    writeFileSync(path.join(dir, "plan.json"), (await cli("plan --json (saved)", ["plan", "--json", "--skip-synth", ...common])).stdout);
+  it(
+    "finds no API key, token value, password or IAM token anywhere, and state files are 0600",
+    async () => {
+      declare("1");
+      const synth = await cli("synth", ["synth", "--app", `${TSX} app.ts`, ...common]);
+      expect(synth.code).toBe(0);
+      for (const [label, args] of [
+        ["plan", ["plan", "--skip-synth", ...common]],
+        ["plan --json", ["plan", "--json", "--skip-synth", ...common]],
+      ] as const)
+        expect((await cli(label, [...args])).code).toBe(0);
+      writeFileSync(
+        path.join(dir, "plan.json"),
+        (await cli("plan --json (saved)", ["plan", "--json", "--skip-synth", ...common])).stdout,
+      );
 
-    const apply = await cli("apply", ["apply", "--auto-approve", "--skip-synth", ...common]);
-    expect(apply.stderr).toBe("");
-    expect(apply.code).toBe(0);
-    await collectSecrets();
-    expect(evidence.secretCount).toBeGreaterThan(8);
-
-    for (const [label, args] of [
-      ["drift", ["drift", "--skip-synth", ...common]],
-      ["drift --json", ["drift", "--json", "--skip-synth", ...common]],
-      ["state list", ["state", "list", "--state", "state"]],
-      ["state show", ["state", "show", "app/ci", "--state", "state"]],
-      ["output", ["output", "app/ci", "--state", "state"]],
-    ] as const) expect((await cli(label, [...args])).code).toBe(0);
-
-    // The one command whose job is to print the value: checked, and left out of the scan.
-    const shown = await cli("output --show-secret", ["output", "app/ci", "--show-secret", "--state", "state"], {}, false);
-    const ci = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
-    expect(shown.stdout.trim()).toBe(ci.token);
-    // The scanner finds a secret where there is one.
-    const probe = new Evidence();
-    probe.addSecret("token value", ci.token);
-    probe.addOutput("output --show-secret", shown);
-    expect(probe.scan().hits).toEqual([{ where: "output --show-secret (stdout)", secret: "token value" }]);
-
-    // A rotation: a new value the plan and apply must not show either.
-    declare("2");
-    expect((await cli("synth (rotation)", ["synth", "--app", `${TSX} app.ts`, ...common])).code).toBe(0);
-    const rotatePlan = await cli("plan (rotation)", ["plan", "--skip-synth", ...common]);
-    expect(rotatePlan.stdout).toMatch(/\(sensitive value\)/);
-    expect((await cli("apply (rotation)", ["apply", "--auto-approve", "--skip-synth", ...common])).code).toBe(0);
-    await collectSecrets();
-    expect((await t.tokens("acme", "prod")).find((x) => x.name === "ci").token).not.toBe(ci.token);
-
-    // The controller, one pass, JSON logs at debug level.
-    const reconcile = await cli("reconcile", ["reconcile", "--skip-synth", "--log-format", "json", "--log-level", "debug", ...common]);
-    expect([0, 2]).toContain(reconcile.code);
-
-    // The Terraform path: a hook with its payload from the synthesized stack.
-    const stack = JSON.parse(readFileSync(path.join(dir, "cdktf.out", "stacks", "app", "cdk.tf.json"), "utf8"));
-    const hook = Object.values<any>(stack.resource.terraform_data).find((r) => r.input?.key === "app/ci");
-    const hookRun = await cli("hook apply", ["hook", "apply", "--state", "state"], { REPOSMITH_HOOK_INPUT: JSON.stringify(hook.input) });
-    expect(hookRun.code).toBe(0);
-
-    // An API that echoes the key in its errors, with and without REPOSMITH_DEBUG stack traces.
-    const echo = JSON.stringify({ detail: `Invalid API key ${t.apiKey}; send X-Api-Key: ${t.apiKey}` });
-    await t.admin("POST", "/faults", { rules: [{ method: "GET", path: "^/v1/entitlements/", status: 401, body: echo, times: 1e6 }] });
-    const failing = await cli("plan against an echoing API", ["plan", "--skip-synth", ...common]);
-    expect(failing.code).toBe(1);
-    expect(failing.stderr).toMatch(/401 Invalid API key \*\*\*; send X-Api-Key: \*\*\*/);
-    const debug = await cli("plan with REPOSMITH_DEBUG", ["plan", "--skip-synth", ...common], { REPOSMITH_DEBUG: "1" });
-    expect(debug.code).toBe(1);
-    const failingReconcile = await cli("reconcile against an echoing API", ["reconcile", "--skip-synth", "--log-format", "json", ...common]);
-    expect(failingReconcile.code).toBe(1);
-    await t.admin("DELETE", "/faults");
-
-    await collectSecrets();
-    const destroy = await cli("destroy", ["destroy", "--auto-approve", "--skip-synth", ...common]);
-    expect(destroy.code).toBe(0);
-
-    // The same stack through Terraform: its plan output, provisioner output and terraform.tfstate too.
-    if (hasTerraform) {
-      expect((await terraform(["init", "-input=false", "-no-color"])).code).toBe(0);
-      const tfApply = await terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
-      expect(tfApply.stderr).toBe("");
-      expect(tfApply.code).toBe(0);
+      const apply = await cli("apply", ["apply", "--auto-approve", "--skip-synth", ...common]);
+      expect(apply.stderr).toBe("");
+      expect(apply.code).toBe(0);
       await collectSecrets();
-      expect((await terraform(["destroy", "-auto-approve", "-input=false", "-no-color"])).code).toBe(0);
-    } else {
-      process.stdout.write("[reliability] secret scan: terraform is not on PATH; the Terraform path is not scanned\n");
-    }
+      expect(evidence.secretCount).toBeGreaterThan(8);
 
-    if (hasTerraform) expect(evidence.files().filter((f) => /\.tfstate/.test(f.file)).length).toBeGreaterThanOrEqual(1);
-    const scan = evidence.scan();
-    recordFigures("secret scan", { secretsKnown: evidence.secretCount, filesScanned: scan.scanned, secretHits: scan.hits.length, badModes: scan.badModes.length });
-    process.stdout.write(`[reliability] secret scan: ${evidence.secretCount} secrets, ${scan.scanned} outputs and files, ${scan.hits.length} hits, ${scan.badModes.length} state files not 0600\n`);
-    expect(scan.hits).toEqual([]);
-    expect(scan.badModes).toEqual([]);
-    expect(scan.scanned).toBeGreaterThan(20);
-  }, hangGuard(300_000));
+      for (const [label, args] of [
+        ["drift", ["drift", "--skip-synth", ...common]],
+        ["drift --json", ["drift", "--json", "--skip-synth", ...common]],
+        ["state list", ["state", "list", "--state", "state"]],
+        ["state show", ["state", "show", "app/ci", "--state", "state"]],
+        ["output", ["output", "app/ci", "--state", "state"]],
+      ] as const)
+        expect((await cli(label, [...args])).code).toBe(0);
+
+      // The one command whose job is to print the value: checked, and left out of the scan.
+      const shown = await cli(
+        "output --show-secret",
+        ["output", "app/ci", "--show-secret", "--state", "state"],
+        {},
+        false,
+      );
+      const ci = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
+      expect(shown.stdout.trim()).toBe(ci.token);
+      // The scanner finds a secret where there is one.
+      const probe = new Evidence();
+      probe.addSecret("token value", ci.token);
+      probe.addOutput("output --show-secret", shown);
+      expect(probe.scan().hits).toEqual([{ where: "output --show-secret (stdout)", secret: "token value" }]);
+
+      // A rotation: a new value the plan and apply must not show either.
+      declare("2");
+      expect((await cli("synth (rotation)", ["synth", "--app", `${TSX} app.ts`, ...common])).code).toBe(0);
+      const rotatePlan = await cli("plan (rotation)", ["plan", "--skip-synth", ...common]);
+      expect(rotatePlan.stdout).toMatch(/\(sensitive value\)/);
+      expect((await cli("apply (rotation)", ["apply", "--auto-approve", "--skip-synth", ...common])).code).toBe(0);
+      await collectSecrets();
+      expect((await t.tokens("acme", "prod")).find((x) => x.name === "ci").token).not.toBe(ci.token);
+
+      // The controller, one pass, JSON logs at debug level.
+      const reconcile = await cli("reconcile", [
+        "reconcile",
+        "--skip-synth",
+        "--log-format",
+        "json",
+        "--log-level",
+        "debug",
+        ...common,
+      ]);
+      expect([0, 2]).toContain(reconcile.code);
+
+      // The Terraform path: a hook with its payload from the synthesized stack.
+      const stack = JSON.parse(readFileSync(path.join(dir, "cdktf.out", "stacks", "app", "cdk.tf.json"), "utf8"));
+      const hook = Object.values<any>(stack.resource.terraform_data).find((r) => r.input?.key === "app/ci");
+      const hookRun = await cli("hook apply", ["hook", "apply", "--state", "state"], {
+        REPOSMITH_HOOK_INPUT: JSON.stringify(hook.input),
+      });
+      expect(hookRun.code).toBe(0);
+
+      // An API that echoes the key in its errors, with and without REPOSMITH_DEBUG stack traces.
+      const echo = JSON.stringify({ detail: `Invalid API key ${t.apiKey}; send X-Api-Key: ${t.apiKey}` });
+      await t.admin("POST", "/faults", {
+        rules: [{ method: "GET", path: "^/v1/entitlements/", status: 401, body: echo, times: 1e6 }],
+      });
+      const failing = await cli("plan against an echoing API", ["plan", "--skip-synth", ...common]);
+      expect(failing.code).toBe(1);
+      expect(failing.stderr).toMatch(/401 Invalid API key \*\*\*; send X-Api-Key: \*\*\*/);
+      const debug = await cli("plan with REPOSMITH_DEBUG", ["plan", "--skip-synth", ...common], {
+        REPOSMITH_DEBUG: "1",
+      });
+      expect(debug.code).toBe(1);
+      const failingReconcile = await cli("reconcile against an echoing API", [
+        "reconcile",
+        "--skip-synth",
+        "--log-format",
+        "json",
+        ...common,
+      ]);
+      expect(failingReconcile.code).toBe(1);
+      await t.admin("DELETE", "/faults");
+
+      await collectSecrets();
+      const destroy = await cli("destroy", ["destroy", "--auto-approve", "--skip-synth", ...common]);
+      expect(destroy.code).toBe(0);
+
+      // The same stack through Terraform: its plan output, provisioner output and terraform.tfstate too.
+      if (hasTerraform) {
+        expect((await terraform(["init", "-input=false", "-no-color"])).code).toBe(0);
+        const tfApply = await terraform(["apply", "-auto-approve", "-input=false", "-no-color"]);
+        expect(tfApply.stderr).toBe("");
+        expect(tfApply.code).toBe(0);
+        await collectSecrets();
+        expect((await terraform(["destroy", "-auto-approve", "-input=false", "-no-color"])).code).toBe(0);
+      } else {
+        process.stdout.write(
+          "[reliability] secret scan: terraform is not on PATH; the Terraform path is not scanned\n",
+        );
+      }
+
+      if (hasTerraform)
+        expect(evidence.files().filter((f) => /\.tfstate/.test(f.file)).length).toBeGreaterThanOrEqual(1);
+      const scan = evidence.scan();
+      recordFigures("secret scan", {
+        secretsKnown: evidence.secretCount,
+        filesScanned: scan.scanned,
+        secretHits: scan.hits.length,
+        badModes: scan.badModes.length,
+      });
+      process.stdout.write(
+        `[reliability] secret scan: ${evidence.secretCount} secrets, ${scan.scanned} outputs and files, ${scan.hits.length} hits, ${scan.badModes.length} state files not 0600\n`,
+      );
+      expect(scan.hits).toEqual([]);
+      expect(scan.badModes).toEqual([]);
+      expect(scan.scanned).toBeGreaterThan(20);
+    },
+    hangGuard(300_000),
+  );
 });
 
 /**
@@ -261,48 +316,56 @@ describe("credentials in URL props never leave the app", () => {
     },
   ];
 
-  it("fails each synth naming the construct and the field, and no output or error holds the credential", async () => {
-    mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
-    const work = mkdtempSync(path.join(ROOT, ".test-work", "secrets-urls-"));
-    const scan = new Evidence();
-    try {
-      const results = await Promise.all(
-        cases.map(async (c) => {
-          // The app source holds the credential (that is the mistake); only what reposmith writes is scanned.
-          writeFileSync(
-            path.join(work, `${c.id}.ts`),
-            `import { App, TerraformStack } from "cdktf";
+  it(
+    "fails each synth naming the construct and the field, and no output or error holds the credential",
+    async () => {
+      mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
+      const work = mkdtempSync(path.join(ROOT, ".test-work", "secrets-urls-"));
+      const scan = new Evidence();
+      try {
+        const results = await Promise.all(
+          cases.map(async (c) => {
+            // The app source holds the credential (that is the mistake); only what reposmith writes is scanned.
+            writeFileSync(
+              path.join(work, `${c.id}.ts`),
+              `import { App, TerraformStack } from "cdktf";
 import { CloudsmithConnection, CodeArtsConnection, RepositoryMirror } from "${ROOT}/src";
 const app = new App();
 const stack = new TerraformStack(app, "app");
 ${c.construct};
 app.synth();
 `,
-          );
-          const out = path.join(work, `out-${c.id}`);
-          scan.addDir(out);
-          scan.addSecret(c.id, c.secret);
-          const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], { cwd: work, env: process.env, timeoutMs: hangGuard(120_000) });
-          scan.addOutput(`synth ${c.id}`, r);
-          return { c, r, out };
-        }),
-      );
-      for (const { c, r, out } of results) {
-        expect({ id: c.id, code: r.code }).toEqual({ id: c.id, code: 1 });
-        expect(r.stderr).toMatch(c.want);
-        expect(existsSync(path.join(out, "stacks", "app", "cdk.tf.json"))).toBe(false);
-      }
-      // The scanner finds a credential where there is one: the app's own source.
-      const probe = new Evidence();
-      probe.addSecret("codearts", "AuthUrlPw-88");
-      probe.addText("codearts.ts", readFileSync(path.join(work, "codearts.ts"), "utf8"));
-      expect(probe.scan().hits).toEqual([{ where: "codearts.ts", secret: "codearts" }]);
+            );
+            const out = path.join(work, `out-${c.id}`);
+            scan.addDir(out);
+            scan.addSecret(c.id, c.secret);
+            const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], {
+              cwd: work,
+              env: process.env,
+              timeoutMs: hangGuard(120_000),
+            });
+            scan.addOutput(`synth ${c.id}`, r);
+            return { c, r, out };
+          }),
+        );
+        for (const { c, r, out } of results) {
+          expect({ id: c.id, code: r.code }).toEqual({ id: c.id, code: 1 });
+          expect(r.stderr).toMatch(c.want);
+          expect(existsSync(path.join(out, "stacks", "app", "cdk.tf.json"))).toBe(false);
+        }
+        // The scanner finds a credential where there is one: the app's own source.
+        const probe = new Evidence();
+        probe.addSecret("codearts", "AuthUrlPw-88");
+        probe.addText("codearts.ts", readFileSync(path.join(work, "codearts.ts"), "utf8"));
+        expect(probe.scan().hits).toEqual([{ where: "codearts.ts", secret: "codearts" }]);
 
-      const found = scan.scan();
-      expect(found.scanned).toBeGreaterThanOrEqual(cases.length * 2);
-      expect(found.hits).toEqual([]);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }, hangGuard(180_000));
+        const found = scan.scan();
+        expect(found.scanned).toBeGreaterThanOrEqual(cases.length * 2);
+        expect(found.hits).toEqual([]);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+    hangGuard(180_000),
+  );
 });

@@ -21,9 +21,24 @@ describe("state round trip", () => {
     const connection = {
       apiUrl: "http://127.0.0.1:9/v1",
       apiKeyEnv: "CS_KEY",
-      codearts: { region: "cn-north-4", endpoint: "http://127.0.0.1:9", authUrl: "http://127.0.0.1:9/v3", userEnv: "U", passwordEnv: "P", mirroringEnabledInverted: true },
+      codearts: {
+        region: "cn-north-4",
+        endpoint: "http://127.0.0.1:9",
+        authUrl: "http://127.0.0.1:9/v3",
+        userEnv: "U",
+        passwordEnv: "P",
+        mirroringEnabledInverted: true,
+      },
     };
-    const entry = { kind: "RepositoryMirror", id: "123", generation: "g", spec: {}, observed: {}, appliedAt: "2026-01-01T00:00:00Z", connection };
+    const entry = {
+      kind: "RepositoryMirror",
+      id: "123",
+      generation: "g",
+      spec: {},
+      observed: {},
+      appliedAt: "2026-01-01T00:00:00Z",
+      connection,
+    };
     await store.write({ ...emptyState("app"), resources: { "app/m": entry } });
     const back = await store.read("app");
     expect(back.resources["app/m"].connection).toEqual(connection);
@@ -45,7 +60,11 @@ describe("state round trip", () => {
       const synth = (withMirror: boolean) => {
         const app = new App({ outdir });
         const stack = new TerraformStack(app, "app");
-        new CodeArtsConnection(stack, "codearts", { region: "cn-north-4", endpoint: t.emu.url, authUrl: `${t.emu.url}/v3` });
+        new CodeArtsConnection(stack, "codearts", {
+          region: "cn-north-4",
+          endpoint: t.emu.url,
+          authUrl: `${t.emu.url}/v3`,
+        });
         if (withMirror) {
           new RepositoryMirror(stack, "mirror", {
             repositoryId: 123,
@@ -65,7 +84,9 @@ describe("state round trip", () => {
       expect((await applyAll(opts)).results[0].failed).toEqual([]);
       // A no-op apply reads the state and writes it back.
       expect((await applyAll(opts)).results[0].failed).toEqual([]);
-      expect((await store.read("app")).resources["app/mirror"].connection?.codearts).toMatchObject({ endpoint: t.emu.url });
+      expect((await store.read("app")).resources["app/mirror"].connection?.codearts).toMatchObject({
+        endpoint: t.emu.url,
+      });
 
       synth(false);
       const removal = await applyAll(opts);

@@ -32,12 +32,25 @@ function scripted(repos: Record<string, RepositoryToken[]>, copy: (t: Repository
   return { ctx, notices, syncs: () => syncs, fresh: () => memo.clear() };
 }
 
-const spec = EntitlementSyncSpecSchema.parse({ owner: "acme", source: "prod", target: "staging", replaceTargetTokens: true });
-const token = (name: string, extra: Partial<RepositoryToken> = {}): RepositoryToken => ({ name, slug_perm: `sp-${name}`, is_active: true, ...extra });
+const spec = EntitlementSyncSpecSchema.parse({
+  owner: "acme",
+  source: "prod",
+  target: "staging",
+  replaceTargetTokens: true,
+});
+const token = (name: string, extra: Partial<RepositoryToken> = {}): RepositoryToken => ({
+  name,
+  slug_perm: `sp-${name}`,
+  is_active: true,
+  ...extra,
+});
 
 describe("EntitlementSync when the API's sync leaves something out", () => {
   it("a documented field the sync does not carry: reported once, then not compared, so no second sync", async () => {
-    const s = scripted({ prod: [token("ci", { limit_num_downloads: 5 })], staging: [token("old")] }, (t) => ({ ...t, limit_num_downloads: null }));
+    const s = scripted({ prod: [token("ci", { limit_num_downloads: 5 })], staging: [token("old")] }, (t) => ({
+      ...t,
+      limit_num_downloads: null,
+    }));
     const observed = await handler.observe(s.ctx, "app/sync", spec, undefined);
     const changes = handler.diff("app/sync", spec, observed!);
     expect(changes.map((c) => c.path)).toEqual(['tokens["ci"]', 'tokens["old"]']);
@@ -57,12 +70,26 @@ describe("EntitlementSync when the API's sync leaves something out", () => {
   });
 
   it("a token the sync does not copy at all: reported once, then left out of the comparison", async () => {
-    const s = scripted({ prod: [token("ci"), token("alice-user-token", { user: "alice" } as Partial<RepositoryToken>)], staging: [] }, (t) => ((t as { user?: string }).user ? undefined : t));
+    const s = scripted(
+      { prod: [token("ci"), token("alice-user-token", { user: "alice" } as Partial<RepositoryToken>)], staging: [] },
+      (t) => ((t as { user?: string }).user ? undefined : t),
+    );
     const observed = await handler.observe(s.ctx, "app/sync", spec, undefined);
-    const after = await handler.update(s.ctx, "app/sync", spec, undefined, observed!, handler.diff("app/sync", spec, observed!));
-    expect(s.notices[0]).toMatch(/not carried by the API's sync from acme\/prod to acme\/staging: tokens\["alice-user-token"\] \(missing from the target\)/);
+    const after = await handler.update(
+      s.ctx,
+      "app/sync",
+      spec,
+      undefined,
+      observed!,
+      handler.diff("app/sync", spec, observed!),
+    );
+    expect(s.notices[0]).toMatch(
+      /not carried by the API's sync from acme\/prod to acme\/staging: tokens\["alice-user-token"\] \(missing from the target\)/,
+    );
     s.fresh();
-    const again = await handler.observe(s.ctx, "app/sync", spec, undefined, { observed: after.fields } as unknown as ResourceState);
+    const again = await handler.observe(s.ctx, "app/sync", spec, undefined, {
+      observed: after.fields,
+    } as unknown as ResourceState);
     expect(handler.diff("app/sync", spec, again!)).toEqual([]);
     // A second sync of ours (e.g. after a source token changed) says nothing new.
     await handler.update(s.ctx, "app/sync", spec, undefined, again!, []);

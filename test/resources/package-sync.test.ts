@@ -1,13 +1,25 @@
 /** The adaptive, bounded wait for a package sync, against a scripted API on a virtual clock. */
 import { NotFoundError, ValidationError, type CloudsmithClient, type PackageStatus } from "../../src/api/cloudsmith";
-import { NOT_FOUND_WINDOW_MS, PackageSyncError, POLL, waitForSync, type WaitOptions } from "../../src/resources/package-sync";
+import {
+  NOT_FOUND_WINDOW_MS,
+  PackageSyncError,
+  POLL,
+  waitForSync,
+  type WaitOptions,
+} from "../../src/resources/package-sync";
 import type { HandlerContext } from "../../src/resources/types";
 
 /**
  * A package whose syncs take `durationMs` of virtual time each; `fails[i]` = the reason sync i fails
  * with (at 45%); its status answers 404 until `notFoundMs` (a copy not readable yet).
  */
-function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling: HandlerContext["syncPolling"] = "adaptive", withStartTime = false, notFoundMs = 0) {
+function scripted(
+  durationMs: number,
+  fails: (string | null)[] = [],
+  syncPolling: HandlerContext["syncPolling"] = "adaptive",
+  withStartTime = false,
+  notFoundMs = 0,
+) {
   let now = 0;
   let syncStart = 0;
   let sync = 0;
@@ -16,17 +28,52 @@ function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling
   const status = (): PackageStatus => {
     const progress = Math.min(100, Math.floor(((now - syncStart) / durationMs) * 100));
     if (sync < fails.length && progress >= 45) {
-      return { is_sync_failed: true, is_sync_completed: false, status: 5, status_str: "Failed", stage: 4, stage_str: "Scanning Package", sync_progress: 45, status_reason: fails[sync] };
+      return {
+        is_sync_failed: true,
+        is_sync_completed: false,
+        status: 5,
+        status_str: "Failed",
+        stage: 4,
+        stage_str: "Scanning Package",
+        sync_progress: 45,
+        status_reason: fails[sync],
+      };
     }
-    if (progress >= 100) return { is_sync_completed: true, is_sync_failed: false, status: 4, status_str: "Completed", stage: 9, stage_str: "Fully Synchronised", sync_progress: 100 };
+    if (progress >= 100)
+      return {
+        is_sync_completed: true,
+        is_sync_failed: false,
+        status: 4,
+        status_str: "Completed",
+        stage: 9,
+        stage_str: "Fully Synchronised",
+        sync_progress: 100,
+      };
     const since = withStartTime ? { status_updated_at: new Date(syncStart).toISOString() } : {};
-    return { is_sync_completed: false, is_sync_failed: false, is_sync_in_progress: true, status: 2, status_str: "In Progress", stage: 1 + Math.floor(progress / 12.5), stage_str: "Scanning Package", sync_progress: progress, ...since };
+    return {
+      is_sync_completed: false,
+      is_sync_failed: false,
+      is_sync_in_progress: true,
+      status: 2,
+      status_str: "In Progress",
+      stage: 1 + Math.floor(progress / 12.5),
+      stage_str: "Scanning Package",
+      sync_progress: progress,
+      ...since,
+    };
   };
   const client = {
     packages: {
       status: async () => {
         calls.status++;
-        if (now < notFoundMs) throw new NotFoundError({ operation: "packages_status", method: "GET", path: "/packages/acme/prod/abc/status/", status: 404, detail: "Not found." });
+        if (now < notFoundMs)
+          throw new NotFoundError({
+            operation: "packages_status",
+            method: "GET",
+            path: "/packages/acme/prod/abc/status/",
+            status: 404,
+            detail: "Not found.",
+          });
         return status();
       },
       resync: async () => {
@@ -46,7 +93,15 @@ function scripted(durationMs: number, fails: (string | null)[] = [], syncPolling
     },
     progress: () => undefined,
   } as unknown as HandlerContext;
-  const opts = (o: Partial<WaitOptions> = {}): WaitOptions => ({ owner: "acme", repository: "prod", slugPerm: "abc", label: "npm left-pad 1.3.0 in acme/prod", timeoutMs: 3_600_000, resyncAttempts: 2, ...o });
+  const opts = (o: Partial<WaitOptions> = {}): WaitOptions => ({
+    owner: "acme",
+    repository: "prod",
+    slugPerm: "abc",
+    label: "npm left-pad 1.3.0 in acme/prod",
+    timeoutMs: 3_600_000,
+    resyncAttempts: 2,
+    ...o,
+  });
   return { client, ctx, calls, sleeps, opts, elapsed: () => now };
 }
 
@@ -85,16 +140,19 @@ describe("waitForSync", () => {
     { reason: "a 10-second sync", durationMs: 10_000, maxPolls: 6 },
     { reason: "a 10-minute sync", durationMs: 600_000, maxPolls: 30 },
     { reason: "an hour-long sync", durationMs: 3_600_000, maxPolls: 130 },
-  ])("polls $reason a bounded number of times and finishes soon after it completes", async ({ durationMs, maxPolls }) => {
-    const s = scripted(durationMs);
-    const st = await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 2 * 3_600_000 }));
-    expect(st.is_sync_completed).toBe(true);
-    expect(s.calls.status).toBeLessThanOrEqual(maxPolls);
-    expect(s.sleeps[0]).toBe(POLL.initialMs);
-    expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(POLL.maxMs);
-    // Done at most one capped interval (or 25%) after the real end.
-    expect(s.elapsed() - durationMs).toBeLessThanOrEqual(Math.max(POLL.maxMs, durationMs * 0.25));
-  });
+  ])(
+    "polls $reason a bounded number of times and finishes soon after it completes",
+    async ({ durationMs, maxPolls }) => {
+      const s = scripted(durationMs);
+      const st = await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 2 * 3_600_000 }));
+      expect(st.is_sync_completed).toBe(true);
+      expect(s.calls.status).toBeLessThanOrEqual(maxPolls);
+      expect(s.sleeps[0]).toBe(POLL.initialMs);
+      expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(POLL.maxMs);
+      // Done at most one capped interval (or 25%) after the real end.
+      expect(s.elapsed() - durationMs).toBeLessThanOrEqual(Math.max(POLL.maxMs, durationMs * 0.25));
+    },
+  );
 
   it("uses sync_progress to sleep about the time left instead of backing off blindly", async () => {
     const s = scripted(20_000);
@@ -107,10 +165,14 @@ describe("waitForSync", () => {
 
   it("fails with the stage reached when the timeout passes", async () => {
     const s = scripted(600_000);
-    const err = (await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 120_000 })).catch((e) => e)) as PackageSyncError;
+    const err = (await waitForSync(s.ctx, s.client, s.opts({ timeoutMs: 120_000 })).catch(
+      (e) => e,
+    )) as PackageSyncError;
     expect(err).toBeInstanceOf(PackageSyncError);
     expect(err.problem).toBe("timeout");
-    expect(err.message).toMatch(/npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 120s \(waitForSync\.timeout\): reached stage "Scanning Package" \(\d\), sync_progress 20%/);
+    expect(err.message).toMatch(
+      /npm left-pad 1\.3\.0 in acme\/prod: not fully synchronised after 120s \(waitForSync\.timeout\): reached stage "Scanning Package" \(\d\), sync_progress 20%/,
+    );
     expect(s.elapsed()).toBeGreaterThanOrEqual(120_000);
     expect(s.elapsed()).toBeLessThan(120_010);
   });
@@ -122,23 +184,38 @@ describe("waitForSync", () => {
     expect(s.calls.resync).toBe(1);
   });
 
-  it.each([400, 422])("goes on polling when the resync is refused with %i \"wrong state\" (another waiter started one)", async (status) => {
-    const s = scripted(5_000, ["Scan failed: upstream timeout"]);
-    const started = s.client.packages.resync;
-    s.client.packages.resync = async (...args: Parameters<typeof started>) => {
-      await started(...args);
-      throw new ValidationError({ operation: "packages_resync", method: "POST", path: "/packages/acme/prod/abc/resync/", status, detail: "The package is in the wrong state for the requested operation." });
-    };
-    const st = await waitForSync(s.ctx, s.client, s.opts());
-    expect(st.is_sync_completed).toBe(true);
-    expect(s.calls.resync).toBe(1);
-  });
+  it.each([400, 422])(
+    'goes on polling when the resync is refused with %i "wrong state" (another waiter started one)',
+    async (status) => {
+      const s = scripted(5_000, ["Scan failed: upstream timeout"]);
+      const started = s.client.packages.resync;
+      s.client.packages.resync = async (...args: Parameters<typeof started>) => {
+        await started(...args);
+        throw new ValidationError({
+          operation: "packages_resync",
+          method: "POST",
+          path: "/packages/acme/prod/abc/resync/",
+          status,
+          detail: "The package is in the wrong state for the requested operation.",
+        });
+      };
+      const st = await waitForSync(s.ctx, s.client, s.opts());
+      expect(st.is_sync_completed).toBe(true);
+      expect(s.calls.resync).toBe(1);
+    },
+  );
 
   it("gives up after resyncAttempts with the API's status_reason quoted", async () => {
-    const s = scripted(5_000, ["Scan failed: upstream timeout", "Scan failed: upstream timeout", "Scan failed: upstream timeout"]);
+    const s = scripted(5_000, [
+      "Scan failed: upstream timeout",
+      "Scan failed: upstream timeout",
+      "Scan failed: upstream timeout",
+    ]);
     const err = (await waitForSync(s.ctx, s.client, s.opts()).catch((e) => e)) as PackageSyncError;
     expect(err.problem).toBe("failed");
-    expect(err.message).toMatch(/sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package" \(4\), sync_progress 45%/);
+    expect(err.message).toMatch(
+      /sync failed \(after 2 resyncs\): "Scan failed: upstream timeout"; reached stage "Scanning Package" \(4\), sync_progress 45%/,
+    );
     expect(s.calls.resync).toBe(2);
   });
 
@@ -149,14 +226,23 @@ describe("waitForSync", () => {
     expect(err.message).toMatch(/a permanent failure, not resynced/);
     expect(s.calls.resync).toBe(0);
     const n = scripted(5_000, [null]);
-    const err2 = (await waitForSync(n.ctx, n.client, n.opts({ resyncAttempts: 0 })).catch((e) => e)) as PackageSyncError;
+    const err2 = (await waitForSync(n.ctx, n.client, n.opts({ resyncAttempts: 0 })).catch(
+      (e) => e,
+    )) as PackageSyncError;
     expect(err2.message).toMatch(/the API gave no status_reason/);
   });
 
   it("keeps polling while the status answers 404 (a copy not readable yet), backing off, then waits for the sync", async () => {
     const s = scripted(20_000, [], "adaptive", false, 5_000);
     const seen: (string | undefined)[] = [];
-    const st = await waitForSync(s.ctx, s.client, s.opts({ initial: { is_sync_completed: false, is_sync_failed: false, sync_progress: 0 }, onStatus: (_st, note) => seen.push(note) }));
+    const st = await waitForSync(
+      s.ctx,
+      s.client,
+      s.opts({
+        initial: { is_sync_completed: false, is_sync_failed: false, sync_progress: 0 },
+        onStatus: (_st, note) => seen.push(note),
+      }),
+    );
     expect(st.is_sync_completed).toBe(true);
     expect(seen.filter((n) => n?.includes("404")).length).toBeGreaterThanOrEqual(2);
     // 1 s, 1.5 s, 2.25 s...: the 404 rounds back off like any other wait.

@@ -1,6 +1,12 @@
 /** The bounded read-back after token writes, against a scripted API on a virtual clock. */
 import { NotFoundError, type CloudsmithClient } from "../../src/api/cloudsmith";
-import { ACTIVE_READ_BACK_MS, CREATED_READ_BACK_MS, ReadBackError, waitForActive, waitUntilReadable } from "../../src/resources/read-back";
+import {
+  ACTIVE_READ_BACK_MS,
+  CREATED_READ_BACK_MS,
+  ReadBackError,
+  waitForActive,
+  waitUntilReadable,
+} from "../../src/resources/read-back";
 import type { HandlerContext } from "../../src/resources/types";
 
 /** A token that answers 404 until `visibleAt` and whose is_active flips to `active` at `flipAt`. */
@@ -11,8 +17,19 @@ function scripted(o: { visibleAt?: number; flipAt?: number; active?: boolean }) 
     entitlements: {
       read: async () => {
         reads++;
-        if (now < (o.visibleAt ?? 0)) throw new NotFoundError({ operation: "entitlements_read", method: "GET", path: "/entitlements/acme/prod/abc/", status: 404, detail: "Not found." });
-        return { name: "ci", slug_perm: "abc", is_active: now >= (o.flipAt ?? Infinity) ? (o.active ?? false) : !(o.active ?? false) };
+        if (now < (o.visibleAt ?? 0))
+          throw new NotFoundError({
+            operation: "entitlements_read",
+            method: "GET",
+            path: "/entitlements/acme/prod/abc/",
+            status: 404,
+            detail: "Not found.",
+          });
+        return {
+          name: "ci",
+          slug_perm: "abc",
+          is_active: now >= (o.flipAt ?? Infinity) ? (o.active ?? false) : !(o.active ?? false),
+        };
       },
     },
   } as unknown as CloudsmithClient;
@@ -38,9 +55,13 @@ describe("read-back", () => {
 
   it("gives up after ACTIVE_READ_BACK_MS with what it read last", async () => {
     const s = scripted({});
-    const err = (await waitForActive(s.ctx, s.client, "acme", "prod", "abc", false).catch((e) => e)) as ReadBackError<{ is_active: boolean }>;
+    const err = (await waitForActive(s.ctx, s.client, "acme", "prod", "abc", false).catch((e) => e)) as ReadBackError<{
+      is_active: boolean;
+    }>;
     expect(err).toBeInstanceOf(ReadBackError);
-    expect(err.message).toBe("acme/prod/abc: is_active still reads true 30s after disable; state keeps what was read, and the next apply checks it again");
+    expect(err.message).toBe(
+      "acme/prod/abc: is_active still reads true 30s after disable; state keeps what was read, and the next apply checks it again",
+    );
     expect(err.last?.is_active).toBe(true);
     expect(s.elapsed()).toBe(ACTIVE_READ_BACK_MS);
     expect(s.reads()).toBeLessThanOrEqual(20);
@@ -51,8 +72,12 @@ describe("read-back", () => {
     await waitUntilReadable(soon.ctx, soon.client, "acme", "prod", "abc", 'acme/prod token "ci"');
     expect(soon.reads()).toBe(4); // 0, 250, 750, 1750
     const never = scripted({ visibleAt: Infinity });
-    const err = (await waitUntilReadable(never.ctx, never.client, "acme", "prod", "abc", 'acme/prod token "ci"').catch((e) => e)) as Error;
-    expect(err.message).toBe('acme/prod token "ci" (abc) was created but still answered 404 Not Found 60s later; it is recorded, and the next apply finishes it');
+    const err = (await waitUntilReadable(never.ctx, never.client, "acme", "prod", "abc", 'acme/prod token "ci"').catch(
+      (e) => e,
+    )) as Error;
+    expect(err.message).toBe(
+      'acme/prod token "ci" (abc) was created but still answered 404 Not Found 60s later; it is recorded, and the next apply finishes it',
+    );
     expect(never.elapsed()).toBe(CREATED_READ_BACK_MS);
   });
 
@@ -60,7 +85,9 @@ describe("read-back", () => {
     const s = scripted({});
     const ctx = { ...s.ctx, interrupted: () => true } as HandlerContext;
     const err = (await waitForActive(ctx, s.client, "acme", "prod", "abc", false).catch((e) => e)) as Error;
-    expect(err.message).toBe("interrupted: acme/prod/abc: is_active still reads true 0s after disable; state keeps what was read, and the next apply checks it again");
+    expect(err.message).toBe(
+      "interrupted: acme/prod/abc: is_active still reads true 0s after disable; state keeps what was read, and the next apply checks it again",
+    );
     expect(s.reads()).toBe(1);
     expect(s.elapsed()).toBe(0);
   });

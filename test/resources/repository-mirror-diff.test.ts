@@ -8,27 +8,97 @@ import type { FieldChange, Observed, ResourceState } from "../../src/resources/t
 
 const URL_A = "https://git.example.com/a.git";
 const URL_B = "https://git.example.com/b.git";
-const spec = (more: Record<string, unknown> = {}) => RepositoryMirrorSpecSchema.parse({ repositoryId: 7, sourceUrl: URL_A, ...more });
+const spec = (more: Record<string, unknown> = {}) =>
+  RepositoryMirrorSpecSchema.parse({ repositoryId: 7, sourceUrl: URL_A, ...more });
 /** A synced mirror of repository 7 that matches spec(). */
 const mirror = (fields: Record<string, unknown> = {}): Observed => ({
   id: "7",
   fields: {
-    repository_id: 7, url: URL_A, scheduled_sync: true, endpoint_uuid: "", update_status: "finished", last_update_at: "2026-03-01T10:00:00Z",
-    last_successful_update_at: "2026-03-01T10:00:00Z", number_of_failures: 0, last_error: null, ...fields,
+    repository_id: 7,
+    url: URL_A,
+    scheduled_sync: true,
+    endpoint_uuid: "",
+    update_status: "finished",
+    last_update_at: "2026-03-01T10:00:00Z",
+    last_successful_update_at: "2026-03-01T10:00:00Z",
+    number_of_failures: 0,
+    last_error: null,
+    ...fields,
   },
 });
-const applied = (s: unknown, id = "7"): ResourceState => ({ kind: "RepositoryMirror", id, generation: "g", spec: s, observed: {}, appliedAt: "" });
+const applied = (s: unknown, id = "7"): ResourceState => ({
+  kind: "RepositoryMirror",
+  id,
+  generation: "g",
+  spec: s,
+  observed: {},
+  appliedAt: "",
+});
 const update = (path: string, old: unknown, now: unknown): FieldChange => ({ path, old, new: now, effect: "update" });
 
-const cases: { reason: string; spec: ReturnType<typeof spec>; observed: Observed; state?: ResourceState; want: FieldChange[] }[] = [
-  { reason: "a mirror matching the spec applied: no change", spec: spec(), observed: mirror(), state: applied(spec()), want: [] },
-  { reason: "the source URL changed out of band: set back", spec: spec(), observed: mirror({ url: URL_B }), state: applied(spec()), want: [update("url", URL_B, URL_A)] },
-  { reason: "scheduled sync switched off out of band: switched on again", spec: spec(), observed: mirror({ scheduled_sync: false }), state: applied(spec()), want: [update("scheduled_sync", false, true)] },
-  { reason: "a scheduled sync the API does not report is not compared", spec: spec(), observed: mirror({ scheduled_sync: null }), state: applied(spec()), want: [] },
-  { reason: "an endpoint the spec no longer names is cleared", spec: spec(), observed: mirror({ endpoint_uuid: "ep-1" }), state: applied(spec()), want: [update("endpoint_uuid", "ep-1", null)] },
-  { reason: "force_fetch is write-only: compared with the spec applied", spec: spec({ forceFetch: true }), observed: mirror(), state: applied(spec()), want: [update("force_fetch", false, true)] },
-  { reason: "the branch setting is write-only too", spec: spec({ syncBranchType: "default" }), observed: mirror(), state: applied(spec()), want: [update("sync_branch_type", "all", "default")] },
-  { reason: "a changed sync trigger asks for a sync", spec: spec({ syncTriggers: { v: "2" } }), observed: mirror(), state: applied(spec({ syncTriggers: { v: "1" } })), want: [update("sync_triggers", { v: "1" }, { v: "2" })] },
+const cases: {
+  reason: string;
+  spec: ReturnType<typeof spec>;
+  observed: Observed;
+  state?: ResourceState;
+  want: FieldChange[];
+}[] = [
+  {
+    reason: "a mirror matching the spec applied: no change",
+    spec: spec(),
+    observed: mirror(),
+    state: applied(spec()),
+    want: [],
+  },
+  {
+    reason: "the source URL changed out of band: set back",
+    spec: spec(),
+    observed: mirror({ url: URL_B }),
+    state: applied(spec()),
+    want: [update("url", URL_B, URL_A)],
+  },
+  {
+    reason: "scheduled sync switched off out of band: switched on again",
+    spec: spec(),
+    observed: mirror({ scheduled_sync: false }),
+    state: applied(spec()),
+    want: [update("scheduled_sync", false, true)],
+  },
+  {
+    reason: "a scheduled sync the API does not report is not compared",
+    spec: spec(),
+    observed: mirror({ scheduled_sync: null }),
+    state: applied(spec()),
+    want: [],
+  },
+  {
+    reason: "an endpoint the spec no longer names is cleared",
+    spec: spec(),
+    observed: mirror({ endpoint_uuid: "ep-1" }),
+    state: applied(spec()),
+    want: [update("endpoint_uuid", "ep-1", null)],
+  },
+  {
+    reason: "force_fetch is write-only: compared with the spec applied",
+    spec: spec({ forceFetch: true }),
+    observed: mirror(),
+    state: applied(spec()),
+    want: [update("force_fetch", false, true)],
+  },
+  {
+    reason: "the branch setting is write-only too",
+    spec: spec({ syncBranchType: "default" }),
+    observed: mirror(),
+    state: applied(spec()),
+    want: [update("sync_branch_type", "all", "default")],
+  },
+  {
+    reason: "a changed sync trigger asks for a sync",
+    spec: spec({ syncTriggers: { v: "2" } }),
+    observed: mirror(),
+    state: applied(spec({ syncTriggers: { v: "1" } })),
+    want: [update("sync_triggers", { v: "1" }, { v: "2" })],
+  },
   {
     reason: "another repository than the one state holds is a replacement",
     spec: spec({ repositoryId: 8 }),

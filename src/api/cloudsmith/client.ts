@@ -75,7 +75,13 @@ export class CloudsmithClient {
 
   /** `user_self`: who the key belongs to. Anonymous callers get `authenticated: false`, not a 401. */
   async userSelf(): Promise<UserBrief> {
-    const res = await this.transport.request({ operation: "user_self", method: "GET", path: "/user/self/", subject: "user", schema: UserBriefSchema });
+    const res = await this.transport.request({
+      operation: "user_self",
+      method: "GET",
+      path: "/user/self/",
+      subject: "user",
+      schema: UserBriefSchema,
+    });
     return res.data;
   }
 
@@ -84,7 +90,13 @@ export class CloudsmithClient {
    * (not thrown) with its headers and its body as JSON (not validated). 429s and 5xx are retried as
    * for every call. `path` is sent exactly as given (no slash is added).
    */
-  async probe(req: { operation: string; method: HttpMethod; path: string; query?: Record<string, string | number | boolean | undefined>; body?: unknown }): Promise<HttpResponse<unknown>> {
+  async probe(req: {
+    operation: string;
+    method: HttpMethod;
+    path: string;
+    query?: Record<string, string | number | boolean | undefined>;
+    body?: unknown;
+  }): Promise<HttpResponse<unknown>> {
     return this.transport.request<unknown>({ ...req, subject: req.path, accept: () => true });
   }
 
@@ -107,10 +119,14 @@ function validateBaseUrl(raw: string): string {
     url = new URL(raw);
   } catch {
     // The URL itself is not echoed: it might carry credentials.
-    throw new CloudsmithConfigError(`Invalid Cloudsmith API URL: set CLOUDSMITH_API_URL to a full URL such as ${DEFAULT_CLOUDSMITH_API_URL}.`);
+    throw new CloudsmithConfigError(
+      `Invalid Cloudsmith API URL: set CLOUDSMITH_API_URL to a full URL such as ${DEFAULT_CLOUDSMITH_API_URL}.`,
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new CloudsmithConfigError(`Invalid Cloudsmith API URL protocol ${url.protocol}: use https:// (or http:// for a local emulator).`);
+    throw new CloudsmithConfigError(
+      `Invalid Cloudsmith API URL protocol ${url.protocol}: use https:// (or http:// for a local emulator).`,
+    );
   }
   return raw.trim().replace(/\/+$/, "");
 }

@@ -38,13 +38,30 @@ export interface ListEntitlementsOptions extends ShowTokensOption {
 
 export interface EntitlementsApi {
   list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<RepositoryToken[]>;
-  create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: CreateEntitlementOptions): Promise<RepositoryToken>;
+  create(
+    owner: string,
+    repo: string,
+    body: RepositoryTokenRequest,
+    opts?: CreateEntitlementOptions,
+  ): Promise<RepositoryToken>;
   read(owner: string, repo: string, slugPerm: string, opts?: ShowTokensOption): Promise<RepositoryToken>;
-  update(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRequestPatch, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  update(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body: RepositoryTokenRequestPatch,
+    opts?: ShowTokensOption,
+  ): Promise<RepositoryToken>;
   /** Soft delete (204). A 404 is thrown as NotFoundError; the caller decides whether that means "gone". */
   delete(owner: string, repo: string, slugPerm: string): Promise<void>;
   /** Rotates the secret (and may set limits). */
-  refresh(owner: string, repo: string, slugPerm: string, body?: RepositoryTokenRefreshRequest, opts?: ShowTokensOption): Promise<RepositoryToken>;
+  refresh(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body?: RepositoryTokenRefreshRequest,
+    opts?: ShowTokensOption,
+  ): Promise<RepositoryToken>;
   /** DESTRUCTIVE: replaces every token of owner/repo with copies of the source repository's tokens. Returns body.tokens. */
   sync(owner: string, repo: string, source: string, opts?: ShowTokensOption): Promise<RepositoryToken[]>;
   enable(owner: string, repo: string, slugPerm: string): Promise<void>;
@@ -79,7 +96,12 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     });
   }
 
-  async create(owner: string, repo: string, body: RepositoryTokenRequest, opts?: CreateEntitlementOptions): Promise<RepositoryToken> {
+  async create(
+    owner: string,
+    repo: string,
+    body: RepositoryTokenRequest,
+    opts?: CreateEntitlementOptions,
+  ): Promise<RepositoryToken> {
     const res = await this.t.request({
       operation: "entitlements_create",
       method: "POST",
@@ -106,7 +128,13 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     return res.data;
   }
 
-  async update(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRequestPatch, opts?: ShowTokensOption): Promise<RepositoryToken> {
+  async update(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body: RepositoryTokenRequestPatch,
+    opts?: ShowTokensOption,
+  ): Promise<RepositoryToken> {
     const res = await this.t.request({
       operation: "entitlements_partial_update",
       method: "PATCH",
@@ -124,7 +152,13 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     await this.action("entitlements_delete", "DELETE", owner, repo, slugPerm);
   }
 
-  async refresh(owner: string, repo: string, slugPerm: string, body: RepositoryTokenRefreshRequest = {}, opts?: ShowTokensOption): Promise<RepositoryToken> {
+  async refresh(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body: RepositoryTokenRefreshRequest = {},
+    opts?: ShowTokensOption,
+  ): Promise<RepositoryToken> {
     // RepositoryTokenRefresh marks `name` readOnly (always returned), so the RepositoryToken schema fits.
     const res = await this.t.request({
       operation: "entitlements_refresh",
@@ -165,12 +199,28 @@ export class CloudsmithEntitlements implements EntitlementsApi {
   }
 
   async togglePrivateBroadcasts(owner: string, repo: string, slugPerm: string, value: boolean): Promise<void> {
-    await this.action("entitlements_toggle_private_broadcasts", "POST", owner, repo, slugPerm, "toggle-private-broadcasts", {
-      access_private_broadcasts: value,
-    });
+    await this.action(
+      "entitlements_toggle_private_broadcasts",
+      "POST",
+      owner,
+      repo,
+      slugPerm,
+      "toggle-private-broadcasts",
+      {
+        access_private_broadcasts: value,
+      },
+    );
   }
 
-  private async action(operation: string, method: "POST" | "DELETE", owner: string, repo: string, slugPerm: string, action?: string, body?: unknown): Promise<void> {
+  private async action(
+    operation: string,
+    method: "POST" | "DELETE",
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    action?: string,
+    body?: unknown,
+  ): Promise<void> {
     await this.t.request({
       operation,
       method,

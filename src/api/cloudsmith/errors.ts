@@ -7,7 +7,12 @@ import { ErrorDetailSchema } from "./schemas";
 export class CloudsmithConfigError extends Error {
   constructor(message: string) {
     super(message);
-    Object.defineProperty(this, "name", { value: "CloudsmithConfigError", enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, "name", {
+      value: "CloudsmithConfigError",
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   }
 }
 
@@ -26,7 +31,8 @@ export function parseCloudsmithErrorBody(json: unknown, text: string): ParsedErr
       Object.assign(fieldErrors, flattenFieldErrors(json));
     }
     return {
-      detail: typeof detail === "string" ? detail : detail !== undefined ? oneLine(JSON.stringify(detail), 300) : undefined,
+      detail:
+        typeof detail === "string" ? detail : detail !== undefined ? oneLine(JSON.stringify(detail), 300) : undefined,
       code: typeof code === "string" ? code : code !== undefined ? String(code) : undefined,
       fields: fieldErrors,
     };

@@ -25,7 +25,13 @@ export interface PackagesApi {
    * received unless `opts.landed` (finding the copy in the destination) says it was not; otherwise
    * an error with `ambiguous: true` means "list the destination before trying again".
    */
-  copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest, opts?: { landed?: () => Promise<Package | undefined> }): Promise<Package>;
+  copy(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body: PackageCopyRequest,
+    opts?: { landed?: () => Promise<Package | undefined> },
+  ): Promise<Package>;
   /** The sync/status fields only (cheaper than a read). */
   status(owner: string, repo: string, slugPerm: string): Promise<PackageStatus>;
   /** Re-runs processing of a package (after a failed sync). */
@@ -69,13 +75,22 @@ export class CloudsmithPackages implements PackagesApi {
     return res.data;
   }
 
-  async copy(owner: string, repo: string, slugPerm: string, body: PackageCopyRequest, opts?: { landed?: () => Promise<Package | undefined> }): Promise<Package> {
+  async copy(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    body: PackageCopyRequest,
+    opts?: { landed?: () => Promise<Package | undefined> },
+  ): Promise<Package> {
     const res = await this.t.request({
       operation: "packages_copy",
       method: "POST",
       path: this.item(owner, repo, slugPerm, "copy"),
       subject: `copy of package ${owner}/${repo}/${slugPerm} to ${owner}/${body.destination}`,
-      body: body.republish === undefined ? { destination: body.destination } : { destination: body.destination, republish: body.republish },
+      body:
+        body.republish === undefined
+          ? { destination: body.destination }
+          : { destination: body.destination, republish: body.republish },
       schema: PackageSchema,
       landed: opts?.landed,
     });

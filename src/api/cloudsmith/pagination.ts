@@ -28,7 +28,9 @@ function arrayOf<T>(item: ZodType<T>): ZodType<T[]> {
  */
 export class ListChangedError extends Error {
   constructor(subject: string, why: string) {
-    super(`${subject}: the list changed while its pages were read (${why}), ${RELISTS + 1} times in a row; nothing was concluded from it, try again`);
+    super(
+      `${subject}: the list changed while its pages were read (${why}), ${RELISTS + 1} times in a row; nothing was concluded from it, try again`,
+    );
     this.name = "ListChangedError";
   }
 }
@@ -65,7 +67,9 @@ async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise
   // But what the shrink moved onto pages already read is missing too, so it is not the end: read again.
   const gone = Symbol("404");
   const rest = await Promise.all(
-    Array.from({ length: Math.min(total, MAX_PAGES) - 1 }, (_, i) => fetchPage(i + 2).catch((e: unknown) => (isNotFound(e) ? gone : Promise.reject(e)))),
+    Array.from({ length: Math.min(total, MAX_PAGES) - 1 }, (_, i) =>
+      fetchPage(i + 2).catch((e: unknown) => (isNotFound(e) ? gone : Promise.reject(e))),
+    ),
   );
   const lost = rest.findIndex((p) => p === gone);
   if (lost >= 0) return { changed: `page ${lost + 2} of ${total} answered 404` };
@@ -73,7 +77,8 @@ async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise
   const count = countOf(first.headers);
   for (const p of rest as Awaited<ReturnType<typeof fetchPage>>[]) {
     const other = countOf(p.headers);
-    if (count !== undefined && other !== undefined && other !== count) return { changed: `its count went from ${count} to ${other}` };
+    if (count !== undefined && other !== undefined && other !== count)
+      return { changed: `its count went from ${count} to ${other}` };
   }
   const all = first.data.slice();
   for (const page of rest as Awaited<ReturnType<typeof fetchPage>>[]) for (const item of page.data) all.push(item);

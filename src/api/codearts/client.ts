@@ -11,7 +11,14 @@ import { RateLimiter, sharedLimiter } from "../http/limiter";
 import { ApiStats, ClientTuning, HttpTransport, RequestSpec } from "../http/transport";
 import { DEFAULT_USER_AGENT } from "../version";
 import { codeartsRepoEndpoint, iamEndpoint } from "./endpoints";
-import { CodeArtsConfigError, GATEWAY_NOT_FOUND_HINT, isGatewayNotFound, isNoResourcePermission, isTokenExpired, parseCodeArtsErrorBody } from "./errors";
+import {
+  CodeArtsConfigError,
+  GATEWAY_NOT_FOUND_HINT,
+  isGatewayNotFound,
+  isNoResourcePermission,
+  isTokenExpired,
+  parseCodeArtsErrorBody,
+} from "./errors";
 import { IamTokenProvider } from "./iam";
 import {
   CodeArtsRepository,
@@ -37,7 +44,8 @@ export interface CodeArtsClientOptions extends ClientTuning {
 }
 
 /** The variables behind IAM's credentials, as named in "check ..." hints. */
-const credentialHint = (...names: string[]) => `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
+const credentialHint = (...names: string[]) =>
+  `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
 /** CH.080401: the token was accepted; the IAM user lacks a role on this repository. */
 const NO_PERMISSION_HINT =
   "the credentials were accepted, but the IAM user has no permission on this repository: make it a member of the repository (or its project) with a role that may manage mirrors";
@@ -61,7 +69,11 @@ export class CodeArtsClient {
   private readonly readEnv: (name: string) => string | undefined;
 
   constructor(opts: CodeArtsClientOptions) {
-    this.endpoint = validateUrl(opts.endpoint, "HW_CODEARTS_REPO_ENDPOINT", "https://codehub-ext.cn-north-4.myhuaweicloud.com");
+    this.endpoint = validateUrl(
+      opts.endpoint,
+      "HW_CODEARTS_REPO_ENDPOINT",
+      "https://codehub-ext.cn-north-4.myhuaweicloud.com",
+    );
     this.auth = opts.auth;
     this.readEnv = opts.readEnv ?? ((name) => process.env[name]);
     this.transport = new HttpTransport({
@@ -91,25 +103,54 @@ export class CodeArtsClient {
    * ready HW_AUTH_TOKEN; endpoint overrides HW_AUTH_URL and HW_CODEARTS_REPO_ENDPOINT; HW_CLOUD;
    * HW_MAX_RETRIES. `ref` (from a CodeArtsConnection) overrides values and variable names.
    */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env, ref: CodeArtsEnvRef = {}, opts: Partial<CodeArtsClientOptions> = {}): CodeArtsClient {
+  static fromEnv(
+    env: NodeJS.ProcessEnv = process.env,
+    ref: CodeArtsEnvRef = {},
+    opts: Partial<CodeArtsClientOptions> = {},
+  ): CodeArtsClient {
     const get = (name: string) => env[name]?.trim() || undefined;
     const region = ref.region ?? get("HW_REGION_NAME");
     const cloud = get("HW_CLOUD");
-    const endpoint = ref.endpoint ?? get("HW_CODEARTS_REPO_ENDPOINT") ?? (region && codeartsRepoEndpoint(region, cloud));
-    if (!endpoint) throw new CodeArtsConfigError("CodeArts Repo endpoint unknown: set HW_REGION_NAME (e.g. cn-north-4) or HW_CODEARTS_REPO_ENDPOINT");
-    const names = { token: ref.tokenEnv ?? "HW_AUTH_TOKEN", domain: ref.domainEnv ?? "HW_DOMAIN_NAME", user: ref.userEnv ?? "HW_USER_NAME", password: ref.passwordEnv ?? "HW_USER_PASSWORD" };
+    const endpoint =
+      ref.endpoint ?? get("HW_CODEARTS_REPO_ENDPOINT") ?? (region && codeartsRepoEndpoint(region, cloud));
+    if (!endpoint)
+      throw new CodeArtsConfigError(
+        "CodeArts Repo endpoint unknown: set HW_REGION_NAME (e.g. cn-north-4) or HW_CODEARTS_REPO_ENDPOINT",
+      );
+    const names = {
+      token: ref.tokenEnv ?? "HW_AUTH_TOKEN",
+      domain: ref.domainEnv ?? "HW_DOMAIN_NAME",
+      user: ref.userEnv ?? "HW_USER_NAME",
+      password: ref.passwordEnv ?? "HW_USER_PASSWORD",
+    };
     const token = get(names.token);
     const [domainName, userName, password] = [get(names.domain), get(names.user), env[names.password]];
-    const missing = [[names.domain, domainName], [names.user, userName], [names.password, password]].filter(([, v]) => !v).map(([n]) => n);
+    const missing = [
+      [names.domain, domainName],
+      [names.user, userName],
+      [names.password, password],
+    ]
+      .filter(([, v]) => !v)
+      .map(([n]) => n);
     if (!token && missing.length) {
-      throw new CodeArtsConfigError(`${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: export the IAM credentials (or a ready token as ${names.token}); they are read from the environment, never from the stack`);
+      throw new CodeArtsConfigError(
+        `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: export the IAM credentials (or a ready token as ${names.token}); they are read from the environment, never from the stack`,
+      );
     }
     const maxRetries = Number(get("HW_MAX_RETRIES"));
     const passwordNames = [names.domain, names.user, names.password];
     const auth = new IamTokenProvider({
       authUrl: ref.authUrl ?? get("HW_AUTH_URL") ?? iamEndpoint(region, cloud),
       token,
-      password: missing.length ? undefined : { domainName: domainName!, userName: userName!, password: password!, projectName: ref.projectName ?? get("HW_PROJECT_NAME") ?? region, projectId: get("HW_PROJECT_ID") },
+      password: missing.length
+        ? undefined
+        : {
+            domainName: domainName!,
+            userName: userName!,
+            password: password!,
+            projectName: ref.projectName ?? get("HW_PROJECT_NAME") ?? region,
+            projectId: get("HW_PROJECT_ID"),
+          },
       limiter: opts.limiter,
       maxRetries: opts.maxRetries ?? (Number.isInteger(maxRetries) ? maxRetries : undefined),
       retryBaseMs: opts.retryBaseMs,
@@ -121,7 +162,9 @@ export class CodeArtsClient {
       authHint: credentialHint(...passwordNames),
     });
     // The token CodeArts rejects comes from the ready token when one is set, else from the password login.
-    const authHint = credentialHint(...(token ? [names.token, ...(missing.length ? [] : passwordNames)] : passwordNames));
+    const authHint = credentialHint(
+      ...(token ? [names.token, ...(missing.length ? [] : passwordNames)] : passwordNames),
+    );
     return new CodeArtsClient({
       ...opts,
       authHint: opts.authHint ?? authHint,
@@ -139,12 +182,25 @@ export class CodeArtsClient {
 
   /** `ShowRepository`: `GET /v4/repositories/{id}`. */
   async showRepository(repositoryId: number): Promise<CodeArtsRepository> {
-    return this.call({ operation: "ShowRepository", method: "GET", path: repoPath(repositoryId), subject: subject(repositoryId), schema: RepositorySchema });
+    return this.call({
+      operation: "ShowRepository",
+      method: "GET",
+      path: repoPath(repositoryId),
+      subject: subject(repositoryId),
+      schema: RepositorySchema,
+    });
   }
 
   /** `AssociateRemoteMirror`: `POST /v4/repositories/{id}/remote-mirror/associate {url}` → 201 MirrorInfo. Not retried. */
   async associateMirror(repositoryId: number, url: string): Promise<MirrorInfo> {
-    return this.call({ operation: "AssociateRemoteMirror", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror/associate`, subject: subject(repositoryId), body: { url }, schema: MirrorInfoSchema });
+    return this.call({
+      operation: "AssociateRemoteMirror",
+      method: "POST",
+      path: `${repoPath(repositoryId)}/remote-mirror/associate`,
+      subject: subject(repositoryId),
+      body: { url },
+      schema: MirrorInfoSchema,
+    });
   }
 
   /**
@@ -152,12 +208,25 @@ export class CodeArtsClient {
    * with no fields (see isEmptyMirror); what a 404 means is the caller's to tell.
    */
   async showMirror(repositoryId: number): Promise<MirrorInfo> {
-    return this.call({ operation: "ShowRemoteMirror", method: "GET", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), schema: ShowMirrorSchema });
+    return this.call({
+      operation: "ShowRemoteMirror",
+      method: "GET",
+      path: `${repoPath(repositoryId)}/remote-mirror`,
+      subject: subject(repositoryId),
+      schema: ShowMirrorSchema,
+    });
   }
 
   /** `UpdateRepositoryRemoteMirror`: `PUT /v4/repositories/{id}/remote-mirror` (idempotent, retried). */
   async updateMirror(repositoryId: number, settings: MirrorSettings): Promise<MirrorSettingsResponse> {
-    return this.call({ operation: "UpdateRepositoryRemoteMirror", method: "PUT", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body: settings, schema: MirrorSettingsResponseSchema });
+    return this.call({
+      operation: "UpdateRepositoryRemoteMirror",
+      method: "PUT",
+      path: `${repoPath(repositoryId)}/remote-mirror`,
+      subject: subject(repositoryId),
+      body: settings,
+      schema: MirrorSettingsResponseSchema,
+    });
   }
 
   /**
@@ -170,8 +239,21 @@ export class CodeArtsClient {
     if (req.password !== undefined) body.password = base64(req.password);
     if (req.endpointUuid !== undefined) body.endpoint_uuid = req.endpointUuid;
     if (req.forceFetch !== undefined) body.force_fetch = req.forceFetch;
-    const secrets = [req.username, req.password, body.username as string | undefined, body.password as string | undefined];
-    return this.call({ operation: "StartRemoteMirrorSynchronization", method: "POST", path: `${repoPath(repositoryId)}/remote-mirror`, subject: subject(repositoryId), body, schema: StartSyncResponseSchema, redact: secrets });
+    const secrets = [
+      req.username,
+      req.password,
+      body.username as string | undefined,
+      body.password as string | undefined,
+    ];
+    return this.call({
+      operation: "StartRemoteMirrorSynchronization",
+      method: "POST",
+      path: `${repoPath(repositoryId)}/remote-mirror`,
+      subject: subject(repositoryId),
+      body,
+      schema: StartSyncResponseSchema,
+      redact: secrets,
+    });
   }
 
   /**
@@ -183,7 +265,8 @@ export class CodeArtsClient {
     try {
       return await this.callRenewing(spec);
     } catch (e) {
-      if (isGatewayNotFound(e)) throw retold(e, spec.subject, `${e.detail ?? e.code}; ${GATEWAY_NOT_FOUND_HINT}`, e.authHint);
+      if (isGatewayNotFound(e))
+        throw retold(e, spec.subject, `${e.detail ?? e.code}; ${GATEWAY_NOT_FOUND_HINT}`, e.authHint);
       if (!isNoResourcePermission(e)) throw e;
       throw retold(e, spec.subject, `${e.detail ?? e.code}; ${NO_PERMISSION_HINT}`, NO_PERMISSION_HINT);
     }
@@ -201,7 +284,12 @@ export class CodeArtsClient {
         return (await this.transport.request(spec)).data;
       } catch (again) {
         if (!isTokenExpired(again)) throw again;
-        throw retold(again, spec.subject, `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim(), again.authHint);
+        throw retold(
+          again,
+          spec.subject,
+          `${again.detail ?? ""} (still rejected after renewing the IAM token once)`.trim(),
+          again.authHint,
+        );
       }
     }
   }
@@ -234,7 +322,9 @@ function base64(text: string): string {
 
 function repoPath(repositoryId: number): string {
   if (!Number.isInteger(repositoryId) || repositoryId < 1 || repositoryId > MAX_REPOSITORY_ID) {
-    throw new CodeArtsConfigError(`CodeArts repository id must be a whole number from 1 to ${MAX_REPOSITORY_ID} (got ${repositoryId})`);
+    throw new CodeArtsConfigError(
+      `CodeArts repository id must be a whole number from 1 to ${MAX_REPOSITORY_ID} (got ${repositoryId})`,
+    );
   }
   return `/v4/repositories/${repositoryId}`;
 }
@@ -248,6 +338,9 @@ function validateUrl(raw: string, envName: string, example: string): string {
   } catch {
     throw new CodeArtsConfigError(`Invalid CodeArts URL: set ${envName} to a full URL such as ${example}`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new CodeArtsConfigError(`Invalid CodeArts URL protocol ${url.protocol}: use https:// (or http:// for a local emulator)`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new CodeArtsConfigError(
+      `Invalid CodeArts URL protocol ${url.protocol}: use https:// (or http:// for a local emulator)`,
+    );
   return raw.trim().replace(/\/+$/, "");
 }

@@ -4,8 +4,16 @@
  */
 
 const CODEHUB_EXT = [
-  "cn-north-1", "cn-north-4", "cn-east-2", "cn-east-3", "cn-south-1", "cn-south-2", "cn-southwest-2",
-  "ap-southeast-3", "sa-brazil-1", "la-north-2",
+  "cn-north-1",
+  "cn-north-4",
+  "cn-east-2",
+  "cn-east-3",
+  "cn-south-1",
+  "cn-south-2",
+  "cn-southwest-2",
+  "ap-southeast-3",
+  "sa-brazil-1",
+  "la-north-2",
 ];
 // eu-west-101 is listed by no endpoint page or SDK region table (unverified, docs/api/codearts-repo.md#hosts);
 // set HW_CODEARTS_REPO_ENDPOINT there if this guess is wrong.

@@ -36,11 +36,17 @@ const RENEWABLE = new Set<string>([CODEARTS_ERROR_CODES.TOKEN_EXPIRED, CODEARTS_
 export class CodeArtsConfigError extends Error {
   constructor(message: string) {
     super(message);
-    Object.defineProperty(this, "name", { value: "CodeArtsConfigError", enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, "name", {
+      value: "CodeArtsConfigError",
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v : typeof v === "number" ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v.trim() !== "" ? v : typeof v === "number" ? String(v) : undefined;
 
 /**
  * Maps an error body to `detail` = "<code> <message>" (so messages read `403 CH.004403 Insufficient

@@ -56,7 +56,10 @@ export class IamTokenProvider {
   private readonly now: () => number;
 
   constructor(private readonly opts: IamTokenProviderOptions) {
-    if (!opts.token && !opts.password) throw new CodeArtsConfigError("IAM: give either a ready token (HW_AUTH_TOKEN) or password credentials (HW_DOMAIN_NAME, HW_USER_NAME, HW_USER_PASSWORD)");
+    if (!opts.token && !opts.password)
+      throw new CodeArtsConfigError(
+        "IAM: give either a ready token (HW_AUTH_TOKEN) or password credentials (HW_DOMAIN_NAME, HW_USER_NAME, HW_USER_PASSWORD)",
+      );
     this.now = opts.now ?? Date.now;
     if (opts.token) {
       this.cached = { value: opts.token, renewAt: Number.POSITIVE_INFINITY };
@@ -108,7 +111,11 @@ export class IamTokenProvider {
     if (this.inflight) return this.inflight;
     if (this.cached && this.cached.value !== used) return Promise.resolve(this.cached.value);
     if (!this.canRenew) {
-      return Promise.reject(new CodeArtsConfigError("the IAM token from HW_AUTH_TOKEN was rejected (expired or invalid) and cannot be renewed: set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead"));
+      return Promise.reject(
+        new CodeArtsConfigError(
+          "the IAM token from HW_AUTH_TOKEN was rejected (expired or invalid) and cannot be renewed: set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead",
+        ),
+      );
     }
     this.stats.renewals++;
     this.cached = undefined;
@@ -123,7 +130,8 @@ export class IamTokenProvider {
   private async fetch(): Promise<string> {
     const p = this.opts.password!;
     const scope = p.projectId ? { project: { id: p.projectId } } : { project: { name: p.projectName } };
-    if (!p.projectId && !p.projectName) throw new CodeArtsConfigError("IAM: no project to scope the token to: set HW_PROJECT_NAME (or HW_REGION_NAME)");
+    if (!p.projectId && !p.projectName)
+      throw new CodeArtsConfigError("IAM: no project to scope the token to: set HW_PROJECT_NAME (or HW_REGION_NAME)");
     const sentAt = this.now();
     const res = await this.transport.request({
       operation: "KeystoneCreateUserTokenByPassword",
@@ -133,7 +141,10 @@ export class IamTokenProvider {
       subject: `IAM user ${p.userName} in domain ${p.domainName}`,
       body: {
         auth: {
-          identity: { methods: ["password"], password: { user: { name: p.userName, password: p.password, domain: { name: p.domainName } } } },
+          identity: {
+            methods: ["password"],
+            password: { user: { name: p.userName, password: p.password, domain: { name: p.domainName } } },
+          },
           scope,
         },
       },
@@ -141,7 +152,12 @@ export class IamTokenProvider {
     });
     const value = res.headers["x-subject-token"];
     if (!value) {
-      throw new ResponseShapeError({ operation: "KeystoneCreateUserTokenByPassword", method: "POST", path: "/auth/tokens", reason: `${res.status} response carried no X-Subject-Token header` });
+      throw new ResponseShapeError({
+        operation: "KeystoneCreateUserTokenByPassword",
+        method: "POST",
+        path: "/auth/tokens",
+        reason: `${res.status} response carried no X-Subject-Token header`,
+      });
     }
     this.seen.add(value);
     this.stats.issued++;
@@ -161,6 +177,8 @@ function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
-    throw new CodeArtsConfigError("Invalid IAM URL: set HW_AUTH_URL to a full URL such as https://iam.cn-north-4.myhuaweicloud.com/v3");
+    throw new CodeArtsConfigError(
+      "Invalid IAM URL: set HW_AUTH_URL to a full URL such as https://iam.cn-north-4.myhuaweicloud.com/v3",
+    );
   }
 }

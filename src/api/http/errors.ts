@@ -46,7 +46,12 @@ export class ApiError extends Error {
 
   constructor(init: ApiErrorInit) {
     super(formatMessage(init));
-    Object.defineProperty(this, "name", { value: new.target.name, enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, "name", {
+      value: new.target.name,
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
     this.status = init.status;
     this.operation = init.operation;
     this.method = init.method;

@@ -159,7 +159,8 @@ export class RateLimiter {
 
   private release(): void {
     const next = this.waiters.shift();
-    if (next) next(); // hand the slot over directly; `active` stays the same
+    if (next)
+      next(); // hand the slot over directly; `active` stays the same
     else this.active--;
   }
 }

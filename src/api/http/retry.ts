@@ -26,7 +26,14 @@ export interface RetryPolicyOptions {
 export type RetryReason = "throttled" | "server" | "network";
 
 /** Network error codes for which the request bytes never reached the server. */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ERR_INVALID_URL"]);
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_INVALID_URL",
+]);
 /** Of those, the ones that say "nobody is there" rather than "the network hiccuped". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
 /** Network error codes worth retrying (for methods where a retry is safe). */
@@ -87,7 +94,9 @@ export class RetryPolicy {
 
   /** How many retries a failure of this kind gets in all. */
   retriesFor(reason: RetryReason | undefined, networkCode?: string): number {
-    return reason === "network" && networkCode !== undefined && UNREACHABLE_CODES.has(networkCode) ? this.maxUnreachableRetries : this.maxRetries;
+    return reason === "network" && networkCode !== undefined && UNREACHABLE_CODES.has(networkCode)
+      ? this.maxUnreachableRetries
+      : this.maxRetries;
   }
 
   /** Full-jitter exponential backoff for retry number `retry` (0-based). */

@@ -19,7 +19,15 @@ import {
 import { inPlaceCheck } from "../../util/in-place-check";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
-import { isSafe, isTransientNetworkCode, parseRetryAfter, requestNotSent, RetryPolicy, RetryPolicyOptions, RetryReason } from "./retry";
+import {
+  isSafe,
+  isTransientNetworkCode,
+  parseRetryAfter,
+  requestNotSent,
+  RetryPolicy,
+  RetryPolicyOptions,
+  RetryReason,
+} from "./retry";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -181,7 +189,8 @@ export class HttpTransport {
       /** Set when this attempt may have been applied and `spec.landed` can tell: the error to throw if looking fails. */
       let landedError: (() => ApiError) | undefined;
       const out = await this.attempt(spec, method, url, bodyText, attempt);
-      const retriesLeft = attempt - 1 < (out.kind === "network" ? this.retry.retriesFor("network", out.code) : this.retry.maxRetries);
+      const retriesLeft =
+        attempt - 1 < (out.kind === "network" ? this.retry.retriesFor("network", out.code) : this.retry.maxRetries);
       let waitMs: number;
       let reason: RetryReason;
 
@@ -202,7 +211,8 @@ export class HttpTransport {
         };
         const transient = isTransientNetworkCode(out.code, out.message);
         const verifiable = !!spec.landed && transient && sent;
-        if (!(verifiable || (transient && this.retry.shouldRetry(method, "network", out.code))) || !retriesLeft) throw this.fail(networkError(), attempt);
+        if (!(verifiable || (transient && this.retry.shouldRetry(method, "network", out.code))) || !retriesLeft)
+          throw this.fail(networkError(), attempt);
         reason = "network";
         waitMs = this.retry.backoffMs(attempt - 1);
         if (verifiable) landedError = networkError;
@@ -212,8 +222,13 @@ export class HttpTransport {
           // A large body is parsed in a later turn of the event loop: responses that arrived meanwhile
           // are taken in first, so their limiter slots start the next requests before this one's
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
-          if (typeof res.data === "string" && res.data.length >= LARGE_BODY_CHARS) await new Promise<void>((resolve) => setImmediate(resolve));
-          return { status: res.status, data: this.parseBody(spec, res, base, attempt), headers: plainHeaders(res.headers) };
+          if (typeof res.data === "string" && res.data.length >= LARGE_BODY_CHARS)
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          return {
+            status: res.status,
+            data: this.parseBody(spec, res, base, attempt),
+            headers: plainHeaders(res.headers),
+          };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
         if (res.status !== 429 && res.status < 500 && spec.accept?.(res.status)) {
@@ -223,7 +238,11 @@ export class HttpTransport {
           this.stats.throttled++;
           waitMs = this.retry.cap(this.throttleWaitMs(res, retryAfter, attempt));
           const has = (name: string) => header(res.headers, name) !== undefined;
-          const throttleHeaders = { retryAfter: has("retry-after"), rateLimitReset: has("x-ratelimit-reset"), rateLimitInterval: has("x-ratelimit-interval") };
+          const throttleHeaders = {
+            retryAfter: has("retry-after"),
+            rateLimitReset: has("x-ratelimit-reset"),
+            rateLimitInterval: has("x-ratelimit-interval"),
+          };
           this.emit({ type: "throttle", ...base, attempt, status: 429, waitMs, throttleHeaders });
           // Everyone waits, not just this request: the budget is shared.
           this.limiter.pauseFor(waitMs);
@@ -232,9 +251,13 @@ export class HttpTransport {
         } else if (res.status >= 500 && (this.retry.shouldRetry(method, "server") || spec.landed) && retriesLeft) {
           reason = "server";
           waitMs = retryAfter !== undefined ? this.retry.cap(retryAfter * 1000) : this.retry.backoffMs(attempt - 1);
-          if (!this.retry.shouldRetry(method, "server")) landedError = () => this.httpError(res, base, secrets, retryAfter, true);
+          if (!this.retry.shouldRetry(method, "server"))
+            landedError = () => this.httpError(res, base, secrets, retryAfter, true);
         } else {
-          throw this.fail(this.httpError(res, base, secrets, retryAfter, res.status >= 500 && !isSafe(method)), attempt);
+          throw this.fail(
+            this.httpError(res, base, secrets, retryAfter, res.status >= 500 && !isSafe(method)),
+            attempt,
+          );
         }
       }
 
@@ -264,7 +287,13 @@ export class HttpTransport {
     }
   }
 
-  private async attempt(spec: RequestSpec<unknown>, method: string, url: string, bodyText: string | undefined, attempt: number): Promise<Attempt> {
+  private async attempt(
+    spec: RequestSpec<unknown>,
+    method: string,
+    url: string,
+    bodyText: string | undefined,
+    attempt: number,
+  ): Promise<Attempt> {
     const headers: Record<string, string> = {
       Accept: "application/json",
       "User-Agent": this.opts.userAgent,
@@ -309,14 +338,24 @@ export class HttpTransport {
     return this.retry.backoffMs(attempt - 1);
   }
 
-  private parseBody<T>(spec: RequestSpec<T>, res: AxiosResponse<string>, base: Omit<ApiErrorInit, "reason">, attempt: number): T {
+  private parseBody<T>(
+    spec: RequestSpec<T>,
+    res: AxiosResponse<string>,
+    base: Omit<ApiErrorInit, "reason">,
+    attempt: number,
+  ): T {
     // A probe (accept) wants the body as it came; any other call without a schema ignores it.
     if (!spec.schema) return (spec.accept ? looseBody(res.data) : undefined) as T;
     // On a write the server acted (2xx) but we cannot tell what it made, so the caller must re-read
     // before retrying: mark it ambiguous like a lost response.
     const shapeError = (reason: string) =>
       this.fail(
-        new ResponseShapeError({ ...base, status: res.status, ambiguous: !isSafe(base.method), reason: `${res.status} ${reason}` }),
+        new ResponseShapeError({
+          ...base,
+          status: res.status,
+          ambiguous: !isSafe(base.method),
+          reason: `${res.status} ${reason}`,
+        }),
         attempt,
       );
     const text = typeof res.data === "string" ? res.data : "";
@@ -334,13 +373,22 @@ export class HttpTransport {
       // Describe the failure by path and issue kind only: zod messages may quote the received value.
       const issue = parsed.error.issues[0];
       const at = formatPath(issue?.path ?? []);
-      const expected = issue && "expected" in issue && typeof issue.expected === "string" ? `, expected ${issue.expected}` : "";
-      throw shapeError(`response body did not match the expected shape at ${at} (${issue?.code ?? "invalid"}${expected})`);
+      const expected =
+        issue && "expected" in issue && typeof issue.expected === "string" ? `, expected ${issue.expected}` : "";
+      throw shapeError(
+        `response body did not match the expected shape at ${at} (${issue?.code ?? "invalid"}${expected})`,
+      );
     }
     return parsed.data;
   }
 
-  private httpError(res: AxiosResponse<string>, base: Omit<ApiErrorInit, "reason">, secrets: Array<string | undefined>, retryAfter: number | undefined, ambiguous: boolean): ApiError {
+  private httpError(
+    res: AxiosResponse<string>,
+    base: Omit<ApiErrorInit, "reason">,
+    secrets: Array<string | undefined>,
+    retryAfter: number | undefined,
+    ambiguous: boolean,
+  ): ApiError {
     const text = typeof res.data === "string" ? res.data : "";
     let json: unknown;
     try {
@@ -367,7 +415,16 @@ export class HttpTransport {
 
   private fail(e: ApiError, attempt: number): ApiError {
     this.stats.errors++;
-    this.emit({ type: "error", operation: e.operation, method: e.method, path: e.path, attempt, status: e.status, code: e instanceof NetworkError ? e.code : undefined, errorName: e.name });
+    this.emit({
+      type: "error",
+      operation: e.operation,
+      method: e.method,
+      path: e.path,
+      attempt,
+      status: e.status,
+      code: e instanceof NetworkError ? e.code : undefined,
+      errorName: e.name,
+    });
     return e;
   }
 
@@ -420,7 +477,11 @@ function looseBody(data: unknown): unknown {
 
 function plainHeaders(h: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  const src = h && typeof (h as { toJSON?: unknown }).toJSON === "function" ? (h as { toJSON(): object }).toJSON() : (h as object) ?? {};
-  for (const [k, v] of Object.entries(src)) if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+  const src =
+    h && typeof (h as { toJSON?: unknown }).toJSON === "function"
+      ? (h as { toJSON(): object }).toJSON()
+      : ((h as object) ?? {});
+  for (const [k, v] of Object.entries(src))
+    if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
   return out;
 }

@@ -16,7 +16,9 @@ function interruptible(): { signal: AbortSignal; done(): void } {
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
-    process.stderr.write("\nInterrupt received: finishing what is in flight and saving state. Press Ctrl-C again to stop at once.\n");
+    process.stderr.write(
+      "\nInterrupt received: finishing what is in flight and saving state. Press Ctrl-C again to stop at once.\n",
+    );
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -41,7 +43,10 @@ export async function runApply(o: ApplyOpts, destroy: boolean): Promise<void> {
       onProgress: progress.update,
       confirm: async (plan) => {
         process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
-        return confirmOrAuto(o.autoApprove, destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?");
+        return confirmOrAuto(
+          o.autoApprove,
+          destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?",
+        );
       },
     },
     { destroy },

@@ -27,10 +27,22 @@ export function registerDoctor(program: Command): void {
         "with your real credentials; one line per check: ok, differs (with the emulator setting that reproduces it), skipped or failed. " +
         "Read-only unless --scratch-repo or --codearts-repository is given; never prints a secret. Exit 0 all ok, 2 something differs, 1 a check failed",
     )
-    .option("--repo <owner/repo>", "also read this repository's lists (pagination, a page past the last, package search); reads only")
-    .option("--scratch-repo <owner/repo>", "also create, disable and delete a scratch token here, and send a create the API must refuse (implies --repo)")
-    .option("--codearts-repository <id>", "also read this CodeArts repository's mirror; when it has one, write its mirroring_enabled to the other value, read it back and restore it")
-    .option("--console-says <on|off>", "what the CodeArts console shows as that repository's scheduled sync: tells which mirroring_enabled reading the server implements")
+    .option(
+      "--repo <owner/repo>",
+      "also read this repository's lists (pagination, a page past the last, package search); reads only",
+    )
+    .option(
+      "--scratch-repo <owner/repo>",
+      "also create, disable and delete a scratch token here, and send a create the API must refuse (implies --repo)",
+    )
+    .option(
+      "--codearts-repository <id>",
+      "also read this CodeArts repository's mirror; when it has one, write its mirroring_enabled to the other value, read it back and restore it",
+    )
+    .option(
+      "--console-says <on|off>",
+      "what the CodeArts console shows as that repository's scheduled sync: tells which mirroring_enabled reading the server implements",
+    )
     .option("--json", "print the checks as JSON")
     .action(async (o: DoctorOptions) => {
       const scratch = ownerRepo("--scratch-repo", o.scratchRepo);
@@ -39,17 +51,27 @@ export function registerDoctor(program: Command): void {
       if (o.codeartsRepository !== undefined) {
         repositoryId = Number(o.codeartsRepository);
         if (!/^\d+$/.test(o.codeartsRepository) || repositoryId < 1 || repositoryId > 2_147_483_647) {
-          throw new CliError(`--codearts-repository must be a CodeArts repository id, a whole number such as 123 (got ${JSON.stringify(o.codeartsRepository)})`);
+          throw new CliError(
+            `--codearts-repository must be a CodeArts repository id, a whole number such as 123 (got ${JSON.stringify(o.codeartsRepository)})`,
+          );
         }
       }
-      if (o.consoleSays !== undefined && o.consoleSays !== "on" && o.consoleSays !== "off") throw new CliError(`--console-says must be on or off (got ${JSON.stringify(o.consoleSays)})`);
-      if (o.consoleSays !== undefined && repositoryId === undefined) throw new CliError("--console-says needs --codearts-repository: it describes that repository's scheduled sync");
+      if (o.consoleSays !== undefined && o.consoleSays !== "on" && o.consoleSays !== "off")
+        throw new CliError(`--console-says must be on or off (got ${JSON.stringify(o.consoleSays)})`);
+      if (o.consoleSays !== undefined && repositoryId === undefined)
+        throw new CliError("--console-says needs --codearts-repository: it describes that repository's scheduled sync");
       const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
       const results = [
         ...(await cloudsmithChecks({ env: process.env, repo, scratch, sleep })),
-        ...(await codeartsChecks({ env: process.env, repositoryId, consoleSays: o.consoleSays as "on" | "off" | undefined })),
+        ...(await codeartsChecks({
+          env: process.env,
+          repositoryId,
+          consoleSays: o.consoleSays as "on" | "off" | undefined,
+        })),
       ];
-      process.stdout.write((o.json ? JSON.stringify({ format_version: "1", checks: results }, null, 2) : renderResults(results)) + "\n");
+      process.stdout.write(
+        (o.json ? JSON.stringify({ format_version: "1", checks: results }, null, 2) : renderResults(results)) + "\n",
+      );
       process.exitCode = exitCodeOf(results);
     });
 }

@@ -9,7 +9,7 @@ export function registerEmulator(program: Command): void {
     .description("serve a local, stateful emulator of the Cloudsmith API and Huawei CodeArts Repo (+ IAM) on 127.0.0.1")
     .option("--port <n>", "port (0 = any free port)", "0")
     .requiredOption("--api-key <key>", "the API key clients must send (X-Api-Key)")
-    .option("--seed <file>", "JSON seed: {\"repositories\":[{\"owner\":\"acme\",\"slug\":\"prod\"}]}")
+    .option("--seed <file>", 'JSON seed: {"repositories":[{"owner":"acme","slug":"prod"}]}')
     .option("--latency <ms>", "delay added to every API response", "0")
     .action(async (o: { port: string; apiKey: string; seed?: string; latency: string }) => {
       let seed: unknown;
@@ -17,12 +17,20 @@ export function registerEmulator(program: Command): void {
         try {
           seed = JSON.parse(readFileSync(o.seed, "utf8"));
         } catch (err) {
-          throw new CliError(`--seed ${o.seed}: ${(err as Error).message}; it must be a JSON file such as {"repositories":[{"owner":"acme","slug":"prod"}]}`);
+          throw new CliError(
+            `--seed ${o.seed}: ${(err as Error).message}; it must be a JSON file such as {"repositories":[{"owner":"acme","slug":"prod"}]}`,
+          );
         }
       }
       const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535 (got ${o.port})`);
-      const emu = await startEmulator({ port, apiKey: o.apiKey, seed: seed as never, latencyMs: Number(o.latency) || 0 });
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliError(`--port must be 0-65535 (got ${o.port})`);
+      const emu = await startEmulator({
+        port,
+        apiKey: o.apiKey,
+        seed: seed as never,
+        latencyMs: Number(o.latency) || 0,
+      });
       process.stdout.write(`${emu.url}\n`);
       const stop = () => void emu.close().then(() => process.exit(0));
       process.once("SIGINT", stop);

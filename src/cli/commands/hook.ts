@@ -25,7 +25,9 @@ function hookEvent(e: ApplyEvent): void {
   // destroy". Say here what happened to the remote object (under create_before_destroy the old
   // resource's destroy provisioner does not run: design note in README "Two ways to apply").
   if (e.phase === "done" && e.action === "update") {
-    process.stdout.write(`${e.key}: updated in place${e.id ? `, same id ${e.id}` : ""}: only this hook's Terraform resource is replaced (a hook runs when its resource is created); nothing was deleted or re-created\n`);
+    process.stdout.write(
+      `${e.key}: updated in place${e.id ? `, same id ${e.id}` : ""}: only this hook's Terraform resource is replaced (a hook runs when its resource is created); nothing was deleted or re-created\n`,
+    );
   }
 }
 
@@ -33,17 +35,31 @@ export function registerHook(program: Command): void {
   const hook = program
     .command("hook")
     .description("called by Terraform's local-exec provisioners of synthesized stacks (reads REPOSMITH_HOOK_INPUT)");
-  const common = (c: Command) => c.option("--state <path>", "state location (default: REPOSMITH_STATE, else what the stack recorded)");
+  const common = (c: Command) =>
+    c.option("--state <path>", "state location (default: REPOSMITH_STATE, else what the stack recorded)");
 
-  common(hook.command("apply").description("create provisioner: make one resource match its payload")).action(async (o: { state?: string }) => {
-    await hookApply({ store: hookStore(o.state), onEvent: hookEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
-  });
-  common(hook.command("delete").description("destroy provisioner: delete one resource (reads only self)")).action(async (o: { state?: string }) => {
-    await hookDelete({ store: hookStore(o.state), onEvent: hookEvent }, parseHookInput(process.env.REPOSMITH_HOOK_INPUT));
-  });
-  common(hook.command("prune").description("per-stack prune: delete what state holds that the stack no longer declares")).action(async (o: { state?: string }) => {
+  common(hook.command("apply").description("create provisioner: make one resource match its payload")).action(
+    async (o: { state?: string }) => {
+      await hookApply(
+        { store: hookStore(o.state), onEvent: hookEvent },
+        parseHookInput(process.env.REPOSMITH_HOOK_INPUT),
+      );
+    },
+  );
+  common(hook.command("delete").description("destroy provisioner: delete one resource (reads only self)")).action(
+    async (o: { state?: string }) => {
+      await hookDelete(
+        { store: hookStore(o.state), onEvent: hookEvent },
+        parseHookInput(process.env.REPOSMITH_HOOK_INPUT),
+      );
+    },
+  );
+  common(
+    hook.command("prune").description("per-stack prune: delete what state holds that the stack no longer declares"),
+  ).action(async (o: { state?: string }) => {
     const input = JSON.parse(process.env.REPOSMITH_HOOK_INPUT ?? "null") as { stack?: string; keys?: string } | null;
-    if (!input?.stack || typeof input.keys !== "string") throw new HookInputError("REPOSMITH_HOOK_INPUT is not a prune payload (stack, keys)");
+    if (!input?.stack || typeof input.keys !== "string")
+      throw new HookInputError("REPOSMITH_HOOK_INPUT is not a prune payload (stack, keys)");
     await hookPrune({ store: hookStore(o.state), onEvent: hookEvent }, input.stack, JSON.parse(input.keys) as string[]);
   });
 }

@@ -5,7 +5,11 @@ import { CliError } from "../errors";
 import { notInState } from "../messages";
 
 export function registerOutput(program: Command): void {
-  withStateOption(program.command("output").description("print a managed resource's attributes; --show-secret reads its secret value from the API"))
+  withStateOption(
+    program
+      .command("output")
+      .description("print a managed resource's attributes; --show-secret reads its secret value from the API"),
+  )
     .argument("<key>")
     .option("--show-secret", "print only the secret value (e.g. the token), read from the API")
     .action(async (key: string, o: { state?: string; showSecret?: boolean }) => {

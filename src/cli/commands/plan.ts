@@ -12,7 +12,16 @@ function planJson(plan: Plan): unknown {
     changes: plan.stacks.flatMap((s) =>
       s.resources
         .filter((r) => r.action !== "noop")
-        .map((r) => ({ stack: s.stack, key: r.key, kind: r.kind, label: r.label, action: r.action, id: r.observed?.id ?? r.state?.id ?? null, changes: r.changes, create: r.createFields ?? null })),
+        .map((r) => ({
+          stack: s.stack,
+          key: r.key,
+          kind: r.kind,
+          label: r.label,
+          action: r.action,
+          id: r.observed?.id ?? r.state?.id ?? null,
+          changes: r.changes,
+          create: r.createFields ?? null,
+        })),
     ),
   };
 }
@@ -24,7 +33,11 @@ export function registerPlan(program: Command): void {
     .option("--destroy", "plan the destruction of everything in state")
     .action(async (o: CommonOptions & { json?: boolean; detailedExitcode?: boolean; destroy?: boolean }) => {
       const run = await planAll(prepare(o), { destroy: o.destroy });
-      process.stdout.write((o.json ? JSON.stringify(planJson(run.plan), null, 2) : renderPlan(run.plan, { color: colorFor(process.stdout) })) + "\n");
+      process.stdout.write(
+        (o.json
+          ? JSON.stringify(planJson(run.plan), null, 2)
+          : renderPlan(run.plan, { color: colorFor(process.stdout) })) + "\n",
+      );
       printNotices(run.ctx.notices);
       process.exitCode = o.detailedExitcode && hasChanges(run.plan) ? 2 : 0;
     });

@@ -2,7 +2,18 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { Controller, LOG_LEVELS, createLogger, errInfo, exitCodeOf, parseListen, secretsFromEnv, startProbeServer, type Logger, type ProbeServer } from "../../controller";
+import {
+  Controller,
+  LOG_LEVELS,
+  createLogger,
+  errInfo,
+  exitCodeOf,
+  parseListen,
+  secretsFromEnv,
+  startProbeServer,
+  type Logger,
+  type ProbeServer,
+} from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, parseParallelism, withCommon, type CommonOptions } from "../common";
 import { CliError } from "../errors";
@@ -25,12 +36,19 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 function parseInterval(text: string, option = "--interval", min = 100): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
   const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? "s"] : NaN;
-  if (!Number.isFinite(ms) || ms < min) throw new CliError(`${option} must be a duration of at least ${min}ms such as 30s, 5m or 1h (got "${text}")`);
+  if (!Number.isFinite(ms) || ms < min)
+    throw new CliError(`${option} must be a duration of at least ${min}ms such as 30s, 5m or 1h (got "${text}")`);
   return ms;
 }
 
 /** Runs the app like `reposmith synth`, without blocking the event loop (probes keep answering). */
-function synthesizer(app: string, outdir: string, cwd: string, env: NodeJS.ProcessEnv, log: Logger): () => Promise<void> {
+function synthesizer(
+  app: string,
+  outdir: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): () => Promise<void> {
   return () =>
     new Promise<void>((resolve, reject) => {
       // As `reposmith synth`: only the manifest is set aside, and put back if the synth fails.
@@ -62,13 +80,22 @@ function synthesizer(app: string, outdir: string, cwd: string, env: NodeJS.Proce
 
 function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function run(o: ReconcileOpts): Promise<void> {
-  if (!(DRIFT_POLICIES as readonly string[]).includes(o.driftPolicy)) throw new CliError(notOneOf("--drift-policy", DRIFT_POLICIES, o.driftPolicy));
-  if (o.logFormat !== "json" && o.logFormat !== "pretty") throw new CliError(`--log-format must be json or pretty (got "${o.logFormat}")`);
-  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) throw new CliError(notOneOf("--log-level", LOG_LEVELS, o.logLevel));
+  if (!(DRIFT_POLICIES as readonly string[]).includes(o.driftPolicy))
+    throw new CliError(notOneOf("--drift-policy", DRIFT_POLICIES, o.driftPolicy));
+  if (o.logFormat !== "json" && o.logFormat !== "pretty")
+    throw new CliError(`--log-format must be json or pretty (got "${o.logFormat}")`);
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel))
+    throw new CliError(notOneOf("--log-level", LOG_LEVELS, o.logLevel));
   const intervalMs = parseInterval(o.interval);
   const graceMs = parseInterval(o.shutdownGrace, "--shutdown-grace", 0);
   const parallelism = parseParallelism(o.parallelism);
@@ -81,7 +108,13 @@ async function run(o: ReconcileOpts): Promise<void> {
 
   const secrets = secretsFromEnv(process.env);
   if (o.state && /^postgres(ql)?:\/\//.test(o.state)) {
-    const pw = (() => { try { return decodeURIComponent(new URL(o.state).password); } catch { return ""; } })();
+    const pw = (() => {
+      try {
+        return decodeURIComponent(new URL(o.state).password);
+      } catch {
+        return "";
+      }
+    })();
     if (pw) secrets.push(pw);
   }
   const log = createLogger({ format: o.logFormat as "json" | "pretty", level: o.logLevel, secrets });
@@ -122,7 +155,10 @@ async function run(o: ReconcileOpts): Promise<void> {
       server = await startProbeServer(listen, controller.probes());
       log.info({ url: server.url }, `serving /healthz, /readyz and /metrics on ${server.url}`);
     }
-    log.info({ outdir, state: store.location, watch: !!o.watch, intervalMs, driftPolicy: o.driftPolicy, synth: !!refresh }, "reconcile starting");
+    log.info(
+      { outdir, state: store.location, watch: !!o.watch, intervalMs, driftPolicy: o.driftPolicy, synth: !!refresh },
+      "reconcile starting",
+    );
     if (o.watch) {
       await Promise.race([controller.run(), stopped]);
     } else {
@@ -143,13 +179,30 @@ async function run(o: ReconcileOpts): Promise<void> {
 }
 
 export function registerReconcile(program: Command): void {
-  withCommon(program.command("reconcile").description("the GitOps controller: make the remote resources match the synthesized stacks, once or continuously (--watch)"))
+  withCommon(
+    program
+      .command("reconcile")
+      .description(
+        "the GitOps controller: make the remote resources match the synthesized stacks, once or continuously (--watch)",
+      ),
+  )
     .option("--watch", "keep reconciling: every --interval and whenever the synth output changes")
     .option("--interval <duration>", "time between passes in watch mode (e.g. 30s, 5m)", "60s")
-    .option("--drift-policy <policy>", "what to do about out-of-band changes: correct, report or ignore (a resource's driftPolicy prop wins)", "correct")
-    .option("--listen <host:port>", "serve /healthz, /readyz and /metrics (Prometheus) on this address, e.g. 127.0.0.1:9464")
+    .option(
+      "--drift-policy <policy>",
+      "what to do about out-of-band changes: correct, report or ignore (a resource's driftPolicy prop wins)",
+      "correct",
+    )
+    .option(
+      "--listen <host:port>",
+      "serve /healthz, /readyz and /metrics (Prometheus) on this address, e.g. 127.0.0.1:9464",
+    )
     .option("--log-format <format>", "json (one object a line) or pretty", "json")
     .option("--log-level <level>", "trace, debug, info, warn, error or fatal", "info")
-    .option("--shutdown-grace <duration>", "on SIGTERM/SIGINT, how long in-flight operations may finish before they are abandoned", "3s")
+    .option(
+      "--shutdown-grace <duration>",
+      "on SIGTERM/SIGINT, how long in-flight operations may finish before they are abandoned",
+      "3s",
+    )
     .action((o: ReconcileOpts) => run(o));
 }

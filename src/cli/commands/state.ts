@@ -16,13 +16,16 @@ export function registerState(program: Command): void {
       if (unknown.length) {
         throw new CliError(
           `no state for stack ${unknown.map((s) => `"${s}"`).join(", ")} in ${store.location}: ` +
-            (known.length ? `it holds ${known.map((s) => `"${s}"`).join(", ")}` : "it holds no stacks yet (nothing applied, or another --state)"),
+            (known.length
+              ? `it holds ${known.map((s) => `"${s}"`).join(", ")}`
+              : "it holds no stacks yet (nothing applied, or another --state)"),
         );
       }
       const stacks = o.stack ?? known;
       const rows: string[] = [];
       for (const s of stacks.sort()) {
-        for (const [key, rs] of Object.entries((await store.read(s)).resources).sort(([a], [b]) => a.localeCompare(b))) rows.push(`${key}\t${rs.kind}\t${rs.id}`);
+        for (const [key, rs] of Object.entries((await store.read(s)).resources).sort(([a], [b]) => a.localeCompare(b)))
+          rows.push(`${key}\t${rs.kind}\t${rs.id}`);
       }
       process.stdout.write(rows.length ? rows.join("\n") + "\n" : "No resources in state.\n");
     });
@@ -44,11 +47,19 @@ export function registerState(program: Command): void {
       );
     });
 
-  withStateOption(state.command("mv").description("move a resource to another key (after renaming or moving its construct), keeping the remote object"))
+  withStateOption(
+    state
+      .command("mv")
+      .description(
+        "move a resource to another key (after renaming or moving its construct), keeping the remote object",
+      ),
+  )
     .argument("<from>", "the key in state now, e.g. app/ci")
     .argument("<to>", "the new key, e.g. app/ci-pipeline or other-stack/ci")
     .action(async (from: string, to: string, o: { state?: string }) => {
       const id = await moveInState(openStore(o.state), from, to);
-      process.stdout.write(`Moved ${from} to ${to} (${id}); ${REMOTE_UNTOUCHED}. The next apply records the new key where the object carries one (a token's reposmith tag).\n`);
+      process.stdout.write(
+        `Moved ${from} to ${to} (${id}); ${REMOTE_UNTOUCHED}. The next apply records the new key where the object carries one (a token's reposmith tag).\n`,
+      );
     });
 }

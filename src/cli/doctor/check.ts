@@ -25,7 +25,12 @@ export interface CheckResult {
 export const ok = (id: string, detail: string): CheckResult => ({ id, status: "ok", detail });
 export const skipped = (id: string, detail: string): CheckResult => ({ id, status: "skipped", detail });
 export const failed = (id: string, detail: string): CheckResult => ({ id, status: "failed", detail });
-export const differs = (id: string, detail: string, reproduce?: CheckResult["reproduce"]): CheckResult => ({ id, status: "differs", detail, reproduce });
+export const differs = (id: string, detail: string, reproduce?: CheckResult["reproduce"]): CheckResult => ({
+  id,
+  status: "differs",
+  detail,
+  reproduce,
+});
 
 /** `/entitlements/{owner}/{repo}/` or `/packages/{owner}/{repo}/`, each segment encoded. */
 export const repoPath = (r: { owner: string; repo: string }, what: "entitlements" | "packages") =>
@@ -35,7 +40,12 @@ export const repoPath = (r: { owner: string; repo: string }, what: "entitlements
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Polls `read` until `done` holds or `maxMs` passes; how long it took, or undefined when it never held. */
-export async function timeUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, maxMs: number, sleep: (ms: number) => Promise<void>): Promise<number | undefined> {
+export async function timeUntil<T>(
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  maxMs: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<number | undefined> {
   const started = Date.now();
   for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
     if (done(await read())) return wait === 100 ? 0 : Date.now() - started;
@@ -55,7 +65,9 @@ export function renderResults(results: CheckResult[]): string {
   const idWidth = Math.max(...results.map((r) => r.id.length));
   return results
     .map((r) => {
-      const how = r.reproduce ? ` (the emulator reproduces it with ${r.reproduce.api} setting ${r.reproduce.setting}: ${JSON.stringify(r.reproduce.value)})` : "";
+      const how = r.reproduce
+        ? ` (the emulator reproduces it with ${r.reproduce.api} setting ${r.reproduce.setting}: ${JSON.stringify(r.reproduce.value)})`
+        : "";
       return `${r.status.padEnd(8)} ${r.id.padEnd(idWidth)}  ${r.detail}${how}`;
     })
     .join("\n");

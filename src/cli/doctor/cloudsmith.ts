@@ -20,11 +20,14 @@ const RATE_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit
 const PAGE_HEADERS = ["x-pagination-count", "x-pagination-page", "x-pagination-pagesize", "x-pagination-pagetotal"];
 
 export async function cloudsmithChecks(o: CloudsmithDoctorOptions): Promise<CheckResult[]> {
-  if (!o.env.CLOUDSMITH_API_KEY?.trim()) return [skipped("cloudsmith.auth", "CLOUDSMITH_API_KEY is not set: no Cloudsmith check runs")];
+  if (!o.env.CLOUDSMITH_API_KEY?.trim())
+    return [skipped("cloudsmith.auth", "CLOUDSMITH_API_KEY is not set: no Cloudsmith check runs")];
   const throttles: NonNullable<ApiEvent["throttleHeaders"]>[] = [];
   let client: CloudsmithClient;
   try {
-    client = CloudsmithClient.fromEnv(o.env, { onEvent: (e) => e.type === "throttle" && e.throttleHeaders && throttles.push(e.throttleHeaders) });
+    client = CloudsmithClient.fromEnv(o.env, {
+      onEvent: (e) => e.type === "throttle" && e.throttleHeaders && throttles.push(e.throttleHeaders),
+    });
   } catch (e) {
     return [failed("cloudsmith.auth", messageOf(e))];
   }
@@ -37,8 +40,13 @@ export async function cloudsmithChecks(o: CloudsmithDoctorOptions): Promise<Chec
   }
   const user = self.data as { authenticated?: boolean; slug?: string | null } | undefined;
   if (self.status !== 200 || user?.authenticated !== true) {
-    const why = self.status === 200 ? "the API took the key as anonymous (authenticated: false)" : `user_self answered ${self.status}`;
-    return [failed("cloudsmith.auth", `${why} at ${client.baseUrl}: check CLOUDSMITH_API_KEY (and CLOUDSMITH_API_URL)`)];
+    const why =
+      self.status === 200
+        ? "the API took the key as anonymous (authenticated: false)"
+        : `user_self answered ${self.status}`;
+    return [
+      failed("cloudsmith.auth", `${why} at ${client.baseUrl}: check CLOUDSMITH_API_KEY (and CLOUDSMITH_API_URL)`),
+    ];
   }
   results.push(ok("cloudsmith.auth", `authenticated as ${JSON.stringify(user.slug ?? "?")} at ${client.baseUrl}`));
   results.push(baseUrlCheck(client.baseUrl));
@@ -52,13 +60,24 @@ export async function cloudsmithChecks(o: CloudsmithDoctorOptions): Promise<Chec
   }
   if (o.scratch) results.push(...(await scratchTokenChecks(client, o.scratch, o.sleep)));
   else {
-    for (const id of ["cloudsmith.field-errors", "cloudsmith.token-read-after-create", "cloudsmith.is-active-after-disable", "cloudsmith.token-delete"]) {
+    for (const id of [
+      "cloudsmith.field-errors",
+      "cloudsmith.token-read-after-create",
+      "cloudsmith.is-active-after-disable",
+      "cloudsmith.token-delete",
+    ]) {
       results.push(skipped(id, "needs --scratch-repo OWNER/REPO: it creates and deletes a scratch token there"));
     }
   }
   results.push(
-    skipped("cloudsmith.entitlements-sync", "not run: a sync replaces every token of its target repository; what it carries is undocumented (docs/api/cloudsmith.md#entitlements-sync)"),
-    skipped("cloudsmith.copy-read-after-write", "not run: it needs a package to copy; the client waits out 404s on a fresh copy's status either way"),
+    skipped(
+      "cloudsmith.entitlements-sync",
+      "not run: a sync replaces every token of its target repository; what it carries is undocumented (docs/api/cloudsmith.md#entitlements-sync)",
+    ),
+    skipped(
+      "cloudsmith.copy-read-after-write",
+      "not run: it needs a package to copy; the client waits out 404s on a fresh copy's status either way",
+    ),
     throttleCheck(throttles),
   );
   return results;
@@ -69,17 +88,26 @@ function baseUrlCheck(baseUrl: string): CheckResult {
   const id = "cloudsmith.base-url";
   return /\/v1$/.test(new URL(baseUrl).pathname)
     ? ok(id, `${baseUrl} pins API version v1`)
-    : differs(id, `${baseUrl} does not end in /v1: the bare root follows Cloudsmith's latest major version; set CLOUDSMITH_API_URL to …/v1`);
+    : differs(
+        id,
+        `${baseUrl} does not end in /v1: the bare root follows Cloudsmith's latest major version; set CLOUDSMITH_API_URL to …/v1`,
+      );
 }
 
 function rateHeadersCheck(headers: Record<string, string>): CheckResult {
   const id = "cloudsmith.rate-limit-headers";
   const missing = RATE_HEADERS.filter((h) => headers[h] === undefined);
   if (missing.length) {
-    return differs(id, `missing ${missing.join(", ")}: after a 429 without Retry-After the client can only back off exponentially`);
+    return differs(
+      id,
+      `missing ${missing.join(", ")}: after a 429 without Retry-After the client can only back off exponentially`,
+    );
   }
   const resetIn = Math.max(0, Math.round(Number(headers["x-ratelimit-reset"]) - Date.now() / 1000));
-  return ok(id, `limit ${headers["x-ratelimit-limit"]}/h, ${headers["x-ratelimit-remaining"]} remaining, reset in ${resetIn} s, interval ${headers["x-ratelimit-interval"]} s`);
+  return ok(
+    id,
+    `limit ${headers["x-ratelimit-limit"]}/h, ${headers["x-ratelimit-remaining"]} remaining, reset in ${resetIn} s, interval ${headers["x-ratelimit-interval"]} s`,
+  );
 }
 
 /** Every documented path ends in "/"; the emulator assumes a missing one gets Django's APPEND_SLASH 301. */
@@ -88,10 +116,22 @@ async function trailingSlashCheck(client: CloudsmithClient): Promise<CheckResult
   const res = await client.probe({ operation: "user_self", method: "GET", path: "/user/self" });
   if (res.status === 301 || res.status === 308) {
     const to = res.headers.location ?? "";
-    return /\/user\/self\/$/.test(to.split("?")[0]) ? ok(id, `/user/self answered ${res.status} to /user/self/ (the client always sends the slash)`) : differs(id, `/user/self answered ${res.status} to ${to || "nowhere"}`);
+    return /\/user\/self\/$/.test(to.split("?")[0])
+      ? ok(id, `/user/self answered ${res.status} to /user/self/ (the client always sends the slash)`)
+      : differs(id, `/user/self answered ${res.status} to ${to || "nowhere"}`);
   }
-  if (res.status === 404) return differs(id, "/user/self answered 404, not a redirect to /user/self/", { api: "cloudsmith", setting: "missingSlash", value: "not-found" });
-  if (res.status === 200) return differs(id, "/user/self was served as /user/self/", { api: "cloudsmith", setting: "missingSlash", value: "lenient" });
+  if (res.status === 404)
+    return differs(id, "/user/self answered 404, not a redirect to /user/self/", {
+      api: "cloudsmith",
+      setting: "missingSlash",
+      value: "not-found",
+    });
+  if (res.status === 200)
+    return differs(id, "/user/self was served as /user/self/", {
+      api: "cloudsmith",
+      setting: "missingSlash",
+      value: "lenient",
+    });
   return differs(id, `/user/self answered ${res.status}`);
 }
 
@@ -99,10 +139,19 @@ async function trailingSlashCheck(client: CloudsmithClient): Promise<CheckResult
 async function listChecks(client: CloudsmithClient, r: { owner: string; repo: string }): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const path = repoPath(r, "entitlements");
-  const first = await client.probe({ operation: "entitlements_list", method: "GET", path, query: { page: 1, page_size: 1 } });
+  const first = await client.probe({
+    operation: "entitlements_list",
+    method: "GET",
+    path,
+    query: { page: 1, page_size: 1 },
+  });
   if (first.status !== 200) {
     const why = `entitlements_list of ${r.owner}/${r.repo} answered ${first.status}`;
-    return [failed("cloudsmith.pagination", why), skipped("cloudsmith.page-beyond-last", why), await bareWordCheck(client, r)];
+    return [
+      failed("cloudsmith.pagination", why),
+      skipped("cloudsmith.page-beyond-last", why),
+      await bareWordCheck(client, r),
+    ];
   }
   const count = Array.isArray(first.data) ? first.data.length : 0;
   if (!count) {
@@ -112,15 +161,32 @@ async function listChecks(client: CloudsmithClient, r: { owner: string; repo: st
     const missing = [...PAGE_HEADERS, "link"].filter((h) => first.headers[h] === undefined);
     out.push(
       missing.length
-        ? differs("cloudsmith.pagination", `a page of 1 token came without ${missing.join(", ")}: the client reads a list without X-Pagination-PageTotal as one page`)
-        : ok("cloudsmith.pagination", `X-Pagination-* and Link on a page of 1 (${first.headers["x-pagination-count"]} tokens, ${first.headers["x-pagination-pagetotal"]} pages)`),
+        ? differs(
+            "cloudsmith.pagination",
+            `a page of 1 token came without ${missing.join(", ")}: the client reads a list without X-Pagination-PageTotal as one page`,
+          )
+        : ok(
+            "cloudsmith.pagination",
+            `X-Pagination-* and Link on a page of 1 (${first.headers["x-pagination-count"]} tokens, ${first.headers["x-pagination-pagetotal"]} pages)`,
+          ),
     );
     const beyond = Number(first.headers["x-pagination-pagetotal"] ?? count) + 1;
-    const past = await client.probe({ operation: "entitlements_list", method: "GET", path, query: { page: beyond, page_size: 1 } });
+    const past = await client.probe({
+      operation: "entitlements_list",
+      method: "GET",
+      path,
+      query: { page: beyond, page_size: 1 },
+    });
     out.push(
       past.status === 404
-        ? ok("cloudsmith.page-beyond-last", `page ${beyond} of ${beyond - 1} answered 404 (as Django REST framework's "Invalid page."); the client re-reads from page 1 when a list shrinks under it`)
-        : differs("cloudsmith.page-beyond-last", `page ${beyond} of ${beyond - 1} answered ${past.status}${Array.isArray(past.data) ? ` with ${past.data.length} items` : ""}, not 404`),
+        ? ok(
+            "cloudsmith.page-beyond-last",
+            `page ${beyond} of ${beyond - 1} answered 404 (as Django REST framework's "Invalid page."); the client re-reads from page 1 when a list shrinks under it`,
+          )
+        : differs(
+            "cloudsmith.page-beyond-last",
+            `page ${beyond} of ${beyond - 1} answered ${past.status}${Array.isArray(past.data) ? ` with ${past.data.length} items` : ""}, not 404`,
+          ),
     );
   }
   out.push(await bareWordCheck(client, r));
@@ -134,15 +200,34 @@ async function listChecks(client: CloudsmithClient, r: { owner: string; repo: st
 async function bareWordCheck(client: CloudsmithClient, r: { owner: string; repo: string }): Promise<CheckResult> {
   const id = "cloudsmith.bare-word-search";
   const path = repoPath(r, "packages");
-  const list = await client.probe({ operation: "packages_list", method: "GET", path, query: { page: 1, page_size: 20 } });
+  const list = await client.probe({
+    operation: "packages_list",
+    method: "GET",
+    path,
+    query: { page: 1, page_size: 20 },
+  });
   const pkgs = (Array.isArray(list.data) ? list.data : []) as { name?: string; version?: string; slug_perm?: string }[];
   const pkg = pkgs.find((p) => p.version && p.name && !p.name.includes(p.version) && /^[\w.+-]+$/.test(p.version));
-  if (list.status !== 200 || !pkg) return skipped(id, `${r.owner}/${r.repo} lists no package whose version can be searched as a bare word`);
-  const found = await client.probe({ operation: "packages_list", method: "GET", path, query: { query: pkg.version, page_size: 500 } });
-  const hit = Array.isArray(found.data) && (found.data as { slug_perm?: string }[]).some((p) => p.slug_perm === pkg.slug_perm);
+  if (list.status !== 200 || !pkg)
+    return skipped(id, `${r.owner}/${r.repo} lists no package whose version can be searched as a bare word`);
+  const found = await client.probe({
+    operation: "packages_list",
+    method: "GET",
+    path,
+    query: { query: pkg.version, page_size: 500 },
+  });
+  const hit =
+    Array.isArray(found.data) && (found.data as { slug_perm?: string }[]).some((p) => p.slug_perm === pkg.slug_perm);
   return hit
-    ? ok(id, `the bare word ${JSON.stringify(pkg.version)} found ${pkg.name} ${pkg.version} by its version (bare words match more than names)`)
-    : differs(id, `the bare word ${JSON.stringify(pkg.version)} did not find ${pkg.name} ${pkg.version}: bare words match names only`, { api: "cloudsmith", setting: "bareWordSearch", value: "name" });
+    ? ok(
+        id,
+        `the bare word ${JSON.stringify(pkg.version)} found ${pkg.name} ${pkg.version} by its version (bare words match more than names)`,
+      )
+    : differs(
+        id,
+        `the bare word ${JSON.stringify(pkg.version)} did not find ${pkg.name} ${pkg.version}: bare words match names only`,
+        { api: "cloudsmith", setting: "bareWordSearch", value: "name" },
+      );
 }
 
 /** A 429 met during the run (none is provoked on purpose): did it carry Retry-After, or only X-RateLimit-*? */
@@ -153,8 +238,18 @@ function throttleCheck(throttles: NonNullable<ApiEvent["throttleHeaders"]>[]): C
   if (!withRetryAfter) {
     const reset = throttles.every((t) => t.rateLimitReset);
     return reset
-      ? ok(id, `${throttles.length} 429(s) carried X-RateLimit-Reset and no Retry-After: the client waited until the reset`)
-      : differs(id, `${throttles.length} 429(s) carried neither Retry-After nor X-RateLimit-Reset: the client backed off exponentially`);
+      ? ok(
+          id,
+          `${throttles.length} 429(s) carried X-RateLimit-Reset and no Retry-After: the client waited until the reset`,
+        )
+      : differs(
+          id,
+          `${throttles.length} 429(s) carried neither Retry-After nor X-RateLimit-Reset: the client backed off exponentially`,
+        );
   }
-  return differs(id, `${withRetryAfter} of ${throttles.length} 429(s) carried Retry-After (Cloudsmith documents only X-RateLimit-*)`, { api: "cloudsmith", setting: "retryAfter", value: true });
+  return differs(
+    id,
+    `${withRetryAfter} of ${throttles.length} 429(s) carried Retry-After (Cloudsmith documents only X-RateLimit-*)`,
+    { api: "cloudsmith", setting: "retryAfter", value: true },
+  );
 }

@@ -21,16 +21,27 @@ export function registerCloudsmithAdmin(scope: FastifyInstance, ctx: EmulatorCon
    */
   scope.post("/usage", async (request) => {
     const body = request.body;
-    if (!isPlainObject(body) || typeof body.owner !== "string" || typeof body.repository !== "string" || typeof body.slug_perm !== "string") {
+    if (
+      !isPlainObject(body) ||
+      typeof body.owner !== "string" ||
+      typeof body.repository !== "string" ||
+      typeof body.slug_perm !== "string"
+    ) {
       throw invalidInput({ non_field_errors: ["owner, repository and slug_perm (strings) are required."] });
     }
     for (const c of COUNTERS) {
       const v = body[c];
-      if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < 0)) throw invalidInput({ [c]: ["Must be a non-negative integer."] });
+      if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < 0))
+        throw invalidInput({ [c]: ["Must be a non-negative integer."] });
     }
     const store = ctx.store.cloudsmith;
     const token = store.requireToken(store.requireRepo(body.owner, body.repository), body.slug_perm);
     for (const c of COUNTERS) token[c] += (body[c] as number | undefined) ?? 0;
-    return { slug_perm: token.slug_perm, downloads: token.downloads, clients: token.clients, bandwidth: token.bandwidth };
+    return {
+      slug_perm: token.slug_perm,
+      downloads: token.downloads,
+      clients: token.clients,
+      bandwidth: token.bandwidth,
+    };
   });
 }

@@ -53,8 +53,14 @@ export function registerCloudsmithHooks(scope: FastifyInstance, ctx: EmulatorCon
     reply.headers(decision.headers);
     if (decision.throttledFor !== undefined) {
       // Cloudsmith documents only the X-RateLimit-* headers (already on the reply); Retry-After is a setting.
-      const headers: Record<string, string> = ctx.store.cloudsmith.settings.retryAfter ? { "retry-after": String(decision.throttledFor) } : {};
-      throw new ApiError(429, { detail: `Request was throttled. Expected available in ${decision.throttledFor} seconds.` }, headers);
+      const headers: Record<string, string> = ctx.store.cloudsmith.settings.retryAfter
+        ? { "retry-after": String(decision.throttledFor) }
+        : {};
+      throw new ApiError(
+        429,
+        { detail: `Request was throttled. Expected available in ${decision.throttledFor} seconds.` },
+        headers,
+      );
     }
     const auth = authenticate(request, ctx);
     if (auth instanceof ApiError) throw auth;

@@ -9,7 +9,14 @@ import { requestUrl, rootUrl } from "../http";
 import { paginate, singlePageHeaders } from "../pagination";
 import { queryBool, queryParam } from "../util";
 import type { RepositoryRecord } from "./store";
-import { TokenRecord, jsonArrayBytes, newTokenValue, repositoryTokenBytes, toRepositoryToken, touch } from "./token-model";
+import {
+  TokenRecord,
+  jsonArrayBytes,
+  newTokenValue,
+  repositoryTokenBytes,
+  toRepositoryToken,
+  touch,
+} from "./token-model";
 import { parseTokenBody, requireObjectBody } from "./token-validation";
 
 interface RepoParams {
@@ -30,11 +37,18 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   const store = ctx.store.cloudsmith;
   const repoOf = (request: RepoRequest) => store.requireRepo(request.params.owner, request.params.repo);
   const render = (request: RepoRequest, repo: RepositoryRecord, t: TokenRecord) =>
-    toRepositoryToken(t, { root: rootUrl(request), owner: repo.owner, repo: repo.slug }, queryBool(request.query, "show_tokens"));
+    toRepositoryToken(
+      t,
+      { root: rootUrl(request), owner: repo.owner, repo: repo.slug },
+      queryBool(request.query, "show_tokens"),
+    );
   // A token's own routes 404 while its create is not readable yet (settings.tokenReadLagMs).
   const tokenOf = (request: TokenRequest) => {
     const repo = repoOf(request);
-    return { repo, token: store.requireReadable(findToken(repo, request.params.identifier, queryBool(request.query, "fuzzy"))) };
+    return {
+      repo,
+      token: store.requireReadable(findToken(repo, request.params.identifier, queryBool(request.query, "fuzzy"))),
+    };
   };
 
   // entitlements_list
@@ -46,7 +60,10 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     if (query !== undefined && query.length > QUERY_MAX_LENGTH) {
       throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
     }
-    const needle = query?.replace(/^name:/i, "").trim().toLowerCase();
+    const needle = query
+      ?.replace(/^name:/i, "")
+      .trim()
+      .toLowerCase();
     if (needle) tokens = tokens.filter((t) => t.name.toLowerCase().includes(needle));
     if (queryBool(request.query, "active")) tokens = tokens.filter((t) => t.is_active);
     const sort = queryParam(request.query, "sort");
@@ -89,7 +106,8 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     if (sourceOwner !== target.owner) {
       throw invalidSource("The source repository must be in the same namespace as the target repository.");
     }
-    if (sourceSlug === target.slug) throw invalidSource("The source repository cannot be the same as the target repository.");
+    if (sourceSlug === target.slug)
+      throw invalidSource("The source repository cannot be the same as the target repository.");
     const sourceRepo = store.requireRepo(sourceOwner, sourceSlug);
     const tokens = store.syncTokens(target, sourceRepo);
     reply.headers(singlePageHeaders(tokens.length));
@@ -111,7 +129,11 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
 
   // The spec has no PUT for entitlements; Django REST framework answers 405.
   scope.put(ITEM, async (request) => {
-    throw new ApiError(405, { detail: `Method "${request.method}" not allowed.` }, { allow: "GET, PATCH, DELETE, HEAD, OPTIONS" });
+    throw new ApiError(
+      405,
+      { detail: `Method "${request.method}" not allowed.` },
+      { allow: "GET, PATCH, DELETE, HEAD, OPTIONS" },
+    );
   });
 
   // entitlements_delete (a soft delete; reads 404 afterwards)
@@ -150,8 +172,10 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   scope.post(`${ITEM}toggle-private-broadcasts/`, async (request: TokenRequest, reply) => {
     const { token } = tokenOf(request);
     const body = requireObjectBody(request.body);
-    if (!("access_private_broadcasts" in body)) throw invalidInput({ access_private_broadcasts: ["This field is required."] });
-    if (typeof body.access_private_broadcasts !== "boolean") throw invalidInput({ access_private_broadcasts: ["Must be a valid boolean."] });
+    if (!("access_private_broadcasts" in body))
+      throw invalidInput({ access_private_broadcasts: ["This field is required."] });
+    if (typeof body.access_private_broadcasts !== "boolean")
+      throw invalidInput({ access_private_broadcasts: ["Must be a valid boolean."] });
     token.access_private_broadcasts = body.access_private_broadcasts;
     touch(token);
     return reply.code(200).send();

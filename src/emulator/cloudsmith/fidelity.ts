@@ -34,6 +34,10 @@ export function registerFidelityHooks(scope: FastifyInstance, ctx: EmulatorConte
     if (mode === "lenient") return;
     if (mode === "not-found") throw notFound();
     // Django's HttpResponsePermanentRedirect: a relative Location with the query kept, an empty body.
-    return reply.code(301).header("location", `${path}/${request.url.slice(path.length)}`).type("text/html; charset=utf-8").send("");
+    return reply
+      .code(301)
+      .header("location", `${path}/${request.url.slice(path.length)}`)
+      .type("text/html; charset=utf-8")
+      .send("");
   });
 }

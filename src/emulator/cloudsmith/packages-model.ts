@@ -117,7 +117,18 @@ const stageFor = (progress: number) => Math.min(8, 1 + Math.floor(progress / 12.
 export function syncView(rec: PackageRecord, nowMs: number): SyncView {
   const run = rec.sync;
   if (!run) {
-    return { phase: "completed", status: 4, status_str: "Completed", status_reason: null, status_updated_at: rec.uploaded_at, stage: 9, stage_str: STAGES[9], stage_updated_at: rec.uploaded_at, sync_progress: 100, sync_finished_at: rec.uploaded_at };
+    return {
+      phase: "completed",
+      status: 4,
+      status_str: "Completed",
+      status_reason: null,
+      status_updated_at: rec.uploaded_at,
+      stage: 9,
+      stage_str: STAGES[9],
+      stage_updated_at: rec.uploaded_at,
+      sync_progress: 100,
+      sync_finished_at: rec.uploaded_at,
+    };
   }
   const awaitMs = run.durationMs * AWAITING_SHARE;
   const activeMs = run.durationMs - awaitMs;
@@ -125,28 +136,93 @@ export function syncView(rec: PackageRecord, nowMs: number): SyncView {
   const elapsed = nowMs - run.startedMs;
   const started = iso(run.startedMs);
   if (elapsed < awaitMs) {
-    return { phase: "awaiting", status: 1, status_str: STATUS.awaiting[1], status_reason: null, status_updated_at: started, stage: 0, stage_str: STAGES[0], stage_updated_at: started, sync_progress: 0, sync_finished_at: null };
+    return {
+      phase: "awaiting",
+      status: 1,
+      status_str: STATUS.awaiting[1],
+      status_reason: null,
+      status_updated_at: started,
+      stage: 0,
+      stage_str: STAGES[0],
+      stage_updated_at: started,
+      sync_progress: 0,
+      sync_finished_at: null,
+    };
   }
   const progress = activeMs > 0 ? Math.min(100, Math.floor(((elapsed - awaitMs) / activeMs) * 100)) : 100;
   if (run.failAt !== undefined && progress >= run.failAt) {
     const stage = stageFor(run.failAt);
     const failedAt = iso(at(run.failAt));
-    return { phase: "failed", status: 5, status_str: STATUS.failed[1], status_reason: run.reason, status_updated_at: failedAt, stage, stage_str: STAGES[stage], stage_updated_at: iso(at((stage - 1) * 12.5)), sync_progress: run.failAt, sync_finished_at: failedAt };
+    return {
+      phase: "failed",
+      status: 5,
+      status_str: STATUS.failed[1],
+      status_reason: run.reason,
+      status_updated_at: failedAt,
+      stage,
+      stage_str: STAGES[stage],
+      stage_updated_at: iso(at((stage - 1) * 12.5)),
+      sync_progress: run.failAt,
+      sync_finished_at: failedAt,
+    };
   }
   if (elapsed >= run.durationMs) {
     const done = iso(run.startedMs + run.durationMs);
-    return { phase: "completed", status: 4, status_str: STATUS.completed[1], status_reason: null, status_updated_at: done, stage: 9, stage_str: STAGES[9], stage_updated_at: done, sync_progress: 100, sync_finished_at: done };
+    return {
+      phase: "completed",
+      status: 4,
+      status_str: STATUS.completed[1],
+      status_reason: null,
+      status_updated_at: done,
+      stage: 9,
+      stage_str: STAGES[9],
+      stage_updated_at: done,
+      sync_progress: 100,
+      sync_finished_at: done,
+    };
   }
   const stage = stageFor(progress);
-  return { phase: "inProgress", status: 2, status_str: STATUS.inProgress[1], status_reason: null, status_updated_at: iso(at(0)), stage, stage_str: STAGES[stage], stage_updated_at: iso(at((stage - 1) * 12.5)), sync_progress: Math.min(progress, 99), sync_finished_at: null };
+  return {
+    phase: "inProgress",
+    status: 2,
+    status_str: STATUS.inProgress[1],
+    status_reason: null,
+    status_updated_at: iso(at(0)),
+    stage,
+    stage_str: STAGES[stage],
+    stage_updated_at: iso(at((stage - 1) * 12.5)),
+    sync_progress: Math.min(progress, 99),
+    sync_finished_at: null,
+  };
 }
 
 /** The `PackageStatus` fields (25, components/schemas/PackageStatus), in spec order. */
 export const STATUS_FIELDS = [
-  "is_cancellable", "is_copyable", "is_deleteable", "is_downloadable", "is_hidden", "is_moveable", "is_quarantinable",
-  "is_quarantined", "is_resyncable", "is_security_scannable", "is_sync_awaiting", "is_sync_completed", "is_sync_failed",
-  "is_sync_in_flight", "is_sync_in_progress", "self_url", "stage", "stage_str", "stage_updated_at", "status",
-  "status_reason", "status_str", "status_updated_at", "sync_finished_at", "sync_progress",
+  "is_cancellable",
+  "is_copyable",
+  "is_deleteable",
+  "is_downloadable",
+  "is_hidden",
+  "is_moveable",
+  "is_quarantinable",
+  "is_quarantined",
+  "is_resyncable",
+  "is_security_scannable",
+  "is_sync_awaiting",
+  "is_sync_completed",
+  "is_sync_failed",
+  "is_sync_in_flight",
+  "is_sync_in_progress",
+  "self_url",
+  "stage",
+  "stage_str",
+  "stage_updated_at",
+  "status",
+  "status_reason",
+  "status_str",
+  "status_updated_at",
+  "sync_finished_at",
+  "sync_progress",
 ] as const;
 
 /** The status booleans for a phase: set consistently, since clients decide on them. */

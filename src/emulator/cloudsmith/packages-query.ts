@@ -45,7 +45,8 @@ function tokenize(query: string): Token[] {
       if (m) {
         i += m[0].length;
         const field = m[1].toLowerCase();
-        if (!(FIELDS as readonly string[]).includes(field)) throw invalid(`unknown field "${m[1]}" (known: ${FIELDS.join(", ")}).`);
+        if (!(FIELDS as readonly string[]).includes(field))
+          throw invalid(`unknown field "${m[1]}" (known: ${FIELDS.join(", ")}).`);
         const value = readValue();
         if (value === "") throw invalid(`no value after "${m[1]}:".`);
         out.push({ t: "term", field, value });

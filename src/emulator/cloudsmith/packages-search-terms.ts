@@ -27,7 +27,18 @@ export interface Searchable {
 
 export type Predicate = (p: Searchable) => boolean;
 
-export const FIELDS = ["name", "version", "format", "tag", "filename", "checksum", "status", "downloads", "size", "uploaded"] as const;
+export const FIELDS = [
+  "name",
+  "version",
+  "format",
+  "tag",
+  "filename",
+  "checksum",
+  "status",
+  "downloads",
+  "size",
+  "uploaded",
+] as const;
 
 export function invalidQuery(message: string) {
   return invalidInput({ query: [`Invalid search query: ${message}`] });
@@ -39,7 +50,10 @@ function textMatch(have: string, pattern: string): boolean {
   const end = p.endsWith("$") && p.length > (start ? 1 : 0);
   if (start) p = p.slice(1);
   if (end) p = p.slice(0, -1);
-  const body = p.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const body = p
+    .split("*")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`${start ? "^" : ""}${body}${end ? "$" : ""}`).test(have.toLowerCase());
 }
 
@@ -64,11 +78,16 @@ const COMPARISON = /^(>=|<=|>|<|=)(.*)$/s;
 
 function compare(c: number, op: string): boolean {
   switch (op) {
-    case ">": return c > 0;
-    case ">=": return c >= 0;
-    case "<": return c < 0;
-    case "<=": return c <= 0;
-    default: return c === 0;
+    case ">":
+      return c > 0;
+    case ">=":
+      return c >= 0;
+    case "<":
+      return c < 0;
+    case "<=":
+      return c <= 0;
+    default:
+      return c === 0;
   }
 }
 
@@ -85,12 +104,21 @@ function versionMatch(have: string, pattern: string): boolean {
 
 function numberTerm(field: "downloads" | "size", value: string): Predicate {
   const [, op, raw] = COMPARISON.exec(value) ?? [value, "=", value];
-  if (!/^\d+$/.test(raw.trim())) throw invalidQuery(`${field} needs a whole number, optionally after >, >=, < or <= (got "${value}").`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw invalidQuery(`${field} needs a whole number, optionally after >, >=, < or <= (got "${value}").`);
   const n = Number(raw.trim());
   return (p) => compare(p[field] - n, op);
 }
 
-const UNIT_MS: Record<string, number> = { second: 1e3, minute: 6e4, hour: 36e5, day: 864e5, week: 6048e5, month: 2_629_800_000, year: 31_557_600_000 };
+const UNIT_MS: Record<string, number> = {
+  second: 1e3,
+  minute: 6e4,
+  hour: 36e5,
+  day: 864e5,
+  week: 6048e5,
+  month: 2_629_800_000,
+  year: 31_557_600_000,
+};
 
 /** "3 days ago" → that instant; an absolute date (e.g. "August 14, 2022 EST") → its instant. */
 function parseWhen(text: string, nowMs: number): { ms: number; relative: boolean; wholeDay: boolean } | undefined {
@@ -103,7 +131,10 @@ function parseWhen(text: string, nowMs: number): { ms: number; relative: boolean
 function uploadedTerm(value: string, nowMs: number): Predicate {
   const m = COMPARISON.exec(value);
   const when = parseWhen(m ? m[2] : value, nowMs);
-  if (!when) throw invalidQuery(`uploaded needs a date ("August 14, 2022 EST", "2026-07-30 11:31:09 UTC") or "N days ago", optionally after >, >=, < or <= (got "${value}").`);
+  if (!when)
+    throw invalidQuery(
+      `uploaded needs a date ("August 14, 2022 EST", "2026-07-30 11:31:09 UTC") or "N days ago", optionally after >, >=, < or <= (got "${value}").`,
+    );
   if (m) return (p) => compare(p.uploadedMs - when.ms, m[1]);
   // A bare relative value means "before then" ("uploaded more than one day ago"); a bare date, that day (or that second).
   if (when.relative) return (p) => p.uploadedMs < when.ms;
@@ -118,22 +149,36 @@ function bareWord(value: string, mode: BareWordSearch): Predicate {
 }
 
 /** The predicate of one term; `field` undefined = a bare word. */
-export function term(field: string | undefined, value: string, opts: { nowMs: number; bareWord: BareWordSearch }): Predicate {
+export function term(
+  field: string | undefined,
+  value: string,
+  opts: { nowMs: number; bareWord: BareWordSearch },
+): Predicate {
   if (value.startsWith("~") && !value.startsWith("~=")) {
     const inner = term(field, value.slice(1), opts);
     return (p) => !inner(p);
   }
   switch (field) {
-    case undefined: return bareWord(value, opts.bareWord);
-    case "name": return (p) => textMatch(p.name, value);
-    case "version": return (p) => versionMatch(p.version, value);
-    case "filename": return (p) => textMatch(p.filename, value);
-    case "format": return (p) => p.format.toLowerCase() === value.toLowerCase();
-    case "tag": return (p) => p.tags.some((t) => t.toLowerCase() === value.toLowerCase());
-    case "checksum": return (p) => p.checksums.some((c) => c.toLowerCase() === value.toLowerCase());
+    case undefined:
+      return bareWord(value, opts.bareWord);
+    case "name":
+      return (p) => textMatch(p.name, value);
+    case "version":
+      return (p) => versionMatch(p.version, value);
+    case "filename":
+      return (p) => textMatch(p.filename, value);
+    case "format":
+      return (p) => p.format.toLowerCase() === value.toLowerCase();
+    case "tag":
+      return (p) => p.tags.some((t) => t.toLowerCase() === value.toLowerCase());
+    case "checksum":
+      return (p) => p.checksums.some((c) => c.toLowerCase() === value.toLowerCase());
     case "downloads":
-    case "size": return numberTerm(field, value);
-    case "uploaded": return uploadedTerm(value, opts.nowMs);
-    default: return (p) => p.status === value.toLowerCase().replace(/-/g, "_");
+    case "size":
+      return numberTerm(field, value);
+    case "uploaded":
+      return uploadedTerm(value, opts.nowMs);
+    default:
+      return (p) => p.status === value.toLowerCase().replace(/-/g, "_");
   }
 }

@@ -20,7 +20,11 @@ export interface ParsedSeedPackage {
 /** A partial SyncConfig; problems are added to `errors` under `${at}<field>`. */
 export function parseSyncConfig(input: unknown, at: string, errors: FieldErrors): Partial<SyncConfig> {
   if (!isPlainObject(input)) {
-    addFieldError(errors, at.replace(/\.$/, "") || "non_field_errors", "Must be an object such as {\"durationMs\":500,\"failureRate\":0.1,\"failTimes\":1}.");
+    addFieldError(
+      errors,
+      at.replace(/\.$/, "") || "non_field_errors",
+      'Must be an object such as {"durationMs":500,"failureRate":0.1,"failTimes":1}.',
+    );
     return {};
   }
   const out: Partial<SyncConfig> = {};
@@ -43,7 +47,8 @@ export function parseSyncConfig(input: unknown, at: string, errors: FieldErrors)
     else addFieldError(errors, `${at}failReason`, "Must be a string or null.");
   }
   for (const k of Object.keys(input)) {
-    if (!["durationMs", "failureRate", "failTimes", "failAtProgress", "failReason"].includes(k)) addFieldError(errors, `${at}${k}`, "Unknown field.");
+    if (!["durationMs", "failureRate", "failTimes", "failAtProgress", "failReason"].includes(k))
+      addFieldError(errors, `${at}${k}`, "Unknown field.");
   }
   return out;
 }
@@ -65,10 +70,12 @@ export function parseSeedPackage(input: unknown, at: string, errors: FieldErrors
   const bad = (field: string, msg: string) => addFieldError(errors, `${at}.${field}`, msg);
   let ok = true;
   for (const f of ["owner", "repository"]) {
-    if (typeof input[f] !== "string" || !SLUG_RE.test(input[f] as string)) (bad(f, "Must be a slug ([-a-zA-Z0-9_]+)."), (ok = false));
+    if (typeof input[f] !== "string" || !SLUG_RE.test(input[f] as string))
+      (bad(f, "Must be a slug ([-a-zA-Z0-9_]+)."), (ok = false));
   }
   for (const f of ["format", "name", "version"]) {
-    if (typeof input[f] !== "string" || (input[f] as string).trim() === "") (bad(f, "This field is required."), (ok = false));
+    if (typeof input[f] !== "string" || (input[f] as string).trim() === "")
+      (bad(f, "This field is required."), (ok = false));
   }
   const fields: Partial<PackageRecord> = {};
   const str = (f: keyof PackageRecord, nullable = false) => {
@@ -82,7 +89,16 @@ export function parseSeedPackage(input: unknown, at: string, errors: FieldErrors
     if (typeof input.slug_perm === "string" && SLUG_RE.test(input.slug_perm)) fields.slug_perm = input.slug_perm;
     else bad("slug_perm", "Must be a slug ([-a-zA-Z0-9_]+).");
   }
-  for (const f of ["filename", "checksum_md5", "checksum_sha1", "checksum_sha256", "checksum_sha512", "uploaded_at", "uploader"] as const) str(f);
+  for (const f of [
+    "filename",
+    "checksum_md5",
+    "checksum_sha1",
+    "checksum_sha256",
+    "checksum_sha512",
+    "uploaded_at",
+    "uploader",
+  ] as const)
+    str(f);
   for (const f of ["description", "summary", "license"] as const) str(f, true);
   for (const f of ["size", "downloads"] as const) {
     const v = input[f];

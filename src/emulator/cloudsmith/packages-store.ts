@@ -20,8 +20,15 @@ function wrongState(): ApiError {
 const hash = (algo: string, text: string) => createHash(algo).update(text).digest("hex");
 
 /** Stable checksums for generated content identified by its sha256. */
-function derivedChecksums(sha256: string): Pick<PackageRecord, "checksum_md5" | "checksum_sha1" | "checksum_sha256" | "checksum_sha512"> {
-  return { checksum_md5: hash("md5", sha256), checksum_sha1: hash("sha1", sha256), checksum_sha256: sha256, checksum_sha512: hash("sha512", sha256) };
+function derivedChecksums(
+  sha256: string,
+): Pick<PackageRecord, "checksum_md5" | "checksum_sha1" | "checksum_sha256" | "checksum_sha512"> {
+  return {
+    checksum_md5: hash("md5", sha256),
+    checksum_sha1: hash("sha1", sha256),
+    checksum_sha256: sha256,
+    checksum_sha512: hash("sha512", sha256),
+  };
 }
 
 /** A store section (see ../store.ts) for packages. */
@@ -100,13 +107,23 @@ export class PackageStore {
    * `republish`, an existing package with the same format/name/version makes the copy fail as a
    * duplicate ([docs]); with it, the existing one is overwritten (removed).
    */
-  copy(owner: string, repo: string, slugPerm: string, destination: string, republish: boolean): { record: PackageRecord; repo: string } {
+  copy(
+    owner: string,
+    repo: string,
+    slugPerm: string,
+    destination: string,
+    republish: boolean,
+  ): { record: PackageRecord; repo: string } {
     const source = this.require(owner, repo, slugPerm);
-    if (destination === repo) throw invalidInput({ destination: ["The destination cannot be the repository the package is in."] });
-    if (!this.repos.getRepo(owner, destination)) throw invalidInput({ destination: [`Object with slug=${destination} does not exist.`] });
+    if (destination === repo)
+      throw invalidInput({ destination: ["The destination cannot be the repository the package is in."] });
+    if (!this.repos.getRepo(owner, destination))
+      throw invalidInput({ destination: [`Object with slug=${destination} does not exist.`] });
     if (syncView(source, this.now()).phase !== "completed") throw wrongState();
     const target = this.packages(owner, destination);
-    const same = [...target.values()].filter((p) => p.format === source.format && p.name === source.name && p.version === source.version);
+    const same = [...target.values()].filter(
+      (p) => p.format === source.format && p.name === source.name && p.version === source.version,
+    );
     let duplicate: string | undefined;
     if (republish) {
       for (const p of same) target.delete(p.slug_perm);
@@ -171,7 +188,8 @@ export class PackageStore {
       if (!s) continue;
       this.repos.createRepository(s.owner, s.repository);
       const map = this.packages(s.owner, s.repository);
-      const existing = (s.fields.slug_perm && map.get(s.fields.slug_perm as string)) ||
+      const existing =
+        (s.fields.slug_perm && map.get(s.fields.slug_perm as string)) ||
         [...map.values()].find((p) => p.format === s.format && p.name === s.name && p.version === s.version);
       if (existing) {
         // A new checksum is a re-upload: the other checksums follow unless given too.
@@ -220,7 +238,16 @@ export class PackageStore {
       for (const p of map.values()) {
         const { sync: _s, syncConfig, statusReads, syncCount, origin: _o, ...rest } = p;
         const view = syncView(p, this.now());
-        packages.push({ owner, repository, ...rest, sync: syncConfig, status_reads: statusReads, sync_count: syncCount, sync_phase: view.phase, sync_progress: view.sync_progress });
+        packages.push({
+          owner,
+          repository,
+          ...rest,
+          sync: syncConfig,
+          status_reads: statusReads,
+          sync_count: syncCount,
+          sync_phase: view.phase,
+          sync_progress: view.sync_progress,
+        });
       }
     }
     const custom = (Object.keys(DEFAULT_SYNC) as (keyof SyncConfig)[]).some((k) => this.config[k] !== DEFAULT_SYNC[k]);

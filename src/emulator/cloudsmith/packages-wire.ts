@@ -13,9 +13,27 @@ export interface PackageUrls {
 }
 
 const EXTENSIONS: Record<string, string> = {
-  npm: ".tgz", python: ".tar.gz", maven: ".jar", nuget: ".nupkg", rpm: ".rpm", deb: ".deb", helm: ".tgz",
-  ruby: ".gem", cargo: ".crate", go: ".zip", composer: ".zip", dart: ".tar.gz", terraform: ".tar.gz", alpine: ".apk",
-  conda: ".tar.bz2", cran: ".tar.gz", docker: ".tar", raw: "", vagrant: ".box", swift: ".zip", hex: ".tar",
+  npm: ".tgz",
+  python: ".tar.gz",
+  maven: ".jar",
+  nuget: ".nupkg",
+  rpm: ".rpm",
+  deb: ".deb",
+  helm: ".tgz",
+  ruby: ".gem",
+  cargo: ".crate",
+  go: ".zip",
+  composer: ".zip",
+  dart: ".tar.gz",
+  terraform: ".tar.gz",
+  alpine: ".apk",
+  conda: ".tar.bz2",
+  cran: ".tar.gz",
+  docker: ".tar",
+  raw: "",
+  vagrant: ".box",
+  swift: ".zip",
+  hex: ".tar",
 };
 
 /** `left-pad-1.3.0.tgz` for npm, `name-version.ext` for other formats. */

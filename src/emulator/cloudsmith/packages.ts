@@ -29,7 +29,12 @@ const BASE = "/packages/:owner/:repo/";
 const ITEM = `${BASE}:identifier/`;
 const QUERY_MAX_LENGTH = 1024;
 
-const SEARCH_STATUS = { awaiting: "awaiting", inProgress: "in_progress", completed: "completed", failed: "failed" } as const;
+const SEARCH_STATUS = {
+  awaiting: "awaiting",
+  inProgress: "in_progress",
+  completed: "completed",
+  failed: "failed",
+} as const;
 
 function searchable(p: PackageRecord, nowMs: number): Searchable {
   return {
@@ -60,22 +65,36 @@ function sorter(sort: string | undefined): Sorter {
   const s = sort === undefined || sort === "" ? "-date" : sort;
   const desc = s.startsWith("-");
   const by = SORTS[desc ? s.slice(1) : s];
-  if (!by) throw invalidInput({ sort: [`"${s}" is not a valid sort field. Valid fields are: ${Object.keys(SORTS).flatMap((k) => [k, `-${k}`]).join(", ")}.`] });
+  if (!by)
+    throw invalidInput({
+      sort: [
+        `"${s}" is not a valid sort field. Valid fields are: ${Object.keys(SORTS)
+          .flatMap((k) => [k, `-${k}`])
+          .join(", ")}.`,
+      ],
+    });
   return desc ? (a, b) => by(b, a) : by;
 }
 
 export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorContext): void {
   const store = ctx.store.packages;
-  const urls = (request: RepoRequest, repo = request.params.repo) => ({ root: rootUrl(request), owner: request.params.owner, repo });
-  const itemOf = (request: ItemRequest) => store.require(request.params.owner, request.params.repo, request.params.identifier);
+  const urls = (request: RepoRequest, repo = request.params.repo) => ({
+    root: rootUrl(request),
+    owner: request.params.owner,
+    repo,
+  });
+  const itemOf = (request: ItemRequest) =>
+    store.require(request.params.owner, request.params.repo, request.params.identifier);
   // Reads of a fresh copy may 404 for a while (settings.copyNotFoundMs).
-  const readableOf = (request: ItemRequest) => store.requireReadable(request.params.owner, request.params.repo, request.params.identifier);
+  const readableOf = (request: ItemRequest) =>
+    store.requireReadable(request.params.owner, request.params.repo, request.params.identifier);
 
   // packages_list
   scope.get(BASE, async (request: RepoRequest, reply) => {
     const all = [...store.packages(request.params.owner, request.params.repo).values()];
     const query = queryParam(request.query, "query") ?? "";
-    if (query.length > QUERY_MAX_LENGTH) throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
+    if (query.length > QUERY_MAX_LENGTH)
+      throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
     const now = store.nowMs();
     const match = compileQuery(query, { nowMs: now, bareWord: ctx.store.cloudsmith.settings.bareWordSearch });
     const found = all.filter((p) => match(searchable(p, now))).sort(sorter(queryParam(request.query, "sort")));
@@ -101,7 +120,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
     if (destination === undefined) throw invalidInput({ destination: ["This field is required."] });
     if (typeof destination !== "string") throw invalidInput({ destination: ["Not a valid string."] });
     if (destination.trim() === "") throw invalidInput({ destination: ["This field may not be blank."] });
-    if (republish !== undefined && typeof republish !== "boolean") throw invalidInput({ republish: ["Must be a valid boolean."] });
+    if (republish !== undefined && typeof republish !== "boolean")
+      throw invalidInput({ republish: ["Must be a valid boolean."] });
     const { owner, repo, identifier } = request.params;
     const copied = store.copy(owner, repo, identifier, destination.trim(), republish === true);
     return toPackage(copied.record, urls(request, copied.repo), store.nowMs());

@@ -114,7 +114,8 @@ export function mergeSettings(current: CloudsmithSettings, input: unknown): Clou
       if (typeof value === "number" && Number.isFinite(value) && value >= 0) next[key] = value;
       else addFieldError(errors, key, "Must be a number >= 0 (milliseconds).");
     } else if (!allowed) addFieldError(errors, key, `Unknown setting (known: ${KNOWN.join(", ")}).`);
-    else if (!allowed.includes(value)) addFieldError(errors, key, `Must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}.`);
+    else if (!allowed.includes(value))
+      addFieldError(errors, key, `Must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}.`);
     else next[key] = value;
   }
   if (Object.keys(errors).length) throw invalidInput(errors);

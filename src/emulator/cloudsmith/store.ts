@@ -120,7 +120,8 @@ export class CloudsmithStore {
   createToken(repo: RepositoryRecord, fields: Partial<TokenRecord> & { name: string }): TokenRecord {
     if (repo.tokenNames.has(fields.name)) throw duplicateName();
     const token = this.insertToken(repo, fields);
-    if (this.settings.tokenReadLagMs > 0) this.lag.set(token, { readableAtMs: this.now() + this.settings.tokenReadLagMs });
+    if (this.settings.tokenReadLagMs > 0)
+      this.lag.set(token, { readableAtMs: this.now() + this.settings.tokenReadLagMs });
     return token;
   }
 
@@ -186,10 +187,17 @@ export class CloudsmithStore {
     }
     const repos = (doc.repositories ?? []) as SeedRepository[];
     const tokens = (doc.tokens ?? []) as SeedToken[];
-    if (!Array.isArray(repos) || !Array.isArray(tokens)) throw invalidInput({ seed: ["repositories and tokens must be arrays."] });
+    if (!Array.isArray(repos) || !Array.isArray(tokens))
+      throw invalidInput({ seed: ["repositories and tokens must be arrays."] });
     const errors: FieldErrors = {};
     repos.forEach((r, i) => {
-      if (!isPlainObject(r) || typeof r.owner !== "string" || typeof r.slug !== "string" || !SLUG_RE.test(r.owner) || !SLUG_RE.test(r.slug)) {
+      if (
+        !isPlainObject(r) ||
+        typeof r.owner !== "string" ||
+        typeof r.slug !== "string" ||
+        !SLUG_RE.test(r.owner) ||
+        !SLUG_RE.test(r.slug)
+      ) {
         addFieldError(errors, `repositories[${i}]`, "owner and slug must be slugs ([-a-zA-Z0-9_]+).");
       }
     });
@@ -216,7 +224,11 @@ export class CloudsmithStore {
   }
 
   /** The state in seed format, including secrets and hidden counters (for tests and re-seeding). */
-  dump(): { repositories: SeedRepository[]; tokens: Record<string, unknown>[]; cloudsmith?: { settings: Partial<CloudsmithSettings> } } {
+  dump(): {
+    repositories: SeedRepository[];
+    tokens: Record<string, unknown>[];
+    cloudsmith?: { settings: Partial<CloudsmithSettings> };
+  } {
     this.settle();
     const repositories: SeedRepository[] = [];
     const tokens: Record<string, unknown>[] = [];
@@ -225,15 +237,26 @@ export class CloudsmithStore {
       for (const t of repo.tokens.values()) tokens.push({ owner: repo.owner, repository: repo.slug, ...t });
     }
     // Only the switches that differ from their defaults, so a default emulator's state stays as it was.
-    const changed = Object.entries(this.settings).filter(([k, v]) => DEFAULT_CLOUDSMITH_SETTINGS[k as keyof CloudsmithSettings] !== v);
-    return { repositories, tokens, ...(changed.length ? { cloudsmith: { settings: Object.fromEntries(changed) } } : {}) };
+    const changed = Object.entries(this.settings).filter(
+      ([k, v]) => DEFAULT_CLOUDSMITH_SETTINGS[k as keyof CloudsmithSettings] !== v,
+    );
+    return {
+      repositories,
+      tokens,
+      ...(changed.length ? { cloudsmith: { settings: Object.fromEntries(changed) } } : {}),
+    };
   }
 }
 
 /** Validates one seed token: writable fields as on create, plus the seedable read-only ones. */
 function parseSeedToken(t: SeedToken, at: string, errors: FieldErrors): Record<string, unknown> {
-  if (!isPlainObject(t) || typeof t.owner !== "string" || typeof t.repository !== "string" ||
-      !SLUG_RE.test(t.owner) || !SLUG_RE.test(t.repository)) {
+  if (
+    !isPlainObject(t) ||
+    typeof t.owner !== "string" ||
+    typeof t.repository !== "string" ||
+    !SLUG_RE.test(t.owner) ||
+    !SLUG_RE.test(t.repository)
+  ) {
     addFieldError(errors, at, "owner and repository must be slugs ([-a-zA-Z0-9_]+).");
     return {};
   }
@@ -247,16 +270,26 @@ function parseSeedToken(t: SeedToken, at: string, errors: FieldErrors): Record<s
   const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
   extra("slug_perm", (v) => typeof v === "string" && SLUG_RE.test(v), "Must be a slug ([-a-zA-Z0-9_]+).");
   extra("identifier", isCount, "Must be a non-negative integer.");
-  for (const f of ["default", "access_private_broadcasts"]) extra(f, (v) => typeof v === "boolean", "Must be a valid boolean.");
+  for (const f of ["default", "access_private_broadcasts"])
+    extra(f, (v) => typeof v === "boolean", "Must be a valid boolean.");
   for (const f of ["clients", "downloads", "bandwidth"]) extra(f, isCount, "Must be a non-negative integer.");
   for (const f of ["created_at", "updated_at"]) {
-    extra(f, (v) => typeof v === "string" && normalizeDateTime(v) !== undefined, "Must be an ISO-8601 date-time.", (v) => normalizeDateTime(v as string));
+    extra(
+      f,
+      (v) => typeof v === "string" && normalizeDateTime(v) !== undefined,
+      "Must be an ISO-8601 date-time.",
+      (v) => normalizeDateTime(v as string),
+    );
   }
   extra("user", (v) => v === null || (typeof v === "string" && v.length > 0), "Must be a non-empty string or null.");
-  checkDateRange({
-    limit_date_range_from: (out.limit_date_range_from as string | null | undefined) ?? null,
-    limit_date_range_to: (out.limit_date_range_to as string | null | undefined) ?? null,
-  }, fieldErrors);
-  for (const [field, messages] of Object.entries(fieldErrors)) for (const m of messages) addFieldError(errors, `${at}.${field}`, m);
+  checkDateRange(
+    {
+      limit_date_range_from: (out.limit_date_range_from as string | null | undefined) ?? null,
+      limit_date_range_to: (out.limit_date_range_to as string | null | undefined) ?? null,
+    },
+    fieldErrors,
+  );
+  for (const [field, messages] of Object.entries(fieldErrors))
+    for (const m of messages) addFieldError(errors, `${at}.${field}`, m);
   return out;
 }

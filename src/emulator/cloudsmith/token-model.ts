@@ -6,11 +6,27 @@
 import { isoNow, randomAlnum } from "../util";
 
 export const BANDWIDTH_UNITS = [
-  "Byte", "Kilobyte", "Megabyte", "Gigabyte", "Terabyte", "Petabyte", "Exabyte", "Zettabyte", "Yottabyte",
+  "Byte",
+  "Kilobyte",
+  "Megabyte",
+  "Gigabyte",
+  "Terabyte",
+  "Petabyte",
+  "Exabyte",
+  "Zettabyte",
+  "Yottabyte",
 ] as const;
 
 export const RESET_PERIODS = [
-  "Never Reset", "Daily", "Weekly", "Fortnightly", "Monthly", "Bi-Monthly", "Quarterly", "Every 6 months", "Annual",
+  "Never Reset",
+  "Daily",
+  "Weekly",
+  "Fortnightly",
+  "Monthly",
+  "Bi-Monthly",
+  "Quarterly",
+  "Every 6 months",
+  "Annual",
 ] as const;
 
 /** The value every response shows instead of the secret unless `show_tokens=true`. */
@@ -108,8 +124,13 @@ const UNIT_BYTES: Record<string, number> = Object.fromEntries(BANDWIDTH_UNITS.ma
 
 function hasLimits(t: TokenRecord): boolean {
   return [
-    t.limit_bandwidth, t.limit_num_clients, t.limit_num_downloads, t.limit_date_range_from,
-    t.limit_date_range_to, t.limit_package_query, t.limit_path_query,
+    t.limit_bandwidth,
+    t.limit_num_clients,
+    t.limit_num_downloads,
+    t.limit_date_range_from,
+    t.limit_date_range_to,
+    t.limit_package_query,
+    t.limit_path_query,
   ].some((v) => v !== null);
 }
 
@@ -117,7 +138,11 @@ function hasLimits(t: TokenRecord): boolean {
 function isLimited(t: TokenRecord, nowMs = Date.now()): boolean {
   if (t.limit_num_downloads !== null && t.downloads >= t.limit_num_downloads) return true;
   if (t.limit_num_clients !== null && t.clients >= t.limit_num_clients) return true;
-  if (t.limit_bandwidth !== null && t.bandwidth >= t.limit_bandwidth * (UNIT_BYTES[t.limit_bandwidth_unit ?? "Byte"] ?? 1)) return true;
+  if (
+    t.limit_bandwidth !== null &&
+    t.bandwidth >= t.limit_bandwidth * (UNIT_BYTES[t.limit_bandwidth_unit ?? "Byte"] ?? 1)
+  )
+    return true;
   if (t.limit_date_range_from !== null && nowMs < Date.parse(t.limit_date_range_from)) return true;
   if (t.limit_date_range_to !== null && nowMs > Date.parse(t.limit_date_range_to)) return true;
   return false;
@@ -201,7 +226,13 @@ export function repositoryTokenBytes(t: TokenRecord, loc: TokenLocation, showTok
   const context = `${loc.root}\n${loc.owner}\n${loc.repo}\n${showToken}\n${isLimited(t)}`;
   const values = Object.values(t);
   const hit = wireCache.get(t);
-  if (hit && hit.context === context && hit.values.length === values.length && hit.values.every((v, i) => v === values[i])) return hit.bytes;
+  if (
+    hit &&
+    hit.context === context &&
+    hit.values.length === values.length &&
+    hit.values.every((v, i) => v === values[i])
+  )
+    return hit.bytes;
   const bytes = Buffer.from(JSON.stringify(toRepositoryToken(t, loc, showToken)));
   wireCache.set(t, { context, values, bytes });
   return bytes;

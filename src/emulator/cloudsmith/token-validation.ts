@@ -30,8 +30,15 @@ export function normalizeDateTime(value: string): string | undefined {
   const micro = Number((m[7] ?? "").padEnd(6, "0"));
   const utc = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(utc);
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d ||
-      check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== s) return undefined;
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== mo - 1 ||
+    check.getUTCDate() !== d ||
+    check.getUTCHours() !== h ||
+    check.getUTCMinutes() !== mi ||
+    check.getUTCSeconds() !== s
+  )
+    return undefined;
   let offsetMin = 0;
   const tz = m[8];
   if (tz && tz.toUpperCase() !== "Z") {
@@ -112,7 +119,9 @@ const readDateTime: Reader = (value, errors) => {
 const readTokenValue: Reader = (value, errors) => {
   const s = readString({})(value, errors);
   if (typeof s === "string" && !TOKEN_VALUE_RE.test(s)) {
-    errors.push("Enter a valid token: 8 to 48 characters of letters, numbers, '.', '_' or '-', starting with a letter or number.");
+    errors.push(
+      "Enter a valid token: 8 to 48 characters of letters, numbers, '.', '_' or '-', starting with a letter or number.",
+    );
   }
   return s;
 };
@@ -181,7 +190,11 @@ export function checkDateRange(
 ): void {
   const { limit_date_range_from: from, limit_date_range_to: to } = merged;
   if (from && to && to < from) {
-    addFieldError(errors, "limit_date_range_to", "Ensure the end of the date range is after its start (limit_date_range_from).");
+    addFieldError(
+      errors,
+      "limit_date_range_to",
+      "Ensure the end of the date range is after its start (limit_date_range_from).",
+    );
   }
 }
 
@@ -193,10 +206,17 @@ export function parseTokenBody(
 ): Partial<WritableTokenFields> {
   const errors: FieldErrors = {};
   const fields = readTokenFields(requireObjectBody(body), mode, errors);
-  checkDateRange({
-    limit_date_range_from: fields.limit_date_range_from !== undefined ? fields.limit_date_range_from : current?.limit_date_range_from ?? null,
-    limit_date_range_to: fields.limit_date_range_to !== undefined ? fields.limit_date_range_to : current?.limit_date_range_to ?? null,
-  }, errors);
+  checkDateRange(
+    {
+      limit_date_range_from:
+        fields.limit_date_range_from !== undefined
+          ? fields.limit_date_range_from
+          : (current?.limit_date_range_from ?? null),
+      limit_date_range_to:
+        fields.limit_date_range_to !== undefined ? fields.limit_date_range_to : (current?.limit_date_range_to ?? null),
+    },
+    errors,
+  );
   if (Object.keys(errors).length) throw invalidInput(errors);
   return fields;
 }

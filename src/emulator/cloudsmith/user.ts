@@ -13,7 +13,15 @@ export function registerUserRoutes(scope: FastifyInstance, ctx: EmulatorContext)
     const root = rootUrl(request);
     const self_url = `${root}/v1/user/self/`;
     if (authenticate(request, ctx) !== "authenticated") {
-      return { authenticated: false, email: null, name: null, profile_url: null, self_url, slug: null, slug_perm: null };
+      return {
+        authenticated: false,
+        email: null,
+        name: null,
+        profile_url: null,
+        self_url,
+        slug: null,
+        slug_perm: null,
+      };
     }
     return {
       authenticated: true,

@@ -20,7 +20,8 @@ import { faultBody } from "./model";
 export function registerCodeArtsAdmin(scope: FastifyInstance, ctx: EmulatorContext): void {
   const store = ctx.store.codearts;
   const repoFrom = (b: unknown) => {
-    if (!isPlainObject(b) || !Number.isInteger(b.repository_id)) throw invalidInput({ repository_id: ["An integer repository_id is required."] });
+    if (!isPlainObject(b) || !Number.isInteger(b.repository_id))
+      throw invalidInput({ repository_id: ["An integer repository_id is required."] });
     return store.requireRepo(b.repository_id as number);
   };
 
@@ -48,7 +49,12 @@ export function registerCodeArtsAdmin(scope: FastifyInstance, ctx: EmulatorConte
     if (typeof b.mirroring_enabled === "boolean") m.scheduled = store.scheduledFrom(b.mirroring_enabled);
     if (typeof b.scheduled === "boolean") m.scheduled = b.scheduled;
     if (typeof b.endpoint_uuid === "string") m.endpoint_uuid = b.endpoint_uuid;
-    return { url: m.url, mirroring_enabled: store.mirroringEnabled(m), endpoint_uuid: m.endpoint_uuid, scheduled: m.scheduled };
+    return {
+      url: m.url,
+      mirroring_enabled: store.mirroringEnabled(m),
+      endpoint_uuid: m.endpoint_uuid,
+      scheduled: m.scheduled,
+    };
   });
 
   scope.post("/codearts/faults", async (request) => {

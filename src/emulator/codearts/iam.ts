@@ -10,23 +10,36 @@ import { formatMicros, isPlainObject } from "../util";
 import { caError } from "./model";
 import type { CodeArtsStore } from "./store";
 
-const keystoneError = (status: number, title: string, message: string) => new ApiError(status, { error: { code: status, message, title } });
+const keystoneError = (status: number, title: string, message: string) =>
+  new ApiError(status, { error: { code: status, message, title } });
 const idOf = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 export function registerIamRoutes(scope: FastifyInstance, store: CodeArtsStore): void {
   scope.post("/v3/auth/tokens", async (request, reply) => {
     const body = request.body as any;
     const identity = isPlainObject(body) && isPlainObject(body.auth) ? (body.auth as any).identity : undefined;
-    const user = identity?.password?.user as { name?: unknown; password?: unknown; domain?: { name?: unknown } } | undefined;
-    const ok = Array.isArray(identity?.methods) && identity.methods.includes("password") &&
-      typeof user?.name === "string" && typeof user.password === "string" && typeof user.domain?.name === "string";
+    const user = identity?.password?.user as
+      { name?: unknown; password?: unknown; domain?: { name?: unknown } } | undefined;
+    const ok =
+      Array.isArray(identity?.methods) &&
+      identity.methods.includes("password") &&
+      typeof user?.name === "string" &&
+      typeof user.password === "string" &&
+      typeof user.domain?.name === "string";
     if (!ok || !user) {
-      throw keystoneError(400, "Bad Request", "The request body is invalid: auth.identity.password.user {name, password, domain.name} is required.");
+      throw keystoneError(
+        400,
+        "Bad Request",
+        "The request body is invalid: auth.identity.password.user {name, password, domain.name} is required.",
+      );
     }
     const scopeDoc = body.auth.scope;
     const project = scopeDoc?.project?.name ?? scopeDoc?.project?.id;
-    if (project === undefined && scopeDoc?.domain === undefined) throw keystoneError(400, "Bad Request", "The request body is invalid: auth.scope is required.");
-    const found = store.users.find((u) => u.domain === user.domain?.name && u.name === user.name && u.password === user.password);
+    if (project === undefined && scopeDoc?.domain === undefined)
+      throw keystoneError(400, "Bad Request", "The request body is invalid: auth.scope is required.");
+    const found = store.users.find(
+      (u) => u.domain === user.domain?.name && u.name === user.name && u.password === user.password,
+    );
     if (!found) throw keystoneError(401, "Unauthorized", "The username or password is wrong.");
     const token = store.issueToken(found, String(project ?? ""));
     const issued = Date.now();
@@ -39,7 +52,9 @@ export function registerIamRoutes(scope: FastifyInstance, store: CodeArtsStore):
         issued_at: formatMicros(issued * 1000),
         methods: ["password"],
         user: { id: idOf(`user:${found.domain}/${found.name}`), name: found.name, domain, password_expires_at: "" },
-        ...(project !== undefined ? { project: { id: idOf(`project:${project}`), name: String(project), domain } } : { domain }),
+        ...(project !== undefined
+          ? { project: { id: idOf(`project:${project}`), name: String(project), domain } }
+          : { domain }),
         roles: [{ id: idOf("role:te_admin"), name: "te_admin" }],
         catalog: [],
       },

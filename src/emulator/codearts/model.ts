@@ -132,7 +132,8 @@ export const invalidParam = (msg: string) => caError(400, "CH.010001", msg);
 export const repositoryNotFound = () => caError(404, "CH.004404", "Repository Not Found");
 /** No mirror associated with an existing repository: the generic "Resource unavailable" code (the real answer is undocumented). */
 export const mirrorNotFound = () => caError(404, "CH.000404", "Remote mirror not found");
-export const insufficientPermission = () => caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");
+export const insufficientPermission = () =>
+  caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");
 
 /** The CodeArts body of an injected fault, by status (the error-code page above). */
 export function faultBody(status: number): { error_code: string; error_msg: string } {

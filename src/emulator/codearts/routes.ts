@@ -10,7 +10,14 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isPlainObject, isoNow } from "../util";
-import { CaMirror, CaRepository, MAX_REPOSITORY_ID, insufficientPermission, invalidParam, mirrorNotFound } from "./model";
+import {
+  CaMirror,
+  CaRepository,
+  MAX_REPOSITORY_ID,
+  insufficientPermission,
+  invalidParam,
+  mirrorNotFound,
+} from "./model";
 import type { CodeArtsStore } from "./store";
 import { decodeBase64, isBase64 } from "./sync";
 
@@ -29,7 +36,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
   const repoOf = (request: RepoRequest, action: "getRepository" | "setRepository"): CaRepository => {
     const raw = request.params.repository_id;
     const id = Number(raw);
-    if (!/^\d+$/.test(raw) || id < 1 || id > MAX_REPOSITORY_ID) throw invalidParam(`repository_id must be an integer from 1 to ${MAX_REPOSITORY_ID}.`);
+    if (!/^\d+$/.test(raw) || id < 1 || id > MAX_REPOSITORY_ID)
+      throw invalidParam(`repository_id must be an integer from 1 to ${MAX_REPOSITORY_ID}.`);
     const repo = store.requireRepo(id);
     if (repo.denied.has(action)) throw insufficientPermission();
     return repo;
@@ -90,7 +98,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
   scope.post(`${MIRROR}/associate`, async (request: RepoRequest, reply) => {
     const repo = repoOf(request, "setRepository");
     const b = body(request);
-    if (typeof b.url !== "string" || !/^https?:\/\/\S+$/.test(b.url)) throw invalidParam("url must start with http:// or https://.");
+    if (typeof b.url !== "string" || !/^https?:\/\/\S+$/.test(b.url))
+      throw invalidParam("url must start with http:// or https://.");
     if (repo.mirror) throw invalidParam("The repository is already associated with a remote mirror.");
     repo.mirror = store.newMirror(b.url);
     return reply.code(201).send(info(repo, repo.mirror));
@@ -107,10 +116,14 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     const repo = repoOf(request, "setRepository");
     const m = mirrorOf(repo);
     const b = body(request);
-    if (b.url !== undefined && (typeof b.url !== "string" || !/^https?:\/\/\S+$/.test(b.url))) throw invalidParam("url must start with http:// or https://.");
-    if (b.sync_branch_type !== undefined && b.sync_branch_type !== "all" && b.sync_branch_type !== "default") throw invalidParam('sync_branch_type must be "all" or "default".');
-    if (b.mirroring_enabled !== undefined && typeof b.mirroring_enabled !== "boolean") throw invalidParam("mirroring_enabled must be a boolean.");
-    if (b.endpoint_uuid !== undefined && typeof b.endpoint_uuid !== "string") throw invalidParam("endpoint_uuid must be a string.");
+    if (b.url !== undefined && (typeof b.url !== "string" || !/^https?:\/\/\S+$/.test(b.url)))
+      throw invalidParam("url must start with http:// or https://.");
+    if (b.sync_branch_type !== undefined && b.sync_branch_type !== "all" && b.sync_branch_type !== "default")
+      throw invalidParam('sync_branch_type must be "all" or "default".');
+    if (b.mirroring_enabled !== undefined && typeof b.mirroring_enabled !== "boolean")
+      throw invalidParam("mirroring_enabled must be a boolean.");
+    if (b.endpoint_uuid !== undefined && typeof b.endpoint_uuid !== "string")
+      throw invalidParam("endpoint_uuid must be a string.");
     if (typeof b.url === "string" && b.url !== m.url) {
       m.url = b.url;
       const src = store.source(b.url);
@@ -119,7 +132,12 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     if (b.sync_branch_type !== undefined) m.sync_branch_type = b.sync_branch_type as CaMirror["sync_branch_type"];
     if (typeof b.mirroring_enabled === "boolean") m.scheduled = store.scheduledFrom(b.mirroring_enabled);
     if (typeof b.endpoint_uuid === "string") m.endpoint_uuid = b.endpoint_uuid;
-    return { url: m.url, mirroring_enabled: store.mirroringEnabled(m), endpoint_uuid: m.endpoint_uuid, sync_branch_type: m.sync_branch_type };
+    return {
+      url: m.url,
+      mirroring_enabled: store.mirroringEnabled(m),
+      endpoint_uuid: m.endpoint_uuid,
+      sync_branch_type: m.sync_branch_type,
+    };
   });
 
   scope.post(MIRROR, async (request: RepoRequest) => {
@@ -128,10 +146,13 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     const b = body(request);
     for (const f of ["username", "password"]) {
       const v = b[f];
-      if (v !== undefined && (typeof v !== "string" || !isBase64(v))) throw invalidParam(`${f} must be Base64 encoded.`);
+      if (v !== undefined && (typeof v !== "string" || !isBase64(v)))
+        throw invalidParam(`${f} must be Base64 encoded.`);
     }
-    if (b.endpoint_uuid !== undefined && typeof b.endpoint_uuid !== "string") throw invalidParam("endpoint_uuid must be a string.");
-    if (b.force_fetch !== undefined && typeof b.force_fetch !== "boolean") throw invalidParam("force_fetch must be a boolean.");
+    if (b.endpoint_uuid !== undefined && typeof b.endpoint_uuid !== "string")
+      throw invalidParam("endpoint_uuid must be a string.");
+    if (b.force_fetch !== undefined && typeof b.force_fetch !== "boolean")
+      throw invalidParam("force_fetch must be a boolean.");
     const jid = m.job?.jid ?? randomUUID();
     m.starts.push({ jid, at: isoNow(), body: { ...b } });
     store.counters.syncsStarted++;

@@ -11,8 +11,20 @@ import { FieldErrors, addFieldError, invalidInput } from "../errors";
 import type { SeedDocument } from "../types";
 import { isPlainObject } from "../util";
 import {
-  CaEndpoint, CaMirror, CaRepository, CaSettings, CaSource, CaToken, CaUser,
-  DEFAULT_SETTINGS, MAX_REPOSITORY_ID, MIRRORING_ENABLED_READINGS, MirroringEnabledReading, NO_MIRROR_RESPONSES, NoMirrorResponse, repositoryNotFound,
+  CaEndpoint,
+  CaMirror,
+  CaRepository,
+  CaSettings,
+  CaSource,
+  CaToken,
+  CaUser,
+  DEFAULT_SETTINGS,
+  MAX_REPOSITORY_ID,
+  MIRRORING_ENABLED_READINGS,
+  MirroringEnabledReading,
+  NO_MIRROR_RESPONSES,
+  NoMirrorResponse,
+  repositoryNotFound,
 } from "./model";
 import { SyncWorld, advance } from "./sync";
 
@@ -103,7 +115,8 @@ export class CodeArtsStore implements SyncWorld {
     const next = { ...this.settings };
     for (const [k, v] of Object.entries(input)) {
       if (k === "mirroringEnabledReading") {
-        if ((MIRRORING_ENABLED_READINGS as readonly unknown[]).includes(v)) next.mirroringEnabledReading = v as MirroringEnabledReading;
+        if ((MIRRORING_ENABLED_READINGS as readonly unknown[]).includes(v))
+          next.mirroringEnabledReading = v as MirroringEnabledReading;
         else addFieldError(errors, k, `Must be one of ${MIRRORING_ENABLED_READINGS.join(", ")}.`);
       } else if (k === "mirroringEnabledInverted") {
         // The older boolean name: true = "true-means-off".
@@ -126,14 +139,16 @@ export class CodeArtsStore implements SyncWorld {
 
   upsertSource(input: unknown, at = "source"): CaSource {
     const s = input as Record<string, unknown>;
-    if (!isPlainObject(s) || typeof s.url !== "string" || !/^https?:\/\/\S+$/.test(s.url)) throw invalidInput({ [at]: ["url (http(s)://...) is required."] });
-    for (const f of ["username", "password"]) if (s[f] !== undefined && typeof s[f] !== "string") throw invalidInput({ [`${at}.${f}`]: ["Must be a string."] });
+    if (!isPlainObject(s) || typeof s.url !== "string" || !/^https?:\/\/\S+$/.test(s.url))
+      throw invalidInput({ [at]: ["url (http(s)://...) is required."] });
+    for (const f of ["username", "password"])
+      if (s[f] !== undefined && typeof s[f] !== "string") throw invalidInput({ [`${at}.${f}`]: ["Must be a string."] });
     const prev = this.sources.get(s.url);
     const src: CaSource = {
       url: s.url,
       username: (s.username as string | undefined) ?? prev?.username,
       password: (s.password as string | undefined) ?? prev?.password,
-      unreachable: typeof s.unreachable === "boolean" ? s.unreachable : prev?.unreachable ?? false,
+      unreachable: typeof s.unreachable === "boolean" ? s.unreachable : (prev?.unreachable ?? false),
     };
     this.sources.set(s.url, src);
     return src;
@@ -164,7 +179,9 @@ export class CodeArtsStore implements SyncWorld {
     list("users").forEach((u, i) => {
       const r = u as Record<string, unknown>;
       if (!isPlainObject(r) || ![r.domain, r.name, r.password].every((x) => typeof x === "string" && x !== "")) {
-        throw invalidInput({ [`codearts.users[${i}]`]: ["domain, name and password (non-empty strings) are required."] });
+        throw invalidInput({
+          [`codearts.users[${i}]`]: ["domain, name and password (non-empty strings) are required."],
+        });
       }
       const existing = this.users.find((x) => x.domain === r.domain && x.name === r.name);
       if (existing) existing.password = r.password as string;
@@ -176,26 +193,52 @@ export class CodeArtsStore implements SyncWorld {
       if (!isPlainObject(r) || ![r.uuid, r.username, r.password].every((x) => typeof x === "string")) {
         throw invalidInput({ [`codearts.endpoints[${i}]`]: ["uuid, username and password (strings) are required."] });
       }
-      this.endpoints.set(r.uuid as string, { uuid: r.uuid as string, username: r.username as string, password: r.password as string });
+      this.endpoints.set(r.uuid as string, {
+        uuid: r.uuid as string,
+        username: r.username as string,
+        password: r.password as string,
+      });
     });
     list("repositories").forEach((x, i) => this.seedRepository(x, `codearts.repositories[${i}]`));
   }
 
   private seedRepository(x: unknown, at: string): void {
     const r = x as Record<string, unknown>;
-    if (!isPlainObject(r) || !Number.isInteger(r.id) || (r.id as number) < 1 || (r.id as number) > MAX_REPOSITORY_ID || typeof r.name !== "string") {
+    if (
+      !isPlainObject(r) ||
+      !Number.isInteger(r.id) ||
+      (r.id as number) < 1 ||
+      (r.id as number) > MAX_REPOSITORY_ID ||
+      typeof r.name !== "string"
+    ) {
       throw invalidInput({ [at]: [`id (1..${MAX_REPOSITORY_ID}) and name are required.`] });
     }
     const id = r.id as number;
     const digest = createHash("sha256").update(`repo-${id}`).digest("hex");
-    const repo: CaRepository = this.repositories.get(id) ?? { id, name: r.name, project_id: digest.slice(0, 32), uuid: randomUUID(), denied: new Set() };
+    const repo: CaRepository = this.repositories.get(id) ?? {
+      id,
+      name: r.name,
+      project_id: digest.slice(0, 32),
+      uuid: randomUUID(),
+      denied: new Set(),
+    };
     repo.name = r.name;
     if (Array.isArray(r.denied)) repo.denied = new Set(r.denied.map(String));
     if (isPlainObject(r.mirror)) {
       const m = r.mirror;
       if (typeof m.url !== "string") throw invalidInput({ [`${at}.mirror.url`]: ["Required."] });
       const mirror = repo.mirror ?? this.newMirror(m.url);
-      const fields = ["url", "endpoint_uuid", "sync_branch_type", "is_private", "update_status", "last_update_at", "last_successful_update_at", "number_of_failures", "last_error"] as const;
+      const fields = [
+        "url",
+        "endpoint_uuid",
+        "sync_branch_type",
+        "is_private",
+        "update_status",
+        "last_update_at",
+        "last_successful_update_at",
+        "number_of_failures",
+        "last_error",
+      ] as const;
       for (const f of fields) if (m[f] !== undefined) (mirror as unknown as Record<string, unknown>)[f] = m[f];
       if (typeof m.mirroring_enabled === "boolean") mirror.scheduled = this.scheduledFrom(m.mirroring_enabled);
       repo.mirror = mirror;
@@ -205,7 +248,8 @@ export class CodeArtsStore implements SyncWorld {
 
   /** The shared `GET /_emulator/state` section: nothing while CodeArts is unused (the state of a fresh emulator stays as before). */
   dump(): Record<string, unknown> {
-    const empty = !this.users.length && !this.repositories.size && !this.sources.size && !this.endpoints.size && !this.tokens.size;
+    const empty =
+      !this.users.length && !this.repositories.size && !this.sources.size && !this.endpoints.size && !this.tokens.size;
     return empty ? {} : this.snapshot();
   }
 
@@ -213,7 +257,12 @@ export class CodeArtsStore implements SyncWorld {
   snapshot(): { codearts: Record<string, unknown> } {
     const repositories = [...this.repositories.values()].map((r) => {
       const m = this.mirrorOf(r);
-      const mirror = m && { ...m, job: undefined, running_jid: m.job?.jid, mirroring_enabled: this.mirroringEnabled(m) };
+      const mirror = m && {
+        ...m,
+        job: undefined,
+        running_jid: m.job?.jid,
+        mirroring_enabled: this.mirroringEnabled(m),
+      };
       return { id: r.id, name: r.name, denied: [...r.denied], ...(mirror ? { mirror } : {}) };
     });
     return {
@@ -224,7 +273,13 @@ export class CodeArtsStore implements SyncWorld {
         endpoints: [...this.endpoints.values()].map((e) => ({ ...e })),
         settings: { ...this.settings },
         counters: { ...this.counters },
-        tokens: [...this.tokens.values()].map((t) => ({ value: t.value, user: t.user.name, domain: t.user.domain, project: t.project, expires_at: new Date(t.expiresAt).toISOString() })),
+        tokens: [...this.tokens.values()].map((t) => ({
+          value: t.value,
+          user: t.user.name,
+          domain: t.user.domain,
+          project: t.project,
+          expires_at: new Date(t.expiresAt).toISOString(),
+        })),
       },
     };
   }

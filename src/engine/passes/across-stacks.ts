@@ -4,7 +4,8 @@ import { joinNotices, type ResourcePlan, type StackPlan } from "../plan-types";
 import { createWillFail, deletedFirst, sameObjectKept, stateMv } from "../messages";
 
 /** A resource that acrossStacks has something to say about: it deletes, adopts, or collides with an object it does not free. */
-const acting = (r: ResourcePlan): boolean => !!((r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf));
+const acting = (r: ResourcePlan): boolean =>
+  !!((r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf));
 
 /** Whether acrossStacks needs every stack's state entries: reading them is skipped when no resource deletes, adopts or collides. */
 export const needsOtherStacks = (stacks: readonly StackPlan[]): boolean => stacks.some((s) => s.resources.some(acting));
@@ -29,7 +30,8 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
     const slot = `${rs.kind}\n${rs.id}`;
     holders.set(slot, [...(holders.get(slot) ?? []), key]);
   }
-  const holderOf = (r: ResourcePlan, id: string, otherStack?: string) => holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && (!otherStack || stackOfKey(k) !== otherStack));
+  const holderOf = (r: ResourcePlan, id: string, otherStack?: string) =>
+    holders.get(`${r.kind}\n${id}`)?.find((k) => k !== r.key && (!otherStack || stackOfKey(k) !== otherStack));
   const explain = (stack: string, r: ResourcePlan): ResourcePlan => {
     if (r.action === "delete" && r.state) {
       // (Within the stack, spareShared has done the same.)
@@ -40,7 +42,13 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
     if (r.action === "adopt" && r.observed) {
       const other = holderOf(r, r.observed.id, stack);
       if (!other) return r;
-      return { ...r, notice: joinNotices(r.notice, `state also holds ${r.observed.id} as ${other}: if it moved here, run "${stateMv(other, r.key)}" instead, so one key manages it`) };
+      return {
+        ...r,
+        notice: joinNotices(
+          r.notice,
+          `state also holds ${r.observed.id} as ${other}: if it moved here, run "${stateMv(other, r.key)}" instead, so one key manages it`,
+        ),
+      };
     }
     if (r.blockedBy && !r.afterRemovalOf) {
       const { id, what } = r.blockedBy;

@@ -12,7 +12,10 @@ export function runAgain(r: ResourcePlan, after: string[]): ResourcePlan {
     ...r,
     after,
     action: r.action === "noop" || r.action === "adopt" ? "update" : r.action,
-    changes: [...r.changes, { path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" }],
+    changes: [
+      ...r.changes,
+      { path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" },
+    ],
   };
 }
 
@@ -22,19 +25,34 @@ export function runAgain(r: ResourcePlan, after: string[]): ResourcePlan {
  * their own observation predates those changes.
  */
 export function planDependents(resources: readonly ResourcePlan[]): ResourcePlan[] {
-  const changing = new Set(resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget").map((r) => r.key));
+  const changing = new Set(
+    resources.filter((r) => r.action !== "noop" && r.action !== "adopt" && r.action !== "forget").map((r) => r.key),
+  );
   if (!changing.size) return [...resources];
-  const eligible = resources.filter((r) => handlerFor(r.kind).planning?.dependsOn && r.spec !== undefined && r.action !== "create" && r.action !== "delete" && r.action !== "forget");
+  const eligible = resources.filter(
+    (r) =>
+      handlerFor(r.kind).planning?.dependsOn &&
+      r.spec !== undefined &&
+      r.action !== "create" &&
+      r.action !== "delete" &&
+      r.action !== "forget",
+  );
   if (!eligible.length) return [...resources];
   // To a fixed point: a resource planned to run again is a change its own dependents must follow (a chain of syncs).
   const deps = new Map<ResourcePlan, string[]>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const r of eligible) {
       const handler = handlerFor(r.kind);
       const phase = phaseOf(handler);
       const found = resources
-        .filter((o) => o !== r && changing.has(o.key) && phaseOf(handlerFor(o.kind)) <= phase && handler.planning!.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }))
+        .filter(
+          (o) =>
+            o !== r &&
+            changing.has(o.key) &&
+            phaseOf(handlerFor(o.kind)) <= phase &&
+            handler.planning!.dependsOn!(r.spec, { kind: o.kind, spec: o.spec ?? o.state?.spec }),
+        )
         .map((o) => o.key);
       if (found.length <= (deps.get(r)?.length ?? 0)) continue;
       deps.set(r, found);

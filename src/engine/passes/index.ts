@@ -19,7 +19,12 @@ export { updateEffects } from "./summarize";
 export { acrossStacks, orderBlockedCreates, planDependents, refuseSharedIds, spareManaged, spareShared, summarize };
 
 /** The passes over one stack's resources, in order (not run for a destroy, which only removes). */
-const STACK_PASSES: readonly ((resources: readonly ResourcePlan[]) => ResourcePlan[])[] = [planDependents, spareManaged, spareShared, orderBlockedCreates];
+const STACK_PASSES: readonly ((resources: readonly ResourcePlan[]) => ResourcePlan[])[] = [
+  planDependents,
+  spareManaged,
+  spareShared,
+  orderBlockedCreates,
+];
 
 /** One stack's observed resources → its plan. */
 export function shapeStack(resources: readonly ResourcePlan[]): ResourcePlan[] {

@@ -13,7 +13,14 @@ export function refuseSharedIds(stacks: readonly StackPlan[]): StackPlan[] {
   for (const s of stacks) {
     for (const r of s.resources) {
       const id = r.observed?.id;
-      if (!id || r.spec === undefined || r.action === "delete" || r.action === "forget" || handlerFor(r.kind).planning?.sharedId) continue;
+      if (
+        !id ||
+        r.spec === undefined ||
+        r.action === "delete" ||
+        r.action === "forget" ||
+        handlerFor(r.kind).planning?.sharedId
+      )
+        continue;
       const slot = `${r.kind}\n${id}`;
       const other = first.get(slot);
       if (!other) {

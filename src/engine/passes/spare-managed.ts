@@ -11,10 +11,15 @@ export function spareManaged(resources: readonly ResourcePlan[]): ResourcePlan[]
   const owners = new Map<string, string>();
   for (const r of resources) for (const id of [r.state?.id, r.observed?.id]) if (id) owners.set(id, r.key);
   return resources.map((r) => {
-    const spared = r.changes.filter((c) => c.effect === "delete" && c.objectId && owners.has(c.objectId) && owners.get(c.objectId) !== r.key);
+    const spared = r.changes.filter(
+      (c) => c.effect === "delete" && c.objectId && owners.has(c.objectId) && owners.get(c.objectId) !== r.key,
+    );
     if (!spared.length) return r;
     const changes = r.changes.filter((c) => !spared.includes(c));
-    const notice = joinNotices(r.notice, `kept ${spared.map((c) => `${c.objectId} (managed by ${owners.get(c.objectId!)})`).join(", ")}`);
+    const notice = joinNotices(
+      r.notice,
+      `kept ${spared.map((c) => `${c.objectId} (managed by ${owners.get(c.objectId!)})`).join(", ")}`,
+    );
     return { ...r, changes, notice, action: !changes.length && r.action === "update" ? "noop" : r.action };
   });
 }

@@ -50,7 +50,12 @@ export class FileStateStore implements StateStore {
     }
     // Only for a corrupt state, the backup is offered, and only when it would help: it must itself
     // be a readable state of this stack (checked then, not on every read: it is as large as the state).
-    const corrupt = async (reason: string) => new StateCorruptError(file, reason, (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined);
+    const corrupt = async (reason: string) =>
+      new StateCorruptError(
+        file,
+        reason,
+        (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -101,7 +106,8 @@ export class FileStateStore implements StateStore {
       const holder = await readHolder(info);
       // A holder on this machine whose process is gone (kill -9, power loss of a CI job) cannot
       // release; its lock is taken over at once instead of after the 15 s staleness window.
-      if (!holder || holder.host !== hostname() || isAlive(holder.pid)) throw new StateLockedError(stack, holder, `${file}.lock`);
+      if (!holder || holder.host !== hostname() || isAlive(holder.pid))
+        throw new StateLockedError(stack, holder, `${file}.lock`);
       await fs.rm(`${file}.lock`, { recursive: true, force: true });
       try {
         release = await acquire();
@@ -124,7 +130,9 @@ export class FileStateStore implements StateStore {
 
   async stacks(): Promise<string[]> {
     try {
-      return (await fs.readdir(this.dir)).filter((f) => f.endsWith(".json") && !f.endsWith(".lock.json")).map((f) => f.slice(0, -5));
+      return (await fs.readdir(this.dir))
+        .filter((f) => f.endsWith(".json") && !f.endsWith(".lock.json"))
+        .map((f) => f.slice(0, -5));
     } catch {
       return [];
     }

@@ -55,7 +55,10 @@ export class PostgresStateCorruptError extends StateCorruptError {
 export class PostgresStateLockedError extends StateLockedError {
   constructor(stack: string, holder: LockHolder | undefined, location: string) {
     super(stack, holder, location);
-    this.message = this.message.replace(/; wait for it.*$/, `; wait for it to finish (PostgreSQL releases the lock as soon as that session ends; ${location})`);
+    this.message = this.message.replace(
+      /; wait for it.*$/,
+      `; wait for it to finish (PostgreSQL releases the lock as soon as that session ends; ${location})`,
+    );
   }
 }
 
@@ -89,7 +92,13 @@ export class PostgresStateStore implements StateStore {
     private readonly config: Partial<ClientConfig> = {},
   ) {
     this.location = redactUrl(url);
-    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 5_000, ...config });
+    this.pool = new Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 5_000,
+      ...config,
+    });
     // An idle pooled connection that dies (server restart) must not crash the process.
     this.pool.on("error", () => undefined);
   }
@@ -112,7 +121,8 @@ export class PostgresStateStore implements StateStore {
     })().catch((err) => {
       this.schemaReady = undefined;
       // Say which store failed ("database "x" does not exist" alone does not); never the password.
-      if (err instanceof Error && !err.message.startsWith("PostgreSQL state store")) err.message = `PostgreSQL state store ${this.location}: ${err.message}`;
+      if (err instanceof Error && !err.message.startsWith("PostgreSQL state store"))
+        err.message = `PostgreSQL state store ${this.location}: ${err.message}`;
       throw err;
     });
     return this.schemaReady;
@@ -121,14 +131,22 @@ export class PostgresStateStore implements StateStore {
   async read(stack: string): Promise<StackState> {
     checkName(stack);
     await this.ensureSchema();
-    const r = await this.pool.query("SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous FROM reposmith_state WHERE stack = $1", [stack]);
+    const r = await this.pool.query(
+      "SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous FROM reposmith_state WHERE stack = $1",
+      [stack],
+    );
     if (r.rowCount === 0) return emptyState(stack);
     const { has_previous, ...row } = r.rows[0] as Record<string, unknown>;
     checkStateVersion(row, `of stack "${stack}" in ${this.location}`);
     const parsed = parseStackState(row);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new PostgresStateCorruptError(this.location, stack, `${issue.path.join(".") || "row"}: ${issue.message}`, !!has_previous);
+      throw new PostgresStateCorruptError(
+        this.location,
+        stack,
+        `${issue.path.join(".") || "row"}: ${issue.message}`,
+        !!has_previous,
+      );
     }
     return parsed.data as StackState;
   }
@@ -173,12 +191,20 @@ export class PostgresStateStore implements StateStore {
     await client.connect();
     let got = false;
     try {
-      const r = await client.query("SELECT pg_try_advisory_lock($1::int, hashtext($2::text)) AS got", [classId | 0, name]);
+      const r = await client.query("SELECT pg_try_advisory_lock($1::int, hashtext($2::text)) AS got", [
+        classId | 0,
+        name,
+      ]);
       got = r.rows[0].got === true;
       if (!got) {
         const h = await client.query("SELECT pid, host, operation, since FROM reposmith_locks WHERE name = $1", [name]);
         const row = h.rows[0];
-        const holder = row && { pid: row.pid, host: row.host, operation: row.operation, since: new Date(row.since).toISOString() };
+        const holder = row && {
+          pid: row.pid,
+          host: row.host,
+          operation: row.operation,
+          since: new Date(row.since).toISOString(),
+        };
         throw new PostgresStateLockedError(shownName, holder, this.location);
       }
       await client.query(
@@ -198,7 +224,11 @@ export class PostgresStateStore implements StateStore {
         released = true;
         this.held.delete(lock);
         try {
-          await client.query("DELETE FROM reposmith_locks WHERE name = $1 AND pid = $2 AND host = $3", [name, process.pid, hostname()]);
+          await client.query("DELETE FROM reposmith_locks WHERE name = $1 AND pid = $2 AND host = $3", [
+            name,
+            process.pid,
+            hostname(),
+          ]);
           await client.query("SELECT pg_advisory_unlock($1::int, hashtext($2::text))", [classId | 0, name]);
         } catch {
           /* the session is gone: so is its lock */

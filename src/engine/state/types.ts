@@ -38,7 +38,13 @@ const ResourceStateSchema = z.object({
   spec: z.unknown(),
   observed: OpaqueObject,
   // Every part of a ConnectionRef (CodeArts' too): a key dropped here is dropped from state on the next write.
-  connection: z.object({ apiUrl: z.string().optional(), apiKeyEnv: z.string().optional(), codearts: z.record(z.string(), z.unknown()).optional() }).optional(),
+  connection: z
+    .object({
+      apiUrl: z.string().optional(),
+      apiKeyEnv: z.string().optional(),
+      codearts: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
   appliedAt: z.string(),
   provisional: z.literal(true).optional(),
   lifecycle: StateLifecycleSchema.optional(),
@@ -68,7 +74,8 @@ export function parseStackState(doc: unknown): z.ZodSafeParseResult<z.output<typ
  */
 export function checkStateVersion(doc: unknown, location: string): void {
   const version = doc !== null && typeof doc === "object" ? (doc as { version?: unknown }).version : undefined;
-  if (typeof version === "number" && Number.isInteger(version) && version > STATE_VERSION) throw new StateTooNewError(location, version);
+  if (typeof version === "number" && Number.isInteger(version) && version > STATE_VERSION)
+    throw new StateTooNewError(location, version);
 }
 
 export class StateTooNewError extends Error {
@@ -135,7 +142,9 @@ export class StateCorruptError extends Error {
   ) {
     super(
       `state file ${file} is unreadable (${reason}); refusing to continue. ` +
-        (backup ? `Restore the previous version with: cp ${backup} ${file}` : "No readable previous version exists; remove it and re-run: reposmith finds what it manages again (tokens by their reposmith tags, copies and mirrors by their identity)."),
+        (backup
+          ? `Restore the previous version with: cp ${backup} ${file}`
+          : "No readable previous version exists; remove it and re-run: reposmith finds what it manages again (tokens by their reposmith tags, copies and mirrors by their identity)."),
     );
     this.name = "StateCorruptError";
   }

@@ -18,12 +18,28 @@ export function rp(key: string, kind: string, action: Action, more: Partial<Reso
 }
 
 export const tokenSpec = (repository: string, name = "ci") => ({ owner: "acme", repository, name });
-export const syncSpec = (source: string, target: string) => ({ owner: "acme", source, target, replaceTargetTokens: true });
+export const syncSpec = (source: string, target: string) => ({
+  owner: "acme",
+  source,
+  target,
+  replaceTargetTokens: true,
+});
 
 /** The change runAgain adds. */
-export const ranAgain = (names: string): FieldChange => ({ path: "(after this plan's changes)", old: null, new: `run again after ${names}`, effect: "update" });
+export const ranAgain = (names: string): FieldChange => ({
+  path: "(after this plan's changes)",
+  old: null,
+  new: `run again after ${names}`,
+  effect: "update",
+});
 
-export const prune = (objectId: string, name = "npm/a@1"): FieldChange => ({ path: `packages["${name}#x"]`, old: "present", new: null, effect: "delete", objectId });
+export const prune = (objectId: string, name = "npm/a@1"): FieldChange => ({
+  path: `packages["${name}#x"]`,
+  old: "present",
+  new: null,
+  effect: "delete",
+  objectId,
+});
 
 export function stack(name: string, resources: ResourcePlan[]): StackPlan {
   return { stack: name, resources };

@@ -23,13 +23,28 @@ const cases: { reason: string; input: ResourcePlan[]; want: ResourcePlan[] }[] =
   },
   {
     reason: "other changes go on: the update stays one, and the notice adds to what was said",
-    input: [copy, rp("app/mirror", MIRROR, "update", { changes: [sync, prune("acme.dev.P1")], notice: "starts a sync" })],
-    want: [copy, rp("app/mirror", MIRROR, "update", { changes: [sync], notice: "starts a sync; kept acme.dev.P1 (managed by app/copy)" })],
+    input: [
+      copy,
+      rp("app/mirror", MIRROR, "update", { changes: [sync, prune("acme.dev.P1")], notice: "starts a sync" }),
+    ],
+    want: [
+      copy,
+      rp("app/mirror", MIRROR, "update", {
+        changes: [sync],
+        notice: "starts a sync; kept acme.dev.P1 (managed by app/copy)",
+      }),
+    ],
   },
   {
     reason: "an object found by observation (not state) counts as managed too",
-    input: [rp("app/copy", COPY, "adopt", { observed: { id: "acme.dev.P1", fields: {} } }), rp("app/mirror", MIRROR, "update", { changes: [prune("acme.dev.P1")] })],
-    want: [rp("app/copy", COPY, "adopt", { observed: { id: "acme.dev.P1", fields: {} } }), rp("app/mirror", MIRROR, "noop", { changes: [], notice: "kept acme.dev.P1 (managed by app/copy)" })],
+    input: [
+      rp("app/copy", COPY, "adopt", { observed: { id: "acme.dev.P1", fields: {} } }),
+      rp("app/mirror", MIRROR, "update", { changes: [prune("acme.dev.P1")] }),
+    ],
+    want: [
+      rp("app/copy", COPY, "adopt", { observed: { id: "acme.dev.P1", fields: {} } }),
+      rp("app/mirror", MIRROR, "noop", { changes: [], notice: "kept acme.dev.P1 (managed by app/copy)" }),
+    ],
   },
 ];
 

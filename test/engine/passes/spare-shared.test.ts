@@ -9,9 +9,16 @@ const cases: { reason: string; input: ResourcePlan[]; want: ResourcePlan[] }[] =
   {
     reason: "a removed copy whose package a declared copy also manages is only forgotten",
     input: [removed, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P1", fields: {} } })],
-    want: [{ ...removed, action: "forget", notice: SAME }, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P1", fields: {} } })],
+    want: [
+      { ...removed, action: "forget", notice: SAME },
+      rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P1", fields: {} } }),
+    ],
   },
-  { reason: "a removed copy nothing else manages is deleted", input: [removed, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P2", fields: {} } })], want: [removed, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P2", fields: {} } })] },
+  {
+    reason: "a removed copy nothing else manages is deleted",
+    input: [removed, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P2", fields: {} } })],
+    want: [removed, rp("app/new", COPY, "noop", { observed: { id: "acme.dev.P2", fields: {} } })],
+  },
   {
     reason: "an object of another kind with the same id is another object",
     input: [removed, rp("app/new", TOKEN, "noop", { state: entry(TOKEN, "acme.dev.P1") })],

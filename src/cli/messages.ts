@@ -9,8 +9,8 @@ export const APP_OPTION_HELP = "command that synthesizes the app (default: cdktf
 /** `--output`'s help: `what` is "output directory" or "synth output directory". */
 export const outputOptionHelp = (what: string): string => `${what} (default: cdktf.json's output or cdktf.out)`;
 
-/** A state entry that `state show`, `output` and the like were asked for and that is not there. */
-export const notInState = (key: string): string => `${key} is not in state (see "reposmith state list")`;
+/** A state entry that `state show`, `output` and the like were asked for and that is not there: worded by the engine. */
+export { notInState } from "../engine/messages";
 
 /** What `state rm` and `state mv` leave alone. */
 export const REMOTE_UNTOUCHED = "the remote object is untouched";

@@ -3,11 +3,11 @@
  */
 
 /**
- * What happens to a resource removed from the app whose deletionPolicy is "retain": worded as
- * `reposmith plan` and the Terraform prune hook word it (src/engine/plan.ts, RETAINED_NOTICE), so
- * the three ways to apply say one thing.
+ * What happens to a resource removed from the app whose deletionPolicy is "retain": the engine's
+ * wording (src/engine/messages.ts), which `reposmith plan` and the Terraform prune hook print too,
+ * so the three ways to apply say one thing.
  */
-export const RETAINED = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
+export { RETAINED } from "../engine/messages";
 
 /** A log line about a resource whose construct is gone from the app; `what` says what is done about it. */
 export const noLongerDeclared = (key: string, what: string): string => `${key} is no longer declared: ${what}`;

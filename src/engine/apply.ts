@@ -107,7 +107,7 @@ function record(r: ResourcePlan, observed: Observed, now: Date): ResourceState {
  * handler attaches what now exists as `recorded`, so state keeps up and the next plan does not
  * repeat the change, while the error is still reported.
  */
-export function recordedOf(err: unknown): Observed | undefined {
+function recordedOf(err: unknown): Observed | undefined {
   const r = (err as { recorded?: Observed } | null)?.recorded;
   return r && typeof r === "object" && typeof r.id === "string" ? r : undefined;
 }

@@ -23,7 +23,7 @@ export interface EngineOptions {
   syncPolling?: SyncPolling;
 }
 
-export class MissingCredentialsError extends Error {
+class MissingCredentialsError extends Error {
   constructor(envName: string) {
     super(
       `${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, never from the stack)`,

@@ -21,7 +21,7 @@ export interface DesiredStack {
   resources: DesiredResource[];
 }
 
-export class SynthOutputError extends Error {
+class SynthOutputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "SynthOutputError";

@@ -13,7 +13,7 @@ import { RETAINED } from "./messages";
 
 export * from "./plan-types";
 
-export class SpecError extends Error {
+class SpecError extends Error {
   constructor(key: string, kind: string, issues: string[]) {
     super(`${key} (${kind}) has an invalid spec in the synthesized stack: ${issues.join("; ")}`);
     this.name = "SpecError";

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseLifecycle, type Lifecycle } from "../resources/lifecycle";
 import { isPayload, type HookPayload } from "../resources/payload";
 import type { ConnectionRef } from "../resources/types";
+import { ParsedFiles } from "../util/parsed-files";
 
 /** One declared resource, as read back from cdktf.out. */
 export interface DesiredResource {
@@ -94,8 +95,24 @@ export function payloadReader(stack: string): (p: HookPayload) => DesiredResourc
   };
 }
 
+/**
+ * Synthesized stacks as last read, by absolute path (the path names the stack): a plan of an app whose synth output
+ * did not change since the last read (the controller's every pass) reuses the declared resources,
+ * and with them their specs as already parsed (see parseSpec).
+ */
+const parsedStacks = new ParsedFiles<readonly DesiredResource[]>();
+
 function readStack(stack: string, file: string): DesiredResource[] {
-  const doc = JSON.parse(readFileSync(file, "utf8")) as {
+  const declared = parsedStacks.readSync(path.resolve(file), (bytes) => declaredIn(stack, bytes));
+  return [...declared];
+}
+
+/**
+ * The resources a stack's cdk.tf.json declares. They are frozen: they are shared by every read of
+ * the same bytes, so nothing may change them in place.
+ */
+function declaredIn(stack: string, bytes: Buffer): readonly DesiredResource[] {
+  const doc = JSON.parse(bytes.toString("utf8")) as {
     resource?: Record<string, Record<string, Record<string, unknown>>>;
   };
   const out: DesiredResource[] = [];
@@ -108,7 +125,7 @@ function readStack(stack: string, file: string): DesiredResource[] {
       const p = payload as HookPayload;
       if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
       seen.add(p.key);
-      out.push(toDesired(p));
+      out.push(Object.freeze(toDesired(p)));
     }
   }
   return out;

@@ -101,3 +101,33 @@ describe("FileStateStore", () => {
     await lock.release();
   });
 });
+
+describe("FileStateStore reads of an unchanged file", () => {
+  it("give each caller its own document and set of entries, and refuse changes to a shared entry", async () => {
+    const store = new FileStateStore(dir);
+    const s0 = await store.read("app");
+    await store.write({ ...s0, resources: { a: entry, b: { ...entry, id: "acme.prod.b" } } });
+    const first = await store.read("app");
+    // What apply and `state rm` do to the state they read: add, replace and remove entries, bump the serial.
+    first.resources.c = { ...entry, id: "acme.prod.c" };
+    delete first.resources.b;
+    first.serial = 99;
+    const second = await new FileStateStore(dir).read("app");
+    expect(Object.keys(second.resources).sort()).toEqual(["a", "b"]);
+    expect(second.serial).toBe(1);
+    // An entry is shared between reads of the same bytes: changing it in place would change the next read.
+    expect(() => {
+      (second.resources.a as { id: string }).id = "changed";
+    }).toThrow(TypeError);
+  });
+
+  it("see a state file changed by hand, byte for byte", async () => {
+    const store = new FileStateStore(dir);
+    const s0 = await store.read("app");
+    await store.write({ ...s0, resources: { a: entry } });
+    expect((await store.read("app")).resources.a.id).toBe("acme.prod.abc");
+    const file = path.join(dir, "app.json");
+    writeFileSync(file, readFileSync(file, "utf8").replace("acme.prod.abc", "acme.prod.xyz"));
+    expect((await store.read("app")).resources.a.id).toBe("acme.prod.xyz");
+  });
+});

@@ -16,6 +16,7 @@ import {
   type StateStore,
 } from "./types";
 import { invalidStackName } from "../messages";
+import { ParsedFiles } from "../../util/parsed-files";
 
 const MODE = 0o600;
 
@@ -39,11 +40,9 @@ export class FileStateStore implements StateStore {
 
   async read(stack: string): Promise<StackState> {
     const file = this.file(stack);
-    let text: string;
+    let read: Decoded;
     try {
-      // Bytes first, decoded at once: readFile's own "utf8" decodes chunk by chunk and joins the
-      // pieces, a second copy of a ~10 MB text (about 25 ms more per read at 10,000 resources).
-      text = (await fs.readFile(file)).toString("utf8");
+      read = await parsedStates.read(path.resolve(file), (bytes) => decode(bytes, file));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
       throw err;
@@ -56,22 +55,11 @@ export class FileStateStore implements StateStore {
         reason,
         (await this.readableBackup(`${file}.backup`, stack)) ? `${file}.backup` : undefined,
       );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      // JSON.parse quotes the text it choked on: keep the message to one printable line.
-      const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
-      throw await corrupt(`not valid JSON: ${why}`);
-    }
-    checkStateVersion(parsed, `file ${file}`);
-    const result = parseStackState(parsed);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw await corrupt(`${issue.path.join(".") || "document"}: ${issue.message}`);
-    }
-    if (result.data.stack !== stack) throw await corrupt(`it belongs to stack "${result.data.stack}"`);
-    return result.data as StackState;
+    if ("problem" in read) throw await corrupt(read.problem);
+    if (read.state.stack !== stack) throw await corrupt(`it belongs to stack "${read.state.stack}"`);
+    // The caller's own copy of the two levels callers change (the document's fields and the set of
+    // entries); the entries themselves are shared with the cache, and frozen.
+    return { ...read.state, resources: { ...read.state.resources } };
   }
 
   private async readableBackup(file: string, stack: string): Promise<boolean> {
@@ -147,6 +135,40 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * State files as last parsed, by absolute path: a plan that reads a state unchanged since the last
+ * read (the controller's every pass) does not decode, parse and validate it again.
+ */
+type Decoded = { state: StackState } | { problem: string };
+const parsedStates = new ParsedFiles<Decoded>();
+
+/**
+ * A state file's bytes as a validated state, or what is wrong with them. Each entry is frozen: it is
+ * shared by every read of the same bytes, so changing one in place would change what the next read
+ * returns (callers replace entries instead).
+ */
+function decode(bytes: Buffer, file: string): Decoded {
+  let parsed: unknown;
+  try {
+    // The bytes decoded at once: readFile's own "utf8" decodes chunk by chunk and joins the pieces,
+    // a second copy of a ~10 MB text (about 25 ms more per read).
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    // JSON.parse quotes the text it choked on: keep the message to one printable line.
+    const why = (err as Error).message.replace(/[^\x20-\x7e]+/g, "?").slice(0, 160);
+    return { problem: `not valid JSON: ${why}` };
+  }
+  checkStateVersion(parsed, `file ${file}`);
+  const result = parseStackState(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return { problem: `${issue.path.join(".") || "document"}: ${issue.message}` };
+  }
+  const state = result.data as StackState;
+  for (const rs of Object.values(state.resources)) Object.freeze(rs);
+  return { state };
 }
 
 function isAlive(pid: number): boolean {

@@ -17,6 +17,7 @@ import {
   ServerError,
 } from "./errors";
 import { inPlaceCheck } from "../../util/in-place-check";
+import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
 import {
@@ -148,9 +149,9 @@ export interface HttpResponse<T> {
 }
 
 /** Bodies at least this long (a page of list results, not a single object) are parsed after pending I/O. */
-const LARGE_BODY_CHARS = 16 * 1024;
+const LARGE_BODY_BYTES = 16 * 1024;
 
-type Attempt = { kind: "response"; res: AxiosResponse<string> } | { kind: "network"; code?: string; message: string };
+type Attempt = { kind: "response"; res: AxiosResponse<Buffer> } | { kind: "network"; code?: string; message: string };
 
 export class HttpTransport {
   readonly stats: ApiStats = { requests: 0, retries: 0, throttled: 0, errors: 0, byOperation: {} };
@@ -169,7 +170,8 @@ export class HttpTransport {
     this.now = opts.now ?? Date.now;
     this.http = axios.create({
       timeout: opts.timeoutMs ?? 30_000,
-      responseType: "text",
+      // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string (util/json-bytes.ts).
+      responseType: "arraybuffer",
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       // Never follow redirects: a redirect to another host would carry the API key along.
@@ -222,8 +224,7 @@ export class HttpTransport {
           // A large body is parsed in a later turn of the event loop: responses that arrived meanwhile
           // are taken in first, so their limiter slots start the next requests before this one's
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
-          if (typeof res.data === "string" && res.data.length >= LARGE_BODY_CHARS)
-            await new Promise<void>((resolve) => setImmediate(resolve));
+          if (res.data.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
           return {
             status: res.status,
             data: this.parseBody(spec, res, base, attempt),
@@ -306,7 +307,9 @@ export class HttpTransport {
       const started = this.now();
       const ev = { type: "request" as const, operation: spec.operation, method, path: spec.path, attempt };
       try {
-        const res = await this.http.request<string>({ url, method, headers, data: bodyText });
+        const res = await this.http.request<Buffer>({ url, method, headers, data: bodyText });
+        // axios gives a Buffer for "arraybuffer" under Node; anything else (an empty body) as no bytes.
+        if (!Buffer.isBuffer(res.data)) res.data = Buffer.alloc(0);
         this.limiter.observe(res.headers as Record<string, unknown>);
         this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
         return { kind: "response", res };
@@ -326,7 +329,7 @@ export class HttpTransport {
    * X-RateLimit-Interval, the wait the server suggests; else backoff. Cloudsmith documents only the
    * X-RateLimit-* headers, not Retry-After (https://help.cloudsmith.io/reference/rate-limits).
    */
-  private throttleWaitMs(res: AxiosResponse<string>, retryAfter: number | undefined, attempt: number): number {
+  private throttleWaitMs(res: AxiosResponse<Buffer>, retryAfter: number | undefined, attempt: number): number {
     if (retryAfter !== undefined) return retryAfter * 1000;
     const reset = Number(header(res.headers, "x-ratelimit-reset"));
     if (Number.isFinite(reset) && reset > 1e9) {
@@ -340,7 +343,7 @@ export class HttpTransport {
 
   private parseBody<T>(
     spec: RequestSpec<T>,
-    res: AxiosResponse<string>,
+    res: AxiosResponse<Buffer>,
     base: Omit<ApiErrorInit, "reason">,
     attempt: number,
   ): T {
@@ -358,10 +361,9 @@ export class HttpTransport {
         }),
         attempt,
       );
-    const text = typeof res.data === "string" ? res.data : "";
     let json: unknown;
     try {
-      json = text.trim() === "" ? undefined : JSON.parse(text);
+      json = isBlank(res.data) ? undefined : parseJsonBytes(res.data);
     } catch {
       throw shapeError("response body is not valid JSON");
     }
@@ -383,13 +385,13 @@ export class HttpTransport {
   }
 
   private httpError(
-    res: AxiosResponse<string>,
+    res: AxiosResponse<Buffer>,
     base: Omit<ApiErrorInit, "reason">,
     secrets: Array<string | undefined>,
     retryAfter: number | undefined,
     ambiguous: boolean,
   ): ApiError {
-    const text = typeof res.data === "string" ? res.data : "";
+    const text = bodyText(res.data);
     let json: unknown;
     try {
       json = text.trim() ? JSON.parse(text) : undefined;
@@ -464,9 +466,20 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
+/** A body as text, without a byte order mark (as axios read it as text). */
+function bodyText(bytes: Buffer): string {
+  return bytes.toString("utf8").replace(/^\uFEFF/, "");
+}
+
+/** Whether a body is empty or only whitespace (no JSON in it). */
+function isBlank(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  return true;
+}
+
 /** A body as JSON when it parses, else its text (undefined when empty). */
-function looseBody(data: unknown): unknown {
-  const text = typeof data === "string" ? data : "";
+function looseBody(data: Buffer): unknown {
+  const text = bodyText(data);
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);

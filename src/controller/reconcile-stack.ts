@@ -2,6 +2,7 @@ import {
   PlanError,
   acrossStacks,
   applyStack,
+  editableState,
   planStack,
   type ApplyEvent,
   type DesiredStack,
@@ -219,16 +220,16 @@ function note(d: Decision, out: StackOutcome, log: Logger, stack: string): void 
  * Remembers each declared resource's lifecycle in its state entry, so that once it is removed from
  * the configuration its deletionPolicy is still known. Writes only when something changed.
  */
-async function recordLifecycles(store: StateStore, state: StackState, desired: DesiredStack): Promise<StackState> {
-  let changed = false;
+async function recordLifecycles(store: StateStore, read: StackState, desired: DesiredStack): Promise<StackState> {
+  let state: StackState | undefined;
   for (const d of desired.resources) {
-    const rs = state.resources[d.key];
+    const rs = read.resources[d.key];
     if (!rs) continue;
     const want = d.lifecycle && Object.keys(d.lifecycle).length ? d.lifecycle : undefined;
     if (sameLifecycle(rs.lifecycle, want)) continue;
-    state.resources[d.key] = { ...rs, lifecycle: want };
-    if (!want) delete state.resources[d.key].lifecycle;
-    changed = true;
+    state ??= editableState(read);
+    const { lifecycle: _old, ...rest } = rs;
+    state.resources[d.key] = want ? { ...rest, lifecycle: want } : rest;
   }
-  return changed ? store.write(state) : state;
+  return state ? store.write(state) : read;
 }

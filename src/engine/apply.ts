@@ -6,7 +6,7 @@ import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
 import { runAgain, updateEffects } from "./passes";
 import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
-import type { StackState, StateStore } from "./state/types";
+import { editableState, type StackState, type StateStore } from "./state/types";
 
 export interface ApplyEvent {
   stack: string;
@@ -51,10 +51,14 @@ class StateWriter {
   private dirty = false;
   private pending = false;
 
+  public state: StackState;
+
   constructor(
     private readonly store: StateStore,
-    public state: StackState,
-  ) {}
+    read: StackState,
+  ) {
+    this.state = editableState(read);
+  }
 
   put(key: string, rs: ResourceState): void {
     this.state.resources[key] = rs;

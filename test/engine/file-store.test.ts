@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
-import { FileStateStore, StateCorruptError, StateLockedError, emptyState } from "../../src/engine";
+import { FileStateStore, StateCorruptError, StateLockedError, editableState, emptyState } from "../../src/engine";
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "reposmith-state-"))));
@@ -103,22 +103,28 @@ describe("FileStateStore", () => {
 });
 
 describe("FileStateStore reads of an unchanged file", () => {
-  it("give each caller its own document and set of entries, and refuse changes to a shared entry", async () => {
+  it("are frozen, and a copy taken to change (as apply and state rm do) leaves the next read as the file is", async () => {
     const store = new FileStateStore(dir);
     const s0 = await store.read("app");
-    await store.write({ ...s0, resources: { a: entry, b: { ...entry, id: "acme.prod.b" } } });
+    await store.write({ ...editableState(s0), resources: { a: entry, b: { ...entry, id: "acme.prod.b" } } });
     const first = await store.read("app");
-    // What apply and `state rm` do to the state they read: add, replace and remove entries, bump the serial.
-    first.resources.c = { ...entry, id: "acme.prod.c" };
-    delete first.resources.b;
-    first.serial = 99;
+    // Shared between reads of the same bytes: a change in place would change the next read, so it throws.
+    expect(() => {
+      first.resources.c = entry;
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.resources.a as { id: string }).id = "changed";
+    }).toThrow(TypeError);
+    expect(() => {
+      first.serial = 99;
+    }).toThrow(TypeError);
+    const mine = editableState(first);
+    mine.resources.c = { ...entry, id: "acme.prod.c" };
+    delete mine.resources.b;
+    mine.serial = 99;
     const second = await new FileStateStore(dir).read("app");
     expect(Object.keys(second.resources).sort()).toEqual(["a", "b"]);
     expect(second.serial).toBe(1);
-    // An entry is shared between reads of the same bytes: changing it in place would change the next read.
-    expect(() => {
-      (second.resources.a as { id: string }).id = "changed";
-    }).toThrow(TypeError);
   });
 
   it("see a state file changed by hand, byte for byte", async () => {

@@ -3,6 +3,7 @@ import {
   StateCorruptError,
   StateLockedError,
   StateTooNewError,
+  editableState,
   type StackState,
   type StateStore,
 } from "../../src/engine";
@@ -81,6 +82,22 @@ export function stateStoreContract(fixture: () => StoreFixture): void {
         "app/b": entry("acme.prod.bbb"),
       },
     });
+  });
+
+  it("reads states frozen (a store may share one between reads): a change goes through editableState", async () => {
+    const store = await open();
+    expect(Object.isFrozen((await store.read("app")).resources)).toBe(true);
+    await store.write({ ...(await store.read("app")), resources: { a: entry("acme.prod.aaa") } });
+    const read = await store.read("app");
+    expect(() => {
+      delete read.resources.a;
+    }).toThrow(TypeError);
+    expect(() => {
+      (read.resources.a as { id: string }).id = "x";
+    }).toThrow(TypeError);
+    const mine = editableState(read);
+    delete mine.resources.a;
+    expect(Object.keys((await store.read("app")).resources)).toEqual(["a"]);
   });
 
   it("keeps the previous version on every write", async () => {

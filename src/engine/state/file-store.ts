@@ -10,6 +10,7 @@ import {
   StateCorruptError,
   StateLockedError,
   emptyState,
+  frozenState,
   type LockHolder,
   type StackState,
   type StateLock,
@@ -44,7 +45,7 @@ export class FileStateStore implements StateStore {
     try {
       read = await parsedStates.read(path.resolve(file), (bytes) => decode(bytes, file));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return frozenState(emptyState(stack));
       throw err;
     }
     // Only for a corrupt state, the backup is offered, and only when it would help: it must itself
@@ -57,9 +58,8 @@ export class FileStateStore implements StateStore {
       );
     if ("problem" in read) throw await corrupt(read.problem);
     if (read.state.stack !== stack) throw await corrupt(`it belongs to stack "${read.state.stack}"`);
-    // The caller's own copy of the two levels callers change (the document's fields and the set of
-    // entries); the entries themselves are shared with the cache, and frozen.
-    return { ...read.state, resources: { ...read.state.resources } };
+    // Shared with every read of the same bytes, and frozen: a caller that changes it takes editableState() first.
+    return read.state;
   }
 
   private async readableBackup(file: string, stack: string): Promise<boolean> {
@@ -144,11 +144,7 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 type Decoded = { state: StackState } | { problem: string };
 const parsedStates = new ParsedFiles<Decoded>();
 
-/**
- * A state file's bytes as a validated state, or what is wrong with them. Each entry is frozen: it is
- * shared by every read of the same bytes, so changing one in place would change what the next read
- * returns (callers replace entries instead).
- */
+/** A state file's bytes as a validated state (frozen: it is shared by every read of the same bytes), or what is wrong with them. */
 function decode(bytes: Buffer, file: string): Decoded {
   let parsed: unknown;
   try {
@@ -166,9 +162,7 @@ function decode(bytes: Buffer, file: string): Decoded {
     const issue = result.error.issues[0];
     return { problem: `${issue.path.join(".") || "document"}: ${issue.message}` };
   }
-  const state = result.data as StackState;
-  for (const rs of Object.values(state.resources)) Object.freeze(rs);
-  return { state };
+  return { state: frozenState(result.data as StackState) };
 }
 
 function isAlive(pid: number): boolean {

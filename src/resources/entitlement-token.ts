@@ -1,6 +1,5 @@
-import { isDeepStrictEqual } from "node:util";
 import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
-import { canonicalJson } from "../util/canonical";
+import { canonicalJson, sameJson } from "../util/canonical";
 import { sameInstant } from "./common";
 import { parseDuration } from "./duration";
 import { ReadBackError, waitForActive, waitUntilReadable } from "./read-back";
@@ -46,7 +45,7 @@ function same(field: string, want: unknown, have: unknown, desired: Partial<Reco
   // Blank queries come back as null or "" depending on how they were cleared.
   if (field === "limit_package_query" || field === "limit_path_query") return (want || null) === (have || null);
   // Both sides come from JSON (the spec, the API): key order does not matter, and nothing is undefined.
-  if (field === "metadata") return isDeepStrictEqual(want ?? {}, have ?? {});
+  if (field === "metadata") return sameJson(want ?? {}, have ?? {});
   return want === have;
 }
 

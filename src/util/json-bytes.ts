@@ -6,8 +6,7 @@
  * which V8 places in its large-object space, memory mapped for it alone and given back at the next
  * collection: each page is paid for again in page faults (about 175 per page, some 3-5 ms here,
  * more than parsing it). Parsed as pieces of about 32 KB, each piece's text is an ordinary young
- * object whose memory is reused, and the page costs about half as much (measured in
- * docs/performance.md).
+ * object whose memory is reused, and the page costs about half as much (docs/performance.md).
  *
  * The pieces are cut between two elements of the top-level array, where the bytes read `},{"`.
  * Those four bytes never occur inside a JSON string (a quote inside a string is always escaped),

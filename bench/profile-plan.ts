@@ -11,6 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import path from "node:path";
 import { summarize, summarizeAllocations, type AllocationProfile } from "./profile-summary";
 import { setUpTokenPlan } from "./token-plan";
@@ -58,15 +59,25 @@ async function main(): Promise<void> {
     const from = process.hrtime.bigint() / 1000n;
     const cpu: number[] = [];
     const faults: number[] = [];
+    const gc: number[] = [];
+    let gcMs = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMs += e.duration;
+    });
+    observer.observe({ entryTypes: ["gc"] });
     for (let i = 0; i < plans; i++) {
       const before = process.cpuUsage();
       const faultsBefore = process.resourceUsage().minorPageFault;
+      gcMs = 0;
       await setup.plan(10);
+      await new Promise((resolve) => setImmediate(resolve)); // the observer's entries of this plan
+      gc.push(gcMs);
       const used = process.cpuUsage(before);
       cpu.push((used.user + used.system) / 1000);
       faults.push(process.resourceUsage().minorPageFault - faultsBefore);
     }
     const to = process.hrtime.bigint() / 1000n;
+    observer.disconnect();
     const sorted = [...cpu].sort((a, b) => a - b);
     process.stdout.write(
       `load average ${loadavg()
@@ -74,6 +85,7 @@ async function main(): Promise<void> {
         .join(" ")}\n` +
         `client CPU per plan (user+system, all threads): ${cpu.map((c) => c.toFixed(0)).join(", ")} ms; median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms\n` +
         `page faults per plan (minor: memory the process touched for the first time): ${faults.join(", ")}\n` +
+        `garbage collection per plan (pauses on the main thread): ${gc.map((g) => g.toFixed(0)).join(", ")} ms\n` +
         `the warm-up plan (the first after the set-up): ${cold.toFixed(0)} ms\n`,
     );
     if (alloc) {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { nodeApp, srcBundle } from "./app-bundle";
 import { emulatorAdmin } from "./emulator-admin";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -157,17 +158,17 @@ export interface TokenDecl {
   props: Record<string, unknown>;
 }
 
-/** A throw-away project: an app that declares the tokens listed in tokens.json. */
+/** A throw-away project: an app (plain JavaScript on src/'s bundle, see app-bundle.ts) that declares the tokens listed in tokens.json. */
 export class Workdir {
   readonly dir: string;
   constructor(readonly stack = "app") {
     mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
     this.dir = mkdtempSync(path.join(ROOT, ".test-work", "w-"));
     writeFileSync(
-      path.join(this.dir, "app.ts"),
-      `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { EntitlementSync, EntitlementToken } from "${ROOT}/src";
+      path.join(this.dir, "app.js"),
+      `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { EntitlementSync, EntitlementToken } = require(${JSON.stringify(srcBundle())});
 const app = new App();
 const stack = new TerraformStack(app, ${JSON.stringify(stack)});
 for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
@@ -186,7 +187,7 @@ app.synth();
   }
 
   get args(): string[] {
-    return ["--app", `${TSX} app.ts`, "--output", "cdktf.out", "--state", "state"];
+    return ["--app", nodeApp("app.js"), "--output", "cdktf.out", "--state", "state"];
   }
 
   stateFile(): string {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import { emulatorAdmin } from "./emulator-admin";
 import { nodeApp, srcBundle } from "./app-bundle";
-import { ROOT, reposmith, type CliResult } from "./harness";
+import { ROOT, reposmithIn, type CliResult } from "./harness";
 
 export const IAM_PASSWORD = "Iam-Pa55word-7f3c9e1a-secret";
 export const SOURCE_URL = "https://git.example.com/app.git";
@@ -147,7 +147,7 @@ export const declaredMirror = (props: Record<string, unknown> = {}) => ({
 
 /**
  * The prelude of a CLI test file on CodeArts mirrors: one emulator for the file, and before each
- * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there.
+ * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there (reposmithIn).
  */
 export function mirrorCliFixture(seed: unknown = SEED): {
   readonly t: CodeArtsTestEmulator;
@@ -172,6 +172,6 @@ export function mirrorCliFixture(seed: unknown = SEED): {
     get w() {
       return w;
     },
-    run: (...args) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env }),
+    run: (...args) => reposmithIn(w, args, t.env),
   };
 }

@@ -128,7 +128,7 @@ export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; 
 
 /**
  * The prelude of a CLI test file: the emulator (acme's `repositories`) and a Workdir per test.
- * `run` calls the CLI in the Workdir with its output and state flags.
+ * `run` calls the CLI in the Workdir with its output and state flags (reposmithIn).
  */
 export function cliFixture(repositories: string[] = ["prod"]): {
   readonly t: TestEmulator;
@@ -147,7 +147,7 @@ export function cliFixture(repositories: string[] = ["prod"]): {
     get w() {
       return f.work;
     },
-    run: (...args: string[]) => reposmith([...args, ...f.work.args], { cwd: f.work.dir, env: f.t.env }),
+    run: (...args: string[]) => reposmithIn(f.work, args, f.t.env),
   };
 }
 
@@ -215,6 +215,50 @@ app.synth();
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The commands that run the app first unless given --skip-synth (not reconcile: its --watch re-synthesizes). */
+const SYNTHESIZING = new Set(["plan", "apply", "drift", "destroy", "import"]);
+/** Per project: what it held at its last synth, and the manifest that synth wrote. */
+const lastSynth = new WeakMap<object, { inputs: string; manifest: string }>();
+
+/** The files at the top of a project (its app and what the app reads), as one string. */
+function projectInputs(dir: string): string {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => `${e.name}\0${readFileSync(path.join(dir, e.name), "utf8")}`)
+    .sort()
+    .join("\0");
+}
+
+/** The manifest's identity (inode and mtime: a synth writes a new file), or "" when there is none. */
+function manifestId(dir: string): string {
+  const st = statSync(path.join(dir, "cdktf.out", "manifest.json"), { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}` : "";
+}
+
+/**
+ * `reposmith <args> <work.args>` in a throw-away project (a Workdir or a MirrorWorkdir, output in
+ * cdktf.out). The app runs when what the project holds (the app and the declarations it reads)
+ * changed since its last synth there, or that synth's output is gone; otherwise plan, apply, drift,
+ * destroy and import read the output it left (--skip-synth), as a pipeline that runs
+ * `reposmith synth` once and then plan and apply does. Every declaration is still synthesized
+ * once, by the CLI; only the identical re-runs of the app (0.5 s each, most of a test's later
+ * commands) are left out. A test about synth itself calls `reposmith` directly.
+ */
+export async function reposmithIn(
+  work: { dir: string; args: string[] },
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CliResult> {
+  const inputs = projectInputs(work.dir);
+  const before = manifestId(work.dir);
+  const last = lastSynth.get(work);
+  const skip = SYNTHESIZING.has(args[0]) && before !== "" && last?.inputs === inputs && last.manifest === before;
+  const r = await reposmith([...args, ...(skip ? ["--skip-synth"] : []), ...work.args], { cwd: work.dir, env });
+  const after = manifestId(work.dir);
+  if (after !== "" && after !== before) lastSynth.set(work, { inputs, manifest: after });
+  return r;
 }
 
 export interface CliResult {

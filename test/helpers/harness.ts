@@ -7,7 +7,6 @@ import { nodeApp, srcBundle } from "./app-bundle";
 import { emulatorAdmin } from "./emulator-admin";
 
 export const ROOT = path.resolve(__dirname, "../..");
-export const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 function withoutColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };

@@ -3,7 +3,7 @@
  * the app (a synth per invocation, as for a user), and the CLI test files invoke it hundreds of
  * times. Run through tsx, an app importing src/ cost 1.7 s of CPU per synth here (tsx's own start,
  * a second Node process, and src/ transpiled module by module); as plain JavaScript requiring one
- * esbuild bundle of src/index.ts it costs about 0.5 s: the same constructs, the same cdktf, the same
+ * esbuild bundle of src/index.ts it costs about 0.4 s: the same constructs, the same cdktf, the same
  * synth. The bundle is built once per version of the sources into node_modules/.cache/reposmith-test/
  * (as bin/reposmith.js does for the CLI itself), atomically, so test files starting together are safe.
  * The tests about how an app is run (tsx, cdktf.json, the official CLIs) keep their own apps.
@@ -38,10 +38,10 @@ function digest(): string {
 
 let built: string | undefined;
 
-/** The path of a CommonJS bundle of src/index.ts (packages left external: cdktf resolves from node_modules). */
+/** The path of a CommonJS bundle of src/index.ts (cdktf, cdktn and constructs left external: they resolve from node_modules). */
 export function srcBundle(): string {
   if (built && existsSync(built)) return built;
-  const file = path.join(DIR, `index-${digest()}.js`);
+  const file = path.join(DIR, `app-${digest()}.js`);
   if (!existsSync(file)) {
     mkdirSync(DIR, { recursive: true });
     const partial = `${file}.${process.pid}.partial`;
@@ -53,7 +53,9 @@ export function srcBundle(): string {
       platform: "node",
       format: "cjs",
       target: "node20",
-      packages: "external",
+      // The CDK libraries stay the app's own (the constructs bind to the App's library); the rest
+      // (zod above all) is inlined: 0.4 s a synth instead of 0.5 s, module resolution saved.
+      external: ["cdktf", "cdktn", "constructs"],
       logLevel: "silent",
     });
     renameSync(partial, file); // a worker starting beside this one finds a whole bundle or none

@@ -19,6 +19,11 @@ const fx = mirrorCliFixture();
 const { run } = fx;
 const runWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
   reposmith([...args, ...fx.w.args], { cwd: fx.w.dir, env });
+/** Until the repository's sync has ended ("scheduled" -> "started" -> "finished" | "failed"; at most 10 s), instead of sleeping its whole duration. */
+async function syncEnded(id: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50)))
+    if (!["scheduled", "started"].includes((await fx.t.mirror(id)).update_status)) return;
+}
 
 describe("RepositoryMirror through the reposmith CLI against the emulator", () => {
   it("creates: associates, configures, starts one sync with base64 credentials and waits; then plans and writes nothing", async () => {
@@ -280,7 +285,7 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(fx.w.state().resources["app/mirror"].spec).toMatchObject({ forceFetch: true });
     // Still running: nothing to do; finished: still nothing to do, and no second sync either way.
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await syncEnded(123);
     expect((await fx.t.mirror(123)).update_status).toBe("finished");
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
     expect((await run("apply", "--auto-approve")).code).toBe(0);
@@ -308,7 +313,8 @@ describe("RepositoryMirror through the reposmith CLI against the emulator", () =
     expect(fx.w.state().resources["app/mirror"].spec).toMatchObject({ syncTriggers: { release: "5" } });
     // The sync it started is the one the next runs wait on: no second start, running or finished.
     expect((await run("plan", "--detailed-exitcode")).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await syncEnded(123);
+    expect((await fx.t.mirror(123)).update_status).toBe("finished");
     expect((await run("apply", "--auto-approve")).code).toBe(0);
     expect((await fx.t.mirror(123)).starts).toHaveLength(starts + 1);
   });

@@ -5,16 +5,17 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cliFixture, reposmith, ROOT, TSX } from "../helpers/harness";
+import { nodeApp, srcBundle } from "../helpers/app-bundle";
+import { cliFixture, reposmith } from "../helpers/harness";
 
 const fx = cliFixture();
 
-/** An app that declares one token per name in the context value "tokens", configured by cdktf.json. */
+/** An app (plain JavaScript on src/'s bundle, see app-bundle.ts; bad-input.cli.test.ts runs one through tsx) that declares one token per name in the context value "tokens", configured by cdktf.json. */
 function writeApp(context: Record<string, unknown> | undefined): void {
   writeFileSync(
-    path.join(fx.w.dir, "ctx-app.ts"),
-    `import { App, TerraformStack } from "cdktf";
-import { EntitlementToken } from "${ROOT}/src";
+    path.join(fx.w.dir, "ctx-app.js"),
+    `const { App, TerraformStack } = require("cdktf");
+const { EntitlementToken } = require(${JSON.stringify(srcBundle())});
 const app = new App({ context: { tokens: ["from-constructor"] } });
 const stack = new TerraformStack(app, "app");
 for (const name of app.node.tryGetContext("tokens")) new EntitlementToken(stack, name, { owner: "acme", repository: "prod", name });
@@ -23,7 +24,7 @@ app.synth();
   );
   writeFileSync(
     path.join(fx.w.dir, "cdktf.json"),
-    JSON.stringify({ language: "typescript", app: `${TSX} ctx-app.ts`, ...(context ? { context } : {}) }),
+    JSON.stringify({ language: "typescript", app: nodeApp("ctx-app.js"), ...(context ? { context } : {}) }),
   );
 }
 

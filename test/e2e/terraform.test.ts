@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { nodeApp, srcBundle } from "../helpers/app-bundle";
 import { ROOT, reposmith, startTestEmulator, Workdir, type TestEmulator } from "../helpers/harness";
 import { describeWithTerraform, terraform } from "../helpers/terraform";
 
@@ -8,13 +9,13 @@ const maybe = describeWithTerraform("test/e2e/terraform.test.ts", "the Terraform
 let t: TestEmulator;
 let w: Workdir;
 
-/** An app whose hooks call this checkout's CLI (users get the reposmith installed beside the stack). */
+/** An app (plain JavaScript on src/'s bundle, see app-bundle.ts) whose hooks call this checkout's CLI (users get the reposmith installed beside the stack). */
 function writeApp(dir: string, hookResource = "terraform_data"): void {
   writeFileSync(
-    path.join(dir, "app.ts"),
-    `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { CloudsmithConnection, EntitlementSync, EntitlementToken } from "${ROOT}/src";
+    path.join(dir, "app.js"),
+    `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { CloudsmithConnection, EntitlementSync, EntitlementToken } = require(${JSON.stringify(srcBundle())});
 const app = new App({ context: { "reposmith:command": ${JSON.stringify(`"${process.execPath}" "${ROOT}/bin/reposmith.js"`)}, "reposmith:hookResource": "${hookResource}" } });
 const stack = new TerraformStack(app, "app");
 for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
@@ -45,12 +46,8 @@ maybe("terraform apply/destroy end to end through the hook resources", () => {
   const stackDir = () => path.join(w.dir, "cdktf.out", "stacks", "app");
   const synth = async () =>
     expect(
-      (
-        await reposmith(
-          ["synth", "--app", `${path.join(ROOT, "node_modules/.bin/tsx")} app.ts`, "--output", "cdktf.out"],
-          { cwd: w.dir, env: t.env },
-        )
-      ).code,
+      (await reposmith(["synth", "--app", nodeApp("app.js"), "--output", "cdktf.out"], { cwd: w.dir, env: t.env }))
+        .code,
     ).toBe(0);
   const tf = (...args: string[]) => terraform(args, stackDir(), t.env);
   const managed = async () =>

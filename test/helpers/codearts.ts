@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import { emulatorAdmin } from "./emulator-admin";
-import { ROOT, TSX, reposmith, type CliResult } from "./harness";
+import { nodeApp, srcBundle } from "./app-bundle";
+import { ROOT, reposmithIn, type CliResult } from "./harness";
 
 export const IAM_PASSWORD = "Iam-Pa55word-7f3c9e1a-secret";
 export const SOURCE_URL = "https://git.example.com/app.git";
@@ -77,17 +78,17 @@ export async function startCodeArtsEmulator(): Promise<CodeArtsTestEmulator> {
   };
 }
 
-/** A throw-away project whose app declares the mirrors listed in mirrors.json (and an optional connection). */
+/** A throw-away project whose app (plain JavaScript on src/'s bundle, see app-bundle.ts) declares the mirrors listed in mirrors.json (and an optional connection). */
 export class MirrorWorkdir {
   readonly dir: string;
   constructor(readonly stack = "app") {
     mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
     this.dir = mkdtempSync(path.join(ROOT, ".test-work", "ca-"));
     writeFileSync(
-      path.join(this.dir, "app.ts"),
-      `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { CodeArtsConnection, RepositoryMirror, Secret } from "${ROOT}/src";
+      path.join(this.dir, "app.js"),
+      `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { CodeArtsConnection, RepositoryMirror, Secret } = require(${JSON.stringify(srcBundle())});
 const app = new App();
 const stack = new TerraformStack(app, ${JSON.stringify(stack)});
 const doc = JSON.parse(readFileSync(__dirname + "/mirrors.json", "utf8"));
@@ -107,7 +108,7 @@ app.synth();
   }
 
   get args(): string[] {
-    return ["--app", `${TSX} app.ts`, "--output", "cdktf.out", "--state", "state"];
+    return ["--app", nodeApp("app.js"), "--output", "cdktf.out", "--state", "state"];
   }
 
   state(): any {
@@ -146,7 +147,7 @@ export const declaredMirror = (props: Record<string, unknown> = {}) => ({
 
 /**
  * The prelude of a CLI test file on CodeArts mirrors: one emulator for the file, and before each
- * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there.
+ * test the emulator reseeded with `seed` and a fresh MirrorWorkdir; `run` calls the CLI there (reposmithIn).
  */
 export function mirrorCliFixture(seed: unknown = SEED): {
   readonly t: CodeArtsTestEmulator;
@@ -171,6 +172,6 @@ export function mirrorCliFixture(seed: unknown = SEED): {
     get w() {
       return w;
     },
-    run: (...args) => reposmith([...args, ...w.args], { cwd: w.dir, env: t.env }),
+    run: (...args) => reposmithIn(w, args, t.env),
   };
 }

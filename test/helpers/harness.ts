@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
+import { nodeApp, srcBundle } from "./app-bundle";
 import { emulatorAdmin } from "./emulator-admin";
 
 export const ROOT = path.resolve(__dirname, "../..");
-export const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 function withoutColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
@@ -127,7 +127,7 @@ export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; 
 
 /**
  * The prelude of a CLI test file: the emulator (acme's `repositories`) and a Workdir per test.
- * `run` calls the CLI in the Workdir with its output and state flags.
+ * `run` calls the CLI in the Workdir with its output and state flags (reposmithIn).
  */
 export function cliFixture(repositories: string[] = ["prod"]): {
   readonly t: TestEmulator;
@@ -146,7 +146,7 @@ export function cliFixture(repositories: string[] = ["prod"]): {
     get w() {
       return f.work;
     },
-    run: (...args: string[]) => reposmith([...args, ...f.work.args], { cwd: f.work.dir, env: f.t.env }),
+    run: (...args: string[]) => reposmithIn(f.work, args, f.t.env),
   };
 }
 
@@ -157,17 +157,17 @@ export interface TokenDecl {
   props: Record<string, unknown>;
 }
 
-/** A throw-away project: an app that declares the tokens listed in tokens.json. */
+/** A throw-away project: an app (plain JavaScript on src/'s bundle, see app-bundle.ts) that declares the tokens listed in tokens.json. */
 export class Workdir {
   readonly dir: string;
   constructor(readonly stack = "app") {
     mkdirSync(path.join(ROOT, ".test-work"), { recursive: true });
     this.dir = mkdtempSync(path.join(ROOT, ".test-work", "w-"));
     writeFileSync(
-      path.join(this.dir, "app.ts"),
-      `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { EntitlementSync, EntitlementToken } from "${ROOT}/src";
+      path.join(this.dir, "app.js"),
+      `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { EntitlementSync, EntitlementToken } = require(${JSON.stringify(srcBundle())});
 const app = new App();
 const stack = new TerraformStack(app, ${JSON.stringify(stack)});
 for (const t of JSON.parse(readFileSync(__dirname + "/tokens.json", "utf8"))) {
@@ -186,7 +186,7 @@ app.synth();
   }
 
   get args(): string[] {
-    return ["--app", `${TSX} app.ts`, "--output", "cdktf.out", "--state", "state"];
+    return ["--app", nodeApp("app.js"), "--output", "cdktf.out", "--state", "state"];
   }
 
   stateFile(): string {
@@ -214,6 +214,50 @@ app.synth();
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The commands that run the app first unless given --skip-synth (not reconcile: its --watch re-synthesizes). */
+const SYNTHESIZING = new Set(["plan", "apply", "drift", "destroy", "import"]);
+/** Per project: what it held at its last synth, and the manifest that synth wrote. */
+const lastSynth = new WeakMap<object, { inputs: string; manifest: string }>();
+
+/** The files at the top of a project (its app and what the app reads), as one string. */
+function projectInputs(dir: string): string {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => `${e.name}\0${readFileSync(path.join(dir, e.name), "utf8")}`)
+    .sort()
+    .join("\0");
+}
+
+/** The manifest's identity (inode and mtime: a synth writes a new file), or "" when there is none. */
+function manifestId(dir: string): string {
+  const st = statSync(path.join(dir, "cdktf.out", "manifest.json"), { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}` : "";
+}
+
+/**
+ * `reposmith <args> <work.args>` in a throw-away project (a Workdir or a MirrorWorkdir, output in
+ * cdktf.out). The app runs when what the project holds (the app and the declarations it reads)
+ * changed since its last synth there, or that synth's output is gone; otherwise plan, apply, drift,
+ * destroy and import read the output it left (--skip-synth), as a pipeline that runs
+ * `reposmith synth` once and then plan and apply does. Every declaration is still synthesized
+ * once, by the CLI; only the identical re-runs of the app (0.5 s each, most of a test's later
+ * commands) are left out. A test about synth itself calls `reposmith` directly.
+ */
+export async function reposmithIn(
+  work: { dir: string; args: string[] },
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CliResult> {
+  const inputs = projectInputs(work.dir);
+  const before = manifestId(work.dir);
+  const last = lastSynth.get(work);
+  const skip = SYNTHESIZING.has(args[0]) && before !== "" && last?.inputs === inputs && last.manifest === before;
+  const r = await reposmith([...args, ...(skip ? ["--skip-synth"] : []), ...work.args], { cwd: work.dir, env });
+  const after = manifestId(work.dir);
+  if (after !== "" && after !== before) lastSynth.set(work, { inputs, manifest: after });
+  return r;
 }
 
 export interface CliResult {

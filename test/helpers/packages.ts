@@ -5,7 +5,8 @@ import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { PackageCopy, PackageMirror, type PackageCopyProps, type PackageMirrorProps } from "../../src";
 import { FileStateStore } from "../../src/engine";
-import { FAST_RETRIES, ROOT, startTestEmulator, TSX, Workdir, type TestEmulator } from "./harness";
+import { srcBundle } from "./app-bundle";
+import { FAST_RETRIES, startTestEmulator, Workdir, type TestEmulator } from "./harness";
 
 export const POST_COPY = "POST /packages/{owner}/{repo}/{identifier}/copy/";
 export const GET_STATUS = "GET /packages/{owner}/{repo}/{identifier}/status/";
@@ -110,10 +111,10 @@ export class PackageWorkdir extends Workdir {
   constructor() {
     super();
     writeFileSync(
-      path.join(this.dir, "app.ts"),
-      `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { PackageCopy, PackageMirror } from "${ROOT}/src";
+      path.join(this.dir, "app.js"),
+      `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { PackageCopy, PackageMirror } = require(${JSON.stringify(srcBundle())});
 const app = new App();
 const stack = new TerraformStack(app, "app");
 for (const d of JSON.parse(readFileSync(__dirname + "/decls.json", "utf8"))) {
@@ -128,9 +129,5 @@ app.synth();
 
   packages(decls: Decl[]): void {
     writeFileSync(path.join(this.dir, "decls.json"), JSON.stringify(decls));
-  }
-
-  override get args(): string[] {
-    return ["--app", `${TSX} app.ts`, "--output", "cdktf.out", "--state", "state"];
   }
 }

@@ -12,7 +12,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { reposmith, ROOT, startTestEmulator, TSX, type CliResult, type TestEmulator } from "../helpers/harness";
+import { nodeApp, srcBundle } from "../helpers/app-bundle";
+import { reposmith, ROOT, startTestEmulator, type CliResult, type TestEmulator } from "../helpers/harness";
 import { IAM_PASSWORD, SEED, SOURCE_PASSWORD, SOURCE_URL, SOURCE_USER } from "../helpers/codearts";
 import { announceFigures, Evidence, hangGuard, recordFigures } from "./helpers";
 
@@ -58,10 +59,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(ROOT, ".test-work", "secrets-"));
   evidence.addDir(dir);
   writeFileSync(
-    path.join(dir, "app.ts"),
-    `import { App, TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { CloudsmithConnection, CodeArtsConnection, EntitlementSync, EntitlementToken, PackageCopy, PackageMirror, RepositoryMirror, Secret } from "${ROOT}/src";
+    path.join(dir, "app.js"),
+    `const { App, TerraformStack } = require("cdktf");
+const { readFileSync } = require("node:fs");
+const { CloudsmithConnection, CodeArtsConnection, EntitlementSync, EntitlementToken, PackageCopy, PackageMirror, RepositoryMirror, Secret } = require(${JSON.stringify(srcBundle())});
 const d = JSON.parse(readFileSync(__dirname + "/decl.json", "utf8"));
 // Terraform's hooks run this checkout's CLI (users get "npx --no-install reposmith").
 const app = new App({ context: { "reposmith:command": ${JSON.stringify(`"${process.execPath}" "${ROOT}/bin/reposmith.js"`)} } });
@@ -133,7 +134,7 @@ describe("secret scanning across everything the suite produced", () => {
     "finds no API key, token value, password or IAM token anywhere, and state files are 0600",
     async () => {
       declare("1");
-      const synth = await cli("synth", ["synth", "--app", `${TSX} app.ts`, ...common]);
+      const synth = await cli("synth", ["synth", "--app", nodeApp("app.js"), ...common]);
       expect(synth.code).toBe(0);
       for (const [label, args] of [
         ["plan", ["plan", "--skip-synth", ...common]],
@@ -177,7 +178,7 @@ describe("secret scanning across everything the suite produced", () => {
 
       // A rotation: a new value the plan and apply must not show either.
       declare("2");
-      expect((await cli("synth (rotation)", ["synth", "--app", `${TSX} app.ts`, ...common])).code).toBe(0);
+      expect((await cli("synth (rotation)", ["synth", "--app", nodeApp("app.js"), ...common])).code).toBe(0);
       const rotatePlan = await cli("plan (rotation)", ["plan", "--skip-synth", ...common]);
       expect(rotatePlan.stdout).toMatch(/\(sensitive value\)/);
       expect((await cli("apply (rotation)", ["apply", "--auto-approve", "--skip-synth", ...common])).code).toBe(0);
@@ -327,9 +328,9 @@ describe("credentials in URL props never leave the app", () => {
           cases.map(async (c) => {
             // The app source holds the credential (that is the mistake); only what reposmith writes is scanned.
             writeFileSync(
-              path.join(work, `${c.id}.ts`),
-              `import { App, TerraformStack } from "cdktf";
-import { CloudsmithConnection, CodeArtsConnection, RepositoryMirror } from "${ROOT}/src";
+              path.join(work, `${c.id}.js`),
+              `const { App, TerraformStack } = require("cdktf");
+const { CloudsmithConnection, CodeArtsConnection, RepositoryMirror } = require(${JSON.stringify(srcBundle())});
 const app = new App();
 const stack = new TerraformStack(app, "app");
 ${c.construct};
@@ -339,7 +340,7 @@ app.synth();
             const out = path.join(work, `out-${c.id}`);
             scan.addDir(out);
             scan.addSecret(c.id, c.secret);
-            const r = await reposmith(["synth", "--app", `${TSX} ${c.id}.ts`, "--output", out], {
+            const r = await reposmith(["synth", "--app", nodeApp(`${c.id}.js`), "--output", out], {
               cwd: work,
               env: process.env,
               timeoutMs: hangGuard(120_000),
@@ -356,8 +357,8 @@ app.synth();
         // The scanner finds a credential where there is one: the app's own source.
         const probe = new Evidence();
         probe.addSecret("codearts", "AuthUrlPw-88");
-        probe.addText("codearts.ts", readFileSync(path.join(work, "codearts.ts"), "utf8"));
-        expect(probe.scan().hits).toEqual([{ where: "codearts.ts", secret: "codearts" }]);
+        probe.addText("codearts.js", readFileSync(path.join(work, "codearts.js"), "utf8"));
+        expect(probe.scan().hits).toEqual([{ where: "codearts.js", secret: "codearts" }]);
 
         const found = scan.scan();
         expect(found.scanned).toBeGreaterThanOrEqual(cases.length * 2);

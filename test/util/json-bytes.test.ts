@@ -56,7 +56,10 @@ describe("parseJsonBytes", () => {
           if (how === "truncate") text = text.slice(0, i);
           else if (how === "flip") text = text.slice(0, i) + "}" + text.slice(i + 1);
           else text = text + "]";
-          expect(ours(Buffer.from(text, "utf8"), 16)).toEqual(reference(text));
+          // Judge the bytes the parser gets: a cut or flip inside a surrogate pair leaves a lone
+          // surrogate, which UTF-8 encoding turns into U+FFFD.
+          const bytes = Buffer.from(text, "utf8");
+          expect(ours(bytes, 16)).toEqual(reference(bytes.toString("utf8")));
         },
       ),
       { numRuns: 400 },

@@ -207,6 +207,23 @@ describe("request headers", () => {
   });
 });
 
+describe("a header Node refuses", () => {
+  it("fails at once, without sending, naming the header but not its value, and leaves no timer", async () => {
+    const api = await track(serve((_req, res) => json(res, 200, { ok: "y" })));
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    await new Promise((r) => setTimeout(r, 50));
+    const before = timers();
+    const t = transport(api.url, { headers: () => ({ "X-Api-Key": `${KEY}\r\nX-Evil: 1` }), timeoutMs: 60_000 });
+    const e = await catchError(() => t.request({ operation: "read", method: "GET", path: "/p" }));
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.code).toBe("ERR_INVALID_CHAR");
+    expect(e.message).toMatch(/X-Api-Key/);
+    expect(e.message).not.toContain(KEY);
+    expect(api.seen).toEqual([]);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+
 describe("a body cut short", () => {
   // Content-Length 1000, 10 bytes, then the socket is destroyed.
   const cut: Handler = (req, res) => {

@@ -75,14 +75,6 @@ function agentFor(url: URL): http.Agent {
   return agent;
 }
 
-/** Closes every pooled connection (idle ones would not hold the process anyway). */
-export function closeConnections(): void {
-  directAgents.http.destroy();
-  directAgents.https.destroy();
-  for (const agent of proxyAgents.values()) agent.destroy();
-  proxyAgents.clear();
-}
-
 export function send(r: WireRequest): Promise<WireResponse> {
   return new Promise<WireResponse>((resolve, reject) => {
     let url: URL;
@@ -100,17 +92,28 @@ export function send(r: WireRequest): Promise<WireResponse> {
     if (r.body !== undefined) headers["Content-Length"] = Buffer.byteLength(r.body);
 
     let done = false;
+    let req: http.ClientRequest | undefined;
     const fail = (code: string | undefined, message: string) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      req.destroy();
+      req?.destroy();
       reject(new WireError(code, message));
     };
     const timer = setTimeout(() => fail("ETIMEDOUT", `timeout of ${r.timeoutMs}ms exceeded`), r.timeoutMs);
 
     const lib = url.protocol === "https:" ? https : http;
-    const req = lib.request(url, { method: r.method, headers, agent: agentFor(url) }, (res) => {
+    try {
+      req = lib.request(url, { method: r.method, headers, agent: agentFor(url) }, onResponse);
+    } catch (e) {
+      // A header Node refuses (a control character in a value) throws here: the message names the header, not its value.
+      const err = e as NodeJS.ErrnoException;
+      return fail(err.code, err.message);
+    }
+    req.on("error", (e: NodeJS.ErrnoException) => fail(e.code, e.message));
+    req.end(r.body);
+
+    function onResponse(res: http.IncomingMessage): void {
       const length = Number(res.headers["content-length"]);
       // One allocation when the length is known; else the chunks, joined once at the end.
       const whole =
@@ -158,9 +161,7 @@ export function send(r: WireRequest): Promise<WireResponse> {
             ),
         );
       });
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => fail(e.code, e.message));
-    req.end(r.body);
+    }
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Typed Cloudsmith API v1 client (axios + zod). Auth by `X-Api-Key`; requests go through the shared
+ * Typed Cloudsmith API v1 client (node:http(s) + zod). Auth by `X-Api-Key`; requests go through the shared
  * rate limiter and retry policy of src/api/http. See docs/api/cloudsmith.md.
  */
 import { RateLimiter, sharedLimiter } from "../http/limiter";

@@ -1,6 +1,6 @@
 /**
- * Typed Huawei Cloud CodeArts Repo client (v4 remote-mirror operations + repository read), axios +
- * zod through the generic transport of src/api/http. Auth: `X-Auth-Token` with an IAM user token;
+ * Typed Huawei Cloud CodeArts Repo client (v4 remote-mirror operations + repository read),
+ * node:http(s) + zod through the generic transport of src/api/http. Auth: `X-Auth-Token` with an IAM user token;
  * a 401 DEV.00000003/APIG.0301 renews the token once (single flight) and re-sends the call once.
  * Operations as the API reference pages name them (e.g.
  * https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html) and as the SDK lists them:

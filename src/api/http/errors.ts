@@ -3,7 +3,7 @@
  *
  * Rules that keep secrets out of logs:
  * - an error carries only plain data (status, operation, path without query, API detail, field messages);
- *   never the axios error, request config or headers (those hold X-Api-Key / X-Auth-Token);
+ *   never the underlying network error, request options or headers (those hold X-Api-Key / X-Auth-Token);
  * - every text that came from the server is passed through `redact()` with the client's known secrets.
  */
 

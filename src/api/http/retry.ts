@@ -66,7 +66,8 @@ export function requestNotSent(code: string | undefined): boolean {
 
 export function isTransientNetworkCode(code: string | undefined, message?: string): boolean {
   if (code && TRANSIENT_CODES.has(code)) return true;
-  // "stream has been aborted" (axios ERR_BAD_RESPONSE): the connection dropped mid-body, a truncated reply.
+  // Node's "socket hang up" (a reset before the response), a timeout, or a reply the connection dropped
+  // mid-body ("aborted"; send.ts reports that one as ECONNRESET already) under a code not listed above.
   return /socket hang up|timeout|aborted/i.test(message ?? "");
 }
 

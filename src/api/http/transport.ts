@@ -1,9 +1,8 @@
 /**
- * Generic JSON-over-HTTP transport: one axios instance + shared rate limiter + retry policy +
- * zod parsing + typed errors + stats/events. API specifics (auth headers, error body shape, paths,
+ * Generic JSON-over-HTTP transport: node:http(s) with keep-alive (send.ts) + shared rate limiter +
+ * retry policy + zod parsing + typed errors + stats/events. API specifics (auth headers, error body shape, paths,
  * pagination) are supplied by the client that owns the transport.
  */
-import axios, { AxiosInstance, AxiosResponse } from "axios";
 import type { ZodType } from "zod";
 import {
   ApiError,
@@ -20,6 +19,7 @@ import { inPlaceCheck } from "../../util/in-place-check";
 import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
+import { send, WireResponse } from "./send";
 import {
   isSafe,
   isTransientNetworkCode,
@@ -151,13 +151,13 @@ export interface HttpResponse<T> {
 /** Bodies at least this long (a page of list results, not a single object) are parsed after pending I/O. */
 const LARGE_BODY_BYTES = 16 * 1024;
 
-type Attempt = { kind: "response"; res: AxiosResponse<Buffer> } | { kind: "network"; code?: string; message: string };
+type Attempt = { kind: "response"; res: WireResponse } | { kind: "network"; code?: string; message: string };
 
 export class HttpTransport {
   readonly stats: ApiStats = { requests: 0, retries: 0, throttled: 0, errors: 0, byOperation: {} };
   readonly limiter: RateLimiter;
   readonly retry: RetryPolicy;
-  private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
   private readonly opts: HttpTransportOptions;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -168,16 +168,7 @@ export class HttpTransport {
     this.retry = new RetryPolicy(opts);
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.now = opts.now ?? Date.now;
-    this.http = axios.create({
-      timeout: opts.timeoutMs ?? 30_000,
-      // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string (util/json-bytes.ts).
-      responseType: "arraybuffer",
-      transformResponse: [(d: unknown) => d],
-      validateStatus: () => true,
-      // Never follow redirects: a redirect to another host would carry the API key along.
-      maxRedirects: 0,
-      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
-    });
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
   async request<T>(spec: RequestSpec<T>): Promise<HttpResponse<T>> {
@@ -224,16 +215,16 @@ export class HttpTransport {
           // A large body is parsed in a later turn of the event loop: responses that arrived meanwhile
           // are taken in first, so their limiter slots start the next requests before this one's
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
-          if (res.data.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (res.body.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
           return {
             status: res.status,
             data: this.parseBody(spec, res, base, attempt),
-            headers: plainHeaders(res.headers),
+            headers: res.headers,
           };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
         if (res.status !== 429 && res.status < 500 && spec.accept?.(res.status)) {
-          return { status: res.status, data: looseBody(res.data) as T, headers: plainHeaders(res.headers) };
+          return { status: res.status, data: looseBody(res.body) as T, headers: res.headers };
         }
         if (res.status === 429) {
           this.stats.throttled++;
@@ -307,14 +298,14 @@ export class HttpTransport {
       const started = this.now();
       const ev = { type: "request" as const, operation: spec.operation, method, path: spec.path, attempt };
       try {
-        const res = await this.http.request<Buffer>({ url, method, headers, data: bodyText });
-        // axios gives a Buffer for "arraybuffer" under Node; anything else (an empty body) as no bytes.
-        if (!Buffer.isBuffer(res.data)) res.data = Buffer.alloc(0);
-        this.limiter.observe(res.headers as Record<string, unknown>);
+        // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string (util/json-bytes.ts).
+        // Redirects are not followed (send.ts): a redirect to another host would carry the API key along.
+        const res = await send({ method, url, headers, body: bodyText, timeoutMs: this.timeoutMs });
+        this.limiter.observe(res.headers);
         this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
         return { kind: "response", res };
       } catch (e) {
-        // Keep only the code and message: the axios error holds the request config and its headers.
+        // Keep only the code and message (a WireError has no more; a header Node refused throws its own TypeError).
         const err = e as { code?: unknown; message?: unknown };
         const code = typeof err?.code === "string" ? err.code : undefined;
         const message = typeof err?.message === "string" ? err.message : "request failed";
@@ -329,7 +320,7 @@ export class HttpTransport {
    * X-RateLimit-Interval, the wait the server suggests; else backoff. Cloudsmith documents only the
    * X-RateLimit-* headers, not Retry-After (https://help.cloudsmith.io/reference/rate-limits).
    */
-  private throttleWaitMs(res: AxiosResponse<Buffer>, retryAfter: number | undefined, attempt: number): number {
+  private throttleWaitMs(res: WireResponse, retryAfter: number | undefined, attempt: number): number {
     if (retryAfter !== undefined) return retryAfter * 1000;
     const reset = Number(header(res.headers, "x-ratelimit-reset"));
     if (Number.isFinite(reset) && reset > 1e9) {
@@ -343,12 +334,12 @@ export class HttpTransport {
 
   private parseBody<T>(
     spec: RequestSpec<T>,
-    res: AxiosResponse<Buffer>,
+    res: WireResponse,
     base: Omit<ApiErrorInit, "reason">,
     attempt: number,
   ): T {
     // A probe (accept) wants the body as it came; any other call without a schema ignores it.
-    if (!spec.schema) return (spec.accept ? looseBody(res.data) : undefined) as T;
+    if (!spec.schema) return (spec.accept ? looseBody(res.body) : undefined) as T;
     // On a write the server acted (2xx) but we cannot tell what it made, so the caller must re-read
     // before retrying: mark it ambiguous like a lost response.
     const shapeError = (reason: string) =>
@@ -363,7 +354,7 @@ export class HttpTransport {
       );
     let json: unknown;
     try {
-      json = isBlank(res.data) ? undefined : parseJsonBytes(res.data);
+      json = isBlank(res.body) ? undefined : parseJsonBytes(res.body);
     } catch {
       throw shapeError("response body is not valid JSON");
     }
@@ -385,13 +376,13 @@ export class HttpTransport {
   }
 
   private httpError(
-    res: AxiosResponse<Buffer>,
+    res: WireResponse,
     base: Omit<ApiErrorInit, "reason">,
     secrets: Array<string | undefined>,
     retryAfter: number | undefined,
     ambiguous: boolean,
   ): ApiError {
-    const text = bodyText(res.data);
+    const text = bodyText(res.body);
     let json: unknown;
     try {
       json = text.trim() ? JSON.parse(text) : undefined;
@@ -466,7 +457,7 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
-/** A body as text, without a byte order mark (as axios read it as text). */
+/** A body as text, without a byte order mark. */
 function bodyText(bytes: Buffer): string {
   return bytes.toString("utf8").replace(/^\uFEFF/, "");
 }
@@ -486,15 +477,4 @@ function looseBody(data: Buffer): unknown {
   } catch {
     return text;
   }
-}
-
-function plainHeaders(h: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const src =
-    h && typeof (h as { toJSON?: unknown }).toJSON === "function"
-      ? (h as { toJSON(): object }).toJSON()
-      : ((h as object) ?? {});
-  for (const [k, v] of Object.entries(src))
-    if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
-  return out;
 }

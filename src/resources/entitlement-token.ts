@@ -131,10 +131,10 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       sameToken ? state!.observed.rotated_at : undefined,
       found.adopted,
     );
-    observed.hints = {
-      rotation: rotationReason(spec, state, observed.fields.rotated_at, () => ctx.now()),
-      reset: resetReason(spec, state),
-    };
+    const rotation = rotationReason(spec, state, observed.fields.rotated_at, () => ctx.now());
+    const reset = resetReason(spec, state);
+    // Most tokens have neither due: no hints object for them.
+    if (rotation || reset) observed.hints = { rotation, reset };
     return observed;
   },
 

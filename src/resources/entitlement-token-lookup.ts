@@ -73,8 +73,18 @@ export function toObserved(
   return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
 }
 
-export const tokensCacheKey = (client: CloudsmithClient, owner: string, repo: string) =>
-  `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
+/** Cache keys by client, owner and repository: built once, not for each of 10,000 tokens a plan (and hashed again). */
+const cacheKeys = new WeakMap<CloudsmithClient, Map<string, Map<string, string>>>();
+
+export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: string): string {
+  let byOwner = cacheKeys.get(client);
+  if (!byOwner) cacheKeys.set(client, (byOwner = new Map()));
+  let byRepo = byOwner.get(owner);
+  if (!byRepo) byOwner.set(owner, (byRepo = new Map()));
+  let key = byRepo.get(repo);
+  if (key === undefined) byRepo.set(repo, (key = `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`));
+  return key;
+}
 
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
 export function listTokens(

@@ -1,7 +1,7 @@
 /** EntitlementToken's per-token helpers that every plan runs 10,000 times: what they answer, edge cases first. */
 import { EntitlementTokenSpecSchema, MANAGED_FIELDS, desiredFields } from "../../src/resources/entitlement-token-spec";
-import { inRepository, observedFields, stateSlug } from "../../src/resources/entitlement-token-lookup";
-import type { RepositoryToken } from "../../src/api/cloudsmith";
+import { inRepository, observedFields, stateSlug, tokensCacheKey } from "../../src/resources/entitlement-token-lookup";
+import type { CloudsmithClient, RepositoryToken } from "../../src/api/cloudsmith";
 import type { ResourceState } from "../../src/resources/types";
 
 const spec = (more: Record<string, unknown> = {}) =>
@@ -97,5 +97,22 @@ describe("desiredFields", () => {
     const d = desiredFields("app/default", s);
     expect(d.metadata).toEqual({ team: "ci" });
     expect(Object.isFrozen(s.metadata)).toBe(false);
+  });
+});
+
+describe("tokensCacheKey", () => {
+  const a = { baseUrl: "https://api.cloudsmith.io" } as CloudsmithClient;
+  const b = { baseUrl: "https://cloudsmith.internal" } as CloudsmithClient;
+
+  it("names one list per API, owner and repository", () => {
+    const keys = [
+      tokensCacheKey(a, "acme", "prod"),
+      tokensCacheKey(a, "acme", "dev"),
+      tokensCacheKey(a, "other", "prod"),
+      tokensCacheKey(b, "acme", "prod"),
+    ];
+    expect(new Set(keys).size).toBe(4);
+    expect(tokensCacheKey(a, "acme", "prod")).toBe(keys[0]);
+    expect(keys[0]).toBe("cloudsmith:https://api.cloudsmith.io:entitlements:acme/prod");
   });
 });

@@ -31,6 +31,16 @@ export function parseSpec(handler: ResourceHandler<unknown>, key: string, raw: u
   return r.data;
 }
 
+/** Labels by parsed spec: a controller plans the same specs every pass (10,000 labels a plan otherwise). */
+const labels = new WeakMap<object, string>();
+
+function labelOf(handler: ResourceHandler<unknown>, spec: unknown): string {
+  if (!spec || typeof spec !== "object") return presentationOf(handler).describe(spec);
+  let label = labels.get(spec);
+  if (label === undefined) labels.set(spec, (label = presentationOf(handler).describe(spec)));
+  return label;
+}
+
 export interface PlanOptions {
   /** Plan the removal of everything (destroy). */
   destroy?: boolean;
@@ -48,8 +58,10 @@ export async function planStack(
   opts: PlanOptions = {},
 ): Promise<StackPlan> {
   const parallelism = opts.parallelism ?? 10;
-  const declared = new Map(desired.resources.map((r) => [r.key, r]));
-  const orphans = Object.entries(state.resources).filter(([key]) => opts.destroy || !declared.has(key));
+  const declared = new Set<string>();
+  for (const r of desired.resources) declared.add(r.key);
+  const orphans: [string, ResourceState][] = [];
+  for (const key in state.resources) if (opts.destroy || !declared.has(key)) orphans.push([key, state.resources[key]]);
 
   prefetch(ctx, [
     ...(opts.declaredPrefetched
@@ -134,7 +146,7 @@ export async function planDeclared(
     stack: d.stack,
     key: d.key,
     kind: d.kind,
-    label: words.describe(spec),
+    label: labelOf(handler, spec),
     action: "noop",
     changes: [],
     spec,
@@ -230,7 +242,7 @@ export async function planOrphan(
   const spec = rs.spec;
   let label = rs.id;
   try {
-    label = presentationOf(handler).describe(parseSpec(handler, key, spec));
+    label = labelOf(handler, parseSpec(handler, key, spec));
   } catch {
     /* an old spec that no longer parses still has an id to delete by */
   }

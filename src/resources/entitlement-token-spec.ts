@@ -112,11 +112,25 @@ export const EntitlementTokenSpecSchema = z
 export type EntitlementTokenSpec = z.output<typeof EntitlementTokenSpecSchema>;
 export type EntitlementTokenInput = z.input<typeof EntitlementTokenSpecSchema>;
 
+export type DesiredFields = Readonly<Partial<Record<ManagedField, unknown>>>;
+
+/** desiredFields' answer per parsed spec: a plan parses each spec once and a controller keeps it between passes. */
+const desiredCache = new WeakMap<EntitlementTokenSpec, { key: string; fields: DesiredFields }>();
+
 /**
  * The API fields that express a spec: every managed field, null where unset (a declarative
  * "no limit"). Fields the spec leaves unmanaged are absent: the default token's name and tag.
+ * Computed once per spec object and key, and frozen (metadata included): callers copy what they change.
  */
-export function desiredFields(key: string, spec: EntitlementTokenSpec): Partial<Record<ManagedField, unknown>> {
+export function desiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
+  const cached = desiredCache.get(spec);
+  if (cached?.key === key) return cached.fields;
+  const fields = computeDesiredFields(key, spec);
+  desiredCache.set(spec, { key, fields });
+  return fields;
+}
+
+function computeDesiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
   const l = spec.limits;
   const out: Partial<Record<ManagedField, unknown>> = {
     is_active: spec.enabled,
@@ -134,7 +148,8 @@ export function desiredFields(key: string, spec: EntitlementTokenSpec): Partial<
   if (spec.name) out.name = spec.name;
   if (spec.privateBroadcasts !== undefined) out.access_private_broadcasts = spec.privateBroadcasts;
   // The default token is found by its flag, not a tag; its metadata is managed only when declared.
-  if (!spec.defaultToken) out.metadata = { ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
-  else if (spec.metadata) out.metadata = spec.metadata;
-  return out;
+  if (!spec.defaultToken)
+    out.metadata = Object.freeze({ ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key });
+  else if (spec.metadata) out.metadata = Object.freeze({ ...spec.metadata });
+  return Object.freeze(out);
 }

@@ -22,6 +22,7 @@ import {
   observedFields,
   parseTokenId,
   stateSlug,
+  inRepository,
   tokenId,
   tokensCacheKey,
   toObserved,
@@ -54,7 +55,7 @@ function rotationReason(
   spec: EntitlementTokenSpec,
   state: ResourceState | undefined,
   rotatedAt: unknown,
-  now: Date,
+  now: () => Date,
 ): string | undefined {
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.rotation?.triggers;
   const next = spec.rotation?.triggers;
@@ -62,9 +63,11 @@ function rotationReason(
     const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
     return triggersChanged("rotation", changed);
   }
-  const maxAge = spec.rotation?.maxAge !== undefined ? parseDuration(spec.rotation.maxAge) : undefined;
-  const since = rotatedAt ? Date.parse(String(rotatedAt)) : NaN;
-  if (maxAge && !Number.isNaN(since) && now.getTime() - since >= maxAge) {
+  // Most tokens have no maxAge: no dates to read for them (10,000 tokens per plan).
+  if (spec.rotation?.maxAge === undefined || !rotatedAt) return undefined;
+  const maxAge = parseDuration(spec.rotation.maxAge);
+  const since = Date.parse(String(rotatedAt));
+  if (maxAge && !Number.isNaN(since) && now().getTime() - since >= maxAge) {
     return `older than ${spec.rotation!.maxAge} (last rotated ${new Date(since).toISOString()})`;
   }
   return undefined;
@@ -128,15 +131,15 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       sameToken ? state!.observed.rotated_at : undefined,
       found.adopted,
     );
-    observed.hints = {
-      rotation: rotationReason(spec, state, observed.fields.rotated_at, ctx.now()),
-      reset: resetReason(spec, state),
-    };
+    const rotation = rotationReason(spec, state, observed.fields.rotated_at, () => ctx.now());
+    const reset = resetReason(spec, state);
+    // Most tokens have neither due: no hints object for them.
+    if (rotation || reset) observed.hints = { rotation, reset };
     return observed;
   },
 
   diff(key, spec, observed) {
-    if (!observed.id.startsWith(`${spec.owner}.${spec.repository}.`)) {
+    if (!inRepository(observed.id, spec.owner, spec.repository)) {
       const id = parseTokenId(observed.id);
       return [
         {
@@ -148,10 +151,10 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       ];
     }
     const desired = desiredFields(key, spec);
-    const ignored = new Set<string>(spec.ignoreChanges ?? []);
+    const ignored: readonly string[] = spec.ignoreChanges ?? [];
     const changes: FieldChange[] = [];
     for (const f of MANAGED_FIELDS) {
-      if (!(f in desired) || ignored.has(f)) continue;
+      if (!(f in desired) || ignored.includes(f)) continue;
       if (!same(f, desired[f], observed.fields[f], desired))
         changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
     }

@@ -22,6 +22,7 @@
 const PIECE_BYTES = 32 * 1024;
 const CUT = Buffer.from('},{"', "latin1");
 const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 export function parseJsonBytes(bytes: Buffer, pieceBytes = PIECE_BYTES): unknown {
   const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0; // a UTF-8 byte order mark
@@ -32,15 +33,23 @@ export function parseJsonBytes(bytes: Buffer, pieceBytes = PIECE_BYTES): unknown
   return JSON.parse(bytes.toString("utf8", from));
 }
 
-/** The elements of the array whose first element starts at `start`, or undefined when a piece does not parse. */
+/**
+ * The elements of the array whose first element starts at `start`, or undefined when a piece does not parse.
+ *
+ * Each piece is framed as an array in the buffer itself: the byte before it (the array's `[`, or the
+ * `,` between two elements) is `[` while it is decoded, and the `,` after it is `]`; both are put back
+ * at once. Decoded with its brackets, a piece is one flat string that JSON.parse reads as it is;
+ * brackets added by concatenation made a rope that V8 copies into a flat string first: every page
+ * decoded twice (docs/performance.md).
+ */
 function inPieces(bytes: Buffer, start: number, pieceBytes: number): unknown[] | undefined {
   const out: unknown[] = [];
   try {
     for (;;) {
       const cut = bytes.length - start > 2 * pieceBytes ? bytes.indexOf(CUT, start + pieceBytes) : -1;
       // The last piece carries the array's closing bracket (and any whitespace after it).
-      const text = cut < 0 ? `[${bytes.toString("utf8", start)}` : `[${bytes.toString("utf8", start, cut + 1)}]`;
-      const piece = JSON.parse(text) as unknown;
+      const end = cut < 0 ? bytes.length : cut + 2;
+      const piece = JSON.parse(framed(bytes, start - 1, end)) as unknown;
       if (!Array.isArray(piece)) return undefined;
       for (const element of piece) out.push(element);
       if (cut < 0) return out;
@@ -48,5 +57,19 @@ function inPieces(bytes: Buffer, start: number, pieceBytes: number): unknown[] |
     }
   } catch {
     return undefined;
+  }
+}
+
+/** bytes[from, to) decoded with `[` at `from` and, unless `to` is the end, `]` at `to - 1`; the buffer is left as it was. */
+function framed(bytes: Buffer, from: number, to: number): string {
+  const open = bytes[from];
+  const close = to < bytes.length ? bytes[to - 1] : undefined;
+  bytes[from] = OPEN_BRACKET;
+  if (close !== undefined) bytes[to - 1] = CLOSE_BRACKET;
+  try {
+    return bytes.toString("utf8", from, to);
+  } finally {
+    bytes[from] = open;
+    if (close !== undefined) bytes[to - 1] = close;
   }
 }

@@ -108,6 +108,18 @@ const cases: { reason: string; spec: ReturnType<typeof spec>; observed: Observed
     want: [{ path: "repository", old: "acme/dev", new: "acme/prod", effect: "replace" }],
   },
   {
+    reason: "a repository whose slug starts with the declared one is another repository",
+    spec: spec(),
+    observed: token(spec(), {}, { id: "acme.production.T1" }),
+    want: [{ path: "repository", old: "acme/production", new: "acme/prod", effect: "replace" }],
+  },
+  {
+    reason: "an owner whose slug starts with the declared one is another owner",
+    spec: spec(),
+    observed: token(spec(), {}, { id: "acmeco.prod.T1" }),
+    want: [{ path: "repository", old: "acmeco/prod", new: "acme/prod", effect: "replace" }],
+  },
+  {
     reason: "a rotation due is a rotate change naming why, never the value",
     spec: spec(),
     observed: token(spec(), {}, { hints: { rotation: 'rotation trigger "v" changed' } }),

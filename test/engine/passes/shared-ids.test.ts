@@ -1,6 +1,6 @@
 import { refuseSharedIds } from "../../../src/engine/passes";
 import { PlanError, type StackPlan } from "../../../src/engine/plan-types";
-import { COPY, MIRROR, deepFreeze, entry, rp, stack } from "./fixtures";
+import { COPY, MIRROR, TOKEN, deepFreeze, entry, rp, stack } from "./fixtures";
 
 const seen = (id: string) => ({ observed: { id, fields: {} }, spec: {} });
 const BOTH =
@@ -44,6 +44,12 @@ const cases: { reason: string; input: StackPlan[]; refused?: string }[] = [
         rp("app/a", COPY, "noop", { observed: { id: "acme.dev.P1", fields: {} } }),
         rp("app/b", COPY, "noop", seen("acme.dev.P1")),
       ]),
+    ],
+  },
+  {
+    reason: "one id in two kinds names two objects: they pass",
+    input: [
+      stack("app", [rp("app/a", COPY, "noop", seen("acme.dev.P1")), rp("app/b", TOKEN, "noop", seen("acme.dev.P1"))]),
     ],
   },
   {

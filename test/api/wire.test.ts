@@ -21,6 +21,7 @@ import {
   RateLimiter,
   requestNotSent,
 } from "../../src/api/http";
+import { recycle, send } from "../../src/api/http/send";
 import { catchError } from "./helpers";
 
 const KEY = "csk_WIRE_secret_api_key_0987654321";
@@ -420,6 +421,48 @@ describe("keep-alive", () => {
     for (let i = 0; i < 20; i++) await t.request({ operation: "read", method: "GET", path: `/p${i}`, schema: Ok });
     expect(api.seen).toHaveLength(20);
     expect(api.connections).toBe(1);
+  });
+});
+
+describe("list-page bodies", () => {
+  /** A JSON array of about `bytes` bytes whose every element names `tag`. */
+  const page = (tag: string, bytes: number) =>
+    Array.from({ length: Math.ceil(bytes / 100) }, (_, i) => ({ tag, i, pad: "x".repeat(70) }));
+
+  it("are read into one buffer that the next response reuses once the first is handed back", async () => {
+    const api = await track(serve((req, res) => json(res, 200, page(req.url ?? "", 100_000))));
+    const get = (p: string) => send({ method: "GET", url: `${api.url}${p}`, headers: {}, timeoutMs: 5_000 });
+    const first = await get("/a");
+    const firstMemory = first.body.buffer;
+    recycle(first.body);
+    const second = await get("/b");
+    expect(second.body.buffer).toBe(firstMemory);
+    expect(JSON.parse(second.body.toString("utf8"))[0].tag).toBe("/b");
+    // Not handed back: the next one gets other memory.
+    const third = await get("/c");
+    expect(third.body.buffer).not.toBe(second.body.buffer);
+    recycle(second.body);
+    recycle(third.body);
+  });
+
+  it("parse as they came when many arrive at once and their memory is reused", async () => {
+    const api = await track(
+      serve((req, res) => {
+        const tag = req.url ?? "";
+        // Answers in a scrambled order, so bodies overtake one another while others wait to be parsed.
+        setTimeout(() => json(res, 200, page(tag, 60_000 + (tag.length % 7) * 9_000)), (tag.charCodeAt(2) * 7) % 23);
+      }),
+    );
+    const t = transport(api.url, { limiter: new RateLimiter({ concurrency: 8 }) });
+    const Page = z.array(z.object({ tag: z.string(), i: z.number(), pad: z.string() }));
+    const paths = Array.from({ length: 48 }, (_, i) => `/p${i}`);
+    const pages = await Promise.all(
+      paths.map((p) => t.request({ operation: "list", method: "GET", path: p, schema: Page })),
+    );
+    pages.forEach((r, n) => {
+      expect(r.data.length).toBeGreaterThan(500);
+      expect(r.data.every((e) => e.tag === paths[n])).toBe(true);
+    });
   });
 });
 

@@ -55,6 +55,44 @@ export const ACCEPT_ENCODING = "gzip, deflate, br";
 /** A Content-Length above this is not trusted for one up-front allocation (the chunks are gathered instead). */
 const MAX_PREALLOC_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bodies the size of a list page are read into buffers reused from one response to the next. A new
+ * buffer of 100-700 KB is memory the process touches for the first time, page by page (about 15-20
+ * µs a page on these machines: 3-5 ms for one list page, more than parsing it; docs/performance.md);
+ * one used before costs only the copy. The transport hands a body back with `recycle` once it has
+ * parsed it: nothing else keeps it. A body never handed back is collected as any buffer is.
+ */
+const POOL_MIN_BYTES = 16 * 1024;
+const POOL_MAX_BYTES = 1024 * 1024;
+/** Free buffers kept per size: more than the requests a limiter lets run at once. */
+const POOL_KEEP = 16;
+const freeBuffers = new Map<number, Buffer[]>();
+/** A body handed out (a view of `length` bytes) -> the pooled buffer under it. */
+const lent = new WeakMap<Buffer, Buffer>();
+
+/** A buffer of exactly `length` bytes, from the pool when the size is a list page's. */
+function borrow(length: number): Buffer {
+  if (length < POOL_MIN_BYTES || length > POOL_MAX_BYTES) return Buffer.allocUnsafe(length);
+  const size = 2 ** Math.ceil(Math.log2(length));
+  const backing = freeBuffers.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  const body = backing.subarray(0, length);
+  lent.set(body, backing);
+  return body;
+}
+
+/**
+ * Gives a response body back to the pool: the caller has parsed it and keeps nothing that points
+ * into it. Any other buffer (a decompressed body, one of another size) is left to the collector.
+ */
+export function recycle(body: Buffer): void {
+  const backing = lent.get(body);
+  if (!backing) return;
+  lent.delete(body);
+  let list = freeBuffers.get(backing.length);
+  if (!list) freeBuffers.set(backing.length, (list = []));
+  if (list.length < POOL_KEEP) list.push(backing);
+}
+
 // maxSockets stays unlimited: the rate limiter already bounds the requests in flight.
 // The idle timeout is the one Node's global agent uses (https://nodejs.org/api/http.html#httpglobalagent).
 const agentOptions = { keepAlive: true, timeout: 5_000 };
@@ -118,7 +156,7 @@ export function send(r: WireRequest): Promise<WireResponse> {
       // One allocation when the length is known; else the chunks, joined once at the end.
       const whole =
         Number.isSafeInteger(length) && length > 0 && length <= MAX_PREALLOC_BYTES
-          ? Buffer.allocUnsafe(length)
+          ? borrow(length)
           : undefined;
       const chunks: Buffer[] = [];
       let received = 0;

@@ -19,7 +19,7 @@ import { inPlaceCheck } from "../../util/in-place-check";
 import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
-import { send, WireResponse } from "./send";
+import { recycle, send, WireResponse } from "./send";
 import {
   isSafe,
   isTransientNetworkCode,
@@ -216,11 +216,10 @@ export class HttpTransport {
           // are taken in first, so their limiter slots start the next requests before this one's
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
           if (res.body.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
-          return {
-            status: res.status,
-            data: this.parseBody(spec, res, base, attempt),
-            headers: res.headers,
-          };
+          const data = this.parseBody(spec, res, base, attempt);
+          // Parsed: nothing points into the bytes any more, so the next response may reuse them.
+          recycle(res.body);
+          return { status: res.status, data, headers: res.headers };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
         if (res.status !== 429 && res.status < 500 && spec.accept?.(res.status)) {

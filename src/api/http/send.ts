@@ -155,9 +155,7 @@ export function send(r: WireRequest): Promise<WireResponse> {
       const length = Number(res.headers["content-length"]);
       // One allocation when the length is known; else the chunks, joined once at the end.
       const whole =
-        Number.isSafeInteger(length) && length > 0 && length <= MAX_PREALLOC_BYTES
-          ? borrow(length)
-          : undefined;
+        Number.isSafeInteger(length) && length > 0 && length <= MAX_PREALLOC_BYTES ? borrow(length) : undefined;
       const chunks: Buffer[] = [];
       let received = 0;
       let filled = 0;

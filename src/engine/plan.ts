@@ -72,11 +72,9 @@ export async function planStack(
   const declaredResults = await settleAll(desired.resources, parallelism, (d) =>
     planDeclared(ctx, d, state.resources[d.key], !!opts.destroy),
   );
-  const orphanResults = await settleAll(
-    orphans.filter(([key]) => !declared.has(key)),
-    parallelism,
-    ([key, rs]) => planOrphan(ctx, desired.name, key, rs),
-  );
+  // In a destroy, `orphans` also holds declared entries (their removal is planned by planDeclared).
+  const undeclared = opts.destroy ? orphans.filter(([key]) => !declared.has(key)) : orphans;
+  const orphanResults = await settleAll(undeclared, parallelism, ([key, rs]) => planOrphan(ctx, desired.name, key, rs));
 
   const failures: { key: string; error: unknown }[] = [];
   const resources: ResourcePlan[] = [];
@@ -90,7 +88,7 @@ export async function planStack(
   );
   collect(
     orphanResults,
-    orphans.filter(([key]) => !declared.has(key)).map(([k]) => k),
+    undeclared.map(([k]) => k),
   );
   if (failures.length) throw new PlanError(failures);
   // A destroy only removes: nothing to order or spare.

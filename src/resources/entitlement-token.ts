@@ -55,7 +55,7 @@ function rotationReason(
   spec: EntitlementTokenSpec,
   state: ResourceState | undefined,
   rotatedAt: unknown,
-  now: () => Date,
+  clock: Pick<HandlerContext, "now">,
 ): string | undefined {
   const prev = (state?.spec as EntitlementTokenSpec | undefined)?.rotation?.triggers;
   const next = spec.rotation?.triggers;
@@ -67,7 +67,7 @@ function rotationReason(
   if (spec.rotation?.maxAge === undefined || !rotatedAt) return undefined;
   const maxAge = parseDuration(spec.rotation.maxAge);
   const since = Date.parse(String(rotatedAt));
-  if (maxAge && !Number.isNaN(since) && now().getTime() - since >= maxAge) {
+  if (maxAge && !Number.isNaN(since) && clock.now().getTime() - since >= maxAge) {
     return `older than ${spec.rotation!.maxAge} (last rotated ${new Date(since).toISOString()})`;
   }
   return undefined;
@@ -131,7 +131,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
       sameToken ? state!.observed.rotated_at : undefined,
       found.adopted,
     );
-    const rotation = rotationReason(spec, state, observed.fields.rotated_at, () => ctx.now());
+    const rotation = rotationReason(spec, state, observed.fields.rotated_at, ctx);
     const reset = resetReason(spec, state);
     // Most tokens have neither due: no hints object for them.
     if (rotation || reset) observed.hints = { rotation, reset };

@@ -304,7 +304,7 @@ export class HttpTransport {
         this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
         return { kind: "response", res };
       } catch (e) {
-        // Keep only the code and message (a WireError has no more; a header Node refused throws its own TypeError).
+        // Keep only the code and message (a WireError holds nothing else: send.ts turns every failure into one).
         const err = e as { code?: unknown; message?: unknown };
         const code = typeof err?.code === "string" ? err.code : undefined;
         const message = typeof err?.message === "string" ? err.message : "request failed";

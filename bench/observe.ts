@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { reusedBodies } from "../src/api/http/reused-bodies";
 import { settleAll } from "../src/util/pool";
 import { ROOT, row, timed, type Row } from "./support";
 import { setUpTokenPlan, type TokenPlanSetup } from "./token-plan";
@@ -45,8 +46,11 @@ async function measurePlan(
   setup: TokenPlanSetup,
   concurrency: number,
   readMode: "list" | "get" = "list",
+  /** As if every page had changed since the last plan: nothing parsed before is given again (api/http/reused-bodies.ts). */
+  changedPages = false,
 ): Promise<PlanFigures> {
   const { emu } = setup;
+  if (changedPages) reusedBodies.clear();
   const before = (await emu.stats()).total;
   const emuCpu = emu.cpuMs();
   const cpu = process.cpuUsage();
@@ -107,6 +111,9 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
       floors.push(await floorWall());
       parses.push({ pages: parseCpuMs(pages), state: parseCpuMs([state]) });
     }
+    // The same plans when every page changed since the last one (each token's download counted, say): all parsed afresh.
+    const changed: PlanFigures[] = [];
+    for (let i = 0; i < cfg.runs; i++) changed.push(await measurePlan(setup, cfg.concurrency, "list", true));
     const load = loadavg();
     const get = await measurePlan(setup, cfg.concurrency, "get");
     let fast: { plans: PlanFigures[] } | undefined;
@@ -129,6 +136,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     const wall = median(plans.map((p) => p.wallMs));
     const floor = median(floors);
     const cpu = median(plans.map((p) => p.clientCpuMs));
+    const changedCpu = median(changed.map((p) => p.clientCpuMs));
     const parseFloor = median(parses.map((p) => p.pages + p.state));
     const emuCpu = plans.every((p) => p.emulatorCpuMs !== undefined)
       ? median(plans.map((p) => p.emulatorCpuMs!))
@@ -181,7 +189,9 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
           parseFloor,
           250,
           "ms",
-          `median of the same ${cfg.runs} plans (${list(plans.map((p) => p.clientCpuMs))} ms, user + system of the client's process); ` +
+          `median of the same ${cfg.runs} plans (${list(plans.map((p) => p.clientCpuMs))} ms, user + system of the client's process), ` +
+            `whose pages came back as the plan before read them, so what they parsed to was given again (api/http/reused-bodies.ts); ` +
+            `when every page changed since the plan before (all parsed afresh): ${list(changed.map((p) => p.clientCpuMs))} ms, median ${Math.round(changedCpu)} ms; ` +
             `floor: JSON.parse of the same bytes, decoding included, measured beside each plan (median ${Math.round(parseFloor)} ms: the ${floorCalls} list pages, ${MB(pageBytes)}, ` +
             `${Math.round(median(parses.map((p) => p.pages)))} ms; the state file, ${MB(state.length)} (${Math.round(state.length / tokens)} bytes per token), ${Math.round(median(parses.map((p) => p.state)))} ms)` +
             (emuCpu === undefined ? "" : `; the emulator's own CPU per plan: ${Math.round(emuCpu)} ms`) +
@@ -189,6 +199,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
         ),
         counts: {
           runs: plans.length,
+          changedPagesCpuMs: changedCpu,
           pageBytes,
           stateBytes: state.length,
           pagesParseMs: median(parses.map((p) => p.pages)),

@@ -12,9 +12,9 @@
  * flag, the free-form `metadata`, private broadcasts or the secret is not said: those are never
  * compared, only reported after a sync of ours when they differ.
  */
-import type { RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson } from "../util/canonical";
 import { MANAGED_FIELDS } from "./entitlement-token-spec";
+import type { ListedToken } from "./entitlement-token-lookup";
 
 /** Not documented either way: checked once right after a sync of ours, never compared for drift. */
 const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
@@ -27,7 +27,7 @@ const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_pri
 const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
 
 /** A token field as compared: dates as instants, no unit without an amount, blank as null. */
-function valueOf(t: RepositoryToken, field: string): unknown {
+function valueOf(t: ListedToken, field: string): unknown {
   const r = t as Record<string, unknown>;
   let v = r[field] ?? null;
   if (typeof v === "string" && field.startsWith("limit_date")) v = new Date(v).toISOString();
@@ -37,7 +37,7 @@ function valueOf(t: RepositoryToken, field: string): unknown {
 }
 
 /** name → compact, non-secret description of a token's `fields`, for comparing two repositories' sets. */
-export function describeSet(tokens: RepositoryToken[], fields: readonly string[]): Record<string, string> {
+export function describeSet(tokens: readonly ListedToken[], fields: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of tokens) {
     const d: Record<string, unknown> = {};
@@ -61,8 +61,8 @@ export function comparedFields(notCarried: readonly string[]): string[] {
  * of them has; with one example of each for the message.
  */
 export function differencesAfterSync(
-  source: RepositoryToken[],
-  target: RepositoryToken[],
+  source: readonly ListedToken[],
+  target: readonly ListedToken[],
 ): { what: string; example: string }[] {
   const byName = new Map(target.map((t) => [String(t.name), t]));
   const sourceNames = new Set(source.map((t) => String(t.name)));

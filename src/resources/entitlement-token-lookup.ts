@@ -22,7 +22,7 @@ export type ObservedTokenFields = Record<KeptField | ManagedField | "rotated_at"
  * One object literal of the final shape (its type makes it name every field once): built for every
  * token of every plan, where adding 19 properties in a loop reallocated the object's property store.
  */
-export function observedFields(t: RepositoryToken, rotatedAt: unknown): ObservedTokenFields {
+export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unknown): ObservedTokenFields {
   const f = t as Record<string, unknown>;
   return {
     slug_perm: f.slug_perm ?? null,
@@ -62,15 +62,36 @@ export function parseTokenId(id: string): { owner: string; repository: string; s
   return { owner: parts[0], repository: parts[1], slugPerm: parts[2] };
 }
 
-/** A token as plans and state see it. */
+/**
+ * A token as a run keeps its repository's list: the fields state keeps (null where absent), with
+ * `rotated_at` at its default, `created_at`; never the secret, nor the twenty-odd other fields a
+ * list page carries. A run holds every page it read until it ends: for 10,000 tokens the parsed
+ * pages were 12.6 MB kept alive through the whole plan (so copied into the old generation by the
+ * garbage collector), their projections are a quarter of that. Frozen, because a token that was
+ * never rotated is observed as this very object (see toObserved), shared by plan and list.
+ */
+export type ListedToken = Readonly<ObservedTokenFields>;
+
+/** The listed form of a token read from the API (a listed token stays as it is). */
+export function listedToken(t: RepositoryToken | ListedToken): ListedToken {
+  return Object.freeze(observedFields(t, undefined));
+}
+
+/**
+ * A token as plans and state see it. `rotatedAt` is what state remembers of its last rotation: when
+ * there is none, or it is the listed default, the listed object itself is the observation (no copy
+ * for each of 10,000 tokens a plan); `id`, when state's id already names this token, is reused too.
+ */
 export function toObserved(
   owner: string,
   repo: string,
-  t: RepositoryToken,
+  t: ListedToken,
   rotatedAt?: unknown,
   adopted = false,
+  id?: string,
 ): Observed {
-  return { id: tokenId(owner, repo, t.slug_perm ?? ""), fields: observedFields(t, rotatedAt), adopted };
+  const fields = rotatedAt == null || rotatedAt === t.rotated_at ? t : { ...t, rotated_at: rotatedAt };
+  return { id: id ?? tokenId(owner, repo, typeof t.slug_perm === "string" ? t.slug_perm : ""), fields, adopted };
 }
 
 /** Cache keys by client, owner and repository: built once, not for each of 10,000 tokens a plan (and hashed again). */
@@ -86,31 +107,56 @@ export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: st
   return key;
 }
 
-/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each). */
+/**
+ * Listed forms by the list, and by the token, they came from. A page answered byte for byte as
+ * before is the very same (frozen) list again (see api/http/reused-bodies.ts): its listed form, and
+ * so its index, are then the ones already made, not 10,000 new objects a plan.
+ */
+const listedLists = new WeakMap<readonly RepositoryToken[], readonly ListedToken[]>();
+const listedTokens = new WeakMap<RepositoryToken, ListedToken>();
+
+function listedOf(tokens: readonly RepositoryToken[]): readonly ListedToken[] {
+  let listed = listedLists.get(tokens);
+  if (listed) return listed;
+  const out = new Array<ListedToken>(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    let l = listedTokens.get(t);
+    if (!l) listedTokens.set(t, (l = listedToken(t)));
+    out[i] = l;
+  }
+  listed = Object.freeze(out);
+  listedLists.set(tokens, listed);
+  return listed;
+}
+
+/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
 export function listTokens(
   ctx: HandlerContext,
   client: CloudsmithClient,
   owner: string,
   repo: string,
-): Promise<RepositoryToken[]> {
-  return ctx.memo(tokensCacheKey(client, owner, repo), () => client.entitlements.list(owner, repo));
+): Promise<readonly ListedToken[]> {
+  return ctx.memo(tokensCacheKey(client, owner, repo), async () =>
+    listedOf(await client.entitlements.list(owner, repo)),
+  );
 }
 
 /** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
 interface TokenIndex {
-  bySlug: Map<string, RepositoryToken>;
+  bySlug: Map<string, ListedToken>;
   /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
-  byKey: Map<string, RepositoryToken[]>;
-  defaultToken: RepositoryToken | undefined;
+  byKey: Map<string, ListedToken[]>;
+  defaultToken: ListedToken | undefined;
 }
-const tokenIndexes = new WeakMap<RepositoryToken[], TokenIndex>();
+const tokenIndexes = new WeakMap<readonly ListedToken[], TokenIndex>();
 
-export function indexTokens(tokens: RepositoryToken[]): TokenIndex {
+export function indexTokens(tokens: readonly ListedToken[]): TokenIndex {
   let index = tokenIndexes.get(tokens);
   if (index) return index;
   index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
   for (const t of tokens) {
-    if (t.slug_perm !== undefined && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
+    if (typeof t.slug_perm === "string" && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
     if (t.default === true) index.defaultToken ??= t;
     const m = t.metadata as Record<string, unknown> | null | undefined;
     const key = m?.[KEY_TAG];
@@ -127,11 +173,11 @@ export function indexTokens(tokens: RepositoryToken[]): TokenIndex {
 }
 
 export function findToken(
-  tokens: RepositoryToken[],
+  tokens: readonly ListedToken[],
   key: string,
   spec: EntitlementTokenSpec | undefined,
   slugPerm?: string,
-): { token: RepositoryToken; adopted: boolean } | undefined {
+): { token: ListedToken; adopted: boolean } | undefined {
   const index = indexTokens(tokens);
   if (slugPerm) {
     const t = index.bySlug.get(slugPerm);

@@ -18,8 +18,10 @@ import type { ResourceHandler } from "./contract";
 import {
   findToken,
   indexTokens,
+  listedToken,
   listTokens,
   observedFields,
+  type ListedToken,
   parseTokenId,
   stateSlug,
   inRepository,
@@ -98,7 +100,7 @@ async function nameTaken(
   const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
   return (
     t && {
-      id: tokenId(spec.owner, spec.repository, t.slug_perm ?? ""),
+      id: tokenId(spec.owner, spec.repository, String(t.slug_perm ?? "")),
       what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}`,
     }
   );
@@ -111,10 +113,10 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
   async observe(ctx, key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const slugPerm = stateSlug(state, spec.owner, spec.repository);
-    let found: { token: RepositoryToken; adopted: boolean } | undefined;
+    let found: { token: ListedToken; adopted: boolean } | undefined;
     if (ctx.readMode === "get" && slugPerm) {
       found = await client.entitlements.read(spec.owner, spec.repository, slugPerm).then(
-        (token) => ({ token, adopted: false }),
+        (token) => ({ token: listedToken(token), adopted: false }),
         (err) => {
           if (isNotFound(err)) return undefined;
           throw err;
@@ -124,13 +126,9 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
     if (!found) return undefined;
     const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
-    const observed = toObserved(
-      spec.owner,
-      spec.repository,
-      found.token,
-      sameToken ? state!.observed.rotated_at : undefined,
-      found.adopted,
-    );
+    const observed = sameToken
+      ? toObserved(spec.owner, spec.repository, found.token, state!.observed.rotated_at, found.adopted, state!.id)
+      : toObserved(spec.owner, spec.repository, found.token, undefined, found.adopted);
     const rotation = rotationReason(spec, state, observed.fields.rotated_at, ctx);
     const reset = resetReason(spec, state);
     // Most tokens have neither due: no hints object for them.
@@ -192,7 +190,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     let created: Observed;
     try {
       const t = await client.entitlements.create(owner, repository, body as never, { landed: tagged });
-      created = toObserved(owner, repository, t);
+      created = toObserved(owner, repository, listedToken(t));
     } catch (err) {
       // The name is taken (Cloudsmith: unique per repository): say by which token, and how to take it over.
       // A field error is a 422 by Cloudsmith's documentation, a 400 by some servers: either will do.
@@ -233,7 +231,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
         throw Object.assign(err as object, { recorded: created });
       }
-      created.fields.access_private_broadcasts = access_private_broadcasts;
+      // A copy: an adopted token's fields are the run's listed token itself (frozen, see toObserved).
+      created = { ...created, fields: { ...created.fields, access_private_broadcasts } };
     }
     return created;
   },
@@ -376,7 +375,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         t = await client.entitlements.update(owner, repository, slugPerm, { metadata } as never);
         ctx.invalidate(tokensCacheKey(client, owner, repository));
       }
-      return toObserved(owner, repository, t);
+      return toObserved(owner, repository, listedToken(t));
     },
   },
 };

@@ -89,7 +89,12 @@ describe("Cloudsmith client retries", () => {
         "acme",
         "prod",
         { name: "ci" },
-        { landed: async () => void looked.push(server!.requests.length) },
+        {
+          landed: async (): Promise<RepositoryToken | undefined> => {
+            looked.push(server!.requests.length);
+            return undefined;
+          },
+        },
       );
       expect(t.name).toBe("ci");
       expect(looked).toEqual([1]);

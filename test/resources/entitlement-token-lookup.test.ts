@@ -1,6 +1,13 @@
 /** EntitlementToken's per-token helpers that every plan runs 10,000 times: what they answer, edge cases first. */
 import { EntitlementTokenSpecSchema, MANAGED_FIELDS, desiredFields } from "../../src/resources/entitlement-token-spec";
-import { inRepository, observedFields, stateSlug, tokensCacheKey } from "../../src/resources/entitlement-token-lookup";
+import {
+  inRepository,
+  listedToken,
+  observedFields,
+  stateSlug,
+  toObserved,
+  tokensCacheKey,
+} from "../../src/resources/entitlement-token-lookup";
 import type { CloudsmithClient, RepositoryToken } from "../../src/api/cloudsmith";
 import type { ResourceState } from "../../src/resources/types";
 
@@ -70,6 +77,58 @@ describe("observedFields", () => {
   it("rotated_at is the last rotation when known, else the token's creation", () => {
     expect(observedFields(token, "2026-03-01T00:00:00Z").rotated_at).toBe("2026-03-01T00:00:00Z");
     expect(observedFields(token, undefined).rotated_at).toBe("2026-01-01T00:00:00Z");
+  });
+});
+
+describe("listedToken and toObserved", () => {
+  const token = {
+    slug_perm: "T1",
+    created_at: "2026-01-01T00:00:00Z",
+    name: "ci",
+    token: "secret-value",
+    self_url: "https://api.cloudsmith.io/entitlements/acme/prod/T1/",
+    usage: "0B",
+    metadata: { a: 1 },
+  } as unknown as RepositoryToken;
+
+  it("a listed token keeps what state keeps and nothing else: not the secret, not the other fields", () => {
+    const listed = listedToken(token);
+    expect(listed).toEqual(observedFields(token, undefined));
+    expect(listed).not.toHaveProperty("token");
+    expect(listed).not.toHaveProperty("self_url");
+    expect(JSON.stringify(listed)).not.toContain("secret-value");
+  });
+
+  it("is frozen, and listing a listed token again changes nothing", () => {
+    const listed = listedToken(token);
+    expect(Object.isFrozen(listed)).toBe(true);
+    expect(() => {
+      (listed as Record<string, unknown>).name = "other";
+    }).toThrow(TypeError);
+    expect(listedToken(listed)).toEqual(listed);
+  });
+
+  it("a token never rotated (or rotated when it was created) is observed as its listed object, no copy", () => {
+    const listed = listedToken(token);
+    expect(toObserved("acme", "prod", listed).fields).toBe(listed);
+    expect(toObserved("acme", "prod", listed, null).fields).toBe(listed);
+    expect(toObserved("acme", "prod", listed, "2026-01-01T00:00:00Z").fields).toBe(listed);
+  });
+
+  it("a rotated token is observed as a copy carrying its rotation time; the listed object is unchanged", () => {
+    const listed = listedToken(token);
+    const o = toObserved("acme", "prod", listed, "2026-03-01T00:00:00Z", true);
+    expect(o.fields).not.toBe(listed);
+    expect(o.fields).toEqual({ ...listed, rotated_at: "2026-03-01T00:00:00Z" });
+    expect(listed.rotated_at).toBe("2026-01-01T00:00:00Z");
+    expect(o.adopted).toBe(true);
+  });
+
+  it("its id is built from the slug, or the one given (state's, when it already names the token)", () => {
+    const listed = listedToken(token);
+    expect(toObserved("acme", "prod", listed).id).toBe("acme.prod.T1");
+    const known = "acme.prod.T1";
+    expect(toObserved("acme", "prod", listed, undefined, false, known).id).toBe(known);
   });
 });
 

@@ -18,13 +18,14 @@ export interface ShowTokensOption {
   showTokens?: boolean;
 }
 
-export interface CreateEntitlementOptions extends ShowTokensOption {
+export interface CreateEntitlementOptions<L extends object = RepositoryToken> extends ShowTokensOption {
   /**
    * Finds the token this create would make (e.g. by its tag), to tell whether an attempt that
    * failed after it was sent was applied. With it a 5xx or dropped connection is looked into and
-   * retried only when nothing landed; without it, it is thrown at once, marked `ambiguous`.
+   * retried only when nothing landed; without it, it is thrown at once, marked `ambiguous`. What it
+   * finds is create's result in place of the reply, so its type is the caller's (e.g. a listed token).
    */
-  landed?: () => Promise<RepositoryToken | undefined>;
+  landed?: () => Promise<L | undefined>;
 }
 
 export interface ListEntitlementsOptions extends ShowTokensOption {
@@ -37,13 +38,14 @@ export interface ListEntitlementsOptions extends ShowTokensOption {
 }
 
 export interface EntitlementsApi {
-  list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<RepositoryToken[]>;
-  create(
+  /** Every token of the repository. A page answered byte for byte as before gives the same (frozen) tokens again: never change them. */
+  list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<readonly RepositoryToken[]>;
+  create<L extends object = RepositoryToken>(
     owner: string,
     repo: string,
     body: RepositoryTokenRequest,
-    opts?: CreateEntitlementOptions,
-  ): Promise<RepositoryToken>;
+    opts?: CreateEntitlementOptions<L>,
+  ): Promise<RepositoryToken | L>;
   read(owner: string, repo: string, slugPerm: string, opts?: ShowTokensOption): Promise<RepositoryToken>;
   update(
     owner: string,
@@ -85,7 +87,7 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     return `${this.base(owner, repo)}${seg(slugPerm)}/${action ? `${action}/` : ""}`;
   }
 
-  list(owner: string, repo: string, opts: ListEntitlementsOptions = {}): Promise<RepositoryToken[]> {
+  list(owner: string, repo: string, opts: ListEntitlementsOptions = {}): Promise<readonly RepositoryToken[]> {
     return listAllPages(this.t, {
       operation: "entitlements_list",
       path: this.base(owner, repo),
@@ -93,16 +95,18 @@ export class CloudsmithEntitlements implements EntitlementsApi {
       query: { ...show(opts), query: opts.query || undefined, active: opts.active ? true : undefined },
       item: RepositoryTokenSchema,
       pageSize: opts.pageSize,
+      // A page that comes back byte for byte is given the tokens it parsed to before (frozen, shared).
+      reuse: true,
     });
   }
 
-  async create(
+  async create<L extends object = RepositoryToken>(
     owner: string,
     repo: string,
     body: RepositoryTokenRequest,
-    opts?: CreateEntitlementOptions,
-  ): Promise<RepositoryToken> {
-    const res = await this.t.request({
+    opts?: CreateEntitlementOptions<L>,
+  ): Promise<RepositoryToken | L> {
+    const res = await this.t.request<RepositoryToken | L>({
       operation: "entitlements_create",
       method: "POST",
       path: this.base(owner, repo),

@@ -55,6 +55,7 @@ async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise
       redact: spec.redact,
       query: { ...spec.query, page, page_size: pageSize },
       schema,
+      reuse: spec.reuse,
     });
   // A 404 here means the repository itself is missing: the caller decides what that means.
   const first = await fetchPage(1);

@@ -19,6 +19,7 @@ import { inPlaceCheck } from "../../util/in-place-check";
 import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
+import { reusedBodies } from "./reused-bodies";
 import { recycle, send, WireResponse } from "./send";
 import {
   isSafe,
@@ -62,6 +63,8 @@ export interface ApiStats {
   errors: number;
   /** HTTP attempts per operation. */
   byOperation: Record<string, number>;
+  /** Answers whose bytes were those of an earlier answer to the same GET: given that parse's value (RequestSpec.reuse). */
+  reused: number;
 }
 
 export interface ParsedErrorBody {
@@ -135,6 +138,12 @@ export interface RequestSpec<T> {
    */
   landed?: () => Promise<T | undefined>;
   /**
+   * A GET whose answer may be given the value the same bytes parsed to before (see reused-bodies.ts):
+   * no decode, parse or check when a page comes back unchanged. The value is then shared with every
+   * other caller and run, frozen: the caller must not change it.
+   */
+  reuse?: boolean;
+  /**
    * Statuses answered to the caller as they are instead of thrown (a check that wants to see how the
    * server answers, e.g. a 301 or a 422): `data` is then the body parsed as JSON when it is JSON
    * (else the text), not validated. 429s and retryable failures are retried as usual first.
@@ -154,7 +163,7 @@ const LARGE_BODY_BYTES = 16 * 1024;
 type Attempt = { kind: "response"; res: WireResponse } | { kind: "network"; code?: string; message: string };
 
 export class HttpTransport {
-  readonly stats: ApiStats = { requests: 0, retries: 0, throttled: 0, errors: 0, byOperation: {} };
+  readonly stats: ApiStats = { requests: 0, retries: 0, throttled: 0, errors: 0, byOperation: {}, reused: 0 };
   readonly limiter: RateLimiter;
   readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
@@ -216,7 +225,7 @@ export class HttpTransport {
           // are taken in first, so their limiter slots start the next requests before this one's
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
           if (res.body.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
-          const data = this.parseBody(spec, res, base, attempt);
+          const data = this.bodyOf(spec, url, res, base, attempt);
           // Parsed: nothing points into the bytes any more, so the next response may reuse them.
           recycle(res.body);
           return { status: res.status, data, headers: res.headers };
@@ -329,6 +338,23 @@ export class HttpTransport {
     const interval = Number(header(res.headers, "x-ratelimit-interval"));
     if (Number.isFinite(interval) && interval > 0) return interval * 1000;
     return this.retry.backoffMs(attempt - 1);
+  }
+
+  /** The 2xx body's value: the one these very bytes parsed to before when the spec allows reuse, else parsed now. */
+  private bodyOf<T>(
+    spec: RequestSpec<T>,
+    url: string,
+    res: WireResponse,
+    base: Omit<ApiErrorInit, "reason">,
+    attempt: number,
+  ): T {
+    if (!spec.reuse || spec.method !== "GET") return this.parseBody(spec, res, base, attempt);
+    const known = reusedBodies.get(url, res.body);
+    if (known) {
+      this.stats.reused++;
+      return known.value as T;
+    }
+    return reusedBodies.set(url, res.body, this.parseBody(spec, res, base, attempt));
   }
 
   private parseBody<T>(

@@ -107,29 +107,6 @@ export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: st
   return key;
 }
 
-/**
- * Listed forms by the list, and by the token, they came from. A page answered byte for byte as
- * before is the very same (frozen) list again (see api/http/reused-bodies.ts): its listed form, and
- * so its index, are then the ones already made, not 10,000 new objects a plan.
- */
-const listedLists = new WeakMap<readonly RepositoryToken[], readonly ListedToken[]>();
-const listedTokens = new WeakMap<RepositoryToken, ListedToken>();
-
-function listedOf(tokens: readonly RepositoryToken[]): readonly ListedToken[] {
-  let listed = listedLists.get(tokens);
-  if (listed) return listed;
-  const out = new Array<ListedToken>(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    let l = listedTokens.get(t);
-    if (!l) listedTokens.set(t, (l = listedToken(t)));
-    out[i] = l;
-  }
-  listed = Object.freeze(out);
-  listedLists.set(tokens, listed);
-  return listed;
-}
-
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
 export function listTokens(
   ctx: HandlerContext,
@@ -137,8 +114,10 @@ export function listTokens(
   owner: string,
   repo: string,
 ): Promise<readonly ListedToken[]> {
-  return ctx.memo(tokensCacheKey(client, owner, repo), async () =>
-    listedOf(await client.entitlements.list(owner, repo)),
+  // Only the listed form of each token is kept: a page that comes back unchanged is given the
+  // listed tokens made from it before (and so the same index), not 100 new objects a page.
+  return ctx.memo(tokensCacheKey(client, owner, repo), () =>
+    client.entitlements.list(owner, repo, { keep: listedToken }),
   );
 }
 

@@ -40,7 +40,9 @@ describe("benchmark smoke run", () => {
     expect(cpu.target).toBe(250);
     // Beside the plans whose pages came back unchanged, the same plans with every page parsed afresh.
     expect(cpu.counts?.changedPagesCpuMs).toBeGreaterThan(0);
-    expect(cpu.note).toMatch(/when every page changed since the plan before \(all parsed afresh\): [\d, ]+ ms, median \d+ ms/);
+    expect(cpu.note).toMatch(
+      /when every page changed since the plan before \(all parsed afresh\): [\d, ]+ ms, median \d+ ms/,
+    );
     expect(cpu.counts!.pageBytes).toBeGreaterThan(repos * perRepo * 100);
     expect(cpu.counts!.stateBytes).toBeGreaterThan(repos * perRepo * 100);
     expect(cpu.floor).toBeGreaterThan(0);

@@ -28,18 +28,24 @@ export interface CreateEntitlementOptions<L extends object = RepositoryToken> ex
   landed?: () => Promise<L | undefined>;
 }
 
-export interface ListEntitlementsOptions extends ShowTokensOption {
+export interface ListEntitlementsOptions<K = RepositoryToken> extends ShowTokensOption {
   /** Search on token names. */
   query?: string;
   /** Only active tokens (`active=true`). @default false - all tokens */
   active?: boolean;
   /** @default 500 (the documented maximum) */
   pageSize?: number;
+  /**
+   * What the caller keeps of each token (e.g. only the fields it uses, never the secret). With it, a
+   * page that comes back byte for byte as before is given the kept tokens made from it then, frozen
+   * and shared with every later call (api/http/reused-bodies.ts). Pass the same function each time.
+   */
+  keep?: (t: RepositoryToken) => K;
 }
 
 export interface EntitlementsApi {
-  /** Every token of the repository. A page answered byte for byte as before gives the same (frozen) tokens again: never change them. */
-  list(owner: string, repo: string, opts?: ListEntitlementsOptions): Promise<readonly RepositoryToken[]>;
+  /** Every token of the repository; with `opts.keep`, what it keeps of each (frozen, and shared when a page is unchanged). */
+  list<K = RepositoryToken>(owner: string, repo: string, opts?: ListEntitlementsOptions<K>): Promise<readonly K[]>;
   create<L extends object = RepositoryToken>(
     owner: string,
     repo: string,
@@ -87,16 +93,15 @@ export class CloudsmithEntitlements implements EntitlementsApi {
     return `${this.base(owner, repo)}${seg(slugPerm)}/${action ? `${action}/` : ""}`;
   }
 
-  list(owner: string, repo: string, opts: ListEntitlementsOptions = {}): Promise<readonly RepositoryToken[]> {
-    return listAllPages(this.t, {
+  list<K = RepositoryToken>(owner: string, repo: string, opts: ListEntitlementsOptions<K> = {}): Promise<readonly K[]> {
+    return listAllPages<RepositoryToken, K>(this.t, {
       operation: "entitlements_list",
       path: this.base(owner, repo),
       subject: `${owner}/${repo}`,
       query: { ...show(opts), query: opts.query || undefined, active: opts.active ? true : undefined },
       item: RepositoryTokenSchema,
       pageSize: opts.pageSize,
-      // A page that comes back byte for byte is given the tokens it parsed to before (frozen, shared).
-      reuse: true,
+      keep: opts.keep,
     });
   }
 

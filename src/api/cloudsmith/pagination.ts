@@ -35,7 +35,24 @@ export class ListChangedError extends Error {
   }
 }
 
-type ListSpec<T> = Omit<RequestSpec<T[]>, "schema" | "method"> & { item: ZodType<T>; pageSize?: number };
+type ListSpec<T, K> = Omit<RequestSpec<T[], K[]>, "schema" | "method" | "reuse" | "landed"> & {
+  item: ZodType<T>;
+  pageSize?: number;
+  /**
+   * What the caller keeps of each item. With it, a page that comes back byte for byte as before is
+   * given the kept items made from it then (frozen, shared: see api/http/reused-bodies.ts), and the
+   * parsed items are not kept. Pass the same function each time. Without it nothing is reused.
+   */
+  keep?: (item: T) => K;
+};
+
+/** One page mapper per `keep`: the transport knows a reused page by its mapper's identity. */
+const pageMappers = new WeakMap<object, (page: unknown[]) => unknown[]>();
+function pageMapper<T, K>(keep: (item: T) => K): (page: T[]) => K[] {
+  let m = pageMappers.get(keep);
+  if (!m) pageMappers.set(keep, (m = (page) => (page as T[]).map(keep)));
+  return m as (page: T[]) => K[];
+}
 
 const countOf = (headers: Record<string, unknown>) => {
   const n = Number(headers["x-pagination-count"]);
@@ -43,11 +60,15 @@ const countOf = (headers: Record<string, unknown>) => {
 };
 
 /** One read of every page: the items, or why they cannot be trusted (the set changed meanwhile). */
-async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise<{ items: T[] } | { changed: string }> {
+async function readOnce<T, K>(
+  transport: HttpTransport,
+  spec: ListSpec<T, K>,
+): Promise<{ items: K[] } | { changed: string }> {
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
   const schema = arrayOf(spec.item);
+  const reuse = spec.keep && { as: pageMapper(spec.keep) };
   const fetchPage = (page: number) =>
-    transport.request({
+    transport.request<T[], K[]>({
       operation: spec.operation,
       method: "GET",
       path: spec.path,
@@ -55,7 +76,7 @@ async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise
       redact: spec.redact,
       query: { ...spec.query, page, page_size: pageSize },
       schema,
-      reuse: spec.reuse,
+      reuse,
     });
   // A 404 here means the repository itself is missing: the caller decides what that means.
   const first = await fetchPage(1);
@@ -93,7 +114,7 @@ async function readOnce<T>(transport: HttpTransport, spec: ListSpec<T>): Promise
  * When the set changed between its pages (a later page answers 404, or the pages count different
  * totals), the whole list is read again from page 1, up to RELISTS times, then ListChangedError.
  */
-export async function listAllPages<T>(transport: HttpTransport, spec: ListSpec<T>): Promise<T[]> {
+export async function listAllPages<T, K = T>(transport: HttpTransport, spec: ListSpec<T, K>): Promise<K[]> {
   for (let attempt = 0; ; attempt++) {
     const read = await readOnce(transport, spec);
     if ("items" in read) return read.items;

@@ -1,12 +1,13 @@
 /**
- * Response bodies given the value they parsed to last time, when they come back byte for byte.
+ * Response bodies given what was kept of them last time, when they come back byte for byte.
  *
  * A plan reads every repository's token list, and a controller plans every minute: most pages come
  * back exactly as they were. For a GET that opts in (`RequestSpec.reuse`) the transport keeps the
- * bytes it parsed and the value they parsed to, by URL. An answer with the same bytes is given the
- * same value without decoding, parsing or checking it again: for 10,000 tokens over 100
- * repositories that is 14 MB of JSON, about 40 ms of CPU and 13 MB of short-lived objects a plan
- * (docs/performance.md).
+ * bytes it parsed and what the caller kept of the parse (its projection: for a token list, only the
+ * fields state keeps), by URL. An answer with the same bytes is given the same value without
+ * decoding, parsing, checking or projecting it again: for 10,000 tokens over 100 repositories that
+ * is 14 MB of JSON, about 40 ms of CPU and 13 MB of short-lived objects a plan (docs/performance.md).
+ * Only the projection is kept in memory, not the parsed page (a third of the objects and strings).
  *
  * Keyed by content, as the state file's parse is (util/parsed-files.ts): the request is still sent
  * and its whole answer read, and any difference in the bytes (a token edited by hand, a download
@@ -25,12 +26,14 @@ export const MAX_REUSED_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   bytes: Buffer;
+  /** What the caller kept of the parse (RequestSpec.reuse.as): another projection of the same URL is not this one. */
+  as: unknown;
   value: unknown;
 }
 
-/** Freezes a parsed JSON value and everything in it (JSON has no cycles). */
+/** Freezes a value made from parsed JSON and everything in it (no cycles), also inside objects already frozen. */
 function deepFreeze(value: unknown): void {
-  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  if (value === null || typeof value !== "object") return;
   if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
   else for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
   Object.freeze(value);
@@ -46,19 +49,19 @@ export class ReusedBodies {
     });
   }
 
-  /** What `bytes`, answered for `url`, parsed to last time; undefined when they differ or are not known. */
-  get(url: string, bytes: Buffer): { value: unknown } | undefined {
+  /** What `as` kept of `bytes`, answered for `url`, last time; undefined when the bytes differ or are not known. */
+  get(url: string, bytes: Buffer, as: unknown): { value: unknown } | undefined {
     const e = this.entries.get(url);
-    return e && e.bytes.equals(bytes) ? { value: e.value } : undefined;
+    return e && e.as === as && e.bytes.equals(bytes) ? { value: e.value } : undefined;
   }
 
   /**
-   * Remembers what `bytes` (answered for `url`) parsed to, freezing it, and returns it. The bytes are
-   * copied: the transport reuses its read buffers. Bodies larger than the bound are not kept.
+   * Remembers what `as` kept of `bytes` (answered for `url`), freezing it, and returns it. The bytes
+   * are copied: the transport reuses its read buffers. Bodies larger than the bound are not kept.
    */
-  set<T>(url: string, bytes: Buffer, value: T): T {
+  set<T>(url: string, bytes: Buffer, as: unknown, value: T): T {
     deepFreeze(value);
-    if (bytes.length <= this.entries.maxSize) this.entries.set(url, { bytes: Buffer.from(bytes), value });
+    if (bytes.length <= this.entries.maxSize) this.entries.set(url, { bytes: Buffer.from(bytes), as, value });
     return value;
   }
 

@@ -116,7 +116,7 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   now?: () => number;
 }
 
-export interface RequestSpec<T> {
+export interface RequestSpec<T, R = T> {
   operation: string;
   method: HttpMethod;
   /** Path relative to the base URL, already URI-encoded, starting with `/`. */
@@ -136,13 +136,14 @@ export interface RequestSpec<T> {
    * `landed()`, returns what it finds as the result, and sends the request again only when it
    * finds nothing. Without it, such a failure is thrown at once, marked `ambiguous`.
    */
-  landed?: () => Promise<T | undefined>;
+  landed?: () => Promise<R | undefined>;
   /**
-   * A GET whose answer may be given the value the same bytes parsed to before (see reused-bodies.ts):
-   * no decode, parse or check when a page comes back unchanged. The value is then shared with every
-   * other caller and run, frozen: the caller must not change it.
+   * For a GET: what the caller keeps of the parsed body (`as`, e.g. only the fields it uses), given
+   * again without decoding, parsing or checking when the same URL answers the very same bytes (see
+   * reused-bodies.ts). What is kept is shared with every later caller and run, frozen. `as` is part
+   * of the key (by identity): pass the same function each time.
    */
-  reuse?: boolean;
+  reuse?: { as: (parsed: T) => R };
   /**
    * Statuses answered to the caller as they are instead of thrown (a check that wants to see how the
    * server answers, e.g. a 301 or a 422): `data` is then the body parsed as JSON when it is JSON
@@ -180,7 +181,7 @@ export class HttpTransport {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  async request<T>(spec: RequestSpec<T>): Promise<HttpResponse<T>> {
+  async request<T, R = T>(spec: RequestSpec<T, R>): Promise<HttpResponse<R>> {
     const method = spec.method.toUpperCase();
     const url = joinUrl(this.opts.baseUrl, spec.path) + queryString(spec.query);
     const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body);
@@ -232,7 +233,7 @@ export class HttpTransport {
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
         if (res.status !== 429 && res.status < 500 && spec.accept?.(res.status)) {
-          return { status: res.status, data: looseBody(res.body) as T, headers: res.headers };
+          return { status: res.status, data: looseBody(res.body) as R, headers: res.headers };
         }
         if (res.status === 429) {
           this.stats.throttled++;
@@ -279,7 +280,11 @@ export class HttpTransport {
   }
 
   /** Asks `spec.landed` whether a failed write was applied; when it cannot tell, the write's own (ambiguous) error is thrown. */
-  private async lookForLanded<T>(spec: RequestSpec<T>, error: () => ApiError, attempt: number): Promise<T | undefined> {
+  private async lookForLanded<T, R>(
+    spec: RequestSpec<T, R>,
+    error: () => ApiError,
+    attempt: number,
+  ): Promise<R | undefined> {
     try {
       return await spec.landed!();
     } catch {
@@ -288,7 +293,7 @@ export class HttpTransport {
   }
 
   private async attempt(
-    spec: RequestSpec<unknown>,
+    spec: Pick<RequestSpec<unknown>, "operation" | "path">,
     method: string,
     url: string,
     bodyText: string | undefined,
@@ -340,25 +345,27 @@ export class HttpTransport {
     return this.retry.backoffMs(attempt - 1);
   }
 
-  /** The 2xx body's value: the one these very bytes parsed to before when the spec allows reuse, else parsed now. */
-  private bodyOf<T>(
-    spec: RequestSpec<T>,
+  /** The 2xx body's value: what the caller kept of these very bytes before when it asks for reuse, else parsed now. */
+  private bodyOf<T, R>(
+    spec: RequestSpec<T, R>,
     url: string,
     res: WireResponse,
     base: Omit<ApiErrorInit, "reason">,
     attempt: number,
-  ): T {
-    if (!spec.reuse || spec.method !== "GET") return this.parseBody(spec, res, base, attempt);
-    const known = reusedBodies.get(url, res.body);
+  ): R {
+    // Without `reuse`, R is T (its default): the parsed body is the value.
+    if (!spec.reuse || spec.method !== "GET") return this.parseBody(spec, res, base, attempt) as unknown as R;
+    const { as } = spec.reuse;
+    const known = reusedBodies.get(url, res.body, as);
     if (known) {
       this.stats.reused++;
-      return known.value as T;
+      return known.value as R;
     }
-    return reusedBodies.set(url, res.body, this.parseBody(spec, res, base, attempt));
+    return reusedBodies.set(url, res.body, as, as(this.parseBody(spec, res, base, attempt)));
   }
 
   private parseBody<T>(
-    spec: RequestSpec<T>,
+    spec: RequestSpec<T, unknown>,
     res: WireResponse,
     base: Omit<ApiErrorInit, "reason">,
     attempt: number,

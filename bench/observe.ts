@@ -4,15 +4,17 @@
  * - (a1) wall at a realistic list latency (150 ms), against the network-bound floor measured beside
  *   it: the same pages, fetched at the same concurrency from a server that does no work.
  * - (a2) the client's CPU per plan (user + system, all of this process's threads), against the cost
- *   of only parsing the same bytes (the list pages and the state file) as JSON.
+ *   of only parsing the same bytes (the list pages and the state file) as JSON; and the same plans
+ *   when every page changed since the plan before (nothing parsed before given again).
+ * Both floors are measured in a child process (bench/floor-child.ts), so their garbage is not the client's.
  * - (e) peak RSS of that plan, in a child process.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { reusedBodies } from "../src/api/http/reused-bodies";
-import { settleAll } from "../src/util/pool";
+import type { FloorReply, FloorRequest } from "./floor-child";
 import { ROOT, row, timed, type Row } from "./support";
 import { setUpTokenPlan, type TokenPlanSetup } from "./token-plan";
 
@@ -65,51 +67,67 @@ async function measurePlan(
   };
 }
 
-/** CPU of parsing these bytes as JSON (decoding included: the client receives bytes too), and nothing else. */
-function parseCpuMs(bodies: Buffer[]): number {
-  const cpu = process.cpuUsage();
-  let items = 0;
-  for (const b of bodies) {
-    const v = JSON.parse(b.toString("utf8")) as unknown;
-    items += Array.isArray(v) ? v.length : 1;
-  }
-  if (!items) throw new Error("bench: nothing parsed");
-  return cpuMs(process.cpuUsage(cpu));
+/** bench/floor-child.ts in its own process: one request at a time, its one answer. */
+async function startFloors(): Promise<{
+  ask<R extends FloorReply["cmd"]>(m: FloorRequest & { cmd: R }): Promise<Extract<FloorReply, { cmd: R }>>;
+  stop(): Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/floor-child.ts"))});`],
+    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
+  return {
+    ask: (m) =>
+      new Promise((resolve, reject) => {
+        child.once("message", (reply: FloorReply) =>
+          reply.cmd === "error" ? reject(new Error(`bench floors: ${reply.message}`)) : resolve(reply as never),
+        );
+        child.send(m);
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.disconnect();
+      }),
+  };
 }
 
 export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
   const setup = await setUpTokenPlan(cfg.repos, cfg.perRepo, cfg.latencyMs, cfg.concurrency);
   const { emu } = setup;
   let fixed: FixedServer | undefined;
+  // The floors are measured in a child process: their garbage (24 MB of JSON parsed, 14 MB fetched)
+  // is not this process's, so the client's plans do not pay to collect it.
+  const floors = await startFloors();
+  const work = mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-"));
   try {
-    // The bytes a plan reads: every repository's list page, as the emulator serves them, and the state file.
-    const fetchAll = (url: (r: number) => string) =>
-      timed(() =>
-        settleAll(
-          Array.from({ length: cfg.repos }, (_, r) => r),
-          cfg.concurrency,
-          async (r) => Buffer.from(await (await fetch(url(r), { headers: { "X-Api-Key": emu.apiKey } })).arrayBuffer()),
-        ),
-      );
-    const pages = (await fetchAll((r) => `${emu.url}/v1/entitlements/acme/repo${r}/?page_size=500`)).value.map((p) => {
-      if (p.status !== "fulfilled") throw p.reason;
-      return p.value;
+    const bodiesFile = path.join(work, "bodies.json");
+    const { pageBytes } = await floors.ask({
+      cmd: "capture",
+      emulatorUrl: emu.url,
+      apiKey: emu.apiKey,
+      repos: cfg.repos,
+      concurrency: cfg.concurrency,
+      bodiesFile,
     });
-    const state = readFileSync(setup.stateFile);
-    fixed = await startFixedServer(pages, cfg.latencyMs);
+    fixed = await startFixedServer(bodiesFile, cfg.latencyMs);
     const fixedUrl = fixed.url;
-    const floorWall = async () => (await fetchAll((r) => `${fixedUrl}/p/${r}`)).ms;
+    const floorWall = async () =>
+      (await floors.ask({ cmd: "wall", url: fixedUrl, repos: cfg.repos, concurrency: cfg.concurrency })).ms;
 
     await measurePlan(setup, cfg.concurrency); // warm up: load and JIT once, as a controller's later passes are
     await floorWall();
     // Each plan beside one measurement of each floor, so that load on the machine weighs on both alike.
     const plans: PlanFigures[] = [];
-    const floors: number[] = [];
-    const parses: { pages: number; state: number }[] = [];
+    const walls: number[] = [];
+    const parses: { pages: number; state: number; stateBytes: number }[] = [];
     for (let i = 0; i < cfg.runs; i++) {
       plans.push(await measurePlan(setup, cfg.concurrency));
-      floors.push(await floorWall());
-      parses.push({ pages: parseCpuMs(pages), state: parseCpuMs([state]) });
+      walls.push(await floorWall());
+      const parsed = await floors.ask({ cmd: "parse", stateFile: setup.stateFile });
+      parses.push({ pages: parsed.pagesMs, state: parsed.stateMs, stateBytes: parsed.stateBytes });
     }
     // The same plans when every page changed since the last one (each token's download counted, say): all parsed afresh.
     const changed: PlanFigures[] = [];
@@ -134,7 +152,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     // The least any client could take: the pages' round trips, `concurrency` at a time, one after another.
     const roundTrips = (latency: number) => Math.ceil(floorCalls / cfg.concurrency) * latency;
     const wall = median(plans.map((p) => p.wallMs));
-    const floor = median(floors);
+    const floor = median(walls);
     const cpu = median(plans.map((p) => p.clientCpuMs));
     const changedCpu = median(changed.map((p) => p.clientCpuMs));
     const parseFloor = median(parses.map((p) => p.pages + p.state));
@@ -143,7 +161,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
       : undefined;
     const machine = `${availableParallelism()} cores, load average ${load.map((x) => x.toFixed(2)).join(" ")} (1, 5, 15 min) at the end of the runs`;
     const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-    const pageBytes = pages.reduce((n, p) => n + p.length, 0);
+    const stateBytes = parses[parses.length - 1].stateBytes;
 
     const rows: Row[] = [
       {
@@ -171,7 +189,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
           floor * 1.2,
           "ms",
           `median of ${cfg.runs} plans (${list(plans.map((p) => p.wallMs))} ms); floor: the same ${floorCalls} pages fetched at concurrency ${cfg.concurrency} from a server that answers ` +
-            `the emulator's bytes after the same latency and does no work, measured beside each plan (${list(floors)} ms), median; ` +
+            `the emulator's bytes after the same latency and does no work, measured beside each plan (${list(walls)} ms), median; ` +
             `no client can go below ${roundTrips(cfg.latencyMs)} ms (ceil(${floorCalls} pages / ${cfg.concurrency}) round trips of ${cfg.latencyMs} ms): ${(wall / roundTrips(cfg.latencyMs)).toFixed(2)}x that` +
             (fast
               ? `; at ${cfg.fastLatencyMs} ms latency: ${list(fast.plans.map((p) => p.wallMs))} ms against ${roundTrips(cfg.fastLatencyMs!)} ms of round trips ` +
@@ -193,7 +211,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
             `whose pages came back as the plan before read them, so what they parsed to was given again (api/http/reused-bodies.ts); ` +
             `when every page changed since the plan before (all parsed afresh): ${list(changed.map((p) => p.clientCpuMs))} ms, median ${Math.round(changedCpu)} ms; ` +
             `floor: JSON.parse of the same bytes, decoding included, measured beside each plan (median ${Math.round(parseFloor)} ms: the ${floorCalls} list pages, ${MB(pageBytes)}, ` +
-            `${Math.round(median(parses.map((p) => p.pages)))} ms; the state file, ${MB(state.length)} (${Math.round(state.length / tokens)} bytes per token), ${Math.round(median(parses.map((p) => p.state)))} ms)` +
+            `${Math.round(median(parses.map((p) => p.pages)))} ms; the state file, ${MB(stateBytes)} (${Math.round(stateBytes / tokens)} bytes per token), ${Math.round(median(parses.map((p) => p.state)))} ms)` +
             (emuCpu === undefined ? "" : `; the emulator's own CPU per plan: ${Math.round(emuCpu)} ms`) +
             `; ${machine}`,
         ),
@@ -201,7 +219,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
           runs: plans.length,
           changedPagesCpuMs: changedCpu,
           pageBytes,
-          stateBytes: state.length,
+          stateBytes,
           pagesParseMs: median(parses.map((p) => p.pages)),
           stateParseMs: median(parses.map((p) => p.state)),
         },
@@ -230,6 +248,8 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     return rows;
   } finally {
     await fixed?.stop();
+    await floors.stop();
+    rmSync(work, { recursive: true, force: true });
     await setup.close();
   }
 }
@@ -239,11 +259,8 @@ interface FixedServer {
   stop(): Promise<void>;
 }
 
-/** bench/fixed-server.ts in its own process, serving `bodies` (at /p/<i>) after `latencyMs`. */
-async function startFixedServer(bodies: Buffer[], latencyMs: number): Promise<FixedServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-"));
-  const file = path.join(dir, "bodies.json");
-  writeFileSync(file, JSON.stringify(bodies.map((b) => b.toString("utf8"))));
+/** bench/fixed-server.ts in its own process, serving the bodies of `file` (at /p/<i>) after `latencyMs`. */
+async function startFixedServer(file: string, latencyMs: number): Promise<FixedServer> {
   const child = spawn(
     process.execPath,
     ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/fixed-server.ts"))});`],
@@ -254,7 +271,6 @@ async function startFixedServer(bodies: Buffer[], latencyMs: number): Promise<Fi
   );
   const stop = () =>
     new Promise<void>((resolve) => {
-      rmSync(dir, { recursive: true, force: true });
       if (child.exitCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");

@@ -94,17 +94,36 @@ export function toObserved(
   return { id: id ?? tokenId(owner, repo, typeof t.slug_perm === "string" ? t.slug_perm : ""), fields, adopted };
 }
 
-/** Cache keys by client, owner and repository: built once, not for each of 10,000 tokens a plan (and hashed again). */
-const cacheKeys = new WeakMap<CloudsmithClient, Map<string, Map<string, string>>>();
+/**
+ * Per client, owner and repository: the run memo's key and the read behind it, made once (not a key
+ * string and a closure for each of 10,000 tokens a plan, most of which find the list already read).
+ */
+interface TokensRead {
+  key: string;
+  read: () => Promise<readonly ListedToken[]>;
+}
+const tokensReads = new WeakMap<CloudsmithClient, Map<string, Map<string, TokensRead>>>();
 
-export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: string): string {
-  let byOwner = cacheKeys.get(client);
-  if (!byOwner) cacheKeys.set(client, (byOwner = new Map()));
+function tokensRead(client: CloudsmithClient, owner: string, repo: string): TokensRead {
+  let byOwner = tokensReads.get(client);
+  if (!byOwner) tokensReads.set(client, (byOwner = new Map()));
   let byRepo = byOwner.get(owner);
   if (!byRepo) byOwner.set(owner, (byRepo = new Map()));
-  let key = byRepo.get(repo);
-  if (key === undefined) byRepo.set(repo, (key = `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`));
-  return key;
+  let r = byRepo.get(repo);
+  if (r === undefined) {
+    r = {
+      key: `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`,
+      // Only the listed form of each token is kept: a page that comes back unchanged is given the
+      // listed tokens made from it before (and so the same index), not 100 new objects a page.
+      read: () => client.entitlements.list(owner, repo, { keep: listedToken }),
+    };
+    byRepo.set(repo, r);
+  }
+  return r;
+}
+
+export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: string): string {
+  return tokensRead(client, owner, repo).key;
 }
 
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
@@ -114,11 +133,8 @@ export function listTokens(
   owner: string,
   repo: string,
 ): Promise<readonly ListedToken[]> {
-  // Only the listed form of each token is kept: a page that comes back unchanged is given the
-  // listed tokens made from it before (and so the same index), not 100 new objects a page.
-  return ctx.memo(tokensCacheKey(client, owner, repo), () =>
-    client.entitlements.list(owner, repo, { keep: listedToken }),
-  );
+  const { key, read } = tokensRead(client, owner, repo);
+  return ctx.memo(key, read);
 }
 
 /** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */

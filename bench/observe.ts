@@ -3,19 +3,20 @@
  * - API calls: the list-based observe against one GET per resource (a mode of the same engine).
  * - (a1) wall at a realistic list latency (150 ms), against the network-bound floor measured beside
  *   it: the same pages, fetched at the same concurrency from a server that does no work.
- * - (a2) the client's CPU per plan (user + system, all of this process's threads), against the cost
+ * - (a2) the client's CPU per plan (user + system, all of its process's threads), against the cost
  *   of only parsing the same bytes (the list pages and the state file) as JSON; and the same plans
  *   when every page changed since the plan before (nothing parsed before given again).
- * Both floors are measured in a child process (bench/floor-child.ts), so their garbage is not the client's.
+ * The client plans in a process of its own (bench/plan-child.ts), holding what a client holds, not
+ * this harness; the floors are measured in another (bench/floor-child.ts), so their garbage is not the client's.
  * - (e) peak RSS of that plan, in a child process.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { reusedBodies } from "../src/api/http/reused-bodies";
 import type { FloorReply, FloorRequest } from "./floor-child";
-import { ROOT, row, timed, type Row } from "./support";
+import type { PlanReply, PlanRequest } from "./plan-child";
+import { ROOT, row, type Row } from "./support";
 import { setUpTokenPlan, type TokenPlanSetup } from "./token-plan";
 
 export interface ObserveConfig {
@@ -33,57 +34,66 @@ export interface ObserveConfig {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const list = (xs: number[]) => xs.map((x) => Math.round(x)).join(", ");
 
 interface PlanFigures {
   wallMs: number;
-  /** This process: the client alone (the emulator and the fixed server run in their own). */
+  /** The client's process alone (bench/plan-child.ts; the emulator, the floors and the fixed server run in their own). */
   clientCpuMs: number;
   emulatorCpuMs: number | undefined;
   calls: number;
 }
 
+type Client = ReturnType<typeof startChild<PlanRequest, PlanReply>>;
+
+/** One plan of the client (bench/plan-child.ts, its own process), with the emulator's side of it. */
 async function measurePlan(
   setup: TokenPlanSetup,
+  client: Client,
   concurrency: number,
   readMode: "list" | "get" = "list",
   /** As if every page had changed since the last plan: nothing parsed before is given again (api/http/reused-bodies.ts). */
   changedPages = false,
 ): Promise<PlanFigures> {
   const { emu } = setup;
-  if (changedPages) reusedBodies.clear();
   const before = (await emu.stats()).total;
   const emuCpu = emu.cpuMs();
-  const cpu = process.cpuUsage();
-  const { ms } = await timed(() => setup.plan(concurrency, readMode));
-  const clientCpuMs = cpuMs(process.cpuUsage(cpu));
+  const reply = await client.ask({
+    outdir: path.join(setup.dir, "out"),
+    stateDir: path.dirname(setup.stateFile),
+    apiUrl: `${emu.url}/v1`,
+    apiKey: emu.apiKey,
+    concurrency,
+    readMode,
+    changedPages,
+  });
+  if (!reply.ok) throw new Error(reply.message);
   const emuAfter = emu.cpuMs();
   return {
-    wallMs: ms,
-    clientCpuMs,
+    wallMs: reply.wallMs,
+    clientCpuMs: reply.cpuMs,
     emulatorCpuMs: emuCpu === undefined || emuAfter === undefined ? undefined : emuAfter - emuCpu,
     calls: (await emu.stats()).total - before,
   };
 }
 
-/** bench/floor-child.ts in its own process: one request at a time, its one answer. */
-async function startFloors(): Promise<{
-  ask<R extends FloorReply["cmd"]>(m: FloorRequest & { cmd: R }): Promise<Extract<FloorReply, { cmd: R }>>;
-  stop(): Promise<void>;
-}> {
+/** A bench child (bench/<file>) in its own process, asked over IPC: one request at a time, its one answer. */
+function startChild<Req, Rep>(file: string): { ask(m: Req): Promise<Rep>; stop(): Promise<void> } {
   const child = spawn(
     process.execPath,
-    ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench/floor-child.ts"))});`],
+    ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench", file))});`],
     { stdio: ["ignore", "inherit", "inherit", "ipc"] },
   );
   return {
     ask: (m) =>
       new Promise((resolve, reject) => {
-        child.once("message", (reply: FloorReply) =>
-          reply.cmd === "error" ? reject(new Error(`bench floors: ${reply.message}`)) : resolve(reply as never),
-        );
-        child.send(m);
+        const exited = (code: number | null) => reject(new Error(`bench: ${file} exited with ${code}`));
+        child.once("exit", exited);
+        child.once("message", (reply: Rep) => {
+          child.off("exit", exited);
+          resolve(reply);
+        });
+        child.send(m as object);
       }),
     stop: () =>
       new Promise<void>((resolve) => {
@@ -94,17 +104,29 @@ async function startFloors(): Promise<{
   };
 }
 
+/** bench/floor-child.ts: its answer to `m`, or what it failed with. */
+async function askFloors<R extends FloorReply["cmd"]>(
+  floors: ReturnType<typeof startChild<FloorRequest, FloorReply>>,
+  m: FloorRequest & { cmd: R },
+): Promise<Extract<FloorReply, { cmd: R }>> {
+  const reply = await floors.ask(m);
+  if (reply.cmd === "error") throw new Error(`bench floors: ${reply.message}`);
+  return reply as Extract<FloorReply, { cmd: R }>;
+}
+
 export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
   const setup = await setUpTokenPlan(cfg.repos, cfg.perRepo, cfg.latencyMs, cfg.concurrency);
   const { emu } = setup;
   let fixed: FixedServer | undefined;
   // The floors are measured in a child process: their garbage (24 MB of JSON parsed, 14 MB fetched)
   // is not this process's, so the client's plans do not pay to collect it.
-  const floors = await startFloors();
+  const floors = startChild<FloorRequest, FloorReply>("floor-child.ts");
+  // The client plans in its own process too, holding only what a client holds (bench/plan-child.ts).
+  const client = startChild<PlanRequest, PlanReply>("plan-child.ts");
   const work = mkdtempSync(path.join(tmpdir(), "reposmith-bench-fixed-"));
   try {
     const bodiesFile = path.join(work, "bodies.json");
-    const { pageBytes } = await floors.ask({
+    const { pageBytes } = await askFloors(floors, {
       cmd: "capture",
       emulatorUrl: emu.url,
       apiKey: emu.apiKey,
@@ -115,32 +137,32 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
     fixed = await startFixedServer(bodiesFile, cfg.latencyMs);
     const fixedUrl = fixed.url;
     const floorWall = async () =>
-      (await floors.ask({ cmd: "wall", url: fixedUrl, repos: cfg.repos, concurrency: cfg.concurrency })).ms;
+      (await askFloors(floors, { cmd: "wall", url: fixedUrl, repos: cfg.repos, concurrency: cfg.concurrency })).ms;
 
-    await measurePlan(setup, cfg.concurrency); // warm up: load and JIT once, as a controller's later passes are
+    await measurePlan(setup, client, cfg.concurrency); // warm up: load and JIT once, as a controller's later passes are
     await floorWall();
     // Each plan beside one measurement of each floor, so that load on the machine weighs on both alike.
     const plans: PlanFigures[] = [];
     const walls: number[] = [];
     const parses: { pages: number; state: number; stateBytes: number }[] = [];
     for (let i = 0; i < cfg.runs; i++) {
-      plans.push(await measurePlan(setup, cfg.concurrency));
+      plans.push(await measurePlan(setup, client, cfg.concurrency));
       walls.push(await floorWall());
-      const parsed = await floors.ask({ cmd: "parse", stateFile: setup.stateFile });
+      const parsed = await askFloors(floors, { cmd: "parse", stateFile: setup.stateFile });
       parses.push({ pages: parsed.pagesMs, state: parsed.stateMs, stateBytes: parsed.stateBytes });
     }
     // The same plans when every page changed since the last one (each token's download counted, say): all parsed afresh.
     const changed: PlanFigures[] = [];
-    for (let i = 0; i < cfg.runs; i++) changed.push(await measurePlan(setup, cfg.concurrency, "list", true));
+    for (let i = 0; i < cfg.runs; i++) changed.push(await measurePlan(setup, client, cfg.concurrency, "list", true));
     const load = loadavg();
-    const get = await measurePlan(setup, cfg.concurrency, "get");
+    const get = await measurePlan(setup, client, cfg.concurrency, "get");
     let fast: { plans: PlanFigures[] } | undefined;
     if (cfg.fastLatencyMs !== undefined) {
       await emu.admin("POST", "/faults", { latencyMs: cfg.fastLatencyMs });
       const runs = [
-        await measurePlan(setup, cfg.concurrency),
-        await measurePlan(setup, cfg.concurrency),
-        await measurePlan(setup, cfg.concurrency),
+        await measurePlan(setup, client, cfg.concurrency),
+        await measurePlan(setup, client, cfg.concurrency),
+        await measurePlan(setup, client, cfg.concurrency),
       ];
       await emu.admin("DELETE", "/faults");
       fast = { plans: runs };
@@ -207,7 +229,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
           parseFloor,
           250,
           "ms",
-          `median of the same ${cfg.runs} plans (${list(plans.map((p) => p.clientCpuMs))} ms, user + system of the client's process), ` +
+          `median of the same ${cfg.runs} plans (${list(plans.map((p) => p.clientCpuMs))} ms, user + system of the client's own process, bench/plan-child.ts), ` +
             `whose pages came back as the plan before read them, so what they parsed to was given again (api/http/reused-bodies.ts); ` +
             `when every page changed since the plan before (all parsed afresh): ${list(changed.map((p) => p.clientCpuMs))} ms, median ${Math.round(changedCpu)} ms; ` +
             `floor: JSON.parse of the same bytes, decoding included, measured beside each plan (median ${Math.round(parseFloor)} ms: the ${floorCalls} list pages, ${MB(pageBytes)}, ` +
@@ -249,6 +271,7 @@ export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {
   } finally {
     await fixed?.stop();
     await floors.stop();
+    await client.stop();
     rmSync(work, { recursive: true, force: true });
     await setup.close();
   }

@@ -1,0 +1,48 @@
+// Child process of the benchmark's row (a): the client whose plans are measured, holding only what
+// a client holds (the engine and its API clients), as `reposmith plan` or the controller does. The
+// benchmark's own harness (every scenario, the emulator's server code, the floors) weighs 9 MB more
+// of heap and code: planned in its process, a plan's CPU was 150-180 ms in some plans and
+// 290-420 ms in others, as V8 marked that larger heap (measured, docs/performance.md).
+// Messages (IPC, one at a time): plan; each answered with one message.
+import { RateLimiter } from "../src/api/cloudsmith";
+import { reusedBodies } from "../src/api/http/reused-bodies";
+import { FileStateStore, hasChanges, planAll } from "../src/engine";
+
+export interface PlanRequest {
+  outdir: string;
+  stateDir: string;
+  apiUrl: string;
+  apiKey: string;
+  concurrency: number;
+  readMode: "list" | "get";
+  /** As if every page had changed since the last plan: nothing parsed before is given again. */
+  changedPages: boolean;
+}
+
+export type PlanReply = { ok: true; wallMs: number; cpuMs: number } | { ok: false; message: string };
+
+async function plan(m: PlanRequest): Promise<PlanReply> {
+  if (m.changedPages) reusedBodies.clear();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const run = await planAll({
+    outdir: m.outdir,
+    store: new FileStateStore(m.stateDir),
+    env: { CLOUDSMITH_API_URL: m.apiUrl, CLOUDSMITH_API_KEY: m.apiKey },
+    parallelism: m.concurrency,
+    clientOptions: { limiter: new RateLimiter({ concurrency: m.concurrency }) },
+    readMode: m.readMode,
+  });
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  if (hasChanges(run.plan)) return { ok: false, message: `bench: ${m.readMode} plan is not empty` };
+  return { ok: true, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+process.on("message", (m: PlanRequest) => {
+  plan(m).then(
+    (reply) => process.send!(reply),
+    (err: unknown) => process.send!({ ok: false, message: String((err as Error)?.stack ?? err) }),
+  );
+});
+process.on("disconnect", () => process.exit(0));

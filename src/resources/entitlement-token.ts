@@ -231,7 +231,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
         throw Object.assign(err as object, { recorded: created });
       }
-      // A copy: an adopted token's fields are the run's listed token itself (frozen, see toObserved).
+      // A copy: the fields of a token just created or adopted are its listed form itself (frozen, see toObserved).
       created = { ...created, fields: { ...created.fields, access_private_broadcasts } };
     }
     return created;

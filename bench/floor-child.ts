@@ -2,9 +2,10 @@
 // against, away from the client's process. Fetching 14 MB of pages and parsing 24 MB of JSON in the
 // client's own heap left garbage that the client's next plan paid to collect (measured: a plan's CPU
 // 145-153 ms alone, 170-209 ms with the parse floor run between plans in the same process).
-// Messages (IPC, one at a time): capture, wall, parse; each answered with one message.
+// Requests (bench/ipc.ts): capture, wall, parse.
 import { readFileSync, writeFileSync } from "node:fs";
 import { settleAll } from "../src/util/pool";
+import { answerRequests } from "./ipc";
 
 export type FloorRequest =
   | { cmd: "capture"; emulatorUrl: string; apiKey: string; repos: number; concurrency: number; bodiesFile: string }
@@ -14,8 +15,7 @@ export type FloorRequest =
 export type FloorReply =
   | { cmd: "capture"; pageBytes: number }
   | { cmd: "wall"; ms: number }
-  | { cmd: "parse"; pagesMs: number; stateMs: number; stateBytes: number }
-  | { cmd: "error"; message: string };
+  | { cmd: "parse"; pagesMs: number; stateMs: number; stateBytes: number };
 
 let pages: Buffer[] = [];
 
@@ -71,10 +71,4 @@ async function handle(m: FloorRequest): Promise<FloorReply> {
   }
 }
 
-process.on("message", (m: FloorRequest) => {
-  handle(m).then(
-    (reply) => process.send!(reply),
-    (err: unknown) => process.send!({ cmd: "error", message: String((err as Error)?.stack ?? err) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
+answerRequests(handle);

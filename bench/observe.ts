@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import type { FloorReply, FloorRequest } from "./floor-child";
+import { startChild, type BenchChild } from "./ipc";
 import type { PlanReply, PlanRequest } from "./plan-child";
 import { ROOT, row, type Row } from "./support";
 import { setUpTokenPlan, type TokenPlanSetup } from "./token-plan";
@@ -44,7 +45,7 @@ interface PlanFigures {
   calls: number;
 }
 
-type Client = ReturnType<typeof startChild<PlanRequest, PlanReply>>;
+type Client = BenchChild<PlanRequest, PlanReply>;
 
 /** Plans the client makes before any is measured (their CPU is in a2's note). */
 const WARM_UP_PLANS = 3;
@@ -70,7 +71,6 @@ async function measurePlan(
     readMode,
     changedPages,
   });
-  if (!reply.ok) throw new Error(reply.message);
   const emuAfter = emu.cpuMs();
   return {
     wallMs: reply.wallMs,
@@ -80,41 +80,12 @@ async function measurePlan(
   };
 }
 
-/** A bench child (bench/<file>) in its own process, asked over IPC: one request at a time, its one answer. */
-function startChild<Req, Rep>(file: string): { ask(m: Req): Promise<Rep>; stop(): Promise<void> } {
-  const child = spawn(
-    process.execPath,
-    ["-e", `require("tsx/cjs/api").register(); require(${JSON.stringify(path.join(ROOT, "bench", file))});`],
-    { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-  );
-  return {
-    ask: (m) =>
-      new Promise((resolve, reject) => {
-        const exited = (code: number | null) => reject(new Error(`bench: ${file} exited with ${code}`));
-        child.once("exit", exited);
-        child.once("message", (reply: Rep) => {
-          child.off("exit", exited);
-          resolve(reply);
-        });
-        child.send(m as object);
-      }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.disconnect();
-      }),
-  };
-}
-
-/** bench/floor-child.ts: its answer to `m`, or what it failed with. */
+/** bench/floor-child.ts's answer to `m`, of the type its command says. */
 async function askFloors<R extends FloorReply["cmd"]>(
-  floors: ReturnType<typeof startChild<FloorRequest, FloorReply>>,
+  floors: BenchChild<FloorRequest, FloorReply>,
   m: FloorRequest & { cmd: R },
 ): Promise<Extract<FloorReply, { cmd: R }>> {
-  const reply = await floors.ask(m);
-  if (reply.cmd === "error") throw new Error(`bench floors: ${reply.message}`);
-  return reply as Extract<FloorReply, { cmd: R }>;
+  return (await floors.ask(m)) as Extract<FloorReply, { cmd: R }>;
 }
 
 export async function observeScenario(cfg: ObserveConfig): Promise<Row[]> {

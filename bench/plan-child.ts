@@ -3,10 +3,11 @@
 // benchmark's own harness (every scenario, the emulator's server code, the floors) weighs 9 MB more
 // of heap and code: planned in its process, a plan's CPU was 150-180 ms in some plans and
 // 290-420 ms in others, as V8 marked that larger heap (measured, docs/performance.md).
-// Messages (IPC, one at a time): plan; each answered with one message.
+// Requests (bench/ipc.ts): one plan each.
 import { RateLimiter } from "../src/api/cloudsmith";
 import { reusedBodies } from "../src/api/http/reused-bodies";
 import { FileStateStore, hasChanges, planAll } from "../src/engine";
+import { answerRequests } from "./ipc";
 
 export interface PlanRequest {
   outdir: string;
@@ -19,7 +20,10 @@ export interface PlanRequest {
   changedPages: boolean;
 }
 
-export type PlanReply = { ok: true; wallMs: number; cpuMs: number } | { ok: false; message: string };
+export interface PlanReply {
+  wallMs: number;
+  cpuMs: number;
+}
 
 async function plan(m: PlanRequest): Promise<PlanReply> {
   if (m.changedPages) reusedBodies.clear();
@@ -35,14 +39,8 @@ async function plan(m: PlanRequest): Promise<PlanReply> {
   });
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  if (hasChanges(run.plan)) return { ok: false, message: `bench: ${m.readMode} plan is not empty` };
-  return { ok: true, wallMs, cpuMs: (used.user + used.system) / 1000 };
+  if (hasChanges(run.plan)) throw new Error(`bench: ${m.readMode} plan is not empty`);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
-process.on("message", (m: PlanRequest) => {
-  plan(m).then(
-    (reply) => process.send!(reply),
-    (err: unknown) => process.send!({ ok: false, message: String((err as Error)?.stack ?? err) }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
+answerRequests(plan);

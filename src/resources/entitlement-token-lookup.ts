@@ -72,7 +72,7 @@ export function parseTokenId(id: string): { owner: string; repository: string; s
  */
 export type ListedToken = Readonly<ObservedTokenFields>;
 
-/** The listed form of a token read from the API (a listed token stays as it is). */
+/** The listed form of a token read from the API (of a listed token, an equal one). */
 export function listedToken(t: RepositoryToken | ListedToken): ListedToken {
   return Object.freeze(observedFields(t, undefined));
 }
@@ -91,7 +91,12 @@ export function toObserved(
   id?: string,
 ): Observed {
   const fields = rotatedAt == null || rotatedAt === t.rotated_at ? t : { ...t, rotated_at: rotatedAt };
-  return { id: id ?? tokenId(owner, repo, typeof t.slug_perm === "string" ? t.slug_perm : ""), fields, adopted };
+  return { id: id ?? listedTokenId(owner, repo, t), fields, adopted };
+}
+
+/** The id (`owner.repo.slug_perm`) of a listed token of owner/repo. */
+export function listedTokenId(owner: string, repo: string, t: ListedToken): string {
+  return tokenId(owner, repo, typeof t.slug_perm === "string" ? t.slug_perm : "");
 }
 
 /**

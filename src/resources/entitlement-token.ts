@@ -19,13 +19,13 @@ import {
   findToken,
   indexTokens,
   listedToken,
+  listedTokenId,
   listTokens,
   observedFields,
   type ListedToken,
   parseTokenId,
   stateSlug,
   inRepository,
-  tokenId,
   tokensCacheKey,
   toObserved,
 } from "./entitlement-token-lookup";
@@ -100,7 +100,7 @@ async function nameTaken(
   const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
   return (
     t && {
-      id: tokenId(spec.owner, spec.repository, String(t.slug_perm ?? "")),
+      id: listedTokenId(spec.owner, spec.repository, t),
       what: `a token named "${spec.name}" in ${spec.owner}/${spec.repository}`,
     }
   );

@@ -15,7 +15,16 @@ import type { IConstruct } from "constructs";
  */
 export type Cdk = Pick<
   typeof cdktf,
-  "App" | "TerraformStack" | "TerraformResource" | "TerraformProvider" | "Lazy" | "Annotations"
+  | "App"
+  | "TerraformStack"
+  | "TerraformResource"
+  | "TerraformProvider"
+  | "Lazy"
+  | "Annotations"
+  | "Token"
+  | "Fn"
+  | "DataTerraformRemoteStateLocal"
+  | "propertyAccess"
 >;
 
 /** The packages tried, in this order, where an app uses neither (a tree without an App). */

@@ -1,7 +1,7 @@
 import { Construct, type IConstruct } from "constructs";
 import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
-import { ensurePruneHook, nearest } from "./hook";
+import { ensureRunner, nearest } from "./hook";
 import { credentialsHint, mustBeBoolean, secretRequired } from "./messages";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
@@ -119,7 +119,7 @@ export class CodeArtsConnection extends Construct {
     };
     for (const k of Object.keys(ref) as (keyof CodeArtsConnectionRef)[]) if (ref[k] === undefined) delete ref[k];
     this.ref = { codearts: ref };
-    ensurePruneHook(this);
+    ensureRunner(this);
   }
 }
 

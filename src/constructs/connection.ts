@@ -2,7 +2,7 @@ import { Construct, type IConstruct } from "constructs";
 import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { credentialsHint, secretRequired } from "./messages";
-import { ensurePruneHook, nearest } from "./hook";
+import { ensureRunner, nearest } from "./hook";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
 
@@ -50,6 +50,6 @@ export class CloudsmithConnection extends Construct {
       ]);
     }
     this.ref = { apiUrl: props.apiUrl?.replace(/\/+$/, ""), apiKeyEnv: props.apiKey?.envName ?? "CLOUDSMITH_API_KEY" };
-    ensurePruneHook(this);
+    ensureRunner(this);
   }
 }

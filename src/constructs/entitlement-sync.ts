@@ -2,17 +2,14 @@ import { Construct, type IConstruct } from "constructs";
 import {
   ENTITLEMENT_SYNC_KIND,
   EntitlementSyncSpecSchema,
-  syncDependsOn,
   type EntitlementSyncSpec,
 } from "../resources/entitlement-sync";
-import { ENTITLEMENT_TOKEN_KIND } from "../resources/entitlement-token";
-import { cdkOf } from "./cdk";
 import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { EntitlementToken } from "./entitlement-token";
 import type { LifecycleProps } from "../resources/lifecycle";
-import { HookResource, validateSpec } from "./hook";
-import { sha256 } from "../util/canonical";
+import { HookResource } from "./hook";
+import { extractRefs, isPlaceholder, validateWithRefs } from "./references";
 
 export interface EntitlementSyncProps extends LifecycleProps {
   /** Namespace slug owning both repositories. */
@@ -64,57 +61,26 @@ export class EntitlementSync extends Construct {
   /** The connection's API URL ("" = the environment's), for comparing syncs of one app. */
   private readonly apiUrl: string;
 
-  /** What this sync copies from in its stack: the source's tokens and the syncs that fill the source. */
-  private upstream(): (EntitlementToken | EntitlementSync)[] {
-    return cdkOf(this)
-      .TerraformStack.of(this)
-      .node.findAll()
-      .filter(
-        (c): c is EntitlementToken | EntitlementSync =>
-          (c instanceof EntitlementToken && syncDependsOn(this.spec, { kind: ENTITLEMENT_TOKEN_KIND, spec: c.spec })) ||
-          (c instanceof EntitlementSync &&
-            c !== this &&
-            syncDependsOn(this.spec, { kind: ENTITLEMENT_SYNC_KIND, spec: c.spec })),
-      );
-  }
-
-  /** Changes whenever anything upstream does, along the whole chain (`seen` stops at a cycle, which validation refuses). */
-  private sourceDigest(seen: Set<EntitlementSync>): string {
-    seen.add(this);
-    const parts = this.upstream().map((c) =>
-      c instanceof EntitlementSync
-        ? `${c.key}=${c.hook.payload.generation}<-${seen.has(c) ? "" : c.sourceDigest(seen)}`
-        : `${c.key}=${c.hook.payload.generation}`,
-    );
-    return sha256(parts.sort().join("\n"));
-  }
-
   constructor(scope: Construct, id: string, props: EntitlementSyncProps) {
     super(scope, id);
-    const { connection, driftPolicy, deletionPolicy, ...rest } = props;
-    this.spec = validateSpec(this, ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, rest);
+    const { connection, driftPolicy, deletionPolicy, ...given } = props;
+    const { value, refs } = extractRefs(this, ENTITLEMENT_SYNC_KIND, given, {
+      replaceTargetTokens: "it is your acknowledgement that the target's tokens are deleted",
+    });
+    this.spec = validateWithRefs(this, ENTITLEMENT_SYNC_KIND, EntitlementSyncSpecSchema, value, refs);
     this.hook = new HookResource(
       this,
       ENTITLEMENT_SYNC_KIND,
       this.spec,
       (connection ?? CloudsmithConnection.of(this))?.ref,
       { driftPolicy, deletionPolicy },
+      { identity: ["owner", "target"], refs },
     );
     this.key = this.hook.key;
-    // Under Terraform, the sync's hook runs after the hooks of the source's tokens in this stack
-    // (reposmith apply orders it by phase instead), and again whenever one of them changes (a
-    // rotation included: a new secret shows in no list, so the sync cannot notice it by looking).
-    // The same goes for a sync that fills this one's source (a chain prod -> staging -> dev).
-    this.hook.resource.addOverride(
-      "depends_on",
-      cdkOf(this).Lazy.listValue({
-        produce: () =>
-          this.upstream().map((c) => `${c.hook.resource.terraformResourceType}.${c.hook.resource.friendlyUniqueId}`),
-      }),
-    );
-    this.hook.runAgainWhen(() => this.sourceDigest(new Set()));
-    // Each sync wipes its target: two syncs into one target (from different sources) never agree.
     const apiUrl = (this.apiUrl = (connection ?? CloudsmithConnection.of(this))?.ref.apiUrl ?? "");
+    // Repositories given as references are compared where their values are known: at apply.
+    if ([this.spec.owner, this.spec.source, this.spec.target].some(isPlaceholder)) return;
+    // Each sync wipes its target: two syncs into one target (from different sources) never agree.
     const target = `${this.spec.owner}/${this.spec.target}`;
     claimOnce(
       this,

@@ -9,7 +9,8 @@ import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
 import { ValidationError } from "./errors";
 import type { LifecycleProps } from "../resources/lifecycle";
-import { HookResource, validateSpec } from "./hook";
+import { HookResource } from "./hook";
+import { extractRefs, isPlaceholder, validateWithRefs } from "./references";
 import { mustBeBoolean, twoConstructs } from "./messages";
 
 /** Units `limits.bandwidth.unit` accepts (Cloudsmith's `limit_bandwidth_unit`). */
@@ -90,6 +91,9 @@ export interface EntitlementTokenProps extends LifecycleProps {
 const toIso = (d: string | Date | undefined) =>
   d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d;
 
+/** Props whose change makes it another token (Terraform shows a replacement). */
+const ENTITLEMENT_TOKEN_IDENTITY = ["owner", "repository", "defaultToken"];
+
 /**
  * A Cloudsmith entitlement token (a download credential for one repository), managed declaratively.
  * The token value itself never appears in the stack, plans or state.
@@ -116,16 +120,19 @@ export class EntitlementToken extends Construct {
 
   constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
     super(scope, id);
-    const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & {
+    const { connection, driftPolicy, deletionPolicy, ...given } = props as EntitlementTokenProps & {
       defaultToken?: boolean;
     };
-    if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
+    const { value, refs } = extractRefs(this, ENTITLEMENT_TOKEN_KIND, given);
+    const { limits, active, ...rest } = value;
+    const known = (v: unknown) => v !== undefined && !isPlaceholder(v);
+    if (known(active) && known(rest.enabled) && active !== rest.enabled) {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
         `active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`,
       ]);
     }
     // `active` is validated as `enabled` below, whose problem would name a field the user did not give.
-    if (active !== undefined && typeof active !== "boolean") {
+    if (known(active) && typeof active !== "boolean") {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
         `${mustBeBoolean("active")} (got ${typeof active === "number" ? String(active) : (JSON.stringify(active) ?? String(active))})`,
       ]);
@@ -133,7 +140,7 @@ export class EntitlementToken extends Construct {
     // Only an object's fields are spread: anything else (a string, a number) goes to the schema as it
     // is, to be refused as such rather than spread into unknown fields "0", "1", ... or into nothing.
     let limitsInput: unknown = limits;
-    if (typeof limits === "object" && limits !== null && !Array.isArray(limits)) {
+    if (typeof limits === "object" && limits !== null && !Array.isArray(limits) && !isPlaceholder(limits)) {
       const l: Record<string, unknown> = {
         ...limits,
         dateRangeFrom: toIso(limits.dateRangeFrom),
@@ -147,8 +154,8 @@ export class EntitlementToken extends Construct {
       ...(active !== undefined && rest.enabled === undefined ? { enabled: active } : {}),
       ...(limitsInput !== undefined && limitsInput !== null ? { limits: limitsInput } : {}),
     };
-    this.spec = validateSpec(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input);
-    if (this.spec.limits.pathQuery) {
+    this.spec = validateWithRefs(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input, refs);
+    if (typeof this.spec.limits?.pathQuery === "string" && this.spec.limits.pathQuery) {
       cdkOf(this)
         .Annotations.of(this)
         .addWarning(
@@ -156,11 +163,20 @@ export class EntitlementToken extends Construct {
         );
     }
     const conn = connection ?? CloudsmithConnection.of(this);
-    this.hook = new HookResource(this, ENTITLEMENT_TOKEN_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(
+      this,
+      ENTITLEMENT_TOKEN_KIND,
+      this.spec,
+      conn?.ref,
+      { driftPolicy, deletionPolicy },
+      { identity: ENTITLEMENT_TOKEN_IDENTITY, refs },
+    );
     this.key = this.hook.key;
 
     // Names are compared exactly, as Cloudsmith does. The default token has no name of its own unless
-    // given one, but a repository has only one: two constructs managing it would fight over it.
+    // given one, but a repository has only one: two constructs managing it would fight over it. A
+    // reference is compared where its value is known: by the API, at apply.
+    if ([this.spec.owner, this.spec.repository].some(isPlaceholder)) return;
     const where = `${this.spec.owner}/${this.spec.repository}`;
     if (this.spec.defaultToken)
       this.claimOnce(
@@ -169,7 +185,7 @@ export class EntitlementToken extends Construct {
         (first) =>
           `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ${where}; declare it once`,
       );
-    if (this.spec.name !== undefined) {
+    if (typeof this.spec.name === "string") {
       const name = JSON.stringify(this.spec.name);
       this.claimOnce(
         conn,
@@ -178,6 +194,16 @@ export class EntitlementToken extends Construct {
           `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`,
       );
     }
+  }
+
+  /** The token's slug_perm (its stable id), as a Terraform value known once the stack is applied. Never a secret. */
+  get slugPerm(): string {
+    return this.hook.output("slug_perm");
+  }
+
+  /** The token's deprecated `identifier`, as a Terraform value known once the stack is applied. */
+  get identifier(): string {
+    return this.hook.output("identifier");
   }
 
   /**

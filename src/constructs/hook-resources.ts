@@ -14,13 +14,13 @@ interface HookClasses {
   terraformData: new (
     scope: Construct,
     id: string,
-    attrs: { input: Record<string, string>; triggersReplace: Record<string, string> },
+    attrs: { input: Record<string, unknown>; triggersReplace: Record<string, unknown> },
     config: TerraformMetaArguments,
   ) => TerraformResource;
   nullResource: new (
     scope: Construct,
     id: string,
-    triggers: Record<string, string>,
+    triggers: Record<string, unknown>,
     config: TerraformMetaArguments,
   ) => TerraformResource;
   nullProvider: new (scope: Construct, id: string) => TerraformProvider;
@@ -40,7 +40,7 @@ export function hookClasses(cdk: Cdk): HookClasses {
     constructor(
       scope: Construct,
       id: string,
-      private readonly attrs: { input: Record<string, string>; triggersReplace: Record<string, string> },
+      private readonly attrs: { input: Record<string, unknown>; triggersReplace: Record<string, unknown> },
       config: TerraformMetaArguments,
     ) {
       super(scope, id, {
@@ -62,7 +62,7 @@ export function hookClasses(cdk: Cdk): HookClasses {
     constructor(
       scope: Construct,
       id: string,
-      private readonly triggers: Record<string, string>,
+      private readonly triggers: Record<string, unknown>,
       config: TerraformMetaArguments,
     ) {
       super(scope, id, {

@@ -4,7 +4,8 @@ import { PACKAGE_COPY_KIND, PackageCopySpecSchema, type PackageCopySpec } from "
 import { refKey } from "../resources/package-common";
 import { claimOnce } from "./claims";
 import { CloudsmithConnection } from "./connection";
-import { HookResource, validateSpec } from "./hook";
+import { HookResource } from "./hook";
+import { extractRefs, validateWithRefs } from "./references";
 import { twoConstructs } from "./messages";
 
 /** Package formats Cloudsmith hosts. */
@@ -97,15 +98,25 @@ export class PackageCopy extends Construct {
 
   constructor(scope: Construct, id: string, props: PackageCopyProps) {
     super(scope, id);
-    const { connection, driftPolicy, deletionPolicy, ...rest } = props;
-    this.spec = validateSpec(this, PACKAGE_COPY_KIND, PackageCopySpecSchema, rest);
+    const { connection, driftPolicy, deletionPolicy, ...given } = props;
+    const { value, refs } = extractRefs(this, PACKAGE_COPY_KIND, given);
+    this.spec = validateWithRefs(this, PACKAGE_COPY_KIND, PackageCopySpecSchema, value, refs);
     const conn = connection ?? CloudsmithConnection.of(this);
-    this.hook = new HookResource(this, PACKAGE_COPY_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(
+      this,
+      PACKAGE_COPY_KIND,
+      this.spec,
+      conn?.ref,
+      { driftPolicy, deletionPolicy },
+      { identity: ["source.owner", "source.package", "destination"], refs },
+    );
     this.key = this.hook.key;
 
     // One package in one destination is one remote object: two copies of it would share its id, and
     // removing either construct would delete the package under the other. A slug_perm and a
     // { format, name, version } cannot be compared before the API is asked (the plan checks that).
+    // What is given as a reference is compared where its value is known: by the plan, at apply.
+    if (refs.some((r) => ["source.owner", "source.package", "destination"].some((p) => r.path.startsWith(p)))) return;
     const { owner, package: pkg } = this.spec.source;
     const what = typeof pkg === "string" ? `package ${pkg}` : refKey(pkg);
     const where = `${owner}/${this.spec.destination}`;
@@ -121,5 +132,10 @@ export class PackageCopy extends Construct {
       (first) =>
         `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
     );
+  }
+
+  /** The copy's slug_perm in the destination, as a Terraform value known once the stack is applied. */
+  get slugPerm(): string {
+    return this.hook.output("slug_perm");
   }
 }

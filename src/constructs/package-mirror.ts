@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import type { LifecycleProps } from "../resources/lifecycle";
 import { PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, type PackageMirrorSpec } from "../resources/package-mirror";
 import { CloudsmithConnection } from "./connection";
-import { HookResource, validateSpec } from "./hook";
+import { HookResource } from "./hook";
+import { extractRefs, validateWithRefs } from "./references";
 import type { WaitForSyncOptions } from "./package-copy";
 
 export interface PackageMirrorProps extends LifecycleProps {
@@ -62,14 +63,16 @@ export class PackageMirror extends Construct {
 
   constructor(scope: Construct, id: string, props: PackageMirrorProps) {
     super(scope, id);
-    const { connection, driftPolicy, deletionPolicy, ...rest } = props;
-    this.spec = validateSpec(this, PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, rest);
+    const { connection, driftPolicy, deletionPolicy, ...given } = props;
+    const { value, refs } = extractRefs(this, PACKAGE_MIRROR_KIND, given);
+    this.spec = validateWithRefs(this, PACKAGE_MIRROR_KIND, PackageMirrorSpecSchema, value, refs);
     this.hook = new HookResource(
       this,
       PACKAGE_MIRROR_KIND,
       this.spec,
       (connection ?? CloudsmithConnection.of(this))?.ref,
       { driftPolicy, deletionPolicy },
+      { identity: ["source.owner", "destination"], refs },
     );
     this.key = this.hook.key;
   }

@@ -8,7 +8,8 @@ import {
 import { claimOnce } from "./claims";
 import { CodeArtsConnection } from "./codearts-connection";
 import { ValidationError } from "./errors";
-import { HookResource, validateSpec } from "./hook";
+import { HookResource } from "./hook";
+import { extractRefs, isPlaceholder, validateWithRefs } from "./references";
 import { secretRequired, twoConstructs } from "./messages";
 import { Secret } from "./secret";
 
@@ -56,7 +57,8 @@ export class RepositoryMirror extends Construct {
 
   constructor(scope: Construct, id: string, props: RepositoryMirrorProps) {
     super(scope, id);
-    const { connection, credentials, driftPolicy, deletionPolicy, ...rest } = props;
+    const { connection, credentials, driftPolicy, deletionPolicy, ...given } = props;
+    const { value: rest, refs } = extractRefs(this, REPOSITORY_MIRROR_KIND, given);
     if (
       credentials !== undefined &&
       (credentials === null || !(credentials.username instanceof Secret) || !(credentials.password instanceof Secret))
@@ -71,10 +73,19 @@ export class RepositoryMirror extends Construct {
         ? { credentials: { usernameEnv: credentials.username.envName, passwordEnv: credentials.password.envName } }
         : {}),
     };
-    this.spec = validateSpec(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input);
+    this.spec = validateWithRefs(this, REPOSITORY_MIRROR_KIND, RepositoryMirrorSpecSchema, input, refs);
     const conn = connection ?? CodeArtsConnection.of(this);
-    this.hook = new HookResource(this, REPOSITORY_MIRROR_KIND, this.spec, conn?.ref, { driftPolicy, deletionPolicy });
+    this.hook = new HookResource(
+      this,
+      REPOSITORY_MIRROR_KIND,
+      this.spec,
+      conn?.ref,
+      { driftPolicy, deletionPolicy },
+      { identity: ["repositoryId"], refs },
+    );
     this.key = this.hook.key;
+    // A repository given as a reference is compared where its value is known: at apply.
+    if (isPlaceholder(this.spec.repositoryId)) return;
 
     // A CodeArts repository has one mirror: two constructs would each PUT their own source on every apply.
     const region = conn?.ref.codearts?.endpoint ?? conn?.ref.codearts?.region ?? "";
@@ -85,5 +96,10 @@ export class RepositoryMirror extends Construct {
           : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
       return `${twoConstructs("RepositoryMirrors", first.node.path, this.node.path)} both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
     });
+  }
+
+  /** The mirrored CodeArts repository's id (`repository_id`), as a Terraform value known once the stack is applied. */
+  get mirrorId(): string {
+    return this.hook.output("id");
   }
 }

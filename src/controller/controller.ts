@@ -7,6 +7,7 @@ import {
   RunContext,
   StateLockedError,
   readDesired,
+  resolveFromState,
   type EngineOptions,
   type StateLock,
   type StateStore,
@@ -291,7 +292,9 @@ export class Controller {
       for (const name of names) {
         if (this.stopping) break;
         try {
-          const [desired] = readDesired(this.opts.outdir, [name]);
+          const [desired] = await resolveFromState(readDesired(this.opts.outdir, [name]), (s) =>
+            this.opts.store.read(s),
+          );
           const outcome = await reconcileStack({
             ctx,
             store: this.opts.store,

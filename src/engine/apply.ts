@@ -131,6 +131,7 @@ function record(r: ResourcePlan, observed: Observed, now: Date): ResourceState {
     observed: observed.fields,
     connection: r.connection,
     ...(r.lifecycle ? { lifecycle: r.lifecycle } : {}),
+    ...(r.refs ? { refs: r.refs } : {}),
     appliedAt: now.toISOString(),
   };
 }
@@ -315,6 +316,7 @@ async function replan(ctx: RunContext, stack: string, r: ResourcePlan): Promise<
       generation: r.generation!,
       connection: r.connection,
       lifecycle: r.lifecycle,
+      ...(r.refs ? { refs: { expressions: {}, values: r.refs } } : {}),
     },
     r.state,
     false,

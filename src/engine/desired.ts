@@ -1,7 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseLifecycle, type Lifecycle } from "../resources/lifecycle";
-import { isPayload, type HookPayload } from "../resources/payload";
+import { handlerFor } from "../resources/registry";
+import { formatIssues } from "../resources/common";
+import { isPayload, payloadRefs, substituteRefs, UnresolvedRefError, type HookPayload } from "../resources/payload";
+import { canonicalJson, generationOf } from "../util/canonical";
+import { unescapeTemplate } from "../util/hcl-template";
 import type { ConnectionRef } from "../resources/types";
 import { ParsedFiles } from "../util/parsed-files";
 
@@ -10,11 +14,17 @@ export interface DesiredResource {
   stack: string;
   key: string;
   kind: string;
+  /** The spec; with placeholders where props are Terraform references, until resolveRefs() gives their values. */
   spec: unknown;
   generation: string;
   connection: ConnectionRef | undefined;
   /** Controller lifecycle (driftPolicy, deletionPolicy) when the construct set one. */
   lifecycle?: Lifecycle;
+  /**
+   * Props given as Terraform references: placeholder id -> the expression as synthesized (e.g.
+   * "${var.repo}"). After resolveRefs(): `values` holds what each expression evaluated to.
+   */
+  refs?: { expressions: Record<string, unknown>; values?: Record<string, unknown> };
 }
 
 export interface DesiredStack {
@@ -70,29 +80,139 @@ export function readDesired(outdir: string, only?: string[], inState: string[] =
 
 /**
  * Turns hook payloads of one stack into declared resources (reposmith's synth output and Terraform's
- * hooks alike). Most resources of a stack share one connection and lifecycle: each distinct text is
- * parsed once, and the result shared (nothing downstream modifies it).
+ * hooks alike). Format 2 payloads hold their strings as Terraform templates that evaluate to the
+ * literal: read back as Terraform reads them. Most resources of a stack share one connection and
+ * lifecycle: each distinct text is parsed once, and the result shared (nothing downstream modifies it).
  */
 export function payloadReader(stack: string): (p: HookPayload) => DesiredResource {
   const connections = new Map<string, ConnectionRef | undefined>();
   const lifecycles = new Map<string | undefined, Lifecycle | undefined>();
   return (p) => {
-    const connText = p.connection || "{}";
+    const literal = p.reposmith === "1" ? (s: string) => s : unescapeTemplate;
+    const connText = literal(p.connection || "{}");
     if (!connections.has(connText)) {
       const conn = JSON.parse(connText) as ConnectionRef;
       connections.set(connText, Object.keys(conn).length ? conn : undefined);
     }
-    if (!lifecycles.has(p.lifecycle)) lifecycles.set(p.lifecycle, parseLifecycle(p.lifecycle));
+    const lifecycleText = p.lifecycle === undefined ? undefined : literal(p.lifecycle);
+    if (!lifecycles.has(lifecycleText)) lifecycles.set(lifecycleText, parseLifecycle(lifecycleText));
+    const spec: unknown = JSON.parse(literal(p.spec));
+    const expressions = payloadRefs(p);
     return {
       stack,
-      key: p.key,
-      kind: p.kind,
-      spec: JSON.parse(p.spec),
-      generation: p.generation,
+      key: literal(p.key),
+      kind: literal(p.kind),
+      spec,
+      generation: p.generation ?? generationOf(spec),
       connection: connections.get(connText),
-      lifecycle: lifecycles.get(p.lifecycle),
+      lifecycle: lifecycles.get(lifecycleText),
+      ...(expressions ? { refs: { expressions } } : {}),
     };
   };
+}
+
+/** How a reference's expression is named in state and in the runner's lookup: its text as synthesized. */
+export const expressionKey = (expression: unknown): string =>
+  typeof expression === "string" ? expression : canonicalJson(expression);
+
+export class UnresolvedReferenceError extends Error {
+  constructor(
+    readonly key: string,
+    readonly prop: string,
+    readonly expression: unknown,
+    how: string,
+  ) {
+    super(
+      `${key}: ${prop} is a Terraform reference (${expressionKey(expression)}) that has no value here: ${how}. ` +
+        "Nothing was planned or changed.",
+    );
+    this.name = "UnresolvedReferenceError";
+  }
+}
+
+/** What to do when a reference has no value in reposmith's state (never applied by Terraform). */
+export const RUN_TERRAFORM_FIRST = (stack: string) =>
+  `reposmith uses the values Terraform resolved at the stack's last apply, and stack "${stack}" has none for it; ` +
+  "run terraform apply (or cdktf deploy) for it first";
+
+/**
+ * `d` with every reference's value in place (`value(expression)`; undefined = unknown), its spec
+ * validated by the kind's schema with the messages a literal prop gets at synth, and its generation
+ * covering the expressions (so a changed expression with an unchanged value is recorded). A resource
+ * without references is returned as it is.
+ */
+export function resolveRefs(
+  d: DesiredResource,
+  value: (expression: unknown) => { value: unknown } | undefined,
+  how: string,
+): DesiredResource {
+  if (!d.refs) return d;
+  const { expressions } = d.refs;
+  const values: Record<string, unknown> = {};
+  let spec: unknown;
+  try {
+    spec = substituteRefs(d.spec, (id) => {
+      const found = id in expressions ? value(expressions[id]) : undefined;
+      if (found) values[expressionKey(expressions[id])] = found.value;
+      return found;
+    });
+  } catch (err) {
+    if (!(err instanceof UnresolvedRefError)) throw err;
+    throw new UnresolvedReferenceError(d.key, err.path, expressions[err.id], how);
+  }
+  const handler = handlerFor(d.kind);
+  const parsed = handler.spec.safeParse(spec);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error, spec);
+    throw new InvalidReferenceValueError(
+      `${d.kind} at "${d.key}":${problems.length === 1 ? ` ${problems[0]}` : "\n  - " + problems.join("\n  - ")}`,
+    );
+  }
+  return {
+    ...d,
+    spec: parsed.data,
+    generation: generationOf({ spec: parsed.data, refs: Object.keys(values).sort() }),
+    refs: { expressions, values },
+  };
+}
+
+/** A value Terraform gave a reference that the prop does not accept: the message a literal gets at synth. */
+export class InvalidReferenceValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ValidationError";
+  }
+}
+
+/**
+ * The declared resources with the values Terraform resolved at each stack's last apply, as the
+ * stack's runner recorded them in state (ResourceState.refs). A reference never resolved fails,
+ * naming the prop and the construct.
+ */
+export async function resolveFromState(
+  desired: DesiredStack[],
+  read: (stack: string) => Promise<{ resources: Record<string, { refs?: Record<string, unknown> }> }>,
+): Promise<DesiredStack[]> {
+  const out: DesiredStack[] = [];
+  for (const d of desired) {
+    if (!d.resources.some((r) => r.refs)) {
+      out.push(d);
+      continue;
+    }
+    const state = await read(d.name);
+    out.push({
+      ...d,
+      resources: d.resources.map((r) => {
+        const known = state.resources[r.key]?.refs;
+        return resolveRefs(
+          r,
+          (e) => (known && expressionKey(e) in known ? { value: known[expressionKey(e)] } : undefined),
+          RUN_TERRAFORM_FIRST(d.name),
+        );
+      }),
+    });
+  }
+  return out;
 }
 
 /**

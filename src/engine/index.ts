@@ -1,6 +1,6 @@
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
-import { readDesired, type DesiredStack } from "./desired";
+import { readDesired, resolveFromState, type DesiredStack } from "./desired";
 import { driftStack, type DriftItem } from "./drift";
 import { acrossStacks as acrossStacksPass, needsOtherStacks, shapePlan } from "./passes";
 import { planStack, prefetch, type Plan, type StackPlan } from "./plan";
@@ -43,7 +43,8 @@ export interface PlanRun {
 
 /** The stacks to work on: the app's (or --stack's), including a stack only state still holds when named. */
 async function desiredOf(opts: RunOptions): Promise<DesiredStack[]> {
-  return readDesired(opts.outdir, opts.stacks, opts.stacks?.length ? await opts.store.stacks() : []);
+  const read = readDesired(opts.outdir, opts.stacks, opts.stacks?.length ? await opts.store.stacks() : []);
+  return resolveFromState(read, (stack) => opts.store.read(stack));
 }
 
 /**
@@ -202,4 +203,4 @@ export async function driftAll(opts: RunOptions): Promise<DriftRun> {
   return { items, checked, ctx };
 }
 export * from "./manage";
-export * from "./hook";
+export * from "./terraform";

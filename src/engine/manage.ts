@@ -1,6 +1,6 @@
 import { handlerFor, kinds } from "../resources/registry";
 import { RunContext, type EngineOptions } from "./context";
-import { readDesired } from "./desired";
+import { readDesired, resolveFromState } from "./desired";
 import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
 import { StateEntryError, stackOfKey } from "./keys";
@@ -17,7 +17,8 @@ export async function importResource(
   id: string,
 ): Promise<{ kind: string; id: string; notices: string[] }> {
   const stack = stackOfKey(key);
-  const desired = readDesired(opts.outdir, [stack])[0].resources.find((r) => r.key === key);
+  const [declared] = await resolveFromState(readDesired(opts.outdir, [stack]), (s) => opts.store.read(s));
+  const desired = declared.resources.find((r) => r.key === key);
   if (!desired)
     throw new StateEntryError(
       `${key} is not declared in stack "${stack}": add the construct first, synthesize, then import`,
@@ -47,6 +48,7 @@ export async function importResource(
       spec: desired.spec,
       observed: observed.fields,
       connection: desired.connection,
+      ...(desired.refs?.values ? { refs: desired.refs.values } : {}),
       appliedAt: ctx.now().toISOString(),
     };
     await opts.store.write(state);

@@ -30,6 +30,8 @@ export interface ResourcePlan {
   notice?: string;
   /** The construct's controller lifecycle (driftPolicy, deletionPolicy), kept in state. */
   lifecycle?: Lifecycle;
+  /** Values of the props given as Terraform references, by expression (ResourceState.refs), kept in state. */
+  refs?: Record<string, unknown>;
   /** Keys of lower-phase changes in this plan that this resource runs again after (see PlanningHooks.dependsOn). */
   after?: string[];
   /**

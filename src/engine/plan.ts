@@ -153,6 +153,7 @@ export async function planDeclared(
     lifecycle: d.lifecycle,
     state: rs,
   };
+  if (d.refs?.values) base.refs = d.refs.values;
   const observed = await handler.observe(ctx, d.key, spec, d.connection, rs);
   if (destroy) {
     if (!observed) return { ...base, action: rs ? "forget" : "noop", changes: [] };

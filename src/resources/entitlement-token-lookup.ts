@@ -13,7 +13,7 @@ import {
 import type { HandlerContext, Observed, ResourceState } from "./types";
 
 /** Extra observed fields kept in state besides the managed ones. */
-type KeptField = "slug_perm" | "default" | "created_at" | "updated_at";
+type KeptField = "slug_perm" | "identifier" | "default" | "created_at" | "updated_at";
 /** The fields state keeps of a token: the managed ones, a few more, and `rotated_at` (ours). */
 export type ObservedTokenFields = Record<KeptField | ManagedField | "rotated_at", unknown>;
 
@@ -26,6 +26,7 @@ export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unkn
   const f = t as Record<string, unknown>;
   return {
     slug_perm: f.slug_perm ?? null,
+    identifier: f.identifier ?? null,
     default: f.default ?? null,
     created_at: f.created_at ?? null,
     updated_at: f.updated_at ?? null,

@@ -41,6 +41,11 @@ export interface ResourceState {
   provisional?: true;
   /** Controller lifecycle as last declared, so a removed resource is still deleted or retained as asked. */
   lifecycle?: import("./lifecycle").Lifecycle;
+  /**
+   * Props given as Terraform references: each expression as synthesized -> the value Terraform gave
+   * it at the stack's last apply, so reposmith's own commands plan with the same values.
+   */
+  refs?: Record<string, unknown>;
 }
 
 /** A small memo shared by every handler during one engine run (batched list reads, clients). */

@@ -108,7 +108,7 @@ describe("EntitlementSync", () => {
     });
   });
 
-  it("under Terraform, a sync in a chain waits for the sync that fills its source, and runs again when a token at the top changes", () => {
+  it("under Terraform, a chain of syncs is one runner's work: each record depends on it, and a change at the top re-runs it", () => {
     const synthChain = (downloads: number) => {
       const stack = new TerraformStack(Testing.app(), "s");
       new EntitlementToken(stack, "ci", {
@@ -117,7 +117,6 @@ describe("EntitlementSync", () => {
         name: "ci",
         limits: { numDownloads: downloads },
       });
-      // Declared downstream first: the order comes from the chain.
       new EntitlementSync(stack, "to-dev", {
         owner: "acme",
         source: "staging",
@@ -130,19 +129,15 @@ describe("EntitlementSync", () => {
         target: "staging",
         replaceTargetTokens: true,
       });
-      const hooks = JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<
+      return JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<
         string,
-        { depends_on?: string[]; triggers_replace: { after?: string } }
+        { depends_on?: string[]; input: { digest?: string } }
       >;
-      const hook = (prefix: string) => Object.entries(hooks).find(([id]) => id.startsWith(prefix))!;
-      return { dev: hook("to-dev_hook"), staging: hook("to-staging_hook"), ci: hook("ci_hook") };
     };
     const one = synthChain(1);
-    expect(one.dev[1].depends_on).toEqual([`terraform_data.${one.staging[0]}`]);
-    expect(one.staging[1].depends_on).toEqual([`terraform_data.${one.ci[0]}`]);
-    const two = synthChain(2);
-    expect(two.staging[1].triggers_replace.after).not.toBe(one.staging[1].triggers_replace.after);
-    expect(two.dev[1].triggers_replace.after).not.toBe(one.dev[1].triggers_replace.after);
-    expect(synthChain(1).dev[1].triggers_replace.after).toBe(one.dev[1].triggers_replace.after);
+    for (const [id, r] of Object.entries(one))
+      if (id !== "reposmith") expect(r.depends_on).toEqual(["terraform_data.reposmith"]);
+    expect(synthChain(2).reposmith.input.digest).not.toBe(one.reposmith.input.digest);
+    expect(synthChain(1).reposmith.input.digest).toBe(one.reposmith.input.digest);
   });
 });

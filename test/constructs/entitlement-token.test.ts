@@ -178,42 +178,44 @@ describe("EntitlementToken props validation", () => {
 });
 
 describe("EntitlementToken synthesis", () => {
-  it("emits one terraform_data hook carrying kind, key, spec and generation", () => {
-    const s = stack();
-    new EntitlementToken(s, "ci", { ...base, limits: { numDownloads: 100 } });
-    const synthesized = Testing.synth(s);
-    expect(synthesized).toHaveResourceWithProperties(DataResource, {
-      input: expect.objectContaining({ kind: "EntitlementToken", key: "s1/ci", reposmith: "1" }),
-      lifecycle: { create_before_destroy: true },
-    });
-    const input = JSON.parse(synthesized).resource.terraform_data;
-    const hook = Object.values(input)[0] as {
-      input: { spec: string; generation: string };
-      triggers_replace: { generation: string };
+  it("emits one terraform_data record carrying kind, key and spec, replaced only when its identity changes", () => {
+    const record = (repository: string, downloads: number) => {
+      const s = stack();
+      new EntitlementToken(s, "ci", { ...base, repository, limits: { numDownloads: downloads } });
+      const synthesized = Testing.synth(s);
+      expect(synthesized).toHaveResourceWithProperties(DataResource, {
+        input: expect.objectContaining({ kind: "EntitlementToken", key: "s1/ci", reposmith: "2" }),
+        lifecycle: { create_before_destroy: true },
+      });
+      return JSON.parse(synthesized).resource.terraform_data[
+        Object.keys(JSON.parse(synthesized).resource.terraform_data).find((k) => k !== "reposmith")!
+      ] as { input: { spec: string }; triggers_replace: Record<string, string> };
     };
+    const hook = record("prod", 100);
     expect(JSON.parse(hook.input.spec)).toMatchObject({
       owner: "acme",
       repository: "prod",
       name: "ci",
       limits: { numDownloads: 100 },
     });
-    expect(hook.triggers_replace.generation).toBe(hook.input.generation);
+    // A limit is edited in place (same triggers); another repository is another token (new triggers).
+    expect(record("prod", 200).triggers_replace).toEqual(hook.triggers_replace);
+    expect(record("staging", 100).triggers_replace).not.toEqual(hook.triggers_replace);
   });
 
-  it("re-runs the hook (triggers_replace) when the lifecycle is set or changed, and not for an unset one", () => {
-    const triggers = (deletionPolicy?: "retain" | "delete") => {
+  it("changes the record in place and the runner's digest when only the lifecycle changes", () => {
+    const synthOf = (deletionPolicy?: "retain" | "delete") => {
       const s = stack();
       new EntitlementToken(s, "ci", { ...base, deletionPolicy });
-      return (
-        Object.values(JSON.parse(Testing.synth(s)).resource.terraform_data)[0] as {
-          triggers_replace: Record<string, string>;
-        }
-      ).triggers_replace;
+      const doc = JSON.parse(Testing.synth(s)).resource.terraform_data as Record<string, any>;
+      const id = Object.keys(doc).find((k) => k !== "reposmith")!;
+      return { record: doc[id], digest: doc.reposmith.input.digest as string };
     };
-    expect(Object.keys(triggers())).toEqual(["generation"]);
-    expect(triggers("retain").lifecycle).toBe('{"deletionPolicy":"retain"}');
-    expect(triggers("retain").generation).toBe(triggers("delete").generation);
-    expect(triggers("retain").lifecycle).not.toBe(triggers("delete").lifecycle);
+    expect(synthOf().record.input.lifecycle).toBeUndefined();
+    expect(synthOf("retain").record.input.lifecycle).toBe('{"deletionPolicy":"retain"}');
+    expect(synthOf("retain").record.triggers_replace).toEqual(synthOf("delete").record.triggers_replace);
+    expect(synthOf("retain").digest).not.toBe(synthOf("delete").digest);
+    expect(synthOf("retain").digest).toBe(synthOf("retain").digest);
   });
 
   it("changes the generation when a prop changes, and only then", () => {

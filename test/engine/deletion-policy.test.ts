@@ -1,14 +1,22 @@
 /**
  * An explicit deletionPolicy "retain" keeps the remote object wherever reposmith would otherwise
- * delete it: on removal from the app, on `destroy`, and through Terraform's destroy provisioner and
- * prune hook (which need the lifecycle recorded in state by the create hook).
+ * delete it: on removal from the app, on `destroy`, and on the Terraform path (the stack's runner,
+ * which records the lifecycle in state, and the records' destroy spool).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EntitlementToken } from "../../src";
-import { applyAll, FileStateStore, hookApply, hookDelete, hookPrune, planAll, renderPlan } from "../../src/engine";
-import { EntitlementTokenSpecSchema } from "../../src/resources/entitlement-token";
-import { makePayload } from "../../src/resources/payload";
+import {
+  applyAll,
+  destroyStack,
+  drainSpool,
+  envRefs,
+  FileStateStore,
+  planAll,
+  renderPlan,
+  runStack,
+} from "../../src/engine";
 import type { Lifecycle } from "../../src/resources/lifecycle";
 import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
@@ -83,49 +91,61 @@ describe("deletionPolicy retain", () => {
     expect((await store.read("app")).resources["app/t"].lifecycle).toBeUndefined();
   });
 
-  describe("through Terraform's hooks", () => {
-    const payload = (name: string, lifecycle?: Lifecycle) =>
-      makePayload(
-        "EntitlementToken",
-        `app/${name}`,
-        EntitlementTokenSpecSchema.parse({ owner: "acme", repository: "prod", name }),
-        undefined,
-        lifecycle,
-      );
+  describe("through the Terraform path (the stack's runner and the records' spool)", () => {
+    /** Synthesizes `tokens` (name -> deletionPolicy) into one stack and returns the runner's files. */
+    const synthStack = (tokens: Record<string, Lifecycle["deletionPolicy"]>) => {
+      const outdir = path.join(fx.dir, "cdktf.out");
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "app");
+      for (const [name, deletionPolicy] of Object.entries(tokens))
+        new EntitlementToken(stack, name, { owner: "acme", repository: "prod", name, deletionPolicy });
+      app.synth();
+      return {
+        stackFile: path.join(outdir, "stacks", "app", "cdk.tf.json"),
+        outputsFile: path.join(fx.dir, "outputs.tfstate"),
+        spool: path.join(fx.dir, "spool"),
+      };
+    };
+    const options = () => ({
+      store: new FileStateStore(path.join(fx.dir, "state")),
+      env: fx.t.env,
+      clientOptions: FAST_RETRIES,
+    });
+    const spoolKey = (files: { spool: string }, key: string) => {
+      mkdirSync(path.join(files.spool, "keys"), { recursive: true });
+      writeFileSync(path.join(files.spool, "keys", key.replace("/", "_")), key);
+    };
 
-    it("the create hook records the lifecycle; the destroy provisioner then keeps a retained token", async () => {
-      const store = new FileStateStore(path.join(fx.dir, "state"));
-      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
-      const keep = payload("keep", { deletionPolicy: "retain" });
-      const drop = payload("drop");
-      await hookApply(opts, keep);
-      await hookApply(opts, drop);
-      expect((await store.read("app")).resources["app/keep"].lifecycle).toEqual({ deletionPolicy: "retain" });
+    it("the runner records the lifecycle; a full destroy then keeps a retained token", async () => {
+      const opts = options();
+      const files = synthStack({ keep: "retain", drop: undefined });
+      await runStack(opts, { stack: "app" }, files, envRefs({}));
+      expect((await opts.store.read("app")).resources["app/keep"].lifecycle).toEqual({ deletionPolicy: "retain" });
 
-      await hookDelete(opts, keep);
-      await hookDelete(opts, drop);
+      await destroyStack(opts, { stack: "app" }, files);
       expect(await names()).toEqual(["keep"]);
-      expect((await store.read("app")).resources).toEqual({});
+      expect((await opts.store.read("app")).resources).toEqual({});
     });
 
-    it("a re-run of the create hook with only a new lifecycle records it", async () => {
-      const store = new FileStateStore(path.join(fx.dir, "state"));
-      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
-      await hookApply(opts, payload("t", { deletionPolicy: "delete" }));
-      await hookApply(opts, payload("t", { deletionPolicy: "retain" }));
-      expect((await store.read("app")).resources["app/t"].lifecycle).toEqual({ deletionPolicy: "retain" });
-      await hookPrune(opts, "app", []);
-      expect(await names()).toEqual(["t"]);
+    it("a targeted destroy (a record's key spooled) deletes that token only, as its lifecycle says", async () => {
+      const opts = options();
+      const files = synthStack({ keep: "retain", drop: undefined, stays: undefined });
+      await runStack(opts, { stack: "app" }, files, envRefs({}));
+      spoolKey(files, "app/keep");
+      spoolKey(files, "app/drop");
+      await drainSpool(opts, files, 50, false);
+      expect(await names()).toEqual(["keep", "stays"]);
+      expect(Object.keys((await opts.store.read("app")).resources)).toEqual(["app/stays"]);
     });
 
-    it("the prune hook keeps a retained token whose block was removed", async () => {
-      const store = new FileStateStore(path.join(fx.dir, "state"));
-      const opts = { store, env: fx.t.env, clientOptions: FAST_RETRIES };
-      await hookApply(opts, payload("keep", { deletionPolicy: "retain" }));
-      await hookApply(opts, payload("drop", { deletionPolicy: "delete" }));
-      await hookPrune(opts, "app", []);
-      expect(await names()).toEqual(["keep"]);
-      expect((await store.read("app")).resources).toEqual({});
+    it("a run with only a new lifecycle records it, and a removed retained construct is kept", async () => {
+      const opts = options();
+      await runStack(opts, { stack: "app" }, synthStack({ t: "delete", other: undefined }), envRefs({}));
+      await runStack(opts, { stack: "app" }, synthStack({ t: "retain", other: undefined }), envRefs({}));
+      expect((await opts.store.read("app")).resources["app/t"].lifecycle).toEqual({ deletionPolicy: "retain" });
+      await runStack(opts, { stack: "app" }, synthStack({ other: undefined }), envRefs({}));
+      expect(await names()).toEqual(["other", "t"]);
+      expect(Object.keys((await opts.store.read("app")).resources)).toEqual(["app/other"]);
     });
   });
 });

@@ -1,7 +1,17 @@
 import type { Command } from "commander";
-import { hookApply, hookDelete, hookPrune, parseHookInput, HookInputError, type ApplyEvent } from "../../engine";
+import {
+  destroyStack,
+  drainSpool,
+  envRefs,
+  parseRunnerInput,
+  runStack,
+  HookInputError,
+  type ApplyEvent,
+  type ApplyResult,
+  type RunnerFiles,
+} from "../../engine";
 import { openStore } from "../common";
-import { printEvent } from "../output";
+import { printEvent, printNotices } from "../output";
 
 /**
  * The state a hook uses: --state, else REPOSMITH_STATE, else the location the stack recorded at
@@ -12,54 +22,86 @@ function hookStore(state: string | undefined) {
 }
 
 /**
- * What a hook prints into Terraform's output: the steps, and the notes a plan would have shown
- * (Terraform shows no reposmith plan). A failure is left to the error handler, which prints it
- * once on stderr and sets the exit code.
+ * What the runner prints into Terraform's output: the steps, and the notes a plan would have shown
+ * (Terraform shows no reposmith plan). A failure is left to the error handler, which prints it once
+ * on stderr and sets the exit code.
  */
 function hookEvent(e: ApplyEvent): void {
   if (e.phase === "error") return;
   printEvent(e);
   if (e.phase === "done" && e.notice) process.stdout.write(`${e.key}: note: ${e.notice}\n`);
-  // Terraform runs a provisioner only when its resource is created, so a changed spec re-runs the
-  // hook by replacing its resource: the plan says "must be replaced" and counts "1 to add, 1 to
-  // destroy". Say here what happened to the remote object (under create_before_destroy the old
-  // resource's destroy provisioner does not run: design note in README "Two ways to apply").
-  if (e.phase === "done" && e.action === "update") {
-    process.stdout.write(
-      `${e.key}: updated in place${e.id ? `, same id ${e.id}` : ""}: only this hook's Terraform resource is replaced (a hook runs when its resource is created); nothing was deleted or re-created\n`,
-    );
-  }
+}
+
+const DONE: Record<string, string> = {
+  create: "created",
+  update: "updated",
+  replace: "replaced",
+  delete: "deleted",
+  adopt: "adopted",
+  forget: "forgotten",
+};
+
+/** One line Terraform's output keeps of the runner's work: what changed and what was already as declared. */
+function summary(stack: string, result: ApplyResult, countUnchanged = true): void {
+  const counts = new Map<string, number>();
+  for (const d of result.done)
+    counts.set(DONE[d.action] ?? d.action, (counts.get(DONE[d.action] ?? d.action) ?? 0) + 1);
+  const parts = [...counts].map(([what, n]) => `${n} ${what}`);
+  const changed = new Set(result.done.map((d) => d.key));
+  if (countUnchanged)
+    parts.push(`${Object.keys(result.state.resources).filter((k) => !changed.has(k)).length} unchanged`);
+  process.stdout.write(`reposmith: stack ${stack}: ${parts.join(", ")}\n`);
+}
+
+/** What every hook passes the engine: the state, and where steps and warnings are printed. */
+function hookOptions(state: string | undefined) {
+  return { store: hookStore(state), onEvent: hookEvent, onNotice: (m: string) => printNotices([m]) };
+}
+
+function files(): RunnerFiles {
+  return {
+    stackFile: process.env.REPOSMITH_STACK_FILE,
+    outputsFile: process.env.REPOSMITH_OUTPUTS,
+    spool: process.env.REPOSMITH_SPOOL,
+    destroyedFile: process.env.REPOSMITH_DESTROYED,
+  };
+}
+
+/** A hook of a stack synthesized by an older reposmith (format 1: a Terraform run per construct). */
+function formatOne(): never {
+  throw new HookInputError(
+    "this stack was synthesized by an older reposmith (hook format 1, a Terraform run per construct): " +
+      "synthesize it again (cdktf synth / reposmith synth), then terraform apply",
+  );
 }
 
 export function registerHook(program: Command): void {
   const hook = program
     .command("hook")
-    .description("called by Terraform's local-exec provisioners of synthesized stacks (reads REPOSMITH_HOOK_INPUT)");
+    .description("run by the provisioners of a synthesized stack (reads REPOSMITH_HOOK_INPUT)");
   const common = (c: Command) =>
     c.option("--state <path>", "state location (default: REPOSMITH_STATE, else what the stack recorded)");
 
-  common(hook.command("apply").description("create provisioner: make one resource match its payload")).action(
+  common(hook.command("run").description("the stack's runner: plan and apply the whole stack")).action(
     async (o: { state?: string }) => {
-      await hookApply(
-        { store: hookStore(o.state), onEvent: hookEvent },
-        parseHookInput(process.env.REPOSMITH_HOOK_INPUT),
-      );
-    },
-  );
-  common(hook.command("delete").description("destroy provisioner: delete one resource (reads only self)")).action(
-    async (o: { state?: string }) => {
-      await hookDelete(
-        { store: hookStore(o.state), onEvent: hookEvent },
-        parseHookInput(process.env.REPOSMITH_HOOK_INPUT),
-      );
+      const input = parseRunnerInput(process.env.REPOSMITH_HOOK_INPUT);
+      const result = await runStack(hookOptions(o.state), input, files(), envRefs(process.env));
+      summary(input.stack, result);
     },
   );
   common(
-    hook.command("prune").description("per-stack prune: delete what state holds that the stack no longer declares"),
+    hook.command("destroy").description("the stack's runner, destroyed: delete what state holds for the stack"),
   ).action(async (o: { state?: string }) => {
-    const input = JSON.parse(process.env.REPOSMITH_HOOK_INPUT ?? "null") as { stack?: string; keys?: string } | null;
-    if (!input?.stack || typeof input.keys !== "string")
-      throw new HookInputError("REPOSMITH_HOOK_INPUT is not a prune payload (stack, keys)");
-    await hookPrune({ store: hookStore(o.state), onEvent: hookEvent }, input.stack, JSON.parse(input.keys) as string[]);
+    const input = parseRunnerInput(process.env.REPOSMITH_HOOK_INPUT);
+    summary(input.stack, await destroyStack(hookOptions(o.state), input, files()), false);
   });
+  common(
+    hook.command("drain").description("a record, destroyed: delete what the records' destroy provisioners spooled"),
+  ).action(async (o: { state?: string }) => {
+    const spool = process.env.REPOSMITH_SPOOL;
+    if (!spool) throw new HookInputError("REPOSMITH_SPOOL is not set (the record's destroy provisioner sets it)");
+    await drainSpool(hookOptions(o.state), { ...files(), spool });
+  });
+  for (const old of ["apply", "delete", "prune"])
+    common(hook.command(old, { hidden: true }).description("format 1 (refused)")).action(formatOne);
 }

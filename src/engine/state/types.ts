@@ -48,6 +48,7 @@ const ResourceStateSchema = z.object({
   appliedAt: z.string(),
   provisional: z.literal(true).optional(),
   lifecycle: StateLifecycleSchema.optional(),
+  refs: OpaqueObject.optional(),
 });
 
 export const StackStateSchema = z.object({

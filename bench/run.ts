@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { observeScenario, rateLimitScenario, syncPollScenario, synthScenario } from "./scenarios";
+import { terraformPathScenario } from "./terraform-path";
 import type { Row } from "./support";
 
 export const FULL = {
@@ -12,6 +13,7 @@ export const FULL = {
   limit: { repos: 10, perRepo: 100, limit: 400, windowSeconds: 10, latencyMs: 5 },
   syncs: { packages: 100, minMs: 1_000, maxMs: 30_000, latencyMs: 5, linearStepMs: 5_000, fastLinearStepMs: 1_000 },
   synth: 1000,
+  terraform: { sizes: [100, 1000], perRepo: 100, latencyMs: 20 },
 };
 export type FullConfig = typeof FULL;
 export const SMOKE: FullConfig = {
@@ -19,6 +21,7 @@ export const SMOKE: FullConfig = {
   limit: { repos: 2, perRepo: 25, limit: 30, windowSeconds: 1, latencyMs: 1 },
   syncs: { packages: 5, minMs: 500, maxMs: 3_000, latencyMs: 1, linearStepMs: 1_000, fastLinearStepMs: 500 },
   synth: 30,
+  terraform: { sizes: [10], perRepo: 10, latencyMs: 2 },
 };
 
 const SCENARIOS = {
@@ -26,6 +29,7 @@ const SCENARIOS = {
   b: (cfg: FullConfig) => rateLimitScenario(cfg.limit),
   c: (cfg: FullConfig) => syncPollScenario(cfg.syncs),
   d: (cfg: FullConfig) => synthScenario(cfg.synth),
+  f: (cfg: FullConfig) => terraformPathScenario(cfg.terraform),
 };
 
 /** Every row, or only those of the scenarios named (`--only a,d`: row a's and row d's). */

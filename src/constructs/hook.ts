@@ -168,6 +168,17 @@ const DRAIN_SCRIPT = (command: string) =>
   'echo $$ > "$d/lock/pid" && ' +
   `exec ${command} hook drain`;
 
+/**
+ * The runner's destroy provisioner: in a full destroy it comes after every record, whose drain left
+ * the number of resources state still holds in the spool; when that is 0 and nothing is spooled,
+ * there is nothing to delete and no process to start. Otherwise `reposmith hook destroy`.
+ */
+const RUNNER_DESTROY_SCRIPT = (command: string) =>
+  'd="$REPOSMITH_SPOOL"; mkdir -p "$d" && if mkdir "$d/lock" 2>/dev/null; then ' +
+  'if [ "$(cat "$d/remaining" 2>/dev/null)" = "0" ] && [ -z "$(ls -A "$d/keys" 2>/dev/null)" ]; then ' +
+  'rm -f "$d/remaining"; rmdir "$d/lock"; echo "reposmith: nothing left to delete"; exit 0; fi; ' +
+  `rmdir "$d/lock"; fi; exec ${command} hook destroy`;
+
 /** One reference of one record: the placeholder id, and the token written into the payload. */
 interface RecordRef {
   key: string;
@@ -238,7 +249,7 @@ class StackRunner {
     });
     this.resource = makeTerraformResource(stack, "reposmith", input, input, [
       { type: "local-exec", command: `${settings.command} hook run`, environment: runEnv },
-      { type: "local-exec", command: `${settings.command} hook destroy`, environment: common, when: "destroy" },
+      { type: "local-exec", command: RUNNER_DESTROY_SCRIPT(settings.command), environment: common, when: "destroy" },
     ]);
   }
 

@@ -67,10 +67,17 @@ export function extractRefs<T>(
       refs.push({ id, path: at, token: v });
       return { [REF_MARK]: id };
     }
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, String(i)]));
+    // Copied only where a token was replaced: props without any reach the schema exactly as given.
+    if (Array.isArray(v)) {
+      const out = v.map((x, i) => walk(x, [...path, String(i)]));
+      return out.some((x, i) => x !== v[i]) ? out : v;
+    }
     if (isPlain(v)) {
+      const entries = Object.entries(v).map(([k, x]) => [k, x, walk(x, [...path, k])] as const);
+      if (entries.every(([, x, y]) => x === y)) return v;
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x, [...path, k]);
+      // defineProperty: an own "__proto__" key stays a key, not the copy's prototype.
+      for (const [k, , y] of entries) Object.defineProperty(out, k, { value: y, enumerable: true, writable: true });
       return out;
     }
     return v;

@@ -18,7 +18,8 @@ import { RunContext, type EngineOptions } from "./context";
 import { payloadReader, resolveRefs, type DesiredStack } from "./desired";
 import { acrossStacks, needsOtherStacks } from "./passes";
 import { allResources } from "./manage";
-import { planOrphan, planStack, type ResourcePlan } from "./plan";
+import { planOrphan, planStack, type ResourcePlan, type StackPlan } from "./plan";
+import { stateMv } from "./messages";
 import { StateLockedError, type StackState, type StateLock, type StateStore } from "./state/types";
 
 export interface TerraformRunOptions extends EngineOptions {
@@ -208,6 +209,28 @@ async function writeOutputs(file: string | undefined, ids: Record<string, Record
   await writeFileAtomic(file, JSON.stringify(doc, null, 2) + "\n", { mode: 0o600 });
 }
 
+/**
+ * A create that would wait for the deletion of an object state holds under another key (a renamed
+ * construct): `reposmith apply` shows that in its plan, Terraform's plan cannot, so the runner stops
+ * before anything is deleted (a token's secret with it) and says how to keep the object.
+ */
+function refuseRenames(plan: StackPlan): void {
+  const renames = plan.resources.filter((r) => r.afterRemovalOf?.length && r.blockedBy);
+  if (!renames.length) return;
+  throw new HookInputError(
+    renames
+      .map((r) => {
+        const holder = r.afterRemovalOf![0];
+        return (
+          `${r.key}: ${r.blockedBy!.what} is ${r.blockedBy!.id}, which state holds as ${holder}. ` +
+          `If ${holder} was renamed to ${r.key}, keep it (and its secret): ${stateMv(holder, r.key)}, ` +
+          "then terraform apply again; if both should exist, give this one another name"
+        );
+      })
+      .join("\n") + "\nNothing was changed.",
+  );
+}
+
 /** The stack's runner, created by Terraform: plan and apply the whole stack with the engine, then write its ids. */
 export async function runStack(
   opts: TerraformRunOptions,
@@ -221,13 +244,17 @@ export async function runStack(
     "Terraform gave it no value (REPOSMITH_REF_* missing from the runner's environment): synthesize and apply again";
   const desired = { ...read, resources: read.resources.map((r) => resolveRefs(r, refValue, how)) };
   // Keys a destroy spooled and never finished are moot once the stack is applied again.
-  if (files.spool) rmSync(path.join(files.spool, "keys"), { recursive: true, force: true });
+  if (files.spool) {
+    rmSync(path.join(files.spool, "keys"), { recursive: true, force: true });
+    rmSync(remainingFile(files.spool), { force: true });
+  }
   return withStack(opts, input.stack, "terraform apply (reposmith hook run)", async (ctx) => {
     const state = await opts.store.read(input.stack);
     const planned = await planStack(ctx, desired, state, { parallelism: opts.parallelism });
     const states = new Map([[input.stack, state]]);
     const others = needsOtherStacks([planned]) ? await allResources(opts.store, states) : {};
     const [plan] = acrossStacks([planned], others);
+    refuseRenames(plan);
     const result = await applyStack(ctx, plan, opts.store, state, {
       parallelism: opts.parallelism,
       onEvent: opts.onEvent,
@@ -319,6 +346,8 @@ function spooled(spool: string): Map<string, string> {
 }
 
 const stackOf = (key: string) => key.slice(0, key.indexOf("/"));
+/** How many resources state held after the last drain (see RUNNER_DESTROY_SCRIPT in src/constructs/hook.ts). */
+const remainingFile = (spool: string) => path.join(spool, "remaining");
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -359,6 +388,9 @@ export async function drainSpool(
       }
       for (const name of batch.keys()) rmSync(path.join(spool, "keys", name), { force: true });
     }
+    // What state still holds: when nothing, the runner's destroy (next in a full destroy) needs no process.
+    const last = results[results.length - 1];
+    if (last) writeFileSafe(remainingFile(spool), String(Object.keys(last.state.resources).length));
     rmSync(lockDir(spool), { recursive: true, force: true });
     // A key spooled after the last look, by a record that found the lock still held.
     if (!spooled(spool).size || !tryLock(spool)) break;
@@ -423,6 +455,9 @@ export async function destroyStack(
     if (failed.length) throw new StackRunError(input.stack, failed, "be deleted");
     return result;
   } finally {
-    if (spool) rmSync(lockDir(spool), { recursive: true, force: true });
+    if (spool) {
+      rmSync(remainingFile(spool), { force: true });
+      rmSync(lockDir(spool), { recursive: true, force: true });
+    }
   }
 }

@@ -62,7 +62,8 @@ describe("the Terraform path's resources", () => {
         REPOSMITH_STACK_FILE: "${path.module}/cdk.tf.json",
       }),
     });
-    expect(destroy).toMatchObject({ command: `${DEFAULT_HOOK_COMMAND} hook destroy`, when: "destroy" });
+    expect(destroy).toMatchObject({ command: expect.stringMatching(/exec .* hook destroy$/), when: "destroy" });
+    expect(destroy.command).toContain(`exec ${DEFAULT_HOOK_COMMAND} hook destroy`);
     // Destroy-time provisioners may refer to nothing but self and paths.
     expect(JSON.stringify(destroy.environment)).not.toMatch(/\$\{(?!path\.module|jsonencode\(self)/);
   });

@@ -74,7 +74,7 @@ describe("the app's context, as cdktf-cli gives it", () => {
     expect((await reposmith(["synth"], { cwd: fx.w.dir, env })).code).toBe(0);
     expect(Object.keys(stackDoc().resource.terraform_data)).toEqual([
       expect.stringMatching(/^from-env_hook_resource/),
-      expect.stringMatching(/prune/),
+      "reposmith",
     ]);
     const bad = await reposmith(["synth"], { cwd: fx.w.dir, env: { ...env, CDKTF_CONTEXT_JSON: "{tokens" } });
     expect(bad.code).toBe(1);

@@ -82,34 +82,36 @@ export function deployCycleSuite(flavour: Flavour, testFile: string): void {
       expect(ours).toEqual(official);
     });
 
-    it(`${flavour.bin} deploy creates both tokens, patches an edit in place, deletes a removed one; ${flavour.bin} destroy empties`, async () => {
-      declareTokens(app, [
-        { id: "ci", downloads: 10 },
-        { id: "partner", downloads: 5 },
-      ]);
+    it(`${flavour.bin} deploy creates both tokens, updates an edit in place, deletes a removed one; ${flavour.bin} destroy empties`, async () => {
+      // Literals Terraform would evaluate if they were not escaped, and a slug given out as an output.
+      const name = "ci${path.module}%{if true}X%{endif}";
+      const metadata = { when: "${timestamp()}" };
+      const ci = (downloads: number) => ({ id: "ci", name, metadata, downloads, output: true });
+      declareTokens(app, [ci(10), { id: "partner", downloads: 5 }]);
       const first = await deploy("deploy");
       expect(show(first)).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
       expect(first.code).toBe(0);
-      expect((await managed()).map((x) => x.name).sort()).toEqual(["ci", "partner"]);
-      const before = (await managed()).find((x) => x.name === "ci");
+      expect((await managed()).map((x) => x.name).sort()).toEqual([name, "partner"]);
+      const before = (await managed()).find((x) => x.name === name);
+      expect(before.metadata).toMatchObject(metadata);
+      expect(show(first)).toMatch(new RegExp(`ci_slug\\s*=\\s*"?${before.slug_perm}`));
 
-      declareTokens(app, [
-        { id: "ci", downloads: 20 },
-        { id: "partner", downloads: 5 },
-      ]);
+      declareTokens(app, [ci(20), { id: "partner", downloads: 5 }]);
       const patches = t.emu.stats().requests.byRoute[PATCH] ?? 0;
       const edit = await deploy("deploy");
       expect(edit.code).toBe(0);
-      const after = (await managed()).find((x) => x.name === "ci");
-      expect(after.slug_perm).toBe(before.slug_perm);
-      expect(after.limit_num_downloads).toBe(20);
+      const after = (await managed()).find((x) => x.name === name);
+      expect(after).toMatchObject({ slug_perm: before.slug_perm, token: before.token, limit_num_downloads: 20 });
       expect(t.emu.stats().requests.byRoute[PATCH]).toBe(patches + 1);
-      expect(show(edit)).toContain(`tokens/ci: updated in place, same id acme.prod.${before.slug_perm}`);
+      // The construct's own resource is updated in place; the stack's runner did the PATCH.
+      expect(show(edit)).toMatch(/ci_hook_resource_\w+ (\([\w/]+\) )?will be updated in-place/);
+      expect(show(edit)).not.toMatch(/ci_hook_resource_\w+ (\([\w/]+\) )?must be replaced/);
+      expect(show(edit)).toContain(`tokens/ci: Modifications complete [id=acme.prod.${before.slug_perm}]`);
 
-      declareTokens(app, [{ id: "ci", downloads: 20 }]);
+      declareTokens(app, [ci(20)]);
       const removal = await deploy("deploy");
       expect(removal.code).toBe(0);
-      expect((await managed()).map((x) => x.name)).toEqual(["ci"]);
+      expect((await managed()).map((x) => x.name)).toEqual([name]);
 
       const destroy = await deploy("destroy");
       expect(show(destroy)).toMatch(/Destroy complete! Resources: 2 destroyed/);

@@ -96,7 +96,8 @@ export function installCli(flavour: Flavour): string {
 
 /**
  * A new user's app in `dir`: `npm install reposmith <lib> constructs`, a cdktf.json, and a
- * main.js declaring the tokens in tokens.json (`[{ id, downloads }]`) in stack "tokens". With
+ * main.js declaring the tokens in tokens.json (`[{ id, downloads, name?, metadata?, output? }]`; `output`
+ * exports the token's slugPerm as `<id>_slug`) in stack "tokens". With
  * DUMP_ENV set, it writes the environment it was run in there.
  */
 export function makeApp(dir: string, flavour: Flavour, tarball: string): void {
@@ -117,12 +118,15 @@ export function makeApp(dir: string, flavour: Flavour, tarball: string): void {
   writeFileSync(
     path.join(dir, "main.js"),
     `const { writeFileSync } = require("node:fs");
-const { App, TerraformStack } = require(${JSON.stringify(flavour.lib)});
+const { App, TerraformStack, TerraformOutput } = require(${JSON.stringify(flavour.lib)});
 const { EntitlementToken } = require("reposmith");
 if (process.env.DUMP_ENV) writeFileSync(process.env.DUMP_ENV, JSON.stringify(process.env));
 const app = new App();
 const stack = new TerraformStack(app, "tokens");
-for (const t of require("./tokens.json")) new EntitlementToken(stack, t.id, { owner: "acme", repository: "prod", name: t.id, limits: { numDownloads: t.downloads } });
+for (const t of require("./tokens.json")) {
+  const token = new EntitlementToken(stack, t.id, { owner: "acme", repository: "prod", name: t.name ?? t.id, limits: { numDownloads: t.downloads }, ...(t.metadata ? { metadata: t.metadata } : {}) });
+  if (t.output) new TerraformOutput(stack, t.id + "_slug", { value: token.slugPerm });
+}
 app.synth();
 `,
   );
@@ -142,7 +146,10 @@ app.synth();
   );
 }
 
-export function declareTokens(dir: string, tokens: { id: string; downloads: number }[]): void {
+export function declareTokens(
+  dir: string,
+  tokens: { id: string; downloads: number; name?: string; metadata?: Record<string, string>; output?: boolean }[],
+): void {
   writeFileSync(path.join(dir, "tokens.json"), JSON.stringify(tokens));
 }
 

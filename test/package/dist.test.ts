@@ -80,7 +80,7 @@ app.synth();
     execFileSync(process.execPath, ["main.js"], { cwd: dir, env: { ...process.env, NODE_OPTIONS: "" } });
     const synthesized = readFileSync(path.join(dir, "cdktf.out/stacks/tokens/cdk.tf.json"), "utf8");
     const hook = JSON.parse(synthesized).resource.terraform_data;
-    expect(Object.keys(hook)).toEqual([expect.stringMatching(/^ci_hook_resource/), expect.stringMatching(/prune/)]);
+    expect(Object.keys(hook)).toEqual([expect.stringMatching(/^ci_hook_resource/), "reposmith"]);
     expect(JSON.parse(Object.values<{ input: { spec: string } }>(hook)[0].input.spec)).toMatchObject({
       owner: "acme",
       repository: "prod",
@@ -107,7 +107,7 @@ app.synth();
     );
     expect(Object.keys(doc.resource.terraform_data)).toEqual([
       expect.stringMatching(/^ci_hook_resource/),
-      expect.stringMatching(/prune/),
+      "reposmith",
     ]);
   });
 

@@ -197,11 +197,13 @@ describe("secret scanning across everything the suite produced", () => {
       ]);
       expect([0, 2]).toContain(reconcile.code);
 
-      // The Terraform path: a hook with its payload from the synthesized stack.
-      const stack = JSON.parse(readFileSync(path.join(dir, "cdktf.out", "stacks", "app", "cdk.tf.json"), "utf8"));
-      const hook = Object.values<any>(stack.resource.terraform_data).find((r) => r.input?.key === "app/ci");
-      const hookRun = await cli("hook apply", ["hook", "apply", "--state", "state"], {
-        REPOSMITH_HOOK_INPUT: JSON.stringify(hook.input),
+      // The Terraform path: the stack's runner, with its input from the synthesized stack.
+      const stackFile = path.join(dir, "cdktf.out", "stacks", "app", "cdk.tf.json");
+      const runner = JSON.parse(readFileSync(stackFile, "utf8")).resource.terraform_data.reposmith;
+      const hookRun = await cli("hook run", ["hook", "run", "--state", "state"], {
+        REPOSMITH_HOOK_INPUT: JSON.stringify({ ...runner.input, destroyed: "" }),
+        REPOSMITH_STACK_FILE: stackFile,
+        REPOSMITH_OUTPUTS: path.join(dir, "outputs", "app.tfstate"),
       });
       expect(hookRun.code).toBe(0);
 

@@ -2,6 +2,7 @@ import { Construct, type IConstruct } from "constructs";
 import type { CodeArtsConnectionRef, ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { ensureRunner, nearest } from "./hook";
+import { refuseRefs } from "./references";
 import { credentialsHint, mustBeBoolean, secretRequired } from "./messages";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
@@ -89,6 +90,7 @@ export class CodeArtsConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: CodeArtsConnectionProps = {}) {
     super(scope, id);
+    refuseRefs(this, "CodeArtsConnection", props);
     const problems: string[] = [];
     for (const k of ["authUrl", "endpoint"] as const) {
       const v = props[k];

@@ -3,6 +3,7 @@ import type { ConnectionRef } from "../resources/types";
 import { ValidationError } from "./errors";
 import { credentialsHint, secretRequired } from "./messages";
 import { ensureRunner, nearest } from "./hook";
+import { refuseRefs } from "./references";
 import { Secret } from "./secret";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
 
@@ -42,6 +43,7 @@ export class CloudsmithConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudsmithConnectionProps = {}) {
     super(scope, id);
+    refuseRefs(this, "CloudsmithConnection", props);
     const urlError = props.apiUrl === undefined ? undefined : urlProblem(props.apiUrl, API_URL);
     if (urlError) throw new ValidationError(this, "CloudsmithConnection", [urlError]);
     if (props.apiKey !== undefined && !(props.apiKey instanceof Secret)) {

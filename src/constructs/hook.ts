@@ -207,6 +207,8 @@ class StackRunner {
   private readonly records: { key: string; input: Record<string, unknown> }[] = [];
   private readonly refs: RecordRef[] = [];
   private ids?: { get(output: string): unknown };
+  /** The id tokens output() gave out: a record of this stack must not refer to one (the runner would depend on itself). */
+  private readonly given: string[] = [];
 
   private constructor(private readonly stack: Construct) {
     const cdk = cdkOf(stack);
@@ -300,7 +302,14 @@ class StackRunner {
     }
     if (/["\\]/.test(key))
       throw new Error(`reposmith: ${attr} cannot be read for "${key}": its construct path holds a quote or backslash`);
-    return cdk.Token.asString(cdk.propertyAccess(this.ids.get("ids"), [key, attr]));
+    const token = cdk.Token.asString(cdk.propertyAccess(this.ids.get("ids"), [key, attr]));
+    this.given.push(token);
+    return token;
+  }
+
+  /** The prop of `refs` that refers to an id this stack's runner gives out, if any. */
+  selfReference(refs: readonly PropRef[]): PropRef | undefined {
+    return refs.find((r) => typeof r.token === "string" && this.given.some((t) => (r.token as string).includes(t)));
   }
 }
 
@@ -373,6 +382,12 @@ export class HookResource extends Construct {
 
     const { command, stateDefault, spool, destroyedFile } = hookSettings(this);
     this.runner = StackRunner.of(this);
+    const loop = this.runner.selfReference(refs);
+    if (loop)
+      throw new ValidationError(owner, kind, [
+        `${loop.path} refers to an id of another reposmith construct of the same stack, which its runner gives out ` +
+          "only after it ran (Terraform would refuse the cycle); declare the two constructs in different stacks",
+      ]);
     const id = sha256(this.key).slice(0, 24);
     this.resource = makeTerraformResource(
       this,

@@ -135,3 +135,21 @@ export function escapeStrings<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A connection's props are literal: every reposmith command reads them, also where Terraform never
+ * ran (reposmith plan, the controller), and they reach no API as values.
+ */
+export function refuseRefs(scope: IConstruct, kind: string, props: object): void {
+  const given = Object.entries(props).filter(([, v]) => isToken(scope, v));
+  if (given.length)
+    throw new ValidationError(
+      scope,
+      kind,
+      given.map(
+        ([k]) =>
+          `${k} cannot be a Terraform reference: a connection is read by every reposmith command, also where ` +
+          "Terraform never ran; give it as a literal (or set the URL through the environment at run time)",
+      ),
+    );
+}

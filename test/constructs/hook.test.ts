@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { App, DataResource, TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { CloudsmithConnection, CodeArtsConnection, EntitlementSync, EntitlementToken, PackageCopy } from "../../src";
+import {
+  CloudsmithConnection,
+  CodeArtsConnection,
+  EntitlementSync,
+  EntitlementToken,
+  PackageCopy,
+  PackageMirror,
+  RepositoryMirror,
+} from "../../src";
 import { DEFAULT_HOOK_COMMAND } from "../../src/constructs/hook-command";
 import { payloadReader, readRecords } from "../../src/engine";
 import { refHash } from "../../src/resources/payload";
@@ -163,6 +171,61 @@ describe("the Terraform path's resources", () => {
         });
       }),
     ).toThrow(/replaceTargetTokens cannot be a Terraform reference/);
+  });
+
+  it("take references in every kind's props that name a remote object or set a value", () => {
+    const { doc } = synth(undefined, (stack) => {
+      const v = (name: string, type = "string") => new TerraformVariable(stack, name, { type });
+      new PackageCopy(stack, "copy", {
+        source: {
+          owner: "acme",
+          repository: v("src").stringValue,
+          package: { format: "npm", name: v("pkg").stringValue, version: v("ver").stringValue },
+        },
+        destination: v("dest").stringValue,
+      });
+      new PackageMirror(stack, "mirror", {
+        source: { owner: "acme", repository: "staging" },
+        destination: "prod",
+        query: v("query").stringValue,
+      });
+      new RepositoryMirror(stack, "repo", {
+        repositoryId: v("id", "number").numberValue,
+        sourceUrl: v("url").stringValue,
+      });
+      new EntitlementSync(stack, "sync", {
+        owner: "acme",
+        source: v("from").stringValue,
+        target: "dev",
+        replaceTargetTokens: true,
+      });
+    });
+    const refsOf = (key: string) => {
+      const [, r] = records(doc).find(([, x]) => x.input.key === key)!;
+      return Object.entries(r.input)
+        .filter(([k]) => k.startsWith("ref."))
+        .map(([, v]) => v)
+        .sort();
+    };
+    expect(refsOf("s/copy")).toEqual(["${var.dest}", "${var.pkg}", "${var.src}", "${var.ver}"]);
+    expect(refsOf("s/mirror")).toEqual(["${var.query}"]);
+    expect(refsOf("s/repo")).toEqual(["${var.id}", "${var.url}"]);
+    expect(refsOf("s/sync")).toEqual(["${var.from}"]);
+  });
+
+  it("refuse a reference to another construct's id of the same stack, and references in a connection", () => {
+    expect(() =>
+      synth(undefined, (stack) => {
+        const ci = new EntitlementToken(stack, "ci", props);
+        new EntitlementToken(stack, "other", { ...props, name: "other", metadata: { partner: ci.slugPerm } });
+      }),
+    ).toThrow(/EntitlementToken at "s\/other": metadata\.partner refers to an id of another reposmith construct/);
+    expect(() =>
+      synth(undefined, (stack) => {
+        const url = new TerraformVariable(stack, "url", { type: "string" });
+        new CloudsmithConnection(stack, "conn", { apiUrl: url.stringValue });
+      }),
+    ).toThrow(/CloudsmithConnection at "s\/conn": apiUrl cannot be a Terraform reference/);
   });
 
   it("give slug_perms out as Terraform values read from the runner's ids file after it applied", () => {

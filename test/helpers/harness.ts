@@ -108,10 +108,13 @@ function emulatorWith<W>(
   };
 }
 
-/** The prelude of an in-process engine test file: the emulator (acme/prod) and a temporary directory per test. */
-export function emulatorFixture(dirPrefix: string): { readonly t: TestEmulator; readonly dir: string } {
+/** The prelude of an in-process engine test file: the emulator (acme/prod, or `repositories`) and a temporary directory per test. */
+export function emulatorFixture(
+  dirPrefix: string,
+  repositories = ["prod"],
+): { readonly t: TestEmulator; readonly dir: string } {
   const f = emulatorWith(
-    ["prod"],
+    repositories,
     () => mkdtempSync(path.join(tmpdir(), dirPrefix)),
     (dir) => rmSync(dir, { recursive: true, force: true }),
   );

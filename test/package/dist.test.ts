@@ -105,10 +105,7 @@ app.synth();
     expect(doc["//"].metadata.version).toBe(
       JSON.parse(readFileSync(path.join(ROOT, "node_modules/cdktn/package.json"), "utf8")).version,
     );
-    expect(Object.keys(doc.resource.terraform_data)).toEqual([
-      expect.stringMatching(/^ci_hook_resource/),
-      "reposmith",
-    ]);
+    expect(Object.keys(doc.resource.terraform_data)).toEqual([expect.stringMatching(/^ci_hook_resource/), "reposmith"]);
   });
 
   it("type-checks a TypeScript app against the shipped declarations, and reports a wrong prop", () => {

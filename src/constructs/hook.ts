@@ -72,7 +72,7 @@ interface HookSettings {
   command: string;
   /** Where `reposmith apply` keeps state, relative to the stack's directory, which Terraform runs in. */
   stateDefault: string;
-  /** The file the runner writes the ids of what it manages to (a Terraform state file, read by terraform_remote_state). */
+  /** Where the runner writes the ids of what it manages: a Terraform state file, read by terraform_remote_state. */
   outputsFile: string;
   /** Where the records' destroy provisioners spool their keys. */
   spool: string;
@@ -207,7 +207,7 @@ class StackRunner {
   private readonly records: { key: string; input: Record<string, unknown> }[] = [];
   private readonly refs: RecordRef[] = [];
   private ids?: { get(output: string): unknown };
-  /** The id tokens output() gave out: a record of this stack must not refer to one (the runner would depend on itself). */
+  /** The id tokens output() gave out: no record of this stack may refer to one (the runner would need itself). */
   private readonly given: string[] = [];
 
   private constructor(private readonly stack: Construct) {
@@ -267,7 +267,7 @@ class StackRunner {
     this.refs.push(...refs);
   }
 
-  /** Keeps the runner of a stack that has no record left (a connection alone), so removing the last construct prunes. */
+  /** Keeps the runner of a stack without records (a connection alone), so removing the last construct prunes. */
   static ensure(scope: Construct): void {
     let inStack = true;
     try {
@@ -294,7 +294,8 @@ class StackRunner {
             condition: "${length(self.outputs.ids) > 0}",
             error_message:
               `reposmith's ids for stack "${escapeTemplate(this.stack.node.id)}" are missing from ${outputsFile}, ` +
-              `which its runner writes at apply: write them again with terraform apply -replace=${address(this.resource)}`,
+              "which its runner writes at apply: write them again with " +
+              `terraform apply -replace=${address(this.resource)}`,
           },
         ],
       });

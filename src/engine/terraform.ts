@@ -153,7 +153,7 @@ async function withStack<T>(
   }
 }
 
-/** One or more constructs failed: each named with its error; state keeps what was done, so the next apply retries the rest. */
+/** Constructs that failed, each named with its error; state keeps what was done, so the next apply retries the rest. */
 export class StackRunError extends Error {
   constructor(
     readonly stackName: string,
@@ -420,7 +420,8 @@ export async function destroyStack(
     while (!tryLock(spool)) {
       if (Date.now() > deadline)
         throw new Error(
-          `the destroy of stack "${input.stack}" waited for ${lockDir(spool)} (another reposmith hook drain) in vain; ` +
+          `the destroy of stack "${input.stack}" waited for ${lockDir(spool)} ` +
+            "(another reposmith hook drain) in vain; " +
             "if no reposmith process is running, remove that directory and destroy again",
         );
       await sleep(50);

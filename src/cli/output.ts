@@ -99,8 +99,14 @@ export function applyJson(results: ApplyResult[], applied: boolean, interrupted 
 /** Totals and failures after apply/destroy; returns the exit code. */
 export function printOutcome(results: ApplyResult[], destroy: boolean, interrupted = false): number {
   const failed = results.flatMap((r) => r.failed);
-  const { add: added, change: changed, destroy: destroyed, adopt: adopted, forget: forgotten, rotate: rotated } =
-    outcomeCounts(results);
+  const {
+    add: added,
+    change: changed,
+    destroy: destroyed,
+    adopt: adopted,
+    forget: forgotten,
+    rotate: rotated,
+  } = outcomeCounts(results);
   const more = `${rotated ? `, ${rotated} rotated` : ""}${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
   for (const f of failed)
@@ -152,7 +158,10 @@ export class ProgressDisplay {
   private timer: NodeJS.Timeout | undefined;
   private readonly pc: ReturnType<typeof colors>;
   /** Steps in flight (non-terminal): when each started, its heartbeat timer and its last progress message. */
-  private readonly inFlight = new Map<string, { action: string; since: number; timer: NodeJS.Timeout; message?: string }>();
+  private readonly inFlight = new Map<
+    string,
+    { action: string; since: number; timer: NodeJS.Timeout; message?: string }
+  >();
   private pause: { until: number; since: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -198,7 +207,9 @@ export class ProgressDisplay {
       const f = this.inFlight.get(e.key);
       if (!f) return;
       const elapsed = Math.round((Date.now() - f.since) / 1000);
-      this.out.write(`${e.key}: Still ${STILL[f.action] ?? f.action}... [${elapsed}s elapsed]${f.message ? ` ${f.message}` : ""}\n`);
+      this.out.write(
+        `${e.key}: Still ${STILL[f.action] ?? f.action}... [${elapsed}s elapsed]${f.message ? ` ${f.message}` : ""}\n`,
+      );
     }, this.everyMs);
     timer.unref();
     this.inFlight.set(e.key, { action: e.action, since, timer });

@@ -100,7 +100,9 @@ export function loadPlan(text: string, file: string): SavedPlan {
         typeof s.lineage === "string" &&
         Number.isInteger(s.serial) &&
         Array.isArray(s.resources) &&
-        s.resources.every((r) => typeof r?.key === "string" && typeof r.kind === "string" && typeof r.action === "string"),
+        s.resources.every(
+          (r) => typeof r?.key === "string" && typeof r.kind === "string" && typeof r.action === "string",
+        ),
     );
   if (!ok || typeof doc.destroy !== "boolean")
     throw new SavedPlanError(`${file} is not a whole reposmith plan (damaged or edited); plan again`);

@@ -103,13 +103,16 @@ export async function runApply(o: ApplyOpts, destroy: boolean): Promise<void> {
       ...prepare(o, { onWait: (w) => printLockWait(w) }),
       ...engine,
       signal: interrupt.signal,
-      confirm: async (plan) => {
-        process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
-        return confirmOrAuto(
-          o.autoApprove,
-          destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?",
-        );
-      },
+      // --json asks nothing (it needs --auto-approve) and prints only its document.
+      confirm: o.json
+        ? undefined
+        : async (plan) => {
+            process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
+            return confirmOrAuto(
+              o.autoApprove,
+              destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?",
+            );
+          },
     },
     { destroy },
   ).finally(() => {

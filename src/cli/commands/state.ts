@@ -33,7 +33,9 @@ export function registerState(program: Command): void {
       const stacks = o.stack ?? known;
       const rows: { stack: string; key: string; kind: string; id: string }[] = [];
       for (const stack of stacks.sort()) {
-        for (const [key, rs] of Object.entries((await store.read(stack)).resources).sort(([a], [b]) => a.localeCompare(b)))
+        for (const [key, rs] of Object.entries((await store.read(stack)).resources).sort(([a], [b]) =>
+          a.localeCompare(b),
+        ))
           rows.push({ stack, key, kind: rs.kind, id: rs.id });
       }
       if (o.json) {

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { ENV } from "../common";
+import { ENV, stateOption } from "../common";
 import { readDesired } from "../../engine";
 import { APP_OPTION_HELP, outputOptionHelp } from "../messages";
 import { synthesize } from "../synth";
@@ -10,7 +10,7 @@ export function registerSynth(program: Command): void {
     .description("run the app and write the synthesized stacks (no API calls)")
     .addOption(new Option("--app <cmd>", APP_OPTION_HELP).env(ENV.app))
     .addOption(new Option("--output <dir>", outputOptionHelp("output directory")).env(ENV.output))
-    .option("--state <path>", "accepted for symmetry; synth reads no state")
+    .addOption(stateOption("accepted for symmetry; synth reads no state"))
     .action((o: { app?: string; output?: string }) => {
       const outdir = synthesize(o);
       const stacks = readDesired(outdir);

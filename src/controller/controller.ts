@@ -38,6 +38,43 @@ export interface ControllerOptions extends EngineOptions {
   standbyPollMs?: number;
   /** How long shutdown waits for in-flight operations. @default 3 s */
   graceMs?: number;
+  /**
+   * Where the desired state comes from besides the output directory: a git repository
+   * (GitSource), synced before each pass and before `refresh`.
+   */
+  source?: DesiredSource;
+  /**
+   * How long the watch loop may go without finishing a pass or a heartbeat (a pass's progress, an
+   * API answer, a standby poll) before /healthz fails. @default healthBound(intervalMs)
+   */
+  healthBoundMs?: number;
+}
+
+/** A source of the desired state that is synced before each pass (see GitSource). */
+export interface DesiredSource {
+  sync(): Promise<unknown>;
+  revision(): { sha: string; ref: string } | undefined;
+  lastFetch(): { ok: boolean } | undefined;
+  status(): Record<string, unknown>;
+}
+
+/**
+ * The bound /healthz applies: three intervals, and never less than an interval plus a minute, so
+ * a pass that waits on a slow API (each poll of a sync, each answer, is a heartbeat) is not taken
+ * for a stuck one, while a loop that stopped moving is restarted within a few intervals.
+ */
+export function healthBound(intervalMs: number): number {
+  return Math.max(3 * intervalMs, intervalMs + 60_000);
+}
+
+/** What one stack's last pass did, for /status. */
+interface StackStatus {
+  managed: number;
+  applied: number;
+  drift: number;
+  failed: number;
+  backingOff: number;
+  error?: string;
 }
 
 export interface PassResult {
@@ -80,6 +117,12 @@ export class Controller {
   private lastFingerprint = "";
   private stopped: Promise<void> | undefined;
   private watcher: OutdirWatcher | undefined;
+  /** When the loop last showed it moves (see healthBound), and whether a watch loop runs at all. */
+  private lastBeat = Date.now();
+  private looping = false;
+  private lastRequests = -1;
+  private lastPass: Record<string, unknown> | undefined;
+  private readonly stackStatus = new Map<string, StackStatus>();
   /**
    * API clients for the controller's lifetime: an IAM token is reused until shortly before it
    * expires instead of logging in every pass. Memoised reads stay per pass (a new RunContext).
@@ -111,14 +154,18 @@ export class Controller {
 
   /** Watch mode: runs until stop(), and returns only once stop() has released every lock. */
   async run(): Promise<void> {
-    this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
+    // A git source changes the output only through its own checkouts: nothing to watch then.
+    if (!this.opts.source) this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
+    this.looping = true;
+    this.beat();
     const loop = async () => {
       while (!this.stopping) {
+        this.beat();
         if (!this.leaderLock && !(await this.tryLead())) {
           await this.sleep(this.opts.standbyPollMs ?? 2_000);
           continue;
         }
-        this.watcher!.ensure();
+        this.watcher?.ensure();
         const started = Date.now();
         await this.reconcileOnce();
         if (this.stopping) break;
@@ -168,12 +215,56 @@ export class Controller {
     return this.stopped;
   }
 
-  /** What /healthz, /readyz and /metrics serve. */
+  /** What /healthz, /readyz, /status and /metrics serve. */
   probes(): ProbeSource {
     return {
-      healthy: () => true,
+      healthy: () => this.health(),
       ready: () => this.readiness(),
+      status: () => this.status(),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+    };
+  }
+
+  private beat(): void {
+    this.lastBeat = Date.now();
+  }
+
+  /** The bound /healthz applies (ControllerOptions.healthBoundMs). */
+  get healthBoundMs(): number {
+    return this.opts.healthBoundMs ?? healthBound(this.intervalMs);
+  }
+
+  /**
+   * Healthy while the watch loop moves: it finished a pass, or showed a heartbeat (a step of a
+   * pass, a sync's progress, an API answer, a standby poll), within healthBoundMs. A loop stuck
+   * on something that never returns fails it, and the kubelet restarts the process.
+   */
+  health(): { healthy: boolean; reason: string } {
+    if (!this.looping || this.phase === "stopping") return { healthy: true, reason: "ok" };
+    // Any API answer since the last look is a heartbeat: a long wait on a sync polls.
+    const requests = this.clients.traffic().reduce((n, t) => n + t.stats.requests, 0);
+    if (requests !== this.lastRequests) {
+      this.lastRequests = requests;
+      this.beat();
+    }
+    const quiet = Date.now() - this.lastBeat;
+    if (quiet <= this.healthBoundMs) return { healthy: true, reason: "ok" };
+    return {
+      healthy: false,
+      reason: `reconcile loop stuck: no pass finished and no progress for ${Math.round(quiet / 1000)} s (bound ${Math.round(this.healthBoundMs / 1000)} s, from --interval)`,
+    };
+  }
+
+  /** /status: the revision reconciled, the last pass, each stack's counts. */
+  status(): Record<string, unknown> {
+    return {
+      phase: this.phase,
+      ready: this.readiness().ready,
+      healthy: this.health().healthy,
+      source: this.opts.source ? this.opts.source.status() : { outdir: this.opts.outdir },
+      revision: this.opts.source?.revision()?.sha ?? null,
+      lastPass: this.lastPass ?? null,
+      stacks: Object.fromEntries(this.stackStatus),
     };
   }
 
@@ -260,11 +351,23 @@ export class Controller {
     const outstanding: Record<string, number> = {};
     // stop() aborts it: sync waits stop at their next poll and are recorded, no new operation starts.
     const ctx = new RunContext(
-      { ...this.opts, signal: this.interrupt.signal, onNotice: (m) => this.log.warn({ notice: m }, m) },
+      {
+        ...this.opts,
+        signal: this.interrupt.signal,
+        onNotice: (m) => this.log.warn({ notice: m }, m),
+        onProgress: (key, u) => {
+          this.beat();
+          this.opts.onProgress?.(key, u);
+        },
+      },
       this.clients,
     );
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
+      this.stackStatus.set(stack, {
+        ...(this.stackStatus.get(stack) ?? { managed: 0, applied: 0, drift: 0, failed: 0, backingOff: 0 }),
+        error: (error as Error)?.message ?? String(error),
+      });
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
       if (error instanceof StateLockedError) {
         // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
@@ -274,10 +377,21 @@ export class Controller {
         );
       } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
-    let synthesizing = !!this.opts.refresh;
+    let stage: "fetch" | "synth" | "read" = "fetch";
+    const startedAt = new Date(started).toISOString();
     try {
+      if (this.opts.source) {
+        const failedBefore = this.opts.source.lastFetch()?.ok === false;
+        await this.opts.source.sync();
+        if (this.opts.source.lastFetch()?.ok === false) this.metrics.gitFetchFailures.inc();
+        else if (failedBefore) this.log.info("git fetch works again");
+        const rev = this.opts.source.revision();
+        if (rev) this.metrics.setRevision(rev.sha, rev.ref);
+      }
+      this.beat();
+      stage = "synth";
       await this.opts.refresh?.();
-      synthesizing = false;
+      stage = "read";
       if (this.synthInProgress()) {
         this.log.info(
           { outdir: this.opts.outdir },
@@ -308,20 +422,26 @@ export class Controller {
         } catch (err) {
           fail(name, err);
         }
+        this.beat();
       }
       // A stack removed from (or renamed in) the app keeps its resources, unmanaged: say so each pass.
       if (!this.opts.stacks?.length) {
         if (!this.stopping)
           for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
         this.metrics.forgetStacksExcept(names);
+        for (const stack of [...this.stackStatus.keys()]) if (!names.includes(stack)) this.stackStatus.delete(stack);
       }
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
       result.stackErrors.push({ stack: "*", error: err });
       this.metrics.stackFailures.inc({ stack: "*", reason: (err as Error)?.name ?? "Error" });
-      const what = synthesizing
-        ? "the app failed to synthesize"
-        : `the synth output in ${this.opts.outdir} could not be read`;
+      if (stage === "fetch") this.metrics.gitFetchFailures.inc();
+      const what =
+        stage === "fetch"
+          ? "the git repository could not be fetched"
+          : stage === "synth" && this.opts.refresh
+            ? "the app failed to synthesize"
+            : `the synth output in ${this.opts.outdir} could not be read`;
       this.log.error(
         { outdir: this.opts.outdir, err: errInfo(err) },
         `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`,
@@ -340,8 +460,23 @@ export class Controller {
     if (!result.stackErrors.length && !this.stopping) this.everReady = true;
     const applied = result.stacks.reduce((n, s) => n + s.applied.length, 0);
     const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
+    const revision = this.opts.source?.revision()?.sha;
+    this.lastPass = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: result.durationMs,
+      result: clean ? "success" : "error",
+      ...(this.opts.source ? { revision: revision ?? null } : {}),
+      applied,
+      drift,
+      corrected: result.corrected,
+      failures: result.failures,
+      stackErrors: result.stackErrors.length,
+    };
+    this.beat();
     this.log.info(
       {
+        ...(this.opts.source ? { revision: revision ?? null } : {}),
         durationMs: result.durationMs,
         stacks: result.stacks.length,
         applied,
@@ -378,6 +513,13 @@ export class Controller {
 
   private record(o: StackOutcome, result: PassResult, outstanding: Record<string, number>): void {
     result.stacks.push(o);
+    this.stackStatus.set(o.stack, {
+      managed: Object.values(o.managed).reduce((n, c) => n + c, 0),
+      applied: o.applied.length,
+      drift: o.drift.length,
+      failed: o.failed.length,
+      backingOff: o.backingOff.length,
+    });
     result.failures += o.failed.length;
     for (const d of o.drift) {
       this.metrics.driftFound.inc({ kind: d.kind, policy: d.policy });

@@ -1,5 +1,6 @@
 export * from "./backoff";
 export * from "./controller";
+export * from "./git-source";
 export * from "./logger";
 export * from "./metrics";
 export * from "./policy";

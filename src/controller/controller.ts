@@ -12,6 +12,7 @@ import {
   type StateStore,
 } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
+import { formatDuration } from "../util/duration";
 import { Backoff, type BackoffOptions } from "./backoff";
 import { errInfo, type Logger } from "./logger";
 import { ControllerMetrics } from "./metrics";
@@ -251,7 +252,7 @@ export class Controller {
     if (quiet <= this.healthBoundMs) return { healthy: true, reason: "ok" };
     return {
       healthy: false,
-      reason: `reconcile loop stuck: no pass finished and no progress for ${Math.round(quiet / 1000)} s (bound ${Math.round(this.healthBoundMs / 1000)} s, from --interval)`,
+      reason: `reconcile loop stuck: no pass finished and no progress for ${formatDuration(quiet)} (bound ${formatDuration(this.healthBoundMs)}, from --interval)`,
     };
   }
 

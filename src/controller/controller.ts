@@ -12,8 +12,8 @@ import {
   type StateStore,
 } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
-import { formatDuration } from "../util/duration";
 import { Backoff, type BackoffOptions } from "./backoff";
+import { healthBound, LoopHealth, PassBoard } from "./health";
 import { errInfo, type Logger } from "./logger";
 import { ControllerMetrics } from "./metrics";
 import { reconcileStack, type StackOutcome } from "./reconcile-stack";
@@ -59,25 +59,6 @@ export interface DesiredSource {
   status(): Record<string, unknown>;
 }
 
-/**
- * The bound /healthz applies: three intervals, and never less than an interval plus a minute, so
- * a pass that waits on a slow API (each poll of a sync, each answer, is a heartbeat) is not taken
- * for a stuck one, while a loop that stopped moving is restarted within a few intervals.
- */
-export function healthBound(intervalMs: number): number {
-  return Math.max(3 * intervalMs, intervalMs + 60_000);
-}
-
-/** What one stack's last pass did, for /status. */
-interface StackStatus {
-  managed: number;
-  applied: number;
-  drift: number;
-  failed: number;
-  backingOff: number;
-  error?: string;
-}
-
 export interface PassResult {
   stacks: StackOutcome[];
   stackErrors: { stack: string; error: unknown }[];
@@ -118,12 +99,9 @@ export class Controller {
   private lastFingerprint = "";
   private stopped: Promise<void> | undefined;
   private watcher: OutdirWatcher | undefined;
-  /** When the loop last showed it moves (see healthBound), and whether a watch loop runs at all. */
-  private lastBeat = Date.now();
-  private looping = false;
-  private lastRequests = -1;
-  private lastPass: Record<string, unknown> | undefined;
-  private readonly stackStatus = new Map<string, StackStatus>();
+  /** Whether the loop still moves (/healthz), and what the last pass did (/status). */
+  private readonly loopHealth: LoopHealth;
+  private readonly board = new PassBoard();
   /**
    * API clients for the controller's lifetime: an IAM token is reused until shortly before it
    * expires instead of logging in every pass. Memoised reads stay per pass (a new RunContext).
@@ -134,6 +112,7 @@ export class Controller {
     this.log = opts.logger;
     this.clients = new EngineClients(opts);
     this.metrics = opts.metrics ?? new ControllerMetrics();
+    this.loopHealth = new LoopHealth(opts.healthBoundMs ?? healthBound(this.intervalMs));
     const interval = this.intervalMs;
     this.backoff = new Backoff({
       baseMs: Math.min(interval, 30_000),
@@ -157,7 +136,7 @@ export class Controller {
   async run(): Promise<void> {
     // A git source changes the output only through its own checkouts: nothing to watch then.
     if (!this.opts.source) this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
-    this.looping = true;
+    this.loopHealth.looping = true;
     this.beat();
     const loop = async () => {
       while (!this.stopping) {
@@ -227,33 +206,13 @@ export class Controller {
   }
 
   private beat(): void {
-    this.lastBeat = Date.now();
+    this.loopHealth.beat();
   }
 
-  /** The bound /healthz applies (ControllerOptions.healthBoundMs). */
-  get healthBoundMs(): number {
-    return this.opts.healthBoundMs ?? healthBound(this.intervalMs);
-  }
-
-  /**
-   * Healthy while the watch loop moves: it finished a pass, or showed a heartbeat (a step of a
-   * pass, a sync's progress, an API answer, a standby poll), within healthBoundMs. A loop stuck
-   * on something that never returns fails it, and the kubelet restarts the process.
-   */
+  /** /healthz: see LoopHealth. */
   health(): { healthy: boolean; reason: string } {
-    if (!this.looping || this.phase === "stopping") return { healthy: true, reason: "ok" };
-    // Any API answer since the last look is a heartbeat: a long wait on a sync polls.
-    const requests = this.clients.traffic().reduce((n, t) => n + t.stats.requests, 0);
-    if (requests !== this.lastRequests) {
-      this.lastRequests = requests;
-      this.beat();
-    }
-    const quiet = Date.now() - this.lastBeat;
-    if (quiet <= this.healthBoundMs) return { healthy: true, reason: "ok" };
-    return {
-      healthy: false,
-      reason: `reconcile loop stuck: no pass finished and no progress for ${formatDuration(quiet)} (bound ${formatDuration(this.healthBoundMs)}, from --interval)`,
-    };
+    if (this.phase === "stopping") return { healthy: true, reason: "ok" };
+    return this.loopHealth.check(this.clients.traffic().reduce((n, t) => n + t.stats.requests, 0));
   }
 
   /** /status: the revision reconciled, the last pass, each stack's counts. */
@@ -264,8 +223,8 @@ export class Controller {
       healthy: this.health().healthy,
       source: this.opts.source ? this.opts.source.status() : { outdir: this.opts.outdir },
       revision: this.opts.source?.revision()?.sha ?? null,
-      lastPass: this.lastPass ?? null,
-      stacks: Object.fromEntries(this.stackStatus),
+      lastPass: this.board.lastPass ?? null,
+      stacks: this.board.byStack(),
     };
   }
 
@@ -365,10 +324,7 @@ export class Controller {
     );
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
-      this.stackStatus.set(stack, {
-        ...(this.stackStatus.get(stack) ?? { managed: 0, applied: 0, drift: 0, failed: 0, backingOff: 0 }),
-        error: (error as Error)?.message ?? String(error),
-      });
+      this.board.stackFailed(stack, error);
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
       if (error instanceof StateLockedError) {
         // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
@@ -430,7 +386,7 @@ export class Controller {
         if (!this.stopping)
           for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
         this.metrics.forgetStacksExcept(names);
-        for (const stack of [...this.stackStatus.keys()]) if (!names.includes(stack)) this.stackStatus.delete(stack);
+        this.board.keepOnly(names);
       }
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
@@ -462,7 +418,7 @@ export class Controller {
     const applied = result.stacks.reduce((n, s) => n + s.applied.length, 0);
     const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
     const revision = this.opts.source?.revision()?.sha;
-    this.lastPass = {
+    this.board.lastPass = {
       startedAt,
       finishedAt: new Date().toISOString(),
       durationMs: result.durationMs,
@@ -514,13 +470,7 @@ export class Controller {
 
   private record(o: StackOutcome, result: PassResult, outstanding: Record<string, number>): void {
     result.stacks.push(o);
-    this.stackStatus.set(o.stack, {
-      managed: Object.values(o.managed).reduce((n, c) => n + c, 0),
-      applied: o.applied.length,
-      drift: o.drift.length,
-      failed: o.failed.length,
-      backingOff: o.backingOff.length,
-    });
+    this.board.stackDone(o);
     result.failures += o.failed.length;
     for (const d of o.drift) {
       this.metrics.driftFound.inc({ kind: d.kind, policy: d.policy });

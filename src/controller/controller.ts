@@ -14,6 +14,7 @@ import {
 } from "../engine";
 import type { DriftPolicy } from "../resources/lifecycle";
 import { Backoff, type BackoffOptions } from "./backoff";
+import { healthBound, LoopHealth, PassBoard } from "./health";
 import { errInfo, type Logger } from "./logger";
 import { ControllerMetrics } from "./metrics";
 import { reconcileStack, type StackOutcome } from "./reconcile-stack";
@@ -39,6 +40,24 @@ export interface ControllerOptions extends EngineOptions {
   standbyPollMs?: number;
   /** How long shutdown waits for in-flight operations. @default 3 s */
   graceMs?: number;
+  /**
+   * Where the desired state comes from besides the output directory: a git repository
+   * (GitSource), synced before each pass and before `refresh`.
+   */
+  source?: DesiredSource;
+  /**
+   * How long the watch loop may go without finishing a pass or a heartbeat (a pass's progress, an
+   * API answer, a standby poll) before /healthz fails. @default healthBound(intervalMs)
+   */
+  healthBoundMs?: number;
+}
+
+/** A source of the desired state that is synced before each pass (see GitSource). */
+export interface DesiredSource {
+  sync(): Promise<unknown>;
+  revision(): { sha: string; ref: string } | undefined;
+  lastFetch(): { ok: boolean } | undefined;
+  status(): Record<string, unknown>;
 }
 
 export interface PassResult {
@@ -81,6 +100,9 @@ export class Controller {
   private lastFingerprint = "";
   private stopped: Promise<void> | undefined;
   private watcher: OutdirWatcher | undefined;
+  /** Whether the loop still moves (/healthz), and what the last pass did (/status). */
+  private readonly loopHealth: LoopHealth;
+  private readonly board = new PassBoard();
   /**
    * API clients for the controller's lifetime: an IAM token is reused until shortly before it
    * expires instead of logging in every pass. Memoised reads stay per pass (a new RunContext).
@@ -91,6 +113,7 @@ export class Controller {
     this.log = opts.logger;
     this.clients = new EngineClients(opts);
     this.metrics = opts.metrics ?? new ControllerMetrics();
+    this.loopHealth = new LoopHealth(opts.healthBoundMs ?? healthBound(this.intervalMs));
     const interval = this.intervalMs;
     this.backoff = new Backoff({
       baseMs: Math.min(interval, 30_000),
@@ -112,14 +135,18 @@ export class Controller {
 
   /** Watch mode: runs until stop(), and returns only once stop() has released every lock. */
   async run(): Promise<void> {
-    this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
+    // A git source changes the output only through its own checkouts: nothing to watch then.
+    if (!this.opts.source) this.watcher = new OutdirWatcher(this.opts.outdir, () => this.filesChanged());
+    this.loopHealth.looping = true;
+    this.beat();
     const loop = async () => {
       while (!this.stopping) {
+        this.beat();
         if (!this.leaderLock && !(await this.tryLead())) {
           await this.sleep(this.opts.standbyPollMs ?? 2_000);
           continue;
         }
-        this.watcher!.ensure();
+        this.watcher?.ensure();
         const started = Date.now();
         await this.reconcileOnce();
         if (this.stopping) break;
@@ -169,12 +196,36 @@ export class Controller {
     return this.stopped;
   }
 
-  /** What /healthz, /readyz and /metrics serve. */
+  /** What /healthz, /readyz, /status and /metrics serve. */
   probes(): ProbeSource {
     return {
-      healthy: () => true,
+      healthy: () => this.health(),
       ready: () => this.readiness(),
+      status: () => this.status(),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+    };
+  }
+
+  private beat(): void {
+    this.loopHealth.beat();
+  }
+
+  /** /healthz: see LoopHealth. */
+  health(): { healthy: boolean; reason: string } {
+    if (this.phase === "stopping") return { healthy: true, reason: "ok" };
+    return this.loopHealth.check(this.clients.traffic().reduce((n, t) => n + t.stats.requests, 0));
+  }
+
+  /** /status: the revision reconciled, the last pass, each stack's counts. */
+  status(): Record<string, unknown> {
+    return {
+      phase: this.phase,
+      ready: this.readiness().ready,
+      healthy: this.health().healthy,
+      source: this.opts.source ? this.opts.source.status() : { outdir: this.opts.outdir },
+      revision: this.opts.source?.revision()?.sha ?? null,
+      lastPass: this.board.lastPass ?? null,
+      stacks: this.board.byStack(),
     };
   }
 
@@ -261,11 +312,20 @@ export class Controller {
     const outstanding: Record<string, number> = {};
     // stop() aborts it: sync waits stop at their next poll and are recorded, no new operation starts.
     const ctx = new RunContext(
-      { ...this.opts, signal: this.interrupt.signal, onNotice: (m) => this.log.warn({ notice: m }, m) },
+      {
+        ...this.opts,
+        signal: this.interrupt.signal,
+        onNotice: (m) => this.log.warn({ notice: m }, m),
+        onProgress: (key, u) => {
+          this.beat();
+          this.opts.onProgress?.(key, u);
+        },
+      },
       this.clients,
     );
     const fail = (stack: string, error: unknown) => {
       result.stackErrors.push({ stack, error });
+      this.board.stackFailed(stack, error);
       this.metrics.stackFailures.inc({ stack, reason: (error as Error)?.name ?? "Error" });
       if (error instanceof StateLockedError) {
         // One line, naming who holds it (e.g. a running `reposmith apply`), as apply's own error does.
@@ -275,10 +335,21 @@ export class Controller {
         );
       } else this.log.error({ stack, err: errInfo(error) }, `stack ${stack} failed this pass; the others go on`);
     };
-    let synthesizing = !!this.opts.refresh;
+    let stage: "fetch" | "synth" | "read" = "fetch";
+    const startedAt = new Date(started).toISOString();
     try {
+      if (this.opts.source) {
+        const failedBefore = this.opts.source.lastFetch()?.ok === false;
+        await this.opts.source.sync();
+        if (this.opts.source.lastFetch()?.ok === false) this.metrics.gitFetchFailures.inc();
+        else if (failedBefore) this.log.info("git fetch works again");
+        const rev = this.opts.source.revision();
+        if (rev) this.metrics.setRevision(rev.sha, rev.ref);
+      }
+      this.beat();
+      stage = "synth";
       await this.opts.refresh?.();
-      synthesizing = false;
+      stage = "read";
       if (this.synthInProgress()) {
         this.log.info(
           { outdir: this.opts.outdir },
@@ -311,20 +382,26 @@ export class Controller {
         } catch (err) {
           fail(name, err);
         }
+        this.beat();
       }
       // A stack removed from (or renamed in) the app keeps its resources, unmanaged: say so each pass.
       if (!this.opts.stacks?.length) {
         if (!this.stopping)
           for (const a of await abandonedStacks(this.opts.store, names)) ctx.notice(abandonedNotice(a));
         this.metrics.forgetStacksExcept(names);
+        this.board.keepOnly(names);
       }
     } catch (err) {
       // Before any stack: the synth failed or its output is unreadable, so no stack was looked at.
       result.stackErrors.push({ stack: "*", error: err });
       this.metrics.stackFailures.inc({ stack: "*", reason: (err as Error)?.name ?? "Error" });
-      const what = synthesizing
-        ? "the app failed to synthesize"
-        : `the synth output in ${this.opts.outdir} could not be read`;
+      if (stage === "fetch") this.metrics.gitFetchFailures.inc();
+      const what =
+        stage === "fetch"
+          ? "the git repository could not be fetched"
+          : stage === "synth" && this.opts.refresh
+            ? "the app failed to synthesize"
+            : `the synth output in ${this.opts.outdir} could not be read`;
       this.log.error(
         { outdir: this.opts.outdir, err: errInfo(err) },
         `${what}; nothing was applied this pass: ${(err as Error)?.message ?? String(err)}`,
@@ -343,8 +420,23 @@ export class Controller {
     if (!result.stackErrors.length && !this.stopping) this.everReady = true;
     const applied = result.stacks.reduce((n, s) => n + s.applied.length, 0);
     const drift = result.stacks.reduce((n, s) => n + s.drift.length, 0);
+    const revision = this.opts.source?.revision()?.sha;
+    this.board.lastPass = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: result.durationMs,
+      result: clean ? "success" : "error",
+      ...(this.opts.source ? { revision: revision ?? null } : {}),
+      applied,
+      drift,
+      corrected: result.corrected,
+      failures: result.failures,
+      stackErrors: result.stackErrors.length,
+    };
+    this.beat();
     this.log.info(
       {
+        ...(this.opts.source ? { revision: revision ?? null } : {}),
         durationMs: result.durationMs,
         stacks: result.stacks.length,
         applied,
@@ -381,6 +473,7 @@ export class Controller {
 
   private record(o: StackOutcome, result: PassResult, outstanding: Record<string, number>): void {
     result.stacks.push(o);
+    this.board.stackDone(o);
     result.failures += o.failed.length;
     for (const d of o.drift) {
       this.metrics.driftFound.inc({ kind: d.kind, policy: d.policy });

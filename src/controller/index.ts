@@ -1,5 +1,7 @@
 export * from "./backoff";
 export * from "./controller";
+export * from "./git-source";
+export * from "./health";
 export * from "./logger";
 export * from "./metrics";
 export * from "./policy";

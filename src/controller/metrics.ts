@@ -114,6 +114,28 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly gitRevision = new Gauge({
+    name: "reposmith_git_revision_info",
+    help: "1 for the git revision (commit sha) the controller reconciles, with the ref it follows (--git)",
+    labelNames: ["revision", "ref"],
+    registers: [this.registry],
+  });
+  readonly gitFetchFailures = new Counter({
+    name: "reposmith_git_fetch_failures_total",
+    help: "Fetches of the git repository that failed (the last good revision is reconciled meanwhile)",
+    registers: [this.registry],
+  });
+
+  private revisionLabels: { revision: string; ref: string } | undefined;
+
+  /** The revision reconciled now: one series at 1, the previous one removed. */
+  setRevision(revision: string, ref: string): void {
+    if (this.revisionLabels?.revision === revision && this.revisionLabels.ref === ref) return;
+    if (this.revisionLabels) this.gitRevision.remove(this.revisionLabels);
+    this.revisionLabels = { revision, ref };
+    this.gitRevision.set(this.revisionLabels, 1);
+  }
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "reposmith_" });
     // Every series whose labels are known in advance is exported from the start, at 0: one that only

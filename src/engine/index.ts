@@ -13,8 +13,10 @@ export * from "./context";
 export * from "./desired";
 export * from "./drift";
 export * from "./keys";
+export * from "./lock-wait";
 export * from "./plan";
 export * from "./render";
+export * from "./saved-plan";
 export * from "./state/types";
 export { FileStateStore } from "./state/file-store";
 export {

@@ -6,26 +6,14 @@
 import { z } from "zod";
 import { SYNC_BRANCH_TYPES } from "../api/codearts";
 import { urlProblem, type UrlUse } from "../util/url-credentials";
+import { duration } from "./duration";
 
 export const REPOSITORY_MIRROR_KIND = "RepositoryMirror";
 
 export const MAX_REPOSITORY_ID = 2_147_483_647;
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** "500ms", "30s", "20m", "1h", or a number of seconds → milliseconds; undefined when invalid. */
-export function durationMs(value: string | number): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNITS[m[2]];
-  return ms > 0 ? ms : undefined;
-}
-
-const duration = (what: string) =>
-  z.union([z.string(), z.number()]).refine((v) => durationMs(v) !== undefined, {
-    error: `${what} must be a duration such as "20m", "90s", "1h" or "500ms" (or a number of seconds)`,
-  });
+/** A duration prop in milliseconds (the one parser of src/util/duration.ts); undefined when invalid. */
+export { parseDuration as durationMs } from "./duration";
 
 const envName = (what: string) =>
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {

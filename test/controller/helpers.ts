@@ -13,6 +13,19 @@ export function testController(
   t: Pick<TestEmulator, "apiKey" | "env">,
   opts: Partial<ControllerOptions> & Pick<ControllerOptions, "outdir" | "store">,
 ) {
+  const { logger, lines, raw } = collectingLogger([t.apiKey]);
+  const controller = new Controller({
+    env: t.env,
+    clientOptions: fast,
+    logger,
+    metrics: new ControllerMetrics({ defaultMetrics: false }),
+    ...opts,
+  });
+  return { controller, lines, raw };
+}
+
+/** A debug-level JSON logger whose lines are collected, parsed, in `lines` (and as text in `raw`). */
+export function collectingLogger(secrets: string[] = []) {
   const lines: Record<string, any>[] = [];
   const raw: string[] = [];
   const destination = new Writable({
@@ -24,15 +37,8 @@ export function testController(
       cb();
     },
   });
-  const logger = createLogger({ level: "debug", destination, secrets: [t.apiKey] });
-  const controller = new Controller({
-    env: t.env,
-    clientOptions: fast,
-    logger,
-    metrics: new ControllerMetrics({ defaultMetrics: false }),
-    ...opts,
-  });
-  return { controller, lines, raw };
+  const logger = createLogger({ level: "debug", destination, secrets });
+  return { logger, lines, raw };
 }
 
 export function tempDir(prefix: string) {

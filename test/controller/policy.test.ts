@@ -117,11 +117,11 @@ describe("backoff", () => {
 });
 
 describe("--listen", () => {
-  it("parses host:port, [v6]:port, :port and port", () => {
+  it("parses host:port and [v6]:port (that host only), :port and port (every interface)", () => {
     expect(parseListen("127.0.0.1:9464")).toEqual({ host: "127.0.0.1", port: 9464 });
     expect(parseListen("[::1]:80")).toEqual({ host: "::1", port: 80 });
-    expect(parseListen(":0")).toEqual({ host: "127.0.0.1", port: 0 });
-    expect(parseListen("9464")).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(parseListen(":0")).toEqual({ port: 0 });
+    expect(parseListen("9464")).toEqual({ port: 9464 });
     expect(() => parseListen("localhost:99999")).toThrow(/--listen/);
   });
 });

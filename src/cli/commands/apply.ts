@@ -1,10 +1,22 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { applyAll, renderPlan } from "../../engine";
+import { applyAll, applySavedPlan, loadPlan, renderPlan, type ApplyEvent, type ApplyResult } from "../../engine";
+import type { RunContext } from "../../engine";
 import { colorFor } from "../color";
-import { prepare, withCommon, type CommonOptions } from "../common";
-import { confirmOrAuto, printEvent, printNotices, printOutcome, ProgressDisplay } from "../output";
+import { lockTimeoutOption, openStore, parseDurationFlag, parseParallelism, prepare, withCommon } from "../common";
+import type { CommonOptions } from "../common";
+import { CliError } from "../errors";
+import {
+  applyJson,
+  confirmOrAuto,
+  printEvent,
+  printLockWait,
+  printNotices,
+  printOutcome,
+  ProgressDisplay,
+} from "../output";
 
-export type ApplyOpts = CommonOptions & { autoApprove?: boolean };
+export type ApplyOpts = CommonOptions & { autoApprove?: boolean; json?: boolean };
 
 /**
  * Ctrl-C during an apply, as Terraform does it: the first one stops new operations and lets the
@@ -31,45 +43,133 @@ function interruptible(): { signal: AbortSignal; done(): void } {
   };
 }
 
+/**
+ * What an apply prints while it runs: the steps (on stdout, or stderr under --json, whose stdout
+ * is the JSON document alone), live progress, heartbeats on a non-terminal, rate-limit pauses.
+ */
+function runOutput(json: boolean | undefined) {
+  const out = json ? process.stderr : process.stdout;
+  const progress = new ProgressDisplay(out);
+  const onApiEvent = (api: string) => (e: { type: string; waitMs?: number }) => {
+    if (e.type === "throttle" && (e.waitMs ?? 0) >= 1_000) progress.rateLimited(api, e.waitMs!);
+  };
+  return {
+    progress,
+    engine: {
+      onEvent: (e: ApplyEvent) => {
+        progress.step(e);
+        progress.around(() => printEvent(e, out), e.phase === "start" ? undefined : e.key);
+      },
+      onProgress: progress.update,
+      clientOptions: { onEvent: onApiEvent("Cloudsmith") },
+      codeartsOptions: { onEvent: onApiEvent("CodeArts") },
+    },
+  };
+}
+
+/** The end of an apply: the outcome as text or JSON, and the exit code. */
+function finish(
+  o: ApplyOpts,
+  destroy: boolean,
+  r: { results: ApplyResult[]; ctx: RunContext },
+  interrupted: boolean,
+): void {
+  printNotices(r.ctx.notices);
+  const code = (() => {
+    if (o.json) {
+      process.stdout.write(JSON.stringify(applyJson(r.results, true, interrupted), null, 2) + "\n");
+      if (interrupted) return 130;
+      return r.results.some((x) => x.failed.length) ? 1 : 0;
+    }
+    if (!r.results.some((x) => x.done.length || x.failed.length)) {
+      process.stdout.write("No changes. Your resources match the configuration.\n");
+      return 0;
+    }
+    return printOutcome(r.results, destroy, interrupted);
+  })();
+  process.exitCode = code;
+}
+
 /** `apply`, and `destroy` (an apply whose plan deletes everything in state, as `terraform apply -destroy`). */
 export async function runApply(o: ApplyOpts, destroy: boolean): Promise<void> {
-  const progress = new ProgressDisplay();
+  if (o.json && !o.autoApprove)
+    throw new CliError(
+      `--json prints one JSON document and asks nothing: add --auto-approve (or apply a saved plan: reposmith plan --out FILE, then reposmith apply FILE)`,
+    );
+  const { progress, engine } = runOutput(o.json);
   const interrupt = interruptible();
   const result = await applyAll(
     {
-      ...prepare(o),
+      ...prepare(o, { onWait: (w) => printLockWait(w) }),
+      ...engine,
       signal: interrupt.signal,
-      onEvent: (e) => progress.around(() => printEvent(e), e.phase === "start" ? undefined : e.key),
-      onProgress: progress.update,
-      confirm: async (plan) => {
-        process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
-        return confirmOrAuto(
-          o.autoApprove,
-          destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?",
-        );
-      },
+      // --json asks nothing (it needs --auto-approve) and prints only its document.
+      confirm: o.json
+        ? undefined
+        : async (plan) => {
+            process.stdout.write(renderPlan(plan, { color: colorFor(process.stdout) }) + "\n");
+            return confirmOrAuto(
+              o.autoApprove,
+              destroy ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?",
+            );
+          },
     },
     { destroy },
   ).finally(() => {
     progress.stop();
     interrupt.done();
   });
-  printNotices(result.ctx.notices);
   if (!result.applied) {
+    printNotices(result.ctx.notices);
     process.stdout.write(`\n${destroy ? "Destroy" : "Apply"} cancelled.\n`);
     process.exitCode = 1;
     return;
   }
-  if (!result.results.some((r) => r.done.length || r.failed.length)) {
-    process.stdout.write("No changes. Your resources match the configuration.\n");
-    process.exitCode = 0;
-    return;
+  finish(o, destroy, result, interrupt.signal.aborted);
+}
+
+/** Flags that choose what to plan: a saved plan already decided, so they are refused with one. */
+const PLANNING_FLAGS = ["app", "output", "stack", "skipSynth"] as const;
+
+/** `apply FILE`: the saved plan, exactly, without asking (src/engine/saved-plan.ts). */
+async function applyFile(file: string, o: ApplyOpts, cmd: Command): Promise<void> {
+  const given = PLANNING_FLAGS.filter((f) => cmd.getOptionValueSource(f) === "cli");
+  if (given.length)
+    throw new CliError(
+      `${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} cannot be used with a saved plan: the plan decides what is applied`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read the plan file ${file}: ${(err as Error).message}`);
   }
-  process.exitCode = printOutcome(result.results, destroy, interrupt.signal.aborted);
+  const saved = loadPlan(text, file);
+  const timeoutMs = parseDurationFlag("--lock-timeout", o.lockTimeout ?? "0s");
+  const store = openStore(o.state, { timeoutMs, onWait: (w) => printLockWait(w) });
+  const { progress, engine } = runOutput(o.json);
+  const interrupt = interruptible();
+  try {
+    const run = await applySavedPlan(
+      { store, parallelism: parseParallelism(o.parallelism), ...engine, signal: interrupt.signal },
+      saved,
+    ).finally(() => {
+      progress.stop();
+      interrupt.done();
+    });
+    finish(o, saved.destroy, run, interrupt.signal.aborted);
+  } finally {
+    await store.close();
+  }
 }
 
 export function registerApply(program: Command): void {
   withCommon(program.command("apply").description("make the remote resources match the configuration"))
+    .argument("[planfile]", "a plan saved by `reposmith plan --out FILE`: apply exactly it, without asking")
     .option("--auto-approve", "apply without asking")
-    .action((o: ApplyOpts) => runApply(o, false));
+    .option("--json", "print the outcome as one JSON document (plan's envelope); needs --auto-approve or a plan file")
+    .addOption(lockTimeoutOption())
+    .action(function (this: Command, file: string | undefined, o: ApplyOpts) {
+      return file ? applyFile(file, o, this) : runApply(o, false);
+    });
 }

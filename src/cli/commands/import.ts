@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { importResource } from "../../engine";
-import { prepare, withCommon, type CommonOptions } from "../common";
-import { printNotices } from "../output";
+import { lockTimeoutOption, prepare, withCommon, type CommonOptions } from "../common";
+import { printLockWait, printNotices } from "../output";
 
 export function registerImport(program: Command): void {
   withCommon(
@@ -11,8 +11,9 @@ export function registerImport(program: Command): void {
   )
     .argument("<key>", "resource key: <stack>/<construct path>")
     .argument("<id>", "remote id, for a token owner.repository.slug_perm (as terraform-provider-cloudsmith)")
+    .addOption(lockTimeoutOption())
     .action(async (key: string, id: string, o: CommonOptions) => {
-      const r = await importResource(prepare(o), key, id);
+      const r = await importResource(prepare(o, { onWait: (w) => printLockWait(w) }), key, id);
       printNotices(r.notices);
       process.stdout.write(
         `Import successful: ${key} (${r.kind}) is now ${r.id}. Run "reposmith plan" to see any difference from the configuration.\n`,

@@ -1,21 +1,25 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   Controller,
   LOG_LEVELS,
   createLogger,
   errInfo,
   exitCodeOf,
+  GitSource,
   parseListen,
+  redactGitUrl,
   secretsFromEnv,
   startProbeServer,
   type Logger,
   type ProbeServer,
 } from "../../controller";
 import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
-import { openStore, parseParallelism, withCommon, type CommonOptions } from "../common";
+import { openStore, parseDurationFlag, parseParallelism, withCommon, type CommonOptions } from "../common";
 import { CliError } from "../errors";
 import { appWroteNothing, couldNotRunApp, notOneOf } from "../messages";
 import { resolveApp, setManifestAside, synthFailed } from "../synth";
@@ -28,18 +32,10 @@ type ReconcileOpts = CommonOptions & {
   logFormat: string;
   logLevel: string;
   shutdownGrace: string;
+  git?: string;
+  ref?: string;
+  gitCheckout?: string;
 };
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** "500ms", "30s", "5m", "1h", or a bare number of seconds. */
-function parseInterval(text: string, option = "--interval", min = 100): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? "s"] : NaN;
-  if (!Number.isFinite(ms) || ms < min)
-    throw new CliError(`${option} must be a duration of at least ${min}ms such as 30s, 5m or 1h (got "${text}")`);
-  return ms;
-}
 
 /** Runs the app like `reposmith synth`, without blocking the event loop (probes keep answering). */
 function synthesizer(
@@ -96,8 +92,9 @@ async function run(o: ReconcileOpts): Promise<void> {
     throw new CliError(`--log-format must be json or pretty (got "${o.logFormat}")`);
   if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel))
     throw new CliError(notOneOf("--log-level", LOG_LEVELS, o.logLevel));
-  const intervalMs = parseInterval(o.interval);
-  const graceMs = parseInterval(o.shutdownGrace, "--shutdown-grace", 0);
+  const intervalMs = parseDurationFlag("--interval", o.interval, 100);
+  const graceMs = parseDurationFlag("--shutdown-grace", o.shutdownGrace);
+  if (o.ref && !o.git) throw new CliError("--ref names what to follow in the repository given by --git: add --git URL");
   const parallelism = parseParallelism(o.parallelism);
   let listen;
   try {
@@ -117,9 +114,41 @@ async function run(o: ReconcileOpts): Promise<void> {
     })();
     if (pw) secrets.push(pw);
   }
+  if (o.git) {
+    // Credentials in the repository URL (https://user:token@host/...) never reach a log line.
+    try {
+      const u = new URL(o.git);
+      for (const part of [u.password, u.username]) if (part) secrets.push(decodeURIComponent(part));
+    } catch {
+      /* an scp-like address (git@host:repo.git) carries no password */
+    }
+  }
   const log = createLogger({ format: o.logFormat as "json" | "pretty", level: o.logLevel, secrets });
-  const { app, outdir, cwd, env } = resolveApp(o);
-  const refresh = app && !o.skipSynth ? synthesizer(app, outdir, cwd, env, log) : undefined;
+  const source = o.git
+    ? new GitSource({ url: o.git, ref: o.ref, dir: path.resolve(o.gitCheckout ?? defaultCheckout(o.git, o.ref)), log })
+    : undefined;
+  let outdir: string;
+  let refresh: (() => Promise<void>) | undefined;
+  if (source) {
+    // The repository's root is where --output is read and where the app runs: a clean checkout of the revision.
+    outdir = path.resolve(source.dir, o.output ?? "cdktf.out");
+    refresh = o.skipSynth
+      ? undefined
+      : () => {
+          const r = resolveApp({ ...o, cwd: source.dir });
+          if (!r.app)
+            return Promise.reject(
+              new CliError(
+                `no app to synthesize in ${redactGitUrl(o.git!)}: give --app, add "app" to its cdktf.json, or commit the synthesized output and pass --skip-synth --output DIR`,
+              ),
+            );
+          return synthesizer(r.app, r.outdir, r.cwd, r.env, log)();
+        };
+  } else {
+    const r = resolveApp(o);
+    outdir = r.outdir;
+    refresh = r.app && !o.skipSynth ? synthesizer(r.app, r.outdir, r.cwd, r.env, log) : undefined;
+  }
   const store = openStore(o.state);
   const controller = new Controller({
     outdir,
@@ -130,6 +159,7 @@ async function run(o: ReconcileOpts): Promise<void> {
     intervalMs,
     graceMs,
     refresh,
+    source,
     logger: log,
   });
 
@@ -153,10 +183,18 @@ async function run(o: ReconcileOpts): Promise<void> {
   try {
     if (listen) {
       server = await startProbeServer(listen, controller.probes());
-      log.info({ url: server.url }, `serving /healthz, /readyz and /metrics on ${server.url}`);
+      log.info({ url: server.url }, `serving /healthz, /readyz, /status and /metrics on ${server.url}`);
     }
     log.info(
-      { outdir, state: store.location, watch: !!o.watch, intervalMs, driftPolicy: o.driftPolicy, synth: !!refresh },
+      {
+        outdir,
+        state: store.location,
+        watch: !!o.watch,
+        intervalMs,
+        driftPolicy: o.driftPolicy,
+        synth: !!refresh,
+        ...(o.git ? { git: redactGitUrl(o.git), ref: o.ref ?? "HEAD" } : {}),
+      },
       "reconcile starting",
     );
     if (o.watch) {
@@ -178,6 +216,15 @@ async function run(o: ReconcileOpts): Promise<void> {
   process.exitCode = code;
 }
 
+/** Where --git's checkout goes without --git-checkout: one directory per repository and ref under the temporary directory. */
+function defaultCheckout(url: string, ref: string | undefined): string {
+  const id = createHash("sha256")
+    .update(`${url}\n${ref ?? "HEAD"}`)
+    .digest("hex")
+    .slice(0, 16);
+  return path.join(tmpdir(), "reposmith-git", id);
+}
+
 export function registerReconcile(program: Command): void {
   withCommon(
     program
@@ -187,22 +234,59 @@ export function registerReconcile(program: Command): void {
       ),
   )
     .option("--watch", "keep reconciling: every --interval and whenever the synth output changes")
-    .option("--interval <duration>", "time between passes in watch mode (e.g. 30s, 5m)", "60s")
-    .option(
-      "--drift-policy <policy>",
-      "what to do about out-of-band changes: correct, report or ignore (a resource's driftPolicy prop wins)",
-      "correct",
+    .addOption(
+      new Option("--interval <duration>", "time between passes in watch mode (e.g. 30s, 5m, 1h)")
+        .default("60s")
+        .env("REPOSMITH_INTERVAL"),
     )
-    .option(
-      "--listen <host:port>",
-      "serve /healthz, /readyz and /metrics (Prometheus) on this address, e.g. 127.0.0.1:9464",
+    .addOption(
+      new Option(
+        "--drift-policy <policy>",
+        "what to do about out-of-band changes: correct, report or ignore (a resource's driftPolicy prop wins)",
+      )
+        .default("correct")
+        .env("REPOSMITH_DRIFT_POLICY"),
     )
-    .option("--log-format <format>", "json (one object a line) or pretty", "json")
-    .option("--log-level <level>", "trace, debug, info, warn, error or fatal", "info")
-    .option(
-      "--shutdown-grace <duration>",
-      "on SIGTERM/SIGINT, how long in-flight operations may finish before they are abandoned",
-      "3s",
+    .addOption(
+      new Option(
+        "--listen <[host]:port>",
+        "serve /healthz, /readyz, /status and /metrics (Prometheus): :9464 on every interface, 127.0.0.1:9464 on this machine only",
+      ).env("REPOSMITH_LISTEN"),
+    )
+    .addOption(
+      new Option("--log-format <format>", "json (one object a line) or pretty")
+        .default("json")
+        .env("REPOSMITH_LOG_FORMAT"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "trace, debug, info, warn, error or fatal")
+        .default("info")
+        .env("REPOSMITH_LOG_LEVEL"),
+    )
+    .addOption(
+      new Option(
+        "--shutdown-grace <duration>",
+        "on SIGTERM/SIGINT, how long in-flight operations may finish before they are abandoned",
+      )
+        .default("3s")
+        .env("REPOSMITH_SHUTDOWN_GRACE"),
+    )
+    .addOption(
+      new Option(
+        "--git <url>",
+        "follow a git repository: fetch it every pass and reconcile the revision's output (--skip-synth --output DIR: synthesized output committed by CI) or its app (synthesized in a clean checkout)",
+      ).env("REPOSMITH_GIT"),
+    )
+    .addOption(
+      new Option("--ref <ref>", "the branch, tag or ref --git follows (default: the remote's HEAD)").env(
+        "REPOSMITH_GIT_REF",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--git-checkout <dir>",
+        "where --git's checkout is kept (default: a directory under the system's temp dir)",
+      ).env("REPOSMITH_GIT_CHECKOUT"),
     )
     .action((o: ReconcileOpts) => run(o));
 }

@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { ENV, stateOption } from "../common";
 import { readDesired } from "../../engine";
 import { APP_OPTION_HELP, outputOptionHelp } from "../messages";
 import { synthesize } from "../synth";
@@ -7,9 +8,9 @@ export function registerSynth(program: Command): void {
   program
     .command("synth")
     .description("run the app and write the synthesized stacks (no API calls)")
-    .option("--app <cmd>", APP_OPTION_HELP)
-    .option("--output <dir>", outputOptionHelp("output directory"))
-    .option("--state <path>", "accepted for symmetry; synth reads no state")
+    .addOption(new Option("--app <cmd>", APP_OPTION_HELP).env(ENV.app))
+    .addOption(new Option("--output <dir>", outputOptionHelp("output directory")).env(ENV.output))
+    .addOption(stateOption("accepted for symmetry; synth reads no state"))
     .action((o: { app?: string; output?: string }) => {
       const outdir = synthesize(o);
       const stacks = readDesired(outdir);

@@ -1,7 +1,7 @@
 /**
  * Waiting for a held state lock (`--lock-timeout`, as Terraform's `-lock-timeout`), with a progress
  * report at least every PROGRESS_EVERY_MS so a CI log shows the wait is a wait, not a hang. The
- * Terraform hooks (src/engine/hook.ts) wait the same way: one function for both.
+ * stack's runner on the Terraform path (src/engine/terraform.ts) waits the same way: one function for both.
  */
 import { StateLockedError, type LockHolder, type StackState, type StateLock, type StateStore } from "./state/types";
 

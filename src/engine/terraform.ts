@@ -20,13 +20,16 @@ import { acrossStacks, needsOtherStacks } from "./passes";
 import { allResources } from "./manage";
 import { planOrphan, planStack, type ResourcePlan, type StackPlan } from "./plan";
 import { stateMv } from "./messages";
-import { StateLockedError, type StackState, type StateLock, type StateStore } from "./state/types";
+import { waitForLock, type LockWait } from "./lock-wait";
+import type { StackState, StateStore } from "./state/types";
 
 export interface TerraformRunOptions extends EngineOptions {
   store: StateStore;
   onEvent?: (e: ApplyEvent) => void;
   /** How long to wait for the stack's state lock (another runner, a `reposmith apply`). @default 120000 */
   lockWaitMs?: number;
+  /** Told when the lock is found held, then at least every 10 s while the wait lasts. */
+  onLockWait?: (w: LockWait) => void;
   parallelism?: number;
 }
 
@@ -127,25 +130,16 @@ export function envRefs(env: NodeJS.ProcessEnv): (expression: unknown) => { valu
   };
 }
 
-async function lockWaiting(store: StateStore, stack: string, operation: string, waitMs = 120_000): Promise<StateLock> {
-  const deadline = Date.now() + waitMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
-    try {
-      return await store.lock(stack, operation);
-    } catch (err) {
-      if (!(err instanceof StateLockedError) || Date.now() + delay > deadline) throw err;
-      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
-    }
-  }
-}
-
 async function withStack<T>(
   opts: TerraformRunOptions,
   stack: string,
   op: string,
   fn: (ctx: RunContext) => Promise<T>,
 ): Promise<T> {
-  const lock = await lockWaiting(opts.store, stack, op, opts.lockWaitMs);
+  const lock = await waitForLock(opts.store, stack, op, {
+    timeoutMs: opts.lockWaitMs ?? 120_000,
+    onWait: opts.onLockWait,
+  });
   try {
     return await fn(new RunContext(opts));
   } finally {

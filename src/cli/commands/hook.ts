@@ -8,10 +8,11 @@ import {
   HookInputError,
   type ApplyEvent,
   type ApplyResult,
+  type LockWait,
   type RunnerFiles,
 } from "../../engine";
 import { openStore } from "../common";
-import { printEvent, printNotices } from "../output";
+import { printEvent, printLockWait, printNotices } from "../output";
 
 /**
  * The state a hook uses: --state, else REPOSMITH_STATE, else the location the stack recorded at
@@ -55,7 +56,12 @@ function summary(stack: string, result: ApplyResult, countUnchanged = true): voi
 
 /** What every hook passes the engine: the state, and where steps and warnings are printed. */
 function hookOptions(state: string | undefined) {
-  return { store: hookStore(state), onEvent: hookEvent, onNotice: (m: string) => printNotices([m]) };
+  return {
+    store: hookStore(state),
+    onEvent: hookEvent,
+    onNotice: (m: string) => printNotices([m]),
+    onLockWait: (w: LockWait) => printLockWait(w, process.stdout),
+  };
 }
 
 function files(): RunnerFiles {

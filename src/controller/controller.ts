@@ -377,6 +377,7 @@ export class Controller {
             stopping: () => this.stopping,
             holding: (lock) => (this.stackLock = lock),
             unresolvedDrift: this.unresolvedDrift,
+            outdir: this.opts.outdir,
           });
           this.record(outcome, result, outstanding);
         } catch (err) {

@@ -4,6 +4,7 @@ import {
   applyStack,
   editableState,
   planStack,
+  refreshTerraformIds,
   type ApplyEvent,
   type DesiredStack,
   type RunContext,
@@ -35,6 +36,8 @@ export interface StackPassOptions {
    * backing off is not looked at, but its last known drift is still outstanding.
    */
   unresolvedDrift?: Map<string, string>;
+  /** The synthesized app: the ids a Terraform runner of the stack wrote are refreshed after a change. */
+  outdir?: string;
 }
 
 interface DriftRecord {
@@ -147,6 +150,7 @@ export async function reconcileStack(o: StackPassOptions): Promise<StackOutcome>
     }
 
     const final = await recordLifecycles(store, result.state, desired);
+    if (o.outdir && result.done.length) await refreshTerraformIds(o.outdir, stack, final);
     for (const rs of Object.values(final.resources)) out.managed[rs.kind] = (out.managed[rs.kind] ?? 0) + 1;
     return out;
   } finally {

@@ -1,6 +1,7 @@
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { readDesired, resolveFromState, type DesiredStack } from "./desired";
+import { refreshTerraformIds } from "./terraform";
 import { driftStack, type DriftItem } from "./drift";
 import { acrossStacks as acrossStacksPass, needsOtherStacks, shapePlan } from "./passes";
 import { planStack, prefetch, type Plan, type StackPlan } from "./plan";
@@ -172,13 +173,13 @@ export async function applyAll(
         Number(!a.resources.some((r) => freeing.has(r.key))) - Number(!b.resources.some((r) => freeing.has(r.key))),
     );
     for (const sp of order) {
-      results.push(
-        await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, {
-          parallelism: opts.parallelism,
-          onEvent: opts.onEvent,
-          destroy: mode.destroy,
-        }),
-      );
+      const result = await applyStack(run.ctx, sp, opts.store, run.states.get(sp.stack)!, {
+        parallelism: opts.parallelism,
+        onEvent: opts.onEvent,
+        destroy: mode.destroy,
+      });
+      results.push(result);
+      if (result.done.length) await refreshTerraformIds(opts.outdir, sp.stack, result.state);
     }
     return { ...run, results, applied: true };
   } finally {

@@ -456,3 +456,27 @@ export async function destroyStack(
     }
   }
 }
+
+/**
+ * After reposmith itself changed a stack Terraform also applies (`reposmith apply`, the controller
+ * correcting drift): the ids Terraform reads are brought up to date, so an output or a resource fed
+ * by `slugPerm` sees a re-created token's new id. Only where Terraform's runner has written the file
+ * before (the stack's runner names it in its environment); a stack Terraform never applied is left alone.
+ */
+export async function refreshTerraformIds(outdir: string, stack: string, state: StackState): Promise<void> {
+  let file: string | undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { synthesizedStackPath: string }>;
+    };
+    const stackFile = path.join(outdir, manifest.stacks[stack].synthesizedStackPath);
+    const doc = JSON.parse(readFileSync(stackFile, "utf8")) as { resource?: Record<string, Record<string, any>> };
+    const runner = doc.resource?.terraform_data?.reposmith ?? doc.resource?.null_resource?.reposmith;
+    const written = runner?.provisioner?.[0]?.["local-exec"]?.environment?.REPOSMITH_OUTPUTS;
+    if (typeof written === "string")
+      file = unescapeTemplate(written.replace("${path.module}", () => path.dirname(stackFile)));
+  } catch {
+    return;
+  }
+  if (file && existsSync(file)) await writeOutputs(file, terraformIds(state));
+}

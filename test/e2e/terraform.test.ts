@@ -219,6 +219,24 @@ maybe("terraform plan/apply/destroy of reposmith constructs", () => {
     expect(await managed("staging")).toHaveLength(0);
   });
 
+  it("keeps Terraform's ids current when reposmith apply re-creates a token deleted by hand", async () => {
+    w.declare([tok("ci", {}, { output: true })]);
+    await synth();
+    await apply();
+    const [before] = await managed();
+    await t.api("DELETE", `/entitlements/acme/prod/${before.slug_perm}/`);
+    expect((await reposmithIn(["apply", "--auto-approve"])).code).toBe(0);
+    const [after] = await managed();
+    expect(after.slug_perm).not.toBe(before.slug_perm);
+    // Terraform sees the new id without running reposmith again.
+    const plan = await tf("plan");
+    expect(plan.stdout).toMatch(new RegExp(`ci_slug = "${before.slug_perm}" -> "${after.slug_perm}"`));
+    expect(symbol(plan.stdout, "reposmith")).toBeUndefined();
+    await apply();
+    expect(JSON.parse((await tf("output", "-json")).stdout).ci_slug.value).toBe(after.slug_perm);
+    expect((await tf("destroy", "-auto-approve")).code).toBe(0);
+  });
+
   it("destroys one construct with -target, and the next apply brings it back", async () => {
     w.declare([tok("ci"), tok("partner")]);
     await synth();

@@ -105,11 +105,27 @@ export interface CaSettings {
    * CH.000404 or a 200 whose fields are empty. @default "404"
    */
   noMirrorResponse: NoMirrorResponse;
+  /**
+   * What UpdateRepositoryRemoteMirror does with `endpoint_uuid: ""`. Its page documents the field
+   * as a string and says nothing of an empty one
+   * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html):
+   * "clears" = the mirror is left without an endpoint; "refused" = 400 CH.010001 (a parameter check).
+   * @default "clears"
+   */
+  emptyEndpointUuid: EmptyEndpointUuid;
+  /**
+   * Answers as loose as a live server may give: ShowRemoteMirror, AssociateRemoteMirror,
+   * UpdateRepositoryRemoteMirror and ShowRepository bodies carry the fields reposmith does not use
+   * null, missing or of another type, plus a field the SDK models do not have. @default false
+   */
+  looseAnswers: boolean;
 }
 
 export const MIRRORING_ENABLED_READINGS = ["true-means-off", "true-means-on"] as const;
 export type MirroringEnabledReading = (typeof MIRRORING_ENABLED_READINGS)[number];
 export const NO_MIRROR_RESPONSES = ["404", "empty200"] as const;
+export const EMPTY_ENDPOINT_UUID = ["clears", "refused"] as const;
+export type EmptyEndpointUuid = (typeof EMPTY_ENDPOINT_UUID)[number];
 export type NoMirrorResponse = (typeof NO_MIRROR_RESPONSES)[number];
 
 export const DEFAULT_SETTINGS: CaSettings = {
@@ -119,6 +135,8 @@ export const DEFAULT_SETTINGS: CaSettings = {
   syncMs: 200,
   mirroringEnabledReading: "true-means-off",
   noMirrorResponse: "404",
+  emptyEndpointUuid: "clears",
+  looseAnswers: false,
 };
 
 export const MAX_REPOSITORY_ID = 2_147_483_647;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { repositorySlug, slug } from "./common";
 import { comparedFields, describeSet, differencesAfterSync } from "./entitlement-sync-fields";
 import { ENTITLEMENT_TOKEN_KIND } from "./entitlement-token-spec";
-import { listTokens, tokensCacheKey } from "./entitlement-token-lookup";
+import { listTokens, requireReadable, tokensCacheKey } from "./entitlement-token-lookup";
 import type { ResourceHandler } from "./contract";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed } from "./types";
 
@@ -45,6 +45,9 @@ async function observeSync(
     listTokens(ctx, client, spec.owner, spec.source),
     listTokens(ctx, client, spec.owner, spec.target),
   ]);
+  // A token the API answered malformed cannot be compared: this sync fails, naming it.
+  for (const t of source) requireReadable(spec.owner, spec.source, t);
+  for (const t of target) requireReadable(spec.owner, spec.target, t);
   const fields = comparedFields(notCarried);
   return {
     id: syncId(spec),

@@ -21,7 +21,9 @@ import {
   listedToken,
   listedTokenId,
   listTokens,
+  malformedNamesake,
   observedFields,
+  requireReadable,
   type ListedToken,
   parseTokenId,
   stateSlug,
@@ -123,8 +125,15 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         },
       );
     }
-    found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
+    if (!found) {
+      const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
+      found = findToken(tokens, key, spec, slugPerm);
+      // A token the API answered malformed that may be this one: neither compared nor duplicated.
+      const unsure = found ? undefined : malformedNamesake(tokens, spec.name);
+      if (unsure) requireReadable(spec.owner, spec.repository, unsure);
+    }
     if (!found) return undefined;
+    requireReadable(spec.owner, spec.repository, found.token);
     const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
     const observed = sameToken
       ? toObserved(spec.owner, spec.repository, found.token, state!.observed.rotated_at, found.adopted, state!.id)

@@ -3,6 +3,7 @@
  * list-based observation memoised per repository, and a copy that is never sent twice.
  */
 import { z } from "zod";
+import { malformedProblem } from "../api/http";
 import type { CloudsmithClient, Package } from "../api/cloudsmith";
 import { count } from "./common";
 import { duration, parseDuration } from "./duration";
@@ -81,6 +82,27 @@ export const shortChecksum = (checksum: unknown) => `${String(checksum).slice(0,
 
 export function refOf(p: Package): PackageRef {
   return { format: p.format ?? "", name: p.name ?? "", version: p.version ?? "" };
+}
+
+/** How messages name a package of a list: `npm left-pad 1.3.0 in acme/prod (Abc123XyZ789)`, what can be read of it. */
+export function packageLabel(owner: string, repo: string, p: Package): string {
+  const what = [p.format, p.name, p.version].filter((x) => typeof x === "string" && x).join(" ") || "a package";
+  return `${what} in ${owner}/${repo}${p.slug_perm ? ` (${p.slug_perm})` : ""}`;
+}
+
+/** Why a package the API answered malformed cannot be acted on, or undefined for one read whole. */
+export function malformedPackage(owner: string, repo: string, p: Package): string | undefined {
+  const problem = malformedProblem(p);
+  return problem === undefined
+    ? undefined
+    : `${packageLabel(owner, repo, p)} came back malformed (${problem}); reposmith does not copy, compare or delete it until it reads back as documented: check it in Cloudsmith`;
+}
+
+/** Throws for a package the API answered malformed (see malformedPackage); returns it otherwise. */
+export function requirePackageReadable<P extends Package | undefined>(owner: string, repo: string, p: P): P {
+  const problem = p && malformedPackage(owner, repo, p);
+  if (problem) throw new Error(problem);
+  return p;
 }
 
 const sameRef = (p: Package, r: PackageRef) => p.format === r.format && p.name === r.name && p.version === r.version;

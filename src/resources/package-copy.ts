@@ -17,6 +17,7 @@ import {
   refKey,
   refLabel,
   refOf,
+  requirePackageReadable,
   shortChecksum,
   syncOptions,
   syncSummary,
@@ -117,7 +118,11 @@ async function resolveSource(
 ) {
   const { owner, repository, package: sel } = spec.source;
   const list = await listPackages(ctx, client, owner, repository);
-  const source = typeof sel === "string" ? list.find((p) => p.slug_perm === sel) : findPackage(list, sel);
+  const source = requirePackageReadable(
+    owner,
+    repository,
+    typeof sel === "string" ? list.find((p) => p.slug_perm === sel) : findPackage(list, sel),
+  );
   const o = state?.observed as Record<string, string> | undefined;
   const ref: PackageRef | undefined = source
     ? refOf(source)
@@ -215,10 +220,14 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const known = state && parsePackageId(state.id);
     const stateSlug =
       known && known.owner === owner && known.repository === spec.destination ? known.slugPerm : undefined;
-    const found = findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
-      slugPerm: stateSlug,
-      checksum: source?.checksum_sha256,
-    });
+    const found = requirePackageReadable(
+      owner,
+      spec.destination,
+      findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
+        slugPerm: stateSlug,
+        checksum: source?.checksum_sha256,
+      }),
+    );
     return found && toObserved(owner, spec.destination, found, source, found.slug_perm !== stateSlug);
   },
 
@@ -257,9 +266,13 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const { source } = await resolveSource(ctx, client, spec);
     if (!source) throw sourceMissingError(spec);
     // Adopt first: a copy already in the destination (a crash after the POST) is waited on, not sent again.
-    const existing = findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), {
-      checksum: source.checksum_sha256,
-    });
+    const existing = requirePackageReadable(
+      owner,
+      spec.destination,
+      findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), {
+        checksum: source.checksum_sha256,
+      }),
+    );
     if (existing) {
       const observed = toObserved(owner, spec.destination, existing, source, true);
       const changes = packageCopyHandler.diff(key, spec, observed);

@@ -13,6 +13,7 @@ import {
   findPackage,
   invalidatePackages,
   listPackages,
+  malformedPackage,
   refKey,
   refLabel,
   refOf,
@@ -172,15 +173,31 @@ async function observeMirror(
   const dest = await listPackages(ctx, client, owner, spec.destination);
   const packages: Record<string, Entry> = {};
   let pending = 0;
+  // A package the API answered malformed is left out (said once), never copied, compared or pruned.
+  const unreadable = new Set<string>();
+  const leaveOut = (repo: string, p: Package) => {
+    const problem = malformedPackage(owner, repo, p);
+    if (problem) unreadable.add(problem);
+    return problem !== undefined;
+  };
+  const readable: Package[] = [];
+  const unreadableRefs = new Set<string>();
+  for (const d of dest) {
+    if (leaveOut(spec.destination, d)) unreadableRefs.add(refKey(refOf(d)));
+    else readable.push(d);
+  }
   for (const s of sources) {
+    if (leaveOut(repository, s)) continue;
     const k = refKey(refOf(s));
     if (packages[k]) continue; // newest first (the API's default sort): the first one wins
+    // Its copy may be the malformed one: not copied again beside it.
+    if (unreadableRefs.has(k)) continue;
     // A source still syncing cannot be copied yet (400 wrong state): a later apply picks it up.
     if (!s.is_sync_completed) {
       pending++;
       continue;
     }
-    const d = findPackage(dest, refOf(s), { checksum: s.checksum_sha256 });
+    const d = findPackage(readable, refOf(s), { checksum: s.checksum_sha256 });
     packages[k] = {
       ...refOf(s),
       source_slug_perm: s.slug_perm ?? "",
@@ -197,10 +214,12 @@ async function observeMirror(
     );
   const foreign = foreignNotice(key, spec, packages);
   if (foreign) ctx.notice(foreign);
+  for (const problem of unreadable) ctx.notice(`${key}: left out: ${problem}`);
   const extra: Record<string, string> = {};
   if (spec.prune) {
     const wanted = new Set(sources.map((s) => refKey(refOf(s))));
     for (const d of await listPackages(ctx, client, owner, spec.destination, spec.query)) {
+      if (malformedPackage(owner, spec.destination, d)) continue;
       const k = refKey(refOf(d));
       if (!wanted.has(k) && d.slug_perm && made.has(d.slug_perm)) extra[`${k}#${d.slug_perm}`] = d.slug_perm;
     }

@@ -7,7 +7,15 @@
  * the last sync failed. Delete: the API has none, so scheduled sync is switched off and the mirror
  * forgotten (and the plan says so, with the mirroring_enabled value and reading it sends).
  */
-import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, redact } from "../api/codearts";
+import {
+  CodeArtsClient,
+  MirrorInfo,
+  MirrorSettings,
+  isCodeArtsNotFound,
+  isPrivateOf,
+  mirrorIdOf,
+  redact,
+} from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
 import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
@@ -63,13 +71,13 @@ function toObserved(
   const raw = m.mirroring_enabled;
   const fields: Record<string, unknown> = {
     repository_id: repositoryId,
-    mirror_id: m.id ?? null,
+    mirror_id: mirrorIdOf(m),
     // Never a credential in state or plans: one typed into the URL in the console shows as "***@" (and is drift).
     url: m.url ? redactUrls(m.url) : null,
     scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, reading(conn)),
     mirroring_enabled: raw ?? null,
     endpoint_uuid: m.endpoint_uuid ?? null,
-    is_private: m.is_private ?? null,
+    is_private: isPrivateOf(m),
     update_status: m.update_status ?? null,
     last_update_at: m.last_update_at ?? null,
     last_successful_update_at: m.last_successful_update_at ?? null,

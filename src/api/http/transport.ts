@@ -145,6 +145,11 @@ export interface RequestSpec<T, R = T> {
    */
   reuse?: { as: (parsed: T) => R };
   /**
+   * For a body the schema rejects: what stands for it instead (a list whose every item but one is
+   * fine: see api/http/malformed.ts), or undefined to fail as usual. Given the parsed JSON.
+   */
+  salvage?: (json: unknown) => T | undefined;
+  /**
    * Statuses answered to the caller as they are instead of thrown (a check that wants to see how the
    * server answers, e.g. a 301 or a 422): `data` is then the body parsed as JSON when it is JSON
    * (else the text), not validated. 429s and retryable failures are retried as usual first.
@@ -394,6 +399,10 @@ export class HttpTransport {
     // they parse) go through zod, which also words the errors.
     if (inPlaceCheck(spec.schema)?.(json)) return json as T;
     const parsed = spec.schema.safeParse(json);
+    if (!parsed.success && spec.salvage) {
+      const salvaged = spec.salvage(json);
+      if (salvaged !== undefined) return salvaged;
+    }
     if (!parsed.success) {
       // Describe the failure by path and issue kind only: zod messages may quote the received value.
       const issue = parsed.error.issues[0];

@@ -179,6 +179,12 @@ export function listTokens(
 /** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
 interface TokenIndex {
   bySlug: Map<string, ListedToken>;
+  /**
+   * Two tokens of the list share a name: this repository does not keep names unique (cloudsmith-cli:
+   * uniqueness "may not apply to older repositories", docs/api/cloudsmith.md#entitlement-actions),
+   * so a name never says which token is meant, nor that a create will be refused.
+   */
+  namesRepeat: boolean;
   /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
   byKey: Map<string, ListedToken[]>;
   defaultToken: ListedToken | undefined;
@@ -188,8 +194,11 @@ const tokenIndexes = new WeakMap<readonly ListedToken[], TokenIndex>();
 export function indexTokens(tokens: readonly ListedToken[]): TokenIndex {
   let index = tokenIndexes.get(tokens);
   if (index) return index;
-  index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
+  index = { bySlug: new Map(), namesRepeat: false, byKey: new Map(), defaultToken: undefined };
+  const names = new Set<unknown>();
   for (const t of tokens) {
+    if (names.has(t.name)) index.namesRepeat = true;
+    else names.add(t.name);
     if (typeof t.slug_perm === "string" && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
     if (t.default === true) index.defaultToken ??= t;
     const m = t.metadata as Record<string, unknown> | null | undefined;

@@ -90,7 +90,12 @@ function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefine
 const isDefaultToken = (state: ResourceState): boolean =>
   !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
 
-/** The token of the repository that already has the declared name (names are unique per repository), which a create would collide with. */
+/**
+ * The token of the repository that already has the declared name, which a create would collide
+ * with: names are unique per repository, except in older repositories (cloudsmith-cli's help:
+ * "May not apply to older repositories"). Where the list shows two tokens of one name, a name
+ * collides with nothing, so none is named (a create there is never refused for its name).
+ */
 async function nameTaken(
   ctx: HandlerContext,
   _key: string,
@@ -99,7 +104,9 @@ async function nameTaken(
 ): Promise<{ id: string; what: string } | undefined> {
   if (spec.defaultToken) return undefined;
   const client = ctx.clients.cloudsmith(conn);
-  const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
+  const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
+  if (indexTokens(tokens).namesRepeat) return undefined;
+  const t = tokens.find((x) => x.name === spec.name);
   return (
     t && {
       id: listedTokenId(spec.owner, spec.repository, t),
@@ -203,6 +210,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     } catch (err) {
       // The name is taken (Cloudsmith: unique per repository): say by which token, and how to take it over.
       // A field error is a 422 by Cloudsmith's documentation, a 400 by some servers: either will do.
+      // Not where names repeat (nameTaken): the refusal is then about something else in the name.
       if (isRejected(err) && err.fields.name) {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
         const blocker = await nameTaken(ctx, key, spec, conn).catch(() => undefined);

@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { malformedProblem } from "../api/http";
-import type { CloudsmithClient, Package } from "../api/cloudsmith";
+import { isNotFound, type CloudsmithClient, type Package } from "../api/cloudsmith";
 import { count } from "./common";
 import { duration, parseDuration } from "./duration";
+import { lookUntilListed } from "./read-back";
 import type { HandlerContext } from "./types";
 
 /** Package formats Cloudsmith hosts (its upload endpoints, cloudsmith-openapi.json). */
@@ -131,6 +132,22 @@ export function listPackages(
   );
 }
 
+/**
+ * One package by its slug_perm (packages_read), for a package state knows that a list does not show
+ * (lists may lag a copy); undefined when it answers 404 (gone, or not readable yet: then it is not
+ * in the list either, and the next plan looks again).
+ */
+export function readPackage(
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+): Promise<Package | undefined> {
+  return client.packages
+    .read(owner, repo, slugPerm)
+    .catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+}
+
 /** Forget the memoised lists of a repository after a write to it. */
 export function invalidatePackages(ctx: HandlerContext, client: CloudsmithClient, owner: string, repo: string): void {
   ctx.invalidate(cachePrefix(client, owner, repo));
@@ -191,14 +208,17 @@ async function postCopy(
   republish: boolean,
   replacing?: string,
 ): Promise<Package> {
-  const inDestination = async () => {
-    invalidatePackages(ctx, client, src.owner, destination);
-    const list = await listPackages(ctx, client, src.owner, destination);
-    const found = list.filter(
-      (p) => sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum),
-    );
-    return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
-  };
+  // Under list lag a copy shows in the destination's list only later: looked for that long (lookUntilListed).
+  const inDestination = () =>
+    lookUntilListed(ctx, async () => {
+      invalidatePackages(ctx, client, src.owner, destination);
+      const list = await listPackages(ctx, client, src.owner, destination);
+      const found = list.filter(
+        (p) =>
+          sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum),
+      );
+      return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
+    });
   try {
     const copied = await client.packages.copy(
       src.owner,

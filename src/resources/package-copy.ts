@@ -16,6 +16,7 @@ import {
   PackageRefSchema,
   refKey,
   refLabel,
+  readPackage,
   refOf,
   requirePackageReadable,
   shortChecksum,
@@ -220,7 +221,7 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const known = state && parsePackageId(state.id);
     const stateSlug =
       known && known.owner === owner && known.repository === spec.destination ? known.slugPerm : undefined;
-    const found = requirePackageReadable(
+    let found = requirePackageReadable(
       owner,
       spec.destination,
       findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
@@ -228,6 +229,13 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
         checksum: source?.checksum_sha256,
       }),
     );
+    // A list may lag a copy (docs/api/cloudsmith.md#eventual-consistency): the copy state knows is
+    // read before it is called gone, so a plan right after an apply never copies it again.
+    if (stateSlug && found?.slug_perm !== stateSlug) {
+      const read = await readPackage(client, owner, spec.destination, stateSlug);
+      // Only when it is still the package wanted (a changed version is a replacement, not this copy).
+      if (read && refKey(refOf(read)) === refKey(ref)) found = requirePackageReadable(owner, spec.destination, read);
+    }
     return found && toObserved(owner, spec.destination, found, source, found.slug_perm !== stateSlug);
   },
 
@@ -310,7 +318,9 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const { owner, repository, slugPerm } = parsePackageId(state.id);
     const client = ctx.clients.cloudsmith(conn);
     try {
-      const found = (await listPackages(ctx, client, owner, repository)).find((p) => p.slug_perm === slugPerm);
+      const found =
+        (await listPackages(ctx, client, owner, repository)).find((p) => p.slug_perm === slugPerm) ??
+        (await readPackage(client, owner, repository, slugPerm));
       return found && toObserved(owner, repository, found, undefined, false);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone

@@ -14,6 +14,7 @@ import {
   invalidatePackages,
   listPackages,
   malformedPackage,
+  readPackage,
   refKey,
   refLabel,
   refOf,
@@ -152,11 +153,24 @@ function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<st
  * The copies this mirror made, by slug_perm, from what was last recorded plus those made just now.
  * Prune deletes only these: never a package someone uploaded, nor another construct's copy.
  */
-function madeByMirror(previous: Record<string, unknown> | undefined, now: Set<string>): Set<string> {
-  const made = new Set(now);
+function madeByMirror(previous: Record<string, unknown> | undefined, now: Map<string, string>): Set<string> {
+  const made = new Set(now.values());
   for (const e of Object.values((previous?.packages ?? {}) as Record<string, Entry>))
     if (e.copied && e.slug_perm) made.add(e.slug_perm);
   return made;
+}
+
+/** The state entry of a source package and its copy in the destination (undefined: not there). */
+function entryOf(s: Package, d: Package | undefined, made: Set<string>): Entry {
+  return {
+    ...refOf(s),
+    source_slug_perm: s.slug_perm ?? "",
+    source_checksum_sha256: s.checksum_sha256 ?? null,
+    slug_perm: d?.slug_perm ?? null,
+    checksum_sha256: d?.checksum_sha256 ?? null,
+    sync: d ? syncSummary(d) : null,
+    ...(d?.slug_perm && made.has(d.slug_perm) ? { copied: true } : {}),
+  };
 }
 
 async function observeMirror(
@@ -165,9 +179,10 @@ async function observeMirror(
   key: string,
   spec: PackageMirrorSpec,
   previous?: Record<string, unknown>,
-  copiedNow = new Set<string>(),
+  copiedNow = new Map<string, string>(),
 ): Promise<Observed> {
   const made = madeByMirror(previous, copiedNow);
+  const before = (previous?.packages ?? {}) as Record<string, Entry>;
   const { owner, repository } = spec.source;
   const sources = await listPackages(ctx, client, owner, repository, spec.query);
   const dest = await listPackages(ctx, client, owner, spec.destination);
@@ -182,6 +197,7 @@ async function observeMirror(
   };
   const readable: Package[] = [];
   const unreadableRefs = new Set<string>();
+  const lagging: { k: string; s: Package; slugPerm: string }[] = [];
   for (const d of dest) {
     if (leaveOut(spec.destination, d)) unreadableRefs.add(refKey(refOf(d)));
     else readable.push(d);
@@ -198,16 +214,16 @@ async function observeMirror(
       continue;
     }
     const d = findPackage(readable, refOf(s), { checksum: s.checksum_sha256 });
-    packages[k] = {
-      ...refOf(s),
-      source_slug_perm: s.slug_perm ?? "",
-      source_checksum_sha256: s.checksum_sha256 ?? null,
-      slug_perm: d?.slug_perm ?? null,
-      checksum_sha256: d?.checksum_sha256 ?? null,
-      sync: d ? syncSummary(d) : null,
-      ...(d?.slug_perm && made.has(d.slug_perm) ? { copied: true } : {}),
-    };
+    packages[k] = entryOf(s, d, made);
+    // A copy made now or recorded before that the list does not show may be one the list lags
+    // (docs/api/cloudsmith.md#eventual-consistency): read before it counts as missing.
+    const known = copiedNow.get(k) ?? before[k]?.slug_perm;
+    if (!d && known) lagging.push({ k, s, slugPerm: known });
   }
+  await settleAll(lagging, spec.parallelism, async ({ k, s, slugPerm }) => {
+    const d = await readPackage(client, owner, spec.destination, slugPerm);
+    if (d && !malformedPackage(owner, spec.destination, d) && refKey(refOf(d)) === k) packages[k] = entryOf(s, d, made);
+  });
   if (pending)
     ctx.notice(
       `${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`,
@@ -277,11 +293,11 @@ async function converge(
       ),
     });
   };
-  const copiedNow = new Set<string>();
+  const copiedNow = new Map<string, string>();
   const copyFor = async (k: string, e: Entry, republish: boolean, replacing?: string) => {
     const src = { owner, repository, slugPerm: e.source_slug_perm, ref: e, checksum: e.source_checksum_sha256 };
     const copied: Package = await copyPackage(ctx, client, src, spec.destination, republish, replacing);
-    if (copied.slug_perm) copiedNow.add(copied.slug_perm);
+    if (copied.slug_perm) copiedNow.set(k, copied.slug_perm);
     await waitFor(k, e, copied.slug_perm ?? "", copied);
   };
   report();

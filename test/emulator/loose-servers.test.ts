@@ -222,6 +222,25 @@ describe("CodeArts", () => {
     expect((await ca("GET", "/v4/repositories/123/remote-mirror", tok)).body.endpoint_uuid).toBe("ep-1");
   });
 
+  it("putOmittedFields kept (default): a PUT leaves what it does not name as it was", async () => {
+    const tok = await login();
+    await ca("PUT", "/v4/repositories/123/remote-mirror", tok, { endpoint_uuid: "ep-1", sync_branch_type: "default" });
+    const put = await ca("PUT", "/v4/repositories/123/remote-mirror", tok, { mirroring_enabled: true });
+    expect([put.body.endpoint_uuid, put.body.sync_branch_type]).toEqual(["ep-1", "default"]);
+  });
+
+  it("putOmittedFields reset: a PUT clears the endpoint and resets the branch setting it does not name", async () => {
+    const tok = await login();
+    await caSettings({ putOmittedFields: "reset" });
+    await ca("PUT", "/v4/repositories/123/remote-mirror", tok, { endpoint_uuid: "ep-1", sync_branch_type: "default" });
+    const put = await ca("PUT", "/v4/repositories/123/remote-mirror", tok, { mirroring_enabled: true });
+    expect([put.body.endpoint_uuid, put.body.sync_branch_type, put.body.url]).toEqual([
+      "",
+      "all",
+      "https://git.example.com/a.git",
+    ]);
+  });
+
   it("looseAnswers: off as the SDK models type it; on with unused fields retyped, dropped, and a new one", async () => {
     const tok = await login();
     const strict = (await ca("GET", "/v4/repositories/123/remote-mirror", tok)).body;

@@ -4,6 +4,7 @@
  *   POST /_emulator/codearts/settings        {tokenTtlMs, advertisedTtlMs, queueMs, syncMs,
  *                                            mirroringEnabledReading: "true-means-off"|"true-means-on" (older: mirroringEnabledInverted: boolean),
  *                                            noMirrorResponse: "404"|"empty200", emptyEndpointUuid: "clears"|"refused",
+ *                                            putOmittedFields: "kept"|"reset",
  *                                            looseAnswers: boolean} → settings
  *   POST /_emulator/codearts/sources         {url, username?, password?, unreachable?} → upsert a Git source
  *   POST /_emulator/codearts/expire-tokens   every issued IAM token expires now → {expired: N}

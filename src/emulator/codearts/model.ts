@@ -114,6 +114,13 @@ export interface CaSettings {
    */
   emptyEndpointUuid: EmptyEndpointUuid;
   /**
+   * What UpdateRepositoryRemoteMirror does with the fields a PUT leaves out: its page marks all four
+   * optional and says nothing of the others' fate. "kept": they stay as they are; "reset": an
+   * omitted endpoint_uuid is cleared and an omitted sync_branch_type goes back to "all" (a full
+   * replace; the url always stays). @default "kept"
+   */
+  putOmittedFields: PutOmittedFields;
+  /**
    * Answers as loose as a live server may give: ShowRemoteMirror, AssociateRemoteMirror,
    * UpdateRepositoryRemoteMirror and ShowRepository bodies carry the fields reposmith does not use
    * null, missing or of another type, plus a field the SDK models do not have. @default false
@@ -125,6 +132,8 @@ export const MIRRORING_ENABLED_READINGS = ["true-means-off", "true-means-on"] as
 export type MirroringEnabledReading = (typeof MIRRORING_ENABLED_READINGS)[number];
 export const NO_MIRROR_RESPONSES = ["404", "empty200"] as const;
 export const EMPTY_ENDPOINT_UUID = ["clears", "refused"] as const;
+export const PUT_OMITTED_FIELDS = ["kept", "reset"] as const;
+export type PutOmittedFields = (typeof PUT_OMITTED_FIELDS)[number];
 export type EmptyEndpointUuid = (typeof EMPTY_ENDPOINT_UUID)[number];
 export type NoMirrorResponse = (typeof NO_MIRROR_RESPONSES)[number];
 
@@ -136,6 +145,7 @@ export const DEFAULT_SETTINGS: CaSettings = {
   mirroringEnabledReading: "true-means-off",
   noMirrorResponse: "404",
   emptyEndpointUuid: "clears",
+  putOmittedFields: "kept",
   looseAnswers: false,
 };
 

@@ -157,6 +157,11 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     if (b.sync_branch_type !== undefined) m.sync_branch_type = b.sync_branch_type as CaMirror["sync_branch_type"];
     if (typeof b.mirroring_enabled === "boolean") m.scheduled = store.scheduledFrom(b.mirroring_enabled);
     if (typeof b.endpoint_uuid === "string") m.endpoint_uuid = b.endpoint_uuid;
+    // A PUT as a full replace (settings.putOmittedFields "reset"): what it leaves out goes back to its default.
+    if (store.settings.putOmittedFields === "reset") {
+      if (b.endpoint_uuid === undefined) m.endpoint_uuid = "";
+      if (b.sync_branch_type === undefined) m.sync_branch_type = "all";
+    }
     return loosen(
       {
         url: m.url,

@@ -25,6 +25,8 @@ import {
   NO_MIRROR_RESPONSES,
   EMPTY_ENDPOINT_UUID,
   type EmptyEndpointUuid,
+  PUT_OMITTED_FIELDS,
+  type PutOmittedFields,
   NoMirrorResponse,
   repositoryNotFound,
 } from "./model";
@@ -130,6 +132,9 @@ export class CodeArtsStore implements SyncWorld {
       } else if (k === "emptyEndpointUuid") {
         if ((EMPTY_ENDPOINT_UUID as readonly unknown[]).includes(v)) next.emptyEndpointUuid = v as EmptyEndpointUuid;
         else addFieldError(errors, k, `Must be one of ${EMPTY_ENDPOINT_UUID.join(", ")}.`);
+      } else if (k === "putOmittedFields") {
+        if ((PUT_OMITTED_FIELDS as readonly unknown[]).includes(v)) next.putOmittedFields = v as PutOmittedFields;
+        else addFieldError(errors, k, `Must be one of ${PUT_OMITTED_FIELDS.join(", ")}.`);
       } else if (k === "looseAnswers") {
         if (typeof v === "boolean") next.looseAnswers = v;
         else addFieldError(errors, k, "Must be a boolean.");

@@ -7,6 +7,7 @@ import {
   RunContext,
   StateLockedError,
   readDesired,
+  type DesiredStack,
   type EngineOptions,
   type StateLock,
   type StateStore,
@@ -38,6 +39,8 @@ export interface ControllerOptions extends EngineOptions {
   standbyPollMs?: number;
   /** How long shutdown waits for in-flight operations. @default 3 s */
   graceMs?: number;
+  /** Called with each stack's desired state as a pass reads it (the CLI adds the secrets it names to log scrubbing). */
+  onDesired?: (desired: DesiredStack) => void;
 }
 
 export interface PassResult {
@@ -292,6 +295,7 @@ export class Controller {
         if (this.stopping) break;
         try {
           const [desired] = readDesired(this.opts.outdir, [name]);
+          this.opts.onDesired?.(desired);
           const outcome = await reconcileStack({
             ctx,
             store: this.opts.store,

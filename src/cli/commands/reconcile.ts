@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import {
   Controller,
   LOG_LEVELS,
+  addLogSecrets,
   createLogger,
   errInfo,
   exitCodeOf,
@@ -18,7 +19,8 @@ import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, parseParallelism, withCommon, type CommonOptions } from "../common";
 import { CliError } from "../errors";
 import { appWroteNothing, couldNotRunApp, notOneOf } from "../messages";
-import { resolveApp, setManifestAside, synthFailed } from "../synth";
+import { envNamesIn } from "../../util/secret-env";
+import { resolveApp, secretNamesIn, setManifestAside, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;
@@ -106,7 +108,10 @@ async function run(o: ReconcileOpts): Promise<void> {
     throw new CliError((err as Error).message);
   }
 
-  const secrets = secretsFromEnv(process.env);
+  const { app, outdir, cwd, env } = resolveApp(o);
+  // Every value a Secret.fromEnv names is scrubbed too, whatever its variable is called: those the
+  // last synth output names now, and those each pass's desired state names (onDesired below).
+  const secrets = secretsFromEnv(process.env, secretNamesIn(outdir));
   if (o.state && /^postgres(ql)?:\/\//.test(o.state)) {
     const pw = (() => {
       try {
@@ -118,7 +123,6 @@ async function run(o: ReconcileOpts): Promise<void> {
     if (pw) secrets.push(pw);
   }
   const log = createLogger({ format: o.logFormat as "json" | "pretty", level: o.logLevel, secrets });
-  const { app, outdir, cwd, env } = resolveApp(o);
   const refresh = app && !o.skipSynth ? synthesizer(app, outdir, cwd, env, log) : undefined;
   const store = openStore(o.state);
   const controller = new Controller({
@@ -131,6 +135,11 @@ async function run(o: ReconcileOpts): Promise<void> {
     graceMs,
     refresh,
     logger: log,
+    onDesired: (d) =>
+      addLogSecrets(
+        log,
+        secretsFromEnv(process.env, envNamesIn(d.resources.map((r) => ({ spec: r.spec, connection: r.connection })))),
+      ),
   });
 
   let server: ProbeServer | undefined;

@@ -87,6 +87,9 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly connection?: CloudsmithConnection;
 }
 
+/** How forDefaultToken marks its props: `defaultToken` itself is not a prop (see the constructor). */
+const FOR_DEFAULT_TOKEN = Symbol("reposmith.forDefaultToken");
+
 const toIso = (d: string | Date | undefined) =>
   d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d;
 
@@ -105,7 +108,7 @@ export class EntitlementToken extends Construct {
     id: string,
     props: Omit<EntitlementTokenProps, "name"> & { readonly name?: string },
   ): EntitlementToken {
-    return new EntitlementToken(scope, id, { ...props, defaultToken: true } as EntitlementTokenProps);
+    return new EntitlementToken(scope, id, { ...props, [FOR_DEFAULT_TOKEN]: true } as EntitlementTokenProps);
   }
 
   /** The validated spec, as synthesized. */
@@ -116,9 +119,22 @@ export class EntitlementToken extends Construct {
 
   constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
     super(scope, id);
-    const { connection, limits, active, driftPolicy, deletionPolicy, ...rest } = props as EntitlementTokenProps & {
-      defaultToken?: boolean;
-    };
+    // The default token is declared with forDefaultToken only: a `defaultToken` prop is not part of
+    // EntitlementTokenProps, so it is refused rather than silently honoured (or silently ignored).
+    if (typeof props === "object" && props !== null && "defaultToken" in props)
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
+        "defaultToken is not a prop: declare the repository's default token with EntitlementToken.forDefaultToken(scope, id, { owner, repository, ... })",
+      ]);
+    const {
+      connection,
+      limits,
+      active,
+      driftPolicy,
+      deletionPolicy,
+      [FOR_DEFAULT_TOKEN]: isDefault,
+      ...given
+    } = props as EntitlementTokenProps & { [FOR_DEFAULT_TOKEN]?: boolean };
+    const rest = { ...given, ...(isDefault ? { defaultToken: true } : {}) };
     if (active !== undefined && rest.enabled !== undefined && active !== rest.enabled) {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
         `active (${JSON.stringify(active)}) and enabled (${JSON.stringify(rest.enabled)}) disagree; give only enabled`,

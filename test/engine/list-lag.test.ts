@@ -65,6 +65,26 @@ describe("a write whose answer was lost, under list lag", () => {
     expect((await t.tokens("acme", "prod")).filter((x) => x.name === "ci")).toHaveLength(1);
   });
 
+  it("a token create that timed out after it acted is found once the list catches up, not sent again", async () => {
+    await lag({ listLagMs: LAG_MS });
+    await t.admin("POST", "/faults", {
+      rules: [
+        {
+          method: "POST",
+          path: "^/entitlements/acme/prod/$",
+          pass: true,
+          delayMs: 1_000,
+          afterHandler: true,
+          times: 1,
+        },
+      ],
+    });
+    synth((stack) => token(stack));
+    expect(failuresOf(await applyAll(opts({ clientOptions: { ...FAST_RETRIES, timeoutMs: 300 } })))).toEqual([]);
+    expect(t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
+    expect((await t.tokens("acme", "prod")).filter((x) => x.name === "ci")).toHaveLength(1);
+  });
+
   it("a package copy answered 503 after it acted is found once the list catches up, not sent again", async () => {
     await lag({ listLagMs: LAG_MS });
     await t.admin("POST", "/faults", {

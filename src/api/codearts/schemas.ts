@@ -69,23 +69,22 @@ export const MirrorSettingsResponseSchema = z.looseObject({
 });
 export type MirrorSettingsResponse = z.output<typeof MirrorSettingsResponseSchema>;
 
-export const StartSyncResponseSchema = z.object({
-  jid: z
-    .union([z.string(), z.number()])
-    .nullish()
-    .transform((v) => (v === null || v === undefined ? undefined : String(v))),
+/** The start's answer: its `jid` is only shown in messages, so any other type reads as none. */
+export const StartSyncResponseSchema = z.looseObject({
+  jid: z.unknown().transform((v) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined)),
 });
 
 /** `GET /v4/repositories/{id}`: reposmith only needs it to exist, so no field is read. */
 export const RepositorySchema = z.looseObject({});
 export type CodeArtsRepository = z.output<typeof RepositorySchema>;
 
-/** IAM `POST /v3/auth/tokens` body (the token itself is the X-Subject-Token header). */
-export const IamTokenBodySchema = z.object({
-  token: z.object({
+/**
+ * IAM `POST /v3/auth/tokens` body (the token itself is the X-Subject-Token header): only the two
+ * timestamps are read (the token's lifetime); `user`, `project`, `catalog` and the rest pass unread.
+ */
+export const IamTokenBodySchema = z.looseObject({
+  token: z.looseObject({
     expires_at: z.string(),
     issued_at: z.string().nullish(),
-    user: z.object({ id: text, name: text }).nullish(),
-    project: z.object({ id: text, name: text }).nullish(),
   }),
 });

@@ -1,6 +1,7 @@
 import { isNoResourcePermission } from "../api/codearts";
 import { AuthError, NetworkError, requestNotSent } from "../api/http";
 import { PlanError } from "../engine";
+import { escapeControlKeepingLines } from "../util/escape";
 import { colors } from "./color";
 
 /** A failure the CLI explains in one line: printed as "Error: <message>", exiting with `exitCode`. */
@@ -42,7 +43,8 @@ export function printError(err: unknown): void {
   const msg =
     (err instanceof PlanError ? sharedCause(err.failures.map((f) => f.error)) : undefined) ?? e?.message ?? String(err);
   const pc = colors(process.stderr);
-  process.stderr.write(`${pc.red("Error:")} ${msg}\n`);
+  // A message may quote what an API answered: never a raw control character on the terminal.
+  process.stderr.write(`${pc.red("Error:")} ${escapeControlKeepingLines(msg)}\n`);
   if (process.env.REPOSMITH_DEBUG && e?.stack)
     process.stderr.write(pc.dim(e.stack.split("\n").slice(1).join("\n")) + "\n");
 }

@@ -3,10 +3,12 @@ import { PROGRESS_EVERY_MS, type ApplyEvent, type ApplyResult, type LockWait } f
 import { formatDuration } from "../util/duration";
 import type { ProgressUpdate } from "../resources/types";
 import { CliError } from "./errors";
+import { escapeControl, escapeControlKeepingLines } from "../util/escape";
 import { colors } from "./color";
 
 export function printNotices(notices: string[]): void {
-  for (const n of notices) process.stderr.write(`${colors(process.stderr).yellow("Warning:")} ${n}\n`);
+  for (const n of notices)
+    process.stderr.write(`${colors(process.stderr).yellow("Warning:")} ${escapeControlKeepingLines(n)}\n`);
 }
 
 const VERB: Record<string, [string, string]> = {
@@ -22,7 +24,7 @@ const VERB: Record<string, [string, string]> = {
 export function printEvent(e: ApplyEvent, out: NodeJS.WriteStream = process.stdout): void {
   const [start, done] = VERB[e.action] ?? [e.action, e.action];
   if (e.phase === "start") out.write(`${e.key}: ${start}\n`);
-  if (e.phase === "done") out.write(`${e.key}: ${done}${e.id ? ` [id=${e.id}]` : ""}\n`);
+  if (e.phase === "done") out.write(`${e.key}: ${done}${e.id ? ` [id=${escapeControl(e.id)}]` : ""}\n`);
   // The message itself is printed once, with the others, when the run ends (printOutcome).
   if (e.phase === "error") out.write(`${e.key}: ${colors(out).red("failed")} (error below)\n`);
 }
@@ -111,7 +113,7 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
   for (const f of failed)
     process.stderr.write(
-      `${colors(process.stderr).red("Error:")} ${f.key}: ${(f.error as Error)?.message ?? String(f.error)}\n`,
+      `${colors(process.stderr).red("Error:")} ${f.key}: ${escapeControlKeepingLines((f.error as Error)?.message ?? String(f.error))}\n`,
     );
   if (interrupted) {
     process.stdout.write(

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
+import { withoutSecrets } from "../util/secret-env";
 import { CliError } from "./errors";
 import { appWroteNothing, couldNotRunApp, notValidJson } from "./messages";
 
@@ -41,8 +42,30 @@ export function resolveApp(opts: SynthOptions): {
   const cwd = opts.cwd ?? process.cwd();
   const conf = readCdktfJson(cwd);
   const output = opts.output ?? conf.output ?? "cdktf.out";
+  const outdir = path.resolve(cwd, output);
   // The app gets the output directory as given (relative to cwd, where it runs), as from the CLIs.
-  return { app: opts.app ?? conf.app, outdir: path.resolve(cwd, output), cwd, env: appEnv(conf, output) };
+  return { app: opts.app ?? conf.app, outdir, cwd, env: appEnv(conf, output, process.env, secretNamesIn(outdir)) };
+}
+
+/** `"apiKeyEnv":"NAME"` and `fromEnv`, plain or inside a JSON string (escaped quotes): how Secret.fromEnv is synthesized. */
+const NAMED_SECRET = /\b(\w*Env|fromEnv)\\*"\s*:\s*\\*"([A-Za-z_][A-Za-z0-9_]*)\\*"/g;
+
+/**
+ * The variables the last synth output names as secrets (every `Secret.fromEnv`, as `…Env` keys of
+ * the hook resources' spec and connection): read before the app runs again, so that its child
+ * environment leaves them out. A name first declared by this very synth is not known yet; it is
+ * left out by name if it looks like a secret (util/secret-env.ts#isSecretName).
+ */
+export function secretNamesIn(outdir: string): string[] {
+  const names = new Set<string>();
+  const stacks = path.join(outdir, "stacks");
+  if (!existsSync(stacks)) return [];
+  for (const stack of readdirSync(stacks, { withFileTypes: true })) {
+    const file = path.join(stacks, stack.name, "cdk.tf.json");
+    if (!stack.isDirectory() || !existsSync(file)) continue;
+    for (const m of readFileSync(file, "utf8").matchAll(NAMED_SECRET)) names.add(m[2]);
+  }
+  return [...names];
 }
 
 /**
@@ -59,9 +82,20 @@ export function resolveApp(opts: SynthOptions): {
  * - Not CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: the CLIs set it and then report the stacks'
  *   error annotations themselves; here the app fails on them, with cdktf's own message.
  * - CHECKPOINT_DISABLE=1: no telemetry from the app's library.
+ * - Not reposmith's secrets: synth needs none (a Secret.fromEnv synthesizes only a name), so the
+ *   app and whatever it loads never get CLOUDSMITH_API_KEY, the HW_* variables, any variable named
+ *   like a key, token or password, one holding a URL with a password, or one the last synth output
+ *   names (`secretNames`, see secretNamesIn).
  */
-export function appEnv(conf: CdktfConfig, outdir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("TF_VAR_")));
+export function appEnv(
+  conf: CdktfConfig,
+  outdir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  secretNames: readonly string[] = [],
+): NodeJS.ProcessEnv {
+  const out = Object.fromEntries(
+    Object.entries(withoutSecrets(env, secretNames)).filter(([k]) => !k.startsWith("TF_VAR_")),
+  );
   if (!out.NODE_OPTIONS) out.NODE_OPTIONS = "--max-old-space-size=4096";
   let fromEnv: Record<string, unknown> = {};
   try {

@@ -88,6 +88,9 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly connection?: CloudsmithConnection;
 }
 
+/** How forDefaultToken marks its props: `defaultToken` itself is not a prop (see the constructor). */
+const FOR_DEFAULT_TOKEN = Symbol("reposmith.forDefaultToken");
+
 const toIso = (d: string | Date | undefined) =>
   d instanceof Date ? (Number.isNaN(d.getTime()) ? "invalid Date" : d.toISOString()) : d;
 
@@ -109,7 +112,7 @@ export class EntitlementToken extends Construct {
     id: string,
     props: Omit<EntitlementTokenProps, "name"> & { readonly name?: string },
   ): EntitlementToken {
-    return new EntitlementToken(scope, id, { ...props, defaultToken: true } as EntitlementTokenProps);
+    return new EntitlementToken(scope, id, { ...props, [FOR_DEFAULT_TOKEN]: true } as EntitlementTokenProps);
   }
 
   /** The validated spec, as synthesized. */
@@ -120,11 +123,23 @@ export class EntitlementToken extends Construct {
 
   constructor(scope: Construct, id: string, props: EntitlementTokenProps) {
     super(scope, id);
-    const { connection, driftPolicy, deletionPolicy, ...given } = props as EntitlementTokenProps & {
-      defaultToken?: boolean;
-    };
+    // The default token is declared with forDefaultToken only: a `defaultToken` prop is not part of
+    // EntitlementTokenProps, so it is refused rather than silently honoured (or silently ignored).
+    if (typeof props === "object" && props !== null && "defaultToken" in props)
+      throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
+        "defaultToken is not a prop: declare the repository's default token with " +
+          "EntitlementToken.forDefaultToken(scope, id, { owner, repository, ... })",
+      ]);
+    const {
+      connection,
+      driftPolicy,
+      deletionPolicy,
+      [FOR_DEFAULT_TOKEN]: isDefault,
+      ...given
+    } = props as EntitlementTokenProps & { [FOR_DEFAULT_TOKEN]?: boolean };
     const { value, refs } = extractRefs(this, ENTITLEMENT_TOKEN_KIND, given);
-    const { limits, active, ...rest } = value;
+    const { limits, active, ...props0 } = value;
+    const rest = { ...props0, ...(isDefault ? { defaultToken: true } : {}) };
     const known = (v: unknown) => v !== undefined && !isPlaceholder(v);
     if (known(active) && known(rest.enabled) && active !== rest.enabled) {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [

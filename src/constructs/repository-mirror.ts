@@ -33,7 +33,7 @@ export interface RepositoryMirrorProps extends LifecycleProps {
   readonly credentials?: { readonly username: Secret; readonly password: Secret };
   /** A CodeArts service endpoint that holds the source credentials instead. @default - none */
   readonly endpointUuid?: string;
-  /** Force the sync (overwrite diverged refs). @default false */
+  /** Ask for a forced synchronization (`force_fetch`; the API documents no more than "forced sync"). @default false */
   readonly forceFetch?: boolean;
   /** Changing any value starts one synchronization (e.g. `{ release: "2026.03" }`). @default - none */
   readonly syncTriggers?: Record<string, string>;

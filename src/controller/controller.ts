@@ -8,6 +8,7 @@ import {
   StateLockedError,
   readDesired,
   resolveFromState,
+  type DesiredStack,
   type EngineOptions,
   type StateLock,
   type StateStore,
@@ -50,6 +51,8 @@ export interface ControllerOptions extends EngineOptions {
    * API answer, a standby poll) before /healthz fails. @default healthBound(intervalMs)
    */
   healthBoundMs?: number;
+  /** Called with each stack's desired state as a pass reads it (the CLI adds the secrets it names to log scrubbing). */
+  onDesired?: (desired: DesiredStack) => void;
 }
 
 /** A source of the desired state that is synced before each pass (see GitSource). */
@@ -363,9 +366,9 @@ export class Controller {
       for (const name of names) {
         if (this.stopping) break;
         try {
-          const [desired] = await resolveFromState(readDesired(this.opts.outdir, [name]), (s) =>
-            this.opts.store.read(s),
-          );
+          const read = readDesired(this.opts.outdir, [name]);
+          this.opts.onDesired?.(read[0]);
+          const [desired] = await resolveFromState(read, (s) => this.opts.store.read(s));
           const outcome = await reconcileStack({
             ctx,
             store: this.opts.store,

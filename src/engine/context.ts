@@ -21,6 +21,8 @@ export interface EngineOptions {
   readMode?: "list" | "get";
   /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
   syncPolling?: SyncPolling;
+  /** How long a write may take to show in lists; see HandlerContext.listLagMs. @default LIST_LAG_MS */
+  listLagMs?: number;
 }
 
 class MissingCredentialsError extends Error {
@@ -115,6 +117,7 @@ export class RunContext implements HandlerContext {
   readonly clients: EngineClients;
   readonly readMode: "list" | "get";
   readonly syncPolling: SyncPolling;
+  readonly listLagMs: number | undefined;
 
   constructor(
     private readonly opts: EngineOptions = {},
@@ -123,6 +126,7 @@ export class RunContext implements HandlerContext {
     this.clients = clients ?? new EngineClients(opts);
     this.readMode = opts.readMode ?? "list";
     this.syncPolling = opts.syncPolling ?? "adaptive";
+    this.listLagMs = opts.listLagMs;
   }
 
   memo<T>(key: string, fn: () => Promise<T>): Promise<T> {

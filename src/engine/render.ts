@@ -2,11 +2,14 @@ import { createColors } from "picocolors";
 import { handlerFor } from "../resources/registry";
 import { presentationOf, type ResourceHandler } from "../resources/contract";
 import { canonicalJson } from "../util/canonical";
+import { escapeControl as safe } from "../util/escape";
 import type { DriftItem } from "./drift";
 import type { Plan, ResourcePlan } from "./plan";
 import { deletesObjects, FOUND_BY_IDENTITY } from "./messages";
 
-const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : canonicalJson(v));
+// Every piece of a plan that came from outside (ids, names, values an API answered, notices quoting
+// them) is shown with its control characters escaped (util/escape.ts): never a raw escape sequence.
+const fmt = (v: unknown): string => (v === null || v === undefined ? "null" : safe(canonicalJson(v)));
 
 const HEADLINE: Record<ResourcePlan["action"], string> = {
   create: "will be created",
@@ -40,6 +43,9 @@ function fieldLines(entries: [string, string][], indent: string): string[] {
   const width = Math.max(0, ...entries.map(([k]) => k.length));
   return entries.map(([k, v]) => `${indent}${k.padEnd(width)} = ${v}`);
 }
+
+/** `old -> new` of a rotation or a reset (wording of ours around values that may quote the API). */
+const said = (c: { old: unknown; new: unknown }) => `${safe(String(c.old))} -> ${safe(String(c.new))}`;
 
 /** The kind's handler, for its own wording; undefined for a kind this version does not know. */
 function handlerOf(kind: string): ResourceHandler | undefined {
@@ -79,29 +85,29 @@ function headline(r: ResourcePlan): string {
 }
 
 function renderResource(r: ResourcePlan, pc: Colors): string[] {
-  const lines = [`  # ${r.key} (${r.kind} ${r.label}) ${headline(r)}`];
-  const head = `  ${symbol(pc, r.action)} ${r.kind} "${r.key}"`;
+  const lines = [`  # ${safe(r.key)} (${safe(r.kind)} ${safe(r.label)}) ${safe(headline(r))}`];
+  const head = `  ${symbol(pc, r.action)} ${safe(r.kind)} "${safe(r.key)}"`;
   if (r.action === "create") {
     lines.push(
       `${head} {`,
       ...fieldLines(
-        Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${k}`, fmt(v)]),
+        Object.entries(r.createFields ?? {}).map(([k, v]) => [`${pc.green("+")} ${safe(k)}`, fmt(v)]),
         "      ",
       ),
       "    }",
     );
   } else if (r.action === "update" || r.action === "replace") {
     const marks = r.changes.map((c): [string, string] => [
-      `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ${c.path}`,
+      `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ${safe(c.path)}`,
       c.effect === "rotate" || c.effect === "reset"
-        ? `${c.old} -> ${c.new}`
+        ? said(c)
         : `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,
     ]);
     lines.push(`${head} {`, ...fieldLines(marks, "      "), "    }");
   } else {
     lines.push(head);
   }
-  if (r.notice) lines.push(`    ${pc.yellow("note:")} ${r.notice}`);
+  if (r.notice) lines.push(`    ${pc.yellow("note:")} ${safe(r.notice)}`);
   return lines;
 }
 
@@ -130,14 +136,14 @@ export function renderDrift(items: DriftItem[], checked: number, options: Render
   const out: string[] = [];
   for (const d of items) {
     if (d.status === "deleted") {
-      out.push(`  ${pc.red("-")} ${d.key} (${d.kind} ${d.label}) was deleted outside reposmith`);
+      out.push(`  ${pc.red("-")} ${safe(d.key)} (${safe(d.kind)} ${safe(d.label)}) was deleted outside reposmith`);
     } else {
-      out.push(`  ${pc.yellow("~")} ${d.key} (${d.kind} ${d.label}) changed outside reposmith:`);
+      out.push(`  ${pc.yellow("~")} ${safe(d.key)} (${safe(d.kind)} ${safe(d.label)}) changed outside reposmith:`);
       out.push(
         ...fieldLines(
           d.changes.map((c) => [
-            `${c.path}`,
-            c.effect === "rotate" || c.effect === "reset" ? `${c.old} -> ${c.new}` : `${fmt(c.old)} -> ${fmt(c.new)}`,
+            safe(c.path),
+            c.effect === "rotate" || c.effect === "reset" ? said(c) : `${fmt(c.old)} -> ${fmt(c.new)}`,
           ]),
           "      ",
         ),

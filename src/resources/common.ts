@@ -96,6 +96,19 @@ export function sameInstant(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * Whether timestamp `a` is strictly before `b` (both ISO-8601 strings, microseconds compared too, as
+ * Cloudsmith writes them); false when either is missing or not a date.
+ */
+export function isBefore(a: unknown, b: unknown): boolean {
+  if (a === b || typeof a !== "string" || typeof b !== "string") return false;
+  const [ma, mb] = [Date.parse(a), Date.parse(b)];
+  if (Number.isNaN(ma) || Number.isNaN(mb)) return false;
+  if (ma !== mb) return ma < mb;
+  const micros = (s: string) => ((/\.(\d+)/.exec(s)?.[1] ?? "") + "000000").slice(3, 6);
+  return micros(a) < micros(b);
+}
+
+/**
  * Formats zod issues as one line each, naming the field and, when `input` is given, the bad value:
  * `limits.numDownloads must be 0 or more (got -1)`. Any URL in a line is shown redacted
  * (`https://***@host/…`, query masked): these lines end up in CI logs.

@@ -36,17 +36,38 @@ function valueOf(t: ListedToken, field: string): unknown {
   return v;
 }
 
-/** name → compact, non-secret description of a token's `fields`, for comparing two repositories' sets. */
+/** A compact, non-secret description of a token's `fields`. */
+function describe(t: ListedToken, fields: readonly string[]): string {
+  const d: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = valueOf(t, f);
+    if (v !== null && v !== false) d[f] = v;
+  }
+  return canonicalJson(d);
+}
+
+/** The tokens of a set by name, each name's tokens in list order (more than one only where names repeat). */
+function byName(tokens: readonly ListedToken[]): Map<string, ListedToken[]> {
+  const out = new Map<string, ListedToken[]>();
+  for (const t of tokens) {
+    const same = out.get(String(t.name));
+    if (same) same.push(t);
+    else out.set(String(t.name), [t]);
+  }
+  return out;
+}
+
+/**
+ * name → description of that name's tokens, for comparing two repositories' sets: a token's
+ * description, or where names repeat (older repositories, docs/api/cloudsmith.md#entitlement-actions)
+ * the sorted list of all of them, so that two tokens of one name never collapse into one and a
+ * second "ci" missing from the target is a difference.
+ */
 export function describeSet(tokens: readonly ListedToken[], fields: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of tokens) {
-    const d: Record<string, unknown> = {};
-    for (const f of fields) {
-      const v = valueOf(t, f);
-      if (v !== null && v !== false) d[f] = v;
-    }
-    out[String(t.name)] = canonicalJson(d);
-  }
+  for (const [name, same] of byName(tokens))
+    out[name] =
+      same.length === 1 ? describe(same[0], fields) : JSON.stringify(same.map((t) => describe(t, fields)).sort());
   return out;
 }
 
@@ -64,20 +85,30 @@ export function differencesAfterSync(
   source: readonly ListedToken[],
   target: readonly ListedToken[],
 ): { what: string; example: string }[] {
-  const byName = new Map(target.map((t) => [String(t.name), t]));
-  const sourceNames = new Set(source.map((t) => String(t.name)));
+  const all = [...SYNC_CARRIED, ...SYNC_UNDOCUMENTED];
+  const inTarget = byName(target);
+  const inSource = byName(source);
   const found = new Map<string, string>();
-  for (const s of source) {
-    const t = byName.get(String(s.name));
-    if (!t) {
-      found.set(`tokens["${s.name}"]`, "missing from the target");
+  for (const [name, ss] of inSource) {
+    const ts = inTarget.get(name);
+    if (!ts) {
+      found.set(`tokens["${name}"]`, "missing from the target");
       continue;
     }
-    for (const f of [...SYNC_CARRIED, ...SYNC_UNDOCUMENTED]) {
-      if (!found.has(f) && canonicalJson(valueOf(s, f)) !== canonicalJson(valueOf(t, f)))
-        found.set(f, `token "${s.name}"`);
+    if (ts.length !== ss.length) {
+      found.set(`tokens["${name}"]`, `${ss.length} in the source, ${ts.length} in the target`);
+      continue;
     }
+    // Where names repeat, the tokens of a name are paired in the order of their full descriptions.
+    const order = (list: ListedToken[]) => [...list].sort((a, b) => describe(a, all).localeCompare(describe(b, all)));
+    const [so, to] = [order(ss), order(ts)];
+    so.forEach((s, i) => {
+      for (const f of all) {
+        if (!found.has(f) && canonicalJson(valueOf(s, f)) !== canonicalJson(valueOf(to[i], f)))
+          found.set(f, `token "${name}"`);
+      }
+    });
   }
-  for (const t of target) if (!sourceNames.has(String(t.name))) found.set(`tokens["${t.name}"]`, "kept in the target");
+  for (const name of inTarget.keys()) if (!inSource.has(name)) found.set(`tokens["${name}"]`, "kept in the target");
   return [...found].map(([what, example]) => ({ what, example }));
 }

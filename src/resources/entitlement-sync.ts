@@ -2,8 +2,9 @@ import { z } from "zod";
 import { repositorySlug, slug } from "./common";
 import { comparedFields, describeSet, differencesAfterSync } from "./entitlement-sync-fields";
 import { ENTITLEMENT_TOKEN_KIND } from "./entitlement-token-spec";
-import { listTokens, tokensCacheKey } from "./entitlement-token-lookup";
+import { listTokens, requireReadable, tokensCacheKey } from "./entitlement-token-lookup";
 import type { ResourceHandler } from "./contract";
+import { lookUntilListed } from "./read-back";
 import type { ConnectionRef, FieldChange, HandlerContext, Observed } from "./types";
 
 export const ENTITLEMENT_SYNC_KIND = "EntitlementSync";
@@ -45,6 +46,9 @@ async function observeSync(
     listTokens(ctx, client, spec.owner, spec.source),
     listTokens(ctx, client, spec.owner, spec.target),
   ]);
+  // A token the API answered malformed cannot be compared: this sync fails, naming it.
+  for (const t of source) requireReadable(spec.owner, spec.source, t);
+  for (const t of target) requireReadable(spec.owner, spec.target, t);
   const fields = comparedFields(notCarried);
   return {
     id: syncId(spec),
@@ -93,12 +97,20 @@ async function afterOurSync(
   before: string[],
 ): Promise<Observed> {
   const client = ctx.clients.cloudsmith(conn);
-  ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
-  const [source, target] = await Promise.all([
-    listTokens(ctx, client, spec.owner, spec.source),
-    listTokens(ctx, client, spec.owner, spec.target),
-  ]);
-  const differs = differencesAfterSync(source, target);
+  // What a sync of ours leaves shows in lists only once they have caught up (list lag: both the
+  // target's new copies and this run's writes to the source may be missing): a difference counts as
+  // "not carried" only if it is still there once the list lag has passed.
+  let differs: { what: string; example: string }[] = [];
+  await lookUntilListed(ctx, async () => {
+    ctx.invalidate(tokensCacheKey(client, spec.owner, spec.source));
+    ctx.invalidate(tokensCacheKey(client, spec.owner, spec.target));
+    const [source, target] = await Promise.all([
+      listTokens(ctx, client, spec.owner, spec.source),
+      listTokens(ctx, client, spec.owner, spec.target),
+    ]);
+    differs = differencesAfterSync(source, target);
+    return differs.every((d) => before.includes(d.what)) ? true : undefined;
+  });
   const fresh = differs.filter((d) => !before.includes(d.what));
   if (fresh.length) {
     ctx.notice(

@@ -2,6 +2,7 @@
  * Finding entitlement tokens: ids (owner.repo.slug_perm, as terraform-provider-cloudsmith), one list
  * per repository and run, and an index by slug_perm, by reposmith tag and by the default flag.
  */
+import { malformedProblem, markMalformed } from "../api/http";
 import type { CloudsmithClient, RepositoryToken } from "../api/cloudsmith";
 import {
   KEY_TAG,
@@ -24,12 +25,14 @@ export type ObservedTokenFields = Record<KeptField | ManagedField | "rotated_at"
  */
 export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unknown): ObservedTokenFields {
   const f = t as Record<string, unknown>;
+  // Not managed, so not checked by the schema: kept when they are the documented strings.
+  const created = typeof f.created_at === "string" ? f.created_at : null;
   return {
     slug_perm: f.slug_perm ?? null,
     identifier: f.identifier ?? null,
     default: f.default ?? null,
-    created_at: f.created_at ?? null,
-    updated_at: f.updated_at ?? null,
+    created_at: created,
+    updated_at: typeof f.updated_at === "string" ? f.updated_at : null,
     name: f.name ?? null,
     is_active: f.is_active ?? null,
     eula_required: f.eula_required ?? null,
@@ -44,7 +47,7 @@ export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unkn
     scheduled_reset_period: f.scheduled_reset_period ?? null,
     metadata: f.metadata ?? null,
     access_private_broadcasts: f.access_private_broadcasts ?? null,
-    rotated_at: rotatedAt ?? f.created_at ?? null,
+    rotated_at: rotatedAt ?? created,
   };
 }
 
@@ -73,9 +76,40 @@ export function parseTokenId(id: string): { owner: string; repository: string; s
  */
 export type ListedToken = Readonly<ObservedTokenFields>;
 
-/** The listed form of a token read from the API (of a listed token, an equal one). */
+/** The listed form of a token read from the API (of a listed token, an equal one); a malformed one stays marked. */
 export function listedToken(t: RepositoryToken | ListedToken): ListedToken {
-  return Object.freeze(observedFields(t, undefined));
+  const fields = observedFields(t, undefined);
+  const problem = malformedProblem(t);
+  return Object.freeze(problem === undefined ? fields : markMalformed(fields, problem));
+}
+
+/** How messages name a listed token: `acme/prod token "ci" (a1B2c3D4e5F6)`. */
+export function tokenLabel(owner: string, repo: string, t: ListedToken): string {
+  const name = typeof t.name === "string" && t.name ? ` "${t.name}"` : "";
+  const slug = typeof t.slug_perm === "string" ? ` (${t.slug_perm})` : "";
+  return `${owner}/${repo} token${name}${slug}`;
+}
+
+/**
+ * Throws for a token the API answered with a malformed managed field: naming it and the field.
+ * Acting on it (comparing, patching) could undo what its real values say; the other tokens of its
+ * repository are not affected.
+ */
+export function requireReadable(owner: string, repo: string, t: ListedToken): ListedToken {
+  const problem = malformedProblem(t);
+  if (problem === undefined) return t;
+  throw new Error(
+    `${tokenLabel(owner, repo, t)} came back malformed (${problem}); reposmith does not compare or change it until it reads back as documented: check it in Cloudsmith`,
+  );
+}
+
+/**
+ * A malformed token that may be the one declared as `name` (same name, or a name that could not be
+ * read): creating another could duplicate it, so the declared token fails, naming it.
+ */
+export function malformedNamesake(tokens: readonly ListedToken[], name: string | undefined): ListedToken | undefined {
+  for (const t of tokens) if (malformedProblem(t) !== undefined && (t.name === name || !t.name)) return t;
+  return undefined;
 }
 
 /**
@@ -146,6 +180,12 @@ export function listTokens(
 /** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
 interface TokenIndex {
   bySlug: Map<string, ListedToken>;
+  /**
+   * Two tokens of the list share a name: this repository does not keep names unique (cloudsmith-cli:
+   * uniqueness "may not apply to older repositories", docs/api/cloudsmith.md#entitlement-actions),
+   * so a name never says which token is meant, nor that a create will be refused.
+   */
+  namesRepeat: boolean;
   /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
   byKey: Map<string, ListedToken[]>;
   defaultToken: ListedToken | undefined;
@@ -155,8 +195,11 @@ const tokenIndexes = new WeakMap<readonly ListedToken[], TokenIndex>();
 export function indexTokens(tokens: readonly ListedToken[]): TokenIndex {
   let index = tokenIndexes.get(tokens);
   if (index) return index;
-  index = { bySlug: new Map(), byKey: new Map(), defaultToken: undefined };
+  index = { bySlug: new Map(), namesRepeat: false, byKey: new Map(), defaultToken: undefined };
+  const names = new Set<unknown>();
   for (const t of tokens) {
+    if (names.has(t.name)) index.namesRepeat = true;
+    else names.add(t.name);
     if (typeof t.slug_perm === "string" && !index.bySlug.has(t.slug_perm)) index.bySlug.set(t.slug_perm, t);
     if (t.default === true) index.defaultToken ??= t;
     const m = t.metadata as Record<string, unknown> | null | undefined;

@@ -74,8 +74,11 @@ export const EntitlementTokenSpecSchema = z
   .object({
     owner: slug("owner"),
     repository: repositorySlug("repository", "owner"),
-    /** Absent only for the repository's default token, whose name is then left alone. */
-    name: z.string().min(1, { error: "name must not be empty" }).max(255).optional(),
+    /**
+     * Absent only for the repository's default token, whose name is then left alone. The spec gives
+     * only minLength 1 (no maximum is documented: a longer name is the API's to refuse).
+     */
+    name: z.string().min(1, { error: "name must not be empty" }).optional(),
     /** The repository's default token (adopted by its `default` flag; never deleted). */
     defaultToken: z.boolean().default(false),
     enabled: z.boolean().default(true),

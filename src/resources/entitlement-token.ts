@@ -1,8 +1,14 @@
 import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
 import { canonicalJson, sameJson } from "../util/canonical";
-import { sameInstant } from "./common";
+import { isBefore, sameInstant } from "./common";
 import { parseDuration } from "./duration";
-import { ReadBackError, waitForActive, waitUntilReadable } from "./read-back";
+import {
+  lookUntilListed,
+  ReadBackError,
+  waitForActive,
+  waitForPrivateBroadcasts,
+  waitUntilReadable,
+} from "./read-back";
 import {
   ENTITLEMENT_TOKEN_KIND,
   EntitlementTokenSpecSchema,
@@ -21,7 +27,9 @@ import {
   listedToken,
   listedTokenId,
   listTokens,
+  malformedNamesake,
   observedFields,
+  requireReadable,
   type ListedToken,
   parseTokenId,
   stateSlug,
@@ -85,10 +93,35 @@ function resetReason(spec: EntitlementTokenSpec, state: ResourceState | undefine
   );
 }
 
+/**
+ * The version a read-back after an action shows (its `updated_at`), for state: an action answers no
+ * body, and a plan compares what the API shows with the newest version known (see observe).
+ */
+const versionOf = (t: RepositoryToken): { updated_at?: string } =>
+  typeof t.updated_at === "string" ? { updated_at: t.updated_at } : {};
+
+/** One token by its slug_perm, as a listed token; undefined when it answers 404. */
+function readListed(
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+): Promise<{ token: ListedToken; adopted: boolean } | undefined> {
+  return client.entitlements.read(owner, repo, slugPerm).then(
+    (token) => ({ token: listedToken(token), adopted: false }),
+    (err) => (isNotFound(err) ? undefined : Promise.reject(err)),
+  );
+}
+
 const isDefaultToken = (state: ResourceState): boolean =>
   !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
 
-/** The token of the repository that already has the declared name (names are unique per repository), which a create would collide with. */
+/**
+ * The token of the repository that already has the declared name, which a create would collide
+ * with: names are unique per repository, except in older repositories (cloudsmith-cli's help:
+ * "May not apply to older repositories"). Where the list shows two tokens of one name, a name
+ * collides with nothing, so none is named (a create there is never refused for its name).
+ */
 async function nameTaken(
   ctx: HandlerContext,
   _key: string,
@@ -97,7 +130,9 @@ async function nameTaken(
 ): Promise<{ id: string; what: string } | undefined> {
   if (spec.defaultToken) return undefined;
   const client = ctx.clients.cloudsmith(conn);
-  const t = (await listTokens(ctx, client, spec.owner, spec.repository)).find((x) => x.name === spec.name);
+  const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
+  if (indexTokens(tokens).namesRepeat) return undefined;
+  const t = tokens.find((x) => x.name === spec.name);
   return (
     t && {
       id: listedTokenId(spec.owner, spec.repository, t),
@@ -114,21 +149,31 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const client = ctx.clients.cloudsmith(conn);
     const slugPerm = stateSlug(state, spec.owner, spec.repository);
     let found: { token: ListedToken; adopted: boolean } | undefined;
-    if (ctx.readMode === "get" && slugPerm) {
-      found = await client.entitlements.read(spec.owner, spec.repository, slugPerm).then(
-        (token) => ({ token: listedToken(token), adopted: false }),
-        (err) => {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        },
-      );
+    if (ctx.readMode === "get" && slugPerm) found = await readListed(client, spec.owner, spec.repository, slugPerm);
+    if (!found) {
+      const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
+      found = findToken(tokens, key, spec, slugPerm);
+      // A list may lag a create (docs/api/cloudsmith.md#eventual-consistency): the token state knows
+      // is read before it is called gone, so a plan right after an apply never creates it again.
+      if (slugPerm && found?.token.slug_perm !== slugPerm && ctx.readMode !== "get")
+        found = (await readListed(client, spec.owner, spec.repository, slugPerm)) ?? found;
+      // A token the API answered malformed that may be this one: neither compared nor duplicated.
+      const unsure = found ? undefined : malformedNamesake(tokens, spec.name);
+      if (unsure) requireReadable(spec.owner, spec.repository, unsure);
     }
-    found ??= findToken(await listTokens(ctx, client, spec.owner, spec.repository), key, spec, slugPerm);
     if (!found) return undefined;
+    requireReadable(spec.owner, spec.repository, found.token);
     const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
+    // A list or a read may show a version older than the one our own last write answered (list or
+    // read-after-PATCH lag): what state recorded of that write is then the newest known, and a plan
+    // right after an apply shows no drift the lag made.
+    const token =
+      sameToken && isBefore(found.token.updated_at, state!.observed.updated_at)
+        ? listedToken(state!.observed as ListedToken)
+        : found.token;
     const observed = sameToken
-      ? toObserved(spec.owner, spec.repository, found.token, state!.observed.rotated_at, found.adopted, state!.id)
-      : toObserved(spec.owner, spec.repository, found.token, undefined, found.adopted);
+      ? toObserved(spec.owner, spec.repository, token, state!.observed.rotated_at, found.adopted, state!.id)
+      : toObserved(spec.owner, spec.repository, token, undefined, found.adopted);
     const rotation = rotationReason(spec, state, observed.fields.rotated_at, ctx);
     const reset = resetReason(spec, state);
     // Most tokens have neither due: no hints object for them.
@@ -182,11 +227,13 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const { access_private_broadcasts, ...body } = desiredFields(key, spec);
     // A POST that failed after it was sent may still have created the token. Never send it again
     // blindly: list again and adopt the token carrying our key if it is there; send it again only
-    // when it is not (docs/api/cloudsmith.md#post-is-not-idempotent).
-    const tagged = async () => {
-      ctx.invalidate(tokensCacheKey(client, owner, repository));
-      return findToken(await listTokens(ctx, client, owner, repository), key, spec)?.token;
-    };
+    // when it is not (docs/api/cloudsmith.md#post-is-not-idempotent), and only once the list lag has
+    // passed (a new token may show in lists only later: lookUntilListed).
+    const tagged = () =>
+      lookUntilListed(ctx, async () => {
+        ctx.invalidate(tokensCacheKey(client, owner, repository));
+        return findToken(await listTokens(ctx, client, owner, repository), key, spec)?.token;
+      });
     let created: Observed;
     try {
       const t = await client.entitlements.create(owner, repository, body as never, { landed: tagged });
@@ -194,6 +241,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     } catch (err) {
       // The name is taken (Cloudsmith: unique per repository): say by which token, and how to take it over.
       // A field error is a 422 by Cloudsmith's documentation, a 400 by some servers: either will do.
+      // Not where names repeat (nameTaken): the refusal is then about something else in the name.
       if (isRejected(err) && err.fields.name) {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
         const blocker = await nameTaken(ctx, key, spec, conn).catch(() => undefined);
@@ -227,12 +275,20 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
           slugPerm,
           access_private_broadcasts as boolean,
         );
+        const read = await waitForPrivateBroadcasts(
+          ctx,
+          client,
+          owner,
+          repository,
+          slugPerm,
+          access_private_broadcasts as boolean,
+        );
+        // A copy: the fields of a token just created or adopted are its listed form itself (frozen, see toObserved).
+        created = { ...created, fields: { ...created.fields, access_private_broadcasts, ...versionOf(read) } };
       } catch (err) {
         // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
         throw Object.assign(err as object, { recorded: created });
       }
-      // A copy: the fields of a token just created or adopted are its listed form itself (frozen, see toObserved).
-      created = { ...created, fields: { ...created.fields, access_private_broadcasts } };
     }
     return created;
   },
@@ -268,10 +324,17 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
             },
           );
           fields.is_active = read.is_active;
+          Object.assign(fields, versionOf(read));
         }
         if (c.path === "access_private_broadcasts") {
           await client.entitlements.togglePrivateBroadcasts(owner, repository, slugPerm, c.new as boolean);
           fields.access_private_broadcasts = c.new;
+          const read = await waitForPrivateBroadcasts(ctx, client, owner, repository, slugPerm, c.new as boolean).catch(
+            (err: unknown) => {
+              throw Object.assign(err as object, { recorded: { id: observed.id, fields: { ...fields } } });
+            },
+          );
+          Object.assign(fields, versionOf(read));
         }
       }
       if (changes.some((c) => c.effect === "rotate")) {
@@ -291,7 +354,9 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const client = ctx.clients.cloudsmith(conn);
     try {
       const tokens = await listTokens(ctx, client, owner, repository);
-      const t = indexTokens(tokens).bySlug.get(slugPerm);
+      // Missing from a list that may lag: read before calling it gone.
+      const t =
+        indexTokens(tokens).bySlug.get(slugPerm) ?? (await readListed(client, owner, repository, slugPerm))?.token;
       return t && toObserved(owner, repository, t, state.observed.rotated_at);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone

@@ -3,9 +3,11 @@
  * list-based observation memoised per repository, and a copy that is never sent twice.
  */
 import { z } from "zod";
-import type { CloudsmithClient, Package } from "../api/cloudsmith";
+import { malformedProblem } from "../api/http";
+import { isNotFound, type CloudsmithClient, type Package } from "../api/cloudsmith";
 import { count } from "./common";
 import { duration, parseDuration } from "./duration";
+import { lookUntilListed } from "./read-back";
 import type { HandlerContext } from "./types";
 
 /** Package formats Cloudsmith hosts (its upload endpoints, cloudsmith-openapi.json). */
@@ -83,6 +85,27 @@ export function refOf(p: Package): PackageRef {
   return { format: p.format ?? "", name: p.name ?? "", version: p.version ?? "" };
 }
 
+/** How messages name a package of a list: `npm left-pad 1.3.0 in acme/prod (Abc123XyZ789)`, what can be read of it. */
+export function packageLabel(owner: string, repo: string, p: Package): string {
+  const what = [p.format, p.name, p.version].filter((x) => typeof x === "string" && x).join(" ") || "a package";
+  return `${what} in ${owner}/${repo}${p.slug_perm ? ` (${p.slug_perm})` : ""}`;
+}
+
+/** Why a package the API answered malformed cannot be acted on, or undefined for one read whole. */
+export function malformedPackage(owner: string, repo: string, p: Package): string | undefined {
+  const problem = malformedProblem(p);
+  return problem === undefined
+    ? undefined
+    : `${packageLabel(owner, repo, p)} came back malformed (${problem}); reposmith does not copy, compare or delete it until it reads back as documented: check it in Cloudsmith`;
+}
+
+/** Throws for a package the API answered malformed (see malformedPackage); returns it otherwise. */
+export function requirePackageReadable<P extends Package | undefined>(owner: string, repo: string, p: P): P {
+  const problem = p && malformedPackage(owner, repo, p);
+  if (problem) throw new Error(problem);
+  return p;
+}
+
 const sameRef = (p: Package, r: PackageRef) => p.format === r.format && p.name === r.name && p.version === r.version;
 
 /** Where a package's sync stands, in plan words: "completed", "syncing (45%)", "failed: reason". */
@@ -107,6 +130,22 @@ export function listPackages(
   return ctx.memo(`${cachePrefix(client, owner, repo)}?${query}`, () =>
     client.packages.list(owner, repo, { query: query || undefined }),
   );
+}
+
+/**
+ * One package by its slug_perm (packages_read), for a package state knows that a list does not show
+ * (lists may lag a copy); undefined when it answers 404 (gone, or not readable yet: then it is not
+ * in the list either, and the next plan looks again).
+ */
+export function readPackage(
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+): Promise<Package | undefined> {
+  return client.packages
+    .read(owner, repo, slugPerm)
+    .catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
 }
 
 /** Forget the memoised lists of a repository after a write to it. */
@@ -169,14 +208,17 @@ async function postCopy(
   republish: boolean,
   replacing?: string,
 ): Promise<Package> {
-  const inDestination = async () => {
-    invalidatePackages(ctx, client, src.owner, destination);
-    const list = await listPackages(ctx, client, src.owner, destination);
-    const found = list.filter(
-      (p) => sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum),
-    );
-    return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
-  };
+  // Under list lag a copy shows in the destination's list only later: looked for that long (lookUntilListed).
+  const inDestination = () =>
+    lookUntilListed(ctx, async () => {
+      invalidatePackages(ctx, client, src.owner, destination);
+      const list = await listPackages(ctx, client, src.owner, destination);
+      const found = list.filter(
+        (p) =>
+          sameRef(p, src.ref) && p.slug_perm !== replacing && (!src.checksum || p.checksum_sha256 === src.checksum),
+      );
+      return found.length ? findPackage(found, src.ref, { checksum: src.checksum }) : undefined;
+    });
   try {
     const copied = await client.packages.copy(
       src.owner,

@@ -16,7 +16,9 @@ import {
   PackageRefSchema,
   refKey,
   refLabel,
+  readPackage,
   refOf,
+  requirePackageReadable,
   shortChecksum,
   syncOptions,
   syncSummary,
@@ -117,7 +119,11 @@ async function resolveSource(
 ) {
   const { owner, repository, package: sel } = spec.source;
   const list = await listPackages(ctx, client, owner, repository);
-  const source = typeof sel === "string" ? list.find((p) => p.slug_perm === sel) : findPackage(list, sel);
+  const source = requirePackageReadable(
+    owner,
+    repository,
+    typeof sel === "string" ? list.find((p) => p.slug_perm === sel) : findPackage(list, sel),
+  );
   const o = state?.observed as Record<string, string> | undefined;
   const ref: PackageRef | undefined = source
     ? refOf(source)
@@ -215,10 +221,21 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const known = state && parsePackageId(state.id);
     const stateSlug =
       known && known.owner === owner && known.repository === spec.destination ? known.slugPerm : undefined;
-    const found = findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
-      slugPerm: stateSlug,
-      checksum: source?.checksum_sha256,
-    });
+    let found = requirePackageReadable(
+      owner,
+      spec.destination,
+      findPackage(await listPackages(ctx, client, owner, spec.destination), ref, {
+        slugPerm: stateSlug,
+        checksum: source?.checksum_sha256,
+      }),
+    );
+    // A list may lag a copy (docs/api/cloudsmith.md#eventual-consistency): the copy state knows is
+    // read before it is called gone, so a plan right after an apply never copies it again.
+    if (stateSlug && found?.slug_perm !== stateSlug) {
+      const read = await readPackage(client, owner, spec.destination, stateSlug);
+      // Only when it is still the package wanted (a changed version is a replacement, not this copy).
+      if (read && refKey(refOf(read)) === refKey(ref)) found = requirePackageReadable(owner, spec.destination, read);
+    }
     return found && toObserved(owner, spec.destination, found, source, found.slug_perm !== stateSlug);
   },
 
@@ -257,9 +274,13 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const { source } = await resolveSource(ctx, client, spec);
     if (!source) throw sourceMissingError(spec);
     // Adopt first: a copy already in the destination (a crash after the POST) is waited on, not sent again.
-    const existing = findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), {
-      checksum: source.checksum_sha256,
-    });
+    const existing = requirePackageReadable(
+      owner,
+      spec.destination,
+      findPackage(await listPackages(ctx, client, owner, spec.destination), refOf(source), {
+        checksum: source.checksum_sha256,
+      }),
+    );
     if (existing) {
       const observed = toObserved(owner, spec.destination, existing, source, true);
       const changes = packageCopyHandler.diff(key, spec, observed);
@@ -297,7 +318,9 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
     const { owner, repository, slugPerm } = parsePackageId(state.id);
     const client = ctx.clients.cloudsmith(conn);
     try {
-      const found = (await listPackages(ctx, client, owner, repository)).find((p) => p.slug_perm === slugPerm);
+      const found =
+        (await listPackages(ctx, client, owner, repository)).find((p) => p.slug_perm === slugPerm) ??
+        (await readPackage(client, owner, repository, slugPerm));
       return found && toObserved(owner, repository, found, undefined, false);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone

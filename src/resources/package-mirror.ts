@@ -13,6 +13,8 @@ import {
   findPackage,
   invalidatePackages,
   listPackages,
+  malformedPackage,
+  readPackage,
   refKey,
   refLabel,
   refOf,
@@ -151,11 +153,24 @@ function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<st
  * The copies this mirror made, by slug_perm, from what was last recorded plus those made just now.
  * Prune deletes only these: never a package someone uploaded, nor another construct's copy.
  */
-function madeByMirror(previous: Record<string, unknown> | undefined, now: Set<string>): Set<string> {
-  const made = new Set(now);
+function madeByMirror(previous: Record<string, unknown> | undefined, now: Map<string, string>): Set<string> {
+  const made = new Set(now.values());
   for (const e of Object.values((previous?.packages ?? {}) as Record<string, Entry>))
     if (e.copied && e.slug_perm) made.add(e.slug_perm);
   return made;
+}
+
+/** The state entry of a source package and its copy in the destination (undefined: not there). */
+function entryOf(s: Package, d: Package | undefined, made: Set<string>): Entry {
+  return {
+    ...refOf(s),
+    source_slug_perm: s.slug_perm ?? "",
+    source_checksum_sha256: s.checksum_sha256 ?? null,
+    slug_perm: d?.slug_perm ?? null,
+    checksum_sha256: d?.checksum_sha256 ?? null,
+    sync: d ? syncSummary(d) : null,
+    ...(d?.slug_perm && made.has(d.slug_perm) ? { copied: true } : {}),
+  };
 }
 
 async function observeMirror(
@@ -164,43 +179,63 @@ async function observeMirror(
   key: string,
   spec: PackageMirrorSpec,
   previous?: Record<string, unknown>,
-  copiedNow = new Set<string>(),
+  copiedNow = new Map<string, string>(),
 ): Promise<Observed> {
   const made = madeByMirror(previous, copiedNow);
+  const before = (previous?.packages ?? {}) as Record<string, Entry>;
   const { owner, repository } = spec.source;
   const sources = await listPackages(ctx, client, owner, repository, spec.query);
   const dest = await listPackages(ctx, client, owner, spec.destination);
   const packages: Record<string, Entry> = {};
   let pending = 0;
+  // A package the API answered malformed is left out (said once), never copied, compared or pruned.
+  const unreadable = new Set<string>();
+  const leaveOut = (repo: string, p: Package) => {
+    const problem = malformedPackage(owner, repo, p);
+    if (problem) unreadable.add(problem);
+    return problem !== undefined;
+  };
+  const readable: Package[] = [];
+  const unreadableRefs = new Set<string>();
+  const lagging: { k: string; s: Package; slugPerm: string }[] = [];
+  for (const d of dest) {
+    if (leaveOut(spec.destination, d)) unreadableRefs.add(refKey(refOf(d)));
+    else readable.push(d);
+  }
   for (const s of sources) {
+    if (leaveOut(repository, s)) continue;
     const k = refKey(refOf(s));
     if (packages[k]) continue; // newest first (the API's default sort): the first one wins
+    // Its copy may be the malformed one: not copied again beside it.
+    if (unreadableRefs.has(k)) continue;
     // A source still syncing cannot be copied yet (400 wrong state): a later apply picks it up.
     if (!s.is_sync_completed) {
       pending++;
       continue;
     }
-    const d = findPackage(dest, refOf(s), { checksum: s.checksum_sha256 });
-    packages[k] = {
-      ...refOf(s),
-      source_slug_perm: s.slug_perm ?? "",
-      source_checksum_sha256: s.checksum_sha256 ?? null,
-      slug_perm: d?.slug_perm ?? null,
-      checksum_sha256: d?.checksum_sha256 ?? null,
-      sync: d ? syncSummary(d) : null,
-      ...(d?.slug_perm && made.has(d.slug_perm) ? { copied: true } : {}),
-    };
+    const d = findPackage(readable, refOf(s), { checksum: s.checksum_sha256 });
+    packages[k] = entryOf(s, d, made);
+    // A copy made now or recorded before that the list does not show may be one the list lags
+    // (docs/api/cloudsmith.md#eventual-consistency): read before it counts as missing.
+    const known = copiedNow.get(k) ?? before[k]?.slug_perm;
+    if (!d && known) lagging.push({ k, s, slugPerm: known });
   }
+  await settleAll(lagging, spec.parallelism, async ({ k, s, slugPerm }) => {
+    const d = await readPackage(client, owner, spec.destination, slugPerm);
+    if (d && !malformedPackage(owner, spec.destination, d) && refKey(refOf(d)) === k) packages[k] = entryOf(s, d, made);
+  });
   if (pending)
     ctx.notice(
       `${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`,
     );
   const foreign = foreignNotice(key, spec, packages);
   if (foreign) ctx.notice(foreign);
+  for (const problem of unreadable) ctx.notice(`${key}: left out: ${problem}`);
   const extra: Record<string, string> = {};
   if (spec.prune) {
     const wanted = new Set(sources.map((s) => refKey(refOf(s))));
     for (const d of await listPackages(ctx, client, owner, spec.destination, spec.query)) {
+      if (malformedPackage(owner, spec.destination, d)) continue;
       const k = refKey(refOf(d));
       if (!wanted.has(k) && d.slug_perm && made.has(d.slug_perm)) extra[`${k}#${d.slug_perm}`] = d.slug_perm;
     }
@@ -258,11 +293,11 @@ async function converge(
       ),
     });
   };
-  const copiedNow = new Set<string>();
+  const copiedNow = new Map<string, string>();
   const copyFor = async (k: string, e: Entry, republish: boolean, replacing?: string) => {
     const src = { owner, repository, slugPerm: e.source_slug_perm, ref: e, checksum: e.source_checksum_sha256 };
     const copied: Package = await copyPackage(ctx, client, src, spec.destination, republish, replacing);
-    if (copied.slug_perm) copiedNow.add(copied.slug_perm);
+    if (copied.slug_perm) copiedNow.set(k, copied.slug_perm);
     await waitFor(k, e, copied.slug_perm ?? "", copied);
   };
   report();

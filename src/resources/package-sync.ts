@@ -21,7 +21,14 @@
  * Whether packages_status itself answers 404 right after a copy is not documented, so a 404 there
  * keeps the wait polling, for at most NOT_FOUND_WINDOW_MS and never past the timeout.
  */
-import { isNotFound, isRejected, type CloudsmithClient, type PackageStatus } from "../api/cloudsmith";
+import {
+  isNotFound,
+  isRejected,
+  stageOf as stageNumber,
+  statusUpdatedAt,
+  type CloudsmithClient,
+  type PackageStatus,
+} from "../api/cloudsmith";
 import type { HandlerContext } from "./types";
 
 export const POLL = {
@@ -75,7 +82,7 @@ export interface WaitOptions {
 }
 
 const stageOf = (st: PackageStatus) =>
-  `stage "${st.stage_str ?? "unknown"}"${st.stage != null ? ` (${st.stage})` : ""}, sync_progress ${st.sync_progress ?? 0}%, status "${st.status_str ?? "unknown"}"`;
+  `stage "${st.stage_str ?? "unknown"}"${stageNumber(st) !== undefined ? ` (${stageNumber(st)})` : ""}, sync_progress ${st.sync_progress ?? 0}%, status "${st.status_str ?? "unknown"}"`;
 
 function failedError(o: WaitOptions, st: PackageStatus, resyncs: number): PackageSyncError {
   const reason = st.status_reason ?? null;
@@ -137,7 +144,8 @@ const MIN_SINGLE_SAMPLE_PROGRESS = 10;
  */
 function estimateFromStart(st: PackageStatus, at: number): number | undefined {
   const progress = st.sync_progress ?? 0;
-  const since = st.is_sync_in_progress && st.status_updated_at ? Date.parse(st.status_updated_at) : NaN;
+  const updated = statusUpdatedAt(st);
+  const since = st.is_sync_in_progress && updated ? Date.parse(updated) : NaN;
   // Progress comes in whole percents: below 10 % one step is a large share of it, and an estimate
   // from "1 %" could be nearly twice too long. Wait for a second sample instead.
   if (!Number.isFinite(since) || progress < MIN_SINGLE_SAMPLE_PROGRESS || progress >= 100 || at <= since)

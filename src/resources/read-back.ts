@@ -19,6 +19,40 @@ export const ACTIVE_READ_BACK_MS = 30_000;
 const FIRST_WAIT_MS = 250;
 const MAX_WAIT_MS = 2_000;
 
+/**
+ * How long, by default, a write may take to show in lists (HandlerContext.listLagMs). Cloudsmith
+ * documents no bound; terraform-provider-cloudsmith sleeps its 2 s creation interval before the
+ * first read after a create "to avoid issues with cross-region database replication" (`waiter` and
+ * `defaultCreationInterval`, utils.go above). 3 s is that with a margin; the emulator's listLagMs
+ * setting reproduces a lagging list (docs/api/cloudsmith.md#eventual-consistency).
+ */
+export const LIST_LAG_MS = 3_000;
+
+/** The list lag in force for this run. */
+export const listLagOf = (ctx: Pick<HandlerContext, "listLagMs">): number => ctx.listLagMs ?? LIST_LAG_MS;
+
+/**
+ * Looks for what a write made until found or the list lag has passed (`look` reads the list afresh
+ * each time): under list lag, absent from a list is not yet absent. Used before a write whose answer
+ * was lost is sent again, so that it is never sent twice while the list still lags.
+ */
+export async function lookUntilListed<T>(
+  ctx: HandlerContext,
+  look: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const windowMs = listLagOf(ctx);
+  const started = ctx.now().getTime();
+  let wait = FIRST_WAIT_MS;
+  for (;;) {
+    const found = await look();
+    if (found !== undefined) return found;
+    const elapsed = ctx.now().getTime() - started;
+    if (elapsed >= windowMs || (ctx.interrupted?.() ?? false)) return undefined;
+    await ctx.sleep(Math.min(wait, windowMs - elapsed));
+    wait = Math.min(MAX_WAIT_MS, wait * 2);
+  }
+}
+
 /** A write that did not read back in time; `last` is what was read last (undefined: 404 throughout). */
 export class ReadBackError<T> extends Error {
   constructor(
@@ -99,12 +133,40 @@ export function waitForActive(
   slugPerm: string,
   want: boolean,
 ): Promise<RepositoryToken> {
+  return waitForField(ctx, client, owner, repo, slugPerm, "is_active", want, want ? "enable" : "disable");
+}
+
+/**
+ * Waits until a token's `access_private_broadcasts` reads `want` after its toggle (an action with no
+ * answer body, read back like an enable/disable, so state records the version it made).
+ */
+export function waitForPrivateBroadcasts(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+  want: boolean,
+): Promise<RepositoryToken> {
+  return waitForField(ctx, client, owner, repo, slugPerm, "access_private_broadcasts", want, "its toggle");
+}
+
+function waitForField(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+  slugPerm: string,
+  field: "is_active" | "access_private_broadcasts",
+  want: boolean,
+  after: string,
+): Promise<RepositoryToken> {
   return readBack(ctx, {
     timeoutMs: ACTIVE_READ_BACK_MS,
     read: () => readToken(client, owner, repo, slugPerm),
-    done: (t) => t.is_active === want,
+    done: (t) => t[field] === want,
     describe: (last, s) =>
-      `${owner}/${repo}/${slugPerm}: is_active still reads ${last ? String(last.is_active) : "404 Not Found"} ${s}s after ${want ? "enable" : "disable"}; ` +
+      `${owner}/${repo}/${slugPerm}: ${field} still reads ${last ? String(last[field]) : "404 Not Found"} ${s}s after ${after}; ` +
       "state keeps what was read, and the next apply checks it again",
   });
 }

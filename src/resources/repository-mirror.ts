@@ -7,7 +7,15 @@
  * the last sync failed. Delete: the API has none, so scheduled sync is switched off and the mirror
  * forgotten (and the plan says so, with the mirroring_enabled value and reading it sends).
  */
-import { CodeArtsClient, MirrorInfo, MirrorSettings, isCodeArtsNotFound, redact } from "../api/codearts";
+import {
+  CodeArtsClient,
+  MirrorInfo,
+  MirrorSettings,
+  isCodeArtsNotFound,
+  isPrivateOf,
+  mirrorIdOf,
+  redact,
+} from "../api/codearts";
 import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
 import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
@@ -63,13 +71,13 @@ function toObserved(
   const raw = m.mirroring_enabled;
   const fields: Record<string, unknown> = {
     repository_id: repositoryId,
-    mirror_id: m.id ?? null,
+    mirror_id: mirrorIdOf(m),
     // Never a credential in state or plans: one typed into the URL in the console shows as "***@" (and is drift).
     url: m.url ? redactUrls(m.url) : null,
     scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, reading(conn)),
     mirroring_enabled: raw ?? null,
     endpoint_uuid: m.endpoint_uuid ?? null,
-    is_private: m.is_private ?? null,
+    is_private: isPrivateOf(m),
     update_status: m.update_status ?? null,
     last_update_at: m.last_update_at ?? null,
     last_successful_update_at: m.last_successful_update_at ?? null,
@@ -87,8 +95,9 @@ function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undef
     sync_branch_type: spec.syncBranchType,
     mirroring_enabled: mapScheduledSync(spec.scheduledSync, reading(conn)),
   };
-  // Declarative: no endpointUuid means none ("" is how the API says so, docs/api/codearts-repo.md#start-synchronization).
-  body.endpoint_uuid = spec.endpointUuid ?? "";
+  // Only what the PUT page documents, never an empty endpoint_uuid: what "" does there is not
+  // documented (docs/api/codearts-repo.md#update-mirror-settings); an endpoint set by hand is reported.
+  if (spec.endpointUuid) body.endpoint_uuid = spec.endpointUuid;
   return body;
 }
 
@@ -125,8 +134,10 @@ export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state
   if (f.url !== spec.sourceUrl) change("url", f.url, spec.sourceUrl);
   if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync)
     change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
-  if ((f.endpoint_uuid || null) !== (spec.endpointUuid ?? null))
-    change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid ?? null);
+  // An endpoint the spec does not name cannot be cleared through the documented PUT (see
+  // desiredSettings): it is reported (endpointNotice), not planned as a change that cannot be made.
+  if (spec.endpointUuid && f.endpoint_uuid !== spec.endpointUuid)
+    change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid);
   // Write-only settings (show does not return them): compared with what was last applied.
   const applied = appliedSpec(spec, state);
   if (applied) {
@@ -171,9 +182,14 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   kind: REPOSITORY_MIRROR_KIND,
   spec: RepositoryMirrorSpecSchema,
 
-  async observe(ctx, _key, spec, conn) {
+  async observe(ctx, key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const m = await findMirror(client, spec.repositoryId);
+    if (m?.endpoint_uuid && !spec.endpointUuid)
+      ctx.notice(
+        `${key}: CodeArts repository ${spec.repositoryId}'s mirror uses service endpoint ${m.endpoint_uuid}, which the RepositoryMirror does not declare; ` +
+          "the update API documents no way to clear it, so reposmith leaves it: clear it in the CodeArts console, or declare it as endpointUuid",
+      );
     return m && toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
   },
 

@@ -75,6 +75,12 @@ export interface HandlerContext {
   readonly readMode: "list" | "get";
   /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
   readonly syncPolling?: SyncPolling;
+  /**
+   * How long a write may take to show in lists (resources/read-back.ts#LIST_LAG_MS): a write whose
+   * answer was lost is looked for that long before it is sent again, and what a sync of ours left is
+   * compared only once it shows. @default LIST_LAG_MS
+   */
+  readonly listLagMs?: number;
 }
 
 /**

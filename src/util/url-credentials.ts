@@ -73,6 +73,19 @@ export function redactUrls(text: string): string {
   });
 }
 
+/**
+ * A base URL fit to print: scheme, host and path only, so user information (a password) and a
+ * query string (a token) are left out, not masked. "(an invalid URL)" when it does not parse.
+ */
+export function withoutCredentials(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "(an invalid URL)";
+  }
+}
+
 /** What a URL prop is for: names the field, shows an example, and says where credentials go instead. */
 export interface UrlUse {
   /** The prop as the user wrote it, e.g. "sourceUrl" or "apiUrl". */

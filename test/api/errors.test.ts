@@ -1,3 +1,4 @@
+import { malformedProblem } from "../../src/api/http";
 import { inspect } from "node:util";
 import {
   ApiError,
@@ -142,18 +143,31 @@ describe("Cloudsmith client errors", () => {
     expect(e.message).toContain("at name (invalid_type, expected string)");
   });
 
-  it("raises ResponseShapeError naming the first failing field, without echoing token values", async () => {
+  it("raises ResponseShapeError naming the first failing field of a single object, without echoing token values", async () => {
+    const secret = "tok_VERY_SECRET_VALUE_0001";
+    server = await startServer(() => ({ status: 200, body: { name: "bad", token: secret, is_active: secret } }));
+    const e = await catchError(() => makeClient(server!).entitlements.read("acme", "prod", "sp-bad"));
+    expect(e).toBeInstanceOf(ResponseShapeError);
+    expect(e.message).toContain("entitlements_read");
+    expect(e.message).toContain("at is_active");
+    expect(JSON.stringify(e)).not.toContain(secret);
+    expect(inspect(e)).not.toContain(secret);
+  });
+
+  it("a list item with a malformed managed field fails alone: marked with the field, its value never echoed", async () => {
     const secret = "tok_VERY_SECRET_VALUE_0001";
     server = await startServer(() => ({
       status: 200,
-      body: [token("ok"), { name: "bad", token: secret, is_active: secret }],
+      body: [token("ok"), { name: "bad", slug_perm: "sp-bad", token: secret, is_active: secret }],
     }));
-    const e = await catchError(() => makeClient(server!).entitlements.list("acme", "prod", { showTokens: true }));
-    expect(e).toBeInstanceOf(ResponseShapeError);
-    expect(e.message).toContain("entitlements_list");
-    expect(e.message).toContain("[1].is_active");
-    expect(JSON.stringify(e)).not.toContain(secret);
-    expect(inspect(e)).not.toContain(secret);
+    const list = await makeClient(server).entitlements.list("acme", "prod", { showTokens: true });
+    expect(list.map((t) => [t.name, malformedProblem(t)])).toEqual([
+      ["ok", undefined],
+      ["bad", "is_active: a string, expected boolean"],
+    ]);
+    // What stands for it keeps only what it is found by: not the secret, nor the malformed value.
+    expect(list[1]).toEqual({ name: "bad", slug_perm: "sp-bad", metadata: null, default: null, created_at: null });
+    expect(inspect(list[1])).not.toContain(secret);
   });
 
   it("keeps unknown response fields (loose parsing)", async () => {

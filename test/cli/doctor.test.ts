@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import type { CheckResult } from "../../src/cli/doctor/check";
-import { cloudsmithChecks } from "../../src/cli/doctor/cloudsmith";
-import { codeartsChecks } from "../../src/cli/doctor/codearts";
+import { CLOUDSMITH_CHECKS, cloudsmithChecks } from "../../src/cli/doctor/cloudsmith";
+import { CODEARTS_CHECKS, codeartsChecks } from "../../src/cli/doctor/codearts";
 import { reposmith } from "../helpers/harness";
 
 const API_KEY = "doctor-api-key-5f1e9c2b-secret";
@@ -68,8 +68,8 @@ const scratchRun = async () =>
       sleep,
     }),
   );
-const codeartsRun = async (repositoryId: number, says?: "on" | "off") =>
-  byId(await codeartsChecks({ env, repositoryId, consoleSays: says }));
+const codeartsRun = async (repositoryId: number, says?: "on" | "off", yes = true) =>
+  byId(await codeartsChecks({ env, repositoryId, consoleSays: says, yes }));
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, apiKey: API_KEY, seed: SEED });
@@ -108,7 +108,10 @@ describe("Cloudsmith checks", () => {
       "bare-word-search",
       "field-errors",
       "token-read-after-create",
+      "token-list-after-create",
+      "token-read-after-patch",
       "is-active-after-disable",
+      "unique-token-names",
       "token-delete",
     ]) {
       expect([id, r[`cloudsmith.${id}`].status, r[`cloudsmith.${id}`].detail]).toEqual([id, "ok", expect.any(String)]);
@@ -157,6 +160,24 @@ describe("Cloudsmith checks", () => {
       setting: { isActiveLagMs: 600 },
       check: "is-active-after-disable",
       detail: /read back only after about \d+ ms/,
+    },
+    {
+      reason: "issue 27: a new token shows in lists only later",
+      setting: { listLagMs: 600 },
+      check: "token-list-after-create",
+      detail: /read back only after about \d+ ms/,
+    },
+    {
+      reason: "issue 27: a read answers the version before a PATCH for a while",
+      setting: { patchReadLagMs: 600 },
+      check: "token-read-after-patch",
+      detail: /read back only after about \d+ ms/,
+    },
+    {
+      reason: "issue 27: token names are not unique (older repositories)",
+      setting: { uniqueTokenNames: false },
+      check: "unique-token-names",
+      detail: /a second token named reposmith-doctor-\w+ was made \(deleted again\)/,
     },
   ])("$reason: differs, naming the emulator setting", async ({ setting, check, detail }) => {
     await cloudsmith(setting);
@@ -215,15 +236,21 @@ describe("Cloudsmith checks", () => {
     expect(writes).toEqual([]);
   });
 
-  it("a wrong key fails the auth check and runs no other Cloudsmith check", async () => {
+  it("a wrong key fails the auth check; every other check says it was skipped for it, and none is sent", async () => {
+    const before = emu.stats().requests.total;
     const r = await cloudsmithChecks({ env: { ...env, CLOUDSMITH_API_KEY: "not-the-key" }, sleep });
-    expect(r).toEqual([
+    expect(r[0]).toEqual(
       expect.objectContaining({
         id: "cloudsmith.auth",
         status: "failed",
         detail: expect.stringMatching(/answered 401.*CLOUDSMITH_API_KEY/),
       }),
-    ]);
+    );
+    expect(r.map((x) => x.id)).toEqual(CLOUDSMITH_CHECKS);
+    expect(r.slice(1).map((x) => [x.status, x.detail])).toEqual(
+      r.slice(1).map(() => ["skipped", "the API did not accept the key (see cloudsmith.auth)"]),
+    );
+    expect(emu.stats().requests.total - before).toBe(1);
   });
 });
 
@@ -286,7 +313,7 @@ describe("CodeArts checks", () => {
 
   it("without HW_* variables every CodeArts check is skipped", async () => {
     const r = await codeartsChecks({ env: { PATH: process.env.PATH } });
-    expect(r).toEqual([expect.objectContaining({ id: "codearts.auth", status: "skipped" })]);
+    expect(r.map((x) => [x.id, x.status])).toEqual(CODEARTS_CHECKS.map((id) => [id, "skipped"]));
   });
 });
 
@@ -302,11 +329,12 @@ describe("reposmith doctor (CLI)", () => {
       String(MIRRORED),
       "--console-says",
       says,
+      "--yes",
     );
     expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toMatch(/^ok {7}cloudsmith\.auth {2,}authenticated as "emulator-user"/m);
     expect(r.stdout).toMatch(/^ok {7}codearts\.mirroring-enabled-reading {2,}.*"true-means-off"/m);
-    expect(r.stdout.trim().split("\n")).toHaveLength(18);
+    expect(r.stdout.trim().split("\n")).toHaveLength(CLOUDSMITH_CHECKS.length + CODEARTS_CHECKS.length);
     const tokens = (await admin("GET", "/codearts")).tokens ?? [];
     for (const secret of [API_KEY, IAM_PASSWORD, ...tokens.map((t: { value?: string }) => t.value).filter(Boolean)])
       expect(r.stdout + r.stderr).not.toContain(secret);

@@ -282,6 +282,21 @@ describe("EntitlementToken synthesis", () => {
     );
   });
 
+  it("refuses a defaultToken prop (the default token is declared with forDefaultToken), even false", () => {
+    for (const defaultToken of [true, false])
+      expect(() => new EntitlementToken(stack(), "t", { ...base, defaultToken } as EntitlementTokenProps)).toThrow(
+        /defaultToken is not a prop: declare the repository's default token with EntitlementToken\.forDefaultToken/,
+      );
+    expect(
+      EntitlementToken.forDefaultToken(stack(), "d", { owner: "acme", repository: "prod" }).spec.defaultToken,
+    ).toBe(true);
+  });
+
+  it("takes a name longer than 255 characters (no maximum is documented)", () => {
+    const name = "n".repeat(300);
+    expect(new EntitlementToken(stack(), "long", { ...base, name }).spec.name).toBe(name);
+  });
+
   it("warns that pathQuery is deprecated", () => {
     const s = stack();
     const t = new EntitlementToken(s, "old", { ...base, limits: { pathQuery: "/npm/*" } });

@@ -41,6 +41,12 @@ describe("cloudsmith settings", () => {
       syncCopiesMetadata: true,
       syncCopiesDefault: true,
       syncCopiesToken: true,
+      listLagMs: 0,
+      patchReadLagMs: 0,
+      uniqueTokenNames: true,
+      looseAnswers: false,
+      tokenListOrder: "name",
+      refreshTakesPrivateBroadcasts: true,
     };
     expect((await h.admin("GET", "/cloudsmith/settings")).body).toEqual(defaults);
     expect((await settings({ tokenReadLagMs: 500 })).body).toEqual({ ...defaults, tokenReadLagMs: 500 });

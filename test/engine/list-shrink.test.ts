@@ -12,7 +12,9 @@ import { emulatorFixture, FAST_RETRIES } from "../helpers/harness";
 
 const fx = emulatorFixture("reposmith-shrink-");
 const LIST = "GET /entitlements/{owner}/{repo}/";
-const FILLERS = 1_050; // with Default and ci: three pages of 500
+const FILLERS = 1_050; // with Default and zz-ci: three pages of 500
+/** Sorts after every filler: the last page in the spec's default order (by name), as in creation order. */
+const MANAGED = "zz-ci";
 
 const synth = (names: string[]) =>
   synthApp(fx.dir, (stack) =>
@@ -60,7 +62,7 @@ beforeEach(async () => {
 
 describe("a token list that shrinks between its pages", () => {
   it("drift of a managed token on the last page stays clean, and the list was read again from page 1", async () => {
-    const outdir = synth(["ci"]);
+    const outdir = synth([MANAGED]);
     expect((await applyAll(opts(outdir))).results[0].failed).toEqual([]);
     const before = lists();
     const drift = (await shrinkDuringNextList(() => driftAll(opts(outdir)))) as Awaited<ReturnType<typeof driftAll>>;
@@ -70,11 +72,11 @@ describe("a token list that shrinks between its pages", () => {
   });
 
   it("a removed construct's token on the last page is deleted, not forgotten as already gone", async () => {
-    expect((await applyAll(opts(synth(["ci"])))).results[0].failed).toEqual([]);
-    const ci = (await fx.t.admin("GET", "/state")).tokens.find((x: any) => x.name === "ci");
+    expect((await applyAll(opts(synth([MANAGED])))).results[0].failed).toEqual([]);
+    const ci = (await fx.t.admin("GET", "/state")).tokens.find((x: any) => x.name === MANAGED);
     const outdir = synth([]);
     const { plan } = (await shrinkDuringNextList(() => planAll(opts(outdir)))) as Awaited<ReturnType<typeof planAll>>;
-    expect(plan.stacks[0].resources).toMatchObject([{ key: "app/ci", action: "delete" }]);
+    expect(plan.stacks[0].resources).toMatchObject([{ key: `app/${MANAGED}`, action: "delete" }]);
     expect((await applyAll(opts(outdir))).results[0].failed).toEqual([]);
     expect((await fx.t.api("GET", `/entitlements/acme/prod/${ci.slug_perm}/`)).status).toBe(404);
   });

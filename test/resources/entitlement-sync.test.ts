@@ -24,6 +24,10 @@ function scripted(repos: Record<string, RepositoryToken[]>, copy: (t: Repository
   const memo = new Map<string, Promise<unknown>>();
   const ctx = {
     readMode: "list",
+    // A scripted API has no list lag: what a sync left is compared at once.
+    listLagMs: 0,
+    now: () => new Date(),
+    sleep: async () => undefined,
     memo: (k: string, fn: () => Promise<unknown>) => (memo.has(k) ? memo.get(k) : (memo.set(k, fn()), memo.get(k))),
     invalidate: (prefix: string) => [...memo.keys()].filter((k) => k.startsWith(prefix)).forEach((k) => memo.delete(k)),
     clients: { cloudsmith: () => client },

@@ -72,11 +72,18 @@ const cases: {
     want: [],
   },
   {
-    reason: "an endpoint the spec no longer names is cleared",
+    reason: "an endpoint the spec does not name is not a change: the documented PUT cannot clear it (observe says so)",
     spec: spec(),
     observed: mirror({ endpoint_uuid: "ep-1" }),
     state: applied(spec()),
-    want: [update("endpoint_uuid", "ep-1", null)],
+    want: [],
+  },
+  {
+    reason: "an endpoint other than the one the spec names is set",
+    spec: spec({ endpointUuid: "ep-2" }),
+    observed: mirror({ endpoint_uuid: "ep-1" }),
+    state: applied(spec({ endpointUuid: "ep-2" })),
+    want: [update("endpoint_uuid", "ep-1", "ep-2")],
   },
   {
     reason: "force_fetch is write-only: compared with the spec applied",

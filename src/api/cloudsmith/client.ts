@@ -40,6 +40,7 @@ export class CloudsmithClient {
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       headers: () => ({ "X-Api-Key": apiKey }),
       timeoutMs: opts.timeoutMs,
+      maxResponseBytes: opts.maxResponseBytes,
       maxRetries: opts.maxRetries,
       maxUnreachableRetries: opts.maxUnreachableRetries,
       retryBaseMs: opts.retryBaseMs,

@@ -2,6 +2,7 @@
  * Entitlement token operations (tag `entitlements`, base `/entitlements/{owner}/{repo}/`),
  * see docs/api/cloudsmith.md#entitlement-tokens. Operation names are the spec's operationIds.
  */
+import { describeIssue, markMalformed } from "../http/malformed";
 import type { HttpTransport } from "../http/transport";
 import { listAllPages } from "./pagination";
 import {
@@ -81,6 +82,31 @@ export interface EntitlementsApi {
 
 const seg = (s: string) => encodeURIComponent(s);
 const show = (o?: ShowTokensOption) => (o?.showTokens ? { show_tokens: true } : undefined);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * What stands in a list for a token whose managed field is malformed: the fields it is found by
+ * (name, slug_perm, metadata, default) when they are readable, no other managed field. Marked
+ * malformed by the caller; whoever would act on it fails for that token alone.
+ */
+export function unreadableToken(raw: unknown): RepositoryToken {
+  const o = isObject(raw) ? raw : {};
+  return {
+    name: typeof o.name === "string" ? o.name : "",
+    slug_perm: typeof o.slug_perm === "string" ? o.slug_perm : undefined,
+    metadata: isObject(o.metadata) ? o.metadata : null,
+    default: typeof o.default === "boolean" ? o.default : null,
+    created_at: typeof o.created_at === "string" ? o.created_at : null,
+  };
+}
+
+/** Tokens of a reply read one by one: a malformed one stands as unreadableToken, marked. */
+function readTokens(raw: readonly unknown[]): RepositoryToken[] {
+  return raw.map((x) => {
+    const r = RepositoryTokenSchema.safeParse(x);
+    return r.success ? r.data : markMalformed(unreadableToken(x), describeIssue(r.error, x));
+  });
+}
 
 export class CloudsmithEntitlements implements EntitlementsApi {
   constructor(private readonly t: HttpTransport) {}
@@ -102,6 +128,7 @@ export class CloudsmithEntitlements implements EntitlementsApi {
       item: RepositoryTokenSchema,
       pageSize: opts.pageSize,
       keep: opts.keep,
+      malformed: unreadableToken,
     });
   }
 
@@ -192,7 +219,7 @@ export class CloudsmithEntitlements implements EntitlementsApi {
       body: { source },
       schema: RepositoryTokenSyncSchema,
     });
-    return res.data.tokens ?? [];
+    return readTokens(res.data.tokens ?? []);
   }
 
   async enable(owner: string, repo: string, slugPerm: string): Promise<void> {

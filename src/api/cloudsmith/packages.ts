@@ -42,6 +42,22 @@ export interface PackagesApi {
 
 const seg = (s: string) => encodeURIComponent(s);
 
+/**
+ * What stands in a list for a package whose used field is malformed: its identity when readable
+ * (slug_perm, format, name, version, checksum_sha256), nothing else. Marked malformed by the list.
+ */
+export function unreadablePackage(raw: unknown): Package {
+  const o = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const text = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : null);
+  return {
+    slug_perm: text("slug_perm"),
+    format: text("format"),
+    name: text("name"),
+    version: text("version"),
+    checksum_sha256: text("checksum_sha256"),
+  };
+}
+
 export class CloudsmithPackages implements PackagesApi {
   constructor(private readonly t: HttpTransport) {}
 
@@ -61,6 +77,7 @@ export class CloudsmithPackages implements PackagesApi {
       query: { query: opts.query || undefined, sort: opts.sort || undefined },
       item: PackageSchema,
       pageSize: opts.pageSize,
+      malformed: unreadablePackage,
     });
   }
 

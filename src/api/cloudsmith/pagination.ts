@@ -5,6 +5,7 @@
  */
 import { z, ZodType } from "zod";
 import { isNotFound } from "../http/errors";
+import { describeIssue, markMalformed } from "../http/malformed";
 import type { HttpTransport, RequestSpec } from "../http/transport";
 
 /** Documented maximum page size. */
@@ -44,7 +45,24 @@ type ListSpec<T, K> = Omit<RequestSpec<T[], K[]>, "schema" | "method" | "reuse" 
    * parsed items are not kept. Pass the same function each time. Without it nothing is reused.
    */
   keep?: (item: T) => K;
+  /**
+   * What stands for an item its schema rejects (what could be read of it), so that one malformed
+   * object fails alone instead of the whole list (see api/http/malformed.ts): marked malformed with
+   * the problem. Without it, such a list fails as a whole.
+   */
+  malformed?: (raw: unknown) => T & object;
 };
+
+/** One salvage function per item schema and stand-in maker (the transport calls it only for a page its schema rejects). */
+function salvager<T>(item: ZodType<T>, malformed: (raw: unknown) => T & object): (json: unknown) => T[] | undefined {
+  return (json) => {
+    if (!Array.isArray(json)) return undefined;
+    return json.map((raw) => {
+      const r = item.safeParse(raw);
+      return r.success ? r.data : markMalformed(malformed(raw), describeIssue(r.error, raw));
+    });
+  };
+}
 
 /** One page mapper per `keep`: the transport knows a reused page by its mapper's identity. */
 const pageMappers = new WeakMap<object, (page: unknown[]) => unknown[]>();
@@ -67,6 +85,7 @@ async function readOnce<T, K>(
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
   const schema = arrayOf(spec.item);
   const reuse = spec.keep && { as: pageMapper(spec.keep) };
+  const salvage = spec.malformed && salvager(spec.item, spec.malformed);
   const fetchPage = (page: number) =>
     transport.request<T[], K[]>({
       operation: spec.operation,
@@ -77,6 +96,7 @@ async function readOnce<T, K>(
       query: { ...spec.query, page, page_size: pageSize },
       schema,
       reuse,
+      salvage,
     });
   // A 404 here means the repository itself is missing: the caller decides what that means.
   const first = await fetchPage(1);

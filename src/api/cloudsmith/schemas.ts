@@ -1,9 +1,9 @@
 /**
  * Zod schemas for the Cloudsmith API v1 objects we use (spec/cloudsmith-openapi.json, Cloudsmith's published OpenAPI description).
  *
- * Response schemas are loose on purpose: unknown extra fields pass through, only `name` is required
- * (as in the spec), formats (date-time, uri) and lengths are not checked. Nullability follows the spec.
- * Request schemas are stricter so callers can validate before sending.
+ * Response schemas read only the fields reposmith uses, each nullable and optional; unknown extra
+ * fields pass through, formats (date-time, uri) and lengths are not checked
+ * (docs/api/cloudsmith.md#tolerant-reads). Request schemas are stricter so callers can validate before sending.
  */
 import { z } from "zod";
 
@@ -42,57 +42,35 @@ const JsonObject = z.record(z.string(), z.unknown());
  */
 const SafeInt = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
-const EulaSchema = z.looseObject({
-  identifier: z.string().nullable().optional(),
-  number: z.number().int().nullable().optional(),
-});
-
-/** Response shape of an entitlement token. Only `name` is required. */
+/**
+ * Response shape of an entitlement token: only what reposmith uses is read (docs/api/cloudsmith.md#tolerant-reads).
+ * Its managed fields (the ones it writes, compares or finds a token by) are checked, each of them may be
+ * null or missing (blank values come back as null; a list may give a summary representation), and an
+ * enumerated one may hold a value this version does not know (it is then a difference, not an error).
+ * Every other field (usage counters, URLs, who made it, `identifier`, ...) is not read at all: it
+ * may be null, missing, of another type or new without breaking anything. Only `name` is required,
+ * as in the spec. `created_at` and `updated_at` are read where used, as strings or not at all.
+ */
 export const RepositoryTokenSchema = z.looseObject({
   name: z.string(),
   slug_perm: z.string().optional(),
-  /** Deprecated; use slug_perm. */
-  identifier: z.number().int().nullable().optional(),
   /** The secret; the real value only appears with show_tokens=true. */
-  token: z.string().optional(),
-  is_active: z.boolean().optional(),
-  eula_required: z.boolean().optional(),
-  limit_bandwidth: z.number().int().nullable().optional(),
-  limit_bandwidth_unit: BandwidthUnitSchema.nullable().optional(),
-  limit_num_clients: z.number().int().nullable().optional(),
-  limit_num_downloads: z.number().int().nullable().optional(),
-  limit_date_range_from: z.string().nullable().optional(),
-  limit_date_range_to: z.string().nullable().optional(),
-  limit_package_query: z.string().nullable().optional(),
+  token: z.string().nullish(),
+  is_active: z.boolean().nullish(),
+  eula_required: z.boolean().nullish(),
+  default: z.boolean().nullish(),
+  access_private_broadcasts: z.boolean().nullish(),
+  limit_bandwidth: z.number().int().nullish(),
+  limit_bandwidth_unit: z.string().nullish(),
+  limit_num_clients: z.number().int().nullish(),
+  limit_num_downloads: z.number().int().nullish(),
+  limit_date_range_from: z.string().nullish(),
+  limit_date_range_to: z.string().nullish(),
+  limit_package_query: z.string().nullish(),
   /** Deprecated; use limit_package_query. */
-  limit_path_query: z.string().nullable().optional(),
-  scheduled_reset_period: ScheduledResetPeriodSchema.nullable().optional(),
-  scheduled_reset_at: z.string().nullable().optional(),
-  metadata: JsonObject.nullable().optional(),
-  access_private_broadcasts: z.boolean().optional(),
-  // The spec's $ref is not marked nullable, but the docs say blank values come back as null.
-  eula_accepted: EulaSchema.nullable().optional(),
-  eula_accepted_at: z.string().nullable().optional(),
-  eula_accepted_from: z.string().nullable().optional(),
-  default: z.boolean().optional(),
-  has_limits: z.boolean().optional(),
-  is_limited: z.boolean().optional(),
-  clients: z.number().int().optional(),
-  downloads: z.number().int().optional(),
-  usage: z.string().optional(),
-  created_at: z.string().optional(),
-  created_by: z.string().optional(),
-  created_by_url: z.string().optional(),
-  updated_at: z.string().nullable().optional(),
-  updated_by: z.string().nullable().optional(),
-  updated_by_url: z.string().nullable().optional(),
-  user: z.string().nullable().optional(),
-  user_url: z.string().nullable().optional(),
-  self_url: z.string().optional(),
-  refresh_url: z.string().optional(),
-  reset_url: z.string().optional(),
-  enable_url: z.string().optional(),
-  disable_url: z.string().optional(),
+  limit_path_query: z.string().nullish(),
+  scheduled_reset_period: z.string().nullish(),
+  metadata: JsonObject.nullish(),
 });
 export type RepositoryToken = z.infer<typeof RepositoryTokenSchema>;
 
@@ -123,7 +101,8 @@ export type RepositoryTokenRequestPatch = z.infer<typeof RepositoryTokenRequestP
 const RepositoryTokenRefreshRequestSchema = z.object({ ...writableFields });
 export type RepositoryTokenRefreshRequest = z.infer<typeof RepositoryTokenRefreshRequestSchema>;
 
-export const RepositoryTokenSyncSchema = z.looseObject({ tokens: z.array(RepositoryTokenSchema).optional() });
+/** The sync reply: its tokens are read one by one, as list items are (a malformed one does not fail the reply). */
+export const RepositoryTokenSyncSchema = z.looseObject({ tokens: z.array(z.unknown()).nullish() });
 
 export const UserBriefSchema = z.looseObject({
   authenticated: z.boolean().optional(),

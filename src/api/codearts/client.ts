@@ -82,6 +82,7 @@ export class CodeArtsClient {
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       headers: async () => ({ "X-Auth-Token": await this.auth.token() }),
       timeoutMs: opts.timeoutMs,
+      maxResponseBytes: opts.maxResponseBytes,
       maxRetries: opts.maxRetries,
       maxUnreachableRetries: opts.maxUnreachableRetries,
       retryBaseMs: opts.retryBaseMs ?? 2000,

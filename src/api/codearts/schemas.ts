@@ -2,7 +2,9 @@
  * Response shapes of the CodeArts Repo v4 operations reposmith uses and of IAM's token route
  * (https://support.huaweicloud.com/api-codeartsrepo/ShowRemoteMirror.html and the SDK models,
  * https://github.com/huaweicloud/huaweicloud-sdk-go-v3/tree/master/services/codeartsrepo/v4/model).
- * Every SDK field is optional; `null` is tolerated too.
+ * Only what reposmith uses is read (docs/api/cloudsmith.md#tolerant-reads says why): each such field is
+ * optional and may be null; every other field passes through unread (null, missing, of another
+ * type or new). `id`, `repository_id` and `is_private` of a mirror are only recorded: read where used.
  */
 import { z } from "zod";
 
@@ -16,9 +18,7 @@ const text = z.string().nullish();
 const bool = z.boolean().nullish();
 
 /** `MirrorInfo`: the body of associate (201) and show (200). */
-export const MirrorInfoSchema = z.object({
-  id: int,
-  repository_id: int,
+export const MirrorInfoSchema = z.looseObject({
   update_status: text,
   last_update_at: timestamp,
   url: text,
@@ -26,7 +26,6 @@ export const MirrorInfoSchema = z.object({
   number_of_failures: int,
   /** Raw API boolean; what `true` means is ambiguous: mapped in one place above this layer (resources/mirroring-enabled.ts). */
   mirroring_enabled: bool,
-  is_private: bool,
   endpoint_uuid: text,
   last_error: text,
 });
@@ -45,6 +44,12 @@ export function isEmptyMirror(m: MirrorInfo): boolean {
   return !m.url && (m.id === null || m.id === undefined);
 }
 
+/** A mirror's `id` when it is the documented integer (else null: it is only recorded). */
+export const mirrorIdOf = (m: MirrorInfo): number | null => (typeof m.id === "number" ? m.id : null);
+
+/** A mirror's `is_private` when it is the documented boolean (else null: it is only recorded). */
+export const isPrivateOf = (m: MirrorInfo): boolean | null => (typeof m.is_private === "boolean" ? m.is_private : null);
+
 export const SYNC_BRANCH_TYPES = ["all", "default"] as const;
 type SyncBranchType = (typeof SYNC_BRANCH_TYPES)[number];
 
@@ -57,41 +62,29 @@ export interface MirrorSettings {
   endpoint_uuid?: string;
 }
 
-export const MirrorSettingsResponseSchema = z.object({
+export const MirrorSettingsResponseSchema = z.looseObject({
   url: text,
   mirroring_enabled: bool,
   endpoint_uuid: text,
-  sync_branch_type: text,
 });
 export type MirrorSettingsResponse = z.output<typeof MirrorSettingsResponseSchema>;
 
-export const StartSyncResponseSchema = z.object({
-  jid: z
-    .union([z.string(), z.number()])
-    .nullish()
-    .transform((v) => (v === null || v === undefined ? undefined : String(v))),
+/** The start's answer: its `jid` is only shown in messages, so any other type reads as none. */
+export const StartSyncResponseSchema = z.looseObject({
+  jid: z.unknown().transform((v) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined)),
 });
 
-/** `GET /v4/repositories/{id}` (the fields reposmith reads). */
-export const RepositorySchema = z.object({
-  id: int,
-  name: text,
-  path_with_namespace: text,
-  http_url_to_repo: text,
-  default_branch: text,
-  project_id: text,
-  uuid: text,
-  import_status: text,
-  repository_type: text,
-});
+/** `GET /v4/repositories/{id}`: reposmith only needs it to exist, so no field is read. */
+export const RepositorySchema = z.looseObject({});
 export type CodeArtsRepository = z.output<typeof RepositorySchema>;
 
-/** IAM `POST /v3/auth/tokens` body (the token itself is the X-Subject-Token header). */
-export const IamTokenBodySchema = z.object({
-  token: z.object({
+/**
+ * IAM `POST /v3/auth/tokens` body (the token itself is the X-Subject-Token header): only the two
+ * timestamps are read (the token's lifetime); `user`, `project`, `catalog` and the rest pass unread.
+ */
+export const IamTokenBodySchema = z.looseObject({
+  token: z.looseObject({
     expires_at: z.string(),
     issued_at: z.string().nullish(),
-    user: z.object({ id: text, name: text }).nullish(),
-    project: z.object({ id: text, name: text }).nullish(),
   }),
 });

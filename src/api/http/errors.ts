@@ -5,7 +5,9 @@
  * - an error carries only plain data (status, operation, path without query, API detail, field messages);
  *   never the underlying network error, request options or headers (those hold X-Api-Key / X-Auth-Token);
  * - every text that came from the server is passed through `redact()` with the client's known secrets.
+ * - control characters in any of it (an id, a name, a server's detail) are shown escaped.
  */
+import { escapeControl } from "../../util/escape";
 
 export interface ApiErrorInit {
   /** Operation name, e.g. the OpenAPI operationId `entitlements_create`. */
@@ -153,7 +155,7 @@ function formatMessage(init: ApiErrorInit): string {
     .map(([f, msgs]) => `${f}: ${msgs.join(" ")}`)
     .join("; ");
   const text = fieldText ? `${body} (${fieldText})` : body;
-  return oneLine(`${init.operation} ${subject}: ${text}`);
+  return escapeControl(oneLine(`${init.operation} ${subject}: ${text}`));
 }
 
 /** Collapses whitespace/newlines so messages stay on one line. */

@@ -3,3 +3,4 @@ export * from "./limiter";
 export * from "./retry";
 export * from "./transport";
 export * from "./url";
+export * from "./malformed";

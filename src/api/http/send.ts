@@ -10,6 +10,9 @@
  *   an https target goes through a CONNECT tunnel (https-proxy-agent), an http target through a
  *   forward proxy (http-proxy-agent).
  * - One timer covers connect, request and the whole response.
+ * - The body is capped (`maxBodyBytes`), as received and once decompressed: a server (or a proxy)
+ *   sending more, or a small compressed body that inflates past it, fails with ERR_BODY_TOO_LARGE
+ *   instead of filling the memory.
  * - Errors carry only a code and a message, never headers or the request: the codes are those
  *   retry.ts knows (system codes as Node gives them, ETIMEDOUT for the timeout, ECONNRESET for a
  *   body cut short).
@@ -28,7 +31,14 @@ export interface WireRequest {
   /** Request body (JSON text); Content-Length is set from it. */
   body?: string;
   timeoutMs: number;
+  /** The most bytes a response body may have, as received and decompressed. @default DEFAULT_MAX_BODY_BYTES */
+  maxBodyBytes?: number;
 }
+
+/** The body cap by default: some ten times the largest list page the client reads (500 packages). */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** The code of a response whose body is over the cap. */
+export const BODY_TOO_LARGE = "ERR_BODY_TOO_LARGE";
 
 export interface WireResponse {
   status: number;
@@ -151,8 +161,11 @@ export function send(r: WireRequest): Promise<WireResponse> {
     req.on("error", (e: NodeJS.ErrnoException) => fail(e.code, e.message));
     req.end(r.body);
 
+    const max = r.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     function onResponse(res: http.IncomingMessage): void {
       const length = Number(res.headers["content-length"]);
+      if (Number.isSafeInteger(length) && length > max)
+        return fail(BODY_TOO_LARGE, `the response announced a body of ${length} bytes, over the ${max}-byte cap`);
       // One allocation when the length is known; else the chunks, joined once at the end.
       const whole =
         Number.isSafeInteger(length) && length > 0 && length <= MAX_PREALLOC_BYTES ? borrow(length) : undefined;
@@ -160,6 +173,9 @@ export function send(r: WireRequest): Promise<WireResponse> {
       let received = 0;
       let filled = 0;
       res.on("data", (chunk: Buffer) => {
+        // fail() ends the exchange (and so this response) first: what destroying it emits is then ignored.
+        if (received + chunk.length > max)
+          return fail(BODY_TOO_LARGE, `the response body went past the ${max}-byte cap (not read further)`);
         if (whole && chunks.length === 0 && filled + chunk.length <= whole.length) {
           chunk.copy(whole, filled);
           filled += chunk.length;
@@ -183,17 +199,22 @@ export function send(r: WireRequest): Promise<WireResponse> {
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
         const out = plainHeaders(res.headers);
         const status = res.statusCode ?? 0;
-        decode(body, out["content-encoding"], r.method, status).then(
+        decode(body, out["content-encoding"], r.method, status, max).then(
           (decoded) => {
             if (decoded !== body) delete out["content-encoding"];
             resolve({ status, headers: out, body: decoded });
           },
           (e: { code?: unknown; message?: unknown }) =>
             reject(
-              new WireError(
-                typeof e?.code === "string" ? e.code : "ERR_BAD_RESPONSE",
-                `response body could not be decoded (${typeof e?.message === "string" ? e.message : "bad data"})`,
-              ),
+              e?.code === "ERR_BUFFER_TOO_LARGE"
+                ? new WireError(
+                    BODY_TOO_LARGE,
+                    `the response body decompressed past the ${max}-byte cap (not decoded further)`,
+                  )
+                : new WireError(
+                    typeof e?.code === "string" ? e.code : "ERR_BAD_RESPONSE",
+                    `response body could not be decoded (${typeof e?.message === "string" ? e.message : "bad data"})`,
+                  ),
             ),
         );
       });
@@ -201,24 +222,34 @@ export function send(r: WireRequest): Promise<WireResponse> {
   });
 }
 
-const inflate = (fn: (buf: Buffer, cb: (e: Error | null, out: Buffer) => void) => void) => (buf: Buffer) =>
-  new Promise<Buffer>((resolve, reject) => fn(buf, (e, out) => (e ? reject(e) : resolve(out))));
+type Inflater = (buf: Buffer, opts: zlib.ZlibOptions, cb: (e: Error | null, out: Buffer) => void) => void;
+/** One decompression, stopped (ERR_BUFFER_TOO_LARGE) past `max` bytes of output. */
+const inflate = (fn: Inflater) => (buf: Buffer, max: number) =>
+  new Promise<Buffer>((resolve, reject) =>
+    fn(buf, { maxOutputLength: max }, (e, out) => (e ? reject(e) : resolve(out))),
+  );
 const gunzip = inflate(zlib.unzip);
 const inflateRaw = inflate(zlib.inflateRaw);
-const brotli = inflate(zlib.brotliDecompress);
+const brotli = inflate(zlib.brotliDecompress as unknown as Inflater);
 
-/** Decodes a compressed body; an unknown coding, a HEAD, a 204 or an empty body is returned as it is. */
-function decode(body: Buffer, coding: string | undefined, method: string, status: number): Promise<Buffer> {
+/** Decodes a compressed body (at most `max` bytes of it); an unknown coding, a HEAD, a 204 or an empty body is returned as it is. */
+function decode(
+  body: Buffer,
+  coding: string | undefined,
+  method: string,
+  status: number,
+  max: number,
+): Promise<Buffer> {
   if (!coding || body.length === 0 || method === "HEAD" || status === 204) return Promise.resolve(body);
   switch (coding.trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
-      return gunzip(body);
+      return gunzip(body, max);
     case "deflate":
       // RFC 9110 says zlib-wrapped; some servers send raw deflate: a zlib header's low nibble is 8.
-      return (body[0] & 0x0f) === 8 ? gunzip(body) : inflateRaw(body);
+      return (body[0] & 0x0f) === 8 ? gunzip(body, max) : inflateRaw(body, max);
     case "br":
-      return brotli(body);
+      return brotli(body, max);
     default:
       return Promise.resolve(body);
   }

@@ -20,7 +20,7 @@ import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
 import { reusedBodies } from "./reused-bodies";
-import { recycle, send, WireResponse } from "./send";
+import { BODY_TOO_LARGE, recycle, send, WireResponse } from "./send";
 import {
   isSafe,
   isTransientNetworkCode,
@@ -87,6 +87,8 @@ export interface ClientTuning {
   maxRetryWaitMs?: number;
   /** Per-request timeout (ms). @default 30000 */
   timeoutMs?: number;
+  /** The most bytes a response body may have, as received and decompressed (send.ts). @default 32 MiB */
+  maxResponseBytes?: number;
   /** @default "reposmith/<version>" */
   userAgent?: string;
   /** Request/retry/throttle/error events for logs and metrics (never contain secrets). */
@@ -103,6 +105,8 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   headers?: () => Record<string, string> | Promise<Record<string, string>>;
   /** @default 30000 */
   timeoutMs?: number;
+  /** See ClientTuning.maxResponseBytes. */
+  maxResponseBytes?: number;
   onEvent?: (e: ApiEvent) => void;
   /** Maps a non-2xx body (JSON-parsed when possible, else undefined) to detail/code/fields. */
   parseErrorBody?: (json: unknown, text: string) => ParsedErrorBody;
@@ -144,6 +148,11 @@ export interface RequestSpec<T, R = T> {
    * of the key (by identity): pass the same function each time.
    */
   reuse?: { as: (parsed: T) => R };
+  /**
+   * For a body the schema rejects: what stands for it instead (a list whose every item but one is
+   * fine: see api/http/malformed.ts), or undefined to fail as usual. Given the parsed JSON.
+   */
+  salvage?: (json: unknown) => T | undefined;
   /**
    * Statuses answered to the caller as they are instead of thrown (a check that wants to see how the
    * server answers, e.g. a 301 or a 422): `data` is then the body parsed as JSON when it is JSON
@@ -197,6 +206,17 @@ export class HttpTransport {
       let waitMs: number;
       let reason: RetryReason;
 
+      if (out.kind === "network" && out.code === BODY_TOO_LARGE) {
+        // Not a network hiccup: the same answer would come again. A write did reach the server.
+        throw this.fail(
+          new ResponseShapeError({
+            ...base,
+            ambiguous: !isSafe(method),
+            reason: `${redact(out.message, secrets)}; raise maxResponseBytes if such an answer is expected`,
+          }),
+          attempt,
+        );
+      }
       if (out.kind === "network") {
         const sent = !requestNotSent(out.code);
         const networkError = () => {
@@ -313,7 +333,14 @@ export class HttpTransport {
       try {
         // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string (util/json-bytes.ts).
         // Redirects are not followed (send.ts): a redirect to another host would carry the API key along.
-        const res = await send({ method, url, headers, body: bodyText, timeoutMs: this.timeoutMs });
+        const res = await send({
+          method,
+          url,
+          headers,
+          body: bodyText,
+          timeoutMs: this.timeoutMs,
+          maxBodyBytes: this.opts.maxResponseBytes,
+        });
         this.limiter.observe(res.headers);
         this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
         return { kind: "response", res };
@@ -394,6 +421,10 @@ export class HttpTransport {
     // they parse) go through zod, which also words the errors.
     if (inPlaceCheck(spec.schema)?.(json)) return json as T;
     const parsed = spec.schema.safeParse(json);
+    if (!parsed.success && spec.salvage) {
+      const salvaged = spec.salvage(json);
+      if (salvaged !== undefined) return salvaged;
+    }
     if (!parsed.success) {
       // Describe the failure by path and issue kind only: zod messages may quote the received value.
       const issue = parsed.error.issues[0];

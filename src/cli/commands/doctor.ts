@@ -9,6 +9,7 @@ interface DoctorOptions {
   scratchRepo?: string;
   codeartsRepository?: string;
   consoleSays?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -25,7 +26,7 @@ export function registerDoctor(program: Command): void {
     .description(
       "check what reposmith assumes about the live APIs (auth, pagination, rate-limit headers, field errors, read-after-write lag, CodeArts mirror flags) " +
         "with your real credentials; one line per check: ok, differs (with the emulator setting that reproduces it), skipped or failed. " +
-        "Read-only unless --scratch-repo or --codearts-repository is given; never prints a secret. Exit 0 all ok, 2 something differs, 1 a check failed",
+        "Read-only unless --scratch-repo is given, or --codearts-repository with --yes; never prints a secret. Exit 0 all ok, 2 something differs, 1 a check failed",
     )
     .option(
       "--repo <owner/repo>",
@@ -35,9 +36,10 @@ export function registerDoctor(program: Command): void {
       "--scratch-repo <owner/repo>",
       "also create, disable and delete a scratch token here, and send a create the API must refuse (implies --repo)",
     )
+    .option("--codearts-repository <id>", "also read this CodeArts repository's mirror (reads only, unless --yes)")
     .option(
-      "--codearts-repository <id>",
-      "also read this CodeArts repository's mirror; when it has one, write its mirroring_enabled to the other value, read it back and restore it",
+      "--yes",
+      "with --codearts-repository: write the mirror's mirroring_enabled to the other value, read it back, and put every field read back (checked by a read)",
     )
     .option(
       "--console-says <on|off>",
@@ -60,6 +62,8 @@ export function registerDoctor(program: Command): void {
         throw new CliError(`--console-says must be on or off (got ${JSON.stringify(o.consoleSays)})`);
       if (o.consoleSays !== undefined && repositoryId === undefined)
         throw new CliError("--console-says needs --codearts-repository: it describes that repository's scheduled sync");
+      if (o.yes && repositoryId === undefined)
+        throw new CliError("--yes needs --codearts-repository: it allows writing that repository's mirror flag");
       const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
       const results = [
         ...(await cloudsmithChecks({ env: process.env, repo, scratch, sleep })),
@@ -67,6 +71,7 @@ export function registerDoctor(program: Command): void {
           env: process.env,
           repositoryId,
           consoleSays: o.consoleSays as "on" | "off" | undefined,
+          yes: o.yes,
         })),
       ];
       process.stdout.write(

@@ -11,6 +11,7 @@ import {
   type LockWait,
   type RunnerFiles,
 } from "../../engine";
+import { escapeControl, escapeControlKeepingLines } from "../../util/escape";
 import { openStore } from "../common";
 import { printEvent, printLockWait, printNotices } from "../output";
 
@@ -30,7 +31,8 @@ function hookStore(state: string | undefined) {
 function hookEvent(e: ApplyEvent): void {
   if (e.phase === "error") return;
   printEvent(e);
-  if (e.phase === "done" && e.notice) process.stdout.write(`${e.key}: note: ${e.notice}\n`);
+  if (e.phase === "done" && e.notice)
+    process.stdout.write(`${escapeControl(e.key)}: note: ${escapeControlKeepingLines(e.notice)}\n`);
 }
 
 const DONE: Record<string, string> = {
@@ -51,7 +53,7 @@ function summary(stack: string, result: ApplyResult, countUnchanged = true): voi
   const changed = new Set(result.done.map((d) => d.key));
   if (countUnchanged)
     parts.push(`${Object.keys(result.state.resources).filter((k) => !changed.has(k)).length} unchanged`);
-  process.stdout.write(`reposmith: stack ${stack}: ${parts.join(", ")}\n`);
+  process.stdout.write(`reposmith: stack ${escapeControl(stack)}: ${parts.join(", ")}\n`);
 }
 
 /** What every hook passes the engine: the state, and where steps and warnings are printed. */

@@ -7,6 +7,7 @@ import { Option, type Command } from "commander";
 import {
   Controller,
   LOG_LEVELS,
+  addLogSecrets,
   createLogger,
   errInfo,
   exitCodeOf,
@@ -22,7 +23,8 @@ import { DRIFT_POLICIES, type DriftPolicy } from "../../resources/lifecycle";
 import { openStore, parseDurationFlag, parseParallelism, withCommon, type CommonOptions } from "../common";
 import { CliError } from "../errors";
 import { appWroteNothing, couldNotRunApp, notOneOf } from "../messages";
-import { resolveApp, setManifestAside, synthFailed } from "../synth";
+import { envNamesIn } from "../../util/secret-env";
+import { resolveApp, secretNamesIn, setManifestAside, synthFailed } from "../synth";
 
 type ReconcileOpts = CommonOptions & {
   watch?: boolean;
@@ -103,7 +105,10 @@ async function run(o: ReconcileOpts): Promise<void> {
     throw new CliError((err as Error).message);
   }
 
-  const secrets = secretsFromEnv(process.env);
+  // Every value a Secret.fromEnv names is scrubbed too, whatever its variable is called: those the
+  // last synth output names now (not yet known when following git), and those each pass's desired
+  // state names (onDesired below).
+  const secrets = secretsFromEnv(process.env, o.git ? [] : secretNamesIn(resolveApp(o).outdir));
   if (o.state && /^postgres(ql)?:\/\//.test(o.state)) {
     const pw = (() => {
       try {
@@ -161,6 +166,11 @@ async function run(o: ReconcileOpts): Promise<void> {
     refresh,
     source,
     logger: log,
+    onDesired: (d) =>
+      addLogSecrets(
+        log,
+        secretsFromEnv(process.env, envNamesIn(d.resources.map((r) => ({ spec: r.spec, connection: r.connection })))),
+      ),
   });
 
   let server: ProbeServer | undefined;

@@ -39,6 +39,48 @@ export const repoPath = (r: { owner: string; repo: string }, what: "entitlements
 /** An error's message for a check line (API errors are already scrubbed of secrets by the transport). */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** Runs one check; whatever it throws becomes its own `failed` line, so no check ever stops another. */
+export async function guard(id: string, check: () => Promise<CheckResult> | CheckResult): Promise<CheckResult> {
+  try {
+    return await check();
+  } catch (e) {
+    return failed(id, messageOf(e));
+  }
+}
+
+const RANK: Record<CheckStatus, number> = { ok: 0, skipped: 1, differs: 2, failed: 3 };
+
+/**
+ * The lines of one run, one per check id in the order first added. A second result for an id (the
+ * scratch token's cleanup after its delete check) keeps the worse status and both details, so an
+ * id never shows twice.
+ */
+export class Results {
+  private readonly byId = new Map<string, CheckResult>();
+
+  add(...results: CheckResult[]): void {
+    for (const r of results) {
+      const had = this.byId.get(r.id);
+      if (!had) this.byId.set(r.id, r);
+      else if (RANK[r.status] >= RANK[had.status])
+        this.byId.set(r.id, { ...r, detail: had.status === "ok" ? r.detail : `${had.detail}; ${r.detail}` });
+    }
+  }
+
+  /** Each id not reported yet, as skipped with `why`. */
+  skip(ids: readonly string[], why: string): void {
+    for (const id of ids) if (!this.byId.has(id)) this.add(skipped(id, why));
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  list(): CheckResult[] {
+    return [...this.byId.values()];
+  }
+}
+
 /** Polls `read` until `done` holds or `maxMs` passes; how long it took, or undefined when it never held. */
 export async function timeUntil<T>(
   read: () => Promise<T>,

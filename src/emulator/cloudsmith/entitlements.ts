@@ -8,7 +8,7 @@ import { ApiError, invalidInput } from "../errors";
 import { requestUrl, rootUrl } from "../http";
 import { paginate, singlePageHeaders } from "../pagination";
 import { queryBool, queryParam } from "../util";
-import type { RepositoryRecord } from "./store";
+import { firstNamed, type RepositoryRecord } from "./store";
 import {
   TokenRecord,
   jsonArrayBytes,
@@ -41,6 +41,7 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
       t,
       { root: rootUrl(request), owner: repo.owner, repo: repo.slug },
       queryBool(request.query, "show_tokens"),
+      store.settings.looseAnswers,
     );
   // A token's own routes 404 while its create is not readable yet (settings.tokenReadLagMs).
   const tokenOf = (request: TokenRequest) => {
@@ -55,7 +56,12 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   scope.get(BASE, async (request: RepoRequest, reply) => {
     store.settle();
     const repo = repoOf(request);
-    let tokens = [...repo.tokens.values()];
+    // Without `sort`, the spec's default order (settings.tokenListOrder); each token as lists show it now (listLagMs).
+    let tokens: TokenRecord[] = [];
+    for (const t of store.listOrder(repo)) {
+      const shown = store.listedView(t);
+      if (shown) tokens.push(shown);
+    }
     const query = queryParam(request.query, "query");
     if (query !== undefined && query.length > QUERY_MAX_LENGTH) {
       throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
@@ -77,11 +83,12 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     const page = paginate(tokens, request.query, requestUrl(request));
     const loc = { root: rootUrl(request), owner: repo.owner, repo: repo.slug };
     const show = queryBool(request.query, "show_tokens");
+    const loose = store.settings.looseAnswers;
     // Bytes, each token's cached until it changes (see repositoryTokenBytes): the emulator's hot path.
     return reply
       .headers(page.headers)
       .type("application/json; charset=utf-8")
-      .send(jsonArrayBytes(page.items.map((t) => repositoryTokenBytes(t, loc, show))));
+      .send(jsonArrayBytes(page.items.map((t) => repositoryTokenBytes(t, loc, show, loose))));
   });
 
   // entitlements_create
@@ -114,10 +121,10 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     return { tokens: tokens.map((t) => render(request, target, t)) };
   });
 
-  // entitlements_read
+  // entitlements_read (an earlier version for a while after a PATCH: settings.patchReadLagMs)
   scope.get(ITEM, async (request: TokenRequest) => {
     const { repo, token } = tokenOf(request);
-    return render(request, repo, token);
+    return render(request, repo, store.readView(token));
   });
 
   // entitlements_partial_update
@@ -143,13 +150,18 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
     return reply.code(204).send();
   });
 
-  // entitlements_refresh: rotates the secret; the body may also change the limit fields.
+  // entitlements_refresh: rotates the secret; the body may also change the limit fields, and (as
+  // the API reference page lists it, settings.refreshTakesPrivateBroadcasts) access_private_broadcasts.
   scope.post(`${ITEM}refresh/`, async (request: TokenRequest) => {
     const { repo, token } = tokenOf(request);
     const fields = parseTokenBody(request.body, "refresh", token);
+    const broadcasts = store.settings.refreshTakesPrivateBroadcasts
+      ? readPrivateBroadcasts(requireObjectBody(request.body), false)
+      : undefined;
     let value = fields.token;
     while (value === undefined || (fields.token === undefined && value === token.token)) value = newTokenValue();
     store.updateToken(repo, token, { ...fields, token: value });
+    if (broadcasts !== undefined) token.access_private_broadcasts = broadcasts;
     return render(request, repo, token);
   });
 
@@ -163,6 +175,7 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   action("disable", (t) => store.setActive(t, false));
   // entitlements_reset: usage counters only; configuration and secret unchanged.
   action("reset", (t) => {
+    store.noteWrite(t, "change");
     t.clients = 0;
     t.downloads = 0;
     t.bandwidth = 0;
@@ -171,12 +184,9 @@ export function registerEntitlementRoutes(scope: FastifyInstance, ctx: EmulatorC
   // entitlements_toggle_private_broadcasts: 200 with no body (the spec declares no schema).
   scope.post(`${ITEM}toggle-private-broadcasts/`, async (request: TokenRequest, reply) => {
     const { token } = tokenOf(request);
-    const body = requireObjectBody(request.body);
-    if (!("access_private_broadcasts" in body))
-      throw invalidInput({ access_private_broadcasts: ["This field is required."] });
-    if (typeof body.access_private_broadcasts !== "boolean")
-      throw invalidInput({ access_private_broadcasts: ["Must be a valid boolean."] });
-    token.access_private_broadcasts = body.access_private_broadcasts;
+    const value = readPrivateBroadcasts(requireObjectBody(request.body), true) as boolean;
+    store.noteWrite(token, "change");
+    token.access_private_broadcasts = value;
     touch(token);
     return reply.code(200).send();
   });
@@ -187,12 +197,23 @@ function findToken(repo: RepositoryRecord, identifier: string, fuzzy: boolean): 
   const exact = repo.tokens.get(identifier);
   if (exact) return exact;
   if (fuzzy) {
-    const byName = repo.tokenNames.get(identifier);
+    const byName = firstNamed(repo, identifier);
     if (byName) return repo.tokens.get(byName) as TokenRecord;
     const lower = identifier.toLowerCase();
     for (const t of repo.tokens.values()) if (t.name.toLowerCase() === lower) return t;
   }
   throw new ApiError(404, { detail: "Not found." });
+}
+
+/** `access_private_broadcasts` of a body: a 400 unless a boolean; undefined when absent and not `required`. */
+function readPrivateBroadcasts(body: Record<string, unknown>, required: boolean): boolean | undefined {
+  if (!("access_private_broadcasts" in body)) {
+    if (required) throw invalidInput({ access_private_broadcasts: ["This field is required."] });
+    return undefined;
+  }
+  if (typeof body.access_private_broadcasts !== "boolean")
+    throw invalidInput({ access_private_broadcasts: ["Must be a valid boolean."] });
+  return body.access_private_broadcasts;
 }
 
 function invalidSource(detail: string): ApiError {

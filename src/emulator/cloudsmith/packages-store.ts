@@ -51,6 +51,18 @@ export class PackageStore {
     return map;
   }
 
+  /** The packages packages_list shows now: not those copied less than settings.listLagMs ago. */
+  listed(owner: string, repo: string): PackageRecord[] {
+    const all = [...this.packages(owner, repo).values()];
+    const lag = this.repos.settings.listLagMs;
+    if (lag <= 0) return all;
+    const now = this.now();
+    return all.filter((p) => {
+      const at = this.copiedAt.get(p);
+      return at === undefined || now - at >= lag;
+    });
+  }
+
   require(owner: string, repo: string, slugPerm: string): PackageRecord {
     const p = this.packages(owner, repo).get(slugPerm);
     if (!p) throw notFound();

@@ -13,7 +13,41 @@ import { paginate } from "../pagination";
 import { isPlainObject, queryParam } from "../util";
 import { PackageRecord, syncView } from "./packages-model";
 import { compareVersions, compileQuery, Searchable } from "./packages-query";
+import { loosen, type Loosening } from "./token-model";
 import { toPackage, toPackageDetail, toPackageStatus } from "./packages-wire";
+
+/**
+ * settings.looseAnswers for packages: fields reposmith does not manage (it reads format, name,
+ * version, slug_perm, checksum_sha256, filename, size and the sync fields) come back null, missing
+ * or of another type.
+ */
+const LOOSE_PACKAGE: Loosening = {
+  architectures: "null",
+  cdn_url: "missing",
+  checksum_md5: "null",
+  checksum_sha1: (v) => ({ value: v }),
+  description: "missing",
+  downloads: (v) => String(v),
+  files: "null",
+  identifier_perm: "null",
+  namespace: "missing",
+  origin_repository: "null",
+  repository: "null",
+  self_url: "null",
+  slug: (v) => [v],
+  stage: (v) => (v === null ? v : String(v)),
+  status: (v) => (v === null ? v : String(v)),
+  status_updated_at: (v) => (v === null ? v : Date.parse(String(v))),
+  status_url: "null",
+  tags: (v) => Object.keys((v ?? {}) as object),
+  uploaded_at: "null",
+  is_copyable: "null",
+  is_deleteable: (v) => (v ? "yes" : "no"),
+  is_quarantined: "null",
+  is_resyncable: "missing",
+  is_sync_in_flight: "null",
+  vulnerability_counts: "missing",
+};
 
 interface RepoParams {
   owner: string;
@@ -83,6 +117,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
     owner: request.params.owner,
     repo,
   });
+  const loose = (wire: Record<string, unknown>) =>
+    ctx.store.cloudsmith.settings.looseAnswers ? loosen(wire, LOOSE_PACKAGE) : wire;
   const itemOf = (request: ItemRequest) =>
     store.require(request.params.owner, request.params.repo, request.params.identifier);
   // Reads of a fresh copy may 404 for a while (settings.copyNotFoundMs).
@@ -91,7 +127,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
 
   // packages_list
   scope.get(BASE, async (request: RepoRequest, reply) => {
-    const all = [...store.packages(request.params.owner, request.params.repo).values()];
+    // A package copied less than settings.listLagMs ago is not listed yet.
+    const all = store.listed(request.params.owner, request.params.repo);
     const query = queryParam(request.query, "query") ?? "";
     if (query.length > QUERY_MAX_LENGTH)
       throw invalidInput({ query: [`Ensure this field has no more than ${QUERY_MAX_LENGTH} characters.`] });
@@ -100,16 +137,18 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
     const found = all.filter((p) => match(searchable(p, now))).sort(sorter(queryParam(request.query, "sort")));
     const page = paginate(found, request.query, requestUrl(request));
     reply.headers(page.headers);
-    return page.items.map((p) => toPackage(p, urls(request), now));
+    return page.items.map((p) => loose(toPackage(p, urls(request), now)));
   });
 
   // packages_read
-  scope.get(ITEM, async (request: ItemRequest) => toPackageDetail(readableOf(request), urls(request), store.nowMs()));
+  scope.get(ITEM, async (request: ItemRequest) =>
+    loose(toPackageDetail(readableOf(request), urls(request), store.nowMs())),
+  );
 
   // packages_status: counted per package (GET /_emulator/state shows status_reads, 404s included) so tests can bound polling.
   scope.get(`${ITEM}status/`, async (request: ItemRequest) => {
     itemOf(request).statusReads++;
-    return toPackageStatus(readableOf(request), urls(request), store.nowMs());
+    return loose(toPackageStatus(readableOf(request), urls(request), store.nowMs()));
   });
 
   // packages_copy: 200 (not 201) with the NEW package in the destination, syncing from now.
@@ -124,14 +163,14 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
       throw invalidInput({ republish: ["Must be a valid boolean."] });
     const { owner, repo, identifier } = request.params;
     const copied = store.copy(owner, repo, identifier, destination.trim(), republish === true);
-    return toPackage(copied.record, urls(request, copied.repo), store.nowMs());
+    return loose(toPackage(copied.record, urls(request, copied.repo), store.nowMs()));
   });
 
   // packages_resync: 400 "wrong state" while a sync is in flight.
   scope.post(`${ITEM}resync/`, async (request: ItemRequest) => {
     const p = itemOf(request);
     store.resync(p);
-    return toPackage(p, urls(request), store.nowMs());
+    return loose(toPackage(p, urls(request), store.nowMs()));
   });
 
   // packages_delete

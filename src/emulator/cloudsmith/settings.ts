@@ -11,6 +11,7 @@ import { isPlainObject } from "../util";
 
 type MissingSlash = "redirect" | "not-found" | "lenient";
 export type BareWordSearch = "any-field" | "name";
+export type TokenListOrder = "name" | "created";
 
 export interface CloudsmithSettings {
   /**
@@ -74,6 +75,52 @@ export interface CloudsmithSettings {
   syncCopiesDefault: boolean;
   /** `entitlements_sync` gives each copy its source token's secret value (else a new one). @default true */
   syncCopiesToken: boolean;
+
+  /**
+   * List lag: a token or package created (or a token changed) less than this many milliseconds ago
+   * shows in `entitlements_list` / `packages_list` as it was before (a new one not at all), as from
+   * a replica behind the primary; reads of the object itself are not affected. No public source
+   * measures it; terraform-provider-cloudsmith waits before trusting any read after a write
+   * ("cross-region database replication", `waiter` in
+   * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/344b5c3694ad54ad2b0da8f1c55401df6ec37c21/cloudsmith/utils.go).
+   * A deletion shows at once. @default 0
+   */
+  listLagMs: number;
+  /**
+   * Read-after-PATCH lag: `entitlements_read` of a token answers its version from before a PATCH
+   * (or a refresh) for this many milliseconds after it. terraform-provider-cloudsmith sleeps 7 s
+   * after every update "to allow eventual consistency to settle" (`waitForUpdate`, same file). @default 0
+   */
+  patchReadLagMs: number;
+  /**
+   * Whether a repository refuses a second token with a name it already has (422 on `name`).
+   * cloudsmith-cli's help for `--name`: "This must be unique ... * Note: May not apply to older
+   * repositories." (https://github.com/cloudsmith-io/cloudsmith-cli/blob/14c715ed478638733c2044dc864117c9d26a9326/cloudsmith_cli/cli/commands/entitlements.py).
+   * false = such an older repository: names may repeat. @default true
+   */
+  uniqueTokenNames: boolean;
+  /**
+   * Answers as loose as the documentation allows and a live server may give: every token and
+   * package field reposmith does not manage comes back null (blank values come back as null,
+   * https://help.cloudsmith.io/reference/schema), missing (a list's summary representation,
+   * same page) or of another type, and each object carries a field no version of the spec has.
+   * Managed fields keep their values. Off: every field as the spec types it. @default false
+   */
+  looseAnswers: boolean;
+  /**
+   * The order of `entitlements_list` without a `sort` parameter. "name": the spec's default for
+   * `sort` ("default": "name"); "created": the order the tokens were made in (no public source:
+   * a switch, so that nothing in the client depends on the order). @default "name"
+   */
+  tokenListOrder: TokenListOrder;
+  /**
+   * Whether `entitlements_refresh` takes `access_private_broadcasts` in its body: the API reference
+   * page lists it among the refresh body params (https://docs.cloudsmith.com/api/entitlements/refresh),
+   * the spec's RepositoryTokenRefreshRequest does not (a field it does not name is ignored, as
+   * Django REST framework ignores unknown fields). reposmith always uses
+   * `entitlements_toggle_private_broadcasts`. @default true
+   */
+  refreshTakesPrivateBroadcasts: boolean;
 }
 
 export const DEFAULT_CLOUDSMITH_SETTINGS: Readonly<CloudsmithSettings> = Object.freeze({
@@ -87,6 +134,12 @@ export const DEFAULT_CLOUDSMITH_SETTINGS: Readonly<CloudsmithSettings> = Object.
   syncCopiesMetadata: true,
   syncCopiesDefault: true,
   syncCopiesToken: true,
+  listLagMs: 0,
+  patchReadLagMs: 0,
+  uniqueTokenNames: true,
+  looseAnswers: false,
+  tokenListOrder: "name",
+  refreshTakesPrivateBroadcasts: true,
 });
 
 /** The allowed values of each enumerated setting; the `…Ms` settings take any number >= 0. */
@@ -98,8 +151,12 @@ const CHOICES: Partial<{ [K in keyof CloudsmithSettings]: readonly CloudsmithSet
   syncCopiesMetadata: [true, false],
   syncCopiesDefault: [true, false],
   syncCopiesToken: [true, false],
+  uniqueTokenNames: [true, false],
+  looseAnswers: [true, false],
+  tokenListOrder: ["name", "created"],
+  refreshTakesPrivateBroadcasts: [true, false],
 };
-const DURATIONS = new Set<string>(["copyNotFoundMs", "tokenReadLagMs", "isActiveLagMs"]);
+const DURATIONS = new Set<string>(["copyNotFoundMs", "tokenReadLagMs", "isActiveLagMs", "listLagMs", "patchReadLagMs"]);
 const KNOWN = [...Object.keys(CHOICES), ...DURATIONS];
 
 /** `current` with the keys of `input` applied (null = the defaults); a 400 naming every bad key (nothing applied then). */

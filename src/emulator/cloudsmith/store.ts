@@ -1,6 +1,8 @@
 /**
  * Cloudsmith state: repositories (by owner/slug) and, per repository, entitlement tokens in a Map
- * keyed by slug_perm (insertion order kept) plus a name index for the uniqueness check.
+ * keyed by slug_perm (insertion order kept) plus a name index (names repeat only where the setting
+ * uniqueTokenNames is off). What lists and reads show of a token while a write is not visible to
+ * them yet (listLagMs, patchReadLagMs) is kept beside it.
  * Packages are kept apart, in packages-store.ts, keyed by these repositories.
  */
 import { ApiError, FieldErrors, addFieldError, invalidInput, notFound } from "../errors";
@@ -14,8 +16,10 @@ export interface RepositoryRecord {
   owner: string;
   slug: string;
   tokens: Map<string, TokenRecord>;
-  /** name → slug_perm */
-  tokenNames: Map<string, string>;
+  /** name → the slug_perms of the tokens of that name, oldest first (one unless uniqueTokenNames is off) */
+  tokenNames: Map<string, string[]>;
+  /** The tokens sorted by name (the spec's default list order), made again after a create, rename or delete. */
+  byName?: TokenRecord[];
   /** Next value of the deprecated per-repository `identifier` counter. */
   nextIdentifier: number;
 }
@@ -24,6 +28,31 @@ const SLUG_RE = /^[-a-zA-Z0-9_]+$/;
 
 function duplicateName(): ApiError {
   return invalidInput({ name: ["A token with this name already exists in this repository."] });
+}
+
+/** The slug_perm of the oldest token named `name` in `repo`, if any. */
+export function firstNamed(repo: RepositoryRecord, name: string): string | undefined {
+  return repo.tokenNames.get(name)?.[0];
+}
+
+function addName(repo: RepositoryRecord, name: string, slugPerm: string): void {
+  const slugs = repo.tokenNames.get(name);
+  if (slugs) slugs.push(slugPerm);
+  else repo.tokenNames.set(name, [slugPerm]);
+  repo.byName = undefined;
+}
+
+function removeName(repo: RepositoryRecord, name: string, slugPerm: string): void {
+  const slugs = repo.tokenNames.get(name)?.filter((s) => s !== slugPerm);
+  if (slugs?.length) repo.tokenNames.set(name, slugs);
+  else repo.tokenNames.delete(name);
+  repo.byName = undefined;
+}
+
+/** What a list or a read shows of a token until `untilMs`: an earlier version, or (undefined) nothing yet. */
+interface StaleView {
+  view: TokenRecord | undefined;
+  untilMs: number;
 }
 
 /** A token's writes not yet visible to readers (settings tokenReadLagMs, isActiveLagMs). */
@@ -39,6 +68,10 @@ export class CloudsmithStore {
   /** Switchable behaviours (see settings.ts); seed key `cloudsmith.settings`. */
   settings: CloudsmithSettings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
   private readonly lag = new Map<TokenRecord, TokenLag>();
+  /** What lists show of tokens written less than listLagMs ago. */
+  private readonly listed = new Map<TokenRecord, StaleView>();
+  /** What entitlements_read shows of tokens patched less than patchReadLagMs ago. */
+  private readonly read = new Map<TokenRecord, StaleView>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -54,6 +87,7 @@ export class CloudsmithStore {
     const now = this.now();
     for (const [t, l] of this.lag) {
       if (l.active && now >= l.active.atMs) {
+        this.noteWrite(t, "change");
         t.is_active = l.active.value;
         touch(t);
         delete l.active;
@@ -70,6 +104,50 @@ export class CloudsmithStore {
     return token;
   }
 
+  /**
+   * Called before every write to a token (after it, for a create): from now on, for listLagMs,
+   * lists show it as it was (a new one not at all); after a PATCH or refresh, for patchReadLagMs,
+   * so does entitlements_read. A write while an earlier one is still hidden keeps the older view.
+   */
+  noteWrite(token: TokenRecord, kind: "create" | "change" | "patch"): void {
+    const now = this.now();
+    const hide = (views: Map<TokenRecord, StaleView>, lagMs: number) => {
+      if (lagMs <= 0) return;
+      const pending = views.get(token);
+      if (pending && now < pending.untilMs) pending.untilMs = now + lagMs;
+      else views.set(token, { view: kind === "create" ? undefined : { ...token }, untilMs: now + lagMs });
+    };
+    hide(this.listed, this.settings.listLagMs);
+    if (kind === "patch") hide(this.read, this.settings.patchReadLagMs);
+  }
+
+  /** The token as lists show it now: its current record, an earlier version, or undefined (not listed yet). */
+  listedView(token: TokenRecord): TokenRecord | undefined {
+    return this.viewOf(this.listed, token);
+  }
+
+  /** The token as entitlements_read shows it now (patchReadLagMs). */
+  readView(token: TokenRecord): TokenRecord {
+    return this.viewOf(this.read, token) ?? token;
+  }
+
+  private viewOf(views: Map<TokenRecord, StaleView>, token: TokenRecord): TokenRecord | undefined {
+    if (views.size === 0) return token;
+    const pending = views.get(token);
+    if (!pending) return token;
+    if (this.now() < pending.untilMs) return pending.view;
+    views.delete(token);
+    return token;
+  }
+
+  /** The repository's tokens in the order entitlements_list gives without `sort` (settings.tokenListOrder). */
+  listOrder(repo: RepositoryRecord): TokenRecord[] {
+    if (this.settings.tokenListOrder === "created") return [...repo.tokens.values()];
+    // A stable sort: tokens of one name (uniqueTokenNames off) stay oldest first.
+    repo.byName ??= [...repo.tokens.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return repo.byName;
+  }
+
   /** enable/disable: at once, or isActiveLagMs later. */
   setActive(token: TokenRecord, value: boolean): void {
     const lagMs = this.settings.isActiveLagMs;
@@ -80,6 +158,7 @@ export class CloudsmithStore {
       return;
     }
     delete l.active; // an earlier lagging change is overtaken
+    this.noteWrite(token, "change");
     token.is_active = value;
     touch(token);
   }
@@ -116,21 +195,33 @@ export class CloudsmithStore {
     return repo;
   }
 
-  /** Creates a token; a 400 when the name is taken. */
+  /** Creates a token; a 422 when the name is taken (unless settings.uniqueTokenNames is off). */
   createToken(repo: RepositoryRecord, fields: Partial<TokenRecord> & { name: string }): TokenRecord {
-    if (repo.tokenNames.has(fields.name)) throw duplicateName();
+    if (this.settings.uniqueTokenNames && repo.tokenNames.has(fields.name)) throw duplicateName();
     const token = this.insertToken(repo, fields);
+    this.noteWrite(token, "create");
     if (this.settings.tokenReadLagMs > 0)
       this.lag.set(token, { readableAtMs: this.now() + this.settings.tokenReadLagMs });
     return token;
   }
 
-  /** Applies validated writable fields to a token (a 400 when a rename collides). */
-  updateToken(repo: RepositoryRecord, token: TokenRecord, fields: Partial<WritableTokenFields>): void {
-    if (fields.name !== undefined && fields.name !== token.name) {
-      if (repo.tokenNames.has(fields.name)) throw duplicateName();
-      repo.tokenNames.delete(token.name);
-      repo.tokenNames.set(fields.name, token.slug_perm);
+  /**
+   * Applies validated writable fields to a token (a 422 when a rename collides, unless
+   * settings.uniqueTokenNames is off): a PATCH or a refresh (`kind` "patch", which reads may lag),
+   * or another write ("change").
+   */
+  updateToken(
+    repo: RepositoryRecord,
+    token: TokenRecord,
+    fields: Partial<WritableTokenFields>,
+    kind: "patch" | "change" = "patch",
+  ): void {
+    const renamed = fields.name !== undefined && fields.name !== token.name;
+    if (renamed && this.settings.uniqueTokenNames && repo.tokenNames.has(fields.name!)) throw duplicateName();
+    this.noteWrite(token, kind);
+    if (renamed) {
+      removeName(repo, token.name, token.slug_perm);
+      addName(repo, fields.name!, token.slug_perm);
     }
     Object.assign(token, fields);
     touch(token);
@@ -138,8 +229,10 @@ export class CloudsmithStore {
 
   deleteToken(repo: RepositoryRecord, token: TokenRecord): void {
     repo.tokens.delete(token.slug_perm);
-    repo.tokenNames.delete(token.name);
+    removeName(repo, token.name, token.slug_perm);
     this.lag.delete(token);
+    this.listed.delete(token);
+    this.read.delete(token);
   }
 
   /**
@@ -156,12 +249,19 @@ export class CloudsmithStore {
       default: s.syncCopiesDefault ? t.default : false,
       token: s.syncCopiesToken ? t.token : newTokenValue(),
     }));
-    for (const t of target.tokens.values()) this.lag.delete(t);
+    for (const t of target.tokens.values()) {
+      this.lag.delete(t);
+      this.listed.delete(t);
+      this.read.delete(t);
+    }
     target.tokens.clear();
     target.tokenNames.clear();
+    target.byName = undefined;
     return copies.map((t) => {
       const { slug_perm: _s, identifier: _i, created_at: _c, updated_at: _u, updated_by: _b, ...rest } = t;
-      return this.insertToken(target, { ...rest, clients: 0, downloads: 0, bandwidth: 0 });
+      const copy = this.insertToken(target, { ...rest, clients: 0, downloads: 0, bandwidth: 0 });
+      this.noteWrite(copy, "create");
+      return copy;
     });
   }
 
@@ -169,13 +269,15 @@ export class CloudsmithStore {
     const record = newTokenRecord(repo.nextIdentifier++, fields);
     while (repo.tokens.has(record.slug_perm)) record.slug_perm = newSlugPerm();
     repo.tokens.set(record.slug_perm, record);
-    repo.tokenNames.set(record.name, record.slug_perm);
+    addName(repo, record.name, record.slug_perm);
     return record;
   }
 
   reset(): void {
     this.repos.clear();
     this.lag.clear();
+    this.listed.clear();
+    this.read.clear();
     this.settings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
   }
 
@@ -207,17 +309,21 @@ export class CloudsmithStore {
     tokens.forEach((t, i) => {
       const repo = this.createRepository(t.owner, t.repository);
       const fields = parsed[i];
-      const slug = (fields.slug_perm as string | undefined) ?? repo.tokenNames.get(fields.name as string);
+      // By slug_perm when given, else by name (where names repeat, a seed token without a slug_perm is a new one).
+      const slug =
+        (fields.slug_perm as string | undefined) ??
+        (this.settings.uniqueTokenNames ? firstNamed(repo, fields.name as string) : undefined);
       const existing = slug === undefined ? undefined : repo.tokens.get(slug);
+      const unique = this.settings.uniqueTokenNames;
       if (!existing) {
-        if (repo.tokenNames.has(fields.name as string)) throw duplicateName();
+        if (unique && repo.tokenNames.has(fields.name as string)) throw duplicateName();
         this.insertToken(repo, fields as Partial<TokenRecord> & { name: string });
         return;
       }
       if (fields.name !== undefined && fields.name !== existing.name) {
-        if (repo.tokenNames.has(fields.name as string)) throw duplicateName();
-        repo.tokenNames.delete(existing.name);
-        repo.tokenNames.set(fields.name as string, existing.slug_perm);
+        if (unique && repo.tokenNames.has(fields.name as string)) throw duplicateName();
+        removeName(repo, existing.name, existing.slug_perm);
+        addName(repo, fields.name as string, existing.slug_perm);
       }
       Object.assign(existing, fields);
     });

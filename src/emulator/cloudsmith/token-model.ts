@@ -159,8 +159,57 @@ export interface TokenLocation {
   repo: string;
 }
 
-/** The `RepositoryToken` wire representation. The secret appears only when `showToken` is true. */
-export function toRepositoryToken(t: TokenRecord, loc: TokenLocation, showToken: boolean): Record<string, unknown> {
+/**
+ * The `RepositoryToken` wire representation. The secret appears only when `showToken` is true.
+ * `loose` (settings.looseAnswers): the fields reposmith does not manage come back null, missing or
+ * of another type, and a field no version of the spec has is added; managed fields are as always.
+ */
+export function toRepositoryToken(
+  t: TokenRecord,
+  loc: TokenLocation,
+  showToken: boolean,
+  loose = false,
+): Record<string, unknown> {
+  const wire = strictToken(t, loc, showToken);
+  return loose ? loosen(wire, LOOSE_TOKEN) : wire;
+}
+
+/** How settings.looseAnswers answers a field the client does not manage: null, left out, or another type. */
+export type Loosening = Record<string, "null" | "missing" | ((v: unknown) => unknown)>;
+
+const LOOSE_TOKEN: Loosening = {
+  clients: "null",
+  downloads: (v) => String(v),
+  created_by: "null",
+  created_by_url: "null",
+  usage: "null",
+  self_url: "null",
+  refresh_url: "missing",
+  reset_url: "null",
+  enable_url: "missing",
+  disable_url: "null",
+  has_limits: "null",
+  is_limited: (v) => (v ? 1 : 0),
+  identifier: (v) => String(v),
+  eula_accepted: "missing",
+  eula_accepted_at: (v) => v ?? false,
+  updated_by_url: "null",
+  user_url: (v) => (v === null ? {} : v),
+};
+
+/** A wire object loosened as `how` says, plus a field no spec has. */
+export function loosen(wire: Record<string, unknown>, how: Loosening): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(wire)) {
+    const rule = how[k];
+    if (rule === "missing") continue;
+    out[k] = rule === undefined ? v : rule === "null" ? null : rule(v);
+  }
+  out.emulator_field_from_a_later_version = { added: true, values: [1, "two", null] };
+  return out;
+}
+
+function strictToken(t: TokenRecord, loc: TokenLocation, showToken: boolean): Record<string, unknown> {
   const base = `${loc.root}/v1/entitlements/${loc.owner}/${loc.repo}/${t.slug_perm}/`;
   const userUrl = (slug: string | null) => (slug === null ? null : `${loc.root}/v1/users/profile/${slug}/`);
   return {
@@ -222,8 +271,8 @@ const wireCache = new WeakMap<TokenRecord, WireCacheEntry>();
  * unchanged when all its values are identical (writes replace values, `metadata` included, never
  * edit them in place) and its time-dependent `is_limited` is the same.
  */
-export function repositoryTokenBytes(t: TokenRecord, loc: TokenLocation, showToken: boolean): Buffer {
-  const context = `${loc.root}\n${loc.owner}\n${loc.repo}\n${showToken}\n${isLimited(t)}`;
+export function repositoryTokenBytes(t: TokenRecord, loc: TokenLocation, showToken: boolean, loose = false): Buffer {
+  const context = `${loc.root}\n${loc.owner}\n${loc.repo}\n${showToken}\n${isLimited(t)}\n${loose}`;
   const values = Object.values(t);
   const hit = wireCache.get(t);
   if (
@@ -233,7 +282,7 @@ export function repositoryTokenBytes(t: TokenRecord, loc: TokenLocation, showTok
     hit.values.every((v, i) => v === values[i])
   )
     return hit.bytes;
-  const bytes = Buffer.from(JSON.stringify(toRepositoryToken(t, loc, showToken)));
+  const bytes = Buffer.from(JSON.stringify(toRepositoryToken(t, loc, showToken, loose)));
   wireCache.set(t, { context, values, bytes });
   return bytes;
 }

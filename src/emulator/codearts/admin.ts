@@ -3,7 +3,9 @@
  *   GET  /_emulator/codearts                 state (seed format, secrets included), settings, counters
  *   POST /_emulator/codearts/settings        {tokenTtlMs, advertisedTtlMs, queueMs, syncMs,
  *                                            mirroringEnabledReading: "true-means-off"|"true-means-on" (older: mirroringEnabledInverted: boolean),
- *                                            noMirrorResponse: "404"|"empty200"} → settings
+ *                                            noMirrorResponse: "404"|"empty200", emptyEndpointUuid: "clears"|"refused",
+ *                                            putOmittedFields: "kept"|"reset",
+ *                                            looseAnswers: boolean} → settings
  *   POST /_emulator/codearts/sources         {url, username?, password?, unreachable?} → upsert a Git source
  *   POST /_emulator/codearts/expire-tokens   every issued IAM token expires now → {expired: N}
  *   POST /_emulator/codearts/permissions     {repository_id, deny: ["getRepository"|"setRepository"]} → 403 CH.004403 for those

@@ -105,11 +105,36 @@ export interface CaSettings {
    * CH.000404 or a 200 whose fields are empty. @default "404"
    */
   noMirrorResponse: NoMirrorResponse;
+  /**
+   * What UpdateRepositoryRemoteMirror does with `endpoint_uuid: ""`. Its page documents the field
+   * as a string and says nothing of an empty one
+   * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html):
+   * "clears" = the mirror is left without an endpoint; "refused" = 400 CH.010001 (a parameter check).
+   * @default "clears"
+   */
+  emptyEndpointUuid: EmptyEndpointUuid;
+  /**
+   * What UpdateRepositoryRemoteMirror does with the fields a PUT leaves out: its page marks all four
+   * optional and says nothing of the others' fate. "kept": they stay as they are; "reset": an
+   * omitted endpoint_uuid is cleared and an omitted sync_branch_type goes back to "all" (a full
+   * replace; the url always stays). @default "kept"
+   */
+  putOmittedFields: PutOmittedFields;
+  /**
+   * Answers as loose as a live server may give: ShowRemoteMirror, AssociateRemoteMirror,
+   * UpdateRepositoryRemoteMirror and ShowRepository bodies carry the fields reposmith does not use
+   * null, missing or of another type, plus a field the SDK models do not have. @default false
+   */
+  looseAnswers: boolean;
 }
 
 export const MIRRORING_ENABLED_READINGS = ["true-means-off", "true-means-on"] as const;
 export type MirroringEnabledReading = (typeof MIRRORING_ENABLED_READINGS)[number];
 export const NO_MIRROR_RESPONSES = ["404", "empty200"] as const;
+export const EMPTY_ENDPOINT_UUID = ["clears", "refused"] as const;
+export const PUT_OMITTED_FIELDS = ["kept", "reset"] as const;
+export type PutOmittedFields = (typeof PUT_OMITTED_FIELDS)[number];
+export type EmptyEndpointUuid = (typeof EMPTY_ENDPOINT_UUID)[number];
 export type NoMirrorResponse = (typeof NO_MIRROR_RESPONSES)[number];
 
 export const DEFAULT_SETTINGS: CaSettings = {
@@ -119,6 +144,9 @@ export const DEFAULT_SETTINGS: CaSettings = {
   syncMs: 200,
   mirroringEnabledReading: "true-means-off",
   noMirrorResponse: "404",
+  emptyEndpointUuid: "clears",
+  putOmittedFields: "kept",
+  looseAnswers: false,
 };
 
 export const MAX_REPOSITORY_ID = 2_147_483_647;

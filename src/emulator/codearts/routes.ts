@@ -25,6 +25,23 @@ type RepoRequest = FastifyRequest<{ Params: { repository_id: string } }>;
 const BASE = "/v4/repositories/:repository_id";
 const MIRROR = `${BASE}/remote-mirror`;
 
+/**
+ * settings.looseAnswers: the fields reposmith does not use (it reads a mirror's url, mirroring_enabled,
+ * endpoint_uuid, update_status, the two timestamps, number_of_failures and last_error) come back null,
+ * missing or of another type, and one the SDK models lack is added.
+ */
+function loosen(body: Record<string, unknown>, on: boolean): Record<string, unknown> {
+  if (!on) return body;
+  const out: Record<string, unknown> = { ...body, emulator_field_from_a_later_version: { added: true } };
+  if ("id" in out) out.id = out.id === null ? null : String(out.id);
+  if ("is_private" in out) out.is_private = out.is_private === null ? null : out.is_private ? "yes" : "no";
+  delete out.repository_id;
+  for (const k of ["name_with_namespace", "ssh_url_to_repo", "archived", "empty_repo", "project_id"])
+    if (k in out) out[k] = null;
+  if ("path" in out) out.path = [out.path];
+  return out;
+}
+
 function body(request: FastifyRequest): Record<string, unknown> {
   if (request.body === undefined || request.body === null) return {};
   if (!isPlainObject(request.body)) throw invalidParam("The request body must be a JSON object.");
@@ -47,7 +64,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     if (!m) throw mirrorNotFound();
     return m;
   };
-  const info = (repo: CaRepository, m: CaMirror) => ({
+  const info = (repo: CaRepository, m: CaMirror) => loosen(infoOf(repo, m), store.settings.looseAnswers);
+  const infoOf = (repo: CaRepository, m: CaMirror) => ({
     id: m.id,
     repository_id: repo.id,
     update_status: m.update_status,
@@ -61,7 +79,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     last_error: m.last_error,
   });
 
-  const emptyInfo = (repo: CaRepository) => ({
+  const emptyInfo = (repo: CaRepository) => loosen(emptyInfoOf(repo), store.settings.looseAnswers);
+  const emptyInfoOf = (repo: CaRepository) => ({
     id: null,
     repository_id: repo.id,
     update_status: null,
@@ -77,6 +96,10 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
 
   scope.get(BASE, async (request: RepoRequest) => {
     const repo = repoOf(request, "getRepository");
+    return loosen(showRepositoryOf(repo), store.settings.looseAnswers);
+  });
+
+  const showRepositoryOf = (repo: CaRepository) => {
     return {
       id: repo.id,
       name: repo.name,
@@ -93,7 +116,7 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
       import_status: repo.mirror ? "finished" : "none",
       repository_type: repo.mirror ? "mirror" : "normal",
     };
-  });
+  };
 
   scope.post(`${MIRROR}/associate`, async (request: RepoRequest, reply) => {
     const repo = repoOf(request, "setRepository");
@@ -124,6 +147,8 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
       throw invalidParam("mirroring_enabled must be a boolean.");
     if (b.endpoint_uuid !== undefined && typeof b.endpoint_uuid !== "string")
       throw invalidParam("endpoint_uuid must be a string.");
+    if (b.endpoint_uuid === "" && store.settings.emptyEndpointUuid === "refused")
+      throw invalidParam("endpoint_uuid must not be empty.");
     if (typeof b.url === "string" && b.url !== m.url) {
       m.url = b.url;
       const src = store.source(b.url);
@@ -132,12 +157,20 @@ export function registerMirrorRoutes(scope: FastifyInstance, store: CodeArtsStor
     if (b.sync_branch_type !== undefined) m.sync_branch_type = b.sync_branch_type as CaMirror["sync_branch_type"];
     if (typeof b.mirroring_enabled === "boolean") m.scheduled = store.scheduledFrom(b.mirroring_enabled);
     if (typeof b.endpoint_uuid === "string") m.endpoint_uuid = b.endpoint_uuid;
-    return {
-      url: m.url,
-      mirroring_enabled: store.mirroringEnabled(m),
-      endpoint_uuid: m.endpoint_uuid,
-      sync_branch_type: m.sync_branch_type,
-    };
+    // A PUT as a full replace (settings.putOmittedFields "reset"): what it leaves out goes back to its default.
+    if (store.settings.putOmittedFields === "reset") {
+      if (b.endpoint_uuid === undefined) m.endpoint_uuid = "";
+      if (b.sync_branch_type === undefined) m.sync_branch_type = "all";
+    }
+    return loosen(
+      {
+        url: m.url,
+        mirroring_enabled: store.mirroringEnabled(m),
+        endpoint_uuid: m.endpoint_uuid,
+        sync_branch_type: m.sync_branch_type,
+      },
+      store.settings.looseAnswers,
+    );
   });
 
   scope.post(MIRROR, async (request: RepoRequest) => {

@@ -23,6 +23,10 @@ import {
   MIRRORING_ENABLED_READINGS,
   MirroringEnabledReading,
   NO_MIRROR_RESPONSES,
+  EMPTY_ENDPOINT_UUID,
+  type EmptyEndpointUuid,
+  PUT_OMITTED_FIELDS,
+  type PutOmittedFields,
   NoMirrorResponse,
   repositoryNotFound,
 } from "./model";
@@ -125,6 +129,15 @@ export class CodeArtsStore implements SyncWorld {
       } else if (k === "noMirrorResponse") {
         if ((NO_MIRROR_RESPONSES as readonly unknown[]).includes(v)) next.noMirrorResponse = v as NoMirrorResponse;
         else addFieldError(errors, k, `Must be one of ${NO_MIRROR_RESPONSES.join(", ")}.`);
+      } else if (k === "emptyEndpointUuid") {
+        if ((EMPTY_ENDPOINT_UUID as readonly unknown[]).includes(v)) next.emptyEndpointUuid = v as EmptyEndpointUuid;
+        else addFieldError(errors, k, `Must be one of ${EMPTY_ENDPOINT_UUID.join(", ")}.`);
+      } else if (k === "putOmittedFields") {
+        if ((PUT_OMITTED_FIELDS as readonly unknown[]).includes(v)) next.putOmittedFields = v as PutOmittedFields;
+        else addFieldError(errors, k, `Must be one of ${PUT_OMITTED_FIELDS.join(", ")}.`);
+      } else if (k === "looseAnswers") {
+        if (typeof v === "boolean") next.looseAnswers = v;
+        else addFieldError(errors, k, "Must be a boolean.");
       } else if (k === "advertisedTtlMs" && v === null) {
         next.advertisedTtlMs = null;
       } else if (k === "tokenTtlMs" || k === "advertisedTtlMs" || k === "queueMs" || k === "syncMs") {

@@ -66,12 +66,19 @@ describe("--lock-timeout", () => {
     );
     expect(short.stderr).toMatch(/is locked by a test holding the lock .*\(waited 1 s of --lock-timeout\)/);
 
-    const started = Date.now();
-    // The CLI takes a second or two to start: the wait itself lasts about 12 s.
-    setTimeout(() => void lock.release(), 14_000);
-    const waited = await run("apply", "--auto-approve", "--skip-synth", "--lock-timeout", "1m");
+    // Released 12 s after the CLI said it waits, however long it took to start (a loaded machine).
+    let waitingSince: number | undefined;
+    const waited = await reposmith(["apply", "--auto-approve", "--skip-synth", "--lock-timeout", "1m", ...w.args], {
+      cwd: w.dir,
+      env: { ...t.env, CI: "true" },
+      onOutput: (text) => {
+        if (waitingSince !== undefined || !/Waiting for the state lock/.test(text)) return;
+        waitingSince = Date.now();
+        setTimeout(() => void lock.release(), 12_000);
+      },
+    });
     expect(waited.code).toBe(0);
-    expect(Date.now() - started).toBeGreaterThan(13_000);
+    expect(Date.now() - waitingSince!).toBeGreaterThan(11_000);
     expect(waited.stderr).toMatch(/Waiting for the state lock of stack "app" .*: up to 1m \(--lock-timeout\)/);
     expect(waited.stderr).toMatch(/Still waiting for the state lock of stack "app" .*\.\.\. \[10s elapsed\]/);
     expect(waited.stdout).toMatch(/Apply complete! Resources: 1 added/);

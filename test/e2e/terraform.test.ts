@@ -10,6 +10,8 @@ import { ROOT, reposmith, startTestEmulator, Workdir, type TestEmulator } from "
 import { describeWithTerraform, terraform } from "../helpers/terraform";
 
 const maybe = describeWithTerraform("test/e2e/terraform.test.ts", "the Terraform path cannot be exercised here");
+// Each test runs terraform five to ten times (a few seconds each, more on a loaded machine).
+jest.setTimeout(240_000);
 
 let t: TestEmulator;
 

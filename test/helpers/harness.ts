@@ -283,6 +283,8 @@ export function reposmith(
       when: RegExp;
       signal?: NodeJS.Signals;
     };
+    /** Called with the output so far (stdout + stderr) each time more arrives. */
+    onOutput?: (text: string) => void;
   },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -295,6 +297,7 @@ export function reposmith(
     let stderr = "";
     let sent = false;
     const watch = () => {
+      opts.onOutput?.(stdout + stderr);
       if (!opts.interrupt || sent || !opts.interrupt.when.test(stdout + stderr)) return;
       sent = true;
       child.kill(opts.interrupt.signal ?? "SIGINT");

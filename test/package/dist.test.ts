@@ -87,7 +87,7 @@ app.synth();
       name: "ci",
       limits: { numDownloads: 10 },
     });
-    expect(synthesized).toMatch(/reposmith\/bin\/reposmith\.js.* -- hook apply/);
+    expect(synthesized).toMatch(/reposmith\/bin\/reposmith\.js.* -- hook run/);
   });
 
   it("runs a plain JavaScript CDK Terrain (cdktn) app using the constructs", () => {

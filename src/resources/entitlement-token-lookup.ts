@@ -29,7 +29,6 @@ export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unkn
   const created = typeof f.created_at === "string" ? f.created_at : null;
   return {
     slug_perm: f.slug_perm ?? null,
-    identifier: f.identifier ?? null,
     default: f.default ?? null,
     created_at: created,
     updated_at: typeof f.updated_at === "string" ? f.updated_at : null,

@@ -47,6 +47,8 @@ export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unkn
     metadata: f.metadata ?? null,
     access_private_broadcasts: f.access_private_broadcasts ?? null,
     rotated_at: rotatedAt ?? created,
+    // Kept only to be given out (EntitlementToken.identifier); last, so older state keeps its bytes.
+    identifier: typeof f.identifier === "number" || typeof f.identifier === "string" ? f.identifier : null,
   };
 }
 

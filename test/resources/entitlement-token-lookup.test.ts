@@ -61,6 +61,7 @@ describe("observedFields", () => {
       "updated_at",
       ...MANAGED_FIELDS,
       "rotated_at",
+      "identifier",
     ]);
     expect(fields).not.toHaveProperty("token");
     expect(JSON.stringify(fields)).not.toContain("secret-value");

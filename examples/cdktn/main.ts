@@ -4,7 +4,7 @@
 // `npx cdktn deploy` (cdktn-cli 0.24, Node >= 22.19) or `npx reposmith apply`.
 import { App, TerraformStack } from "cdktn";
 import type { Construct } from "constructs";
-import { CloudsmithConnection, EntitlementToken } from "../../src";
+import { CloudsmithConnection, EntitlementToken } from "reposmith";
 
 const OWNER = process.env.QUICKSTART_OWNER ?? "acme";
 const REPO = process.env.QUICKSTART_REPO ?? "prod";

@@ -12,7 +12,7 @@
 // and set MIRROR_REPOSITORY_ID / MIRROR_SOURCE_URL to your repository and source.
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { CodeArtsConnection, RepositoryMirror, Secret } from "../../src";
+import { CodeArtsConnection, RepositoryMirror, Secret } from "reposmith";
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 

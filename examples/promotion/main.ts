@@ -2,7 +2,7 @@
 // tagged "release" mirrored. Each copy is waited on until Cloudsmith has fully synchronised it.
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { CloudsmithConnection, PackageCopy, PackageMirror } from "../../src";
+import { CloudsmithConnection, PackageCopy, PackageMirror } from "reposmith";
 
 const OWNER = process.env.PROMOTION_OWNER ?? "acme";
 const FROM = process.env.PROMOTION_FROM ?? "staging";

@@ -2,7 +2,7 @@
 // token with a download cap, a validity window and a monthly reset.
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { CloudsmithConnection, EntitlementToken } from "../../src";
+import { CloudsmithConnection, EntitlementToken } from "reposmith";
 
 const OWNER = process.env.QUICKSTART_OWNER ?? "acme";
 const REPO = process.env.QUICKSTART_REPO ?? "prod";

@@ -1,5 +1,5 @@
 /**
- * The Terraform resources a hook is made of (README "Two ways to apply"): built-in `terraform_data`,
+ * The Terraform resources a hook is made of (docs/cli.md, "Two ways to apply"): built-in `terraform_data`,
  * or hashicorp/null's `null_resource` and its provider, as classes of the app's own library.
  */
 import type { TerraformMetaArguments, TerraformProvider, TerraformResource } from "cdktf";

@@ -127,7 +127,7 @@ function work(
 
 /**
  * Says which packages the mirror leaves alone because it did not copy them and they differ from the
- * source: the README's promise that a mirror never overwrites a package uploaded by hand.
+ * source: the promise (docs/tour.md) that a mirror never overwrites a package uploaded by hand.
  */
 function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<string, Entry>): string | undefined {
   if (spec.republish) return undefined;

@@ -1,6 +1,6 @@
 /**
- * The package's contents as `npm pack` puts them in the tarball (package.json's "files": dist/
- * built by the prepack script, bin/, README.md, and package.json), built once per version of the
+ * The package's contents as `npm pack` puts them in the tarball (package.json and its "files": dist/
+ * built by the prepare script, and the files shipped as they are), built once per version of the
  * sources and shared by the test files that install it (a build takes 20 s of CPU here).
  */
 import { createHash } from "node:crypto";
@@ -9,7 +9,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import path from "node:path";
 import { ROOT } from "./harness";
 
-const INPUTS = ["src", "bin", "package.json", "README.md", "tsconfig.json", "tsconfig.build.json"];
+/** What package.json's "files" ships as it is in the checkout (all but the built dist/), and package.json. */
+const SHIPPED: string[] = [
+  "package.json",
+  ...(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).files as string[]).filter((f) => f !== "dist"),
+];
+const INPUTS = ["src", "tsconfig.json", "tsconfig.build.json", ...SHIPPED];
 
 function digest(): string {
   const hash = createHash("sha256");
@@ -57,8 +62,7 @@ function build(dir: string): string {
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  for (const f of ["package.json", "README.md", "bin"])
-    cpSync(path.join(ROOT, f), path.join(partial, f), { recursive: true });
+  for (const f of SHIPPED) cpSync(path.join(ROOT, f), path.join(partial, f), { recursive: true });
   execFileSync(
     process.execPath,
     [

@@ -17,7 +17,7 @@ export interface TokenPlanSetup {
   stateFile: string;
   options(concurrency: number, extra?: Partial<RunOptions>): RunOptions;
   /** One plan; throws when it is not empty (the set-up is broken). */
-  plan(concurrency: number, readMode?: "list" | "get"): Promise<void>;
+  plan(concurrency: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,9 +56,9 @@ export async function setUpTokenPlan(
     dir,
     stateFile: path.join(dir, "state", "bench.json"),
     options,
-    plan: async (c, readMode = "list") => {
-      const run = await planAll(options(c, { readMode }));
-      if (hasChanges(run.plan)) throw new Error(`bench: ${readMode} plan is not empty`);
+    plan: async (c) => {
+      const run = await planAll(options(c));
+      if (hasChanges(run.plan)) throw new Error("bench: plan is not empty");
     },
     close,
   };

@@ -17,8 +17,6 @@ export interface EngineOptions {
   signal?: AbortSignal;
   onNotice?: (message: string) => void;
   onProgress?: (key: string, update: ProgressUpdate) => void;
-  /** How resources are observed; see HandlerContext.readMode. @default "list" */
-  readMode?: "list" | "get";
   /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
   syncPolling?: SyncPolling;
   /** How long a write may take to show in lists; see HandlerContext.listLagMs. @default LIST_LAG_MS */
@@ -115,7 +113,6 @@ export class RunContext implements HandlerContext {
   private readonly cache = new Map<string, Promise<unknown>>();
   readonly notices: string[] = [];
   readonly clients: EngineClients;
-  readonly readMode: "list" | "get";
   readonly syncPolling: SyncPolling;
   readonly listLagMs: number | undefined;
 
@@ -124,7 +121,6 @@ export class RunContext implements HandlerContext {
     clients?: EngineClients,
   ) {
     this.clients = clients ?? new EngineClients(opts);
-    this.readMode = opts.readMode ?? "list";
     this.syncPolling = opts.syncPolling ?? "adaptive";
     this.listLagMs = opts.listLagMs;
   }

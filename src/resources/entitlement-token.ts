@@ -148,19 +148,15 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
   async observe(ctx, key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const slugPerm = stateSlug(state, spec.owner, spec.repository);
-    let found: { token: ListedToken; adopted: boolean } | undefined;
-    if (ctx.readMode === "get" && slugPerm) found = await readListed(client, spec.owner, spec.repository, slugPerm);
-    if (!found) {
-      const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
-      found = findToken(tokens, key, spec, slugPerm);
-      // A list may lag a create (docs/api/cloudsmith.md#eventual-consistency): the token state knows
-      // is read before it is called gone, so a plan right after an apply never creates it again.
-      if (slugPerm && found?.token.slug_perm !== slugPerm && ctx.readMode !== "get")
-        found = (await readListed(client, spec.owner, spec.repository, slugPerm)) ?? found;
-      // A token the API answered malformed that may be this one: neither compared nor duplicated.
-      const unsure = found ? undefined : malformedNamesake(tokens, spec.name);
-      if (unsure) requireReadable(spec.owner, spec.repository, unsure);
-    }
+    const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
+    let found = findToken(tokens, key, spec, slugPerm);
+    // A list may lag a create (docs/api/cloudsmith.md#eventual-consistency): the token state knows
+    // is read before it is called gone, so a plan right after an apply never creates it again.
+    if (slugPerm && found?.token.slug_perm !== slugPerm)
+      found = (await readListed(client, spec.owner, spec.repository, slugPerm)) ?? found;
+    // A token the API answered malformed that may be this one: neither compared nor duplicated.
+    const unsure = found ? undefined : malformedNamesake(tokens, spec.name);
+    if (unsure) requireReadable(spec.owner, spec.repository, unsure);
     if (!found) return undefined;
     requireReadable(spec.owner, spec.repository, found.token);
     const sameToken = slugPerm !== undefined && slugPerm === found.token.slug_perm;
@@ -393,7 +389,6 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
 
   planning: {
     prefetch(ctx, items) {
-      if (ctx.readMode === "get") return;
       // One list per repository and connection, however many of its tokens are declared.
       const started = new Map<ConnectionRef | undefined, Set<string>>();
       for (const { spec, conn } of items) {

@@ -68,11 +68,6 @@ export interface HandlerContext {
    * its timeout-like error carrying what exists (`recorded`), so state keeps it. @default never
    */
   interrupted?(): boolean;
-  /**
-   * "list" (default): observe through list endpoints, one call per page per repository.
-   * "get": one GET per resource known to state, as terraform-provider-cloudsmith does (the benchmark's baseline).
-   */
-  readonly readMode: "list" | "get";
   /** How package syncs are waited on; see SyncPolling. @default "adaptive" */
   readonly syncPolling?: SyncPolling;
   /**

@@ -120,15 +120,6 @@ describe("a plan right after an apply shows no drift the lag made", () => {
     expect(t.emu.stats().requests.byRoute[POST_CREATE]).toBe(1);
   });
 
-  it("read-after-PATCH lag, reading each token (readMode get): a token just patched", async () => {
-    synth((stack) => token(stack));
-    expect(failuresOf(await applyAll(opts()))).toEqual([]);
-    await lag({ patchReadLagMs: LAG_MS * 2 });
-    synth((stack) => token(stack, { limits: { numDownloads: 5, numClients: 2 } }));
-    expect(failuresOf(await applyAll(opts({ readMode: "get" })))).toEqual([]);
-    expect(await planned({ readMode: "get" })).toEqual([["app/ci", "noop", []]]);
-  });
-
   it("list lag: a copy and a mirror just made are not copied again", async () => {
     await lag({ listLagMs: LAG_MS });
     synth((stack) => {

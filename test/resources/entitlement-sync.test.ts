@@ -23,7 +23,6 @@ function scripted(repos: Record<string, RepositoryToken[]>, copy: (t: Repository
   } as unknown as CloudsmithClient;
   const memo = new Map<string, Promise<unknown>>();
   const ctx = {
-    readMode: "list",
     // A scripted API has no list lag: what a sync left is compared at once.
     listLagMs: 0,
     now: () => new Date(),

@@ -15,14 +15,6 @@ const MAX_PAGES = 10_000;
 /** How many times a list that changed while its pages were read is read again from page 1. */
 export const RELISTS = 3;
 
-const arrays = new WeakMap<ZodType, ZodType>();
-/** One array schema per item schema, so that its in-place check (src/api/http/in-place-check.ts) is built once. */
-function arrayOf<T>(item: ZodType<T>): ZodType<T[]> {
-  let a = arrays.get(item);
-  if (!a) arrays.set(item, (a = z.array(item)));
-  return a as ZodType<T[]>;
-}
-
 /**
  * A list that kept changing while its pages were read, every time it was read: what it holds is
  * unknown, so nothing may be concluded from it (least of all that an object is gone).
@@ -83,7 +75,7 @@ async function readOnce<T, K>(
   spec: ListSpec<T, K>,
 ): Promise<{ items: K[] } | { changed: string }> {
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
-  const schema = arrayOf(spec.item);
+  const schema = z.array(spec.item);
   const reuse = spec.keep && { as: pageMapper(spec.keep) };
   const salvage = spec.malformed && salvager(spec.item, spec.malformed);
   const fetchPage = (page: number) =>

@@ -33,8 +33,10 @@ export const RESET_PERIODS = [
 ] as const;
 const ScheduledResetPeriodSchema = z.enum(RESET_PERIODS);
 
-/** Free-form object (`metadata`). */
-const JsonObject = z.record(z.string(), z.unknown());
+/** Free-form object (`metadata`): checked to be an object and kept as it is, not copied key by key. */
+const JsonObject = z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+  error: "expected an object",
+});
 
 /**
  * The spec declares int64 limits; a JS number is exact only up to 2^53-1, so requests are capped there

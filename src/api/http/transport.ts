@@ -15,7 +15,6 @@ import {
   ResponseShapeError,
   ServerError,
 } from "./errors";
-import { inPlaceCheck } from "../../util/in-place-check";
 import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
@@ -417,9 +416,6 @@ export class HttpTransport {
     } catch {
       throw shapeError("response body is not valid JSON");
     }
-    // Most bodies pass a check that keeps them as they are; the rest (and schemas that change what
-    // they parse) go through zod, which also words the errors.
-    if (inPlaceCheck(spec.schema)?.(json)) return json as T;
     const parsed = spec.schema.safeParse(json);
     if (!parsed.success && spec.salvage) {
       const salvaged = spec.salvage(json);

@@ -56,14 +56,6 @@ function salvager<T>(item: ZodType<T>, malformed: (raw: unknown) => T & object):
   };
 }
 
-/** One page mapper per `keep`: the transport knows a reused page by its mapper's identity. */
-const pageMappers = new WeakMap<object, (page: unknown[]) => unknown[]>();
-function pageMapper<T, K>(keep: (item: T) => K): (page: T[]) => K[] {
-  let m = pageMappers.get(keep);
-  if (!m) pageMappers.set(keep, (m = (page) => (page as T[]).map(keep)));
-  return m as (page: T[]) => K[];
-}
-
 const countOf = (headers: Record<string, unknown>) => {
   const n = Number(headers["x-pagination-count"]);
   return headers["x-pagination-count"] === undefined || !Number.isFinite(n) ? undefined : n;
@@ -76,7 +68,9 @@ async function readOnce<T, K>(
 ): Promise<{ items: K[] } | { changed: string }> {
   const pageSize = Math.min(Math.max(1, Math.floor(spec.pageSize ?? MAX_PAGE_SIZE)), MAX_PAGE_SIZE);
   const schema = z.array(spec.item);
-  const reuse = spec.keep && { as: pageMapper(spec.keep) };
+  const { keep } = spec;
+  // The projection is known by `keep` itself: a page kept by the same function is reused.
+  const reuse = keep && { key: keep, as: (page: T[]) => page.map(keep) };
   const salvage = spec.malformed && salvager(spec.item, spec.malformed);
   const fetchPage = (page: number) =>
     transport.request<T[], K[]>({

@@ -26,8 +26,8 @@ export const MAX_REUSED_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   bytes: Buffer;
-  /** What the caller kept of the parse (RequestSpec.reuse.as): another projection of the same URL is not this one. */
-  as: unknown;
+  /** Which projection of the parse the value is (RequestSpec.reuse.key): another one of the same URL is not this one. */
+  key: unknown;
   value: unknown;
 }
 
@@ -49,19 +49,27 @@ export class ReusedBodies {
     });
   }
 
-  /** What `as` kept of `bytes`, answered for `url`, last time; undefined when the bytes differ or are not known. */
-  get(url: string, bytes: Buffer, as: unknown): { value: unknown } | undefined {
+  /** The bytes `url` answered when `key`'s value was kept of them, to compare the next answer with. */
+  bytesOf(url: string, key: unknown): Buffer | undefined {
+    const e = this.entries.peek(url);
+    return e && e.key === key ? e.bytes : undefined;
+  }
+
+  /** What `key`'s projection kept of `bytes`, answered for `url`, last time; undefined when the bytes differ or are not known. */
+  get(url: string, bytes: Buffer, key: unknown): { value: unknown } | undefined {
     const e = this.entries.get(url);
-    return e && e.as === as && e.bytes.equals(bytes) ? { value: e.value } : undefined;
+    if (!e || e.key !== key) return undefined;
+    return e.bytes === bytes || e.bytes.equals(bytes) ? { value: e.value } : undefined;
   }
 
   /**
-   * Remembers what `as` kept of `bytes` (answered for `url`), freezing it, and returns it. The bytes
-   * are copied: the transport reuses its read buffers. Bodies larger than the bound are not kept.
+   * Remembers what `key`'s projection kept of `bytes` (answered for `url`), freezing it, and returns
+   * it. The bytes are kept as they are: nothing writes into a response body once it is parsed.
+   * Bodies larger than the bound are not kept.
    */
-  set<T>(url: string, bytes: Buffer, as: unknown, value: T): T {
+  set<T>(url: string, bytes: Buffer, key: unknown, value: T): T {
     deepFreeze(value);
-    if (bytes.length <= this.entries.maxSize) this.entries.set(url, { bytes: Buffer.from(bytes), as, value });
+    if (bytes.length <= this.entries.maxSize) this.entries.set(url, { bytes, key, value });
     return value;
   }
 

@@ -33,6 +33,12 @@ export interface WireRequest {
   timeoutMs: number;
   /** The most bytes a response body may have, as received and decompressed. @default DEFAULT_MAX_BODY_BYTES */
   maxBodyBytes?: number;
+  /**
+   * The body this URL answered last time. The bytes are compared with it as they arrive, and when
+   * the whole body is the same (and not compressed) `expected` itself is returned: an unchanged
+   * page needs no buffer of its own.
+   */
+  expected?: Buffer;
 }
 
 /** The body cap by default: some ten times the largest list page the client reads (500 packages). */
@@ -64,44 +70,6 @@ export const ACCEPT_ENCODING = "gzip, deflate, br";
 
 /** A Content-Length above this is not trusted for one up-front allocation (the chunks are gathered instead). */
 const MAX_PREALLOC_BYTES = 64 * 1024 * 1024;
-
-/**
- * Bodies the size of a list page are read into buffers reused from one response to the next. A new
- * buffer of 100-700 KB is memory the process touches for the first time, page by page (about 15-20
- * µs a page on these machines: 3-5 ms for one list page, more than parsing it; docs/performance.md);
- * one used before costs only the copy. The transport hands a body back with `recycle` once it has
- * parsed it: nothing else keeps it. A body never handed back is collected as any buffer is.
- */
-const POOL_MIN_BYTES = 16 * 1024;
-const POOL_MAX_BYTES = 1024 * 1024;
-/** Free buffers kept per size: more than the requests a limiter lets run at once. */
-const POOL_KEEP = 16;
-const freeBuffers = new Map<number, Buffer[]>();
-/** A body handed out (a view of `length` bytes) -> the pooled buffer under it. */
-const lent = new WeakMap<Buffer, Buffer>();
-
-/** A buffer of exactly `length` bytes, from the pool when the size is a list page's. */
-function borrow(length: number): Buffer {
-  if (length < POOL_MIN_BYTES || length > POOL_MAX_BYTES) return Buffer.allocUnsafe(length);
-  const size = 2 ** Math.ceil(Math.log2(length));
-  const backing = freeBuffers.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-  const body = backing.subarray(0, length);
-  lent.set(body, backing);
-  return body;
-}
-
-/**
- * Gives a response body back to the pool: the caller has parsed it and keeps nothing that points
- * into it. Any other buffer (a decompressed body, one of another size) is left to the collector.
- */
-export function recycle(body: Buffer): void {
-  const backing = lent.get(body);
-  if (!backing) return;
-  lent.delete(body);
-  let list = freeBuffers.get(backing.length);
-  if (!list) freeBuffers.set(backing.length, (list = []));
-  if (list.length < POOL_KEEP) list.push(backing);
-}
 
 // maxSockets stays unlimited: the rate limiter already bounds the requests in flight.
 // The idle timeout is the one Node's global agent uses (https://nodejs.org/api/http.html#httpglobalagent).
@@ -166,20 +134,42 @@ export function send(r: WireRequest): Promise<WireResponse> {
       const length = Number(res.headers["content-length"]);
       if (Number.isSafeInteger(length) && length > max)
         return fail(BODY_TOO_LARGE, `the response announced a body of ${length} bytes, over the ${max}-byte cap`);
+      const known = Number.isSafeInteger(length);
+      // Compared with the expected body until the first byte that differs; a compressed body is decoded first.
+      let expected =
+        r.expected && !res.headers["content-encoding"] && (!known || length === r.expected.length)
+          ? r.expected
+          : undefined;
       // One allocation when the length is known; else the chunks, joined once at the end.
-      const whole =
-        Number.isSafeInteger(length) && length > 0 && length <= MAX_PREALLOC_BYTES ? borrow(length) : undefined;
+      const allocate = () =>
+        known && length > 0 && length <= MAX_PREALLOC_BYTES ? Buffer.allocUnsafe(length) : undefined;
+      let whole = expected ? undefined : allocate();
       const chunks: Buffer[] = [];
       let received = 0;
       let filled = 0;
-      res.on("data", (chunk: Buffer) => {
-        // fail() ends the exchange (and so this response) first: what destroying it emits is then ignored.
-        if (received + chunk.length > max)
-          return fail(BODY_TOO_LARGE, `the response body went past the ${max}-byte cap (not read further)`);
+      const keep = (chunk: Buffer) => {
         if (whole && chunks.length === 0 && filled + chunk.length <= whole.length) {
           chunk.copy(whole, filled);
           filled += chunk.length;
         } else chunks.push(chunk);
+      };
+      res.on("data", (chunk: Buffer) => {
+        // fail() ends the exchange (and so this response) first: what destroying it emits is then ignored.
+        if (received + chunk.length > max)
+          return fail(BODY_TOO_LARGE, `the response body went past the ${max}-byte cap (not read further)`);
+        if (expected) {
+          const end = received + chunk.length;
+          if (end <= expected.length && chunk.equals(expected.subarray(received, end))) {
+            received = end;
+            return;
+          }
+          // The first difference: what came before it was the expected body's beginning.
+          const prefix = expected.subarray(0, received);
+          expected = undefined;
+          whole = allocate();
+          if (prefix.length) keep(prefix);
+        }
+        keep(chunk);
         received += chunk.length;
       });
       const cutShort = () =>
@@ -196,6 +186,9 @@ export function send(r: WireRequest): Promise<WireResponse> {
         clearTimeout(timer);
         // (More bytes than Content-Length said cannot reach here: Node's parser stops at the length.)
         if (whole && filled > 0) chunks.unshift(filled === whole.length ? whole : whole.subarray(0, filled));
+        // A body that matched the expected one throughout is it, or (shorter) a copy of its beginning.
+        if (expected)
+          chunks.push(received === expected.length ? expected : Buffer.from(expected.subarray(0, received)));
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
         const out = plainHeaders(res.headers);
         const status = res.statusCode ?? 0;

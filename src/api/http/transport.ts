@@ -19,7 +19,7 @@ import { parseJsonBytes } from "../../util/json-bytes";
 import { header, RateLimiter } from "./limiter";
 import { joinUrl, queryString } from "./url";
 import { reusedBodies } from "./reused-bodies";
-import { BODY_TOO_LARGE, recycle, send, WireResponse } from "./send";
+import { BODY_TOO_LARGE, send, WireResponse } from "./send";
 import {
   isSafe,
   isTransientNetworkCode,
@@ -143,10 +143,10 @@ export interface RequestSpec<T, R = T> {
   /**
    * For a GET: what the caller keeps of the parsed body (`as`, e.g. only the fields it uses), given
    * again without decoding, parsing or checking when the same URL answers the very same bytes (see
-   * reused-bodies.ts). What is kept is shared with every later caller and run, frozen. `as` is part
-   * of the key (by identity): pass the same function each time.
+   * reused-bodies.ts). What is kept is shared with every later caller and run, frozen. `key` names
+   * the projection (compared by identity): the same for every call that keeps the same.
    */
-  reuse?: { as: (parsed: T) => R };
+  reuse?: { key: unknown; as: (parsed: T) => R };
   /**
    * For a body the schema rejects: what stands for it instead (a list whose every item but one is
    * fine: see api/http/malformed.ts), or undefined to fail as usual. Given the parsed JSON.
@@ -199,7 +199,9 @@ export class HttpTransport {
     for (let attempt = 1; ; attempt++) {
       /** Set when this attempt may have been applied and `spec.landed` can tell: the error to throw if looking fails. */
       let landedError: (() => ApiError) | undefined;
-      const out = await this.attempt(spec, method, url, bodyText, attempt);
+      // What this URL answered last time, for a GET whose parse is reused: an unchanged body is not copied (send.ts).
+      const expected = spec.reuse && method === "GET" ? reusedBodies.bytesOf(url, spec.reuse.key) : undefined;
+      const out = await this.attempt(spec, method, url, bodyText, attempt, expected);
       const retriesLeft =
         attempt - 1 < (out.kind === "network" ? this.retry.retriesFor("network", out.code) : this.retry.maxRetries);
       let waitMs: number;
@@ -246,8 +248,6 @@ export class HttpTransport {
           // parsing (and the caller's work on it) holds the thread. Parsing then overlaps the network.
           if (res.body.length >= LARGE_BODY_BYTES) await new Promise<void>((resolve) => setImmediate(resolve));
           const data = this.bodyOf(spec, url, res, base, attempt);
-          // Parsed: nothing points into the bytes any more, so the next response may reuse them.
-          recycle(res.body);
           return { status: res.status, data, headers: res.headers };
         }
         const retryAfter = parseRetryAfter(header(res.headers, "retry-after"), this.now());
@@ -317,6 +317,7 @@ export class HttpTransport {
     url: string,
     bodyText: string | undefined,
     attempt: number,
+    expected: Buffer | undefined,
   ): Promise<Attempt> {
     const headers: Record<string, string> = {
       Accept: "application/json",
@@ -339,6 +340,7 @@ export class HttpTransport {
           body: bodyText,
           timeoutMs: this.timeoutMs,
           maxBodyBytes: this.opts.maxResponseBytes,
+          expected,
         });
         this.limiter.observe(res.headers);
         this.emit({ ...ev, status: res.status, durationMs: this.now() - started });
@@ -381,13 +383,13 @@ export class HttpTransport {
   ): R {
     // Without `reuse`, R is T (its default): the parsed body is the value.
     if (!spec.reuse || spec.method !== "GET") return this.parseBody(spec, res, base, attempt) as unknown as R;
-    const { as } = spec.reuse;
-    const known = reusedBodies.get(url, res.body, as);
+    const { key, as } = spec.reuse;
+    const known = reusedBodies.get(url, res.body, key);
     if (known) {
       this.stats.reused++;
       return known.value as R;
     }
-    return reusedBodies.set(url, res.body, as, as(this.parseBody(spec, res, base, attempt)));
+    return reusedBodies.set(url, res.body, key, as(this.parseBody(spec, res, base, attempt)));
   }
 
   private parseBody<T>(

@@ -2,7 +2,6 @@ import {
   PlanError,
   acrossStacks,
   applyStack,
-  editableState,
   planStack,
   refreshTerraformIds,
   type ApplyEvent,
@@ -231,7 +230,7 @@ async function recordLifecycles(store: StateStore, read: StackState, desired: De
     if (!rs) continue;
     const want = d.lifecycle && Object.keys(d.lifecycle).length ? d.lifecycle : undefined;
     if (sameLifecycle(rs.lifecycle, want)) continue;
-    state ??= editableState(read);
+    state ??= { ...read, resources: { ...read.resources } };
     const { lifecycle: _old, ...rest } = rs;
     state.resources[d.key] = want ? { ...rest, lifecycle: want } : rest;
   }

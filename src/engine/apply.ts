@@ -6,7 +6,7 @@ import { settleAll } from "../util/pool";
 import type { RunContext } from "./context";
 import { runAgain, updateEffects } from "./passes";
 import { planDeclared, type Action, type ResourcePlan, type StackPlan } from "./plan";
-import { editableState, type StackState, type StateStore } from "./state/types";
+import type { StackState, StateStore } from "./state/types";
 
 export interface ApplyEvent {
   stack: string;
@@ -70,7 +70,7 @@ class StateWriter {
     private readonly store: StateStore,
     read: StackState,
   ) {
-    this.state = editableState(read);
+    this.state = { ...read, resources: { ...read.resources } };
   }
 
   put(key: string, rs: ResourceState): void {

@@ -4,7 +4,7 @@ import { readDesired, resolveFromState } from "./desired";
 import { parseSpec } from "./plan";
 import type { ResourceState } from "../resources/types";
 import { StateEntryError, stackOfKey } from "./keys";
-import { editableState, type StackState, type StateStore } from "./state/types";
+import type { StackState, StateStore } from "./state/types";
 import { notInState } from "./messages";
 
 /**
@@ -28,7 +28,7 @@ export async function importResource(
   if (!importer) throw new StateEntryError(`${desired.kind} resources cannot be imported`);
   const lock = await opts.store.lock(stack, "reposmith import");
   try {
-    const state = editableState(await opts.store.read(stack));
+    const state = await opts.store.read(stack);
     if (state.resources[key])
       throw new StateEntryError(
         `${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`,
@@ -117,7 +117,7 @@ export async function removeFromState(store: StateStore, key: string): Promise<s
   const stack = stackOfKey(key);
   const lock = await store.lock(stack, "reposmith state rm");
   try {
-    const state = editableState(await store.read(stack));
+    const state = await store.read(stack);
     const rs = state.resources[key];
     if (!rs) throw new StateEntryError(notInState(key));
     delete state.resources[key];
@@ -142,8 +142,8 @@ export async function moveInState(store: StateStore, from: string, to: string): 
   const locks = [];
   try {
     for (const s of stacks) locks.push(await store.lock(s, "reposmith state mv"));
-    const source = editableState(await store.read(fromStack));
-    const target = toStack === fromStack ? source : editableState(await store.read(toStack));
+    const source = await store.read(fromStack);
+    const target = toStack === fromStack ? source : await store.read(toStack);
     const rs = source.resources[from];
     if (!rs) throw new StateEntryError(notInState(from));
     if (target.resources[to])

@@ -19,7 +19,7 @@ import { canonicalJson } from "../util/canonical";
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
 import { parseSpec, planDeclared, planOrphan, prefetch, type Plan, type ResourcePlan, type StackPlan } from "./plan";
-import { editableState, type StackState, type StateLock, type StateStore } from "./state/types";
+import type { StackState, StateLock, StateStore } from "./state/types";
 
 export const PLAN_FORMAT = "reposmith-plan";
 /** The saved plan's format version: a reposmith refuses a plan of a newer format. */
@@ -209,7 +209,7 @@ export async function applySavedPlan(
       });
       // Nothing written (every action failed, or none changed state): written once anyway, so the
       // serial moves and this plan cannot be applied a second time.
-      if (result.state.serial === before.serial) result.state = await store.write(editableState(result.state));
+      if (result.state.serial === before.serial) result.state = await store.write(result.state);
       results.push(result);
     }
     return { results, ctx };

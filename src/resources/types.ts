@@ -21,31 +21,31 @@ export interface FieldChange {
 
 /** What the state remembers about one managed remote object (never secrets). */
 export interface ResourceState {
-  kind: string;
+  readonly kind: string;
   /** Stable remote identity, e.g. `acme.prod.Abc123` (owner.repo.slug_perm, as terraform-provider-cloudsmith). */
-  id: string;
+  readonly id: string;
   /** sha256 of the spec last applied. */
-  generation: string;
+  readonly generation: string;
   /** The spec last applied (no secrets by construction). */
-  spec: unknown;
+  readonly spec: unknown;
   /** Non-secret fields as last observed after apply. */
-  observed: Record<string, unknown>;
+  readonly observed: Readonly<Record<string, unknown>>;
   /** How to reach the API again (URL and env var names only), so removed resources can be deleted. */
-  connection?: ConnectionRef;
-  appliedAt: string;
+  readonly connection?: ConnectionRef;
+  readonly appliedAt: string;
   /**
    * Recorded from an operation that failed after it changed something (a copy whose wait failed):
    * what was observed then may be stale, so the next apply records a fresh observation even when it
    * has nothing to change. @default false
    */
-  provisional?: true;
+  readonly provisional?: true;
   /** Controller lifecycle as last declared, so a removed resource is still deleted or retained as asked. */
-  lifecycle?: import("./lifecycle").Lifecycle;
+  readonly lifecycle?: import("./lifecycle").Lifecycle;
   /**
    * Props given as Terraform references: each expression as synthesized -> the value Terraform gave
    * it at the stack's last apply, so reposmith's own commands plan with the same values.
    */
-  refs?: Record<string, unknown>;
+  readonly refs?: Record<string, unknown>;
 }
 
 /** A small memo shared by every handler during one engine run (batched list reads, clients). */

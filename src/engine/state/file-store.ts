@@ -10,7 +10,6 @@ import {
   StateCorruptError,
   StateLockedError,
   emptyState,
-  frozenState,
   type LockHolder,
   type StackState,
   type StateLock,
@@ -45,7 +44,7 @@ export class FileStateStore implements StateStore {
     try {
       read = await parsedStates.read(path.resolve(file), (bytes) => decode(bytes, file));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return frozenState(emptyState(stack));
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState(stack);
       throw err;
     }
     // Only for a corrupt state, the backup is offered, and only when it would help: it must itself
@@ -58,8 +57,8 @@ export class FileStateStore implements StateStore {
       );
     if ("problem" in read) throw await corrupt(read.problem);
     if (read.state.stack !== stack) throw await corrupt(`it belongs to stack "${read.state.stack}"`);
-    // Shared with every read of the same bytes, and frozen: a caller that changes it takes editableState() first.
-    return read.state;
+    // The entries are shared with every read of the same bytes (and frozen, see decode); the rest is the caller's.
+    return { ...read.state, resources: { ...read.state.resources } };
   }
 
   private async readableBackup(file: string, stack: string): Promise<boolean> {
@@ -144,7 +143,7 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 type Decoded = { state: StackState } | { problem: string };
 const parsedStates = new ParsedFiles<Decoded>();
 
-/** A state file's bytes as a validated state (frozen: it is shared by every read of the same bytes), or what is wrong with them. */
+/** A state file's bytes as a validated state, or what is wrong with them. */
 function decode(bytes: Buffer, file: string): Decoded {
   let parsed: unknown;
   try {
@@ -162,7 +161,11 @@ function decode(bytes: Buffer, file: string): Decoded {
     const issue = result.error.issues[0];
     return { problem: `${issue.path.join(".") || "document"}: ${issue.message}` };
   }
-  return { state: frozenState(result.data as StackState) };
+  const state = result.data as StackState;
+  // Entries are kept for every later read of the same bytes: one changed in place would change
+  // them all, so that throws (ResourceState's fields are read-only to the compiler as well).
+  for (const key in state.resources) Object.freeze(state.resources[key]);
+  return { state };
 }
 
 function isAlive(pid: number): boolean {

@@ -6,7 +6,6 @@ import {
   StateCorruptError,
   StateLockedError,
   emptyState,
-  frozenState,
   type LockHolder,
   type StackState,
   type StateLock,
@@ -136,7 +135,7 @@ export class PostgresStateStore implements StateStore {
       "SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous FROM reposmith_state WHERE stack = $1",
       [stack],
     );
-    if (r.rowCount === 0) return frozenState(emptyState(stack));
+    if (r.rowCount === 0) return emptyState(stack);
     const { has_previous, ...row } = r.rows[0] as Record<string, unknown>;
     checkStateVersion(row, `of stack "${stack}" in ${this.location}`);
     const parsed = parseStackState(row);
@@ -149,7 +148,7 @@ export class PostgresStateStore implements StateStore {
         !!has_previous,
       );
     }
-    return frozenState(parsed.data as StackState);
+    return parsed.data as StackState;
   }
 
   async write(state: StackState): Promise<StackState> {

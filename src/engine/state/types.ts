@@ -88,23 +88,6 @@ export class StateTooNewError extends Error {
   }
 }
 
-/**
- * Freezes a state as read: the document, its set of entries and each entry. A store that shares
- * one parsed state between reads (the file store, while the file is unchanged) must not see it
- * changed by a caller, and with every store returning frozen states a change in place throws in
- * the tests of each, instead of working with one store and corrupting another's cache.
- */
-export function frozenState(state: StackState): StackState {
-  for (const rs of Object.values(state.resources)) Object.freeze(rs);
-  Object.freeze(state.resources);
-  return Object.freeze(state);
-}
-
-/** A copy of a state read from a store that its caller may change: the document and its set of entries (entries are replaced, never changed in place). */
-export function editableState(state: StackState): StackState {
-  return { ...state, resources: { ...state.resources } };
-}
-
 export function emptyState(stack: string): StackState {
   return { version: STATE_VERSION, stack, lineage: randomUUID(), serial: 0, resources: {} };
 }
@@ -118,8 +101,9 @@ export interface StateStore {
   /** Human description, e.g. the directory or database. */
   readonly location: string;
   /**
-   * The stack's state, frozen (see frozenState): a store may hand the same object to every read of
-   * an unchanged state. To change it, take editableState() of it.
+   * The stack's state, the caller's own to change: its set of entries may be added to and taken
+   * from. An entry is replaced, never changed in place (ResourceState is read-only): a store may
+   * share entries between reads of an unchanged state.
    */
   read(stack: string): Promise<StackState>;
   /** Writes `state` with serial+1, keeping the previous version; returns the written state. */

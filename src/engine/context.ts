@@ -35,21 +35,9 @@ class MissingCredentialsError extends Error {
 /** Builds one client per connection (URL + key variable) and shares it for the whole run. */
 export class EngineClients implements ClientFactory {
   private readonly clients = new Map<string, CloudsmithClient>();
-  /** The client of each connection object (a stack's resources share one): asked once per resource per plan. */
-  private readonly byConnection = new WeakMap<ConnectionRef, CloudsmithClient>();
-  private noConnection: CloudsmithClient | undefined;
   constructor(private readonly opts: EngineOptions = {}) {}
 
   cloudsmith(conn: ConnectionRef | undefined): CloudsmithClient {
-    const known = conn ? this.byConnection.get(conn) : this.noConnection;
-    if (known) return known;
-    const client = this.clientFor(conn);
-    if (conn) this.byConnection.set(conn, client);
-    else this.noConnection = client;
-    return client;
-  }
-
-  private clientFor(conn: ConnectionRef | undefined): CloudsmithClient {
     const env = this.opts.env ?? process.env;
     const keyEnv = conn?.apiKeyEnv ?? "CLOUDSMITH_API_KEY";
     const baseUrl = conn?.apiUrl ?? env.CLOUDSMITH_API_URL ?? DEFAULT_CLOUDSMITH_URL;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseLifecycle, type Lifecycle } from "../resources/lifecycle";
-import { handlerFor } from "../resources/registry";
+import { handlerFor, kinds } from "../resources/registry";
 import { formatIssues } from "../resources/common";
 import { isPayload, payloadRefs, substituteRefs, UnresolvedRefError, type HookPayload } from "../resources/payload";
 import { canonicalJson, generationOf } from "../util/canonical";
@@ -16,6 +16,11 @@ export interface DesiredResource {
   kind: string;
   /** The spec; with placeholders where props are Terraform references, until resolveRefs() gives their values. */
   spec: unknown;
+  /**
+   * The spec as its kind's schema parses it, when the reader already did: a stack read from bytes
+   * read before is not parsed again. Absent when the spec does not parse (the plan says why).
+   */
+  parsedSpec?: unknown;
   generation: string;
   connection: ConnectionRef | undefined;
   /** Controller lifecycle (driftPolicy, deletionPolicy) when the construct set one. */
@@ -171,6 +176,7 @@ export function resolveRefs(
   return {
     ...d,
     spec: parsed.data,
+    parsedSpec: parsed.data,
     generation: generationOf({ spec: parsed.data, refs: Object.keys(values).sort() }),
     refs: { expressions, values },
   };
@@ -216,9 +222,9 @@ export async function resolveFromState(
 }
 
 /**
- * Synthesized stacks as last read, by absolute path (the path names the stack): a plan of an app whose synth output
- * did not change since the last read (the controller's every pass) reuses the declared resources,
- * and with them their specs as already parsed (see parseSpec).
+ * Synthesized stacks as last read, by absolute path (the path names the stack): a plan of an app
+ * whose synth output did not change since the last read (the controller's every pass) reuses the
+ * declared resources, their specs parsed by their kinds' schemas included.
  */
 const parsedStacks = new ParsedFiles<readonly DesiredResource[]>();
 
@@ -245,8 +251,15 @@ function declaredIn(stack: string, bytes: Buffer): readonly DesiredResource[] {
       const p = payload as HookPayload;
       if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
       seen.add(p.key);
-      out.push(Object.freeze(toDesired(p)));
+      out.push(Object.freeze(withParsedSpec(toDesired(p))));
     }
   }
   return out;
+}
+
+/** `d` with its spec parsed by its kind's schema, when it parses (and has no reference to resolve first). */
+function withParsedSpec(d: DesiredResource): DesiredResource {
+  if (d.refs || !kinds().includes(d.kind)) return d;
+  const parsed = handlerFor(d.kind).spec.safeParse(d.spec);
+  return parsed.success ? { ...d, parsedSpec: parsed.data } : d;
 }

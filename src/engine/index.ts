@@ -4,7 +4,7 @@ import { readDesired, resolveFromState, type DesiredStack } from "./desired";
 import { refreshTerraformIds } from "./terraform";
 import { driftStack, type DriftItem } from "./drift";
 import { acrossStacks as acrossStacksPass, needsOtherStacks, shapePlan } from "./passes";
-import { planStack, prefetch, type Plan, type StackPlan } from "./plan";
+import { planStack, prefetch, prefetchItem, type Plan, type StackPlan } from "./plan";
 import { allResources } from "./manage";
 import type { ResourceState } from "../resources/types";
 import type { StackState, StateLock, StateStore } from "./state/types";
@@ -118,9 +118,7 @@ export async function planAll(opts: RunOptions, mode: { destroy?: boolean } = {}
   // first pages are on the wire (planStack adds what only the state knows: removed resources).
   // In growing chunks, letting the event loop send what each started: the first requests leave
   // after a few specs are parsed, not after all of them.
-  const items = desired.flatMap((d) =>
-    d.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection })),
-  );
+  const items = desired.flatMap((d) => d.resources.map(prefetchItem));
   for (let i = 0, n = 64; i < items.length; i += n, n *= 2) {
     prefetch(ctx, items.slice(i, i + n));
     if (i + n < items.length) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -20,26 +20,16 @@ class SpecError extends Error {
   }
 }
 
-/** Parsed specs by the raw object they came from: prefetch and observe parse each spec only once. */
-const parsedSpecs = new WeakMap<object, unknown>();
-
+/** A spec validated by its kind's schema; a spec that does not validate fails its resource's plan. */
 export function parseSpec(handler: ResourceHandler<unknown>, key: string, raw: unknown): unknown {
-  if (raw && typeof raw === "object" && parsedSpecs.has(raw)) return parsedSpecs.get(raw);
   const r = handler.spec.safeParse(raw);
   if (!r.success) throw new SpecError(key, handler.kind, formatIssues(r.error));
-  if (raw && typeof raw === "object") parsedSpecs.set(raw, r.data);
   return r.data;
 }
 
-/** Labels by parsed spec: a controller plans the same specs every pass (10,000 labels a plan otherwise). */
-const labels = new WeakMap<object, string>();
-
-function labelOf(handler: ResourceHandler<unknown>, spec: unknown): string {
-  if (!spec || typeof spec !== "object") return presentationOf(handler).describe(spec);
-  let label = labels.get(spec);
-  if (label === undefined) labels.set(spec, (label = presentationOf(handler).describe(spec)));
-  return label;
-}
+/** A declared resource's spec, parsed (once per stack file's bytes: see DesiredResource.parsedSpec). */
+const specOf = (handler: ResourceHandler<unknown>, d: DesiredResource): unknown =>
+  d.parsedSpec ?? parseSpec(handler, d.key, d.spec);
 
 export interface PlanOptions {
   /** Plan the removal of everything (destroy). */
@@ -64,9 +54,7 @@ export async function planStack(
   for (const key in state.resources) if (opts.destroy || !declared.has(key)) orphans.push([key, state.resources[key]]);
 
   prefetch(ctx, [
-    ...(opts.declaredPrefetched
-      ? []
-      : desired.resources.map((r) => ({ kind: r.kind, key: r.key, spec: r.spec, conn: r.connection }))),
+    ...(opts.declaredPrefetched ? [] : desired.resources.map(prefetchItem)),
     ...orphans.map(([key, rs]) => ({ kind: rs.kind, key, spec: rs.spec, conn: rs.connection })),
   ]);
   const declaredResults = await settleAll(desired.resources, parallelism, (d) =>
@@ -95,18 +83,33 @@ export async function planStack(
   return { stack: desired.name, resources: opts.destroy ? resources : shapeStack(resources) };
 }
 
+/** What prefetch needs of a resource; `parsed` when its spec is already parsed. */
+export interface PrefetchItem {
+  kind: string;
+  key: string;
+  spec: unknown;
+  parsed?: unknown;
+  conn: ConnectionRef | undefined;
+}
+
+/** A declared resource as prefetch takes it. */
+export const prefetchItem = (r: DesiredResource): PrefetchItem => ({
+  kind: r.kind,
+  key: r.key,
+  spec: r.spec,
+  parsed: r.parsedSpec,
+  conn: r.connection,
+});
+
 /** Lets each kind start its batched reads for all of these at once (see PlanningHooks.prefetch). */
-export function prefetch(
-  ctx: RunContext,
-  items: { kind: string; key: string; spec: unknown; conn: ConnectionRef | undefined }[],
-): void {
+export function prefetch(ctx: RunContext, items: PrefetchItem[]): void {
   const byKind = new Map<string, { spec: unknown; conn: ConnectionRef | undefined }[]>();
   for (const i of items) {
     const handler = handlerFor(i.kind);
     if (!handler.planning?.prefetch) continue;
-    let spec: unknown;
+    let spec = i.parsed;
     try {
-      spec = parseSpec(handler, i.key, i.spec);
+      spec ??= parseSpec(handler, i.key, i.spec);
     } catch {
       continue; // reported by observe's own parse
     }
@@ -138,13 +141,13 @@ export async function planDeclared(
 ): Promise<ResourcePlan> {
   const handler = handlerFor(d.kind);
   const words = presentationOf(handler);
-  const spec = parseSpec(handler, d.key, d.spec);
-  // The plan as a noop; outcomes below override what differs (the common ones in place: 10,000 copies add up).
+  const spec = specOf(handler, d);
+  // The plan as a noop; outcomes below override what differs (most resources are noops, built once).
   const base: ResourcePlan = {
     stack: d.stack,
     key: d.key,
     kind: d.kind,
-    label: labelOf(handler, spec),
+    label: words.describe(spec),
     action: "noop",
     changes: [],
     spec,
@@ -241,7 +244,7 @@ export async function planOrphan(
   const spec = rs.spec;
   let label = rs.id;
   try {
-    label = labelOf(handler, parseSpec(handler, key, spec));
+    label = presentationOf(handler).describe(parseSpec(handler, key, spec));
   } catch {
     /* an old spec that no longer parses still has an id to delete by */
   }

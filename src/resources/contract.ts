@@ -189,28 +189,40 @@ export interface Presentation<Spec> {
   driftChanges?(key: string, spec: Spec, observed: Observed, state: ResourceState): FieldChange[];
 }
 
-const presentations = new WeakMap<ResourceHandler<any>, Required<Presentation<any>>>();
-
 /** Every presentation member, the kind's own or the default. */
 export function presentationOf<Spec>(h: ResourceHandler<Spec>): Required<Presentation<Spec>> {
-  let done = presentations.get(h);
-  if (!done) presentations.set(h, (done = withDefaults(h)));
-  return done;
+  return new WithDefaults(h);
 }
 
-function withDefaults<Spec>(h: ResourceHandler<Spec>): Required<Presentation<Spec>> {
-  const p = h.presentation ?? {};
-  return {
-    describe: (spec) => p.describe?.(spec) ?? canonicalJson(spec),
-    createFields: (key, spec) => p.createFields?.(key, spec) ?? (spec as Record<string, unknown>),
-    foundBy: (spec) => p.foundBy?.(spec) ?? FOUND_BY_IDENTITY,
-    describeDeletes: (count, spec) => p.describeDeletes?.(count, spec) ?? deletesObjects(count),
-    updateNotice: (spec, changes, conn) => p.updateNotice?.(spec, changes, conn),
-    deleteNotice: (state, conn) => p.deleteNotice?.(state, conn),
-    driftChanges: (key, spec, observed, state) =>
-      p.driftChanges?.(key, spec, observed, state) ??
-      h.diff(key, spec, observed, state).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old })),
-  };
+class WithDefaults<Spec> implements Required<Presentation<Spec>> {
+  private readonly p: Presentation<Spec>;
+  constructor(private readonly h: ResourceHandler<Spec>) {
+    this.p = h.presentation ?? {};
+  }
+  describe(spec: Spec): string {
+    return this.p.describe?.(spec) ?? canonicalJson(spec);
+  }
+  createFields(key: string, spec: Spec): Record<string, unknown> {
+    return this.p.createFields?.(key, spec) ?? (spec as Record<string, unknown>);
+  }
+  foundBy(spec: Spec): string {
+    return this.p.foundBy?.(spec) ?? FOUND_BY_IDENTITY;
+  }
+  describeDeletes(count: number, spec: Spec): string {
+    return this.p.describeDeletes?.(count, spec) ?? deletesObjects(count);
+  }
+  updateNotice(spec: Spec, changes: FieldChange[], conn?: ConnectionRef): string | undefined {
+    return this.p.updateNotice?.(spec, changes, conn);
+  }
+  deleteNotice(state: ResourceState, conn?: ConnectionRef): string | undefined {
+    return this.p.deleteNotice?.(state, conn);
+  }
+  driftChanges(key: string, spec: Spec, observed: Observed, state: ResourceState): FieldChange[] {
+    return (
+      this.p.driftChanges?.(key, spec, observed, state) ??
+      this.h.diff(key, spec, observed, state).map((c) => (c.upstream ? c : { ...c, old: c.new, new: c.old }))
+    );
+  }
 }
 
 /** Whether `h`'s delete removes the object `state` names (DeletionBehaviour.removes). */

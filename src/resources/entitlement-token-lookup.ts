@@ -70,10 +70,7 @@ export function parseTokenId(id: string): { owner: string; repository: string; s
 /**
  * A token as a run keeps its repository's list: the fields state keeps (null where absent), with
  * `rotated_at` at its default, `created_at`; never the secret, nor the twenty-odd other fields a
- * list page carries. A run holds every page it read until it ends: for 10,000 tokens the parsed
- * pages were 12.6 MB kept alive through the whole plan (so copied into the old generation by the
- * garbage collector), their projections are a quarter of that. Frozen, because a token that was
- * never rotated is observed as this very object (see toObserved), shared by plan and list.
+ * list page carries, which a run would otherwise hold until it ends (docs/performance.md).
  */
 export type ListedToken = Readonly<ObservedTokenFields>;
 
@@ -81,7 +78,7 @@ export type ListedToken = Readonly<ObservedTokenFields>;
 export function listedToken(t: RepositoryToken | ListedToken): ListedToken {
   const fields = observedFields(t, undefined);
   const problem = malformedProblem(t);
-  return Object.freeze(problem === undefined ? fields : markMalformed(fields, problem));
+  return problem === undefined ? fields : markMalformed(fields, problem);
 }
 
 /** How messages name a listed token: `acme/prod token "ci" (a1B2c3D4e5F6)`. */
@@ -135,36 +132,9 @@ export function listedTokenId(owner: string, repo: string, t: ListedToken): stri
   return tokenId(owner, repo, typeof t.slug_perm === "string" ? t.slug_perm : "");
 }
 
-/**
- * Per client, owner and repository: the run memo's key and the read behind it, made once (not a key
- * string and a closure for each of 10,000 tokens a plan, most of which find the list already read).
- */
-interface TokensRead {
-  key: string;
-  read: () => Promise<readonly ListedToken[]>;
-}
-const tokensReads = new WeakMap<CloudsmithClient, Map<string, Map<string, TokensRead>>>();
-
-function tokensRead(client: CloudsmithClient, owner: string, repo: string): TokensRead {
-  let byOwner = tokensReads.get(client);
-  if (!byOwner) tokensReads.set(client, (byOwner = new Map()));
-  let byRepo = byOwner.get(owner);
-  if (!byRepo) byOwner.set(owner, (byRepo = new Map()));
-  let r = byRepo.get(repo);
-  if (r === undefined) {
-    r = {
-      key: `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`,
-      // Only the listed form of each token is kept: a page that comes back unchanged is given the
-      // listed tokens made from it before (and so the same index), not 100 new objects a page.
-      read: () => client.entitlements.list(owner, repo, { keep: listedToken }),
-    };
-    byRepo.set(repo, r);
-  }
-  return r;
-}
-
+/** The run memo's key of owner/repo's token list (a prefix of its index's: invalidating it drops both). */
 export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: string): string {
-  return tokensRead(client, owner, repo).key;
+  return `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
 }
 
 /** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
@@ -174,12 +144,27 @@ export function listTokens(
   owner: string,
   repo: string,
 ): Promise<readonly ListedToken[]> {
-  const { key, read } = tokensRead(client, owner, repo);
-  return ctx.memo(key, read);
+  // A page that comes back unchanged is given the listed tokens made from it before (api/http/reused-bodies.ts).
+  return ctx.memo(tokensCacheKey(client, owner, repo), () =>
+    client.entitlements.list(owner, repo, { keep: listedToken }),
+  );
 }
 
-/** One repository's token list, indexed once: lookups per resource must not scan the list (10,000 tokens in one repository = 10^8 comparisons). */
-interface TokenIndex {
+/** listTokens' list with its index, built once per run: a lookup per resource must not scan the list. */
+export function indexedTokens(
+  ctx: HandlerContext,
+  client: CloudsmithClient,
+  owner: string,
+  repo: string,
+): Promise<TokenIndex> {
+  return ctx.memo(`${tokensCacheKey(client, owner, repo)}#index`, async () =>
+    indexTokens(await listTokens(ctx, client, owner, repo)),
+  );
+}
+
+/** One repository's token list, indexed (10,000 tokens in one repository scanned per lookup = 10^8 comparisons). */
+export interface TokenIndex {
+  tokens: readonly ListedToken[];
   bySlug: Map<string, ListedToken>;
   /**
    * Two tokens of the list share a name: this repository does not keep names unique (cloudsmith-cli:
@@ -191,12 +176,15 @@ interface TokenIndex {
   byKey: Map<string, ListedToken[]>;
   defaultToken: ListedToken | undefined;
 }
-const tokenIndexes = new WeakMap<readonly ListedToken[], TokenIndex>();
 
 export function indexTokens(tokens: readonly ListedToken[]): TokenIndex {
-  let index = tokenIndexes.get(tokens);
-  if (index) return index;
-  index = { bySlug: new Map(), namesRepeat: false, byKey: new Map(), defaultToken: undefined };
+  const index: TokenIndex = {
+    tokens,
+    bySlug: new Map(),
+    namesRepeat: false,
+    byKey: new Map(),
+    defaultToken: undefined,
+  };
   const names = new Set<unknown>();
   for (const t of tokens) {
     if (names.has(t.name)) index.namesRepeat = true;
@@ -213,17 +201,15 @@ export function indexTokens(tokens: readonly ListedToken[]): TokenIndex {
   }
   for (const list of index.byKey.values())
     if (list.length > 1) list.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
-  tokenIndexes.set(tokens, index);
   return index;
 }
 
 export function findToken(
-  tokens: readonly ListedToken[],
+  index: TokenIndex,
   key: string,
   spec: EntitlementTokenSpec | undefined,
   slugPerm?: string,
 ): { token: ListedToken; adopted: boolean } | undefined {
-  const index = indexTokens(tokens);
   if (slugPerm) {
     const t = index.bySlug.get(slugPerm);
     if (t) return { token: t, adopted: false };
@@ -235,17 +221,10 @@ export function findToken(
   return tagged && { token: tagged, adopted: true };
 }
 
-/** Whether a token id (`owner.repo.slug_perm`) names a token of owner/repo; compared in place, no string built (called per token per plan). */
+/** Whether a token id (`owner.repo.slug_perm`) names a token of owner/repo. */
 export function inRepository(id: string, owner: string, repo: string): boolean {
-  const o = owner.length;
-  const r = repo.length;
-  return (
-    id.length > o + r + 2 &&
-    id.startsWith(owner) &&
-    id.charCodeAt(o) === 0x2e &&
-    id.startsWith(repo, o + 1) &&
-    id.charCodeAt(o + 1 + r) === 0x2e
-  );
+  const prefix = `${owner}.${repo}.`;
+  return id.length > prefix.length && id.startsWith(prefix);
 }
 
 export function stateSlug(state: ResourceState | undefined, owner: string, repo: string): string | undefined {

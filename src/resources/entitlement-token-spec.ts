@@ -117,20 +117,12 @@ export type EntitlementTokenInput = z.input<typeof EntitlementTokenSpecSchema>;
 
 export type DesiredFields = Readonly<Partial<Record<ManagedField, unknown>>>;
 
-/** desiredFields' answer per parsed spec: a plan parses each spec once and a controller keeps it between passes. */
-const desiredCache = new WeakMap<EntitlementTokenSpec, { key: string; fields: DesiredFields }>();
-
 /**
  * The API fields that express a spec: every managed field, null where unset (a declarative
  * "no limit"). Fields the spec leaves unmanaged are absent: the default token's name and tag.
- * Computed once per spec object and key, and frozen (metadata included): callers copy what they change.
  */
 export function desiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
-  const cached = desiredCache.get(spec);
-  if (cached?.key === key) return cached.fields;
-  const fields = computeDesiredFields(key, spec);
-  desiredCache.set(spec, { key, fields });
-  return fields;
+  return computeDesiredFields(key, spec);
 }
 
 function computeDesiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
@@ -151,8 +143,7 @@ function computeDesiredFields(key: string, spec: EntitlementTokenSpec): DesiredF
   if (spec.name) out.name = spec.name;
   if (spec.privateBroadcasts !== undefined) out.access_private_broadcasts = spec.privateBroadcasts;
   // The default token is found by its flag, not a tag; its metadata is managed only when declared.
-  if (!spec.defaultToken)
-    out.metadata = Object.freeze({ ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key });
-  else if (spec.metadata) out.metadata = Object.freeze({ ...spec.metadata });
-  return Object.freeze(out);
+  if (!spec.defaultToken) out.metadata = { ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
+  else if (spec.metadata) out.metadata = { ...spec.metadata };
+  return out;
 }

@@ -23,7 +23,7 @@ import {
 import type { ResourceHandler } from "./contract";
 import {
   findToken,
-  indexTokens,
+  indexedTokens,
   listedToken,
   listedTokenId,
   listTokens,
@@ -130,8 +130,8 @@ async function nameTaken(
 ): Promise<{ id: string; what: string } | undefined> {
   if (spec.defaultToken) return undefined;
   const client = ctx.clients.cloudsmith(conn);
-  const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
-  if (indexTokens(tokens).namesRepeat) return undefined;
+  const { tokens, namesRepeat } = await indexedTokens(ctx, client, spec.owner, spec.repository);
+  if (namesRepeat) return undefined;
   const t = tokens.find((x) => x.name === spec.name);
   return (
     t && {
@@ -148,14 +148,14 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
   async observe(ctx, key, spec, conn, state) {
     const client = ctx.clients.cloudsmith(conn);
     const slugPerm = stateSlug(state, spec.owner, spec.repository);
-    const tokens = await listTokens(ctx, client, spec.owner, spec.repository);
-    let found = findToken(tokens, key, spec, slugPerm);
+    const index = await indexedTokens(ctx, client, spec.owner, spec.repository);
+    let found = findToken(index, key, spec, slugPerm);
     // A list may lag a create (docs/api/cloudsmith.md#eventual-consistency): the token state knows
     // is read before it is called gone, so a plan right after an apply never creates it again.
     if (slugPerm && found?.token.slug_perm !== slugPerm)
       found = (await readListed(client, spec.owner, spec.repository, slugPerm)) ?? found;
     // A token the API answered malformed that may be this one: neither compared nor duplicated.
-    const unsure = found ? undefined : malformedNamesake(tokens, spec.name);
+    const unsure = found ? undefined : malformedNamesake(index.tokens, spec.name);
     if (unsure) requireReadable(spec.owner, spec.repository, unsure);
     if (!found) return undefined;
     requireReadable(spec.owner, spec.repository, found.token);
@@ -228,7 +228,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const tagged = () =>
       lookUntilListed(ctx, async () => {
         ctx.invalidate(tokensCacheKey(client, owner, repository));
-        return findToken(await listTokens(ctx, client, owner, repository), key, spec)?.token;
+        return findToken(await indexedTokens(ctx, client, owner, repository), key, spec)?.token;
       });
     let created: Observed;
     try {
@@ -279,7 +279,6 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
           slugPerm,
           access_private_broadcasts as boolean,
         );
-        // A copy: the fields of a token just created or adopted are its listed form itself (frozen, see toObserved).
         created = { ...created, fields: { ...created.fields, access_private_broadcasts, ...versionOf(read) } };
       } catch (err) {
         // The token exists: state records it (see `recorded` in engine/apply.ts), so the next apply toggles it.
@@ -349,10 +348,9 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     const { owner, repository, slugPerm } = parseTokenId(state.id);
     const client = ctx.clients.cloudsmith(conn);
     try {
-      const tokens = await listTokens(ctx, client, owner, repository);
+      const { bySlug } = await indexedTokens(ctx, client, owner, repository);
       // Missing from a list that may lag: read before calling it gone.
-      const t =
-        indexTokens(tokens).bySlug.get(slugPerm) ?? (await readListed(client, owner, repository, slugPerm))?.token;
+      const t = bySlug.get(slugPerm) ?? (await readListed(client, owner, repository, slugPerm))?.token;
       return t && toObserved(owner, repository, t, state.observed.rotated_at);
     } catch (err) {
       if (isNotFound(err)) return undefined; // the repository itself is gone

@@ -100,12 +100,8 @@ describe("listedToken and toObserved", () => {
     expect(JSON.stringify(listed)).not.toContain("secret-value");
   });
 
-  it("is frozen, and listing a listed token again changes nothing", () => {
+  it("listing a listed token again changes nothing", () => {
     const listed = listedToken(token);
-    expect(Object.isFrozen(listed)).toBe(true);
-    expect(() => {
-      (listed as Record<string, unknown>).name = "other";
-    }).toThrow(TypeError);
     expect(listedToken(listed)).toEqual(listed);
   });
 
@@ -134,29 +130,17 @@ describe("listedToken and toObserved", () => {
 });
 
 describe("desiredFields", () => {
-  it("is computed once per spec and key, and cannot be changed by a caller", () => {
-    const s = spec({ metadata: { team: "ci" } });
-    const first = desiredFields("app/ci", s);
-    expect(desiredFields("app/ci", s)).toBe(first);
-    expect(Object.isFrozen(first)).toBe(true);
-    expect(Object.isFrozen(first.metadata)).toBe(true);
-    expect(() => {
-      (first as Record<string, unknown>).name = "other";
-    }).toThrow(TypeError);
-    expect(desiredFields("app/ci", s).name).toBe("ci");
-  });
-
-  it("answers for the key asked, not the one cached first", () => {
+  it("answers for the key asked: its tag names that key", () => {
     const s = spec();
     expect((desiredFields("app/a", s).metadata as Record<string, unknown>).key).toBe("app/a");
     expect((desiredFields("app/b", s).metadata as Record<string, unknown>).key).toBe("app/b");
   });
 
-  it("a default token's declared metadata is a copy: freezing it leaves the spec alone", () => {
+  it("a default token's declared metadata is a copy: changing it leaves the spec alone", () => {
     const s = spec({ defaultToken: true, name: undefined, metadata: { team: "ci" } });
     const d = desiredFields("app/default", s);
     expect(d.metadata).toEqual({ team: "ci" });
-    expect(Object.isFrozen(s.metadata)).toBe(false);
+    expect(d.metadata).not.toBe(s.metadata);
   });
 });
 

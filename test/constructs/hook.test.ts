@@ -45,7 +45,7 @@ describe("the Terraform path's resources", () => {
       expect(r.provisioner).toHaveLength(1);
       const [{ "local-exec": destroy }] = r.provisioner;
       expect(destroy.when).toBe("destroy");
-      expect(destroy.command).toMatch(/^d="\$REPOSMITH_SPOOL"; mkdir -p .* && exec .* hook drain$/);
+      expect(destroy.command).toMatch(/^d="\$REPOSMITH_SPOOL"; .*; set -C; if .*; then exec .* hook drain; fi$/);
       expect(destroy.command).toContain(`exec ${DEFAULT_HOOK_COMMAND} hook drain`);
       expect(destroy.environment).toMatchObject({ REPOSMITH_KEY: r.input.key });
       // The identity, not the whole spec, forces a replacement.

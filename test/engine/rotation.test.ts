@@ -59,3 +59,57 @@ describe("rotation by maxAge", () => {
     );
   });
 });
+
+describe("a limit edit", () => {
+  it("updates the token in place: same slug_perm, same secret, no refresh, rotated_at kept", async () => {
+    const store = new FileStateStore(path.join(dir, "state"));
+    const synth = (limits: Record<string, unknown>) => {
+      const outdir = path.join(dir, `out-${Object.keys(limits).join("-") || "none"}`);
+      const app = new App({ outdir });
+      new EntitlementToken(new TerraformStack(app, "app"), "ci", {
+        owner: "acme",
+        repository: "prod",
+        name: "ci",
+        limits,
+      });
+      app.synth();
+      return { outdir, store, env: t.env };
+    };
+    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
+    await applyAll(synth({ numDownloads: 10 }));
+    const before = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
+    const stateBefore = JSON.parse(readFileSync(path.join(dir, "state", "app.json"), "utf8"));
+    expect(stateBefore.resources["app/ci"].observed.rotated_at).toEqual(expect.any(String));
+
+    const edited = synth({
+      numDownloads: 20,
+      numClients: 3,
+      dateRangeTo: "2030-01-31T00:00:00Z",
+      bandwidth: { amount: 5, unit: "Gigabyte" },
+      packageQuery: "format:npm",
+    });
+    const planned = (await planAll(edited)).plan.stacks[0].resources[0];
+    expect(planned.action).toBe("update");
+    expect(planned.changes.map((c) => c.effect)).not.toContain("rotate");
+    await applyAll(edited);
+
+    const after = (await t.tokens("acme", "prod")).find((x) => x.name === "ci");
+    expect(after).toMatchObject({
+      slug_perm: before.slug_perm,
+      token: before.token,
+      limit_num_downloads: 20,
+      limit_num_clients: 3,
+      limit_bandwidth: 5,
+      limit_bandwidth_unit: "Gigabyte",
+      limit_package_query: "format:npm",
+    });
+    expect(Date.parse(after.limit_date_range_to)).toBe(Date.parse("2030-01-31T00:00:00Z"));
+    const routes = t.emu.stats().requests.byRoute;
+    expect(routes["POST /entitlements/{owner}/{repo}/{identifier}/refresh/"] ?? 0).toBe(0);
+    expect(routes["PATCH /entitlements/{owner}/{repo}/{identifier}/"]).toBe(1);
+    const stateAfter = JSON.parse(readFileSync(path.join(dir, "state", "app.json"), "utf8"));
+    expect(stateAfter.resources["app/ci"].observed.rotated_at).toBe(
+      stateBefore.resources["app/ci"].observed.rotated_at,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import {
   RepositoryMirrorSpecSchema,
   mapScheduledSync,
   mirrorDiff,
+  repositoryMirrorHandler,
 } from "../../src/resources/repository-mirror";
 import {
   DEFAULT_POLL_SCHEDULE_MS,
@@ -266,5 +267,49 @@ describe("spec", () => {
         .success,
     ).toBe(false);
     expect(RepositoryMirrorSpecSchema.safeParse({ repositoryId: 2_147_483_648, sourceUrl: URL_A }).success).toBe(false);
+  });
+});
+
+describe("last_error as observed: never the source credentials", () => {
+  const USER = "mirror-bot-4b7d2e";
+  const PASSWORD = "Src-Pa55-9d2a6c0f";
+  const failed = {
+    update_status: "failed",
+    number_of_failures: 1,
+    last_update_at: "2026-03-01T11:00:00.000000Z",
+    last_error: `fatal: Authentication failed for 'https://${USER}:${PASSWORD}@git.example.com/a.git' (user ${USER}, password ${PASSWORD})`,
+  };
+  const scrubbed = "fatal: Authentication failed for 'https://***@git.example.com/a.git' (user ***, password ***)";
+  const withCreds = spec({ credentials: { usernameEnv: "SRC_USER", passwordEnv: "SRC_PASSWORD" } });
+  const ctx = {
+    clients: {
+      codearts: () => ({
+        envSecret: (n: string) => ({ SRC_USER: USER, SRC_PASSWORD: PASSWORD })[n],
+        showMirror: async () => ({ ...synced, ...failed }),
+        updateMirror: async () => undefined,
+      }),
+    },
+  } as unknown as HandlerContext;
+
+  it("observe, observeState and update report last_error with the values and URL credentials masked", async () => {
+    const seen = [
+      await repositoryMirrorHandler.observe(ctx, "k", withCreds, undefined),
+      await repositoryMirrorHandler.observeState!(ctx, state(withCreds), undefined),
+      await repositoryMirrorHandler.update(ctx, "k", withCreds, undefined, observed(), [
+        { path: "scheduled_sync", old: false, new: true, effect: "update" },
+      ]),
+    ];
+    for (const o of seen) {
+      expect(o?.fields.last_error).toBe(scrubbed);
+      expect(JSON.stringify(o)).not.toContain(PASSWORD);
+      expect(JSON.stringify(o)).not.toContain(USER);
+    }
+    // The plan shows the scrubbed text too: the diff answers a failed sync with a new one.
+    expect(mirrorDiff(withCreds, seen[0]!, state(withCreds))).toContainEqual({
+      path: "last_error",
+      old: scrubbed,
+      new: null,
+      effect: "update",
+    });
   });
 });

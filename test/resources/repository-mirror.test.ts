@@ -249,6 +249,38 @@ describe("syncMirror: waiting without a job API", () => {
     expect(r.jid).toBeUndefined();
   });
 
+  it("posts the start once more after an ambiguous failure when nothing moved, and waits on that sync", async () => {
+    const ambiguous = new ServerError({
+      operation: "StartRemoteMirrorSynchronization",
+      method: "POST",
+      path: "/x",
+      status: 504,
+      ambiguous: true,
+    });
+    let starts = 0;
+    // Baseline, the re-read after the lost answer (unchanged), then the sync the second start ran.
+    const h = harness([{}, {}, done], {
+      start: () => (++starts === 1 ? Promise.reject(ambiguous) : Promise.resolve({ jid: "jid-2" })),
+    });
+    const r = await syncMirror(h.ctx, "k", h.client, spec({ waitForSync: { pollInterval: "1s" } }));
+    expect(h.calls.start).toBe(2);
+    expect(r).toMatchObject({ jid: "jid-2", mirror: { last_successful_update_at: done.last_successful_update_at } });
+    expect(h.progress[0]).toBe("CodeArts repository 7: sync started (jid jid-2)");
+  });
+
+  it("does not post the start again after a failure that is not ambiguous", async () => {
+    const refused = new ServerError({
+      operation: "StartRemoteMirrorSynchronization",
+      method: "POST",
+      path: "/x",
+      status: 503,
+    });
+    const h = harness([{}, {}, done], { start: () => Promise.reject(refused) });
+    await expect(syncMirror(h.ctx, "k", h.client, spec())).rejects.toBe(refused);
+    expect(h.calls.start).toBe(1);
+    expect(h.calls.show).toBe(1);
+  });
+
   it("says which variable is missing when the source credentials are not set", async () => {
     const h = harness([{}]);
     await expect(

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { createLogger, errInfo, secretsFromEnv } from "../../src/controller/logger";
 import { ROOT } from "../helpers/harness";
 import { tempDir } from "./helpers";
 
@@ -25,4 +26,57 @@ describe("controller logger", () => {
       w.cleanup();
     }
   }, 40_000);
+});
+
+describe("secrets from the environment, scrubbed from log lines", () => {
+  const env = {
+    PGPASSWORD: "pg-Pa55-3f9a1c",
+    HW_USER_PASSWORD: "Iam-Pa55word-7f3c9e1a",
+    mirror_password: "src-pa55-lower-8e2d",
+    SRC_PASSWD: "passwd-5c1b7e",
+    CLOUDSMITH_API_KEY: "cs-key-0a9b8c7d",
+    HW_SECRET_KEY: "hw-secret-6d5e4f",
+    GITHUB_TOKEN: "ghp-token-1a2b3c",
+    SHORT_PASSWORD: "abc12", // under 6 characters: too short to scrub without mangling ordinary text
+    HOME: "/home/operator",
+    REGION: "cn-north-4",
+  };
+
+  it("takes the values of *KEY*, *SECRET*, *TOKEN*, *PASSWORD* and *PASSWD* variables (any case), 6 characters or more", () => {
+    expect(secretsFromEnv(env).sort()).toEqual(
+      [
+        env.PGPASSWORD,
+        env.HW_USER_PASSWORD,
+        env.mirror_password,
+        env.SRC_PASSWD,
+        env.CLOUDSMITH_API_KEY,
+        env.HW_SECRET_KEY,
+        env.GITHUB_TOKEN,
+      ].sort(),
+    );
+  });
+
+  it("a line quoting them (message, error, any field) shows [REDACTED] instead, and keeps the rest", () => {
+    const out: string[] = [];
+    const log = createLogger({ secrets: secretsFromEnv(env), destination: { write: (l: string) => out.push(l) } });
+    const quoted = Object.entries(env)
+      .filter(([k]) => k !== "SHORT_PASSWORD")
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    log.error(
+      { err: errInfo(new Error(`connect failed: ${quoted}`)), url: `postgres://app:${env.PGPASSWORD}@db/state` },
+      `reconcile failed (${quoted})`,
+    );
+    expect(out).toHaveLength(1);
+    const line = JSON.parse(out[0]);
+    for (const [k, v] of Object.entries(env).filter(
+      ([k]) => /KEY|SECRET|TOKEN|PASSW/i.test(k) && k !== "SHORT_PASSWORD",
+    )) {
+      expect(out[0]).not.toContain(v);
+      expect(line.msg).toContain(`${k}=[REDACTED]`);
+    }
+    expect(line.msg).toContain(`HOME=${env.HOME} REGION=${env.REGION}`);
+    expect(line.url).toBe("postgres://app:[REDACTED]@db/state");
+    expect(line.err).toMatchObject({ type: "Error", message: expect.stringContaining("PGPASSWORD=[REDACTED]") });
+  });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { App } from "cdktf";
 import { CloudsmithConnection, CodeArtsConnection, EntitlementToken } from "../../src";
@@ -52,7 +54,11 @@ describe("hook resources", () => {
       expect(prune.map((r) => r.input)).toEqual([{ reposmith: "1", prune: "1", stack: "s", keys: "[]" }]);
     }
     // A connection on the App, outside any stack, adds nothing (and does not fail).
-    expect(() => new CloudsmithConnection(new App(), "conn")).not.toThrow();
+    const app = new App({ outdir: Testing.app().outdir });
+    expect(() => new CloudsmithConnection(app, "conn")).not.toThrow();
+    expect(app.node.findAll().filter((c) => c !== app && c.node.id !== "conn")).toEqual([]);
+    app.synth();
+    expect(JSON.parse(readFileSync(path.join(app.outdir, "manifest.json"), "utf8")).stacks).toEqual({});
   });
 
   it("use hashicorp/null's null_resource when the app chooses it", () => {

@@ -114,6 +114,26 @@ describe("backoff", () => {
     b.succeed("k");
     expect(b.fail("k")).toBe(1000);
   });
+
+  it("jitters by ±20 %, counts failures per key, and says when the earliest blocked key may retry", () => {
+    let now = 10_000;
+    let r = 0;
+    const b = new Backoff({ baseMs: 1000, maxMs: 60_000, now: () => now, random: () => r });
+    expect(b.nextRetryIn()).toBeUndefined();
+    expect(b.fail("a")).toBe(800); // the low end: 0.8 x 1000
+    r = 0.999;
+    expect(b.fail("b")).toBe(1200); // the high end: about 1.2 x 1000
+    expect(b.fail("b")).toBe(2399);
+    expect([b.failures("a"), b.failures("b"), b.failures("c")]).toEqual([1, 2, 0]);
+    expect(b.nextRetryIn()).toBe(800);
+    now += 800; // "a" is free again (not blocked at its very end), "b" still waits
+    expect(b.blocked("a")).toBe(false);
+    expect(b.nextRetryIn()).toBe(1599);
+    now += 1599;
+    expect(b.nextRetryIn()).toBeUndefined();
+    b.succeed("b");
+    expect(b.failures("b")).toBe(0);
+  });
 });
 
 describe("--listen", () => {

@@ -7,6 +7,7 @@
  *   npm run test:mutation                          every folder, one after the other
  *   npm run test:mutation -- --mutate FILE         one file (or glob); any other stryker option too
  *   npm run test:mutation -- --summary             only print the summary of the incremental file
+ *   npm run test:mutation -- --survivors           list the mutants left alive (survived, no coverage)
  *
  * Not part of `npm test` or .ci/run: a full run takes hours on two cores.
  */
@@ -36,9 +37,12 @@ function run(args: string[]): number {
 
 interface Mutant {
   status: string;
+  mutatorName: string;
+  replacement?: string;
+  location: { start: { line: number; column: number } };
 }
 interface Report {
-  files: Record<string, { mutants: Mutant[] }>;
+  files: Record<string, { source: string; mutants: Mutant[] }>;
 }
 
 const COUNTED = ["Killed", "Timeout", "Survived", "NoCoverage"] as const;
@@ -63,9 +67,34 @@ export function summary(report: Report): string {
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
+const readReport = () => JSON.parse(readFileSync(incremental, "utf8")) as Report;
+
 function printSummary(): void {
-  const report = JSON.parse(readFileSync(incremental, "utf8")) as Report;
-  console.log(summary(report));
+  console.log(summary(readReport()));
+}
+
+/** One line per mutant left alive in the folders above: where, which mutator, what it became, the line it changed. */
+export function survivors(report: Report): string[] {
+  const out: string[] = [];
+  for (const [file, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const rel = path.relative(root, path.resolve(root, file)).split(path.sep).join("/");
+    if (!FOLDERS.some((f) => rel === f || rel.startsWith(`${f}/`))) continue;
+    const lines = source.split("\n");
+    const alive = mutants
+      .filter((m) => m.status === "Survived" || m.status === "NoCoverage")
+      .sort(
+        (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column,
+      );
+    for (const m of alive) {
+      const { line, column } = m.location.start;
+      const becomes = (m.replacement ?? "").replace(/\s+/g, " ").slice(0, 60);
+      out.push(
+        `${m.status === "Survived" ? "survived" : "no coverage"} ${rel}:${line}:${column} ${m.mutatorName} -> ${becomes}` +
+          `  | ${(lines[line - 1] ?? "").trim().slice(0, 100)}`,
+      );
+    }
+  }
+  return out;
 }
 
 if (require.main === module) {
@@ -73,6 +102,8 @@ if (require.main === module) {
   let code = 0;
   if (args.includes("--summary")) {
     printSummary();
+  } else if (args.includes("--survivors")) {
+    console.log(survivors(readReport()).join("\n"));
   } else if (args.length > 0) {
     code = run(args);
     printSummary();

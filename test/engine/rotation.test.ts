@@ -113,3 +113,67 @@ describe("a limit edit", () => {
     );
   });
 });
+
+describe("rotation and reset triggers", () => {
+  const synthWith = (props: Record<string, unknown>, name: string) => {
+    const outdir = path.join(dir, `out-${name}`);
+    const app = new App({ outdir });
+    new EntitlementToken(new TerraformStack(app, "app"), "ci", {
+      owner: "acme",
+      repository: "prod",
+      name: "ci",
+      ...props,
+    });
+    app.synth();
+    return { outdir, store: new FileStateStore(path.join(dir, "state")), env: t.env };
+  };
+  const REFRESH = "POST /entitlements/{owner}/{repo}/{identifier}/refresh/";
+  const RESET = "POST /entitlements/{owner}/{repo}/{identifier}/reset/";
+
+  it("a changed rotation trigger refreshes the token; a changed reset trigger zeroes its usage, keeping the secret", async () => {
+    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
+    const first = synthWith({ rotation: { triggers: { v: "1" } }, resetTriggers: { month: "01" } }, "1");
+    await applyAll(first);
+    // Triggers given from the start rotate and reset nothing: there is no earlier value to differ from.
+    const routes = () => t.emu.stats().requests.byRoute;
+    expect([routes()[REFRESH] ?? 0, routes()[RESET] ?? 0]).toEqual([0, 0]);
+    expect((await planAll(first)).plan.stacks[0].resources[0].action).toBe("noop");
+    const v0 = (await t.tokens("acme", "prod")).find((x) => x.name === "ci").token;
+
+    const rotate = synthWith({ rotation: { triggers: { v: "2", w: "new" } }, resetTriggers: { month: "01" } }, "2");
+    const planned = (await planAll(rotate)).plan.stacks[0].resources[0];
+    expect(planned.changes).toEqual([
+      expect.objectContaining({
+        path: "token",
+        effect: "rotate",
+        new: '(new value: rotation trigger "v", "w" changed)',
+      }),
+    ]);
+    await applyAll(rotate);
+    const v1 = (await t.tokens("acme", "prod")).find((x) => x.name === "ci").token;
+    expect(v1).not.toBe(v0);
+    expect([routes()[REFRESH], routes()[RESET] ?? 0]).toEqual([1, 0]);
+
+    const reset = synthWith({ rotation: { triggers: { v: "2", w: "new" } }, resetTriggers: { month: "02" } }, "3");
+    expect((await planAll(reset)).plan.stacks[0].resources[0].changes).toEqual([
+      expect.objectContaining({ path: "usage", effect: "reset", new: '(zeroed: reset trigger "month" changed)' }),
+    ]);
+    await applyAll(reset);
+    expect([routes()[REFRESH], routes()[RESET]]).toEqual([1, 1]);
+    expect((await t.tokens("acme", "prod")).find((x) => x.name === "ci").token).toBe(v1);
+    expect((await planAll(reset)).plan.stacks[0].resources[0].action).toBe("noop");
+  });
+
+  it("with readMode get, a token in state is read by its slug_perm, not by listing the repository", async () => {
+    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
+    const opts = synthWith({}, "get");
+    await applyAll(opts);
+    const before = { ...t.emu.stats().requests.byRoute };
+    const { plan } = await planAll({ ...opts, readMode: "get" });
+    expect(plan.stacks[0].resources[0].action).toBe("noop");
+    const after = t.emu.stats().requests.byRoute;
+    const delta = (r: string) => (after[r] ?? 0) - (before[r] ?? 0);
+    expect(delta("GET /entitlements/{owner}/{repo}/{identifier}/")).toBe(1);
+    expect(delta("GET /entitlements/{owner}/{repo}/")).toBe(0);
+  });
+});

@@ -17,5 +17,8 @@ module.exports = {
     "<rootDir>/test/package/",
     "<rootDir>/test/cli/bin-bundle",
     "\\.cli\\.test\\.ts$",
+    // Kill -9 of the CLI and the secret scan of its outputs: every step a spawned CLI.
+    "<rootDir>/test/reliability/crash\\.test\\.ts$",
+    "<rootDir>/test/reliability/secrets\\.test\\.ts$",
   ],
 };

@@ -70,7 +70,7 @@ describe("RepositoryMirror plan text", () => {
     );
     expect(p.deleteNotice!(state, trueMeansOn)).toMatch(/sends mirroring_enabled=false/);
     expect(p.foundBy!(spec())).toBe("found by its repository id 7");
-    expect(p.describe(spec())).toBe("repository 7 <= https://git.example.com/a.git");
+    expect(p.describe!(spec())).toBe("repository 7 <= https://git.example.com/a.git");
   });
 });
 

@@ -136,6 +136,16 @@ describe("synth output fingerprint", () => {
     expect(fingerprint(dir)).not.toBe(two);
   });
 
+  it("text moved from one stack's file to the next is a change too", () => {
+    manifest({ a: "a.json", b: "b.json" });
+    writeFileSync(path.join(dir, "a.json"), "{}{");
+    writeFileSync(path.join(dir, "b.json"), "}");
+    const before = fingerprint(dir);
+    writeFileSync(path.join(dir, "a.json"), "{}");
+    writeFileSync(path.join(dir, "b.json"), "{}");
+    expect(fingerprint(dir)).not.toBe(before);
+  });
+
   it("a manifest caught mid-write differs from everything, so the next look reads it again", () => {
     writeFileSync(path.join(dir, "manifest.json"), '{"stacks": {"app": ');
     const now = jest.spyOn(Date, "now");

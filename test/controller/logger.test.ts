@@ -38,6 +38,7 @@ describe("secrets from the environment, scrubbed from log lines", () => {
     HW_SECRET_KEY: "hw-secret-6d5e4f",
     GITHUB_TOKEN: "ghp-token-1a2b3c",
     SHORT_PASSWORD: "abc12", // under 6 characters: too short to scrub without mangling ordinary text
+    SIX_TOKEN: "t0k3n6", // exactly 6: scrubbed
     HOME: "/home/operator",
     REGION: "cn-north-4",
   };
@@ -52,6 +53,7 @@ describe("secrets from the environment, scrubbed from log lines", () => {
         env.CLOUDSMITH_API_KEY,
         env.HW_SECRET_KEY,
         env.GITHUB_TOKEN,
+        env.SIX_TOKEN,
       ].sort(),
     );
   });

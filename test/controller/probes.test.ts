@@ -185,6 +185,17 @@ describe("OutdirWatcher", () => {
     w.close();
   });
 
+  it("a second ensure() keeps the one watch, so close() stops every callback", async () => {
+    let calls = 0;
+    const w = new OutdirWatcher(dir, () => calls++, 50);
+    expect(w.ensure()).toBe(true);
+    expect(w.ensure()).toBe(true);
+    w.close();
+    writeFileSync(path.join(dir, "after-close"), "x");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(calls).toBe(0);
+  });
+
   it("calls back once for a burst of writes (debounced), and not after close", async () => {
     let calls = 0;
     const w = new OutdirWatcher(dir, () => calls++, 100);

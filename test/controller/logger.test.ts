@@ -81,4 +81,15 @@ describe("secrets from the environment, scrubbed from log lines", () => {
     expect(line.url).toBe("postgres://app:[REDACTED]@db/state");
     expect(line.err).toMatchObject({ type: "Error", message: expect.stringContaining("PGPASSWORD=[REDACTED]") });
   });
+
+  it("scrubs the longest secret first, so one that contains another leaves no piece behind; ignores ones under 4 characters", () => {
+    const out: string[] = [];
+    const log = createLogger({
+      secrets: ["abcd", "abcd-longer-secret-9f", "ab"],
+      destination: { write: (l: string) => out.push(l) },
+    });
+    log.info("token abcd-longer-secret-9f and key abcd, about a cab");
+    const line = JSON.parse(out[0]);
+    expect(line.msg).toBe("token [REDACTED] and key [REDACTED], about a cab");
+  });
 });

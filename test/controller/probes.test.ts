@@ -11,6 +11,7 @@ import {
   type ProbeServer,
   type ProbeSource,
 } from "../../src/controller";
+import { waitFor } from "./helpers";
 
 describe("--listen", () => {
   it("trims, and accepts the extremes of the port range", () => {
@@ -183,6 +184,19 @@ describe("OutdirWatcher", () => {
     expect(w.ensure()).toBe(true);
     expect(w.ensure()).toBe(true);
     w.close();
+  });
+
+  it("notices a file written in a subdirectory (stacks/app/cdk.tf.json)", async () => {
+    mkdirSync(path.join(dir, "stacks", "app"), { recursive: true });
+    let calls = 0;
+    const w = new OutdirWatcher(dir, () => calls++, 50);
+    expect(w.ensure()).toBe(true);
+    try {
+      writeFileSync(path.join(dir, "stacks", "app", "cdk.tf.json"), "{}");
+      await waitFor("the callback", () => calls > 0, 3_000);
+    } finally {
+      w.close();
+    }
   });
 
   it("a second ensure() keeps the one watch, so close() stops every callback", async () => {

@@ -92,4 +92,70 @@ describe("secrets from the environment, scrubbed from log lines", () => {
     const line = JSON.parse(out[0]);
     expect(line.msg).toBe("token [REDACTED] and key [REDACTED], about a cab");
   });
+
+  it("each line names the program, its pid and its level by name; fields named like secrets are redacted wherever they sit", () => {
+    const out: string[] = [];
+    const log = createLogger({ level: "debug", destination: { write: (l: string) => out.push(l) } });
+    log.debug(
+      {
+        password: "p",
+        apiKey: "k",
+        api_key: "k2",
+        token: "t",
+        secret: "s",
+        config: { any: "thing" },
+        headers: { "X-Api-Key": "h" },
+        request: { headers: { authorization: "a" }, token: "t2", password: "p2", apiKey: "k3", secret: "s2" },
+        err: { type: "ApiError", message: "kept as given" },
+        kept: "visible",
+      },
+      "with fields",
+    );
+    log.trace("below the level: not written");
+    expect(out).toHaveLength(1);
+    const line = JSON.parse(out[0]);
+    expect(line).toMatchObject({
+      name: "reposmith",
+      pid: process.pid,
+      level: "debug",
+      msg: "with fields",
+      password: "[REDACTED]",
+      apiKey: "[REDACTED]",
+      api_key: "[REDACTED]",
+      token: "[REDACTED]",
+      secret: "[REDACTED]",
+      config: "[REDACTED]",
+      headers: "[REDACTED]",
+      request: {
+        headers: "[REDACTED]",
+        token: "[REDACTED]",
+        password: "[REDACTED]",
+        apiKey: "[REDACTED]",
+        secret: "[REDACTED]",
+      },
+      err: { type: "ApiError", message: "kept as given" },
+      kept: "visible",
+    });
+  });
+
+  it("logs an Error as type, message and HTTP details only, never its stack or request", () => {
+    const out: string[] = [];
+    const log = createLogger({ destination: { write: (l: string) => out.push(l) } });
+    const e = Object.assign(new TypeError("bad"), {
+      status: 502,
+      operation: "entitlements_list",
+      code: "E1",
+      request: { h: 1 },
+    });
+    log.error({ err: e }, "failed");
+    expect(JSON.parse(out[0]).err).toEqual({
+      type: "TypeError",
+      message: "bad",
+      status: 502,
+      operation: "entitlements_list",
+      code: "E1",
+    });
+    expect(errInfo("plain text")).toEqual({ type: "string", message: "plain text" });
+    expect(errInfo(undefined)).toEqual({ type: "undefined", message: "undefined" });
+  });
 });

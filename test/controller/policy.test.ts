@@ -87,6 +87,23 @@ describe("drift policies", () => {
     expect(toApply(d)?.changes.map((c) => c.path)).toEqual(["token"]);
   });
 
+  it("in report mode, a due rotation never carries out a replacement the drift asks for", () => {
+    const moved = plan({
+      action: "replace",
+      state: rs(),
+      changes: [{ path: "repository", old: "acme/dev", new: "acme/prod", effect: "replace" }, upd("token", "rotate")],
+    });
+    expect(decide(moved, undefined, "report")).toMatchObject({ kind: "drift", policy: "report", apply: undefined });
+  });
+
+  it("a removed resource already gone remotely is only dropped from state, whatever its deletionPolicy", () => {
+    const gone = plan({ action: "forget", generation: undefined, state: rs() });
+    const d = decide(gone, null, "correct");
+    expect(d.kind).toBe("prune");
+    expect(toApply(d)).toBe(gone);
+    expect(toApply(d)?.notice).toBeUndefined();
+  });
+
   it("retains removed resources unless their deletionPolicy is delete", () => {
     const gone = plan({ action: "delete", generation: undefined, state: rs() });
     const retained = decide(gone, null, "correct");

@@ -60,9 +60,10 @@ export function summary(report: Report): string {
     const detected = n("Killed") + n("Timeout");
     const valid = COUNTED.reduce((s, k) => s + n(k), 0);
     const score = valid === 0 ? "-" : `${((100 * detected) / valid).toFixed(2)} %`;
-    return [folder, ...COUNTED.map((k) => String(n(k))), String(n("CompileError")), score];
+    return [folder, ...COUNTED.map((k) => String(n(k))), String(n("CompileError")), String(n("RuntimeError")), score];
   });
-  const head = ["folder", "killed", "timeout", "survived", "no coverage", "compile error", "score"];
+  // Compile and runtime errors (a mutant that does not type-check, or crashes the test run) are not counted.
+  const head = ["folder", "killed", "timeout", "survived", "no coverage", "compile error", "runtime error", "score"];
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }

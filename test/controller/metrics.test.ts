@@ -64,6 +64,8 @@ describe("controller metrics", () => {
     stats.errors = 3;
     m.addClientStats("cloudsmith", stats);
     m.addClientStats("cloudsmith", stats); // nothing new
+    Object.assign(stats, { requests: 16, errors: 5, throttled: 4, retries: 3 }); // each grows from a non-zero total
+    m.addClientStats("cloudsmith", stats);
     m.addClientStats("codearts", { requests: 4 }); // another client, optional totals absent
     const text = await m.text();
     const c = (name: string, api: string) => metric(text, `reposmith_api_${name}_total{api="${api}"}`);
@@ -72,7 +74,7 @@ describe("controller metrics", () => {
       c("retries", "cloudsmith"),
       c("throttled", "cloudsmith"),
       c("errors", "cloudsmith"),
-    ]).toEqual([15, 2, 1, 3]);
+    ]).toEqual([16, 3, 4, 5]);
     expect([
       c("requests", "codearts"),
       c("retries", "codearts"),

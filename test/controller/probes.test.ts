@@ -23,7 +23,9 @@ describe("--listen", () => {
   it.each(["a:b:9464", "9464x", "x9464", "host:", "[::1]", "host:65536", "host:-1", ":", ""])(
     '"%s" is refused with the expected form',
     (text) => {
-      expect(() => parseListen(text)).toThrow(`--listen must be HOST:PORT such as 127.0.0.1:9464 (got "${text}")`);
+      expect(() => parseListen(text)).toThrow(
+        `--listen must be [HOST]:PORT such as :9464 or 127.0.0.1:9464 (got "${text}")`,
+      );
     },
   );
 });
@@ -32,7 +34,7 @@ describe("probe server", () => {
   let server: ProbeServer;
   const state = { healthy: false, ready: { ready: false, reason: "waiting for the first pass" }, metricsFail: false };
   const src: ProbeSource = {
-    healthy: () => state.healthy,
+    healthy: () => ({ healthy: state.healthy, reason: state.healthy ? "ok" : "starting" }),
     ready: () => state.ready,
     metrics: async () => {
       if (state.metricsFail) throw new Error("registry closed");
@@ -88,10 +90,13 @@ describe("probe server", () => {
     state.metricsFail = false;
   });
 
-  it("other methods get 405 and other paths 404 naming the three", async () => {
+  it("other methods get 405 and other paths 404 naming the four", async () => {
     expect(await call("/healthz", "POST")).toMatchObject({ status: 405, body: "method not allowed\n" });
     expect(await call("/metrics", "DELETE")).toMatchObject({ status: 405 });
-    expect(await call("/")).toMatchObject({ status: 404, body: "not found: try /healthz, /readyz or /metrics\n" });
+    expect(await call("/")).toMatchObject({
+      status: 404,
+      body: "not found: try /healthz, /readyz, /status or /metrics\n",
+    });
   });
 
   it("fails to start on a port already taken, and stops answering once closed", async () => {

@@ -103,6 +103,11 @@ const figures: Figure[] = [
   ["lost resources", sum("lost"), "= 0"],
   ["invalid states", sum("invalidStates"), "= 0"],
   ["half-recorded state entries", sum("halfRecorded"), "= 0"],
+  [
+    "removed resources whose lost DELETE answer left a state entry (forgotten next plan)",
+    sum("deletionsUnconfirmed"),
+    "",
+  ],
   ...faultFigures(),
   ["errors surfaced (typed)", sum("errorsSurfaced") - sum("untypedErrors"), ""],
   ["untyped errors", sum("untypedErrors"), "= 0"],

@@ -156,17 +156,18 @@ function makeTerraformResource(
 const address = (r: HookTerraformResource) => `${r.terraformResourceType}.${r.friendlyUniqueId}`;
 
 /**
- * A record's destroy provisioner, in the shell Terraform runs local-exec with (`/bin/sh -c`): the
- * record's key goes into the stack's spool (written whole, then renamed into place), and the first
- * record to take the spool's lock runs `reposmith hook drain`, which deletes what the spool names
- * until it stays empty. The other records return at once: a destroy of 1,000 records starts one
- * process, not 1,000 (docs/architecture.md#the-terraform-path).
+ * A record's destroy provisioner, in the shell Terraform runs local-exec with (`/bin/sh -c`), with
+ * builtins only (a destroy of 1,000 records runs it 1,000 times): the record's key goes into the
+ * stack's spool, and the first record to create the spool's lock file (`set -C`: no clobbering, an
+ * exclusive create) runs `reposmith hook drain` in its place, which deletes what the spool names
+ * until it stays empty. The other records return at once: one process, not one per record
+ * (docs/architecture.md#the-terraform-path). A key file being written reads empty, and the drain
+ * waits for it.
  */
 const DRAIN_SCRIPT = (command: string) =>
-  'd="$REPOSMITH_SPOOL"; mkdir -p "$d/keys" && printf "%s" "$REPOSMITH_KEY" > "$d/keys/.$REPOSMITH_ID" && ' +
-  'mv -f "$d/keys/.$REPOSMITH_ID" "$d/keys/$REPOSMITH_ID" && { mkdir "$d/lock" 2>/dev/null || exit 0; } && ' +
-  'echo $$ > "$d/lock/pid" && ' +
-  `exec ${command} hook drain`;
+  'd="$REPOSMITH_SPOOL"; [ -d "$d/keys" ] || mkdir -p "$d/keys" || exit 1; ' +
+  'printf "%s" "$REPOSMITH_KEY" > "$d/keys/$REPOSMITH_ID" || exit 1; ' +
+  `set -C; if { echo $$ > "$d/lock"; } 2>/dev/null; then exec ${command} hook drain; fi`;
 
 /**
  * The runner's destroy provisioner: in a full destroy it comes after every record, whose drain left
@@ -174,10 +175,10 @@ const DRAIN_SCRIPT = (command: string) =>
  * there is nothing to delete and no process to start. Otherwise `reposmith hook destroy`.
  */
 const RUNNER_DESTROY_SCRIPT = (command: string) =>
-  'd="$REPOSMITH_SPOOL"; mkdir -p "$d" && if mkdir "$d/lock" 2>/dev/null; then ' +
-  'if [ "$(cat "$d/remaining" 2>/dev/null)" = "0" ] && [ -z "$(ls -A "$d/keys" 2>/dev/null)" ]; then ' +
-  'rm -f "$d/remaining"; rmdir "$d/lock"; echo "reposmith: nothing left to delete"; exit 0; fi; ' +
-  `rmdir "$d/lock"; fi; exec ${command} hook destroy`;
+  'd="$REPOSMITH_SPOOL"; n=; [ -f "$d/remaining" ] && read -r n < "$d/remaining"; set -- "$d"/keys/*; ' +
+  'if [ "$n" = 0 ] && [ ! -e "$1" ]; then ' +
+  'rm -f "$d/remaining"; echo "reposmith: nothing left to delete"; exit 0; fi; ' +
+  `exec ${command} hook destroy`;
 
 /** One reference of one record: the placeholder id, and the token written into the payload. */
 interface RecordRef {

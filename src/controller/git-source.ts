@@ -119,16 +119,18 @@ export class GitSource {
       this.failures = 0;
     } catch (err) {
       this.failures++;
-      const error = redactMessage((err as Error)?.message ?? String(err), this.opts.url);
+      // git's own message may not name the remote (it depends on how the remote broke), so say which one.
+      const detail = redactMessage((err as Error)?.message ?? String(err), this.opts.url).trim();
+      const error = `could not fetch ${this.ref} from ${redactGitUrl(this.opts.url)}: ${detail}`;
       this.last = { at: new Date().toISOString(), ok: false, error };
-      if (!this.current) throw new Error(`could not fetch ${this.ref} from ${redactGitUrl(this.opts.url)}: ${error}`);
+      if (!this.current) throw new Error(error);
       this.opts.log.error(
         {
           url: redactGitUrl(this.opts.url),
           ref: this.ref,
           revision: this.current.sha,
           failuresInARow: this.failures,
-          err: { message: error },
+          err: { message: detail },
         },
         `git fetch failed; reconciling the last good revision ${this.current.sha.slice(0, 12)} again`,
       );

@@ -233,12 +233,18 @@ export async function planDeclared(
   return base;
 }
 
-/** A resource state remembers but the configuration no longer declares: deleted, or forgotten when retained or gone. */
+/**
+ * A resource state remembers but the configuration no longer declares: deleted, or forgotten when
+ * retained or gone. `look: false` plans from state alone, without reading the object first (a
+ * delete of an object already gone succeeds, by the resource contract): for deletions a caller
+ * carries out at once, many at a time (the Terraform path's spool).
+ */
 export async function planOrphan(
   ctx: RunContext,
   stack: string,
   key: string,
   rs: ResourceState,
+  look = true,
 ): Promise<ResourcePlan> {
   const handler = handlerFor(rs.kind);
   const spec = rs.spec;
@@ -248,7 +254,7 @@ export async function planOrphan(
   } catch {
     /* an old spec that no longer parses still has an id to delete by */
   }
-  const observed = await handler.observeState(ctx, rs, rs.connection);
+  const observed = look ? await handler.observeState(ctx, rs, rs.connection) : { id: rs.id, fields: rs.observed };
   const base = { stack, key, kind: rs.kind, label, changes: [], state: rs, connection: rs.connection };
   if (!observed) return { ...base, action: "forget" };
   // An explicit deletionPolicy "retain" keeps the remote object when its construct goes away.

@@ -6,7 +6,7 @@
  * whose destroy provisioner spools the record's key for `drainSpool` (a `terraform destroy -target`).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { isPayload, refHash, REF_ENV_PREFIX, type HookPayload } from "../resources/payload";
@@ -237,9 +237,11 @@ export async function runStack(
   const how =
     "Terraform gave it no value (REPOSMITH_REF_* missing from the runner's environment): synthesize and apply again";
   const desired = { ...read, resources: read.resources.map((r) => resolveRefs(r, refValue, how)) };
-  // Keys a destroy spooled and never finished are moot once the stack is applied again.
+  // Keys a destroy spooled and never finished are moot once the stack is applied again; the empty
+  // directory is left for the records' destroy provisioners, which then create nothing.
   if (files.spool) {
     rmSync(path.join(files.spool, "keys"), { recursive: true, force: true });
+    mkdirSync(path.join(files.spool, "keys"), { recursive: true });
     rmSync(remainingFile(files.spool), { force: true });
   }
   return withStack(opts, input.stack, "terraform apply (reposmith hook run)", async (ctx) => {
@@ -270,7 +272,7 @@ async function deleteKeys(
   const plans: ResourcePlan[] = [];
   for (const key of keys) {
     const rs: ResourceState | undefined = state.resources[key];
-    if (rs) plans.push(await planOrphan(ctx, stack, key, rs));
+    if (rs) plans.push(await planOrphan(ctx, stack, key, rs, false));
     else ctx.notice(`${key}: not in state at ${opts.store.location}, so nothing of it was deleted`);
   }
   return applyStack(ctx, { stack, resources: plans }, opts.store, state, {
@@ -280,25 +282,29 @@ async function deleteKeys(
   });
 }
 
-/** The spool's lock: a directory, holding the pid of the process that made it (sh's, which execs node). */
-function lockDir(spool: string): string {
+/** The spool's lock: a file created exclusively, holding the pid of its holder (sh's, which execs node). */
+function lockFile(spool: string): string {
   return path.join(spool, "lock");
 }
 
 function tryLock(spool: string): boolean {
   mkdirSync(spool, { recursive: true });
   try {
-    mkdirSync(lockDir(spool));
+    writeFileSync(lockFile(spool), String(process.pid), { flag: "wx" });
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    // A holder that died (killed mid-destroy) leaves its lock behind: taken over.
-    const pid = Number(readFileSafe(path.join(lockDir(spool), "pid")));
-    if (!pid || alive(pid)) return false;
-    rmSync(lockDir(spool), { recursive: true, force: true });
-    return tryLock(spool);
   }
-  writeFileSafe(path.join(lockDir(spool), "pid"), String(process.pid));
-  return true;
+  // A holder that died (killed mid-destroy) leaves its lock behind: taken over. A lock whose pid is
+  // not written yet is held.
+  const pid = Number(readFileSafe(lockFile(spool)));
+  if (!pid || alive(pid)) return false;
+  rmSync(lockFile(spool), { force: true });
+  return tryLock(spool);
+}
+
+function unlock(spool: string): void {
+  rmSync(lockFile(spool), { force: true });
 }
 
 const alive = (pid: number) => {
@@ -360,7 +366,6 @@ export async function drainSpool(
   const results: ApplyResult[] = [];
   const failed: ApplyResult["failed"] = [];
   if (!holding && !tryLock(spool)) return results;
-  writeFileSafe(path.join(lockDir(spool), "pid"), String(process.pid));
   for (;;) {
     let quiet = 0;
     while (quiet < idleMs) {
@@ -385,7 +390,7 @@ export async function drainSpool(
     // What state still holds: when nothing, the runner's destroy (next in a full destroy) needs no process.
     const last = results[results.length - 1];
     if (last) writeFileSafe(remainingFile(spool), String(Object.keys(last.state.resources).length));
-    rmSync(lockDir(spool), { recursive: true, force: true });
+    unlock(spool);
     // A key spooled after the last look, by a record that found the lock still held.
     if (!spooled(spool).size || !tryLock(spool)) break;
   }
@@ -414,7 +419,7 @@ export async function destroyStack(
     while (!tryLock(spool)) {
       if (Date.now() > deadline)
         throw new Error(
-          `the destroy of stack "${input.stack}" waited for ${lockDir(spool)} ` +
+          `the destroy of stack "${input.stack}" waited for ${lockFile(spool)} ` +
             "(another reposmith hook drain) in vain; " +
             "if no reposmith process is running, remove that directory and destroy again",
         );
@@ -452,7 +457,7 @@ export async function destroyStack(
   } finally {
     if (spool) {
       rmSync(remainingFile(spool), { force: true });
-      rmSync(lockDir(spool), { recursive: true, force: true });
+      unlock(spool);
     }
   }
 }

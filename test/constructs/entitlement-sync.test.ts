@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { App, Testing, TerraformStack } from "cdktf";
 import { EntitlementSync, EntitlementToken } from "../../src";
+import { synthesizedHooks } from "../helpers/synth";
 
 describe("EntitlementSync", () => {
   it("requires replaceTargetTokens: true and explains why", () => {
@@ -89,6 +92,15 @@ describe("EntitlementSync", () => {
     new EntitlementSync(t, "c", sync({ source: "staging", target: "dev" }));
     new EntitlementSync(t, "d", sync({ owner: "other", source: "dev", target: "prod" }));
     expect(() => ok.synth()).not.toThrow();
+    const synthesized = readFileSync(path.join(ok.outdir, "stacks", "t", "cdk.tf.json"), "utf8");
+    expect(
+      synthesizedHooks(synthesized).map((h) => [h.kind, h.key, `${h.spec.owner}/${h.spec.source} -> ${h.spec.target}`]),
+    ).toEqual([
+      ["EntitlementSync", "t/a", "acme/prod -> staging"],
+      ["EntitlementSync", "t/b", "acme/prod -> qa"],
+      ["EntitlementSync", "t/c", "acme/staging -> dev"],
+      ["EntitlementSync", "t/d", "other/dev -> prod"],
+    ]);
   });
 
   it("synthesizes one hook carrying the sync spec", () => {

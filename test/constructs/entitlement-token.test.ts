@@ -1,6 +1,7 @@
 import { App, DataResource, Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { CloudsmithConnection, EntitlementToken, Secret, type EntitlementTokenProps } from "../../src";
+import { synthesizedHooks } from "../helpers/synth";
 
 const base: EntitlementTokenProps = { owner: "acme", repository: "prod", name: "ci" };
 
@@ -270,7 +271,18 @@ describe("EntitlementToken synthesis", () => {
     new EntitlementToken(s, "c", { ...base, owner: "other" });
     EntitlementToken.forDefaultToken(s, "prod-default", { owner: "acme", repository: "prod" });
     EntitlementToken.forDefaultToken(s, "staging-default", { owner: "acme", repository: "staging" });
-    expect(() => Testing.synth(s, true)).not.toThrow();
+    let synthesized = "";
+    expect(() => (synthesized = Testing.synth(s, true))).not.toThrow();
+    expect(
+      synthesizedHooks(synthesized).map((h) => [h.key, h.spec.owner, h.spec.repository, h.spec.name ?? "(default)"]),
+    ).toEqual([
+      [`${s.node.id}/a`, "acme", "prod", base.name],
+      [`${s.node.id}/b`, "acme", "staging", base.name],
+      [`${s.node.id}/c`, "other", "prod", base.name],
+      [`${s.node.id}/prod-default`, "acme", "prod", "(default)"],
+      [`${s.node.id}/staging-default`, "acme", "staging", "(default)"],
+    ]);
+    expect(synthesizedHooks(synthesized).map((h) => h.spec.defaultToken)).toEqual([false, false, false, true, true]);
   });
 
   it("fails synth when two constructs manage the default token of one repository", () => {

@@ -45,7 +45,7 @@ describe("the Terraform path's resources", () => {
       expect(r.provisioner).toHaveLength(1);
       const [{ "local-exec": destroy }] = r.provisioner;
       expect(destroy.when).toBe("destroy");
-      expect(destroy.command).toMatch(/^d="\$REPOSMITH_SPOOL"; mkdir -p .* && exec .* hook drain$/);
+      expect(destroy.command).toMatch(/^d="\$REPOSMITH_SPOOL"; .*; set -C; if .*; then exec .* hook drain; fi$/);
       expect(destroy.command).toContain(`exec ${DEFAULT_HOOK_COMMAND} hook drain`);
       expect(destroy.environment).toMatchObject({ REPOSMITH_KEY: r.input.key });
       // The identity, not the whole spec, forces a replacement.
@@ -82,9 +82,11 @@ describe("the Terraform path's resources", () => {
       expect(Object.keys(doc.resource.terraform_data)).toEqual(["reposmith"]);
     }
     // A connection on the App, outside any stack, adds nothing (and does not fail).
-    const app = new App();
-    new CloudsmithConnection(app, "conn");
-    expect(app.node.findAll().filter((c) => c.node.id === "reposmith")).toEqual([]);
+    const app = new App({ outdir: Testing.app().outdir });
+    expect(() => new CloudsmithConnection(app, "conn")).not.toThrow();
+    expect(app.node.findAll().filter((c) => c !== app && c.node.id !== "conn")).toEqual([]);
+    app.synth();
+    expect(JSON.parse(readFileSync(path.join(app.outdir, "manifest.json"), "utf8")).stacks).toEqual({});
   });
 
   it("change the runner's digest exactly when a record changes, and it is the digest of the records as synthesized", () => {

@@ -1,5 +1,6 @@
 import { DataResource, Testing, TerraformStack } from "cdktf";
 import { PackageCopy, PackageMirror, type PackageCopyProps, type PackageMirrorProps } from "../../src";
+import { synthesizedHooks } from "../helpers/synth";
 
 const copy: PackageCopyProps = {
   source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
@@ -41,7 +42,16 @@ describe("PackageCopy duplicates", () => {
       source: { ...copy.source, package: { format: "npm", name: "left-pad", version: "1.4.0" } },
     });
     new PackageMirror(s, "m", mirror);
-    expect(() => Testing.synth(s, true)).not.toThrow();
+    let synthesized = "";
+    expect(() => (synthesized = Testing.synth(s, true))).not.toThrow();
+    expect(
+      synthesizedHooks(synthesized).map((h) => [h.kind, h.key, h.spec.destination, h.spec.source.package?.version]),
+    ).toEqual([
+      ["PackageCopy", "s1/a", "prod", "1.3.0"],
+      ["PackageCopy", "s1/b", "qa", "1.3.0"],
+      ["PackageCopy", "s1/c", "prod", "1.4.0"],
+      ["PackageMirror", "s1/m", "prod", undefined],
+    ]);
   });
 });
 

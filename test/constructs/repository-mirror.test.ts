@@ -1,5 +1,8 @@
 import { Testing, TerraformStack } from "cdktf";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { CodeArtsConnection, RepositoryMirror, Secret, type RepositoryMirrorProps } from "../../src";
+import { synthesizedHooks } from "../helpers/synth";
 
 const base: RepositoryMirrorProps = { repositoryId: 123, sourceUrl: "https://git.example.com/app.git" };
 const stack = () => new TerraformStack(Testing.app(), "s1");
@@ -23,6 +26,14 @@ describe("RepositoryMirror construct", () => {
       new RepositoryMirror(s, "app", base);
     }
     expect(() => app.synth()).not.toThrow();
+    for (const region of ["cn-north-4", "cn-east-3"]) {
+      const doc = JSON.parse(readFileSync(path.join(app.outdir, "stacks", region, "cdk.tf.json"), "utf8"));
+      expect(synthesizedHooks(doc).map((h) => [h.kind, h.key, h.spec.repositoryId])).toEqual([
+        ["RepositoryMirror", `${region}/app`, 123],
+      ]);
+      const hook = Object.values(doc.resource.terraform_data as Record<string, any>).find((r) => r.input.kind);
+      expect(JSON.parse(hook.input.connection)).toMatchObject({ codearts: { region } });
+    }
   });
 
   it("synthesizes a hook carrying the spec with defaults, and only the variable names of secrets", () => {

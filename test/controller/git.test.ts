@@ -131,7 +131,7 @@ describe("reconcile --git (the controller follows a repository)", () => {
       await waitFor("a pass after it", async () => lines.slice(after).some((l) => l.msg === "reconcile pass done"));
       const gone = await status();
       expect(gone).toMatchObject({ revision: forced, lastPass: { revision: forced, result: "success" }, ready: true });
-      expect(gone.source.lastFetch.error).toMatch(/remote\.git/);
+      expect(gone.source.lastFetch.error).toMatch(/^could not fetch HEAD from file:\/\/\S*remote\.git: \S/);
       expect(lines.find((l) => /git fetch failed/.test(l.msg))).toMatchObject({ level: "error", revision: forced });
       expect(metric(await controller.metrics.text(), "reposmith_git_fetch_failures_total")).toBeGreaterThan(0);
       expect((await byName("ci"))?.limit_num_downloads).toBe(300);

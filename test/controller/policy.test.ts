@@ -87,6 +87,23 @@ describe("drift policies", () => {
     expect(toApply(d)?.changes.map((c) => c.path)).toEqual(["token"]);
   });
 
+  it("in report mode, a due rotation never carries out a replacement the drift asks for", () => {
+    const moved = plan({
+      action: "replace",
+      state: rs(),
+      changes: [{ path: "repository", old: "acme/dev", new: "acme/prod", effect: "replace" }, upd("token", "rotate")],
+    });
+    expect(decide(moved, undefined, "report")).toMatchObject({ kind: "drift", policy: "report", apply: undefined });
+  });
+
+  it("a removed resource already gone remotely is only dropped from state, whatever its deletionPolicy", () => {
+    const gone = plan({ action: "forget", generation: undefined, state: rs() });
+    const d = decide(gone, null, "correct");
+    expect(d.kind).toBe("prune");
+    expect(toApply(d)).toBe(gone);
+    expect(toApply(d)?.notice).toBeUndefined();
+  });
+
   it("retains removed resources unless their deletionPolicy is delete", () => {
     const gone = plan({ action: "delete", generation: undefined, state: rs() });
     const retained = decide(gone, null, "correct");
@@ -113,6 +130,26 @@ describe("backoff", () => {
     expect(b.blocked("k")).toBe(false);
     b.succeed("k");
     expect(b.fail("k")).toBe(1000);
+  });
+
+  it("jitters by ±20 %, counts failures per key, and says when the earliest blocked key may retry", () => {
+    let now = 10_000;
+    let r = 0;
+    const b = new Backoff({ baseMs: 1000, maxMs: 60_000, now: () => now, random: () => r });
+    expect(b.nextRetryIn()).toBeUndefined();
+    expect(b.fail("a")).toBe(800); // the low end: 0.8 x 1000
+    r = 0.999;
+    expect(b.fail("b")).toBe(1200); // the high end: about 1.2 x 1000
+    expect(b.fail("b")).toBe(2399);
+    expect([b.failures("a"), b.failures("b"), b.failures("c")]).toEqual([1, 2, 0]);
+    expect(b.nextRetryIn()).toBe(800);
+    now += 800; // "a" is free again (not blocked at its very end), "b" still waits
+    expect(b.blocked("a")).toBe(false);
+    expect(b.nextRetryIn()).toBe(1599);
+    now += 1599;
+    expect(b.nextRetryIn()).toBeUndefined();
+    b.succeed("b");
+    expect(b.failures("b")).toBe(0);
   });
 });
 

@@ -129,10 +129,12 @@ describe("deletionPolicy retain", () => {
 
     it("a targeted destroy (a record's key spooled) deletes that token only, as its lifecycle says", async () => {
       const opts = options();
-      const files = synthStack({ keep: "retain", drop: undefined, stays: undefined });
+      const files = synthStack({ keep: "retain", drop: undefined, gone: undefined, stays: undefined });
       await runStack(opts, { stack: "app" }, files, envRefs({}));
-      spoolKey(files, "app/keep");
-      spoolKey(files, "app/drop");
+      // One spooled token is already gone (deleted by hand): its delete succeeds all the same.
+      const gone = (await fx.t.tokens("acme", "prod")).find((x) => x.name === "gone");
+      await fx.t.api("DELETE", `/entitlements/acme/prod/${gone.slug_perm}/`);
+      for (const key of ["app/keep", "app/drop", "app/gone"]) spoolKey(files, key);
       await drainSpool(opts, files, 50, false);
       expect(await names()).toEqual(["keep", "stays"]);
       expect(Object.keys((await opts.store.read("app")).resources)).toEqual(["app/stays"]);

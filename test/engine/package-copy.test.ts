@@ -99,6 +99,60 @@ describe("PackageCopy", () => {
     expect(routeCount(fx.t, POST_COPY)).toBe(1);
   });
 
+  it("a rerun resyncs a failed copy once even with resyncAttempts 0 (the run starts with a failure)", async () => {
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], {
+      durationMs: 200,
+      failTimes: 1,
+      failReason: "Scan failed: upstream timeout",
+    });
+    fx.app.synth([promote({ resyncAttempts: 0 })]);
+    const [failure] = failuresOf(await applyAll(fx.opts()));
+    expect(String((failure.error as Error).message)).toMatch(/sync failed \(after 0 resyncs\)/);
+    expect(routeCount(fx.t, POST_RESYNC)).toBe(0);
+
+    const rerun = await applyAll(fx.opts());
+    expect(failuresOf(rerun)).toEqual([]);
+    expect(routeCount(fx.t, POST_RESYNC)).toBe(1);
+    expect(routeCount(fx.t, POST_COPY)).toBe(1);
+    const prod = await packagesIn(fx.t, "prod");
+    expect(prod).toHaveLength(1);
+    expect(prod[0]).toMatchObject({ sync_phase: "completed", sync_count: 2 });
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      id: `acme.prod.${prod[0].slug_perm}`,
+      observed: { sync: "completed" },
+    });
+  });
+
+  it("a copy failed for good (the API says delete it) is deleted and copied afresh by the rerun", async () => {
+    const reason = "Sync failed: the package should be deleted and uploaded again";
+    await seedPackages(fx.t, [npm("left-pad", "1.3.0")], { durationMs: 200, failTimes: 1, failReason: reason });
+    fx.app.synth([promote({ resyncAttempts: 3 })]);
+    const [failure] = failuresOf(await applyAll(fx.opts()));
+    expect(String((failure.error as Error).message)).toMatch(
+      /sync failed \(a permanent failure, not resynced\): ".*should be deleted.*"; reached .*Delete the failed copy; the next apply copies it again\./,
+    );
+    expect(routeCount(fx.t, POST_RESYNC)).toBe(0);
+    const [failed] = await packagesIn(fx.t, "prod");
+    await fx.t.admin("POST", "/packages/sync", { failTimes: 0 }); // the next copy syncs
+
+    const { plan } = await planAll(fx.opts());
+    expect(plan.stacks[0].resources[0]).toMatchObject({
+      action: "update",
+      changes: [{ path: "sync", new: "delete the failed copy and copy again" }],
+    });
+    expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
+    const prod = await packagesIn(fx.t, "prod");
+    expect(prod).toHaveLength(1);
+    expect(prod[0].slug_perm).not.toBe(failed.slug_perm);
+    expect(prod[0].sync_phase).toBe("completed");
+    expect(routeCount(fx.t, POST_COPY)).toBe(2);
+    expect(routeCount(fx.t, POST_RESYNC)).toBe(0);
+    expect((await fx.app.state())["app/promote"]).toMatchObject({
+      id: `acme.prod.${prod[0].slug_perm}`,
+      observed: { sync: "completed" },
+    });
+  });
+
   it("a replacement whose new copy failed to sync deletes the old copy once a rerun converges (no orphan)", async () => {
     const failsOnce = { sync: { durationMs: 200, failTimes: 1, failReason: "Scan failed: upstream timeout" } };
     await seedPackages(fx.t, [npm("left-pad", "1.3.0"), npm("left-pad", "1.4.0", failsOnce)]);

@@ -285,6 +285,37 @@ describe("PackageMirror", () => {
     expect(Object.values(recorded).filter((e) => e.copied)).toHaveLength(3);
   });
 
+  it("a copy failed for good (the API says delete it) is deleted and copied afresh by the next apply", async () => {
+    const reason = "Sync failed: the package should be deleted and uploaded again";
+    await seedPackages(fx.t, [npm("broken", "1.0.0", { tags: ["release"] })], {
+      durationMs: 200,
+      failTimes: 1,
+      failReason: reason,
+    });
+    fx.app.synth([mirror()]);
+    expect(String((failuresOf(await applyAll(fx.opts()))[0].error as Error).message)).toMatch(
+      /npm\/broken@1\.0\.0: .*sync failed \(a permanent failure, not resynced\)/,
+    );
+    const [failed] = await packagesIn(fx.t, "prod");
+    await fx.t.admin("POST", "/packages/sync", { failTimes: 0 }); // the next copy syncs
+
+    const { plan } = await planAll(fx.opts());
+    expect(plan.stacks[0].resources[0].changes).toEqual([
+      {
+        path: 'packages["npm/broken@1.0.0"]',
+        old: `failed: ${reason}`,
+        new: "delete and copy",
+        effect: "update",
+      },
+    ]);
+    expect(failuresOf(await applyAll(fx.opts()))).toEqual([]);
+    const prod = await packagesIn(fx.t, "prod");
+    expect(prod.map((p) => [p.name, p.sync_phase])).toEqual([["broken", "completed"]]);
+    expect(prod[0].slug_perm).not.toBe(failed.slug_perm);
+    expect(routeCount(fx.t, POST_COPY)).toBe(2);
+    expect((await planAll(fx.opts())).plan.stacks[0].resources[0].action).toBe("noop");
+  });
+
   it("reports each package that failed, keeps the others, and the next apply retries only the failed one", async () => {
     await seedPackages(fx.t, [
       npm("good-a", "1.0.0", { tags: ["release"] }),

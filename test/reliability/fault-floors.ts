@@ -4,10 +4,16 @@
  * each armed rule could fire on the requests to the routes it matches, with its probability, when no
  * earlier rule fired first. The floor is the count a working emulator falls below with a chance under
  * one in a million (the exact lower tail of those independent trials), so a storm whose faults did
- * not fire (fault injection off, a rule that never matches) fails, and a real one does not. A small
- * storm may expect too few faults of a rare kind to be sure of any (floor 0); every kind together
- * ("all kinds") is what such a storm is held to.
+ * not fire (fault injection off, a rule that never matches) fails, and a real one does not.
+ *
+ * Each rule is held to its own floor too (`ruleTallies`, fired counted from the rule's `remaining`),
+ * and a floor of 0 is itself a failure: a storm too small to show that one of its rules fired proves
+ * nothing about that rule, so every rule a storm configures must be expected to fire often enough
+ * that its floor is at least 1, and must then fire. A rule whose method and path match no route of
+ * the API at all is an error as soon as it is armed (`assertRulesMatchRoutes`).
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { TestEmulator } from "../helpers/harness";
 
 /** An armed rule as `GET /_emulator/faults` lists it. */
@@ -16,6 +22,8 @@ export interface ArmedRule {
   path?: string;
   probability: number;
   kind: string;
+  /** Firings left (`times` when armed). */
+  remaining: number;
 }
 
 export interface EmulatorCounters {
@@ -143,4 +151,84 @@ export function addTallies(totals: Record<string, { fired: number; floor: number
     t.fired += k.fired;
     t.floor += k.floor;
   }
+}
+
+let routes: string[] | undefined;
+
+/** Every `METHOD /template/` the published API description has (the emulator's routes are a subset). */
+function apiRoutes(): string[] {
+  if (routes) return routes;
+  const spec = JSON.parse(readFileSync(path.resolve(__dirname, "../../spec/cloudsmith-openapi.json"), "utf8")) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  return (routes = Object.entries(spec.paths).flatMap(([template, ops]) =>
+    Object.keys(ops)
+      .filter((m) => ["get", "put", "post", "patch", "delete"].includes(m))
+      .map((m) => `${m.toUpperCase()} ${template}`),
+  ));
+}
+
+/** Throws, naming the rule, when a rule's method and path match no route of the API: it could never fire. */
+export function assertRulesMatchRoutes(rules: ArmedRule[], routes: string[] = apiRoutes()): void {
+  const dead = rules.filter((r) => !routes.some((route) => matches(r, route)));
+  if (dead.length)
+    throw new Error(
+      `fault rule(s) matching no API route, which could never fire: ${dead
+        .map((r) => `${r.method ?? "any method"} ${r.path ?? "any path"} (${r.kind})`)
+        .join("; ")}; fix the rule's method or path`,
+    );
+}
+
+export interface RuleTally {
+  /** e.g. `#3 PATCH any path: status 500 (after handler)`. */
+  rule: string;
+  fired: number;
+  expected: number;
+  floor: number;
+}
+
+/**
+ * Each armed rule on its own: fired (its `remaining` when armed less what `GET /_emulator/faults`
+ * lists now; rules armed "forever" are never used up), expected and floor from the requests it could
+ * fire on, as in `tally`. `now` must list the same rules, in order, and none of them used up.
+ */
+export function ruleTallies(
+  armed: ArmedRule[],
+  now: ArmedRule[],
+  before: EmulatorCounters,
+  after: EmulatorCounters,
+): RuleTally[] {
+  if (now.length !== armed.length) throw new Error(`${armed.length} rules armed but ${now.length} listed now`);
+  const requests = Object.entries(delta(after.requests, before.requests)).filter(([, n]) => n > 0);
+  const trials = armed.map(() => [] as { n: number; p: number }[]);
+  for (const [route, n] of requests) {
+    let untouched = 1;
+    armed.forEach((rule, i) => {
+      if (!matches(rule, route)) return;
+      trials[i].push({ n, p: untouched * rule.probability });
+      untouched *= 1 - rule.probability;
+    });
+  }
+  return armed.map((rule, i) => ({
+    rule: `#${i + 1} ${rule.method ?? "any method"} ${rule.path ?? "any path"}: ${rule.kind}`,
+    fired: rule.remaining - now[i].remaining,
+    expected: trials[i].reduce((s, x) => s + x.n * x.p, 0),
+    floor: lowerFloor(trials[i]),
+  }));
+}
+
+/** The problems of a storm's rules: a floor of 0 (too small a storm to show the rule fires), or fewer fired than the floor. */
+export function ruleProblems(storm: string, tallies: RuleTally[]): string[] {
+  return tallies.flatMap((r) =>
+    r.floor < 1
+      ? [
+          `${storm}: rule ${r.rule} has a floor of 0 (expected ${r.expected.toFixed(1)} firings, ${r.fired} fired): ` +
+            "the storm makes too few requests it matches to show that it fires",
+        ]
+      : r.fired < r.floor
+        ? [
+            `${storm}: rule ${r.rule} fired ${r.fired} times, below its floor of ${r.floor} (expected ${r.expected.toFixed(1)})`,
+          ]
+        : [],
+  );
 }

@@ -16,8 +16,11 @@ import { reposmith, ROOT, startTestEmulator, type TestEmulator } from "../helper
 import {
   addTallies,
   ALL_KINDS,
+  assertRulesMatchRoutes,
   counters,
   describeTallies,
+  ruleProblems,
+  ruleTallies,
   tally,
   type ArmedRule,
   type EmulatorCounters,
@@ -59,6 +62,7 @@ const totals = {
   completedUnderStorm: 0,
   duplicates: 0,
   halfRecorded: 0,
+  deletionsUnconfirmed: 0,
   orphans: 0,
   lost: 0,
 };
@@ -120,12 +124,15 @@ class Project {
     this.synth();
   }
 
-  /** Edits ~20 %, drops ~15 %, adds as many new ones. */
+  /**
+   * Drops ~30 %, edits ~60 % of the rest, adds as many new ones: enough PATCHes, DELETEs and POSTs
+   * that every rule an edit/delete storm configures has a floor of at least 1.
+   */
   churn(): void {
     const n = this.decls.length;
     this.decls = this.decls
-      .filter(() => rand() >= 0.15)
-      .map((d) => (rand() < 0.2 ? { ...d, downloads: d.downloads + 7 } : d));
+      .filter(() => rand() >= 0.3)
+      .map((d) => (rand() < 0.6 ? { ...d, downloads: d.downloads + 7 } : d));
     while (this.decls.length < n)
       this.decls.push({
         idx: this.next++,
@@ -162,11 +169,21 @@ function surfaced(err: unknown): unknown[] {
   return [err];
 }
 
-/** What the state says must be exactly what exists: every entry a live token carrying its key, under that id. */
-async function halfRecorded(state: StackState): Promise<string[]> {
+/**
+ * What the state says must be exactly what exists: every entry of a declared resource a live token
+ * carrying its key, under that id. An entry of a removed resource may name a token already gone: a
+ * DELETE that landed but whose answer was lost (a 504 after the server acted, then retries used up
+ * on 429/503) fails the apply, and the next plan finds the token gone and forgets it (checked once
+ * the storm is over: the calm apply converges). Such entries are counted, not failed.
+ */
+async function halfRecorded(state: StackState, declared: Set<string>): Promise<string[]> {
   const byKey = await taggedTokens(t, REPOS);
-  return Object.entries(state.resources)
-    .filter(([key, rs]) => !(byKey.get(key) ?? []).some((x) => rs.id === `${x.owner}.${x.repo}.${x.slug_perm}`))
+  const missing = Object.entries(state.resources).filter(
+    ([key, rs]) => !(byKey.get(key) ?? []).some((x) => rs.id === `${x.owner}.${x.repo}.${x.slug_perm}`),
+  );
+  totals.deletionsUnconfirmed += missing.filter(([key]) => !declared.has(key)).length;
+  return missing
+    .filter(([key]) => declared.has(key))
     .map(([key, rs]) => `${key} recorded as ${rs.id}, which does not exist under that key`);
 }
 
@@ -175,25 +192,36 @@ async function arm(rules: Record<string, unknown>[]): Promise<{ rules: ArmedRule
   await t.admin("DELETE", "/faults");
   const before = await counters(t);
   const armed = await t.admin("POST", "/faults", { rules: rules.map((r) => ({ times: FOREVER, ...r })) });
+  assertRulesMatchRoutes(armed.rules);
   return { rules: armed.rules as ArmedRule[], before };
 }
 
 /**
- * Ends a storm: the faults of each kind the emulator injected since `arm`, each at or above its floor
- * (else a problem), added to the figures; then the rules are cleared.
+ * Ends a storm: every rule fired at least once and at or above its floor, and a floor of 0 (a storm
+ * too small to show a rule fires) is a problem too; the faults of each kind the emulator injected
+ * since `arm`, each at or above its floor, added to the figures; then the rules are cleared.
  */
 async function disarm(name: string, armed: { rules: ArmedRule[]; before: EmulatorCounters }): Promise<string[]> {
-  const tallies = tally(armed.rules, armed.before, await counters(t));
+  const after = await counters(t);
+  const now = (await t.admin("GET", "/faults")).rules as ArmedRule[];
+  const tallies = tally(armed.rules, armed.before, after);
+  const rules = ruleTallies(armed.rules, now, armed.before, after);
   await t.admin("DELETE", "/faults");
   addTallies(faultsByKind, tallies);
   totals.faultsInjected += tallies.find((k) => k.kind === ALL_KINDS)!.fired;
   process.stdout.write(`[reliability] ${name}: faults injected: ${describeTallies(tallies)}\n`);
-  return tallies
-    .filter((k) => k.fired < k.floor)
-    .map(
-      (k) =>
-        `${name}: only ${k.fired} faults of kind "${k.kind}" injected, below the floor of ${k.floor} (expected ${k.expected.toFixed(1)})`,
-    );
+  process.stdout.write(
+    `[reliability] ${name}: by rule: ${rules.map((r) => `${r.rule}: ${r.fired} fired, floor ${r.floor} (expected ${r.expected.toFixed(1)})`).join("; ")}\n`,
+  );
+  return [
+    ...ruleProblems(name, rules),
+    ...tallies
+      .filter((k) => k.fired < k.floor)
+      .map(
+        (k) =>
+          `${name}: only ${k.fired} faults of kind "${k.kind}" injected, below the floor of ${k.floor} (expected ${k.expected.toFixed(1)})`,
+      ),
+  ];
 }
 
 /**
@@ -228,7 +256,7 @@ async function storm(
       }
     }
     const state = await p.store.read("app");
-    const half = await halfRecorded(state);
+    const half = await halfRecorded(state, p.declared);
     totals.halfRecorded += half.length;
     problems.push(...half.map((h) => `${name}, attempt ${attempt}: ${h}`));
     const dup = [...(await taggedTokens(t, REPOS)).entries()].filter(([, l]) => l.length > 1);
@@ -265,22 +293,28 @@ describe("fault storms", () => {
   const timeout = hangGuard((LONG ? 30 : 4) * 60_000);
 
   it(
-    "30 % 429 with Retry-After, 10 % 5xx, writes failing after the server acted, latency spikes: creates, then edits and deletes",
+    "30 % 429 with Retry-After, 20 % 5xx, writes failing after the server acted, latency spikes: creates, then edits and deletes",
     async () => {
       const p = new Project();
-      const rules = [
+      // Each storm arms only rules its requests can meet (no PATCH or DELETE while creating), each
+      // likely enough to show that it fired. Writes failing after the server acted come first.
+      const storms = [
         { status: 429, retryAfter: 1, probability: 0.3 },
-        // 10 % of all calls overall: the 429 rule above has already taken 30 %.
-        { status: 503, retryAfter: 0, probability: 0.1 / 0.7 },
-        { method: "POST", path: CREATE, status: 502, afterHandler: true, probability: 0.1 },
-        { method: "PATCH", status: 500, afterHandler: true, probability: 0.1 },
-        { method: "DELETE", status: 504, afterHandler: true, probability: 0.1 },
-        { pass: true, delayMs: 300, probability: 0.05 },
+        // 20 % of all calls overall: the 429 rule above has already taken 30 %.
+        { status: 503, retryAfter: 0, probability: 0.2 / 0.7 },
+        { pass: true, delayMs: 150, probability: 0.3 },
       ];
       p.declareFresh(RESOURCES);
-      await storm(p, "429/5xx storm (create)", rules);
+      await storm(p, "429/5xx storm (create)", [
+        { method: "POST", path: CREATE, status: 502, afterHandler: true, probability: 0.3 },
+        ...storms,
+      ]);
       p.churn();
-      await storm(p, "429/5xx storm (edit/delete)", rules);
+      await storm(p, "429/5xx storm (edit/delete)", [
+        { method: "PATCH", status: 500, afterHandler: true, probability: 0.5 },
+        { method: "DELETE", status: 504, afterHandler: true, probability: 0.5 },
+        ...storms,
+      ]);
     },
     timeout,
   );
@@ -289,23 +323,26 @@ describe("fault storms", () => {
     "malformed JSON bodies, before and after the server acted",
     async () => {
       const p = new Project();
-      const rules = [
-        { method: "GET", status: 200, body: '[{"slug_perm": "abc', probability: 0.1 },
-        { method: "POST", path: CREATE, status: 201, body: '{"slug_perm": ', afterHandler: true, probability: 0.2 },
+      const server = { status: 500, body: "{not json", probability: 0.3 };
+      p.declareFresh(RESOURCES);
+      await storm(p, "malformed JSON (create)", [
+        { method: "POST", path: CREATE, status: 201, body: '{"slug_perm": ', afterHandler: true, probability: 0.3 },
+        // Reads are mostly the plan's list pages: only the create storm has enough of them.
+        { method: "GET", status: 200, body: '[{"slug_perm": "abc', probability: 0.4 },
+        server,
+      ]);
+      p.churn();
+      await storm(p, "malformed JSON (edit/delete)", [
         {
           method: "PATCH",
           status: 200,
           body: "<html>Bad Gateway</html>",
           contentType: "text/html",
           afterHandler: true,
-          probability: 0.2,
+          probability: 0.8,
         },
-        { status: 500, body: "{not json", probability: 0.05 },
-      ];
-      p.declareFresh(RESOURCES);
-      await storm(p, "malformed JSON (create)", rules);
-      p.churn();
-      await storm(p, "malformed JSON (edit/delete)", rules);
+        server,
+      ]);
     },
     timeout,
   );
@@ -315,8 +352,8 @@ describe("fault storms", () => {
     async () => {
       const p = new Project();
       const rules = [
-        { truncateAt: 15, afterHandler: true, probability: 0.15 },
-        { truncateAt: 5, probability: 0.05 },
+        { truncateAt: 15, afterHandler: true, probability: 0.2 },
+        { truncateAt: 5, probability: 0.25 },
       ];
       p.declareFresh(RESOURCES);
       await storm(p, "truncated bodies (create)", rules);
@@ -331,8 +368,8 @@ describe("fault storms", () => {
     async () => {
       const p = new Project();
       const rules = [
-        { reset: true, probability: 0.1 },
-        { reset: true, afterHandler: true, probability: 0.1 },
+        { reset: true, probability: 0.25 },
+        { reset: true, afterHandler: true, probability: 0.3 },
       ];
       p.declareFresh(RESOURCES);
       await storm(p, "connection resets (create)", rules);
@@ -345,7 +382,8 @@ describe("fault storms", () => {
   it(
     "package copies under 429/5xx, copy POSTs failing after the server acted and malformed status replies: none copied twice",
     async () => {
-      const names = Array.from({ length: LONG ? 30 : 15 }, (_, i) => `pkg-${i}`);
+      // Enough copies that each rule below is sure to fire (a floor of at least 1).
+      const names = Array.from({ length: LONG ? 60 : 40 }, (_, i) => `pkg-${i}`);
       await t.admin("POST", "/seed", {
         repositories: [{ owner: "acme", slug: "pkgsrc" }],
         packageSync: { durationMs: 150 },
@@ -364,10 +402,10 @@ describe("fault storms", () => {
         });
       app.synth();
       const rules = [
+        { method: "POST", path: "/copy/?$", status: 502, afterHandler: true, probability: 0.6 },
+        { method: "GET", path: "/status/?$", status: 200, body: '{"is_sync_completed": tru', probability: 0.65 },
         { status: 429, retryAfter: 1, probability: 0.3 },
-        { status: 503, probability: 0.1 / 0.7 },
-        { method: "POST", path: "/copy/?$", status: 502, afterHandler: true, probability: 0.2 },
-        { method: "GET", path: "/status/?$", status: 200, body: '{"is_sync_completed": tru', probability: 0.1 },
+        { status: 503, probability: 0.2 / 0.7 },
       ];
       const armed = await arm(rules);
       const prod = async () =>
@@ -441,14 +479,15 @@ describe("fault storms", () => {
     "everything at once, through the real CLI: exit 0 or one typed error line per failed resource, then converges",
     async () => {
       const p = new Project();
-      p.declareFresh(LONG ? 60 : 25);
+      p.declareFresh(LONG ? 120 : 60);
+      // The rarer faults first, each likely enough to be sure to fire (a floor of at least 1).
       const rules = [
+        { method: "POST", path: CREATE, status: 201, body: '{"slug', afterHandler: true, probability: 0.4 },
+        { reset: true, afterHandler: true, probability: 0.15 },
+        { truncateAt: 10, afterHandler: true, probability: 0.2 },
+        { pass: true, delayMs: 100, probability: 0.2 },
         { status: 429, retryAfter: 1, probability: 0.3 },
-        { status: 503, probability: 0.1 / 0.7 },
-        { method: "POST", path: CREATE, status: 201, body: '{"slug', afterHandler: true, probability: 0.1 },
-        { reset: true, afterHandler: true, probability: 0.05 },
-        { truncateAt: 10, afterHandler: true, probability: 0.05 },
-        { pass: true, delayMs: 200, probability: 0.05 },
+        { status: 503, probability: 0.4 },
       ];
       const armed = await arm(rules);
       const args = [
@@ -478,7 +517,7 @@ describe("fault storms", () => {
             problems.push(`attempt ${attempt}: unexpected stderr line: ${l}`);
           }
         }
-        const half = await halfRecorded(await p.store.read("app"));
+        const half = await halfRecorded(await p.store.read("app"), p.declared);
         totals.halfRecorded += half.length;
         problems.push(...half);
       }

@@ -2,12 +2,16 @@
  * EntitlementSync against a scripted API whose sync leaves out even a documented field, or a whole
  * token: reported once, remembered, and no sync loop.
  */
-import type { CloudsmithClient, RepositoryToken } from "../../src/api/cloudsmith";
+import { ServerError, type CloudsmithClient, type RepositoryToken } from "../../src/api/cloudsmith";
 import { EntitlementSyncSpecSchema, entitlementSyncHandler as handler } from "../../src/resources/entitlement-sync";
 import type { HandlerContext, ResourceState } from "../../src/resources/types";
 
 /** Repositories of tokens, and a sync that copies each source token through `copy` (undefined: not copied). */
-function scripted(repos: Record<string, RepositoryToken[]>, copy: (t: RepositoryToken) => RepositoryToken | undefined) {
+function scripted(
+  repos: Record<string, RepositoryToken[]>,
+  copy: (t: RepositoryToken) => RepositoryToken | undefined,
+  fail?: { error: Error; landed: boolean },
+) {
   let syncs = 0;
   const notices: string[] = [];
   const client = {
@@ -16,7 +20,9 @@ function scripted(repos: Record<string, RepositoryToken[]>, copy: (t: Repository
       list: async (_owner: string, repo: string) => repos[repo].map((t) => ({ ...t })),
       sync: async (_owner: string, target: string, source: string) => {
         syncs++;
+        if (fail && !fail.landed) throw fail.error;
         repos[target] = repos[source].flatMap((t) => copy(t) ?? []);
+        if (fail) throw fail.error;
         return repos[target];
       },
     },
@@ -97,5 +103,43 @@ describe("EntitlementSync when the API's sync leaves something out", () => {
     // A second sync of ours (e.g. after a source token changed) says nothing new.
     await handler.update(s.ctx, "app/sync", spec, undefined, again!, []);
     expect(s.notices).toHaveLength(1);
+  });
+});
+
+describe("EntitlementSync when the sync's answer is lost", () => {
+  const lost = (ambiguous: boolean) =>
+    new ServerError({
+      operation: "entitlements_sync",
+      method: "POST",
+      path: "/entitlements/acme/staging/sync/",
+      status: 502,
+      ambiguous,
+    });
+
+  it("a sync that landed is not posted again: the target is read, and holds the source's tokens", async () => {
+    const s = scripted({ prod: [token("ci"), token("deploy")], staging: [token("old")] }, (t) => t, {
+      error: lost(true),
+      landed: true,
+    });
+    const observed = await handler.observe(s.ctx, "app/sync", spec, undefined);
+    const after = await handler.update(s.ctx, "app/sync", spec, undefined, observed!, []);
+    expect(s.syncs()).toBe(1);
+    expect(Object.keys(after.fields.tokens as object).sort()).toEqual(["ci", "deploy"]);
+    expect(handler.diff("app/sync", spec, after)).toEqual([]);
+  });
+
+  it("a sync that did not land fails with its error, without a second sync", async () => {
+    const error = lost(true);
+    const s = scripted({ prod: [token("ci")], staging: [token("old")] }, (t) => t, { error, landed: false });
+    const observed = await handler.observe(s.ctx, "app/sync", spec, undefined);
+    await expect(handler.update(s.ctx, "app/sync", spec, undefined, observed!, [])).rejects.toBe(error);
+    expect(s.syncs()).toBe(1);
+  });
+
+  it("an error that is not ambiguous is thrown as it is, even when the target happens to match", async () => {
+    const error = lost(false);
+    const s = scripted({ prod: [token("ci")], staging: [token("ci")] }, (t) => t, { error, landed: true });
+    const observed = await handler.observe(s.ctx, "app/sync", spec, undefined);
+    await expect(handler.update(s.ctx, "app/sync", spec, undefined, observed!, [])).rejects.toBe(error);
   });
 });

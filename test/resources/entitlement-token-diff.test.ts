@@ -51,6 +51,30 @@ const cases: { reason: string; spec: ReturnType<typeof spec>; observed: Observed
     want: [],
   },
   {
+    reason: "dates compare as instants: the same instant written with an offset is not a change",
+    spec: spec({ limits: { dateRangeFrom: "2027-01-31T00:00:00Z" } }),
+    observed: token(spec(), { limit_date_range_from: "2027-01-31T01:00:00+01:00" }),
+    want: [],
+  },
+  {
+    reason: "an end date moved within the same day is a change (dates are instants, not days)",
+    spec: spec({ limits: { dateRangeTo: "2027-01-31T00:00:00Z" } }),
+    observed: token(spec(), { limit_date_range_to: "2027-01-31T18:30:00Z" }),
+    want: [update("limit_date_range_to", "2027-01-31T18:30:00Z", "2027-01-31T00:00:00.000Z")],
+  },
+  {
+    reason: "a start date moved by one second is a change",
+    spec: spec({ limits: { dateRangeFrom: "2027-01-01T09:00:00Z" } }),
+    observed: token(spec(), { limit_date_range_from: "2027-01-01T09:00:01Z" }),
+    want: [update("limit_date_range_from", "2027-01-01T09:00:01Z", "2027-01-01T09:00:00.000Z")],
+  },
+  {
+    reason: "a date range the token has but the spec dropped is cleared",
+    spec: spec(),
+    observed: token(spec(), { limit_date_range_to: "2027-01-31T00:00:00Z" }),
+    want: [update("limit_date_range_to", "2027-01-31T00:00:00Z", null)],
+  },
+  {
     reason: "the bandwidth unit means nothing without an amount",
     spec: spec(),
     observed: token(spec(), { limit_bandwidth_unit: "Kilobyte" }),

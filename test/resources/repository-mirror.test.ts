@@ -6,6 +6,7 @@ import {
   RepositoryMirrorSpecSchema,
   mapScheduledSync,
   mirrorDiff,
+  repositoryMirrorHandler,
 } from "../../src/resources/repository-mirror";
 import {
   DEFAULT_POLL_SCHEDULE_MS,
@@ -248,6 +249,38 @@ describe("syncMirror: waiting without a job API", () => {
     expect(r.jid).toBeUndefined();
   });
 
+  it("posts the start once more after an ambiguous failure when nothing moved, and waits on that sync", async () => {
+    const ambiguous = new ServerError({
+      operation: "StartRemoteMirrorSynchronization",
+      method: "POST",
+      path: "/x",
+      status: 504,
+      ambiguous: true,
+    });
+    let starts = 0;
+    // Baseline, the re-read after the lost answer (unchanged), then the sync the second start ran.
+    const h = harness([{}, {}, done], {
+      start: () => (++starts === 1 ? Promise.reject(ambiguous) : Promise.resolve({ jid: "jid-2" })),
+    });
+    const r = await syncMirror(h.ctx, "k", h.client, spec({ waitForSync: { pollInterval: "1s" } }));
+    expect(h.calls.start).toBe(2);
+    expect(r).toMatchObject({ jid: "jid-2", mirror: { last_successful_update_at: done.last_successful_update_at } });
+    expect(h.progress[0]).toBe("CodeArts repository 7: sync started (jid jid-2)");
+  });
+
+  it("does not post the start again after a failure that is not ambiguous", async () => {
+    const refused = new ServerError({
+      operation: "StartRemoteMirrorSynchronization",
+      method: "POST",
+      path: "/x",
+      status: 503,
+    });
+    const h = harness([{}, {}, done], { start: () => Promise.reject(refused) });
+    await expect(syncMirror(h.ctx, "k", h.client, spec())).rejects.toBe(refused);
+    expect(h.calls.start).toBe(1);
+    expect(h.calls.show).toBe(1);
+  });
+
   it("says which variable is missing when the source credentials are not set", async () => {
     const h = harness([{}]);
     await expect(
@@ -266,5 +299,49 @@ describe("spec", () => {
         .success,
     ).toBe(false);
     expect(RepositoryMirrorSpecSchema.safeParse({ repositoryId: 2_147_483_648, sourceUrl: URL_A }).success).toBe(false);
+  });
+});
+
+describe("last_error as observed: never the source credentials", () => {
+  const USER = "mirror-bot-4b7d2e";
+  const PASSWORD = "Src-Pa55-9d2a6c0f";
+  const failed = {
+    update_status: "failed",
+    number_of_failures: 1,
+    last_update_at: "2026-03-01T11:00:00.000000Z",
+    last_error: `fatal: Authentication failed for 'https://${USER}:${PASSWORD}@git.example.com/a.git' (user ${USER}, password ${PASSWORD})`,
+  };
+  const scrubbed = "fatal: Authentication failed for 'https://***@git.example.com/a.git' (user ***, password ***)";
+  const withCreds = spec({ credentials: { usernameEnv: "SRC_USER", passwordEnv: "SRC_PASSWORD" } });
+  const ctx = {
+    clients: {
+      codearts: () => ({
+        envSecret: (n: string) => ({ SRC_USER: USER, SRC_PASSWORD: PASSWORD })[n],
+        showMirror: async () => ({ ...synced, ...failed }),
+        updateMirror: async () => undefined,
+      }),
+    },
+  } as unknown as HandlerContext;
+
+  it("observe, observeState and update report last_error with the values and URL credentials masked", async () => {
+    const seen = [
+      await repositoryMirrorHandler.observe(ctx, "k", withCreds, undefined),
+      await repositoryMirrorHandler.observeState!(ctx, state(withCreds), undefined),
+      await repositoryMirrorHandler.update(ctx, "k", withCreds, undefined, observed(), [
+        { path: "scheduled_sync", old: false, new: true, effect: "update" },
+      ]),
+    ];
+    for (const o of seen) {
+      expect(o?.fields.last_error).toBe(scrubbed);
+      expect(JSON.stringify(o)).not.toContain(PASSWORD);
+      expect(JSON.stringify(o)).not.toContain(USER);
+    }
+    // The plan shows the scrubbed text too: the diff answers a failed sync with a new one.
+    expect(mirrorDiff(withCreds, seen[0]!, state(withCreds))).toContainEqual({
+      path: "last_error",
+      old: scrubbed,
+      new: null,
+      effect: "update",
+    });
   });
 });

@@ -132,8 +132,8 @@ export class CodeArtsConnection extends Construct {
 }
 
 /**
- * The reading the props ask for (the deprecated boolean converted), or undefined for the default; problems are added to
- * `problems`.
+ * The reading the props ask for (the deprecated boolean converted),
+ * or undefined for the default; problems are added to `problems`.
  */
 function mirroringEnabledReadingOf(
   props: CodeArtsConnectionProps,

@@ -224,8 +224,8 @@ export class FaultInjector {
   }
 
   /**
-   * Consumes, counts as fired and returns the first rule matching the request (and winning its `probability` roll), if
-   * any.
+   * Consumes, counts as fired and returns the first rule matching
+   * the request (and winning its `probability` roll), if any.
    */
   take(method: string, path: string): FaultRule | undefined {
     const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";

@@ -115,8 +115,8 @@ export interface EmulatorStats {
     byRoute: Record<string, number>;
   };
   /**
-   * Fault rules fired (`POST /_emulator/faults`), keyed by kind, e.g. `"status 429"`, `"malformed body (after
-   * handler)"`.
+   * Fault rules fired (`POST /_emulator/faults`), keyed by kind,
+   * e.g. `"status 429"`, `"malformed body (after handler)"`.
    */
   faults: {
     total: number;

@@ -36,8 +36,8 @@ export async function importResource(
       );
     // Every stack's entries: keys carry their stack, and one object must not be managed from two stacks either.
     const everywhere = await allResources(opts.store, new Map([[stack, state]]));
-    // Checked before the handler runs: importing tags the object (a write), which would take it from the key that
-    // manages it.
+    // Checked before the handler runs: importing tags the object
+    // (a write), which would take it from the key that manages it.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
     const observed = await importer(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);

@@ -17,8 +17,8 @@ export const notInState = (key: string): string => `${key} is not in state (see 
 export const RETAINED = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
 
 /**
- * A removed resource whose object another key manages: only its entry goes. `ownerStack` when that key is in another
- * stack.
+ * A removed resource whose object another key manages: only its
+ * entry goes. `ownerStack` when that key is in another stack.
  */
 export const sameObjectKept = (owner: string, id: string, ownerStack?: string): string =>
   `not deleted: ${owner}${ownerStack ? ` (stack "${ownerStack}")` : ""} manages the same object (${id}); ` +

@@ -57,8 +57,8 @@ function handlerOf(kind: string): ResourceHandler | undefined {
 }
 
 /**
- * How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version,
- * a repository id).
+ * How a resource found without state was found: each kind says (a tag,
+ * a default flag, a package's format/name/version, a repository id).
  */
 const foundBy = (r: ResourcePlan): string => {
   const h = handlerOf(r.kind);

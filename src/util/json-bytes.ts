@@ -57,8 +57,8 @@ function inPieces(bytes: Buffer, start: number, pieceBytes: number): unknown[] |
 }
 
 /**
- * bytes[from, to) decoded with `[` at `from` and, unless `to` is the end, `]` at `to - 1`; the buffer is
- * left as it was.
+ * bytes[from, to) decoded with `[` at `from` and, unless `to`
+ * is the end, `]` at `to - 1`; the buffer is left as it was.
  */
 function framed(bytes: Buffer, from: number, to: number): string {
   const open = bytes[from];

@@ -239,9 +239,9 @@ export class CodeArtsClient {
   }
 
   /**
-   * `StartRemoteMirrorSynchronization` (docs/api/codearts-repo.md#start-synchronization): `POST
-   * /v4/repositories/{id}/remote-mirror` → `{jid}`. Not idempotent, so never retried blindly (an ambiguous failure is
-   * marked `ambiguous`).
+   * `StartRemoteMirrorSynchronization` (docs/api/codearts-repo.md#start-synchronization):
+   * `POST /v4/repositories/{id}/remote-mirror` → `{jid}`. Not idempotent, so never
+   * retried blindly (an ambiguous failure is marked `ambiguous`).
    */
   async startMirrorSync(repositoryId: number, req: StartSyncRequest = {}): Promise<{ jid?: string }> {
     const body: Record<string, unknown> = {};

@@ -57,8 +57,8 @@ export class ReusedBodies {
   }
 
   /**
-   * What `key`'s projection kept of `bytes`, answered for `url`, last time; undefined when the bytes differ or are not
-   * known.
+   * What `key`'s projection kept of `bytes`, answered for `url`,
+   * last time; undefined when the bytes differ or are not known.
    */
   get(url: string, bytes: Buffer, key: unknown): { value: unknown } | undefined {
     const e = this.entries.get(url);

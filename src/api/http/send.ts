@@ -124,8 +124,8 @@ export function send(r: WireRequest): Promise<WireResponse> {
     try {
       req = lib.request(url, { method: r.method, headers, agent: agentFor(url) }, onResponse);
     } catch (e) {
-      // A header Node refuses (a control character in a value) throws here: the message names the header, not its
-      // value.
+      // A header Node refuses (a control character in a value)
+      // throws here: the message names the header, not its value.
       const err = e as NodeJS.ErrnoException;
       return fail(err.code, err.message);
     }
@@ -230,8 +230,8 @@ const inflateRaw = inflate(zlib.inflateRaw);
 const brotli = inflate(zlib.brotliDecompress as unknown as Inflater);
 
 /**
- * Decodes a compressed body (at most `max` bytes of it); an unknown coding, a HEAD, a 204 or an empty body is returned
- * as it is.
+ * Decodes a compressed body (at most `max` bytes of it); an unknown
+ * coding, a HEAD, a 204 or an empty body is returned as it is.
  */
 function decode(
   body: Buffer,

@@ -35,8 +35,8 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** Emitted for logs and metrics. Carries no headers, query strings, bodies or secrets. */
 export interface ApiEvent {
   /**
-   * `request`: one HTTP attempt finished; `retry`: about to wait and retry; `throttle`: a 429 was received; `error`:
-   * the call failed.
+   * `request`: one HTTP attempt finished; `retry`: about to wait and
+   * retry; `throttle`: a 429 was received; `error`: the call failed.
    */
   type: "request" | "retry" | "throttle" | "error";
   operation: string;
@@ -117,8 +117,8 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   /** What to check when the API cannot be reached at all, e.g. "check CLOUDSMITH_API_URL". */
   unreachableHint?: string;
   /**
-   * What to check when the API rejects the credentials (401/403), e.g. "check CLOUDSMITH_API_KEY"; carried by the
-   * AuthError.
+   * What to check when the API rejects the credentials (401/403),
+   * e.g. "check CLOUDSMITH_API_KEY"; carried by the AuthError.
    */
   authHint?: string;
   /** Values scrubbed from every error text (API key, tokens). */
@@ -310,8 +310,8 @@ export class HttpTransport {
   }
 
   /**
-   * Asks `spec.landed` whether a failed write was applied; when it cannot tell, the write's own (ambiguous) error is
-   * thrown.
+   * Asks `spec.landed` whether a failed write was applied; when
+   * it cannot tell, the write's own (ambiguous) error is thrown.
    */
   private async lookForLanded<T, R>(
     spec: RequestSpec<T, R>,
@@ -345,9 +345,9 @@ export class HttpTransport {
       const started = this.now();
       const ev = { type: "request" as const, operation: spec.operation, method, path: spec.path, attempt };
       try {
-        // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string
-        // (util/json-bytes.ts). Redirects are not followed (send.ts): a redirect to another host would carry the API
-        // key along.
+        // Bytes, decoded by parseBody: a large page is parsed in pieces, never
+        // decoded as one string (util/json-bytes.ts). Redirects are not followed
+        // (send.ts): a redirect to another host would carry the API key along.
         const res = await send({
           method,
           url,

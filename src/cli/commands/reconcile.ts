@@ -228,8 +228,8 @@ async function run(o: ReconcileOpts): Promise<void> {
 }
 
 /**
- * Where --git's checkout goes without --git-checkout: one directory per repository and ref under the temporary
- * directory.
+ * Where --git's checkout goes without --git-checkout: one
+ * directory per repository and ref under the temporary directory.
  */
 function defaultCheckout(url: string, ref: string | undefined): string {
   const id = createHash("sha256")

@@ -19,8 +19,8 @@ export interface CheckResult {
   /** One line: what was seen (never a secret). */
   detail: string;
   /**
-   * The emulator setting that reproduces what a `differs` check saw, e.g. `{ api: "cloudsmith", setting:
-   * "missingSlash", value: "not-found" }`.
+   * The emulator setting that reproduces what a `differs` check saw, e.g.
+   * `{ api: "cloudsmith", setting: "missingSlash", value: "not-found" }`.
    */
   reproduce?: { api: "cloudsmith" | "codearts"; setting: string; value: unknown };
 }

@@ -275,8 +275,8 @@ async function fieldErrorCheck(tokens: ScratchTokens): Promise<CheckResult> {
 }
 
 /**
- * A second token with the scratch token's name: refused where names are unique (cloudsmith-cli: "May not apply to older
- * repositories").
+ * A second token with the scratch token's name: refused where names
+ * are unique (cloudsmith-cli: "May not apply to older repositories").
  */
 async function uniqueNamesCheck(tokens: ScratchTokens, name: string): Promise<CheckResult> {
   const id = "cloudsmith.unique-token-names";

@@ -172,8 +172,8 @@ async function repositoryChecks(
 }
 
 /**
- * The fields the roundtrip read and puts back, as PUT takes them (no empty endpoint_uuid: the PUT page does not say
- * what it does).
+ * The fields the roundtrip read and puts back, as PUT takes them
+ * (no empty endpoint_uuid: the PUT page does not say what it does).
  */
 function restoring(m: MirrorInfo): MirrorSettings {
   const body: MirrorSettings = { mirroring_enabled: m.mirroring_enabled as boolean };
@@ -194,8 +194,8 @@ function notRestored(before: MirrorSettings, now: MirrorInfo): string[] {
 }
 
 /**
- * PUT the other value, read it back from the PUT's answer and from show, then put every field read back and verify by a
- * read.
+ * PUT the other value, read it back from the PUT's answer and
+ * from show, then put every field read back and verify by a read.
  */
 async function roundTrip(client: CodeArtsClient, id: number, mirror: MirrorInfo): Promise<CheckResult> {
   const check = "codearts.mirroring-enabled-roundtrip";

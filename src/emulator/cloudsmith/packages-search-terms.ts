@@ -137,8 +137,8 @@ function uploadedTerm(value: string, nowMs: number): Predicate {
         `optionally after >, >=, < or <= (got "${value}").`,
     );
   if (m) return (p) => compare(p.uploadedMs - when.ms, m[1]);
-  // A bare relative value means "before then" ("uploaded more than one day ago"); a bare date, that day (or that
-  // second).
+  // A bare relative value means "before then" ("uploaded more
+  // than one day ago"); a bare date, that day (or that second).
   if (when.relative) return (p) => p.uploadedMs < when.ms;
   const span = when.wholeDay ? UNIT_MS.day : UNIT_MS.second;
   return (p) => p.uploadedMs >= when.ms && p.uploadedMs < when.ms + span;

@@ -76,8 +76,8 @@ export class CloudsmithStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * `POST /_emulator/cloudsmith/settings`: merges a partial CloudsmithSettings (a 400 naming bad keys); null restores
-   * the defaults.
+   * `POST /_emulator/cloudsmith/settings`: merges a partial
+   * CloudsmithSettings (a 400 naming bad keys); null restores the defaults.
    */
   updateSettings(input: unknown): CloudsmithSettings {
     this.settings = mergeSettings(this.settings, input);
@@ -285,8 +285,8 @@ export class CloudsmithStore {
   }
 
   /**
-   * Merges the `repositories`, `tokens` and `cloudsmith.settings` keys of a seed document; throws a 400 ApiError when
-   * invalid.
+   * Merges the `repositories`, `tokens` and `cloudsmith.settings`
+   * keys of a seed document; throws a 400 ApiError when invalid.
    */
   seed(doc: SeedDocument): void {
     if (doc.cloudsmith !== undefined) {

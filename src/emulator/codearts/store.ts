@@ -260,8 +260,8 @@ export class CodeArtsStore implements SyncWorld {
   }
 
   /**
-   * The shared `GET /_emulator/state` section: nothing while CodeArts is unused, so a fresh emulator's state has no
-   * CodeArts section.
+   * The shared `GET /_emulator/state` section: nothing while CodeArts
+   * is unused, so a fresh emulator's state has no CodeArts section.
    */
   dump(): Record<string, unknown> {
     const empty =

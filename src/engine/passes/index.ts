@@ -32,8 +32,8 @@ export function shapeStack(resources: readonly ResourcePlan[]): ResourcePlan[] {
 }
 
 /**
- * Every stack's plan → the whole plan: refused when two resources manage one object, then explained across stacks, then
- * counted.
+ * Every stack's plan → the whole plan: refused when two resources
+ * manage one object, then explained across stacks, then counted.
  */
 export function shapePlan(stacks: readonly StackPlan[], held: Readonly<Record<string, ResourceState>>): Plan {
   return summarize(acrossStacks(refuseSharedIds(stacks), held));

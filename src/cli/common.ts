@@ -46,7 +46,8 @@ export const stateOption = (help = "state location: a directory (file backend) o
 export const lockTimeoutOption = () =>
   new Option(
     "--lock-timeout <duration>",
-    "wait this long for a state lock another process holds (e.g. 5m), printing a line at least every 10 s; 0s fails at once",
+    "wait this long for a state lock another process holds (e.g. 5m), printing a line at least every 10 s; " +
+      "0s fails at once",
   )
     .env(ENV.lockTimeout)
     .default("0s");
@@ -88,7 +89,8 @@ export function parseDurationFlag(flag: string, text: string, min = 0): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms < min)
     throw new CliError(
-      `${flag} must be a duration${min > 0 ? ` of at least ${min}ms` : ""} such as ${DURATION_EXAMPLES} (got "${text}")`,
+      `${flag} must be a duration${min > 0 ? ` of at least ${min}ms` : ""} such as ${DURATION_EXAMPLES} ` +
+        `(got "${text}")`,
     );
   return ms;
 }

@@ -28,8 +28,12 @@ export function sharedCause(errors: unknown[]): string | undefined {
       // Not about credentials: each failure's own message names its repository and what to grant.
       if (isNoResourcePermission(e)) return undefined;
       if (e instanceof AuthError && e.status === 401) {
-        // The client that sent the credentials says which ones: CLOUDSMITH_API_KEY, or the HW_* variables for CodeArts and IAM.
-        return `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); ${e.authHint ?? "check the API credentials"}`;
+        // The client that sent the credentials says which ones:
+        // CLOUDSMITH_API_KEY, or the HW_* variables for CodeArts and IAM.
+        return (
+          `the API rejected the credentials (401 ${e.detail ?? "Unauthorized"}); ` +
+          `${e.authHint ?? "check the API credentials"}`
+        );
       }
       return undefined;
     }),

@@ -9,7 +9,9 @@ export const APP_OPTION_HELP = "command that synthesizes the app (default: cdktf
 /** `--output`'s help: `what` is "output directory" or "synth output directory". */
 export const outputOptionHelp = (what: string): string => `${what} (default: cdktf.json's output or cdktf.out)`;
 
-/** A state entry that `state show`, `output` and the like were asked for and that is not there: worded by the engine. */
+/**
+ * A state entry that `state show`, `output` and the like were asked for and that is not there: worded by the engine.
+ */
 export { notInState } from "../engine/messages";
 
 /** What `state rm` and `state mv` leave alone. */

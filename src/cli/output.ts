@@ -49,7 +49,9 @@ export async function confirmOrAuto(autoApprove: boolean | undefined, question: 
   }
 }
 
-/** What an apply or destroy did, counted as its plan counts (a mirror's prunes are destroys, a rotation its own count). */
+/**
+ * What an apply or destroy did, counted as its plan counts (a mirror's prunes are destroys, a rotation its own count).
+ */
 export function outcomeCounts(results: ApplyResult[]) {
   const count = (a: string) => results.reduce((n, r) => n + r.done.filter((d) => d.action === a).length, 0);
   const sum = (f: (d: ApplyResult["done"][number]) => number) =>
@@ -109,22 +111,29 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
     forget: forgotten,
     rotate: rotated,
   } = outcomeCounts(results);
-  const more = `${rotated ? `, ${rotated} rotated` : ""}${adopted && !destroy ? `, ${adopted} adopted` : ""}${forgotten ? `, ${forgotten} forgotten` : ""}`;
+  const more =
+    (rotated ? `, ${rotated} rotated` : "") +
+    (adopted && !destroy ? `, ${adopted} adopted` : "") +
+    (forgotten ? `, ${forgotten} forgotten` : "");
   const skipped = results.reduce((n, r) => n + r.skipped.length, 0);
   for (const f of failed)
     process.stderr.write(
-      `${colors(process.stderr).red("Error:")} ${f.key}: ${escapeControlKeepingLines((f.error as Error)?.message ?? String(f.error))}\n`,
+      `${colors(process.stderr).red("Error:")} ${f.key}: ` +
+        `${escapeControlKeepingLines((f.error as Error)?.message ?? String(f.error))}\n`,
     );
   if (interrupted) {
     process.stdout.write(
-      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} interrupted`)}: ${added} added, ${changed} changed, ${destroyed} destroyed${more}; ` +
-        `${failed.length} stopped while waiting, ${skipped} not started. State holds what was done; re-run to converge.\n`,
+      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} interrupted`)}: ` +
+        `${added} added, ${changed} changed, ${destroyed} destroyed${more}; ` +
+        `${failed.length} stopped while waiting, ${skipped} not started. State holds what was done; ` +
+        `re-run to converge.\n`,
     );
     return 130;
   }
   if (failed.length) {
     process.stdout.write(
-      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`,
+      `\n${colors(process.stdout).red(`${destroy ? "Destroy" : "Apply"} failed`)}: ${failed.length} error(s); ` +
+        `${added} added, ${changed} changed, ${destroyed} destroyed before stopping. Re-run to converge.\n`,
     );
     return 1;
   }
@@ -132,7 +141,8 @@ export function printOutcome(results: ApplyResult[], destroy: boolean, interrupt
     ? `Resources: ${destroyed} destroyed${more}.`
     : `Resources: ${added} added, ${changed} changed, ${destroyed} destroyed${more}.`;
   process.stdout.write(
-    `\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ${summary}\n`,
+    `\n${colors(process.stdout).green(colors(process.stdout).bold(`${destroy ? "Destroy" : "Apply"} complete!`))} ` +
+      `${summary}\n`,
   );
   return 0;
 }
@@ -237,7 +247,8 @@ export class ProgressDisplay {
         return;
       }
       write(
-        `Still paused by the ${api} API rate limit... [${Math.round((Date.now() - since) / 1000)}s elapsed, ${formatDuration(left)} left]\n`,
+        `Still paused by the ${api} API rate limit... [${Math.round((Date.now() - since) / 1000)}s elapsed, ` +
+          `${formatDuration(left)} left]\n`,
       );
     }, this.everyMs);
     timer.unref();
@@ -287,7 +298,8 @@ export function printLockWait(w: LockWait, out: NodeJS.WritableStream = process.
   const by = h ? ` (held by ${h.operation}, pid ${h.pid} on ${h.host}, since ${h.since})` : "";
   out.write(
     w.elapsedMs < 1_000
-      ? `Waiting for the state lock of stack "${w.stack}"${by}: up to ${formatDuration(w.timeoutMs)} (--lock-timeout)...\n`
+      ? `Waiting for the state lock of stack "${w.stack}"${by}: up to ${formatDuration(w.timeoutMs)} ` +
+          `(--lock-timeout)...\n`
       : `Still waiting for the state lock of stack "${w.stack}"${by}... [${Math.round(w.elapsedMs / 1000)}s elapsed]\n`,
   );
 }

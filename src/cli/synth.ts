@@ -47,7 +47,10 @@ export function resolveApp(opts: SynthOptions): {
   return { app: opts.app ?? conf.app, outdir, cwd, env: appEnv(conf, output, process.env, secretNamesIn(outdir)) };
 }
 
-/** `"apiKeyEnv":"NAME"` and `fromEnv`, plain or inside a JSON string (escaped quotes): how Secret.fromEnv is synthesized. */
+/**
+ * `"apiKeyEnv":"NAME"` and `fromEnv`, plain or inside a JSON
+ * string (escaped quotes): how Secret.fromEnv is synthesized.
+ */
 const NAMED_SECRET = /\b(\w*Env|fromEnv)\\*"\s*:\s*\\*"([A-Za-z_][A-Za-z0-9_]*)\\*"/g;
 
 /**

@@ -57,7 +57,8 @@ export function cdkOf(scope: IConstruct): Cdk {
   const libs = installed();
   if (!libs.length) {
     throw new Error(
-      `reposmith's constructs need cdktf (0.21) or cdktn (0.24) installed beside them, and none resolves from ${__dirname}: npm install cdktn constructs`,
+      `reposmith's constructs need cdktf (0.21) or cdktn (0.24) installed beside them, ` +
+        `and none resolves from ${__dirname}: npm install cdktn constructs`,
     );
   }
   for (const { file } of libs) {
@@ -71,7 +72,8 @@ export function cdkOf(scope: IConstruct): Cdk {
     // An App of a copy of the library other than the one reposmith resolves: nothing it makes
     // would synthesize in that App.
     throw new Error(
-      `reposmith: the App of "${scope.node.path}" is not an App of the ${libs.map((l) => `${l.name} at ${l.file}`).join(" or ")} that reposmith loads; ` +
+      `reposmith: the App of "${scope.node.path}" is not an App of the ` +
+        `${libs.map((l) => `${l.name} at ${l.file}`).join(" or ")} that reposmith loads; ` +
         `the app and reposmith must share one copy of the library (see npm ls cdktf cdktn)`,
     );
   }

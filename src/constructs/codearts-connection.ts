@@ -17,7 +17,10 @@ export interface CodeArtsConnectionProps {
   readonly region?: string;
   /** IAM v3 base URL (synthesized as written: no credentials, query string or fragment). @default - HW_AUTH_URL at run time, else https://iam.{region}.myhuaweicloud.com/v3 */
   readonly authUrl?: string;
-  /** CodeArts Repo base URL (synthesized as written: no credentials, query string or fragment). @default - HW_CODEARTS_REPO_ENDPOINT at run time, else the region's host */
+  /**
+   * CodeArts Repo base URL (synthesized as written: no credentials, query string or fragment).
+   * @default - HW_CODEARTS_REPO_ENDPOINT at run time, else the region's host
+   */
   readonly endpoint?: string;
   /** Project the IAM token is scoped to. @default - HW_PROJECT_NAME at run time, else the region */
   readonly projectName?: string;
@@ -27,7 +30,10 @@ export interface CodeArtsConnectionProps {
   readonly userName?: Secret;
   /** IAM user password. @default Secret.fromEnv("HW_USER_PASSWORD") */
   readonly password?: Secret;
-  /** A ready IAM token (used before password authentication, renewed by it when it expires). @default Secret.fromEnv("HW_AUTH_TOKEN") */
+  /**
+   * A ready IAM token (used before password authentication, renewed by it when it expires).
+   * @default Secret.fromEnv("HW_AUTH_TOKEN")
+   */
   readonly token?: Secret;
   /**
    * What the API's `mirroring_enabled: true` means. CodeArts' update API documents it as "scheduled
@@ -125,7 +131,10 @@ export class CodeArtsConnection extends Construct {
   }
 }
 
-/** The reading the props ask for (the deprecated boolean converted), or undefined for the default; problems are added to `problems`. */
+/**
+ * The reading the props ask for (the deprecated boolean converted),
+ * or undefined for the default; problems are added to `problems`.
+ */
 function mirroringEnabledReadingOf(
   props: CodeArtsConnectionProps,
   problems: string[],
@@ -143,7 +152,8 @@ function mirroringEnabledReadingOf(
   const fromInverted = inverted === undefined ? undefined : readingFromInverted(inverted);
   if (named !== undefined && fromInverted !== undefined && named !== fromInverted) {
     problems.push(
-      `mirroringEnabledReading "${named}" and the deprecated mirroringEnabledInverted: ${inverted} (= "${fromInverted}") disagree: keep only mirroringEnabledReading`,
+      `mirroringEnabledReading "${named}" and the deprecated mirroringEnabledInverted: ` +
+        `${inverted} (= "${fromInverted}") disagree: keep only mirroringEnabledReading`,
     );
     return undefined;
   }

@@ -33,7 +33,7 @@ export function hookClasses(cdk: Cdk): HookClasses {
   /**
    * Terraform's built-in `terraform_data`, like cdktf's DataResource but without the validation that
    * DataResource adds to every instance: it runs `terraform version` in a subprocess per resource at
-   * synth, which made a 1,000-construct synth take about a minute (measured here).
+   * synth, which makes a large stack slow to synthesize (docs/performance.md).
    */
   class TerraformDataHook extends cdk.TerraformResource {
     static readonly tfResourceType = "terraform_data";

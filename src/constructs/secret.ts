@@ -7,7 +7,8 @@ export class Secret {
   static fromEnv(name: string): Secret {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new Error(
-        `Secret.fromEnv: "${name}" is not an environment variable name (letters, digits and "_", not starting with a digit)`,
+        `Secret.fromEnv: "${name}" is not an environment variable name (letters, digits and "_", ` +
+          `not starting with a digit)`,
       );
     }
     return new Secret(name);

@@ -41,7 +41,9 @@ export class LoopHealth {
     if (!this.looping || quiet <= this.boundMs) return { healthy: true, reason: "ok" };
     return {
       healthy: false,
-      reason: `reconcile loop stuck: no pass finished and no progress for ${formatDuration(quiet)} (bound ${formatDuration(this.boundMs)}, from --interval)`,
+      reason:
+        `reconcile loop stuck: no pass finished and no progress for ${formatDuration(quiet)} ` +
+        `(bound ${formatDuration(this.boundMs)}, from --interval)`,
     };
   }
 }

@@ -186,7 +186,8 @@ async function planIsolated(
 
 function note(d: Decision, out: StackOutcome, log: Logger, stack: string): void {
   const r = d.plan;
-  // What a plan would note on a create or adoption (a taken name, an object another stack holds): no plan is shown here.
+  // What a plan would note on a create or adoption (a taken
+  // name, an object another stack holds): no plan is shown here.
   if (r.notice && (r.action === "create" || r.action === "adopt"))
     log.warn({ stack, key: r.key, kind: r.kind }, `${r.key}: ${r.notice}`);
   if (d.kind === "drift") {

@@ -11,7 +11,9 @@ import { isPlainObject } from "./util";
 interface FaultRuleInput {
   /** HTTP method to match; any when omitted. */
   method?: string;
-  /** Regex tested against the URL path (without query), both as sent and with a leading `/v1` removed; any when omitted. */
+  /**
+   * Regex tested against the URL path (without query), both as sent and with a leading `/v1` removed; any when omitted.
+   */
   path?: string;
   /** Status to answer with. @default 503 */
   status?: number;
@@ -34,7 +36,10 @@ interface FaultRuleInput {
   probability?: number;
   /** Answer with the real reply instead of a fault: with `delayMs`, a latency spike. @default false */
   pass?: boolean;
-  /** Drop the connection without answering (a connection reset); with `afterHandler`, after the write happened. @default false */
+  /**
+   * Drop the connection without answering (a connection reset); with `afterHandler`, after the write happened.
+   * @default false
+   */
   reset?: boolean;
   /**
    * Send only the first N bytes of the body (of the real reply with `afterHandler`), with the full
@@ -218,7 +223,10 @@ export class FaultInjector {
     return this.rules.map((r) => ({ ...r, path: r.path?.source }));
   }
 
-  /** Consumes, counts as fired and returns the first rule matching the request (and winning its `probability` roll), if any. */
+  /**
+   * Consumes, counts as fired and returns the first rule matching
+   * the request (and winning its `probability` roll), if any.
+   */
   take(method: string, path: string): FaultRule | undefined {
     const bare = path.replace(/^\/v1(?=\/|$)/, "") || "/";
     const index = this.rules.findIndex(

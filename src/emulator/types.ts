@@ -80,7 +80,8 @@ export interface SeedDocument {
   cloudsmith?: { settings?: Partial<CloudsmithSettings> };
   /**
    * Huawei Cloud CodeArts Repo + IAM: `{"users":[{"domain","name","password"}],"repositories":[{"id","name"}],
-   * "sources":[{"url","username"?,"password"?,"unreachable"?}],"endpoints":[{"uuid","username","password"}],"settings":{...}}`
+   * "sources":[{"url","username"?,"password"?,"unreachable"?}],
+   * "endpoints":[{"uuid","username","password"}],"settings":{...}}`
    * (see src/emulator/codearts/store.ts).
    */
   codearts?: Record<string, unknown>;
@@ -100,7 +101,10 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Fastify request logging to stdout. @default false */
   logger?: boolean;
-  /** Also accept `Authorization: Bearer <key>` (not in the spec; for clients with an opt-in Bearer mode). @default false */
+  /**
+   * Also accept `Authorization: Bearer <key>` (not in the spec; for clients with an opt-in Bearer mode).
+   * @default false
+   */
   acceptBearer?: boolean;
 }
 
@@ -110,7 +114,10 @@ export interface EmulatorStats {
     /** Keyed by method + route template, e.g. `"GET /entitlements/{owner}/{repo}/"`. */
     byRoute: Record<string, number>;
   };
-  /** Fault rules fired (`POST /_emulator/faults`), keyed by kind, e.g. `"status 429"`, `"malformed body (after handler)"`. */
+  /**
+   * Fault rules fired (`POST /_emulator/faults`), keyed by kind,
+   * e.g. `"status 429"`, `"malformed body (after handler)"`.
+   */
   faults: {
     total: number;
     byKind: Record<string, number>;

@@ -16,7 +16,10 @@ export interface ApplyEvent {
   phase: "start" | "done" | "error";
   /** Remote id once known (done). */
   id?: string;
-  /** What the plan noted about it (e.g. "the mirror link remains"): shown where no plan was shown, as in Terraform's hooks. */
+  /**
+   * What the plan noted about it (e.g. "the mirror link remains"):
+   * shown where no plan was shown, as in Terraform's hooks.
+   */
   notice?: string;
   error?: unknown;
 }
@@ -46,11 +49,12 @@ export interface ApplyResult {
  * Persists state after every resource operation, one write at a time, coalescing bursts.
  * With remote identity tags the state is a cache, but keeping it close to reality keeps plans exact.
  *
- * Each write rewrites the whole state (10,000 tokens: about 10 MB, 70-250 ms of CPU here), so writes
- * are paced: the next starts no sooner than WRITE_PACE times the last one's duration after it ended
- * (at most MAX_WRITE_GAP_MS), keeping the writer busy at most about a quarter of the time instead of
- * all of it during a large apply. What changed meanwhile goes in that next write; flush() writes at
- * once. A crash loses at most the last gap's records, which the next plan finds again by their tags.
+ * Each write rewrites the whole state, which is costly for a large one
+ * (docs/performance.md#state-writes-during-a-large-apply), so writes are paced: the next starts no
+ * sooner than WRITE_PACE times the last one's duration after it ended (at most MAX_WRITE_GAP_MS),
+ * keeping the writer busy at most about a quarter of the time instead of all of it during a large
+ * apply. What changed meanwhile goes in that next write; flush() writes at once. A crash loses at
+ * most the last gap's records, which the next plan finds again by their tags.
  */
 const WRITE_PACE = 3;
 const MAX_WRITE_GAP_MS = 2_000;

@@ -26,7 +26,8 @@ export interface EngineOptions {
 class MissingCredentialsError extends Error {
   constructor(envName: string) {
     super(
-      `${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, never from the stack)`,
+      `${envName} is not set: export your Cloudsmith API key as ${envName} (it is read from the environment, ` +
+        `never from the stack)`,
     );
     this.name = "MissingCredentialsError";
   }

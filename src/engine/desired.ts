@@ -67,8 +67,10 @@ export function readDesired(outdir: string, only?: string[], inState: string[] =
     if (!names.includes(s) && !stateOnly.includes(s)) {
       throw new SynthOutputError(
         names.length
-          ? `unknown stack "${s}": the app has ${names.map((n) => `"${n}"`).join(", ")}; pass one of those to --stack, or leave --stack out for all stacks`
-          : `unknown stack "${s}": the app declares no stacks; check that it creates a TerraformStack and calls app.synth()`,
+          ? `unknown stack "${s}": the app has ${names.map((n) => `"${n}"`).join(", ")}; ` +
+              `pass one of those to --stack, or leave --stack out for all stacks`
+          : `unknown stack "${s}": the app declares no stacks; ` +
+              `check that it creates a TerraformStack and calls app.synth()`,
       );
     }
   }

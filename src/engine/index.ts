@@ -70,8 +70,9 @@ export async function abandonedStacks(
 /** What to tell the user about one of abandonedStacks(). */
 export function abandonedNotice({ stack, resources: n }: { stack: string; resources: number }): string {
   return (
-    `state holds stack "${stack}" (${n} resource${n === 1 ? "" : "s"}), which the app no longer declares: nothing in it is changed. ` +
-    `To delete its resources: reposmith destroy --stack ${stack}; to keep them unmanaged: reposmith state rm each key (reposmith state list --stack ${stack}); ` +
+    `state holds stack "${stack}" (${n} resource${n === 1 ? "" : "s"}), which the app no longer declares: ` +
+    `nothing in it is changed. To delete its resources: reposmith destroy --stack ${stack}; ` +
+    `to keep them unmanaged: reposmith state rm each key (reposmith state list --stack ${stack}); ` +
     `if it was renamed: reposmith state mv each key to the new stack`
   );
 }

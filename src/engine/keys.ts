@@ -12,7 +12,8 @@ export function stackOfKey(key: string): string {
   const i = key.indexOf("/");
   if (i <= 0 || i === key.length - 1)
     throw new StateEntryError(
-      `"${key}" is not a resource key: expected <stack>/<construct path>, e.g. quickstart/ci (see "reposmith state list")`,
+      `"${key}" is not a resource key: expected <stack>/<construct path>, e.g. ` +
+        `quickstart/ci (see "reposmith state list")`,
     );
   return key.slice(0, i);
 }

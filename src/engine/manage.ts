@@ -31,11 +31,13 @@ export async function importResource(
     const state = await opts.store.read(stack);
     if (state.resources[key])
       throw new StateEntryError(
-        `${key} is already managed (id ${state.resources[key].id}); run "reposmith state rm ${key}" first to import another object`,
+        `${key} is already managed (id ${state.resources[key].id}); ` +
+          `run "reposmith state rm ${key}" first to import another object`,
       );
     // Every stack's entries: keys carry their stack, and one object must not be managed from two stacks either.
     const everywhere = await allResources(opts.store, new Map([[stack, state]]));
-    // Checked before the handler runs: importing tags the object (a write), which would take it from the key that manages it.
+    // Checked before the handler runs: importing tags the object
+    // (a write), which would take it from the key that manages it.
     refuseIfManagedElsewhere(everywhere, key, desired.kind, id);
     const ctx = new RunContext(opts);
     const observed = await importer(ctx, key, parseSpec(handler, key, desired.spec), id, desired.connection);
@@ -148,7 +150,8 @@ export async function moveInState(store: StateStore, from: string, to: string): 
     if (!rs) throw new StateEntryError(notInState(from));
     if (target.resources[to])
       throw new StateEntryError(
-        `${to} is already in state (id ${target.resources[to].id}); run "reposmith state rm ${to}" first, or choose another key`,
+        `${to} is already in state (id ${target.resources[to].id}); ` +
+          `run "reposmith state rm ${to}" first, or choose another key`,
       );
     delete source.resources[from];
     // The generation is the declaration's under the old key: cleared, the next run sees the new key's

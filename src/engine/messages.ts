@@ -16,9 +16,13 @@ export const notInState = (key: string): string => `${key} is not in state (see 
 /** Why a delete only forgets: the construct's explicit deletionPolicy "retain" (docs/architecture.md#lifecycle). */
 export const RETAINED = 'retained (deletionPolicy "retain"): the remote object is kept and no longer managed';
 
-/** A removed resource whose object another key manages: only its entry goes. `ownerStack` when that key is in another stack. */
+/**
+ * A removed resource whose object another key manages: only its
+ * entry goes. `ownerStack` when that key is in another stack.
+ */
 export const sameObjectKept = (owner: string, id: string, ownerStack?: string): string =>
-  `not deleted: ${owner}${ownerStack ? ` (stack "${ownerStack}")` : ""} manages the same object (${id}); only this entry is removed from state`;
+  `not deleted: ${owner}${ownerStack ? ` (stack "${ownerStack}")` : ""} manages the same object (${id}); ` +
+  `only this entry is removed from state`;
 
 /**
  * A create that waits for the deletion of the object it collides with (`freeing`, removed from
@@ -31,7 +35,8 @@ export const deletedFirst = (
   why: "if this is a rename" | "if it moved here",
   key: string,
 ): string =>
-  `${what} is deleted first (${freeing}, removed from ${where}); ${why}, keep it and its secret instead: ${stateMv(freeing, key)}`;
+  `${what} is deleted first (${freeing}, removed from ${where}); ${why}, keep it and its secret instead: ` +
+  `${stateMv(freeing, key)}`;
 
 /** A create that collides with an object nothing frees and nothing in state holds. */
 export const createWillFail = (what: string, id: string, key: string): string =>

@@ -26,7 +26,10 @@ export interface ResourcePlan {
   connection?: ConnectionRef;
   observed?: Observed;
   state?: ResourceState;
-  /** What the plan says about this resource beyond its changes (what a delete does instead, what was spared, what waits): wording only. */
+  /**
+   * What the plan says about this resource beyond its changes (what a
+   * delete does instead, what was spared, what waits): wording only.
+   */
   notice?: string;
   /** The construct's controller lifecycle (driftPolicy, deletionPolicy), kept in state. */
   lifecycle?: Lifecycle;

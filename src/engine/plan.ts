@@ -168,7 +168,8 @@ export async function planDeclared(
       observed: observed.fields,
       appliedAt: "",
     };
-    // Its "delete" does not remove the object (a sync, a default token, a mirror): nothing to do when nothing is remembered.
+    // Its "delete" does not remove the object (a sync, a default
+    // token, a mirror): nothing to do when nothing is remembered.
     if (!rs && !deleteRemoves(handler, recorded)) return { ...base, action: "noop", changes: [] };
     // The declaration as it is now decides: a construct that says "retain" is kept by destroy too.
     if (retains(d.lifecycle))

@@ -56,7 +56,10 @@ function handlerOf(kind: string): ResourceHandler | undefined {
   }
 }
 
-/** How a resource found without state was found: each kind says (a tag, a default flag, a package's format/name/version, a repository id). */
+/**
+ * How a resource found without state was found: each kind says (a tag,
+ * a default flag, a package's format/name/version, a repository id).
+ */
 const foundBy = (r: ResourcePlan): string => {
   const h = handlerOf(r.kind);
   return r.spec !== undefined && h ? presentationOf(h).foundBy(r.spec) : FOUND_BY_IDENTITY;
@@ -98,7 +101,8 @@ function renderResource(r: ResourcePlan, pc: Colors): string[] {
     );
   } else if (r.action === "update" || r.action === "replace") {
     const marks = r.changes.map((c): [string, string] => [
-      `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ${safe(c.path)}`,
+      `${c.effect === "replace" ? pc.red("-/+") : c.effect === "delete" ? pc.red("-") : pc.yellow("~")} ` +
+        `${safe(c.path)}`,
       c.effect === "rotate" || c.effect === "reset"
         ? said(c)
         : `${fmt(c.old)} -> ${fmt(c.new)}${c.effect === "replace" ? pc.red(" # forces replacement") : ""}`,
@@ -153,7 +157,8 @@ export function renderDrift(items: DriftItem[], checked: number, options: Render
   out.push(
     "",
     pc.bold(
-      `Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. Run "reposmith apply" to correct.`,
+      `Drift: ${items.length} of ${checked} resource(s) differ from what was last applied. ` +
+        `Run "reposmith apply" to correct.`,
     ),
   );
   return out.join("\n");

@@ -89,7 +89,8 @@ export function loadPlan(text: string, file: string): SavedPlan {
     throw new SavedPlanError(`${file} is not a reposmith plan; make one with: reposmith plan --out ${file}`);
   if (typeof doc.format_version !== "number" || doc.format_version > PLAN_FORMAT_VERSION)
     throw new SavedPlanError(
-      `${file} was written by a newer reposmith (plan format ${doc.format_version}; this one reads format ${PLAN_FORMAT_VERSION}): apply it with that version, or plan again`,
+      `${file} was written by a newer reposmith (plan format ${doc.format_version}; ` +
+        `this one reads format ${PLAN_FORMAT_VERSION}): apply it with that version, or plan again`,
     );
   const stacks = doc.stacks;
   const ok =
@@ -166,8 +167,11 @@ export async function applySavedPlan(
       if (!same)
         throw new SavedPlanError(
           `the saved plan is stale: the state of stack "${s.stack}" changed since the plan was made ` +
-            `(${state.lineage === s.lineage || s.serial === 0 ? `serial ${state.serial}, the plan read serial ${s.serial}` : `lineage ${state.lineage}, the plan read lineage ${s.lineage}`}` +
-            `: this plan was applied already, or another apply ran). Nothing was changed; run "reposmith plan --out FILE" again`,
+            (state.lineage === s.lineage || s.serial === 0
+              ? `(serial ${state.serial}, the plan read serial ${s.serial}`
+              : `(lineage ${state.lineage}, the plan read lineage ${s.lineage}`) +
+            `: this plan was applied already, or another apply ran). Nothing was changed; ` +
+            `run "reposmith plan --out FILE" again`,
         );
       states.set(s.stack, state);
     }
@@ -184,7 +188,8 @@ export async function applySavedPlan(
     if (changed.length)
       throw new SavedPlanError(
         `the saved plan is stale: ${changed.map((r) => `${r.key} (${r.kind} ${r.label})`).join(", ")} ` +
-          `changed since the plan read ${changed.length === 1 ? "it" : "them"} (created, deleted or edited outside this plan). ` +
+          `changed since the plan read ${changed.length === 1 ? "it" : "them"} ` +
+          `(created, deleted or edited outside this plan). ` +
           `Nothing was changed; run "reposmith plan --out FILE" again`,
       );
     const now = new Map(acting.map((r, i) => [r, fresh[i].observed]));

@@ -2,11 +2,9 @@
  * JSON.parse for a response body held as bytes (UTF-8), with the same result and the same errors as
  * `JSON.parse(bytes.toString("utf8"))`, but cheaper for a large array: a page of list results.
  *
- * A page of 500 Cloudsmith tokens is about 700 KB. Decoded at once it is one string of that size,
- * which V8 places in its large-object space, memory mapped for it alone and given back at the next
- * collection: each page is paid for again in page faults (about 175 per page, some 3-5 ms here,
- * more than parsing it). Parsed as pieces of about 32 KB, each piece's text is an ordinary young
- * object whose memory is reused, and the page costs about half as much (docs/performance.md).
+ * Why: a page decoded at once is one large string, which V8 maps for it alone and unmaps at the next
+ * collection, so every page pays again for memory touched for the first time; pieces of a few
+ * kilobytes are ordinary young objects whose memory is reused (figures in docs/performance.md).
  *
  * The pieces are cut between two elements of the top-level array, where the bytes read `},{"`.
  * Those four bytes never occur inside a JSON string (a quote inside a string is always escaped),
@@ -38,9 +36,7 @@ export function parseJsonBytes(bytes: Buffer, pieceBytes = PIECE_BYTES): unknown
  *
  * Each piece is framed as an array in the buffer itself: the byte before it (the array's `[`, or the
  * `,` between two elements) is `[` while it is decoded, and the `,` after it is `]`; both are put back
- * at once. Decoded with its brackets, a piece is one flat string that JSON.parse reads as it is;
- * brackets added by concatenation made a rope that V8 copies into a flat string first: every page
- * decoded twice (docs/performance.md).
+ * at once. Brackets added by concatenation would make a rope that V8 copies into a flat string first.
  */
 function inPieces(bytes: Buffer, start: number, pieceBytes: number): unknown[] | undefined {
   const out: unknown[] = [];
@@ -60,7 +56,10 @@ function inPieces(bytes: Buffer, start: number, pieceBytes: number): unknown[] |
   }
 }
 
-/** bytes[from, to) decoded with `[` at `from` and, unless `to` is the end, `]` at `to - 1`; the buffer is left as it was. */
+/**
+ * bytes[from, to) decoded with `[` at `from` and, unless `to`
+ * is the end, `]` at `to - 1`; the buffer is left as it was.
+ */
 function framed(bytes: Buffer, from: number, to: number): string {
   const open = bytes[from];
   const close = to < bytes.length ? bytes[to - 1] : undefined;

@@ -1,16 +1,13 @@
 /**
- * What a file parsed to, kept for as long as its bytes stay the same. A long-lived process (the
- * controller, which plans every minute) reads the same synthesized stacks and the same state over
- * and over: comparing the file's bytes with the bytes it parsed last time replaces decoding,
- * parsing and validating them again (about 150 ms for a stack and a state of 10,000 resources).
+ * What a file parsed to, kept for as long as its bytes stay the same: a long-lived process (the
+ * controller) reads the same synthesized stacks and state over and over, and comparing bytes costs
+ * far less than decoding, parsing and validating them again (figures in docs/performance.md).
  * Keyed by content, not by modification time, so a file rewritten within the clock's resolution,
  * or replaced by a copy, is never taken for the old one.
  *
- * The comparison reads the file a megabyte at a time into one buffer that is reused: reading a
- * 10 MB file into a new buffer each time costs more than the comparison, because memory a process
- * touches for the first time is paid for page by page (about 2,500 page faults, some 40 ms here).
- *
- * One entry per file name: the previous version's entry is dropped when the file changes.
+ * The comparison reads the file a megabyte at a time into one reused buffer: a new buffer per read
+ * would pay for memory touched for the first time, which costs more than the comparison.
+ * One entry per file name, replaced when the file changes.
  */
 import { closeSync, openSync, readFileSync, readSync, fstatSync, promises as fsp } from "node:fs";
 

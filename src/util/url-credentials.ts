@@ -43,7 +43,10 @@ export const CREDENTIAL_QUERY_PARAMS: readonly string[] = [
 ];
 const CREDENTIAL_PARAMS = new Set(CREDENTIAL_QUERY_PARAMS);
 
-/** The credential parameters a query string (with or without its "?" or "#") names, lower-cased; their values are never returned. */
+/**
+ * The credential parameters a query string (with or without its "?" or "#") names, lower-cased; their
+ * values are never returned.
+ */
 export function credentialParams(query: string): string[] {
   const names = query
     .replace(/^[?#]/, "")
@@ -132,13 +135,17 @@ export function urlProblem(value: unknown, use: UrlUse): string | undefined {
     return `${expected} (got ${got})`;
   }
   if (url.username !== "" || url.password !== "") {
-    return `${field} must not contain credentials (user:password@ or token@ before the host) (got ${JSON.stringify(redactUrls(value))}); ${use.credentialsHint}`;
+    return (
+      `${field} must not contain credentials (user:password@ or token@ before the host) ` +
+      `(got ${JSON.stringify(redactUrls(value))}); ${use.credentialsHint}`
+    );
   }
   if (url.search !== "" || url.hash !== "" || /[?#]/.test(value)) {
     const got = JSON.stringify(redactUrls(value));
     const params = [...credentialParams(url.search), ...credentialParams(url.hash)];
     if (params.length) {
-      return `${field} must not carry credentials in its query string (${params.map((p) => `"${p}"`).join(", ")}) (got ${got}); ${use.credentialsHint}`;
+      const named = params.map((p) => `"${p}"`).join(", ");
+      return `${field} must not carry credentials in its query string (${named}) (got ${got}); ${use.credentialsHint}`;
     }
     const why =
       use.kind === "git"

@@ -48,10 +48,14 @@ const credentialHint = (...names: string[]) =>
   `check ${names.slice(0, -1).join(", ")}${names.length > 1 ? " and " : ""}${names[names.length - 1]}`;
 /** CH.080401: the token was accepted; the IAM user lacks a role on this repository. */
 const NO_PERMISSION_HINT =
-  "the credentials were accepted, but the IAM user has no permission on this repository: make it a member of the repository (or its project) with a role that may manage mirrors";
+  "the credentials were accepted, but the IAM user has no permission on this repository: " +
+  "make it a member of the repository (or its project) with a role that may manage mirrors";
 const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
-/** Start-sync input in plain text: the client base64-encodes username and password (docs/api/codearts-repo.md#start-synchronization). */
+/**
+ * Start-sync input in plain text: the client base64-encodes username and password
+ * (docs/api/codearts-repo.md#start-synchronization).
+ */
 export interface StartSyncRequest {
   username?: string;
   password?: string;
@@ -135,7 +139,9 @@ export class CodeArtsClient {
       .map(([n]) => n);
     if (!token && missing.length) {
       throw new CodeArtsConfigError(
-        `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: export the IAM credentials (or a ready token as ${names.token}); they are read from the environment, never from the stack`,
+        `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set: ` +
+          `export the IAM credentials (or a ready token as ${names.token}); ` +
+          "they are read from the environment, never from the stack",
       );
     }
     const maxRetries = Number(get("HW_MAX_RETRIES"));
@@ -192,7 +198,9 @@ export class CodeArtsClient {
     });
   }
 
-  /** `AssociateRemoteMirror`: `POST /v4/repositories/{id}/remote-mirror/associate {url}` → 201 MirrorInfo. Not retried. */
+  /**
+   * `AssociateRemoteMirror`: `POST /v4/repositories/{id}/remote-mirror/associate {url}` → 201 MirrorInfo. Not retried.
+   */
   async associateMirror(repositoryId: number, url: string): Promise<MirrorInfo> {
     return this.call({
       operation: "AssociateRemoteMirror",
@@ -231,8 +239,9 @@ export class CodeArtsClient {
   }
 
   /**
-   * `StartRemoteMirrorSynchronization` (docs/api/codearts-repo.md#start-synchronization): `POST /v4/repositories/{id}/remote-mirror` → `{jid}`.
-   * Not idempotent, so never retried blindly (an ambiguous failure is marked `ambiguous`).
+   * `StartRemoteMirrorSynchronization` (docs/api/codearts-repo.md#start-synchronization):
+   * `POST /v4/repositories/{id}/remote-mirror` → `{jid}`. Not idempotent, so never
+   * retried blindly (an ambiguous failure is marked `ambiguous`).
    */
   async startMirrorSync(repositoryId: number, req: StartSyncRequest = {}): Promise<{ jid?: string }> {
     const body: Record<string, unknown> = {};

@@ -13,7 +13,9 @@ const CODEARTS_ERROR_CODES = {
   TOKEN_EXPIRED: "DEV.00000003",
   /** 401 from the API gateway: bad or expired IAM authentication information. Renew once, retry once. */
   GATEWAY_AUTH: "APIG.0301",
-  /** 401: no permission on the resource (terraform reads it as "repository deleted or member removed"). Never renewed. */
+  /**
+   * 401: no permission on the resource (terraform reads it as "repository deleted or member removed"). Never renewed.
+   */
   NO_RESOURCE_PERMISSION: "CH.080401",
   FORBIDDEN: "CH.080403",
   /** 403: insufficient permissions (e.g. no `codeartsrepo:repository:setRepository`). */
@@ -100,7 +102,8 @@ export function isGatewayNotFound(e: unknown): e is ApiError {
 
 /** What to check after a gateway 404 (see isGatewayNotFound). */
 export const GATEWAY_NOT_FOUND_HINT =
-  "this 404 comes from Huawei Cloud's API gateway, not from CodeArts Repo: the endpoint does not serve this route; check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint and region)";
+  "this 404 comes from Huawei Cloud's API gateway, not from CodeArts Repo: the endpoint does not serve this route; " +
+  "check HW_CODEARTS_REPO_ENDPOINT (or the CodeArtsConnection's endpoint and region)";
 
 /** 401 CH.080401: no permission on the resource; on a read it may mean the repository is gone. */
 export function isNoResourcePermission(e: unknown): e is ApiError {

@@ -1,8 +1,8 @@
 /**
- * IAM user tokens for CodeArts Repo (docs/api/codearts-repo.md#authentication-iam-user-token): password authentication scoped to a
- * project (by default the region's), the token taken from the `X-Subject-Token` header, cached
- * until shortly before it expires, renewed on demand under a single flight (as chnsz/golangsdk
- * does: concurrent 401s cause one login, and only if the token is still the one that failed).
+ * IAM user tokens for CodeArts Repo (docs/api/codearts-repo.md#authentication-iam-user-token): password authentication
+ * scoped to a project (by default the region's), the token taken from the `X-Subject-Token` header, cached until
+ * shortly before it expires, renewed on demand under a single flight (as chnsz/golangsdk does: concurrent 401s cause
+ * one login, and only if the token is still the one that failed).
  */
 import { ResponseShapeError } from "../http/errors";
 import { RateLimiter, sharedLimiter } from "../http/limiter";
@@ -33,7 +33,10 @@ export interface IamTokenProviderOptions extends ClientTuning {
   token?: string;
   /** Renew this long before the token's expiry (capped at half its lifetime). @default 3600000 (1 h) */
   renewBeforeMs?: number;
-  /** What to check when IAM rejects the password login (401). @default "check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD" */
+  /**
+   * What to check when IAM rejects the password login (401).
+   * @default "check HW_DOMAIN_NAME, HW_USER_NAME and HW_USER_PASSWORD"
+   */
   authHint?: string;
 }
 
@@ -58,7 +61,8 @@ export class IamTokenProvider {
   constructor(private readonly opts: IamTokenProviderOptions) {
     if (!opts.token && !opts.password)
       throw new CodeArtsConfigError(
-        "IAM: give either a ready token (HW_AUTH_TOKEN) or password credentials (HW_DOMAIN_NAME, HW_USER_NAME, HW_USER_PASSWORD)",
+        "IAM: give either a ready token (HW_AUTH_TOKEN) or password credentials " +
+          "(HW_DOMAIN_NAME, HW_USER_NAME, HW_USER_PASSWORD)",
       );
     this.now = opts.now ?? Date.now;
     if (opts.token) {
@@ -113,7 +117,8 @@ export class IamTokenProvider {
     if (!this.canRenew) {
       return Promise.reject(
         new CodeArtsConfigError(
-          "the IAM token from HW_AUTH_TOKEN was rejected (expired or invalid) and cannot be renewed: set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead",
+          "the IAM token from HW_AUTH_TOKEN was rejected (expired or invalid) and cannot be renewed: " +
+            "set a fresh HW_AUTH_TOKEN, or HW_DOMAIN_NAME/HW_USER_NAME/HW_USER_PASSWORD instead",
         ),
       );
     }

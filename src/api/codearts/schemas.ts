@@ -24,7 +24,10 @@ export const MirrorInfoSchema = z.looseObject({
   url: text,
   last_successful_update_at: timestamp,
   number_of_failures: int,
-  /** Raw API boolean; what `true` means is ambiguous: mapped in one place above this layer (resources/mirroring-enabled.ts). */
+  /**
+   * Raw API boolean; what `true` means is ambiguous: mapped in one place above this layer
+   * (resources/mirroring-enabled.ts).
+   */
   mirroring_enabled: bool,
   endpoint_uuid: text,
   last_error: text,

@@ -3,8 +3,8 @@
  *
  * Safe methods (GET/HEAD/OPTIONS) and idempotent writes (PUT/PATCH/DELETE) are retried on 429, 5xx and
  * network errors. A POST is not idempotent (a retried create makes a second token, a retried copy a second
- * package, see docs/api/cloudsmith.md#post-is-not-idempotent), so it is retried only when the server provably did nothing:
- * a 429, or a connection that was never established.
+ * package, see docs/api/cloudsmith.md#post-is-not-idempotent), so it is retried only when the server provably did
+ * nothing: a 429, or a connection that was never established.
  */
 
 export interface RetryPolicyOptions {
@@ -12,8 +12,8 @@ export interface RetryPolicyOptions {
   maxRetries?: number;
   /**
    * Retries when nothing answers at all (connection refused, no such host): such a failure rarely
-   * clears within seconds, and a wrong URL must not keep the user waiting ~10 s before its one-line
-   * error. Capped by maxRetries. @default 2
+   * clears within seconds, and a wrong URL must not keep the user waiting through the whole backoff
+   * before its one-line error. Capped by maxRetries. @default 2
    */
   maxUnreachableRetries?: number;
   /** Base of the exponential backoff (ms). @default 500 */

@@ -5,8 +5,7 @@
  * back exactly as they were. For a GET that opts in (`RequestSpec.reuse`) the transport keeps the
  * bytes it parsed and what the caller kept of the parse (its projection: for a token list, only the
  * fields state keeps), by URL. An answer with the same bytes is given the same value without
- * decoding, parsing, checking or projecting it again: for 10,000 tokens over 100 repositories that
- * is 14 MB of JSON, about 40 ms of CPU and 13 MB of short-lived objects a plan (docs/performance.md).
+ * decoding, parsing, checking or projecting it again (what that saves: docs/performance.md).
  * Only the projection is kept in memory, not the parsed page (a third of the objects and strings).
  *
  * Keyed by content, as the state file's parse is (util/parsed-files.ts): the request is still sent
@@ -21,12 +20,14 @@
  */
 import { LRUCache } from "lru-cache";
 
-/** The response bytes kept, at most: some 45,000 tokens' pages (about 1.4 KB of JSON each). */
+/** The response bytes kept, at most: the token pages of a few tens of thousands of tokens. */
 export const MAX_REUSED_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   bytes: Buffer;
-  /** Which projection of the parse the value is (RequestSpec.reuse.key): another one of the same URL is not this one. */
+  /**
+   * Which projection of the parse the value is (RequestSpec.reuse.key): another one of the same URL is not this one.
+   */
   key: unknown;
   value: unknown;
 }
@@ -55,7 +56,10 @@ export class ReusedBodies {
     return e && e.key === key ? e.bytes : undefined;
   }
 
-  /** What `key`'s projection kept of `bytes`, answered for `url`, last time; undefined when the bytes differ or are not known. */
+  /**
+   * What `key`'s projection kept of `bytes`, answered for `url`,
+   * last time; undefined when the bytes differ or are not known.
+   */
   get(url: string, bytes: Buffer, key: unknown): { value: unknown } | undefined {
     const e = this.entries.get(url);
     if (!e || e.key !== key) return undefined;

@@ -77,7 +77,9 @@ const agentOptions = { keepAlive: true, timeout: 5_000 };
 const directAgents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 const proxyAgents = new Map<string, http.Agent>();
 
-/** The agent for a URL: a proxy's (made on first use, then kept) when the environment asks for one, else a direct one. */
+/**
+ * The agent for a URL: a proxy's (made on first use, then kept) when the environment asks for one, else a direct one.
+ */
 function agentFor(url: URL): http.Agent {
   const secure = url.protocol === "https:";
   const proxy = getProxyForUrl(url.href);
@@ -122,7 +124,8 @@ export function send(r: WireRequest): Promise<WireResponse> {
     try {
       req = lib.request(url, { method: r.method, headers, agent: agentFor(url) }, onResponse);
     } catch (e) {
-      // A header Node refuses (a control character in a value) throws here: the message names the header, not its value.
+      // A header Node refuses (a control character in a value)
+      // throws here: the message names the header, not its value.
       const err = e as NodeJS.ErrnoException;
       return fail(err.code, err.message);
     }
@@ -175,7 +178,8 @@ export function send(r: WireRequest): Promise<WireResponse> {
       const cutShort = () =>
         fail(
           "ECONNRESET",
-          `connection closed before the whole response arrived (${received}${Number.isSafeInteger(length) ? ` of ${length}` : ""} bytes)`,
+          `connection closed before the whole response arrived ` +
+            `(${received}${Number.isSafeInteger(length) ? ` of ${length}` : ""} bytes)`,
         );
       res.on("aborted", cutShort);
       res.on("error", cutShort);
@@ -225,7 +229,10 @@ const gunzip = inflate(zlib.unzip);
 const inflateRaw = inflate(zlib.inflateRaw);
 const brotli = inflate(zlib.brotliDecompress as unknown as Inflater);
 
-/** Decodes a compressed body (at most `max` bytes of it); an unknown coding, a HEAD, a 204 or an empty body is returned as it is. */
+/**
+ * Decodes a compressed body (at most `max` bytes of it); an unknown
+ * coding, a HEAD, a 204 or an empty body is returned as it is.
+ */
 function decode(
   body: Buffer,
   coding: string | undefined,

@@ -34,7 +34,10 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Emitted for logs and metrics. Carries no headers, query strings, bodies or secrets. */
 export interface ApiEvent {
-  /** `request`: one HTTP attempt finished; `retry`: about to wait and retry; `throttle`: a 429 was received; `error`: the call failed. */
+  /**
+   * `request`: one HTTP attempt finished; `retry`: about to wait and
+   * retry; `throttle`: a 429 was received; `error`: the call failed.
+   */
   type: "request" | "retry" | "throttle" | "error";
   operation: string;
   method: string;
@@ -62,7 +65,9 @@ export interface ApiStats {
   errors: number;
   /** HTTP attempts per operation. */
   byOperation: Record<string, number>;
-  /** Answers whose bytes were those of an earlier answer to the same GET: given that parse's value (RequestSpec.reuse). */
+  /**
+   * Answers whose bytes were those of an earlier answer to the same GET: given that parse's value (RequestSpec.reuse).
+   */
   reused: number;
 }
 
@@ -111,7 +116,10 @@ export interface HttpTransportOptions extends RetryPolicyOptions {
   parseErrorBody?: (json: unknown, text: string) => ParsedErrorBody;
   /** What to check when the API cannot be reached at all, e.g. "check CLOUDSMITH_API_URL". */
   unreachableHint?: string;
-  /** What to check when the API rejects the credentials (401/403), e.g. "check CLOUDSMITH_API_KEY"; carried by the AuthError. */
+  /**
+   * What to check when the API rejects the credentials (401/403),
+   * e.g. "check CLOUDSMITH_API_KEY"; carried by the AuthError.
+   */
   authHint?: string;
   /** Values scrubbed from every error text (API key, tokens). */
   secrets?: () => Array<string | undefined>;
@@ -197,7 +205,9 @@ export class HttpTransport {
     const secrets = [...(this.opts.secrets?.() ?? []), ...(spec.redact ?? [])];
 
     for (let attempt = 1; ; attempt++) {
-      /** Set when this attempt may have been applied and `spec.landed` can tell: the error to throw if looking fails. */
+      /**
+       * Set when this attempt may have been applied and `spec.landed` can tell: the error to throw if looking fails.
+       */
       let landedError: (() => ApiError) | undefined;
       // What this URL answered last time, for a GET whose parse is reused: an unchanged body is not copied (send.ts).
       const expected = spec.reuse && method === "GET" ? reusedBodies.bytesOf(url, spec.reuse.key) : undefined;
@@ -229,7 +239,8 @@ export class HttpTransport {
             ambiguous: !isSafe(method) && sent,
             // Never connected (refused, no such host, no route): say where we tried and what to check.
             reason: sent
-              ? `network error ${out.code ?? ""} (${detail})${!isSafe(method) ? "; the request may have been applied" : ""}`
+              ? `network error ${out.code ?? ""} (${detail})` +
+                (isSafe(method) ? "" : "; the request may have been applied")
               : `the API at ${displayUrl(this.opts.baseUrl)} is unreachable (${detail})${hint}`,
           });
         };
@@ -298,7 +309,10 @@ export class HttpTransport {
     }
   }
 
-  /** Asks `spec.landed` whether a failed write was applied; when it cannot tell, the write's own (ambiguous) error is thrown. */
+  /**
+   * Asks `spec.landed` whether a failed write was applied; when
+   * it cannot tell, the write's own (ambiguous) error is thrown.
+   */
   private async lookForLanded<T, R>(
     spec: RequestSpec<T, R>,
     error: () => ApiError,
@@ -331,8 +345,9 @@ export class HttpTransport {
       const started = this.now();
       const ev = { type: "request" as const, operation: spec.operation, method, path: spec.path, attempt };
       try {
-        // Bytes, decoded by parseBody: a large page is parsed in pieces, never decoded as one string (util/json-bytes.ts).
-        // Redirects are not followed (send.ts): a redirect to another host would carry the API key along.
+        // Bytes, decoded by parseBody: a large page is parsed in pieces, never
+        // decoded as one string (util/json-bytes.ts). Redirects are not followed
+        // (send.ts): a redirect to another host would carry the API key along.
         const res = await send({
           method,
           url,

@@ -94,7 +94,8 @@ function finish(
 export async function runApply(o: ApplyOpts, destroy: boolean): Promise<void> {
   if (o.json && !o.autoApprove)
     throw new CliError(
-      `--json prints one JSON document and asks nothing: add --auto-approve (or apply a saved plan: reposmith plan --out FILE, then reposmith apply FILE)`,
+      `--json prints one JSON document and asks nothing: add --auto-approve (or apply a saved plan: ` +
+        `reposmith plan --out FILE, then reposmith apply FILE)`,
     );
   const { progress, engine } = runOutput(o.json);
   const interrupt = interruptible();
@@ -136,7 +137,8 @@ async function applyFile(file: string, o: ApplyOpts, cmd: Command): Promise<void
   const given = PLANNING_FLAGS.filter((f) => cmd.getOptionValueSource(f) === "cli");
   if (given.length)
     throw new CliError(
-      `${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} cannot be used with a saved plan: the plan decides what is applied`,
+      `${given.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} cannot be used with ` +
+        `a saved plan: the plan decides what is applied`,
     );
   let text: string;
   try {

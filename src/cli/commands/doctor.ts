@@ -24,9 +24,12 @@ export function registerDoctor(program: Command): void {
   program
     .command("doctor")
     .description(
-      "check what reposmith assumes about the live APIs (auth, pagination, rate-limit headers, field errors, read-after-write lag, CodeArts mirror flags) " +
-        "with your real credentials; one line per check: ok, differs (with the emulator setting that reproduces it), skipped or failed. " +
-        "Read-only unless --scratch-repo is given, or --codearts-repository with --yes; never prints a secret. Exit 0 all ok, 2 something differs, 1 a check failed",
+      "check what reposmith assumes about the live APIs " +
+        "(auth, pagination, rate-limit headers, field errors, read-after-write lag, CodeArts mirror flags) " +
+        "with your real credentials; one line per check: " +
+        "ok, differs (with the emulator setting that reproduces it), skipped or failed. " +
+        "Read-only unless --scratch-repo is given, or --codearts-repository with --yes; " +
+        "never prints a secret. Exit 0 all ok, 2 something differs, 1 a check failed",
     )
     .option(
       "--repo <owner/repo>",
@@ -39,11 +42,13 @@ export function registerDoctor(program: Command): void {
     .option("--codearts-repository <id>", "also read this CodeArts repository's mirror (reads only, unless --yes)")
     .option(
       "--yes",
-      "with --codearts-repository: write the mirror's mirroring_enabled to the other value, read it back, and put every field read back (checked by a read)",
+      "with --codearts-repository: write the mirror's mirroring_enabled to the other value, read it back, " +
+        "and put every field read back (checked by a read)",
     )
     .option(
       "--console-says <on|off>",
-      "what the CodeArts console shows as that repository's scheduled sync: tells which mirroring_enabled reading the server implements",
+      "what the CodeArts console shows as that repository's scheduled sync: " +
+        "tells which mirroring_enabled reading the server implements",
     )
     .option("--json", "print the checks as JSON")
     .action(async (o: DoctorOptions) => {
@@ -54,7 +59,8 @@ export function registerDoctor(program: Command): void {
         repositoryId = Number(o.codeartsRepository);
         if (!/^\d+$/.test(o.codeartsRepository) || repositoryId < 1 || repositoryId > 2_147_483_647) {
           throw new CliError(
-            `--codearts-repository must be a CodeArts repository id, a whole number such as 123 (got ${JSON.stringify(o.codeartsRepository)})`,
+            `--codearts-repository must be a CodeArts repository id, ` +
+              `a whole number such as 123 (got ${JSON.stringify(o.codeartsRepository)})`,
           );
         }
       }

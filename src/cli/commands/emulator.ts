@@ -18,7 +18,8 @@ export function registerEmulator(program: Command): void {
           seed = JSON.parse(readFileSync(o.seed, "utf8"));
         } catch (err) {
           throw new CliError(
-            `--seed ${o.seed}: ${(err as Error).message}; it must be a JSON file such as {"repositories":[{"owner":"acme","slug":"prod"}]}`,
+            `--seed ${o.seed}: ${(err as Error).message}; it must be a JSON file such as ` +
+              `{"repositories":[{"owner":"acme","slug":"prod"}]}`,
           );
         }
       }

@@ -16,7 +16,8 @@ export function registerImport(program: Command): void {
       const r = await importResource(prepare(o, { onWait: (w) => printLockWait(w) }), key, id);
       printNotices(r.notices);
       process.stdout.write(
-        `Import successful: ${key} (${r.kind}) is now ${r.id}. Run "reposmith plan" to see any difference from the configuration.\n`,
+        `Import successful: ${key} (${r.kind}) is now ${r.id}. Run "reposmith plan" to see any difference from the ` +
+          `configuration.\n`,
       );
     });
 }

@@ -144,7 +144,8 @@ async function run(o: ReconcileOpts): Promise<void> {
           if (!r.app)
             return Promise.reject(
               new CliError(
-                `no app to synthesize in ${redactGitUrl(o.git!)}: give --app, add "app" to its cdktf.json, or commit the synthesized output and pass --skip-synth --output DIR`,
+                `no app to synthesize in ${redactGitUrl(o.git!)}: give --app, add "app" to its cdktf.json, ` +
+                  `or commit the synthesized output and pass --skip-synth --output DIR`,
               ),
             );
           return synthesizer(r.app, r.outdir, r.cwd, r.env, log)();
@@ -226,7 +227,10 @@ async function run(o: ReconcileOpts): Promise<void> {
   process.exitCode = code;
 }
 
-/** Where --git's checkout goes without --git-checkout: one directory per repository and ref under the temporary directory. */
+/**
+ * Where --git's checkout goes without --git-checkout: one
+ * directory per repository and ref under the temporary directory.
+ */
 function defaultCheckout(url: string, ref: string | undefined): string {
   const id = createHash("sha256")
     .update(`${url}\n${ref ?? "HEAD"}`)
@@ -260,7 +264,8 @@ export function registerReconcile(program: Command): void {
     .addOption(
       new Option(
         "--listen <[host]:port>",
-        "serve /healthz, /readyz, /status and /metrics (Prometheus): :9464 on every interface, 127.0.0.1:9464 on this machine only",
+        "serve /healthz, /readyz, /status and /metrics (Prometheus): " +
+          ":9464 on every interface, 127.0.0.1:9464 on this machine only",
       ).env("REPOSMITH_LISTEN"),
     )
     .addOption(
@@ -284,7 +289,9 @@ export function registerReconcile(program: Command): void {
     .addOption(
       new Option(
         "--git <url>",
-        "follow a git repository: fetch it every pass and reconcile the revision's output (--skip-synth --output DIR: synthesized output committed by CI) or its app (synthesized in a clean checkout)",
+        "follow a git repository: fetch it every pass and reconcile the revision's output " +
+          "(--skip-synth --output DIR: synthesized output committed by CI) or its app " +
+          "(synthesized in a clean checkout)",
       ).env("REPOSMITH_GIT"),
     )
     .addOption(

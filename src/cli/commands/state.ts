@@ -61,7 +61,9 @@ export function registerState(program: Command): void {
     .action(async (key: string, o: { state?: string; lockTimeout?: string }) => {
       const id = await removeFromState(writingStore(o), key);
       process.stdout.write(
-        `Removed ${key} (${id}) from state; ${REMOTE_UNTOUCHED}. While the construct is still declared, the next plan finds it again and adopts it (a token by its reposmith tag, a copy by its destination and version, a mirror by its repository).\n`,
+        `Removed ${key} (${id}) from state; ${REMOTE_UNTOUCHED}. While the construct is still declared, ` +
+          `the next plan finds it again and adopts it (a token by its reposmith tag, ` +
+          `a copy by its destination and version, a mirror by its repository).\n`,
       );
     });
 
@@ -78,7 +80,8 @@ export function registerState(program: Command): void {
     .action(async (from: string, to: string, o: { state?: string; lockTimeout?: string }) => {
       const id = await moveInState(writingStore(o), from, to);
       process.stdout.write(
-        `Moved ${from} to ${to} (${id}); ${REMOTE_UNTOUCHED}. The next apply records the new key where the object carries one (a token's reposmith tag).\n`,
+        `Moved ${from} to ${to} (${id}); ${REMOTE_UNTOUCHED}. The next apply records the new key where the object ` +
+          `carries one (a token's reposmith tag).\n`,
       );
     });
 }

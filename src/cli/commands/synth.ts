@@ -16,7 +16,8 @@ export function registerSynth(program: Command): void {
       const stacks = readDesired(outdir);
       const n = stacks.reduce((sum, s) => sum + s.resources.length, 0);
       process.stdout.write(
-        `Synthesized ${stacks.length} stack(s) with ${n} reposmith resource(s) to ${outdir}: ${stacks.map((s) => s.name).join(", ")}\n`,
+        `Synthesized ${stacks.length} stack(s) with ${n} reposmith resource(s) to ${outdir}: ` +
+          `${stacks.map((s) => s.name).join(", ")}\n`,
       );
     });
 }

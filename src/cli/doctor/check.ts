@@ -18,7 +18,10 @@ export interface CheckResult {
   status: CheckStatus;
   /** One line: what was seen (never a secret). */
   detail: string;
-  /** The emulator setting that reproduces what a `differs` check saw, e.g. `{ api: "cloudsmith", setting: "missingSlash", value: "not-found" }`. */
+  /**
+   * The emulator setting that reproduces what a `differs` check saw, e.g.
+   * `{ api: "cloudsmith", setting: "missingSlash", value: "not-found" }`.
+   */
   reproduce?: { api: "cloudsmith" | "codearts"; setting: string; value: unknown };
 }
 
@@ -108,7 +111,8 @@ export function renderResults(results: CheckResult[]): string {
   return results
     .map((r) => {
       const how = r.reproduce
-        ? ` (the emulator reproduces it with ${r.reproduce.api} setting ${r.reproduce.setting}: ${JSON.stringify(r.reproduce.value)})`
+        ? ` (the emulator reproduces it with ${r.reproduce.api} setting ${r.reproduce.setting}: ` +
+          `${JSON.stringify(r.reproduce.value)})`
         : "";
       return `${r.status.padEnd(8)} ${r.id.padEnd(idWidth)}  ${r.detail}${how}`;
     })

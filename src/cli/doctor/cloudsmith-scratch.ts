@@ -28,7 +28,10 @@ export const SCRATCH_CHECKS = [
 
 type Repo = { owner: string; repo: string };
 
-/** cloudsmith-cli's form (`cloudsmith entitlements delete OWNER/REPO/IDENTIFIER`, docs/api/cloudsmith.md#entitlement-actions). */
+/**
+ * cloudsmith-cli's form (`cloudsmith entitlements delete OWNER/REPO/IDENTIFIER`,
+ * docs/api/cloudsmith.md#entitlement-actions).
+ */
 const deleteCommand = (r: Repo, slugPerm: string) => `cloudsmith entitlements delete ${r.owner}/${r.repo}/${slugPerm}`;
 
 /** The scratch tokens a run made, until each is deleted. */
@@ -118,13 +121,16 @@ class ScratchTokens {
         await this.delete(slugPerm);
       } catch (e) {
         left.push(
-          `could not delete scratch token ${name} (${slugPerm}): ${messageOf(e)}; delete it with: ${deleteCommand(this.r, slugPerm)}`,
+          `could not delete scratch token ${name} (${slugPerm}): ${messageOf(e)}; delete it with: ` +
+            `${deleteCommand(this.r, slugPerm)}`,
         );
       }
     }
     for (const name of this.lost)
       left.push(
-        `scratch token ${name} may have been made although its create failed, and was not found; look for it with: cloudsmith entitlements list ${this.r.owner}/${this.r.repo}, and delete it with: ${deleteCommand(this.r, "IDENTIFIER")}`,
+        `scratch token ${name} may have been made although its create failed, and was not found; look for it with: ` +
+          `cloudsmith entitlements list ${this.r.owner}/${this.r.repo}, and delete it with: ` +
+          `${deleteCommand(this.r, "IDENTIFIER")}`,
       );
     return left;
   }
@@ -268,7 +274,10 @@ async function fieldErrorCheck(tokens: ScratchTokens): Promise<CheckResult> {
   return differs(id, `${seen}: not the documented ErrorDetail naming the field`);
 }
 
-/** A second token with the scratch token's name: refused where names are unique (cloudsmith-cli: "May not apply to older repositories"). */
+/**
+ * A second token with the scratch token's name: refused where names
+ * are unique (cloudsmith-cli: "May not apply to older repositories").
+ */
 async function uniqueNamesCheck(tokens: ScratchTokens, name: string): Promise<CheckResult> {
   const id = "cloudsmith.unique-token-names";
   const res = await tokens.create(name);

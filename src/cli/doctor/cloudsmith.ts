@@ -100,7 +100,8 @@ export async function cloudsmithChecks(o: CloudsmithDoctorOptions): Promise<Chec
   out.add(
     skipped(
       "cloudsmith.entitlements-sync",
-      "not run: a sync replaces every token of its target repository; what it carries is undocumented (docs/api/cloudsmith.md#entitlements-sync)",
+      "not run: a sync replaces every token of its target repository; " +
+        "what it carries is undocumented (docs/api/cloudsmith.md#entitlements-sync)",
     ),
     skipped(
       "cloudsmith.copy-read-after-write",
@@ -119,7 +120,8 @@ function baseUrlCheck(baseUrl: string): CheckResult {
     ? ok(id, `${shown} pins API version v1`)
     : differs(
         id,
-        `${shown} does not end in /v1: the bare root follows Cloudsmith's latest major version; set CLOUDSMITH_API_URL to …/v1`,
+        `${shown} does not end in /v1: the bare root follows Cloudsmith's latest major version; ` +
+          `set CLOUDSMITH_API_URL to …/v1`,
       );
 }
 
@@ -135,7 +137,8 @@ function rateHeadersCheck(headers: Record<string, string>): CheckResult {
   const resetIn = Math.max(0, Math.round(Number(headers["x-ratelimit-reset"]) - Date.now() / 1000));
   return ok(
     id,
-    `limit ${headers["x-ratelimit-limit"]}/h, ${headers["x-ratelimit-remaining"]} remaining, reset in ${resetIn} s, interval ${headers["x-ratelimit-interval"]} s`,
+    `limit ${headers["x-ratelimit-limit"]}/h, ${headers["x-ratelimit-remaining"]} remaining, reset in ${resetIn} s, ` +
+      `interval ${headers["x-ratelimit-interval"]} s`,
   );
 }
 
@@ -187,11 +190,13 @@ async function listChecks(client: CloudsmithClient, r: { owner: string; repo: st
       return missing.length
         ? differs(
             id,
-            `a page of 1 token came without ${missing.join(", ")}: the client reads a list without X-Pagination-PageTotal as one page`,
+            `a page of 1 token came without ${missing.join(", ")}: ` +
+              `the client reads a list without X-Pagination-PageTotal as one page`,
           )
         : ok(
             id,
-            `X-Pagination-* and Link on a page of 1 (${first.headers["x-pagination-count"]} tokens, ${first.headers["x-pagination-pagetotal"]} pages)`,
+            `X-Pagination-* and Link on a page of 1 (${first.headers["x-pagination-count"]} tokens, ` +
+              `${first.headers["x-pagination-pagetotal"]} pages)`,
           );
     }),
   );
@@ -211,11 +216,13 @@ async function listChecks(client: CloudsmithClient, r: { owner: string; repo: st
       return past.status === 404
         ? ok(
             id,
-            `page ${beyond} of ${beyond - 1} answered 404 (as Django REST framework's "Invalid page."); the client re-reads from page 1 when a list shrinks under it`,
+            `page ${beyond} of ${beyond - 1} answered 404 (as Django REST framework's "Invalid page."); ` +
+              `the client re-reads from page 1 when a list shrinks under it`,
           )
         : differs(
             id,
-            `page ${beyond} of ${beyond - 1} answered ${past.status}${Array.isArray(past.data) ? ` with ${past.data.length} items` : ""}, not 404`,
+            `page ${beyond} of ${beyond - 1} answered ` +
+              `${past.status}${Array.isArray(past.data) ? ` with ${past.data.length} items` : ""}, not 404`,
           );
     }),
   );
@@ -260,11 +267,13 @@ async function bareWordCheck(client: CloudsmithClient, r: { owner: string; repo:
   return hit
     ? ok(
         id,
-        `the bare word ${JSON.stringify(pkg.version)} found ${pkg.name} ${pkg.version} by its version (bare words match more than names)`,
+        `the bare word ${JSON.stringify(pkg.version)} found ${pkg.name} ${pkg.version} by its version ` +
+          `(bare words match more than names)`,
       )
     : differs(
         id,
-        `the bare word ${JSON.stringify(pkg.version)} did not find ${pkg.name} ${pkg.version}: bare words match names only`,
+        `the bare word ${JSON.stringify(pkg.version)} did not find ${pkg.name} ${pkg.version}: ` +
+          `bare words match names only`,
         { api: "cloudsmith", setting: "bareWordSearch", value: "name" },
       );
 }
@@ -283,7 +292,8 @@ function throttleCheck(throttles: NonNullable<ApiEvent["throttleHeaders"]>[]): C
         )
       : differs(
           id,
-          `${throttles.length} 429(s) carried neither Retry-After nor X-RateLimit-Reset: the client backed off exponentially`,
+          `${throttles.length} 429(s) carried neither Retry-After nor X-RateLimit-Reset: ` +
+            `the client backed off exponentially`,
         );
   }
   return differs(

@@ -78,7 +78,8 @@ export async function codeartsChecks(o: CodeArtsDoctorOptions): Promise<CheckRes
   if (o.repositoryId === undefined) {
     out.skip(
       REPOSITORY_CHECKS,
-      "needs --codearts-repository ID (it reads that repository's mirror; with --yes it also writes its mirroring_enabled and puts it back)",
+      "needs --codearts-repository ID (it reads that repository's mirror; " +
+        "with --yes it also writes its mirroring_enabled and puts it back)",
     );
     return out.list();
   }
@@ -86,7 +87,9 @@ export async function codeartsChecks(o: CodeArtsDoctorOptions): Promise<CheckRes
   return out.list();
 }
 
-/** A request CodeArts must authenticate: an IAM login first when the credentials are a password, then ShowRepository. */
+/**
+ * A request CodeArts must authenticate: an IAM login first when the credentials are a password, then ShowRepository.
+ */
 async function authCheck(client: CodeArtsClient, repositoryId: number | undefined): Promise<CheckResult> {
   const id = "codearts.auth";
   const where = withoutCredentials(client.endpoint);
@@ -127,10 +130,13 @@ async function repositoryChecks(
         mirror = lookup.mirror;
         return skipped(
           "codearts.no-mirror-answer",
-          `repository ${id} has a mirror: run with the id of a repository without one to see how CodeArts says "no mirror"`,
+          `repository ${id} has a mirror: ` +
+            `run with the id of a repository without one to see how CodeArts says "no mirror"`,
         );
       }
-      const seen = `repository ${id} has no mirror, and ShowRemoteMirror said so with ${lookup.answer === "404" ? "a 404" : "a 200 whose fields are empty"}`;
+      const seen =
+        `repository ${id} has no mirror, and ShowRemoteMirror said so with ` +
+        `${lookup.answer === "404" ? "a 404" : "a 200 whose fields are empty"}`;
       return lookup.answer === "404"
         ? ok("codearts.no-mirror-answer", seen)
         : differs("codearts.no-mirror-answer", seen, {
@@ -158,13 +164,17 @@ async function repositoryChecks(
       ? await guard("codearts.mirroring-enabled-roundtrip", () => roundTrip(client, id, mirror!))
       : skipped(
           "codearts.mirroring-enabled-roundtrip",
-          `not run: it writes repository ${id}'s mirroring_enabled to the other value and puts every field back; run again with --yes to allow it`,
+          `not run: it writes repository ${id}'s mirroring_enabled to the other value and puts every field back; ` +
+            `run again with --yes to allow it`,
         ),
   );
   out.add(readingCheck(id, before, o.consoleSays));
 }
 
-/** The fields the roundtrip read and puts back, as PUT takes them (no empty endpoint_uuid: the PUT page does not say what it does). */
+/**
+ * The fields the roundtrip read and puts back, as PUT takes them
+ * (no empty endpoint_uuid: the PUT page does not say what it does).
+ */
 function restoring(m: MirrorInfo): MirrorSettings {
   const body: MirrorSettings = { mirroring_enabled: m.mirroring_enabled as boolean };
   if (typeof m.url === "string" && m.url) body.url = m.url;
@@ -183,7 +193,10 @@ function notRestored(before: MirrorSettings, now: MirrorInfo): string[] {
   return out;
 }
 
-/** PUT the other value, read it back from the PUT's answer and from show, then put every field read back and verify by a read. */
+/**
+ * PUT the other value, read it back from the PUT's answer and
+ * from show, then put every field read back and verify by a read.
+ */
 async function roundTrip(client: CodeArtsClient, id: number, mirror: MirrorInfo): Promise<CheckResult> {
   const check = "codearts.mirroring-enabled-roundtrip";
   const before = restoring(mirror);
@@ -205,17 +218,21 @@ async function roundTrip(client: CodeArtsClient, id: number, mirror: MirrorInfo)
   } catch (e) {
     return failed(
       check,
-      `could not put repository ${id}'s mirror back (${messageOf(e)}): set mirroring_enabled to ${before.mirroring_enabled} in the CodeArts console and check its URL and endpoint`,
+      `could not put repository ${id}'s mirror back (${messageOf(e)}): ` +
+        `set mirroring_enabled to ${before.mirroring_enabled} in the CodeArts console and check its URL and endpoint`,
     );
   }
   const off = notRestored(before, after);
   if (off.length)
     return failed(
       check,
-      `repository ${id}'s mirror reads otherwise after it was put back (${off.join(", ")}): set it back in the CodeArts console`,
+      `repository ${id}'s mirror reads otherwise after it was put back (${off.join(", ")}): ` +
+        `set it back in the CodeArts console`,
     );
   if (error) return failed(check, `repository ${id}: ${messageOf(error)} (every field read is back as it was)`);
-  const seen = `PUT mirroring_enabled=${flipped} answered ${echoed}, show then read ${shown}; put back as read (${Object.keys(before).join(", ")}) and read again`;
+  const seen =
+    `PUT mirroring_enabled=${flipped} answered ${echoed}, show then read ${shown}; ` +
+    `put back as read (${Object.keys(before).join(", ")}) and read again`;
   return echoed === flipped && shown === flipped
     ? ok(check, `${seen}: one value on both routes`)
     : differs(check, `${seen}: the update and show routes disagree, so no single reading holds for both`);
@@ -230,16 +247,20 @@ function readingCheck(id: number, raw: boolean, consoleSays: "on" | "off" | unde
   if (!consoleSays) {
     return skipped(
       check,
-      `the API returns only the raw flag (repository ${id}: mirroring_enabled=${raw}); look at its scheduled synchronization switch in the CodeArts console and run again with --console-says on|off`,
+      `the API returns only the raw flag (repository ${id}: mirroring_enabled=${raw}); ` +
+        `look at its scheduled synchronization switch in the CodeArts console and run again with --console-says on|off`,
     );
   }
   const reading: MirroringEnabledReading = raw === (consoleSays === "on") ? "true-means-on" : "true-means-off";
-  const seen = `mirroring_enabled=${raw} while the console says scheduled sync is ${consoleSays}: the server implements "${reading}"`;
+  const seen =
+    `mirroring_enabled=${raw} while the console says scheduled sync is ${consoleSays}: ` +
+    `the server implements "${reading}"`;
   return reading === DOCUMENTED_READING
     ? ok(check, `${seen}, the documented reading reposmith uses by default`)
     : differs(
         check,
-        `${seen}, not the update API's documented reading: set CodeArtsConnection mirroringEnabledReading: "${reading}"`,
+        `${seen}, not the update API's documented reading: set CodeArtsConnection mirroringEnabledReading: ` +
+          `"${reading}"`,
         { api: "codearts", setting: "mirroringEnabledReading", value: reading },
       );
 }

@@ -5,7 +5,8 @@
  * (docs/api/cloudsmith.md#package-status-codes). The pairs used here, status 4 "Completed" + stage 9
  * "Fully Synchronised" and status 5 "Failed" + e.g. stage 4 "Scanning Package" with sync_progress
  * 45, are unverified (no public source found), so nothing may decide on them: the booleans are what
- * clients decide on, and they are always consistent. A sync is computed lazily from the elapsed time on every read: no timers.
+ * clients decide on, and they are always consistent. A sync is computed lazily from the elapsed
+ * time on every read: no timers.
  */
 import { formatMicros } from "../util";
 

@@ -133,10 +133,12 @@ function uploadedTerm(value: string, nowMs: number): Predicate {
   const when = parseWhen(m ? m[2] : value, nowMs);
   if (!when)
     throw invalidQuery(
-      `uploaded needs a date ("August 14, 2022 EST", "2026-07-30 11:31:09 UTC") or "N days ago", optionally after >, >=, < or <= (got "${value}").`,
+      `uploaded needs a date ("August 14, 2022 EST", "2026-07-30 11:31:09 UTC") or "N days ago", ` +
+        `optionally after >, >=, < or <= (got "${value}").`,
     );
   if (m) return (p) => compare(p.uploadedMs - when.ms, m[1]);
-  // A bare relative value means "before then" ("uploaded more than one day ago"); a bare date, that day (or that second).
+  // A bare relative value means "before then" ("uploaded more
+  // than one day ago"); a bare date, that day (or that second).
   if (when.relative) return (p) => p.uploadedMs < when.ms;
   const span = when.wholeDay ? UNIT_MS.day : UNIT_MS.second;
   return (p) => p.uploadedMs >= when.ms && p.uploadedMs < when.ms + span;

@@ -140,7 +140,9 @@ export class PackageStore {
     if (republish) {
       for (const p of same) target.delete(p.slug_perm);
     } else if (same.some((p) => syncView(p, this.now()).phase !== "failed")) {
-      duplicate = `Duplicate package: ${source.format} package ${source.name} ${source.version} already exists in ${owner}/${destination}; copy with republish to overwrite it.`;
+      duplicate =
+        `Duplicate package: ${source.format} package ${source.name} ${source.version} already exists in ` +
+        `${owner}/${destination}; copy with republish to overwrite it.`;
     }
     const record: PackageRecord = {
       ...structuredClone(source),
@@ -187,7 +189,9 @@ export class PackageStore {
     this.config = { ...DEFAULT_SYNC };
   }
 
-  /** Merges `packageSync` and `packages`; a seed package matching one (slug_perm, else format/name/version) updates it. */
+  /**
+   * Merges `packageSync` and `packages`; a seed package matching one (slug_perm, else format/name/version) updates it.
+   */
   seed(doc: SeedDocument): void {
     const errors: FieldErrors = {};
     const sync = doc.packageSync === undefined ? {} : parseSyncConfig(doc.packageSync, "packageSync.", errors);

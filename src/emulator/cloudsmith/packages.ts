@@ -145,7 +145,8 @@ export function registerPackageRoutes(scope: FastifyInstance, ctx: EmulatorConte
     loose(toPackageDetail(readableOf(request), urls(request), store.nowMs())),
   );
 
-  // packages_status: counted per package (GET /_emulator/state shows status_reads, 404s included) so tests can bound polling.
+  // packages_status: counted per package (GET /_emulator/state
+  // shows status_reads, 404s included) so tests can bound polling.
   scope.get(`${ITEM}status/`, async (request: ItemRequest) => {
     itemOf(request).statusReads++;
     return loose(toPackageStatus(readableOf(request), urls(request), store.nowMs()));

@@ -159,7 +159,9 @@ const CHOICES: Partial<{ [K in keyof CloudsmithSettings]: readonly CloudsmithSet
 const DURATIONS = new Set<string>(["copyNotFoundMs", "tokenReadLagMs", "isActiveLagMs", "listLagMs", "patchReadLagMs"]);
 const KNOWN = [...Object.keys(CHOICES), ...DURATIONS];
 
-/** `current` with the keys of `input` applied (null = the defaults); a 400 naming every bad key (nothing applied then). */
+/**
+ * `current` with the keys of `input` applied (null = the defaults); a 400 naming every bad key (nothing applied then).
+ */
 export function mergeSettings(current: CloudsmithSettings, input: unknown): CloudsmithSettings {
   if (input === null || input === undefined) return { ...DEFAULT_CLOUDSMITH_SETTINGS };
   if (!isPlainObject(input)) throw invalidInput({ non_field_errors: ["Expected an object of Cloudsmith settings."] });

@@ -75,7 +75,10 @@ export class CloudsmithStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** `POST /_emulator/cloudsmith/settings`: merges a partial CloudsmithSettings (a 400 naming bad keys); null restores the defaults. */
+  /**
+   * `POST /_emulator/cloudsmith/settings`: merges a partial
+   * CloudsmithSettings (a 400 naming bad keys); null restores the defaults.
+   */
   updateSettings(input: unknown): CloudsmithSettings {
     this.settings = mergeSettings(this.settings, input);
     return this.settings;
@@ -281,7 +284,10 @@ export class CloudsmithStore {
     this.settings = { ...DEFAULT_CLOUDSMITH_SETTINGS };
   }
 
-  /** Merges the `repositories`, `tokens` and `cloudsmith.settings` keys of a seed document; throws a 400 ApiError when invalid. */
+  /**
+   * Merges the `repositories`, `tokens` and `cloudsmith.settings`
+   * keys of a seed document; throws a 400 ApiError when invalid.
+   */
   seed(doc: SeedDocument): void {
     if (doc.cloudsmith !== undefined) {
       if (!isPlainObject(doc.cloudsmith)) throw invalidInput({ cloudsmith: ["Must be an object."] });

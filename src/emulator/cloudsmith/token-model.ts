@@ -265,11 +265,10 @@ const wireCache = new WeakMap<TokenRecord, WireCacheEntry>();
 
 /**
  * `toRepositoryToken` as UTF-8 JSON bytes, reused while the record and the request's context are
- * unchanged. List pages of thousands of tokens are the emulator's hot path (a benchmark plan reads
- * 10,000 tokens): serialising and encoding each token afresh on its one thread, ten requests at a
- * time, added more to every round trip than the latency being emulated. A record counts as
- * unchanged when all its values are identical (writes replace values, `metadata` included, never
- * edit them in place) and its time-dependent `is_limited` is the same.
+ * unchanged. List pages of thousands of tokens are the emulator's hot path: serialising and encoding
+ * each token afresh on its one thread would add more to every round trip than the latency being
+ * emulated. A record counts as unchanged when all its values are identical (writes replace values,
+ * `metadata` included, never edit them in place) and its time-dependent `is_limited` is the same.
  */
 export function repositoryTokenBytes(t: TokenRecord, loc: TokenLocation, showToken: boolean, loose = false): Buffer {
   const context = `${loc.root}\n${loc.owner}\n${loc.repo}\n${showToken}\n${isLimited(t)}\n${loose}`;

@@ -2,16 +2,20 @@
  * CodeArts admin routes under `/_emulator/codearts` (no auth, not counted in stats):
  *   GET  /_emulator/codearts                 state (seed format, secrets included), settings, counters
  *   POST /_emulator/codearts/settings        {tokenTtlMs, advertisedTtlMs, queueMs, syncMs,
- *                                            mirroringEnabledReading: "true-means-off"|"true-means-on" (older: mirroringEnabledInverted: boolean),
+ *                                            mirroringEnabledReading: "true-means-off"|"true-means-on"
+ *                                              (older: mirroringEnabledInverted: boolean),
  *                                            noMirrorResponse: "404"|"empty200", emptyEndpointUuid: "clears"|"refused",
  *                                            putOmittedFields: "kept"|"reset",
  *                                            looseAnswers: boolean} → settings
  *   POST /_emulator/codearts/sources         {url, username?, password?, unreachable?} → upsert a Git source
  *   POST /_emulator/codearts/expire-tokens   every issued IAM token expires now → {expired: N}
- *   POST /_emulator/codearts/permissions     {repository_id, deny: ["getRepository"|"setRepository"]} → 403 CH.004403 for those
- *   POST /_emulator/codearts/mirror          {repository_id, url?, mirroring_enabled? (raw, per the reading), scheduled? (the truth), endpoint_uuid?} out-of-band change
+ *   POST /_emulator/codearts/permissions     {repository_id, deny: ["getRepository"|"setRepository"]}
+ *                                            → 403 CH.004403 for those
+ *   POST /_emulator/codearts/mirror          {repository_id, url?, mirroring_enabled? (raw, per the reading),
+ *                                            scheduled? (the truth), endpoint_uuid?}: an out-of-band change
  *   POST /_emulator/codearts/faults          {rules:[{method?, path?, status, times?, delayMs?, afterHandler?}]}:
- *                                            like /_emulator/faults with CodeArts bodies (403 CH.004403, 429 APIG.0308, 500 CH.000001, 504 CH.080504)
+ *                                            like /_emulator/faults with CodeArts bodies
+ *                                            (403 CH.004403, 429 APIG.0308, 500 CH.000001, 504 CH.080504)
  */
 import type { FastifyInstance } from "fastify";
 import type { EmulatorContext } from "../context";

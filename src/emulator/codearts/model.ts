@@ -158,7 +158,10 @@ export function caError(status: number, code: string, msg: string): ApiError {
 
 export const invalidParam = (msg: string) => caError(400, "CH.010001", msg);
 export const repositoryNotFound = () => caError(404, "CH.004404", "Repository Not Found");
-/** No mirror associated with an existing repository: the generic "Resource unavailable" code (the real answer is undocumented). */
+/**
+ * No mirror associated with an existing repository: the generic
+ * "Resource unavailable" code (the real answer is undocumented).
+ */
 export const mirrorNotFound = () => caError(404, "CH.000404", "Remote mirror not found");
 export const insufficientPermission = () =>
   caError(403, "CH.004403", "Insufficient permissions. Apply for the required permission and try again.");

@@ -3,9 +3,11 @@
  * its sibling pages), stateful per repository id:
  *   GET  /v4/repositories/{repository_id}                          ShowRepository
  *   POST /v4/repositories/{repository_id}/remote-mirror/associate   AssociateRemoteMirror → 201 MirrorInfo
- *   GET  /v4/repositories/{repository_id}/remote-mirror             ShowRemoteMirror → MirrorInfo (no mirror: settings.noMirrorResponse)
+ *   GET  /v4/repositories/{repository_id}/remote-mirror             ShowRemoteMirror → MirrorInfo
+ *                                                                   (no mirror: settings.noMirrorResponse)
  *   PUT  /v4/repositories/{repository_id}/remote-mirror             UpdateRepositoryRemoteMirror → the four fields
- *   POST /v4/repositories/{repository_id}/remote-mirror             StartRemoteMirrorSynchronization (docs/api/codearts-repo.md#start-synchronization) → {jid}
+ *   POST /v4/repositories/{repository_id}/remote-mirror             StartRemoteMirrorSynchronization → {jid}
+ *                                                                   (docs/api/codearts-repo.md#start-synchronization)
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";

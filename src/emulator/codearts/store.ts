@@ -259,7 +259,10 @@ export class CodeArtsStore implements SyncWorld {
     this.repositories.set(id, repo);
   }
 
-  /** The shared `GET /_emulator/state` section: nothing while CodeArts is unused (the state of a fresh emulator stays as before). */
+  /**
+   * The shared `GET /_emulator/state` section: nothing while CodeArts
+   * is unused, so a fresh emulator's state has no CodeArts section.
+   */
   dump(): Record<string, unknown> {
     const empty =
       !this.users.length && !this.repositories.size && !this.sources.size && !this.endpoints.size && !this.tokens.size;

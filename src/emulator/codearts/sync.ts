@@ -52,7 +52,10 @@ function outcome(m: CaMirror, world: SyncWorld): string | undefined {
   if (!source) return `fatal: repository '${m.url}' not found`;
   if (source.unreachable) {
     const host = hostOf(m.url);
-    return `fatal: unable to access '${m.url}': Failed to connect to ${host} port 443 after 30000 ms: Connection timed out`;
+    return (
+      `fatal: unable to access '${m.url}': Failed to connect to ${host} port 443 after 30000 ms: ` +
+      `Connection timed out`
+    );
   }
   if (source.username === undefined && source.password === undefined) return undefined;
   let user = job.username;

@@ -3,11 +3,17 @@ import { stackOfKey } from "../keys";
 import { joinNotices, type ResourcePlan, type StackPlan } from "../plan-types";
 import { createWillFail, deletedFirst, sameObjectKept, stateMv } from "../messages";
 
-/** A resource that acrossStacks has something to say about: it deletes, adopts, or collides with an object it does not free. */
+/**
+ * A resource that acrossStacks has something to say about: it
+ * deletes, adopts, or collides with an object it does not free.
+ */
 const acting = (r: ResourcePlan): boolean =>
   !!((r.action === "delete" && r.state) || (r.action === "adopt" && r.observed) || (r.blockedBy && !r.afterRemovalOf));
 
-/** Whether acrossStacks needs every stack's state entries: reading them is skipped when no resource deletes, adopts or collides. */
+/**
+ * Whether acrossStacks needs every stack's state entries: reading
+ * them is skipped when no resource deletes, adopts or collides.
+ */
 export const needsOtherStacks = (stacks: readonly StackPlan[]): boolean => stacks.some((s) => s.resources.some(acting));
 
 /**
@@ -46,7 +52,8 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
         ...r,
         notice: joinNotices(
           r.notice,
-          `state also holds ${r.observed.id} as ${other}: if it moved here, run "${stateMv(other, r.key)}" instead, so one key manages it`,
+          `state also holds ${r.observed.id} as ${other}: if it moved here, run "${stateMv(other, r.key)}" instead, ` +
+            `so one key manages it`,
         ),
       };
     }
@@ -59,10 +66,12 @@ export function acrossStacks(stacks: readonly StackPlan[], held: Readonly<Record
         freeing
           ? deletedFirst(what, freeing, `stack "${stackOfKey(freeing)}"`, "if it moved here", r.key)
           : holder
-            ? `will fail: ${what} is ${id}, which state holds as ${holder}; if it moved here, keep it (and its secret): ${stateMv(holder, r.key)}`
+            ? `will fail: ${what} is ${id}, which state holds as ${holder}; ` +
+              `if it moved here, keep it (and its secret): ${stateMv(holder, r.key)}`
             : createWillFail(what, id, r.key),
       );
-      // Another stack deletes it in this run (the construct moved there): this create waits for that (applyAll runs that stack first).
+      // Another stack deletes it in this run (the construct moved there):
+      // this create waits for that (applyAll runs that stack first).
       return freeing ? { ...r, afterRemovalOf: [freeing], notice } : { ...r, notice };
     }
     return r;

@@ -31,7 +31,10 @@ export function shapeStack(resources: readonly ResourcePlan[]): ResourcePlan[] {
   return STACK_PASSES.reduce<ResourcePlan[]>((rs, pass) => pass(rs), [...resources]);
 }
 
-/** Every stack's plan → the whole plan: refused when two resources manage one object, then explained across stacks, then counted. */
+/**
+ * Every stack's plan → the whole plan: refused when two resources
+ * manage one object, then explained across stacks, then counted.
+ */
 export function shapePlan(stacks: readonly StackPlan[], held: Readonly<Record<string, ResourceState>>): Plan {
   return summarize(acrossStacks(refuseSharedIds(stacks), held));
 }

@@ -33,7 +33,8 @@ export function refuseSharedIds(stacks: readonly StackPlan[]): StackPlan[] {
         key: r.key,
         error: new Error(
           `${r.key} and ${other.key} both manage ${r.kind} ${id}: each would undo the other; ` +
-            `keep one of the two constructs (removing the other only forgets it: the object stays, managed by the one kept)`,
+            `keep one of the two constructs (removing the other only forgets it: ` +
+            `the object stays, managed by the one kept)`,
         ),
       });
     }

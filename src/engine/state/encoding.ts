@@ -2,15 +2,14 @@
  * How a stack's state is laid out as text (the file store's `<stack>.json`): JSON whose top-level
  * fields are one per line and whose resources are one per line, each a compact JSON object.
  *
- * Indented throughout (JSON.stringify(state, null, 2)), as reposmith wrote it before, a token took
- * about 1,355 bytes, 30% of them indentation, and parsing it back cost a third more. One resource
- * per line keeps the file readable where it matters: `grep` finds a key's whole entry, and a diff
- * between two versions shows the resources that changed. It is still plain JSON, so a state file
- * written either way loads in every version (nothing to migrate).
+ * Not indented throughout (JSON.stringify(state, null, 2)): indentation would be a large share of the
+ * bytes and make parsing them back slower. One resource per line keeps the file readable where it
+ * matters: `grep` finds a key's whole entry, and a diff between two versions shows the resources
+ * that changed. It is still plain JSON, so a state file written either way loads in every version.
  */
 import type { StackState } from "./types";
 
-/** Text gathered into bytes a few kilobytes at a time: a state of 10,000 resources is never one ~10 MB string. */
+/** Text gathered into bytes a few kilobytes at a time: a large state is never held as one string. */
 class Bytes {
   private readonly chunks: Buffer[] = [];
   private text = "";

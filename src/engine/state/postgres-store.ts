@@ -47,7 +47,9 @@ export class PostgresStateCorruptError extends StateCorruptError {
     this.message =
       `state of stack "${stack}" in ${location} is unreadable (${reason}); refusing to continue. ` +
       (hasPrevious
-        ? `The previous version is kept in reposmith_state.previous: UPDATE reposmith_state SET (version, lineage, serial, resources) = (SELECT (previous->>'version')::int, previous->>'lineage', (previous->>'serial')::int, previous->'resources') WHERE stack = '${stack}'`
+        ? `The previous version is kept in reposmith_state.previous: ` +
+          `UPDATE reposmith_state SET (version, lineage, serial, resources) = (SELECT (previous->>'version')::int, ` +
+          `previous->>'lineage', (previous->>'serial')::int, previous->'resources') WHERE stack = '${stack}'`
         : "No previous version exists; DELETE its row and re-run to re-adopt tokens by their reposmith tags.");
   }
 }
@@ -132,7 +134,8 @@ export class PostgresStateStore implements StateStore {
     checkName(stack);
     await this.ensureSchema();
     const r = await this.pool.query(
-      "SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous FROM reposmith_state WHERE stack = $1",
+      "SELECT version, stack, lineage, serial, resources, previous IS NOT NULL AS has_previous " +
+        "FROM reposmith_state WHERE stack = $1",
       [stack],
     );
     if (r.rowCount === 0) return emptyState(stack);
@@ -159,8 +162,10 @@ export class PostgresStateStore implements StateStore {
       `INSERT INTO reposmith_state AS s (stack, version, lineage, serial, resources)
        VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (stack) DO UPDATE SET
-         version = EXCLUDED.version, lineage = EXCLUDED.lineage, serial = EXCLUDED.serial, resources = EXCLUDED.resources,
-         previous = jsonb_build_object('version', s.version, 'stack', s.stack, 'lineage', s.lineage, 'serial', s.serial, 'resources', s.resources),
+         version = EXCLUDED.version, lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,
+         resources = EXCLUDED.resources,
+         previous = jsonb_build_object('version', s.version, 'stack', s.stack, 'lineage', s.lineage,
+                                       'serial', s.serial, 'resources', s.resources),
          updated_at = now()`,
       [next.stack, next.version, next.lineage, next.serial, JSON.stringify(next.resources)],
     );
@@ -209,7 +214,8 @@ export class PostgresStateStore implements StateStore {
       }
       await client.query(
         `INSERT INTO reposmith_locks (name, pid, host, operation, since) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (name) DO UPDATE SET pid = EXCLUDED.pid, host = EXCLUDED.host, operation = EXCLUDED.operation, since = EXCLUDED.since`,
+         ON CONFLICT (name) DO UPDATE SET
+           pid = EXCLUDED.pid, host = EXCLUDED.host, operation = EXCLUDED.operation, since = EXCLUDED.since`,
         [name, process.pid, hostname(), operation],
       );
     } catch (err) {

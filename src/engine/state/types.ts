@@ -81,7 +81,8 @@ export class StateTooNewError extends Error {
     readonly version: number,
   ) {
     super(
-      `state ${location} was written by a newer reposmith (state format ${version}; this reposmith reads format ${STATE_VERSION}); ` +
+      `state ${location} was written by a newer reposmith ` +
+        `(state format ${version}; this reposmith reads format ${STATE_VERSION}); ` +
         "upgrade reposmith to work with it. Nothing was changed.",
     );
     this.name = "StateTooNewError";
@@ -146,7 +147,9 @@ export class StateCorruptError extends Error {
       `state file ${file} is unreadable (${reason}); refusing to continue. ` +
         (backup
           ? `Restore the previous version with: cp ${backup} ${file}`
-          : "No readable previous version exists; remove it and re-run: reposmith finds what it manages again (tokens by their reposmith tags, copies and mirrors by their identity)."),
+          : "No readable previous version exists; remove it and re-run: " +
+            "reposmith finds what it manages again (tokens by their reposmith tags, " +
+            "copies and mirrors by their identity)."),
     );
     this.name = "StateCorruptError";
   }

@@ -77,7 +77,7 @@ export class ReusedBodies {
     return value;
   }
 
-  /** Forgets everything (a benchmark measuring the parse itself). */
+  /** Forgets everything kept: the next answer of every URL is parsed afresh. */
   clear(): void {
     this.entries.clear();
   }

@@ -57,9 +57,12 @@ describe("reconcile controller (in process, against the emulator)", () => {
       const took = Date.now() - changedAt;
       expect(took).toBeLessThanOrEqual(1000 + 500); // within one interval (plus one pass)
 
+      // The API counters are brought up to date when a pass ends, the drift counters as it goes: wait for the
+      // end of the pass that corrected it (its requests counted), not for its correction only.
       const m = await waitFor("metrics", async () => {
         const text = (await get("/metrics")).text;
-        return metric(text, 'reposmith_drift_corrected_total{kind="EntitlementToken"}') >= 1 && text;
+        const corrected = metric(text, 'reposmith_drift_corrected_total{kind="EntitlementToken"}') >= 1;
+        return corrected && metric(text, 'reposmith_api_requests_total{api="cloudsmith"}') > 2 && text;
       });
       expect(metric(m, 'reposmith_drift_found_total{kind="EntitlementToken",policy="correct"}')).toBe(1);
       expect(metric(m, 'reposmith_drift_corrected_total{kind="EntitlementToken"}')).toBe(1);

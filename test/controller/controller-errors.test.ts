@@ -3,22 +3,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { exitCodeOf } from "../../src/controller";
 import { FileStateStore } from "../../src/engine";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import type { TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
-import { metric, tempDir, testController, waitFor } from "./helpers";
+import { metric, emulatorAndDir, testController, waitFor, type TempDir } from "./helpers";
 
 let t: TestEmulator;
-let w: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
+let w: TempDir;
+emulatorAndDir("reposmith-ctl-err-", (emulator, dir) => {
+  t = emulator;
+  w = dir;
 });
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  w = tempDir("reposmith-ctl-err-");
-});
-afterEach(() => w.cleanup());
 
 describe("a pass that cannot read what to reconcile", () => {
   it("an unreadable manifest: one error naming the output directory, nothing applied, exit 1, counted under stack *", async () => {

@@ -3,23 +3,17 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { exitCodeOf, startProbeServer } from "../../src/controller";
 import { moveInState } from "../../src/engine";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import type { TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
 import { npm, packagesIn, seedPackages } from "../helpers/packages";
-import { metric, tempDir, testController, waitFor } from "./helpers";
+import { metric, emulatorAndDir, testController, waitFor, type TempDir } from "./helpers";
 
 let t: TestEmulator;
-let w: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
+let w: TempDir;
+emulatorAndDir("reposmith-ctl-", (emulator, dir) => {
+  t = emulator;
+  w = dir;
 });
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  w = tempDir("reposmith-ctl-");
-});
-afterEach(() => w.cleanup());
 
 const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
 const byName = async (name: string) => (await managed()).find((x) => x.name === name);

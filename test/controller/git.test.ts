@@ -6,22 +6,16 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { createLogger, GitSource, startProbeServer } from "../../src/controller";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import type { TestEmulator } from "../helpers/harness";
 import { token, writeOutdir, type Decl } from "../helpers/outdir";
-import { collectingLogger, metric, tempDir, testController, waitFor } from "./helpers";
+import { collectingLogger, metric, emulatorAndDir, testController, waitFor, type TempDir } from "./helpers";
 
 let t: TestEmulator;
-let w: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
+let w: TempDir;
+emulatorAndDir("reposmith-git-", (emulator, dir) => {
+  t = emulator;
+  w = dir;
 });
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  w = tempDir("reposmith-git-");
-});
-afterEach(() => w.cleanup());
 
 const GIT_ENV = {
   ...process.env,

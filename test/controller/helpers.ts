@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Controller, ControllerMetrics, createLogger, type ControllerOptions } from "../../src/controller";
 import { FileStateStore } from "../../src/engine";
-import type { TestEmulator } from "../helpers/harness";
+import { startTestEmulator, type TestEmulator } from "../helpers/harness";
 
 export const fast = { retryBaseMs: 1, maxRetryWaitMs: 5, maxRetries: 1 };
 
@@ -50,6 +50,27 @@ export function tempDir(prefix: string) {
     store: () => new FileStateStore(path.join(dir, "state")),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export type TempDir = ReturnType<typeof tempDir>;
+
+/**
+ * The prelude of a controller test file: one emulator for the file (acme/prod, reseeded before each
+ * test) and a temporary directory per test, both handed to `use` before each test.
+ */
+export function emulatorAndDir(prefix: string, use: (t: TestEmulator, w: TempDir) => void): void {
+  let t: TestEmulator;
+  let w: TempDir;
+  beforeAll(async () => {
+    t = await startTestEmulator();
+  });
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
+    w = tempDir(prefix);
+    use(t, w);
+  });
+  afterEach(() => w.cleanup());
 }
 
 export async function waitFor<T>(

@@ -1,22 +1,16 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT, Workdir, reposmith, startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { ROOT, Workdir, reposmith, type TestEmulator } from "../helpers/harness";
 import { token, writeOutdir } from "../helpers/outdir";
-import { tempDir, waitFor } from "./helpers";
+import { emulatorAndDir, waitFor, type TempDir } from "./helpers";
 
 let t: TestEmulator;
-let w: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  t = await startTestEmulator();
+let w: TempDir;
+emulatorAndDir("reposmith-cli-", (emulator, dir) => {
+  t = emulator;
+  w = dir;
 });
-afterAll(() => t.close());
-beforeEach(async () => {
-  await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-  w = tempDir("reposmith-cli-");
-});
-afterEach(() => w.cleanup());
 
 const managed = async () => (await t.tokens("acme", "prod")).filter((x) => x.metadata?.["managed-by"] === "reposmith");
 const tamper = async (name: string, body: Record<string, unknown>) => {

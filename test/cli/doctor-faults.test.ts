@@ -6,13 +6,11 @@
  * whatever the token source; --codearts-repository writing nothing without --yes and putting back
  * every field it read; URLs printed without credentials; one line per check id.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
 import type { CheckResult } from "../../src/cli/doctor/check";
 import { CLOUDSMITH_CHECKS, cloudsmithChecks } from "../../src/cli/doctor/cloudsmith";
 import { CODEARTS_CHECKS, codeartsChecks } from "../../src/cli/doctor/codearts";
+import { doctorEmulator } from "../helpers/doctor-emulator";
 import { emulatorAdmin } from "../helpers/emulator-admin";
 import { reposmith } from "../helpers/harness";
 
@@ -73,29 +71,8 @@ const inProcess = async (e: NodeJS.ProcessEnv = env) => [
 ];
 const byId = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r]));
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, apiKey: API_KEY, seed: SEED });
-  env = {
-    PATH: process.env.PATH,
-    NO_COLOR: "1",
-    CLOUDSMITH_API_KEY: API_KEY,
-    CLOUDSMITH_API_URL: `${emu.url}/v1`,
-    HW_REGION_NAME: "cn-north-4",
-    HW_DOMAIN_NAME: "acme",
-    HW_USER_NAME: "ci",
-    HW_USER_PASSWORD: IAM_PASSWORD,
-    HW_AUTH_URL: `${emu.url}/v3`,
-    HW_CODEARTS_REPO_ENDPOINT: emu.url,
-  };
-  cwd = mkdtempSync(path.join(tmpdir(), "doctor-faults-"));
-});
-afterAll(async () => {
-  await emu.close();
-  rmSync(cwd, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  await admin("POST", "/reset");
-  await admin("POST", "/seed", SEED);
+doctorEmulator({ apiKey: API_KEY, iamPassword: IAM_PASSWORD, seed: SEED, dirPrefix: "doctor-faults-" }, (d) => {
+  ({ emu, env, cwd } = d);
 });
 
 /** Each probe the doctor sends, with the checks that use it (and so fail when it answers 500). */

@@ -5,13 +5,12 @@
  * check says ok in the emulator's default and differs, naming the setting, in the other. Most cases
  * call the checks in-process; the CLI cases show flags, exit codes and that nothing secret is printed.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
 import type { CheckResult } from "../../src/cli/doctor/check";
 import { CLOUDSMITH_CHECKS, cloudsmithChecks } from "../../src/cli/doctor/cloudsmith";
 import { CODEARTS_CHECKS, codeartsChecks } from "../../src/cli/doctor/codearts";
+import { doctorEmulator } from "../helpers/doctor-emulator";
+import { emulatorAdmin } from "../helpers/emulator-admin";
 import { reposmith } from "../helpers/harness";
 
 const API_KEY = "doctor-api-key-5f1e9c2b-secret";
@@ -39,16 +38,7 @@ let emu: Emulator;
 let env: NodeJS.ProcessEnv;
 let cwd: string;
 
-const admin = async (method: string, route: string, body?: unknown) => {
-  const r = await fetch(`${emu.url}/_emulator${route}`, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`${method} /_emulator${route} answered ${r.status}: ${await r.text()}`);
-  const text = await r.text();
-  return text ? JSON.parse(text) : undefined;
-};
+const admin = (method: string, route: string, body?: unknown) => emulatorAdmin(emu.url, method, route, body);
 const cloudsmith = (body: object) => admin("POST", "/cloudsmith/settings", body);
 const codearts = (body: object) => admin("POST", "/codearts/settings", body);
 /** What the CodeArts console would show for the mirror's scheduled sync (the emulator's truth, not the raw flag). */
@@ -71,28 +61,8 @@ const scratchRun = async () =>
 const codeartsRun = async (repositoryId: number, says?: "on" | "off", yes = true) =>
   byId(await codeartsChecks({ env, repositoryId, consoleSays: says, yes }));
 
-beforeAll(async () => {
-  emu = await startEmulator({ port: 0, apiKey: API_KEY, seed: SEED });
-  env = { PATH: process.env.PATH, NO_COLOR: "1" };
-  Object.assign(env, {
-    CLOUDSMITH_API_KEY: API_KEY,
-    CLOUDSMITH_API_URL: `${emu.url}/v1`,
-    HW_REGION_NAME: "cn-north-4",
-    HW_DOMAIN_NAME: "acme",
-    HW_USER_NAME: "ci",
-    HW_USER_PASSWORD: IAM_PASSWORD,
-    HW_AUTH_URL: `${emu.url}/v3`,
-    HW_CODEARTS_REPO_ENDPOINT: emu.url,
-  });
-  cwd = mkdtempSync(path.join(tmpdir(), "doctor-"));
-});
-afterAll(async () => {
-  await emu.close();
-  rmSync(cwd, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  await admin("POST", "/reset");
-  await admin("POST", "/seed", SEED);
+doctorEmulator({ apiKey: API_KEY, iamPassword: IAM_PASSWORD, seed: SEED, dirPrefix: "doctor-" }, (d) => {
+  ({ emu, env, cwd } = d);
 });
 
 describe("Cloudsmith checks", () => {

@@ -8,6 +8,8 @@ import {
   KEY_TAG,
   MANAGED_BY,
   MANAGED_BY_VALUE,
+  MANAGED_FIELDS,
+  TOKEN_FIELDS,
   type EntitlementTokenSpec,
   type ManagedField,
 } from "./entitlement-token-spec";
@@ -19,37 +21,32 @@ type KeptField = "slug_perm" | "identifier" | "default" | "created_at" | "update
 export type ObservedTokenFields = Record<KeptField | ManagedField | "rotated_at", unknown>;
 
 /**
- * The fields state keeps of a token (never `token`); `rotated_at` is ours: when the value last changed.
- * One object literal of the final shape (its type makes it name every field once): built for every
- * token of every plan, where adding 19 properties in a loop reallocated the object's property store.
+ * Every field of the projection, null, in the order state keeps them (a compatibility contract:
+ * `identifier` came last, so older state keeps its bytes). A projection starts as a copy of it, so
+ * each token's object has its final shape before its values are set.
  */
+const SHAPE: ObservedTokenFields = Object.fromEntries(
+  ["slug_perm", "default", "created_at", "updated_at", ...MANAGED_FIELDS, "rotated_at", "identifier"].map((k) => [
+    k,
+    null,
+  ]),
+) as ObservedTokenFields;
+
+/** The fields state keeps of a token (never `token`); `rotated_at` is ours: when the value last changed. */
 export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unknown): ObservedTokenFields {
   const f = t as Record<string, unknown>;
+  const out = { ...SHAPE };
+  out.slug_perm = f.slug_perm ?? null;
+  out.default = f.default ?? null;
   // Not managed, so not checked by the schema: kept when they are the documented strings.
   const created = typeof f.created_at === "string" ? f.created_at : null;
-  return {
-    slug_perm: f.slug_perm ?? null,
-    default: f.default ?? null,
-    created_at: created,
-    updated_at: typeof f.updated_at === "string" ? f.updated_at : null,
-    name: f.name ?? null,
-    is_active: f.is_active ?? null,
-    eula_required: f.eula_required ?? null,
-    limit_date_range_from: f.limit_date_range_from ?? null,
-    limit_date_range_to: f.limit_date_range_to ?? null,
-    limit_num_clients: f.limit_num_clients ?? null,
-    limit_num_downloads: f.limit_num_downloads ?? null,
-    limit_bandwidth: f.limit_bandwidth ?? null,
-    limit_bandwidth_unit: f.limit_bandwidth_unit ?? null,
-    limit_package_query: f.limit_package_query ?? null,
-    limit_path_query: f.limit_path_query ?? null,
-    scheduled_reset_period: f.scheduled_reset_period ?? null,
-    metadata: f.metadata ?? null,
-    access_private_broadcasts: f.access_private_broadcasts ?? null,
-    rotated_at: rotatedAt ?? created,
-    // Kept only to be given out (EntitlementToken.identifier); last, so older state keeps its bytes.
-    identifier: typeof f.identifier === "number" || typeof f.identifier === "string" ? f.identifier : null,
-  };
+  out.created_at = created;
+  out.updated_at = typeof f.updated_at === "string" ? f.updated_at : null;
+  TOKEN_FIELDS.project(out, f);
+  out.rotated_at = rotatedAt ?? created;
+  // Kept only to be given out (EntitlementToken.identifier).
+  out.identifier = typeof f.identifier === "number" || typeof f.identifier === "string" ? f.identifier : null;
+  return out;
 }
 
 export function tokenId(owner: string, repo: string, slugPerm: string): string {

@@ -1,6 +1,6 @@
 import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
-import { canonicalJson, sameJson } from "../util/canonical";
-import { isBefore, sameInstant } from "./common";
+import { canonicalJson } from "../util/canonical";
+import { isBefore } from "./common";
 import { parseDuration } from "./duration";
 import {
   lookUntilListed,
@@ -15,7 +15,7 @@ import {
   KEY_TAG,
   MANAGED_BY,
   MANAGED_BY_VALUE,
-  MANAGED_FIELDS,
+  TOKEN_FIELDS,
   desiredFields,
   type EntitlementTokenSpec,
   type ManagedField,
@@ -37,28 +37,16 @@ import {
   tokensCacheKey,
   toObserved,
 } from "./entitlement-token-lookup";
-import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import type { ConnectionRef, HandlerContext, Observed, ResourceState } from "./types";
 import { notManaged, triggersChanged } from "./messages";
 
 export * from "./entitlement-token-spec";
 
-const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
 /**
  * Changed through their own endpoints rather than PATCH, as terraform-provider-cloudsmith's
  * entitlement control does (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
  */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
-
-function same(field: string, want: unknown, have: unknown, desired: Partial<Record<ManagedField, unknown>>): boolean {
-  if (DATE_FIELDS.has(field)) return sameInstant(want, have);
-  // The unit means nothing without an amount; Cloudsmith reports its default "Byte" then.
-  if (field === "limit_bandwidth_unit" && desired.limit_bandwidth == null) return true;
-  // Blank queries come back as null or "" depending on how they were cleared.
-  if (field === "limit_package_query" || field === "limit_path_query") return (want || null) === (have || null);
-  // Both sides come from JSON (the spec, the API): key order does not matter, and nothing is undefined.
-  if (field === "metadata") return sameJson(want ?? {}, have ?? {});
-  return want === have;
-}
 
 /** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
 function rotationReason(
@@ -191,12 +179,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
     const desired = desiredFields(key, spec);
     const ignored: readonly string[] = spec.ignoreChanges ?? [];
-    const changes: FieldChange[] = [];
-    for (const f of MANAGED_FIELDS) {
-      if (!(f in desired) || ignored.includes(f)) continue;
-      if (!same(f, desired[f], observed.fields[f], desired))
-        changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
-    }
+    const changes = TOKEN_FIELDS.changes(desired, observed.fields, ignored);
     const rotation = observed.hints?.rotation;
     if (rotation)
       changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });
@@ -374,9 +357,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     describe: (spec) => `${spec.owner}/${spec.repository} ${spec.defaultToken ? "default token" : `"${spec.name}"`}`,
     createFields(key, spec) {
       const d = desiredFields(key, spec);
-      const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
-      for (const f of MANAGED_FIELDS) if (d[f] !== null && d[f] !== undefined) shown[f] = d[f];
-      return shown;
+      return TOKEN_FIELDS.shown(d, { owner: spec.owner, repository: spec.repository });
     },
     foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
     deleteNotice: (state) =>

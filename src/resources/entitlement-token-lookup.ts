@@ -94,7 +94,8 @@ export function requireReadable(owner: string, repo: string, t: ListedToken): Li
   const problem = malformedProblem(t);
   if (problem === undefined) return t;
   throw new Error(
-    `${tokenLabel(owner, repo, t)} came back malformed (${problem}); reposmith does not compare or change it until it reads back as documented: check it in Cloudsmith`,
+    `${tokenLabel(owner, repo, t)} came back malformed (${problem}); reposmith does not compare or change it ` +
+      `until it reads back as documented: check it in Cloudsmith`,
   );
 }
 
@@ -110,7 +111,7 @@ export function malformedNamesake(tokens: readonly ListedToken[], name: string |
 /**
  * A token as plans and state see it. `rotatedAt` is what state remembers of its last rotation: when
  * there is none, or it is the listed default, the listed object itself is the observation (no copy
- * for each of 10,000 tokens a plan); `id`, when state's id already names this token, is reused too.
+ * per token of a plan); `id`, when state's id already names this token, is reused too.
  */
 export function toObserved(
   owner: string,
@@ -134,7 +135,9 @@ export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: st
   return `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
 }
 
-/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
+/**
+ * All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens.
+ */
 export function listTokens(
   ctx: HandlerContext,
   client: CloudsmithClient,
@@ -159,7 +162,7 @@ export function indexedTokens(
   );
 }
 
-/** One repository's token list, indexed (10,000 tokens in one repository scanned per lookup = 10^8 comparisons). */
+/** One repository's token list, indexed: a lookup per declared token must not scan the whole list. */
 export interface TokenIndex {
   tokens: readonly ListedToken[];
   bySlug: Map<string, ListedToken>;
@@ -169,7 +172,10 @@ export interface TokenIndex {
    * so a name never says which token is meant, nor that a create will be refused.
    */
   namesRepeat: boolean;
-  /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
+  /**
+   * Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one
+   * we keep.
+   */
   byKey: Map<string, ListedToken[]>;
   defaultToken: ListedToken | undefined;
 }

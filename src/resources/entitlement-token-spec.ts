@@ -118,7 +118,9 @@ export const TOKEN_FIELDS = fieldTable(
       schema: z
         .record(z.string(), jsonValue)
         .refine((m) => !(MANAGED_BY in m) && !(KEY_TAG in m), {
-          error: `metadata must not set "${MANAGED_BY}" or "${KEY_TAG}": reposmith writes them to find its tokens again`,
+          error:
+            `metadata must not set "${MANAGED_BY}" or "${KEY_TAG}": reposmith writes them to find its tokens ` +
+            `again`,
         })
         .optional(),
       // The default token is found by its flag, not a tag; its metadata is managed only when declared.

@@ -44,11 +44,14 @@ export * from "./entitlement-token-spec";
 
 /**
  * Changed through their own endpoints rather than PATCH, as terraform-provider-cloudsmith's
- * entitlement control does (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
+ * entitlement control does
+ * (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
  */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
 
-/** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
+/**
+ * Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation.
+ */
 function rotationReason(
   spec: EntitlementTokenSpec,
   state: ResourceState | undefined,
@@ -61,7 +64,7 @@ function rotationReason(
     const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
     return triggersChanged("rotation", changed);
   }
-  // Most tokens have no maxAge: no dates to read for them (10,000 tokens per plan).
+  // Most tokens have no maxAge: no dates to read for them.
   if (spec.rotation?.maxAge === undefined || !rotatedAt) return undefined;
   const maxAge = parseDuration(spec.rotation.maxAge);
   const since = Date.parse(String(rotatedAt));
@@ -316,7 +319,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         }
       }
       if (changes.some((c) => c.effect === "rotate")) {
-        // Refresh keeps the slug_perm and replaces the value (docs/api/cloudsmith.md#entitlements-refresh); the reply's token is never kept.
+        // Refresh keeps the slug_perm and replaces the value (docs/api/cloudsmith.md#entitlements-refresh); the reply's
+        // token is never kept.
         const refreshed = await client.entitlements.refresh(owner, repository, slugPerm);
         Object.assign(fields, observedFields(refreshed, ctx.now().toISOString()));
       }

@@ -57,7 +57,10 @@ type Row = {
   readonly normal: (record: Readonly<Record<string, unknown>>) => unknown;
 };
 
-/** The value type a prop path gives: `limits.numDownloads` of `number | undefined` is `{ limits: { numDownloads?: number } }`. */
+/**
+ * The value type a prop path gives: `limits.numDownloads` of `number | undefined` is `{ limits: { numDownloads?: number
+ * } }`.
+ */
 type AtPath<P extends string, V, Group extends "required" | "optional"> = P extends `${infer H}.${infer T}`
   ? Group extends "required"
     ? { [K in H]: AtPath<T, V, Group> }

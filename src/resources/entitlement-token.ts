@@ -104,6 +104,8 @@ function readListed(
   );
 }
 
+const isSpec = (spec: unknown): spec is EntitlementTokenSpec => typeof spec === "object" && spec !== null;
+
 const isDefaultToken = (state: ResourceState): boolean =>
   !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
 
@@ -168,7 +170,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     return observed;
   },
 
-  diff(key, spec, observed) {
+  diff(key, spec, observed, state) {
     if (!inRepository(observed.id, spec.owner, spec.repository)) {
       const id = parseTokenId(observed.id);
       return [
@@ -182,7 +184,9 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
     const desired = desiredFields(key, spec);
     const ignored: readonly string[] = spec.ignoreChanges ?? [];
-    const changes = TOKEN_FIELDS.changes(desired, observed.fields, ignored);
+    // A field not compared for drift is compared with what the spec last applied asked for.
+    const applied = () => (isSpec(state?.spec) ? desiredFields(key, state.spec) : undefined);
+    const changes = TOKEN_FIELDS.changes(desired, observed.fields, ignored, applied);
     const rotation = observed.hints?.rotation;
     if (rotation)
       changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });

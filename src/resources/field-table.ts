@@ -90,14 +90,14 @@ export interface FieldTable<A extends string> {
   project(out: Record<string, unknown>, record: Readonly<Record<string, unknown>>): void;
   /**
    * The changes from `observed` to `desired` (fields `desired` leaves out and `ignored` ones aside);
-   * a field not compared for drift is compared with `applied` (what the last applied spec asked for)
-   * when there is one, else with what the API shows.
+   * a field not compared for drift is compared with what the last applied spec asked for (`applied`,
+   * asked only when the table has such a field), else, with no applied spec, with what the API shows.
    */
   changes(
     desired: Readonly<Partial<Record<A, unknown>>>,
     observed: Readonly<Record<string, unknown>>,
     ignored: readonly string[],
-    applied?: Readonly<Partial<Record<A, unknown>>>,
+    applied?: () => Readonly<Partial<Record<A, unknown>>> | undefined,
   ): FieldChange[];
   /** The fields a create's plan shows: the set ones, in table order. */
   shown(desired: Readonly<Partial<Record<A, unknown>>>, into: Record<string, unknown>): Record<string, unknown>;
@@ -205,11 +205,12 @@ export function fieldTable<const F extends readonly FieldDef[]>(
     changes(desired, observed, ignored, applied) {
       const want = desired as Readonly<Record<string, unknown>>;
       const changes: FieldChange[] = [];
+      let last: Readonly<Record<string, unknown>> | undefined | null = null;
       for (const r of rows) {
         const f = r.def.api;
         if (!(f in want) || ignored.includes(f)) continue;
-        const fromApplied = r.def.drift === false && applied !== undefined;
-        const have = fromApplied ? (applied as Record<string, unknown>)[f] : observed[f];
+        if (r.def.drift === false && last === null) last = applied?.();
+        const have = r.def.drift === false && last ? last[f] : observed[f];
         if (!r.same(want[f], have, want)) changes.push({ path: f, old: have ?? null, new: want[f], effect: "update" });
       }
       return changes;

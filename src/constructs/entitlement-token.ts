@@ -86,6 +86,13 @@ export interface EntitlementTokenProps extends LifecycleProps {
   /** When the usage counters reset automatically. @default "Never Reset" */
   readonly scheduledResetPeriod?: ScheduledResetPeriod;
   /**
+   * When Cloudsmith last reset the usage counters on schedule (`scheduled_reset_at`): an instant as
+   * `limits.dateRangeFrom` takes it. Written when given or changed; Cloudsmith moves it at each
+   * scheduled reset, so a value it moved is not drift.
+   * @default - left as it is
+   */
+  readonly scheduledResetAt?: string | Date;
+  /**
    * Free-form metadata stored on the token. The keys `managed-by` and `key` are reserved for reposmith. @default - none
    */
   readonly metadata?: Record<string, unknown>;
@@ -143,7 +150,7 @@ export class EntitlementToken extends Construct {
       ...given
     } = props as EntitlementTokenProps & { [FOR_DEFAULT_TOKEN]?: boolean };
     const { value, refs } = extractRefs(this, ENTITLEMENT_TOKEN_KIND, given);
-    const { limits, active, ...props0 } = value;
+    const { limits, active, scheduledResetAt, ...props0 } = value;
     const rest = { ...props0, ...(isDefault ? { defaultToken: true } : {}) };
     const known = (v: unknown) => v !== undefined && !isPlaceholder(v);
     if (known(active) && known(rest.enabled) && active !== rest.enabled) {
@@ -173,6 +180,7 @@ export class EntitlementToken extends Construct {
     const input = {
       ...rest,
       ...(active !== undefined && rest.enabled === undefined ? { enabled: active } : {}),
+      ...(scheduledResetAt !== undefined ? { scheduledResetAt: toIso(scheduledResetAt) } : {}),
       ...(limitsInput !== undefined && limitsInput !== null ? { limits: limitsInput } : {}),
     };
     this.spec = validateWithRefs(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input, refs);

@@ -113,6 +113,15 @@ export const TOKEN_FIELDS = fieldTable(
       sync: "carried",
     },
     {
+      api: "scheduled_reset_at",
+      prop: "scheduledResetAt",
+      schema: isoDateTime("scheduledResetAt").optional(),
+      unset: UNMANAGED,
+      compare: "instant",
+      // Cloudsmith moves it at each scheduled reset: that is not drift, and a sync's copy says nothing.
+      drift: false,
+    },
+    {
       api: "metadata",
       prop: "metadata",
       schema: z
@@ -197,6 +206,7 @@ export const EntitlementTokenSpecSchema = z
     eulaRequired: P.eulaRequired,
     limits: P.limits,
     scheduledResetPeriod: P.scheduledResetPeriod,
+    scheduledResetAt: P.scheduledResetAt,
     privateBroadcasts: P.privateBroadcasts,
     metadata: P.metadata,
     rotation: O.rotation,

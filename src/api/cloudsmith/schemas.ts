@@ -73,6 +73,7 @@ export const RepositoryTokenSchema = z.looseObject({
   /** Deprecated; use limit_package_query. */
   limit_path_query: z.string().nullish(),
   scheduled_reset_period: z.string().nullish(),
+  scheduled_reset_at: z.string().nullish(),
   metadata: JsonObject.nullish(),
 });
 export type RepositoryToken = z.infer<typeof RepositoryTokenSchema>;

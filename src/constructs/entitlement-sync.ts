@@ -86,7 +86,9 @@ export class EntitlementSync extends Construct {
       this,
       JSON.stringify([ENTITLEMENT_SYNC_KIND, apiUrl, this.spec.owner, this.spec.target]),
       (first) =>
-        `EntitlementSyncs "${first.node.path}" (${arrow(first)}) and "${this.node.path}" (${arrow(this)}) both replace the tokens of ${target}: each sync deletes what the other copied, so they never agree; keep one EntitlementSync per target`,
+        `EntitlementSyncs "${first.node.path}" (${arrow(first)}) and "${this.node.path}" (${arrow(this)}) both ` +
+        `replace the tokens of ${target}: each sync deletes what the other copied, so they never agree; keep ` +
+        `one EntitlementSync per target`,
     );
     // Syncs that lead back to where they started (prod -> staging and staging -> prod) overwrite each
     // other's source: reported once, by the cycle's first member in path order.
@@ -102,7 +104,9 @@ export class EntitlementSync extends Construct {
         if (!cycle || cycle.some((s) => s.node.path < this.node.path)) return [];
         const names = cycle.map((s) => `"${s.node.path}" (${arrow(s)})`);
         return [
-          `EntitlementSyncs ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} form a cycle: each replaces the tokens another copies from, so they never settle; make the syncs flow one way (drop one of them)`,
+          `EntitlementSyncs ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]} form a cycle: each ` +
+            `replaces the tokens another copies from, so they never settle; make the syncs flow one way (drop one ` +
+            `of them)`,
         ];
       },
     });
@@ -119,7 +123,9 @@ export class EntitlementSync extends Construct {
           )
           .map(
             (t) =>
-              `EntitlementToken "${t.node.path}" is declared in ${this.spec.owner}/${this.spec.target}, which this EntitlementSync overwrites with ${this.spec.owner}/${this.spec.source}'s tokens; declare it in ${this.spec.source} instead`,
+              `EntitlementToken "${t.node.path}" is declared in ${this.spec.owner}/${this.spec.target}, which ` +
+              `this EntitlementSync overwrites with ${this.spec.owner}/${this.spec.source}'s tokens; declare it ` +
+              `in ${this.spec.source} instead`,
           ),
     });
   }

@@ -44,7 +44,10 @@ export interface EntitlementTokenLimits {
   readonly numDownloads?: number;
   /** Maximum download bandwidth, `amount` counted in `unit`. @default - unlimited */
   readonly bandwidth?: { readonly amount: number; readonly unit?: BandwidthUnit };
-  /** Package search query restricting what the token may download, e.g. `format:npm AND tag:release`. @default - everything */
+  /**
+   * Package search query restricting what the token may download, e.g. `format:npm AND tag:release`. @default -
+   * everything
+   */
   readonly packageQuery?: string;
   /** Path query. Deprecated by Cloudsmith: prefer `packageQuery` (a warning is printed at synth). @default - none */
   readonly pathQuery?: string;
@@ -82,7 +85,16 @@ export interface EntitlementTokenProps extends LifecycleProps {
   readonly limits?: EntitlementTokenLimits;
   /** When the usage counters reset automatically. @default "Never Reset" */
   readonly scheduledResetPeriod?: ScheduledResetPeriod;
-  /** Free-form metadata stored on the token. The keys `managed-by` and `key` are reserved for reposmith. @default - none */
+  /**
+   * When Cloudsmith last reset the usage counters on schedule (`scheduled_reset_at`): an instant as
+   * `limits.dateRangeFrom` takes it. Written when given or changed; Cloudsmith moves it at each
+   * scheduled reset, so a value it moved is not drift.
+   * @default - left as it is
+   */
+  readonly scheduledResetAt?: string | Date;
+  /**
+   * Free-form metadata stored on the token. The keys `managed-by` and `key` are reserved for reposmith. @default - none
+   */
   readonly metadata?: Record<string, unknown>;
   /** The connection to use. @default - the nearest CloudsmithConnection above, else the environment */
   readonly connection?: CloudsmithConnection;
@@ -138,7 +150,7 @@ export class EntitlementToken extends Construct {
       ...given
     } = props as EntitlementTokenProps & { [FOR_DEFAULT_TOKEN]?: boolean };
     const { value, refs } = extractRefs(this, ENTITLEMENT_TOKEN_KIND, given);
-    const { limits, active, ...props0 } = value;
+    const { limits, active, scheduledResetAt, ...props0 } = value;
     const rest = { ...props0, ...(isDefault ? { defaultToken: true } : {}) };
     const known = (v: unknown) => v !== undefined && !isPlaceholder(v);
     if (known(active) && known(rest.enabled) && active !== rest.enabled) {
@@ -149,7 +161,8 @@ export class EntitlementToken extends Construct {
     // `active` is validated as `enabled` below, whose problem would name a field the user did not give.
     if (known(active) && typeof active !== "boolean") {
       throw new ValidationError(this, ENTITLEMENT_TOKEN_KIND, [
-        `${mustBeBoolean("active")} (got ${typeof active === "number" ? String(active) : (JSON.stringify(active) ?? String(active))})`,
+        `${mustBeBoolean("active")} (got ` +
+          `${typeof active === "number" ? String(active) : (JSON.stringify(active) ?? String(active))})`,
       ]);
     }
     // Only an object's fields are spread: anything else (a string, a number) goes to the schema as it
@@ -167,6 +180,7 @@ export class EntitlementToken extends Construct {
     const input = {
       ...rest,
       ...(active !== undefined && rest.enabled === undefined ? { enabled: active } : {}),
+      ...(scheduledResetAt !== undefined ? { scheduledResetAt: toIso(scheduledResetAt) } : {}),
       ...(limitsInput !== undefined && limitsInput !== null ? { limits: limitsInput } : {}),
     };
     this.spec = validateWithRefs(this, ENTITLEMENT_TOKEN_KIND, EntitlementTokenSpecSchema, input, refs);
@@ -174,7 +188,8 @@ export class EntitlementToken extends Construct {
       cdkOf(this)
         .Annotations.of(this)
         .addWarning(
-          `limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery instead`,
+          `limits.pathQuery is deprecated by Cloudsmith ("THIS WILL SOON BE DEPRECATED"); use limits.packageQuery ` +
+            `instead`,
         );
     }
     const conn = connection ?? CloudsmithConnection.of(this);
@@ -198,7 +213,8 @@ export class EntitlementToken extends Construct {
         conn,
         "(default token)",
         (first) =>
-          `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ${where}; declare it once`,
+          `${twoConstructs("EntitlementTokens", first, this.node.path)} both manage the default token of ` +
+          `${where}; declare it once`,
       );
     if (typeof this.spec.name === "string") {
       const name = JSON.stringify(this.spec.name);
@@ -206,7 +222,8 @@ export class EntitlementToken extends Construct {
         conn,
         this.spec.name,
         (first) =>
-          `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where Cloudsmith allows one token per name; give each a unique name`,
+          `${twoConstructs("EntitlementTokens", first, this.node.path)} both have name ${name} in ${where}, where ` +
+          `Cloudsmith allows one token per name; give each a unique name`,
       );
     }
   }

@@ -130,7 +130,8 @@ export class PackageCopy extends Construct {
         typeof pkg === "string" ? { slugPerm: pkg } : refKey(pkg),
       ]),
       (first) =>
-        `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both would manage the same package, and removing one would delete it under the other; declare the copy once`,
+        `${twoConstructs("PackageCopies", first.node.path, this.node.path)} both copy ${what} into ${where}: both ` +
+        `would manage the same package, and removing one would delete it under the other; declare the copy once`,
     );
   }
 

@@ -37,7 +37,9 @@ export interface PackageMirrorProps extends LifecycleProps {
    * @default false
    */
   readonly republish?: boolean;
-  /** How many packages are copied and waited on at once (API calls are paced by the shared rate limiter). @default 10 */
+  /**
+   * How many packages are copied and waited on at once (API calls are paced by the shared rate limiter). @default 10
+   */
   readonly parallelism?: number;
   /** Waiting for each copy's sync. @default { timeout: "10m" } */
   readonly waitForSync?: WaitForSyncOptions;

@@ -14,7 +14,10 @@ import { secretRequired, twoConstructs } from "./messages";
 import { Secret } from "./secret";
 
 export interface RepositoryMirrorWaitOptions {
-  /** How long an apply waits for a started sync before failing (the sync may still finish). "20m", "90s", "1h", or seconds. @default "20m" */
+  /**
+   * How long an apply waits for a started sync before failing (the sync may still finish). "20m", "90s", "1h", or
+   * seconds. @default "20m"
+   */
   readonly timeout?: string | number;
   /** Fixed time between progress polls. @default - 3s, 5s, 10s, 15s, then every 30s (±20 %) */
   readonly pollInterval?: string | number;
@@ -23,13 +26,19 @@ export interface RepositoryMirrorWaitOptions {
 export interface RepositoryMirrorProps extends LifecycleProps {
   /** The CodeArts repository (`repository_id`) that mirrors the source. Changing it replaces the mirror. */
   readonly repositoryId: number;
-  /** The source repository's http(s) clone address, e.g. `https://git.example.com/app.git` (no credentials, query string or fragment in it; CodeArts does not pull over SSH). */
+  /**
+   * The source repository's http(s) clone address, e.g. `https://git.example.com/app.git` (no
+   * credentials, query string or fragment in it; CodeArts does not pull over SSH).
+   */
   readonly sourceUrl: string;
   /** Mirror every branch or only the default one. @default "all" */
   readonly syncBranchType?: "all" | "default";
   /** Whether CodeArts re-syncs the mirror on its own schedule. @default true */
   readonly scheduledSync?: boolean;
-  /** Source credentials for a private source, read from the environment when a sync starts and sent base64-encoded. @default - none */
+  /**
+   * Source credentials for a private source, read from the environment when a sync starts and sent base64-encoded.
+   * @default - none
+   */
   readonly credentials?: { readonly username: Secret; readonly password: Secret };
   /** A CodeArts service endpoint that holds the source credentials instead. @default - none */
   readonly endpointUuid?: string;
@@ -94,7 +103,11 @@ export class RepositoryMirror extends Construct {
         first.spec.sourceUrl === this.spec.sourceUrl
           ? `source ${JSON.stringify(this.spec.sourceUrl)}`
           : `sources ${JSON.stringify(first.spec.sourceUrl)} and ${JSON.stringify(this.spec.sourceUrl)}`;
-      return `${twoConstructs("RepositoryMirrors", first.node.path, this.node.path)} both manage CodeArts repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; declare one RepositoryMirror per repositoryId`;
+      return (
+        `${twoConstructs("RepositoryMirrors", first.node.path, this.node.path)} both manage CodeArts ` +
+        `repository ${this.spec.repositoryId} (${urls}), which has one mirror: each apply would undo the other; ` +
+        `declare one RepositoryMirror per repositoryId`
+      );
     });
   }
 

@@ -19,7 +19,9 @@ export const repositorySlug = (what: string, namespaceField: string) =>
       error: `${what} is required (the slug of a repository in ${namespaceField}'s namespace, such as "prod")`,
     })
     .regex(SLUG, {
-      error: `${what} must be a slug: letters, digits, "-" or "_"; it names a repository in ${namespaceField}'s namespace, so give only the repository (e.g. "prod", not "acme/prod")`,
+      error:
+        `${what} must be a slug: letters, digits, "-" or "_"; it names a repository in ${namespaceField}'s ` +
+        `namespace, so give only the repository (e.g. "prod", not "acme/prod")`,
     });
 
 /** A non-negative whole number that JavaScript can represent exactly (the API's int64 cannot be). */
@@ -61,7 +63,9 @@ export const isoDateTime = (what: string) =>
       if (problem === "zone")
         ctx.addIssue({
           code: "custom",
-          message: `${what} must say its time zone: add "Z" for UTC or an offset such as "+02:00" (got ${JSON.stringify(s)})`,
+          message:
+            `${what} must say its time zone: add "Z" for UTC or an offset such as "+02:00" (got ` +
+            `${JSON.stringify(s)})`,
         });
       else if (problem === "calendar")
         ctx.addIssue({ code: "custom", message: `${what} is not a real date and time (got ${JSON.stringify(s)})` });
@@ -118,7 +122,9 @@ export function formatIssues(error: z.ZodError, input?: unknown): string[] {
     const path = i.path.map(String).join(".");
     let msg = !path || i.message.startsWith(path) ? i.message : `${path}: ${i.message}`;
     if (i.code === "unrecognized_keys")
-      msg = `${path ? path + ": " : ""}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the documented props`;
+      msg =
+        `${path ? path + ": " : ""}unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}; check the ` +
+        `spelling against the documented props`;
     if (input !== undefined && path && !msg.includes("(got ")) {
       const value = i.path.reduce<unknown>(
         (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined),

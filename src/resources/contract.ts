@@ -1,9 +1,11 @@
 /**
  * The resource contract: what one kind implements so that the engine can plan, apply, destroy,
  * import and check it for drift. The lifecycle follows crossplane-runtime's ExternalClient
- * (Observe, then Create / Update / Delete; https://github.com/crossplane/crossplane-runtime/blob/master/pkg/reconciler/managed/reconciler.go)
- * and the diff Pulumi's dynamic providers return (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/dynamic/index.ts):
- * every field named with what changing it does. See docs/architecture.md#the-resource-contract.
+ * (Observe, then Create / Update / Delete;
+ * https://github.com/crossplane/crossplane-runtime/blob/master/pkg/reconciler/managed/reconciler.go)
+ * and the diff Pulumi's dynamic providers return
+ * (https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/dynamic/index.ts): every field named with
+ * what changing it does. See docs/architecture.md#the-resource-contract.
  */
 import type { z } from "zod";
 import { canonicalJson } from "../util/canonical";
@@ -165,7 +167,10 @@ export interface Presentation<Spec> {
   describe?(spec: Spec): string;
   /** Fields shown for a create in the plan (never secrets). @default - the spec */
   createFields?(key: string, spec: Spec): Record<string, unknown>;
-  /** How plans say an object was found without state (adoption), e.g. "found by its reposmith tag". @default "found by its identity" */
+  /**
+   * How plans say an object was found without state (adoption), e.g. "found by its reposmith tag". @default "found by
+   * its identity"
+   */
   foundBy?(spec: Spec): string;
   /**
    * How plans headline `count` objects inside this resource that an update deletes (FieldChange
@@ -173,7 +178,10 @@ export interface Presentation<Spec> {
    * @default "will delete N object(s) it manages"
    */
   describeDeletes?(count: number, spec: Spec): string;
-  /** A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans; `conn` is the one the update uses. */
+  /**
+   * A side effect an update has beyond its field changes (e.g. "starts a sync"), shown in plans; `conn` is the one the
+   * update uses.
+   */
   updateNotice?(spec: Spec, changes: FieldChange[], conn?: ConnectionRef): string | undefined;
   /**
    * What delete does when it does not remove the remote object (see DeletionBehaviour); shown in

@@ -13,27 +13,24 @@
  * compared, only reported after a sync of ours when they differ.
  */
 import { canonicalJson } from "../util/canonical";
-import { MANAGED_FIELDS } from "./entitlement-token-spec";
+import { TOKEN_FIELDS } from "./entitlement-token-spec";
 import type { ListedToken } from "./entitlement-token-lookup";
 
-/** Not documented either way: checked once right after a sync of ours, never compared for drift. */
-const SYNC_UNDOCUMENTED: readonly string[] = ["default", "metadata", "access_private_broadcasts"];
+/**
+ * Not documented either way (the token table's `sync: "undocumented"`, and the repository's
+ * `default` flag): checked once right after a sync of ours, never compared for drift.
+ */
+const SYNC_UNDOCUMENTED: readonly string[] = ["default", ...TOKEN_FIELDS.synced("undocumented")];
 
 /**
  * Compared for drift: what the documentation says a sync carries beyond the token's name (which
- * keys the comparison): every managed field that decides what a token grants (is_active,
- * eula_required, the limit_* fields, scheduled_reset_period).
+ * keys the comparison): the fields that decide what a token grants (the table's `sync: "carried"`).
  */
-const SYNC_CARRIED: readonly string[] = MANAGED_FIELDS.filter((f) => f !== "name" && !SYNC_UNDOCUMENTED.includes(f));
+const SYNC_CARRIED: readonly string[] = TOKEN_FIELDS.synced("carried");
 
-/** A token field as compared: dates as instants, no unit without an amount, blank as null. */
+/** A token field as compared: as the token table normalises it (dates as instants, blank as null, ...). */
 function valueOf(t: ListedToken, field: string): unknown {
-  const r = t as Record<string, unknown>;
-  let v = r[field] ?? null;
-  if (typeof v === "string" && field.startsWith("limit_date")) v = new Date(v).toISOString();
-  if (field === "limit_bandwidth_unit" && r.limit_bandwidth == null) v = null;
-  if ((field === "limit_package_query" || field === "limit_path_query") && v === "") v = null;
-  return v;
+  return TOKEN_FIELDS.normalized(field, t);
 }
 
 /** A compact, non-secret description of a token's `fields`. */

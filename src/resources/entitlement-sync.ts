@@ -16,7 +16,8 @@ export const EntitlementSyncSpecSchema = z
     target: repositorySlug("target", "owner"),
     replaceTargetTokens: z.literal(true, {
       error:
-        "replaceTargetTokens must be true: syncing DELETES every token of the target repository and replaces them with copies of the source's; set it to acknowledge that",
+        "replaceTargetTokens must be true: syncing DELETES every token of the target repository and replaces them " +
+        "with copies of the source's; set it to acknowledge that",
     }),
   })
   .strict()
@@ -115,7 +116,8 @@ async function afterOurSync(
   if (fresh.length) {
     ctx.notice(
       `${key}: not carried by the API's sync from ${spec.owner}/${spec.source} to ${spec.owner}/${spec.target}: ` +
-        `${fresh.map((d) => `${d.what} (${d.example})`).join(", ")}; not compared from now on, so ${fresh.length === 1 ? "it never causes" : "they never cause"} another sync`,
+        `${fresh.map((d) => `${d.what} (${d.example})`).join(", ")}; not compared from now on, so ` +
+        `${fresh.length === 1 ? "it never causes" : "they never cause"} another sync`,
     );
   }
   const after = await observeSync(

@@ -8,6 +8,8 @@ import {
   KEY_TAG,
   MANAGED_BY,
   MANAGED_BY_VALUE,
+  MANAGED_FIELDS,
+  TOKEN_FIELDS,
   type EntitlementTokenSpec,
   type ManagedField,
 } from "./entitlement-token-spec";
@@ -19,37 +21,32 @@ type KeptField = "slug_perm" | "identifier" | "default" | "created_at" | "update
 export type ObservedTokenFields = Record<KeptField | ManagedField | "rotated_at", unknown>;
 
 /**
- * The fields state keeps of a token (never `token`); `rotated_at` is ours: when the value last changed.
- * One object literal of the final shape (its type makes it name every field once): built for every
- * token of every plan, where adding 19 properties in a loop reallocated the object's property store.
+ * Every field of the projection, null, in the order state keeps them (a compatibility contract:
+ * `identifier` came last, so older state keeps its bytes). A projection starts as a copy of it, so
+ * each token's object has its final shape before its values are set.
  */
+const SHAPE: ObservedTokenFields = Object.fromEntries(
+  ["slug_perm", "default", "created_at", "updated_at", ...MANAGED_FIELDS, "rotated_at", "identifier"].map((k) => [
+    k,
+    null,
+  ]),
+) as ObservedTokenFields;
+
+/** The fields state keeps of a token (never `token`); `rotated_at` is ours: when the value last changed. */
 export function observedFields(t: RepositoryToken | ListedToken, rotatedAt: unknown): ObservedTokenFields {
   const f = t as Record<string, unknown>;
+  const out = { ...SHAPE };
+  out.slug_perm = f.slug_perm ?? null;
+  out.default = f.default ?? null;
   // Not managed, so not checked by the schema: kept when they are the documented strings.
   const created = typeof f.created_at === "string" ? f.created_at : null;
-  return {
-    slug_perm: f.slug_perm ?? null,
-    default: f.default ?? null,
-    created_at: created,
-    updated_at: typeof f.updated_at === "string" ? f.updated_at : null,
-    name: f.name ?? null,
-    is_active: f.is_active ?? null,
-    eula_required: f.eula_required ?? null,
-    limit_date_range_from: f.limit_date_range_from ?? null,
-    limit_date_range_to: f.limit_date_range_to ?? null,
-    limit_num_clients: f.limit_num_clients ?? null,
-    limit_num_downloads: f.limit_num_downloads ?? null,
-    limit_bandwidth: f.limit_bandwidth ?? null,
-    limit_bandwidth_unit: f.limit_bandwidth_unit ?? null,
-    limit_package_query: f.limit_package_query ?? null,
-    limit_path_query: f.limit_path_query ?? null,
-    scheduled_reset_period: f.scheduled_reset_period ?? null,
-    metadata: f.metadata ?? null,
-    access_private_broadcasts: f.access_private_broadcasts ?? null,
-    rotated_at: rotatedAt ?? created,
-    // Kept only to be given out (EntitlementToken.identifier); last, so older state keeps its bytes.
-    identifier: typeof f.identifier === "number" || typeof f.identifier === "string" ? f.identifier : null,
-  };
+  out.created_at = created;
+  out.updated_at = typeof f.updated_at === "string" ? f.updated_at : null;
+  TOKEN_FIELDS.project(out, f);
+  out.rotated_at = rotatedAt ?? created;
+  // Kept only to be given out (EntitlementToken.identifier).
+  out.identifier = typeof f.identifier === "number" || typeof f.identifier === "string" ? f.identifier : null;
+  return out;
 }
 
 export function tokenId(owner: string, repo: string, slugPerm: string): string {
@@ -97,7 +94,8 @@ export function requireReadable(owner: string, repo: string, t: ListedToken): Li
   const problem = malformedProblem(t);
   if (problem === undefined) return t;
   throw new Error(
-    `${tokenLabel(owner, repo, t)} came back malformed (${problem}); reposmith does not compare or change it until it reads back as documented: check it in Cloudsmith`,
+    `${tokenLabel(owner, repo, t)} came back malformed (${problem}); reposmith does not compare or change it ` +
+      `until it reads back as documented: check it in Cloudsmith`,
   );
 }
 
@@ -113,7 +111,7 @@ export function malformedNamesake(tokens: readonly ListedToken[], name: string |
 /**
  * A token as plans and state see it. `rotatedAt` is what state remembers of its last rotation: when
  * there is none, or it is the listed default, the listed object itself is the observation (no copy
- * for each of 10,000 tokens a plan); `id`, when state's id already names this token, is reused too.
+ * per token of a plan); `id`, when state's id already names this token, is reused too.
  */
 export function toObserved(
   owner: string,
@@ -137,7 +135,9 @@ export function tokensCacheKey(client: CloudsmithClient, owner: string, repo: st
   return `cloudsmith:${client.baseUrl}:entitlements:${owner}/${repo}`;
 }
 
-/** All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens. */
+/**
+ * All tokens of one repository, read once per engine run (one call per 500 tokens, not one GET each), as listed tokens.
+ */
 export function listTokens(
   ctx: HandlerContext,
   client: CloudsmithClient,
@@ -162,7 +162,7 @@ export function indexedTokens(
   );
 }
 
-/** One repository's token list, indexed (10,000 tokens in one repository scanned per lookup = 10^8 comparisons). */
+/** One repository's token list, indexed: a lookup per declared token must not scan the whole list. */
 export interface TokenIndex {
   tokens: readonly ListedToken[];
   bySlug: Map<string, ListedToken>;
@@ -172,7 +172,10 @@ export interface TokenIndex {
    * so a name never says which token is meant, nor that a create will be refused.
    */
   namesRepeat: boolean;
-  /** Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one we keep. */
+  /**
+   * Tokens carrying our identity tag, by key, oldest first: if a crash ever left two, the first one created is the one
+   * we keep.
+   */
   byKey: Map<string, ListedToken[]>;
   defaultToken: ListedToken | undefined;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BANDWIDTH_UNITS, RESET_PERIODS } from "../api/cloudsmith";
 import { count, isoDateTime, jsonValue, repositorySlug, slug } from "./common";
+import { fieldTable, UNMANAGED, type TableInput, type TableOutput } from "./field-table";
 import { duration } from "./duration";
 
 export const ENTITLEMENT_TOKEN_KIND = "EntitlementToken";
@@ -9,25 +10,6 @@ export const ENTITLEMENT_TOKEN_KIND = "EntitlementToken";
 export const MANAGED_BY = "managed-by";
 export const MANAGED_BY_VALUE = "reposmith";
 export const KEY_TAG = "key";
-
-/** The writable API fields reposmith manages, in plan order (the names plans, drift and ignoreChanges use). */
-export const MANAGED_FIELDS = [
-  "name",
-  "is_active",
-  "eula_required",
-  "limit_date_range_from",
-  "limit_date_range_to",
-  "limit_num_clients",
-  "limit_num_downloads",
-  "limit_bandwidth",
-  "limit_bandwidth_unit",
-  "limit_package_query",
-  "limit_path_query",
-  "scheduled_reset_period",
-  "metadata",
-  "access_private_broadcasts",
-] as const;
-export type ManagedField = (typeof MANAGED_FIELDS)[number];
 
 const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T) =>
   z.enum(values, {
@@ -38,69 +20,198 @@ const oneOf = <T extends readonly [string, ...string[]]>(what: string, values: T
 const triggers = (what: string) =>
   z.record(z.string(), z.string({ error: `${what} values must be strings (change one to trigger the action)` }));
 
-const TokenLimitsSchema = z
-  .object({
-    dateRangeFrom: isoDateTime("limits.dateRangeFrom").optional(),
-    dateRangeTo: isoDateTime("limits.dateRangeTo").optional(),
-    numClients: count("limits.numClients").optional(),
-    numDownloads: count("limits.numDownloads").optional(),
-    bandwidth: z
-      .object({
-        amount: count("limits.bandwidth.amount"),
-        unit: oneOf("limits.bandwidth.unit", BANDWIDTH_UNITS as unknown as [string, ...string[]]).default("Byte"),
-      })
-      .strict()
-      .optional(),
-    packageQuery: z
-      .string()
-      .min(1)
-      .max(1024, { error: "limits.packageQuery must be at most 1024 characters" })
-      .optional(),
-    /** Deprecated by Cloudsmith in favour of packageQuery. */
-    pathQuery: z.string().min(1).max(1024, { error: "limits.pathQuery must be at most 1024 characters" }).optional(),
-  })
-  .strict()
-  .superRefine((l, ctx) => {
-    if (l.dateRangeFrom && l.dateRangeTo && Date.parse(l.dateRangeTo) <= Date.parse(l.dateRangeFrom)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["dateRangeTo"],
-        message: `limits.dateRangeTo (${l.dateRangeTo}) must be after limits.dateRangeFrom (${l.dateRangeFrom})`,
-      });
-    }
-  });
+const query = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(1024, { error: `${what} must be at most 1024 characters` })
+    .optional();
 
+/** What the table's `value` functions read of a spec (the full type is derived from the table). */
+interface TokenSpecCore {
+  readonly defaultToken: boolean;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The token's managed fields, in plan order (the order state keeps them in): the writable API
+ * fields reposmith sets, compares and shows, each with its prop. docs/architecture.md#adding-a-field.
+ */
+export const TOKEN_FIELDS = fieldTable(
+  [
+    {
+      api: "name",
+      /** Absent only for the repository's default token, whose name is then left alone. */
+      prop: "name",
+      // The spec gives only minLength 1: a longer name than Cloudsmith takes is the API's to refuse.
+      schema: z.string().min(1, { error: "name must not be empty" }).optional(),
+      unset: UNMANAGED,
+      sync: "key",
+    },
+    { api: "is_active", prop: "enabled", schema: z.boolean().default(true), sync: "carried" },
+    { api: "eula_required", prop: "eulaRequired", schema: z.boolean().default(false), sync: "carried" },
+    {
+      api: "limit_date_range_from",
+      prop: "limits.dateRangeFrom",
+      schema: isoDateTime("limits.dateRangeFrom").optional(),
+      compare: "instant",
+      sync: "carried",
+    },
+    {
+      api: "limit_date_range_to",
+      prop: "limits.dateRangeTo",
+      schema: isoDateTime("limits.dateRangeTo").optional(),
+      compare: "instant",
+      sync: "carried",
+    },
+    {
+      api: "limit_num_clients",
+      prop: "limits.numClients",
+      schema: count("limits.numClients").optional(),
+      sync: "carried",
+    },
+    {
+      api: "limit_num_downloads",
+      prop: "limits.numDownloads",
+      schema: count("limits.numDownloads").optional(),
+      sync: "carried",
+    },
+    {
+      api: "limit_bandwidth",
+      prop: "limits.bandwidth.amount",
+      schema: count("limits.bandwidth.amount"),
+      sync: "carried",
+    },
+    {
+      api: "limit_bandwidth_unit",
+      prop: "limits.bandwidth.unit",
+      schema: oneOf("limits.bandwidth.unit", BANDWIDTH_UNITS).default("Byte"),
+      // Cloudsmith reports its default "Byte" for a token without a bandwidth limit.
+      unset: "Byte",
+      meaningfulWith: "limit_bandwidth",
+      sync: "carried",
+    },
+    {
+      api: "limit_package_query",
+      prop: "limits.packageQuery",
+      schema: query("limits.packageQuery"),
+      compare: "blank-null",
+      sync: "carried",
+    },
+    {
+      /** Deprecated by Cloudsmith in favour of packageQuery. */
+      api: "limit_path_query",
+      prop: "limits.pathQuery",
+      schema: query("limits.pathQuery"),
+      compare: "blank-null",
+      sync: "carried",
+    },
+    {
+      api: "scheduled_reset_period",
+      prop: "scheduledResetPeriod",
+      schema: oneOf("scheduledResetPeriod", RESET_PERIODS).default("Never Reset"),
+      sync: "carried",
+    },
+    {
+      api: "scheduled_reset_at",
+      prop: "scheduledResetAt",
+      schema: isoDateTime("scheduledResetAt").optional(),
+      unset: UNMANAGED,
+      compare: "instant",
+      // Cloudsmith moves it at each scheduled reset: that is not drift, and a sync's copy says nothing.
+      drift: false,
+    },
+    {
+      api: "metadata",
+      prop: "metadata",
+      schema: z
+        .record(z.string(), jsonValue)
+        .refine((m) => !(MANAGED_BY in m) && !(KEY_TAG in m), {
+          error:
+            `metadata must not set "${MANAGED_BY}" or "${KEY_TAG}": reposmith writes them to find its tokens ` +
+            `again`,
+        })
+        .optional(),
+      // The default token is found by its flag, not a tag; its metadata is managed only when declared.
+      value: (spec: TokenSpecCore, key: string) =>
+        !spec.defaultToken
+          ? { ...spec.metadata, [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key }
+          : spec.metadata
+            ? { ...spec.metadata }
+            : UNMANAGED,
+      compare: "json",
+      sync: "undocumented",
+    },
+    {
+      api: "access_private_broadcasts",
+      /** Managed only when given (toggled through its own endpoint). */
+      prop: "privateBroadcasts",
+      schema: z.boolean().optional(),
+      unset: UNMANAGED,
+      sync: "undocumented",
+    },
+  ],
+  {
+    limits: (o) =>
+      o
+        .superRefine((l, ctx) => {
+          const { dateRangeFrom: from, dateRangeTo: to } = l as { dateRangeFrom?: string; dateRangeTo?: string };
+          if (from && to && Date.parse(to) <= Date.parse(from)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["dateRangeTo"],
+              message: `limits.dateRangeTo (${to}) must be after limits.dateRangeFrom (${from})`,
+            });
+          }
+        })
+        .default({}),
+    "limits.bandwidth": (o) => o.optional(),
+  },
+);
+
+/** The writable API fields reposmith manages, in plan order (the names plans, drift and ignoreChanges use). */
+export const MANAGED_FIELDS = TOKEN_FIELDS.apiNames;
+export type ManagedField = (typeof MANAGED_FIELDS)[number];
+
+/** The props the table does not hold: identity, rotation and reset triggers, ignoreChanges. */
+const OtherProps = z.object({
+  owner: slug("owner"),
+  repository: repositorySlug("repository", "owner"),
+  /** The repository's default token (adopted by its `default` flag; never deleted). */
+  defaultToken: z.boolean().default(false),
+  rotation: z
+    .object({ triggers: triggers("rotation.triggers").optional(), maxAge: duration("rotation.maxAge").optional() })
+    .strict()
+    .optional(),
+  resetTriggers: triggers("resetTriggers").optional(),
+  ignoreChanges: z
+    .array(oneOf("ignoreChanges[]", MANAGED_FIELDS as unknown as [ManagedField, ...ManagedField[]]))
+    .optional(),
+});
+
+type TokenFields = typeof TOKEN_FIELDS.fields;
+export type EntitlementTokenSpec = z.output<typeof OtherProps> & TableOutput<TokenFields>;
+export type EntitlementTokenInput = z.input<typeof OtherProps> & TableInput<TokenFields>;
+
+const P = TOKEN_FIELDS.props;
+const O = OtherProps.shape;
+/** In the order specs were always parsed in: state keeps the parsed spec as it is. */
 export const EntitlementTokenSpecSchema = z
   .object({
-    owner: slug("owner"),
-    repository: repositorySlug("repository", "owner"),
-    /**
-     * Absent only for the repository's default token, whose name is then left alone. The spec gives
-     * only minLength 1 (no maximum is documented: a longer name is the API's to refuse).
-     */
-    name: z.string().min(1, { error: "name must not be empty" }).optional(),
-    /** The repository's default token (adopted by its `default` flag; never deleted). */
-    defaultToken: z.boolean().default(false),
-    enabled: z.boolean().default(true),
-    eulaRequired: z.boolean().default(false),
-    limits: TokenLimitsSchema.default({}),
-    scheduledResetPeriod: oneOf("scheduledResetPeriod", RESET_PERIODS as unknown as [string, ...string[]]).default(
-      "Never Reset",
-    ),
-    /** Managed only when given (toggled through its own endpoint). */
-    privateBroadcasts: z.boolean().optional(),
-    metadata: z
-      .record(z.string(), jsonValue)
-      .refine((m) => !(MANAGED_BY in m) && !(KEY_TAG in m), {
-        error: `metadata must not set "${MANAGED_BY}" or "${KEY_TAG}": reposmith writes them to find its tokens again`,
-      })
-      .optional(),
-    rotation: z
-      .object({ triggers: triggers("rotation.triggers").optional(), maxAge: duration("rotation.maxAge").optional() })
-      .strict()
-      .optional(),
-    resetTriggers: triggers("resetTriggers").optional(),
-    ignoreChanges: z.array(oneOf("ignoreChanges[]", MANAGED_FIELDS as unknown as [string, ...string[]])).optional(),
+    owner: O.owner,
+    repository: O.repository,
+    name: P.name,
+    defaultToken: O.defaultToken,
+    enabled: P.enabled,
+    eulaRequired: P.eulaRequired,
+    limits: P.limits,
+    scheduledResetPeriod: P.scheduledResetPeriod,
+    scheduledResetAt: P.scheduledResetAt,
+    privateBroadcasts: P.privateBroadcasts,
+    metadata: P.metadata,
+    rotation: O.rotation,
+    resetTriggers: O.resetTriggers,
+    ignoreChanges: O.ignoreChanges,
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -110,10 +221,7 @@ export const EntitlementTokenSpecSchema = z
         path: ["name"],
         message: "name is required (a token name unique in the repository)",
       });
-  });
-
-export type EntitlementTokenSpec = z.output<typeof EntitlementTokenSpecSchema>;
-export type EntitlementTokenInput = z.input<typeof EntitlementTokenSpecSchema>;
+  }) as unknown as z.ZodType<EntitlementTokenSpec, EntitlementTokenInput>;
 
 export type DesiredFields = Readonly<Partial<Record<ManagedField, unknown>>>;
 
@@ -122,28 +230,5 @@ export type DesiredFields = Readonly<Partial<Record<ManagedField, unknown>>>;
  * "no limit"). Fields the spec leaves unmanaged are absent: the default token's name and tag.
  */
 export function desiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
-  return computeDesiredFields(key, spec);
-}
-
-function computeDesiredFields(key: string, spec: EntitlementTokenSpec): DesiredFields {
-  const l = spec.limits;
-  const out: Partial<Record<ManagedField, unknown>> = {
-    is_active: spec.enabled,
-    eula_required: spec.eulaRequired,
-    limit_date_range_from: l.dateRangeFrom ?? null,
-    limit_date_range_to: l.dateRangeTo ?? null,
-    limit_num_clients: l.numClients ?? null,
-    limit_num_downloads: l.numDownloads ?? null,
-    limit_bandwidth: l.bandwidth?.amount ?? null,
-    limit_bandwidth_unit: l.bandwidth?.unit ?? "Byte",
-    limit_package_query: l.packageQuery ?? null,
-    limit_path_query: l.pathQuery ?? null,
-    scheduled_reset_period: spec.scheduledResetPeriod,
-  };
-  if (spec.name) out.name = spec.name;
-  if (spec.privateBroadcasts !== undefined) out.access_private_broadcasts = spec.privateBroadcasts;
-  // The default token is found by its flag, not a tag; its metadata is managed only when declared.
-  if (!spec.defaultToken) out.metadata = { ...(spec.metadata ?? {}), [MANAGED_BY]: MANAGED_BY_VALUE, [KEY_TAG]: key };
-  else if (spec.metadata) out.metadata = { ...spec.metadata };
-  return out;
+  return TOKEN_FIELDS.desired(spec, key);
 }

@@ -1,6 +1,6 @@
 import { isNotFound, isRejected, type CloudsmithClient, type RepositoryToken } from "../api/cloudsmith";
-import { canonicalJson, sameJson } from "../util/canonical";
-import { isBefore, sameInstant } from "./common";
+import { canonicalJson } from "../util/canonical";
+import { isBefore } from "./common";
 import { parseDuration } from "./duration";
 import {
   lookUntilListed,
@@ -15,7 +15,7 @@ import {
   KEY_TAG,
   MANAGED_BY,
   MANAGED_BY_VALUE,
-  MANAGED_FIELDS,
+  TOKEN_FIELDS,
   desiredFields,
   type EntitlementTokenSpec,
   type ManagedField,
@@ -37,30 +37,21 @@ import {
   tokensCacheKey,
   toObserved,
 } from "./entitlement-token-lookup";
-import type { ConnectionRef, FieldChange, HandlerContext, Observed, ResourceState } from "./types";
+import type { ConnectionRef, HandlerContext, Observed, ResourceState } from "./types";
 import { notManaged, triggersChanged } from "./messages";
 
 export * from "./entitlement-token-spec";
 
-const DATE_FIELDS = new Set<string>(["limit_date_range_from", "limit_date_range_to"]);
 /**
  * Changed through their own endpoints rather than PATCH, as terraform-provider-cloudsmith's
- * entitlement control does (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
+ * entitlement control does
+ * (https://github.com/cloudsmith-io/terraform-provider-cloudsmith/blob/master/cloudsmith/resource_entitlement_control.go).
  */
 const ACTION_FIELDS = new Set<string>(["is_active", "access_private_broadcasts"]);
 
-function same(field: string, want: unknown, have: unknown, desired: Partial<Record<ManagedField, unknown>>): boolean {
-  if (DATE_FIELDS.has(field)) return sameInstant(want, have);
-  // The unit means nothing without an amount; Cloudsmith reports its default "Byte" then.
-  if (field === "limit_bandwidth_unit" && desired.limit_bandwidth == null) return true;
-  // Blank queries come back as null or "" depending on how they were cleared.
-  if (field === "limit_package_query" || field === "limit_path_query") return (want || null) === (have || null);
-  // Both sides come from JSON (the spec, the API): key order does not matter, and nothing is undefined.
-  if (field === "metadata") return sameJson(want ?? {}, have ?? {});
-  return want === have;
-}
-
-/** Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation. */
+/**
+ * Why a rotation is due now, or undefined. Triggers compare with the last applied spec; maxAge with the last rotation.
+ */
 function rotationReason(
   spec: EntitlementTokenSpec,
   state: ResourceState | undefined,
@@ -73,7 +64,7 @@ function rotationReason(
     const changed = Object.keys({ ...prev, ...next }).filter((k) => prev?.[k] !== next[k]);
     return triggersChanged("rotation", changed);
   }
-  // Most tokens have no maxAge: no dates to read for them (10,000 tokens per plan).
+  // Most tokens have no maxAge: no dates to read for them.
   if (spec.rotation?.maxAge === undefined || !rotatedAt) return undefined;
   const maxAge = parseDuration(spec.rotation.maxAge);
   const since = Date.parse(String(rotatedAt));
@@ -112,6 +103,8 @@ function readListed(
     (err) => (isNotFound(err) ? undefined : Promise.reject(err)),
   );
 }
+
+const isSpec = (spec: unknown): spec is EntitlementTokenSpec => typeof spec === "object" && spec !== null;
 
 const isDefaultToken = (state: ResourceState): boolean =>
   !!(state.spec as EntitlementTokenSpec | undefined)?.defaultToken;
@@ -177,7 +170,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     return observed;
   },
 
-  diff(key, spec, observed) {
+  diff(key, spec, observed, state) {
     if (!inRepository(observed.id, spec.owner, spec.repository)) {
       const id = parseTokenId(observed.id);
       return [
@@ -191,12 +184,9 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     }
     const desired = desiredFields(key, spec);
     const ignored: readonly string[] = spec.ignoreChanges ?? [];
-    const changes: FieldChange[] = [];
-    for (const f of MANAGED_FIELDS) {
-      if (!(f in desired) || ignored.includes(f)) continue;
-      if (!same(f, desired[f], observed.fields[f], desired))
-        changes.push({ path: f, old: observed.fields[f] ?? null, new: desired[f], effect: "update" });
-    }
+    // A field not compared for drift is compared with what the spec last applied asked for.
+    const applied = () => (isSpec(state?.spec) ? desiredFields(key, state.spec) : undefined);
+    const changes = TOKEN_FIELDS.changes(desired, observed.fields, ignored, applied);
     const rotation = observed.hints?.rotation;
     if (rotation)
       changes.push({ path: "token", old: "(sensitive value)", new: `(new value: ${rotation})`, effect: "rotate" });
@@ -333,7 +323,8 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
         }
       }
       if (changes.some((c) => c.effect === "rotate")) {
-        // Refresh keeps the slug_perm and replaces the value (docs/api/cloudsmith.md#entitlements-refresh); the reply's token is never kept.
+        // Refresh keeps the slug_perm and replaces the value (docs/api/cloudsmith.md#entitlements-refresh); the reply's
+        // token is never kept.
         const refreshed = await client.entitlements.refresh(owner, repository, slugPerm);
         Object.assign(fields, observedFields(refreshed, ctx.now().toISOString()));
       }
@@ -374,9 +365,7 @@ export const entitlementTokenHandler: ResourceHandler<EntitlementTokenSpec> = {
     describe: (spec) => `${spec.owner}/${spec.repository} ${spec.defaultToken ? "default token" : `"${spec.name}"`}`,
     createFields(key, spec) {
       const d = desiredFields(key, spec);
-      const shown: Record<string, unknown> = { owner: spec.owner, repository: spec.repository };
-      for (const f of MANAGED_FIELDS) if (d[f] !== null && d[f] !== undefined) shown[f] = d[f];
-      return shown;
+      return TOKEN_FIELDS.shown(d, { owner: spec.owner, repository: spec.repository });
     },
     foundBy: (spec) => (spec.defaultToken ? "found by its default flag" : "found by its reposmith tag"),
     deleteNotice: (state) =>

@@ -10,9 +10,12 @@ export const FOUND_BY_IDENTITY = "found by its identity";
 /** How plans headline objects an update deletes when the kind does not say (Presentation.describeDeletes). */
 export const deletesObjects = (count: number): string => `will delete ${count} object(s) it manages`;
 
-/** An object that already exists and that `key` does not manage (a token of the same name), with how to take it over. */
+/**
+ * An object that already exists and that `key` does not manage (a token of the same name), with how to take it over.
+ */
 export const notManaged = (what: string, id: string, key: string): string =>
-  `${what} already exists (${id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${id}, or choose another name`;
+  `${what} already exists (${id}) and is not managed by ${key}; take it over with: reposmith import ${key} ${id}, ` +
+  `or choose another name`;
 
 /** Why a rotation or a usage reset is due: the triggers whose values changed since the last apply. */
 export const triggersChanged = (which: "rotation" | "reset", names: string[]): string =>

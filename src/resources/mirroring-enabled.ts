@@ -67,9 +67,13 @@ export function describeWrite(scheduledSync: boolean, inForce: ReadingInForce): 
   const other = reading === "true-means-off" ? "true-means-on" : "true-means-off";
   const source =
     setBy === "default"
-      ? `documented reading, the default: ${meaning}; CodeArtsConnection mirroringEnabledReading: "${other}" reads it the other way`
+      ? `documented reading, the default: ${meaning}; CodeArtsConnection mirroringEnabledReading: "${other}" ` +
+        `reads it the other way`
       : setBy === "mirroringEnabledReading"
-        ? `${reading === DOCUMENTED_READING ? "documented reading" : "against the update API's documentation"}, set by CodeArtsConnection mirroringEnabledReading: "${reading}": ${meaning}`
-        : `${reading === DOCUMENTED_READING ? "documented reading" : "against the update API's documentation"}, set by the deprecated CodeArtsConnection mirroringEnabledInverted: ${reading === DOCUMENTED_READING}: ${meaning}`;
+        ? `${reading === DOCUMENTED_READING ? "documented reading" : "against the update API's documentation"}, ` +
+          `set by CodeArtsConnection mirroringEnabledReading: "${reading}": ${meaning}`
+        : `${reading === DOCUMENTED_READING ? "documented reading" : "against the update API's documentation"}, ` +
+          `set by the deprecated CodeArtsConnection mirroringEnabledInverted: ${reading === DOCUMENTED_READING}: ` +
+          `${meaning}`;
   return `sends mirroring_enabled=${raw} (${source})`;
 }

@@ -96,7 +96,8 @@ export function malformedPackage(owner: string, repo: string, p: Package): strin
   const problem = malformedProblem(p);
   return problem === undefined
     ? undefined
-    : `${packageLabel(owner, repo, p)} came back malformed (${problem}); reposmith does not copy, compare or delete it until it reads back as documented: check it in Cloudsmith`;
+    : `${packageLabel(owner, repo, p)} came back malformed (${problem}); reposmith does not copy, compare or ` +
+        `delete it until it reads back as documented: check it in Cloudsmith`;
 }
 
 /** Throws for a package the API answered malformed (see malformedPackage); returns it otherwise. */

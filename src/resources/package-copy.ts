@@ -1,7 +1,9 @@
 /**
  * PackageCopy: one package promoted from a source repository into a destination repository of the
- * same namespace (docs/api/cloudsmith.md#package-copy, `POST /packages/{owner}/{repo}/{identifier}/copy/`), then waited on
- * until fully synchronised (docs/api/cloudsmith.md#package-status). Identity = destination + format/name/version (+ checksum),
+ * same namespace (docs/api/cloudsmith.md#package-copy, `POST /packages/{owner}/{repo}/{identifier}/copy/`), then waited
+ * on
+ * until fully synchronised (docs/api/cloudsmith.md#package-status). Identity = destination + format/name/version (+
+ * checksum),
  * so a copy already in the destination — e.g. after a crash mid-apply — is adopted, never copied twice.
  */
 import { z } from "zod";
@@ -34,6 +36,10 @@ export const PACKAGE_COPY_KIND = "PackageCopy";
 const slugPerm = z.string().regex(/^[-a-zA-Z0-9_]+$/, {
   error: 'source.package must be a slug_perm such as "Abc123XyZ789" or { format, name, version }',
 });
+
+/** The stage a copy still syncing is at, for its progress line (", <stage>"); "" otherwise. */
+const stageSuffix = (st: { is_sync_in_progress?: boolean | null; stage_str?: string | null }): string =>
+  st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : "";
 
 /** A slug_perm string or `{ format, name, version }`, with errors reported at the nested field. */
 const packageSelector = z.unknown().transform((v, ctx) => {
@@ -159,7 +165,7 @@ async function wait(
     initial: opts.initial,
     onStatus: (st, note) =>
       ctx.progress(key, {
-        message: `${label}: ${note ?? `${syncSummary(st)}${st.is_sync_in_progress && st.stage_str ? `, ${st.stage_str}` : ""}`}`,
+        message: `${label}: ${note ?? syncSummary(st) + stageSuffix(st)}`,
         fraction: (st.sync_progress ?? 0) / 100,
       }),
   }).catch((err: unknown): never => {
@@ -186,7 +192,8 @@ async function copyAndWait(
   const ref = refOf(source);
   if (!source.is_sync_completed) {
     throw new Error(
-      `${refLabel(ref)} in ${owner}/${repository} cannot be copied yet: the source package is not fully synchronised (${syncSummary(source)})`,
+      `${refLabel(ref)} in ${owner}/${repository} cannot be copied yet: the source package is not fully ` +
+        `synchronised (${syncSummary(source)})`,
     );
   }
   const src = { owner, repository, slugPerm: source.slug_perm ?? "", ref, checksum: source.checksum_sha256 };
@@ -196,7 +203,8 @@ async function copyAndWait(
 
 const sourceMissingError = (spec: PackageCopySpec) =>
   new Error(
-    `${selectorText(spec.source.package)} not found in ${spec.source.owner}/${spec.source.repository}: nothing to copy (check source.package)`,
+    `${selectorText(spec.source.package)} not found in ${spec.source.owner}/${spec.source.repository}: nothing to ` +
+      `copy (check source.package)`,
   );
 
 /** A package of the same version that reposmith did not copy, with other content: overwritten only with republish. */
@@ -204,8 +212,10 @@ function foreignPackageError(spec: PackageCopySpec, observed: Observed): Error {
   const f = observed.fields as Record<string, string | null>;
   const ref = { format: f.format ?? "", name: f.name ?? "", version: f.version ?? "" };
   return new Error(
-    `${spec.source.owner}/${spec.destination} already has ${refLabel(ref)} with checksum ${shortChecksum(f.checksum_sha256)}, not the source's ` +
-      `${shortChecksum(f.source_checksum_sha256)}, and reposmith did not copy it there; set republish: true to overwrite it`,
+    `${spec.source.owner}/${spec.destination} already has ${refLabel(ref)} with checksum ` +
+      `${shortChecksum(f.checksum_sha256)}, not the source's ` +
+      `${shortChecksum(f.source_checksum_sha256)}, and reposmith did not copy it there; set republish: true to ` +
+      `overwrite it`,
   );
 }
 
@@ -341,7 +351,8 @@ export const packageCopyHandler: ResourceHandler<PackageCopySpec> = {
 
   presentation: {
     describe: (spec) =>
-      `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ${spec.source.owner}/${spec.destination}`,
+      `${spec.source.owner}/${spec.source.repository} ${selectorText(spec.source.package)} -> ` +
+      `${spec.source.owner}/${spec.destination}`,
 
     // Copies carry no tag: the package already in the destination with the source's format/name/version (and checksum).
     foundBy: (spec) => `found in ${spec.source.owner}/${spec.destination} by format/name/version and checksum`,

@@ -51,7 +51,10 @@ export const PackageMirrorSpecSchema = z
     /** Cloudsmith search syntax; empty = every package. */
     query: z.string().max(1024, { error: "query must be at most 1024 characters" }).default(""),
     prune: z.boolean().default(false),
-    /** Overwrite a package of the same version that this mirror did not copy (uploaded by hand). Optional, so specs without it keep their generation. */
+    /**
+     * Overwrite a package of the same version that this mirror did not copy (uploaded by hand). Optional, so specs
+     * without it keep their generation.
+     */
     republish: z.boolean().optional(),
     parallelism: z
       .number()
@@ -91,11 +94,17 @@ type Verb = "copy" | "republish" | "wait" | "resync" | "recopy" | "delete";
 const mirrorId = (s: PackageMirrorSpec) => `${s.source.owner}/${s.source.repository}->${s.destination}`;
 const path = (k: string) => `packages[${JSON.stringify(k)}]`;
 
-/** A package of the destination with the source's version but other content, which this mirror did not copy (uploaded by hand). */
+/**
+ * A package of the destination with the source's version but other content, which this mirror did not copy (uploaded by
+ * hand).
+ */
 const isForeign = (e: Entry) =>
   !!e.slug_perm && !e.copied && !!e.source_checksum_sha256 && e.checksum_sha256 !== e.source_checksum_sha256;
 
-/** What each package needs, in plan order. A foreign package is overwritten only with `republish`; otherwise it is left alone (see foreignNotice). */
+/**
+ * What each package needs, in plan order. A foreign package is overwritten only with `republish`; otherwise it is left
+ * alone (see foreignNotice).
+ */
 function work(
   fields: Record<string, unknown>,
   republish = false,
@@ -140,12 +149,17 @@ function foreignNotice(key: string, spec: PackageMirrorSpec, packages: Record<st
     .slice(0, 10)
     .map(
       ([k, e]) =>
-        `${k} (checksum ${shortChecksum(e.checksum_sha256)} in ${where}, ${shortChecksum(e.source_checksum_sha256)} in ${spec.source.owner}/${spec.source.repository})`,
+        `${k} (checksum ${shortChecksum(e.checksum_sha256)} in ${where}, ` +
+        `${shortChecksum(e.source_checksum_sha256)} in ${spec.source.owner}/${spec.source.repository})`,
     );
   const more = foreign.length > shown.length ? ` and ${foreign.length - shown.length} more` : "";
   return (
-    `${key}: left alone in ${where}, which already has ${foreign.length === 1 ? "this package" : "these packages"} with other content and this mirror did not copy ${foreign.length === 1 ? "it" : "them"}: ` +
-    `${shown.join(", ")}${more}; set republish: true on the PackageMirror to overwrite ${foreign.length === 1 ? "it" : "them"} with the source's, or delete ${foreign.length === 1 ? "it" : "them"} from ${where}`
+    `${key}: left alone in ${where}, which already has ` +
+    `${foreign.length === 1 ? "this package" : "these packages"} with other content and this mirror did not ` +
+    `copy ${foreign.length === 1 ? "it" : "them"}: ` +
+    `${shown.join(", ")}${more}; set republish: true on the PackageMirror to overwrite ` +
+    `${foreign.length === 1 ? "it" : "them"} with the source's, or delete ` +
+    `${foreign.length === 1 ? "it" : "them"} from ${where}`
   );
 }
 
@@ -226,7 +240,8 @@ async function observeMirror(
   });
   if (pending)
     ctx.notice(
-      `${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a later apply mirrors them`,
+      `${key}: ${pending} source package(s) matching the query are still syncing in ${owner}/${repository}; a ` +
+        `later apply mirrors them`,
     );
   const foreign = foreignNotice(key, spec, packages);
   if (foreign) ctx.notice(foreign);
@@ -274,7 +289,9 @@ async function converge(
     const total = items.length || 1;
     const sum = [...fraction.values()].reduce((a, b) => a + b, 0);
     ctx.progress(key, {
-      message: `${done}/${items.length} package(s) done${failed.size ? `, ${failed.size} failed` : ""} (${owner}/${repository} -> ${spec.destination})`,
+      message:
+        `${done}/${items.length} package(s) done${failed.size ? `, ${failed.size} failed` : ""} ` +
+        `(${owner}/${repository} -> ${spec.destination})`,
       fraction: sum / total,
     });
   };
@@ -347,7 +364,8 @@ async function converge(
   if (failures.length) {
     const missing = results.filter((r) => r.status === "rejected").length + notStarted;
     const err = new Error(
-      `${missing} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`,
+      `${missing} of ${items.length} package(s) could not be mirrored into ${owner}/${spec.destination} (the ` +
+        `others are done; the next apply retries only these):\n  ${failures.join("\n  ")}`,
     );
     // What did get done is recorded (see `recorded` in engine/apply.ts): the copies made keep their
     // "copied" mark, so a later prune deletes them and a re-uploaded source republishes them.
@@ -404,7 +422,8 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
 
   presentation: {
     describe: (spec) =>
-      `${spec.source.owner}/${spec.source.repository} -> ${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
+      `${spec.source.owner}/${spec.source.repository} -> ` +
+      `${spec.source.owner}/${spec.destination}${spec.query ? ` "${spec.query}"` : ""}`,
 
     /**
      * Drift reads "was applied -> is now" for each package: the copy the last apply left against what
@@ -438,7 +457,8 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
             }
             return change(
               prev?.checksum_sha256 ? `checksum ${shortChecksum(prev.checksum_sha256)}` : null,
-              `checksum ${shortChecksum(e.checksum_sha256)}, not the source's ${shortChecksum(e.source_checksum_sha256)}`,
+              `checksum ${shortChecksum(e.checksum_sha256)}, not the source's ` +
+                `${shortChecksum(e.source_checksum_sha256)}`,
             );
           case "wait":
           case "resync":
@@ -463,7 +483,8 @@ export const packageMirrorHandler: ResourceHandler<PackageMirrorSpec> = {
     }),
 
     deleteNotice: (state) =>
-      `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; delete them by hand if they should go`,
+      `the packages mirrored into ${String(state.observed.destination ?? "the destination")} are left in place; ` +
+      `delete them by hand if they should go`,
   },
 
   planning: {

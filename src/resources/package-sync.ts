@@ -1,5 +1,6 @@
 /**
- * Waiting for a package copy to be fully synchronised (docs/api/cloudsmith.md#waiting-for-a-package-sync, #package-status-codes, #eventual-consistency).
+ * Waiting for a package copy to be fully synchronised (docs/api/cloudsmith.md#waiting-for-a-package-sync,
+ * #package-status-codes, #eventual-consistency).
  *
  * Poll `packages_status` in the destination until `is_sync_completed` or `is_sync_failed` — the
  * booleans, never the undocumented status numbers. Polling is adaptive and bounded: short at first
@@ -82,7 +83,8 @@ export interface WaitOptions {
 }
 
 const stageOf = (st: PackageStatus) =>
-  `stage "${st.stage_str ?? "unknown"}"${stageNumber(st) !== undefined ? ` (${stageNumber(st)})` : ""}, sync_progress ${st.sync_progress ?? 0}%, status "${st.status_str ?? "unknown"}"`;
+  `stage "${st.stage_str ?? "unknown"}"${stageNumber(st) !== undefined ? ` (${stageNumber(st)})` : ""}, ` +
+  `sync_progress ${st.sync_progress ?? 0}%, status "${st.status_str ?? "unknown"}"`;
 
 function failedError(o: WaitOptions, st: PackageStatus, resyncs: number): PackageSyncError {
   const reason = st.status_reason ?? null;
@@ -102,7 +104,8 @@ function timeoutError(o: WaitOptions, st: PackageStatus): PackageSyncError {
   return new PackageSyncError(
     "timeout",
     `${o.label}: not fully synchronised after ${secs}s (waitForSync.timeout): reached ${stageOf(st)}. ` +
-      "The copy stays and keeps syncing; the next apply waits for it again (raise waitForSync.timeout for large packages).",
+      "The copy stays and keeps syncing; the next apply waits for it again (raise waitForSync.timeout for large " +
+      "packages).",
     st,
   );
 }
@@ -110,7 +113,8 @@ function timeoutError(o: WaitOptions, st: PackageStatus): PackageSyncError {
 function notFoundError(o: WaitOptions, st: PackageStatus, forMs: number): PackageSyncError {
   return new PackageSyncError(
     "not-found",
-    `${o.label}: its status still answered 404 Not Found ${Math.round(forMs / 1000)}s after the copy (a new package can take a while to read back). ` +
+    `${o.label}: its status still answered 404 Not Found ${Math.round(forMs / 1000)}s after the copy (a new ` +
+      `package can take a while to read back). ` +
       "The copy is recorded; the next apply looks for it again.",
     st,
   );
@@ -119,7 +123,8 @@ function notFoundError(o: WaitOptions, st: PackageStatus, forMs: number): Packag
 function interruptedError(o: WaitOptions, st: PackageStatus): PackageSyncError {
   return new PackageSyncError(
     "interrupted",
-    `${o.label}: interrupted while waiting for its sync (last seen: ${stageOf(st)}). The copy stays and keeps syncing; the next apply waits for it again.`,
+    `${o.label}: interrupted while waiting for its sync (last seen: ${stageOf(st)}). The copy stays and keeps ` +
+      `syncing; the next apply waits for it again.`,
     st,
   );
 }

@@ -120,7 +120,8 @@ export function waitUntilReadable(
     read: () => readToken(client, owner, repo, slugPerm),
     done: () => true,
     describe: (_last, s) =>
-      `${label} (${slugPerm}) was created but still answered 404 Not Found ${s}s later; it is recorded, and the next apply finishes it`,
+      `${label} (${slugPerm}) was created but still answered 404 Not Found ${s}s later; it is recorded, and the ` +
+      `next apply finishes it`,
   });
 }
 
@@ -166,7 +167,8 @@ function waitForField(
     read: () => readToken(client, owner, repo, slugPerm),
     done: (t) => t[field] === want,
     describe: (last, s) =>
-      `${owner}/${repo}/${slugPerm}: ${field} still reads ${last ? String(last[field]) : "404 Not Found"} ${s}s after ${after}; ` +
+      `${owner}/${repo}/${slugPerm}: ${field} still reads ${last ? String(last[field]) : "404 Not Found"} ${s}s ` +
+      `after ${after}; ` +
       "state keeps what was read, and the next apply checks it again",
   });
 }

@@ -20,7 +20,8 @@ export function handlerFor(kind: string): ResourceHandler<unknown> {
   const h = byKind.get(kind);
   if (!h)
     throw new Error(
-      `unknown resource kind "${kind}" (known: ${[...byKind.keys()].join(", ")}); is this reposmith too old for the stack?`,
+      `unknown resource kind "${kind}" (known: ${[...byKind.keys()].join(", ")}); is this reposmith too old for ` +
+        `the stack?`,
     );
   return h;
 }

@@ -69,7 +69,8 @@ export async function lookupMirror(client: CodeArtsClient, repositoryId: number)
  */
 export function repositoryGoneError(repositoryId: number, cause: ApiError): Error {
   return new Error(
-    `${cause.message}: CodeArts repository ${repositoryId} does not exist (deleted, or a wrong repositoryId), so it cannot mirror anything; ` +
+    `${cause.message}: CodeArts repository ${repositoryId} does not exist (deleted, or a wrong repositoryId), so ` +
+      `it cannot mirror anything; ` +
       `set repositoryId to an existing repository, or remove the RepositoryMirror (reposmith then forgets it)`,
   );
 }

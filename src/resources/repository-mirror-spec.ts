@@ -24,14 +24,16 @@ export const DEFAULT_SYNC_TIMEOUT = "20m";
 
 /**
  * The source address as CodeArts takes it: `url` must start with http:// or https://
- * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html), with no credentials in it (they go in `credentials` or an endpoint).
+ * (https://support.huaweicloud.com/api-codeartsrepo/UpdateRepositoryRemoteMirror.html), with no
+ * credentials in it (they go in `credentials` or an endpoint).
  */
 const SOURCE_URL: UrlUse = {
   field: "sourceUrl",
   kind: "git",
   example: "https://git.example.com/app.git",
   credentialsHint:
-    'give them as credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") }, read from the environment at run time, or as a CodeArts service endpoint (endpointUuid)',
+    'give them as credentials: { username: Secret.fromEnv("GIT_USER"), password: Secret.fromEnv("GIT_PASSWORD") ' +
+    "}, read from the environment at run time, or as a CodeArts service endpoint (endpointUuid)",
 };
 
 export const RepositoryMirrorSpecSchema = z

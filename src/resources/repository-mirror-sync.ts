@@ -42,7 +42,8 @@ export class MirrorSyncError extends Error {
   ) {
     super(
       `CodeArts repository ${repositoryId}: mirror sync failed${jid ? ` (jid ${jid})` : ""}` +
-        ` after ${observed.number_of_failures ?? "?"} failure(s): ${oneLine(lastError) || `update_status ${observed.update_status ?? "unknown"}`}`,
+        ` after ${observed.number_of_failures ?? "?"} failure(s): ` +
+        `${oneLine(lastError) || `update_status ${observed.update_status ?? "unknown"}`}`,
     );
     this.name = "MirrorSyncError";
   }
@@ -57,9 +58,14 @@ export class MirrorSyncTimeoutError extends Error {
     readonly observed: MirrorInfo,
   ) {
     super(
-      `CodeArts repository ${repositoryId}: the mirror sync${jid ? ` (jid ${jid})` : ""} ${timeoutMs === undefined ? "was still running when the wait was interrupted" : `did not finish within ${Math.round(timeoutMs / 1000)}s`}` +
-        ` (last seen: update_status ${observed.update_status ?? "unknown"}, last_update_at ${observed.last_update_at ?? "never"},` +
-        ` last_successful_update_at ${observed.last_successful_update_at ?? "never"}); it may still finish, and the next plan checks again`,
+      `CodeArts repository ${repositoryId}: the mirror sync${jid ? ` (jid ${jid})` : ""} ` +
+        (timeoutMs === undefined
+          ? "was still running when the wait was interrupted"
+          : `did not finish within ${Math.round(timeoutMs / 1000)}s`) +
+        ` (last seen: update_status ${observed.update_status ?? "unknown"}, last_update_at ` +
+        `${observed.last_update_at ?? "never"},` +
+        ` last_successful_update_at ${observed.last_successful_update_at ?? "never"}); it may still finish, and ` +
+        `the next plan checks again`,
     );
     this.name = "MirrorSyncTimeoutError";
   }
@@ -119,7 +125,8 @@ function credentials(client: CodeArtsClient, spec: RepositoryMirrorSpec): { user
     .map(([n]) => n);
   if (missing.length) {
     throw new Error(
-      `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the source credentials of the mirror of CodeArts repository ${spec.repositoryId} are read from the environment when a sync starts`,
+      `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: the source credentials of the ` +
+        `mirror of CodeArts repository ${spec.repositoryId} are read from the environment when a sync starts`,
     );
   }
   return { username, password };
@@ -131,7 +138,10 @@ const unchanged = (a: MirrorInfo, b: MirrorInfo) =>
   a.last_successful_update_at === b.last_successful_update_at &&
   a.number_of_failures === b.number_of_failures;
 
-/** Starts one synchronization (docs/api/codearts-repo.md#start-synchronization) and waits for its outcome. Throws MirrorSyncError / MirrorSyncTimeoutError. */
+/**
+ * Starts one synchronization (docs/api/codearts-repo.md#start-synchronization) and waits for its outcome. Throws
+ * MirrorSyncError / MirrorSyncTimeoutError.
+ */
 export async function syncMirror(
   ctx: HandlerContext,
   key: string,
@@ -186,7 +196,8 @@ async function waitForSync(
       last = await client.showMirror(id);
     } catch (e) {
       if (isCodeArtsNotFound(e)) throw e; // the repository or its mirror is gone
-      if (e instanceof RateLimitedError || e instanceof ServerError || e instanceof NetworkError) continue; // counts toward the timeout
+      // A busy or unreachable API counts toward the timeout, as any other wait.
+      if (e instanceof RateLimitedError || e instanceof ServerError || e instanceof NetworkError) continue;
       throw e;
     }
     ctx.progress(key, { message: `CodeArts repository ${id}: sync ${last.update_status ?? "in progress"}` });

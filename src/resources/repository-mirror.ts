@@ -187,8 +187,10 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
     const m = await findMirror(client, spec.repositoryId);
     if (m?.endpoint_uuid && !spec.endpointUuid)
       ctx.notice(
-        `${key}: CodeArts repository ${spec.repositoryId}'s mirror uses service endpoint ${m.endpoint_uuid}, which the RepositoryMirror does not declare; ` +
-          "the update API documents no way to clear it, so reposmith leaves it: clear it in the CodeArts console, or declare it as endpointUuid",
+        `${key}: CodeArts repository ${spec.repositoryId}'s mirror uses service endpoint ${m.endpoint_uuid}, ` +
+          `which the RepositoryMirror does not declare; ` +
+          "the update API documents no way to clear it, so reposmith leaves it: clear it in the CodeArts console, " +
+          "or declare it as endpointUuid",
       );
     return m && toObserved(spec.repositoryId, m, conn, { secrets: sourceSecrets(client, spec) });
   },
@@ -198,7 +200,8 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   async create(ctx, key, spec, conn) {
     const client = ctx.clients.codearts(conn);
     const id = spec.repositoryId;
-    await requireRepository(client, id); // 404 → "ShowRepository CodeArts repository 123: 404 CH.004404 Repository Not Found: … does not exist …"
+    // A repository CodeArts does not have fails here, naming it and CodeArts' answer (CH.004404).
+    await requireRepository(client, id);
     const found = await lookupMirror(client, id);
     if (found.found === "repository-gone") throw repositoryGoneError(id, found.error);
     let existing = found.found === "mirror" ? found.mirror : undefined;
@@ -259,11 +262,13 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
       // The only write whose effect depends on the reading: say which one is in force.
       if (changes.some((c) => c.path === "scheduled_sync"))
         notes.push(
-          `switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`,
+          `switches scheduled sync ${spec.scheduledSync ? "on" : "off"}: ` +
+            `${describeWrite(spec.scheduledSync, readingInForce(conn?.codearts))}`,
         );
       if (changes.some((c) => SYNC_FIELDS.has(c.path)))
         notes.push(
-          `starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ${spec.waitForSync.timeout})`,
+          `starts a synchronization of repository ${spec.repositoryId} and waits for it (up to ` +
+            `${spec.waitForSync.timeout})`,
         );
       return notes.length ? notes.join("; ") : undefined;
     },
@@ -308,7 +313,13 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
   },
 };
 
-/** What destroy (and the old repository of a replacement) does, with the value it sends and the reading that gives it its meaning. */
+/**
+ * What destroy (and the old repository of a replacement) does, with the value it sends and the reading that gives it
+ * its meaning.
+ */
 function deleteNoticeText(id: string | number, conn: ConnectionRef | undefined): string {
-  return `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} (${describeWrite(false, readingInForce(conn?.codearts))}) and stops managing it; the mirror link remains`;
+  return (
+    `the CodeArts API cannot delete a mirror: reposmith switches scheduled sync off for repository ${id} ` +
+    `(${describeWrite(false, readingInForce(conn?.codearts))}) and stops managing it; the mirror link remains`
+  );
 }

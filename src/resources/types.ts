@@ -108,9 +108,14 @@ export interface ConnectionRef {
 
 /** CodeArts values and variable names (never secret values); unset = the HW_* defaults. */
 export type CodeArtsConnectionRef = import("../api/codearts").CodeArtsEnvRef & {
-  /** What `mirroring_enabled: true` means (see mirroring-enabled.ts). @default "true-means-off" (the update API's documentation) */
+  /**
+   * What `mirroring_enabled: true` means (see mirroring-enabled.ts). @default "true-means-off" (the update API's
+   * documentation)
+   */
   mirroringEnabledReading?: import("./mirroring-enabled").MirroringEnabledReading;
-  /** Deprecated (stacks synthesized before mirroringEnabledReading): true = "true-means-off", false = "true-means-on". */
+  /**
+   * Deprecated (stacks synthesized before mirroringEnabledReading): true = "true-means-off", false = "true-means-on".
+   */
   mirroringEnabledInverted?: boolean;
 };
 

@@ -17,6 +17,11 @@ describe("EntitlementToken props validation", () => {
       want: /limits\.numDownloads must be 0 or more \(got -1\)/,
     },
     {
+      reason: "a scheduled reset time without a time zone",
+      props: { scheduledResetAt: "2027-01-01T10:00:00" },
+      want: /scheduledResetAt must say its time zone: add "Z" for UTC or an offset/,
+    },
+    {
       reason: "a fractional client limit",
       props: { limits: { numClients: 1.5 } },
       want: /limits\.numClients must be a whole number/,
@@ -170,9 +175,11 @@ describe("EntitlementToken props validation", () => {
         packageQuery: "format:npm",
       },
       scheduledResetPeriod: "Every 6 months",
+      scheduledResetAt: new Date("2026-06-01T00:00:00Z"),
       metadata: { team: "platform", tier: 2 },
     });
     expect(t.spec.limits.dateRangeTo).toBe("2026-12-31T22:00:00.000Z");
+    expect(t.spec.scheduledResetAt).toBe("2026-06-01T00:00:00.000Z");
     expect(t.spec.enabled).toBe(false);
     expect(t.key).toBe("s1/full");
   });

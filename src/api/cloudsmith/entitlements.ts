@@ -45,7 +45,10 @@ export interface ListEntitlementsOptions<K = RepositoryToken> extends ShowTokens
 }
 
 export interface EntitlementsApi {
-  /** Every token of the repository; with `opts.keep`, what it keeps of each (frozen, and shared when a page is unchanged). */
+  /**
+   * Every token of the repository; with `opts.keep`, what it keeps of each (frozen, and shared when a page is
+   * unchanged).
+   */
   list<K = RepositoryToken>(owner: string, repo: string, opts?: ListEntitlementsOptions<K>): Promise<readonly K[]>;
   create<L extends object = RepositoryToken>(
     owner: string,
@@ -71,7 +74,9 @@ export interface EntitlementsApi {
     body?: RepositoryTokenRefreshRequest,
     opts?: ShowTokensOption,
   ): Promise<RepositoryToken>;
-  /** DESTRUCTIVE: replaces every token of owner/repo with copies of the source repository's tokens. Returns body.tokens. */
+  /**
+   * DESTRUCTIVE: replaces every token of owner/repo with copies of the source repository's tokens. Returns body.tokens.
+   */
   sync(owner: string, repo: string, source: string, opts?: ShowTokensOption): Promise<RepositoryToken[]>;
   enable(owner: string, repo: string, slugPerm: string): Promise<void>;
   disable(owner: string, repo: string, slugPerm: string): Promise<void>;

@@ -18,7 +18,8 @@ export class CloudsmithConfigError extends Error {
 
 /**
  * Parses both the documented `{detail, fields: {f: [msg]}}` and the looser real-world
- * `{code, detail, fields: {f: {detail}}}` (docs/api/cloudsmith.md#errors; https://github.com/cloudsmith-io/terraform-provider-cloudsmith/issues/199).
+ * `{code, detail, fields: {f: {detail}}}` (docs/api/cloudsmith.md#errors;
+ * https://github.com/cloudsmith-io/terraform-provider-cloudsmith/issues/199).
  * Non-JSON bodies (proxies, gateways) keep a short plain-text detail.
  */
 export function parseCloudsmithErrorBody(json: unknown, text: string): ParsedErrorBody {

@@ -22,7 +22,8 @@ export const RELISTS = 3;
 export class ListChangedError extends Error {
   constructor(subject: string, why: string) {
     super(
-      `${subject}: the list changed while its pages were read (${why}), ${RELISTS + 1} times in a row; nothing was concluded from it, try again`,
+      `${subject}: the list changed while its pages were read (${why}), ${RELISTS + 1} times in a row; nothing ` +
+        `was concluded from it, try again`,
     );
     this.name = "ListChangedError";
   }
@@ -45,7 +46,9 @@ type ListSpec<T, K> = Omit<RequestSpec<T[], K[]>, "schema" | "method" | "reuse" 
   malformed?: (raw: unknown) => T & object;
 };
 
-/** One salvage function per item schema and stand-in maker (the transport calls it only for a page its schema rejects). */
+/**
+ * One salvage function per item schema and stand-in maker (the transport calls it only for a page its schema rejects).
+ */
 function salvager<T>(item: ZodType<T>, malformed: (raw: unknown) => T & object): (json: unknown) => T[] | undefined {
   return (json) => {
     if (!Array.isArray(json)) return undefined;
@@ -115,8 +118,8 @@ async function readOnce<T, K>(
 
 /**
  * Every page of a list. The first page says how many there are; the rest are then requested at
- * once (the transport's limiter bounds how many run together), so a repository of 10,000 tokens
- * costs one round trip plus ceil(19 / concurrency), not 20 in a row. Pages are joined in order.
+ * once (the transport's limiter bounds how many run together), so a list of n pages costs one round
+ * trip plus ceil((n - 1) / concurrency), not n in a row. Pages are joined in order.
  * When the set changed between its pages (a later page answers 404, or the pages count different
  * totals), the whole list is read again from page 1, up to RELISTS times, then ListChangedError.
  */

@@ -1,5 +1,6 @@
 /**
- * Zod schemas for the Cloudsmith API v1 objects we use (spec/cloudsmith-openapi.json, Cloudsmith's published OpenAPI description).
+ * Zod schemas for the Cloudsmith API v1 objects we use (spec/cloudsmith-openapi.json, Cloudsmith's published OpenAPI
+ * description).
  *
  * Response schemas read only the fields reposmith uses, each nullable and optional; unknown extra
  * fields pass through, formats (date-time, uri) and lengths are not checked
@@ -72,6 +73,7 @@ export const RepositoryTokenSchema = z.looseObject({
   /** Deprecated; use limit_package_query. */
   limit_path_query: z.string().nullish(),
   scheduled_reset_period: z.string().nullish(),
+  scheduled_reset_at: z.string().nullish(),
   metadata: JsonObject.nullish(),
 });
 export type RepositoryToken = z.infer<typeof RepositoryTokenSchema>;

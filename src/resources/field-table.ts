@@ -43,8 +43,39 @@ export interface FieldDef {
   readonly drift?: boolean;
   /** What an entitlements sync does with it: keys the comparison, carries it, or is not documented to. */
   readonly sync?: "key" | "carried" | "undocumented";
-  /** Shown among a create's fields in a plan when set. @default true */
-  readonly shown?: boolean;
+  /**
+   * Shown among a create's fields in a plan when set (not null); "given": only when the spec gives
+   * the prop (a default such as `{}` that says nothing is left out). @default true
+   */
+  readonly shown?: boolean | "given";
+  /** An API null means the API could not say (not "unset"): never a difference then. @default false */
+  readonly nullIsUnknown?: boolean;
+  /** A change's old value "" is shown as null (an API that reports an unset string as ""). @default false */
+  readonly blankShownAsNull?: boolean;
+  /**
+   * The API never shows it: compared only with what the last applied spec asked for (as `drift:
+   * false`) and not part of the state projection. Without an applied spec (found, not applied by
+   * reposmith) `true` plans nothing and `"once"` plans one write, its old value shown as NOT_READABLE.
+   * @default false
+   */
+  readonly writeOnly?: boolean | "once";
+  /** How the state projection reads it from an API record (a kind's context, e.g. a setting, as 2nd argument). */
+  readonly read?: (record: never, context: never) => unknown;
+  /** What a change of it needs of the kind's handler (its own words, e.g. "put", "sync"); see `needing`. */
+  readonly needs?: readonly string[];
+}
+
+/** The old value a plan shows for a write-only field the API has no applied value of. */
+export const NOT_READABLE = "(not readable)";
+
+/**
+ * Where a kind's own fields (identity, health) sit among the table's, when table order is not the
+ * order wanted: `create`, the fields of a create's plan (`shown`); `state`, the projection
+ * (`observed`). Names not listed follow, in the order they were given.
+ */
+export interface TableOrder {
+  readonly create?: readonly string[];
+  readonly state?: readonly string[];
 }
 
 /** A group of props (a nested object): how its strict object is finished (refined, defaulted, optional). */
@@ -52,6 +83,7 @@ export type GroupFinish = (o: z.ZodObject) => z.ZodType;
 
 type Row = {
   readonly def: FieldDef;
+  readonly given: (spec: unknown) => unknown;
   readonly get: (spec: unknown, key: string) => unknown;
   readonly same: (want: unknown, have: unknown, desired: Readonly<Record<string, unknown>>) => boolean;
   readonly normal: (record: Readonly<Record<string, unknown>>) => unknown;
@@ -99,8 +131,26 @@ export interface FieldTable<A extends string> {
     ignored: readonly string[],
     applied?: () => Readonly<Partial<Record<A, unknown>>> | undefined,
   ): FieldChange[];
-  /** The fields a create's plan shows: the set ones, in table order. */
-  shown(desired: Readonly<Partial<Record<A, unknown>>>, into: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The fields a create's plan shows: `into` (the kind's own) and the set ones, in table order or
+   * the table's `order.create`; `spec` tells which props are given (`shown: "given"`).
+   */
+  shown(
+    desired: Readonly<Partial<Record<A, unknown>>>,
+    into: Record<string, unknown>,
+    spec?: object,
+  ): Record<string, unknown>;
+  /**
+   * The state projection of an API record: `own` (the kind's fields) and every field the API shows,
+   * as its `read` gives it (`record[api] ?? null` by default), in the table's `order.state`.
+   */
+  observed(
+    record: Readonly<Record<string, unknown>>,
+    own: Readonly<Record<string, unknown>>,
+    context?: unknown,
+  ): Record<string, unknown>;
+  /** The API names of the fields whose `needs` include `what`. */
+  needing(what: string): ReadonlySet<string>;
   /** A field of `record` as two records compare it: instants as UTC strings, blank as null, meaningless as null. */
   normalized(api: string, record: Readonly<Record<string, unknown>>): unknown;
   /** The API names of the fields whose `sync` is `what`, in table order. */
@@ -173,17 +223,30 @@ function buildProps(fields: readonly FieldDef[], groups: Record<string, GroupFin
   return build(root, "");
 }
 
-/** Builds a kind's table; `groups` finishes its nested props by path (e.g. `limits`: refined, default {}). */
+/** `record`'s keys in `order` first, then the others as they come. */
+function inOrder(record: Record<string, unknown>, order: readonly string[] | undefined): Record<string, unknown> {
+  if (!order) return record;
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (k in record) out[k] = record[k];
+  for (const k in record) if (!(k in out)) out[k] = record[k];
+  return out;
+}
+
+/**
+ * Builds a kind's table; `groups` finishes its nested props by path (e.g. `limits`: refined, default {}),
+ * `order` places the kind's own fields among the table's in plans and state.
+ */
 export function fieldTable<const F extends readonly FieldDef[]>(
   fields: F,
   groups: Record<string, GroupFinish> = {},
+  order: TableOrder = {},
 ): FieldTable<F[number]["api"]> & { readonly fields: F } {
   type A = F[number]["api"];
   const rows: Row[] = fields.map((def) => {
     const read = getter(def.prop);
     const unset = "unset" in def ? def.unset : null;
     const get = (def.value as Row["get"] | undefined) ?? ((spec) => read(spec) ?? unset);
-    return { def, get, same: sameOf(def), normal: normalOf(def) };
+    return { def, given: read, get, same: sameOf(def), normal: normalOf(def) };
   });
   const byApi = new Map(rows.map((r) => [r.def.api, r]));
   const apiNames: A[] = fields.map((f) => f.api);
@@ -209,19 +272,42 @@ export function fieldTable<const F extends readonly FieldDef[]>(
       for (const r of rows) {
         const f = r.def.api;
         if (!(f in want) || ignored.includes(f)) continue;
-        if (r.def.drift === false && last === null) last = applied?.();
-        const have = r.def.drift === false && last ? last[f] : observed[f];
-        if (!r.same(want[f], have, want)) changes.push({ path: f, old: have ?? null, new: want[f], effect: "update" });
+        const writeOnly = r.def.writeOnly ?? false;
+        const byApplied = r.def.drift === false || writeOnly !== false;
+        if (byApplied && last === null) last = applied?.();
+        if (writeOnly !== false && !last) {
+          if (writeOnly === "once") changes.push({ path: f, old: NOT_READABLE, new: want[f], effect: "update" });
+          continue;
+        }
+        const have = byApplied && last ? last[f] : observed[f];
+        if (r.def.nullIsUnknown && (have === null || have === undefined)) continue;
+        if (r.same(want[f], have, want)) continue;
+        const old = r.def.blankShownAsNull && have === "" ? null : (have ?? null);
+        changes.push({ path: f, old, new: want[f], effect: "update" });
       }
       return changes;
     },
-    shown(desired, into) {
+    shown(desired, into, spec) {
       const want = desired as Readonly<Record<string, unknown>>;
       for (const r of rows) {
         const v = want[r.def.api];
-        if (r.def.shown !== false && v !== null && v !== undefined) into[r.def.api] = v;
+        if (r.def.shown === false || v === null || v === undefined) continue;
+        if (r.def.shown === "given" && (!spec || r.given(spec) === undefined)) continue;
+        into[r.def.api] = v;
       }
-      return into;
+      return inOrder(into, order.create);
+    },
+    observed(record, own, context) {
+      const out: Record<string, unknown> = { ...own };
+      for (const r of rows) {
+        if (r.def.writeOnly) continue;
+        const read = r.def.read as ((rec: unknown, c: unknown) => unknown) | undefined;
+        out[r.def.api] = read ? read(record, context) : (record[r.def.api] ?? null);
+      }
+      return inOrder(out, order.state);
+    },
+    needing(what) {
+      return new Set(fields.filter((f) => f.needs?.includes(what)).map((f) => f.api));
     },
     normalized(api, record) {
       const r = byApi.get(api);

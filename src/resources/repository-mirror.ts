@@ -16,11 +16,11 @@ import {
   mirrorIdOf,
   redact,
 } from "../api/codearts";
-import { canonicalJson } from "../util/canonical";
 import { redactUrls } from "../util/url-credentials";
 import { describeWrite, mapScheduledSync, readingInForce } from "./mirroring-enabled";
 import { lookupMirror, repositoryGoneError, requireRepository } from "./repository-mirror-lookup";
 import {
+  MIRROR_FIELDS,
   REPOSITORY_MIRROR_KIND,
   RepositoryMirrorSpecSchema,
   type RepositoryMirrorSpec,
@@ -34,17 +34,9 @@ export * from "./mirroring-enabled";
 export { MirrorSyncError, MirrorSyncTimeoutError } from "./repository-mirror-sync";
 
 /** Changes answered by PUT remote-mirror. */
-const PUT_FIELDS = new Set(["url", "scheduled_sync", "endpoint_uuid", "sync_branch_type"]);
-/** Changes answered by a new synchronization. */
-const SYNC_FIELDS = new Set([
-  "url",
-  "credentials",
-  "endpoint_uuid",
-  "force_fetch",
-  "sync_triggers",
-  "last_error",
-  "last_successful_update_at",
-]);
+const PUT_FIELDS = MIRROR_FIELDS.needing("put");
+/** Changes answered by a new synchronization: the table's, and a failed or missing last sync. */
+const SYNC_FIELDS = new Set([...MIRROR_FIELDS.needing("sync"), "last_error", "last_successful_update_at"]);
 
 const reading = (conn: ConnectionRef | undefined) => readingInForce(conn?.codearts).reading;
 
@@ -68,15 +60,10 @@ function toObserved(
   conn: ConnectionRef | undefined,
   extra: { adopted?: boolean; jid?: string; secrets?: string[] } = {},
 ): Observed {
-  const raw = m.mirroring_enabled;
-  const fields: Record<string, unknown> = {
+  const own = {
     repository_id: repositoryId,
     mirror_id: mirrorIdOf(m),
-    // Never a credential in state or plans: one typed into the URL in the console shows as "***@" (and is drift).
-    url: m.url ? redactUrls(m.url) : null,
-    scheduled_sync: raw === null || raw === undefined ? null : mapScheduledSync(raw, reading(conn)),
-    mirroring_enabled: raw ?? null,
-    endpoint_uuid: m.endpoint_uuid ?? null,
+    mirroring_enabled: m.mirroring_enabled ?? null,
     is_private: isPrivateOf(m),
     update_status: m.update_status ?? null,
     last_update_at: m.last_update_at ?? null,
@@ -84,6 +71,7 @@ function toObserved(
     number_of_failures: m.number_of_failures ?? null,
     last_error: m.last_error ? redactUrls(redact(m.last_error, extra.secrets ?? [])) : null,
   };
+  const fields = MIRROR_FIELDS.observed(m, own, reading(conn));
   if (extra.jid) fields.last_jid = extra.jid;
   return { id: String(repositoryId), fields, adopted: extra.adopted };
 }
@@ -118,47 +106,30 @@ function appliedSpec(spec: RepositoryMirrorSpec, state: ResourceState | undefine
   return r.success ? r.data : undefined;
 }
 
-const credentialRefs = (spec: RepositoryMirrorSpec) =>
-  spec.credentials
-    ? { username: `$${spec.credentials.usernameEnv}`, password: `$${spec.credentials.passwordEnv}` }
-    : null;
+/** The API fields a spec asks for (the mirror's table reads no key). */
+const desiredOf = (spec: RepositoryMirrorSpec) => MIRROR_FIELDS.desired(spec, "");
 
 export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state?: ResourceState): FieldChange[] {
   const f = observed.fields;
-  const changes: FieldChange[] = [];
-  const change = (path: string, old: unknown, now: unknown) => changes.push({ path, old, new: now, effect: "update" });
   // Another repository than the one state holds: a new mirror there, and the old one is let go.
   if (state && state.id !== String(spec.repositoryId))
     return [{ path: "repository_id", old: Number(state.id), new: spec.repositoryId, effect: "replace" }];
-  // Readable settings: drift here is corrected by PUT.
-  if (f.url !== spec.sourceUrl) change("url", f.url, spec.sourceUrl);
-  if (f.scheduled_sync !== null && f.scheduled_sync !== spec.scheduledSync)
-    change("scheduled_sync", f.scheduled_sync, spec.scheduledSync);
-  // An endpoint the spec does not name cannot be cleared through the documented PUT (see
-  // desiredSettings): it is reported (endpointNotice), not planned as a change that cannot be made.
-  if (spec.endpointUuid && f.endpoint_uuid !== spec.endpointUuid)
-    change("endpoint_uuid", f.endpoint_uuid || null, spec.endpointUuid);
-  // Write-only settings (show does not return them): compared with what was last applied.
+  // Readable settings are compared with what the API shows (drift corrected by PUT), write-only ones with
+  // what was last applied.
   const applied = appliedSpec(spec, state);
-  if (applied) {
-    if (applied.syncBranchType !== spec.syncBranchType)
-      change("sync_branch_type", applied.syncBranchType, spec.syncBranchType);
-    if (canonicalJson(credentialRefs(applied)) !== canonicalJson(credentialRefs(spec)))
-      change("credentials", credentialRefs(applied), credentialRefs(spec));
-    if (applied.forceFetch !== spec.forceFetch) change("force_fetch", applied.forceFetch, spec.forceFetch);
-    if (canonicalJson(applied.syncTriggers ?? {}) !== canonicalJson(spec.syncTriggers ?? {}))
-      change("sync_triggers", applied.syncTriggers ?? {}, spec.syncTriggers ?? {});
-  } else {
-    // Found without state (adopted): the branch setting cannot be read, so it is written once.
-    change("sync_branch_type", "(not readable)", spec.syncBranchType);
-  }
+  const changes = MIRROR_FIELDS.changes(desiredOf(spec), f, [], () => applied && desiredOf(applied));
   // Health, not configuration: a failed last sync is reported with its last_error and answered by a new sync.
   const status = f.update_status as string | null;
   if (!(status && IN_PROGRESS_STATUSES.has(status))) {
     if (lastSyncFailed(f as never))
-      change("last_error", f.last_error || `${f.number_of_failures ?? "?"} failed sync(s)`, null);
+      changes.push({
+        path: "last_error",
+        old: f.last_error || `${f.number_of_failures ?? "?"} failed sync(s)`,
+        new: null,
+        effect: "update",
+      });
     else if (!applied && !f.last_successful_update_at)
-      change("last_successful_update_at", null, "(set by a first sync)");
+      changes.push({ path: "last_successful_update_at", old: null, new: "(set by a first sync)", effect: "update" });
   }
   return changes;
 }
@@ -273,20 +244,12 @@ export const repositoryMirrorHandler: ResourceHandler<RepositoryMirrorSpec> = {
       return notes.length ? notes.join("; ") : undefined;
     },
 
-    createFields(_key, spec) {
-      const shown: Record<string, unknown> = {
-        repository_id: spec.repositoryId,
-        url: spec.sourceUrl,
-        sync_branch_type: spec.syncBranchType,
-        scheduled_sync: spec.scheduledSync,
-        force_fetch: spec.forceFetch,
-        wait_for_sync: spec.waitForSync.timeout,
-      };
-      if (spec.endpointUuid) shown.endpoint_uuid = spec.endpointUuid;
-      if (spec.credentials) shown.credentials = credentialRefs(spec);
-      if (spec.syncTriggers) shown.sync_triggers = spec.syncTriggers;
-      return shown;
-    },
+    createFields: (_key, spec) =>
+      MIRROR_FIELDS.shown(
+        desiredOf(spec),
+        { repository_id: spec.repositoryId, wait_for_sync: spec.waitForSync.timeout },
+        spec,
+      ),
 
     deleteNotice: (state, conn) => deleteNoticeText(state.id, conn),
 

@@ -63,6 +63,10 @@ export interface FieldDef {
   readonly read?: (record: never, context: never) => unknown;
   /** What a change of it needs of the kind's handler (its own words, e.g. "put", "sync"); see `needing`. */
   readonly needs?: readonly string[];
+  /** The API field a write (`body`) sends it as, when not `api` (a plain-words prop sent as the API's flag). */
+  readonly sendAs?: string;
+  /** The value a write sends, when not the desired one (the kind's context as 2nd argument). */
+  readonly send?: (value: never, context: never) => unknown;
 }
 
 /** The old value a plan shows for a write-only field the API has no applied value of. */
@@ -151,6 +155,11 @@ export interface FieldTable<A extends string> {
   ): Record<string, unknown>;
   /** The API names of the fields whose `needs` include `what`. */
   needing(what: string): ReadonlySet<string>;
+  /**
+   * The body of the write `what`: every desired field whose `needs` include it, as its `sendAs` and
+   * `send` say, in table order.
+   */
+  body(desired: Readonly<Partial<Record<A, unknown>>>, what: string, context?: unknown): Record<string, unknown>;
   /** A field of `record` as two records compare it: instants as UTC strings, blank as null, meaningless as null. */
   normalized(api: string, record: Readonly<Record<string, unknown>>): unknown;
   /** The API names of the fields whose `sync` is `what`, in table order. */
@@ -308,6 +317,16 @@ export function fieldTable<const F extends readonly FieldDef[]>(
     },
     needing(what) {
       return new Set(fields.filter((f) => f.needs?.includes(what)).map((f) => f.api));
+    },
+    body(desired, what, context) {
+      const want = desired as Readonly<Record<string, unknown>>;
+      const out: Record<string, unknown> = {};
+      for (const { api, needs, sendAs, send } of fields) {
+        if (!needs?.includes(what) || !(api in want)) continue;
+        const v = want[api];
+        out[sendAs ?? api] = send ? (send as (v: unknown, c: unknown) => unknown)(v, context) : v;
+      }
+      return out;
     },
     normalized(api, record) {
       const r = byApi.get(api);

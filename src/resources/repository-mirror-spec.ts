@@ -46,7 +46,8 @@ interface MirrorSpecCore {
 /**
  * The mirror's managed fields, in the order drift and updates list them: each with its prop, how
  * the state projection reads it from ShowRemoteMirror, and what a change of it needs (`put`: PUT
- * remote-mirror; `sync`: a new synchronization). docs/architecture.md#adding-a-field.
+ * remote-mirror, whose body is the table's `body(desired, "put")`; `sync`: a new synchronization).
+ * docs/architecture.md#adding-a-field.
  */
 export const MIRROR_FIELDS = fieldTable(
   [
@@ -77,14 +78,17 @@ export const MIRROR_FIELDS = fieldTable(
         return raw === null || raw === undefined ? null : mapScheduledSync(raw, reading);
       },
       needs: ["put"],
+      sendAs: "mirroring_enabled",
+      send: (on: boolean, reading: MirroringEnabledReading) => mapScheduledSync(on, reading),
     },
     {
       /** A service endpoint holding the source credentials. */
       api: "endpoint_uuid",
       prop: "endpointUuid",
       schema: z.string().min(1, { error: "endpointUuid must not be empty" }).optional(),
-      // An endpoint the spec does not name cannot be cleared through the documented PUT (see
-      // desiredSettings): it is reported (endpointNotice), not planned as a change that cannot be made.
+      // Never sent empty: what "" does in the PUT is not documented (docs/api/codearts-repo.md#update-mirror-settings).
+      // An endpoint the spec does not name cannot be cleared through the documented PUT: it is reported
+      // (the handler's notice), not planned as a change that cannot be made.
       unset: UNMANAGED,
       blankShownAsNull: true,
       needs: ["put", "sync"],

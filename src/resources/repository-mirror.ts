@@ -76,17 +76,12 @@ function toObserved(
   return { id: String(repositoryId), fields, adopted: extra.adopted };
 }
 
-/** The full PUT body a spec asks for (idempotent). */
+/** The API fields a spec asks for (the mirror's table reads no key). */
+const desiredOf = (spec: RepositoryMirrorSpec) => MIRROR_FIELDS.desired(spec, "");
+
+/** The full PUT body a spec asks for (idempotent): the table's fields that need a PUT. */
 function desiredSettings(spec: RepositoryMirrorSpec, conn: ConnectionRef | undefined): MirrorSettings {
-  const body: MirrorSettings = {
-    url: spec.sourceUrl,
-    sync_branch_type: spec.syncBranchType,
-    mirroring_enabled: mapScheduledSync(spec.scheduledSync, reading(conn)),
-  };
-  // Only what the PUT page documents, never an empty endpoint_uuid: what "" does there is not
-  // documented (docs/api/codearts-repo.md#update-mirror-settings); an endpoint set by hand is reported.
-  if (spec.endpointUuid) body.endpoint_uuid = spec.endpointUuid;
-  return body;
+  return MIRROR_FIELDS.body(desiredOf(spec), "put", reading(conn)) as MirrorSettings;
 }
 
 /**
@@ -105,9 +100,6 @@ function appliedSpec(spec: RepositoryMirrorSpec, state: ResourceState | undefine
   const r = RepositoryMirrorSpecSchema.safeParse(state.spec);
   return r.success ? r.data : undefined;
 }
-
-/** The API fields a spec asks for (the mirror's table reads no key). */
-const desiredOf = (spec: RepositoryMirrorSpec) => MIRROR_FIELDS.desired(spec, "");
 
 export function mirrorDiff(spec: RepositoryMirrorSpec, observed: Observed, state?: ResourceState): FieldChange[] {
   const f = observed.fields;

@@ -210,4 +210,23 @@ describe("a field added through the table (fixture kind Widget)", () => {
     expect([...t.needing("put")]).toEqual(["name", "is_enabled"]);
     expect([...t.needing("sync")]).toEqual(["is_enabled"]);
   });
+
+  it("body: a write sends the fields that need it, renamed and mapped by sendAs and send", () => {
+    const t = build([
+      { ...BASE[0], needs: ["put"] },
+      {
+        ...BASE[1],
+        needs: ["put"],
+        sendAs: "disabled",
+        send: (on: boolean, inverted: boolean) => (inverted ? !on : on),
+      },
+      { ...SEATS, unset: UNMANAGED, needs: ["sync"] },
+    ]).table;
+    const desired = { name: "w", is_enabled: true };
+    expect(t.body(desired, "put", true)).toEqual({ name: "w", disabled: false });
+    expect(t.body(desired, "put", false)).toEqual({ name: "w", disabled: true });
+    // A field the spec leaves alone (absent from desired) is not sent.
+    expect(t.body(desired, "sync")).toEqual({});
+    expect(t.body({ ...desired, limit_seats: 4 }, "sync")).toEqual({ limit_seats: 4 });
+  });
 });

@@ -46,7 +46,8 @@ interface MirrorSpecCore {
 /**
  * The mirror's managed fields, in the order drift and updates list them: each with its prop, how
  * the state projection reads it from ShowRemoteMirror, and what a change of it needs (`put`: PUT
- * remote-mirror, whose body is the table's `body(desired, "put")`; `sync`: a new synchronization).
+ * remote-mirror, whose body is the table's `body(desired, "put")`; `sync`: a new synchronization;
+ * `start`: sent when a synchronization starts, with the credentials).
  * docs/architecture.md#adding-a-field.
  */
 export const MIRROR_FIELDS = fieldTable(
@@ -91,7 +92,7 @@ export const MIRROR_FIELDS = fieldTable(
       // (the handler's notice), not planned as a change that cannot be made.
       unset: UNMANAGED,
       blankShownAsNull: true,
-      needs: ["put", "sync"],
+      needs: ["put", "sync", "start"],
     },
     {
       api: "sync_branch_type",
@@ -127,7 +128,7 @@ export const MIRROR_FIELDS = fieldTable(
       prop: "forceFetch",
       schema: z.boolean({ error: "forceFetch must be true or false" }).default(false),
       writeOnly: true,
-      needs: ["sync"],
+      needs: ["sync", "start"],
     },
     {
       /** Any change of these values starts one synchronization. */

@@ -14,7 +14,7 @@ import {
   isCodeArtsNotFound,
   redact,
 } from "../api/codearts";
-import { durationMs, type RepositoryMirrorSpec } from "./repository-mirror-spec";
+import { durationMs, MIRROR_FIELDS, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import type { HandlerContext } from "./types";
 
 /** `update_status` words that mean "still going" [U: undocumented values; GitLab-like]. */
@@ -152,7 +152,7 @@ export async function syncMirror(
   const creds = credentials(client, spec);
   const baseline = await client.showMirror(id);
   const startedAt = ctx.now().getTime();
-  const req = { ...creds, endpointUuid: spec.endpointUuid, forceFetch: spec.forceFetch };
+  const req = { ...creds, ...MIRROR_FIELDS.body(MIRROR_FIELDS.desired(spec, ""), "start") };
   let jid: string | undefined;
   try {
     jid = (await client.startMirrorSync(id, req)).jid;

@@ -168,8 +168,8 @@ describe("CodeArts client: operations and errors", () => {
     const { jid } = await client().startMirrorSync(123, {
       username: "u",
       password: "p@ss wörd",
-      endpointUuid: "ep-1",
-      forceFetch: true,
+      endpoint_uuid: "ep-1",
+      force_fetch: true,
     });
     expect(jid).toMatch(/^[0-9a-f-]{36}$/);
     const start = (await t.mirror(123)).starts[0];

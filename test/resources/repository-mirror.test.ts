@@ -138,7 +138,7 @@ function harness(shows: Array<Partial<MirrorInfo> | Error>, opts: { start?: () =
   let now = Date.parse("2026-03-01T10:05:00Z");
   const sleeps: number[] = [];
   const progress: string[] = [];
-  const calls = { show: 0, start: 0 };
+  const calls = { show: 0, start: 0, starts: [] as unknown[] };
   const ctx = {
     now: () => new Date(now),
     sleep: async (ms: number) => {
@@ -155,8 +155,9 @@ function harness(shows: Array<Partial<MirrorInfo> | Error>, opts: { start?: () =
       if (next instanceof Error) throw next;
       return { ...synced, ...next };
     },
-    startMirrorSync: async () => {
+    startMirrorSync: async (_id: number, req: unknown) => {
       calls.start++;
+      calls.starts.push(req);
       return opts.start ? opts.start() : { jid: "jid-1" };
     },
   };
@@ -186,6 +187,18 @@ describe("syncMirror: waiting without a job API", () => {
       expect(ms).toBeLessThanOrEqual(DEFAULT_POLL_SCHEDULE_MS[i] * 1.2);
     });
     expect(h.progress[0]).toMatch(/sync started \(jid jid-1\)/);
+  });
+
+  it("starts with the resolved credentials and the table's start fields (force_fetch, endpoint_uuid when given)", async () => {
+    const h = harness([{}, done]);
+    const bare = harness([{}, done]);
+    const creds = { credentials: { usernameEnv: "U", passwordEnv: "P" } };
+    await syncMirror(h.ctx, "k", h.client, spec({ ...creds, forceFetch: true, endpointUuid: "ep-1" }));
+    await syncMirror(bare.ctx, "k", bare.client, spec());
+    expect(h.calls.starts).toEqual([
+      { username: "user", password: "pass-word-1", endpoint_uuid: "ep-1", force_fetch: true },
+    ]);
+    expect(bare.calls.starts).toEqual([{ force_fetch: false }]);
   });
 
   it("keeps polling through transient errors and confirms a terminal answer seen while still 'started'", async () => {

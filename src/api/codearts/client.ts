@@ -26,6 +26,7 @@ import {
   MirrorInfoSchema,
   MirrorSettings,
   MirrorSettingsResponse,
+  StartSyncSettings,
   MirrorSettingsResponseSchema,
   RepositorySchema,
   ShowMirrorSchema,
@@ -53,15 +54,10 @@ const NO_PERMISSION_HINT =
 const DEFAULT_AUTH_HINT = credentialHint("HW_DOMAIN_NAME", "HW_USER_NAME", "HW_USER_PASSWORD") + " (or HW_AUTH_TOKEN)";
 
 /**
- * Start-sync input in plain text: the client base64-encodes username and password
- * (docs/api/codearts-repo.md#start-synchronization).
+ * Start-sync input: username and password in plain text (the client base64-encodes them,
+ * docs/api/codearts-repo.md#start-synchronization), the other fields as the API names them.
  */
-export interface StartSyncRequest {
-  username?: string;
-  password?: string;
-  endpointUuid?: string;
-  forceFetch?: boolean;
-}
+export type StartSyncRequest = { username?: string; password?: string } & StartSyncSettings;
 
 const MAX_REPOSITORY_ID = 2_147_483_647;
 
@@ -244,11 +240,11 @@ export class CodeArtsClient {
    * retried blindly (an ambiguous failure is marked `ambiguous`).
    */
   async startMirrorSync(repositoryId: number, req: StartSyncRequest = {}): Promise<{ jid?: string }> {
+    const { username, password, ...settings } = req;
     const body: Record<string, unknown> = {};
-    if (req.username !== undefined) body.username = base64(req.username);
-    if (req.password !== undefined) body.password = base64(req.password);
-    if (req.endpointUuid !== undefined) body.endpoint_uuid = req.endpointUuid;
-    if (req.forceFetch !== undefined) body.force_fetch = req.forceFetch;
+    if (username !== undefined) body.username = base64(username);
+    if (password !== undefined) body.password = base64(password);
+    Object.assign(body, settings);
     const secrets = [
       req.username,
       req.password,

@@ -65,6 +65,15 @@ export interface MirrorSettings {
   endpoint_uuid?: string;
 }
 
+/**
+ * StartRemoteMirrorSynchronization's fields besides the credentials
+ * (docs/api/codearts-repo.md#start-synchronization).
+ */
+export interface StartSyncSettings {
+  endpoint_uuid?: string;
+  force_fetch?: boolean;
+}
+
 export const MirrorSettingsResponseSchema = z.looseObject({
   url: text,
   mirroring_enabled: bool,

@@ -196,3 +196,7 @@ export const RepositoryMirrorSpecSchema = z
     waitForSync: O.waitForSync,
   })
   .strict() as unknown as z.ZodType<RepositoryMirrorSpec, RepositoryMirrorInput>;
+
+/** The environment variables holding the source credentials, when the spec names them (read when a sync starts). */
+export const credentialEnvs = (spec: RepositoryMirrorSpec): { username: string; password: string } | undefined =>
+  spec.credentials && { username: spec.credentials.usernameEnv, password: spec.credentials.passwordEnv };

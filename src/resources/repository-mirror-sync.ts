@@ -14,7 +14,7 @@ import {
   isCodeArtsNotFound,
   redact,
 } from "../api/codearts";
-import { durationMs, MIRROR_FIELDS, type RepositoryMirrorSpec } from "./repository-mirror-spec";
+import { credentialEnvs, durationMs, MIRROR_FIELDS, type RepositoryMirrorSpec } from "./repository-mirror-spec";
 import type { HandlerContext } from "./types";
 
 /** `update_status` words that mean "still going" [U: undocumented values; GitLab-like]. */
@@ -113,8 +113,9 @@ export function syncVerdict(base: MirrorInfo, now: MirrorInfo, startedAtMs: numb
 
 /** Resolves the source credentials named by the spec (run-time secrets). */
 function credentials(client: CodeArtsClient, spec: RepositoryMirrorSpec): { username?: string; password?: string } {
-  if (!spec.credentials) return {};
-  const { usernameEnv, passwordEnv } = spec.credentials;
+  const envs = credentialEnvs(spec);
+  if (!envs) return {};
+  const { username: usernameEnv, password: passwordEnv } = envs;
   const username = client.envSecret(usernameEnv);
   const password = client.envSecret(passwordEnv);
   const missing = [

@@ -3,9 +3,10 @@
  * Identity = the numeric repository id (one mirror per repository).
  * Create = check repository → adopt or associate → PUT settings → start sync → wait.
  * Observe = show mirror (repository-mirror-lookup.ts tells "no mirror" from "repository gone").
- * Update = PUT, then a sync when the source, credentials, force_fetch or sync triggers changed, or
- * the last sync failed. Delete: the API has none, so scheduled sync is switched off and the mirror
- * forgotten (and the plan says so, with the mirroring_enabled value and reading it sends).
+ * Update = PUT when a field that needs one changed, then a sync when a field that needs one changed
+ * (the field table's `needs`) or the last sync failed. Delete: the API has none, so scheduled sync
+ * is switched off and the mirror forgotten (and the plan says so, with the mirroring_enabled value
+ * and reading it sends).
  */
 import {
   CodeArtsClient,
@@ -22,6 +23,7 @@ import { lookupMirror, repositoryGoneError, requireRepository } from "./reposito
 import {
   MIRROR_FIELDS,
   REPOSITORY_MIRROR_KIND,
+  credentialEnvs,
   RepositoryMirrorSpecSchema,
   type RepositoryMirrorSpec,
 } from "./repository-mirror-spec";
@@ -50,8 +52,8 @@ function parseId(id: string): number {
 /** The source credentials' values, to scrub from `last_error` before it reaches plans and state. */
 function sourceSecrets(client: CodeArtsClient, spec: unknown): string[] {
   const r = RepositoryMirrorSpecSchema.safeParse(spec);
-  const c = r.success ? r.data.credentials : undefined;
-  return c ? [client.envSecret(c.usernameEnv), client.envSecret(c.passwordEnv)].filter((v): v is string => !!v) : [];
+  const envs = r.success ? credentialEnvs(r.data) : undefined;
+  return envs ? [client.envSecret(envs.username), client.envSecret(envs.password)].filter((v): v is string => !!v) : [];
 }
 
 function toObserved(

@@ -22,6 +22,7 @@ import { planOrphan, planStack, type ResourcePlan, type StackPlan } from "./plan
 import { stateMv } from "./messages";
 import { waitForLock, type LockWait } from "./lock-wait";
 import type { StackState, StateStore } from "./state/types";
+import { isAlive } from "../util/process-alive";
 
 export interface TerraformRunOptions extends EngineOptions {
   store: StateStore;
@@ -298,7 +299,7 @@ function tryLock(spool: string): boolean {
   // A holder that died (killed mid-destroy) leaves its lock behind: taken over. A lock whose pid is
   // not written yet is held.
   const pid = Number(readFileSafe(lockFile(spool)));
-  if (!pid || alive(pid)) return false;
+  if (!pid || isAlive(pid)) return false;
   rmSync(lockFile(spool), { force: true });
   return tryLock(spool);
 }
@@ -306,15 +307,6 @@ function tryLock(spool: string): boolean {
 function unlock(spool: string): void {
   rmSync(lockFile(spool), { force: true });
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 function readFileSafe(file: string): string {
   try {

@@ -17,6 +17,7 @@ import {
 } from "./types";
 import { invalidStackName } from "../messages";
 import { ParsedFiles } from "../../util/parsed-files";
+import { isAlive } from "../../util/process-alive";
 
 const MODE = 0o600;
 
@@ -166,13 +167,4 @@ function decode(bytes: Buffer, file: string): Decoded {
   // them all, so that throws (ResourceState's fields are read-only to the compiler as well).
   for (const key in state.resources) Object.freeze(state.resources[key]);
   return { state };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { Controller, ControllerMetrics, createLogger, type ControllerOptions } from "../../src/controller";
 import { FileStateStore } from "../../src/engine";
-import { startTestEmulator, type TestEmulator } from "../helpers/harness";
+import { emulatorWith, type TestEmulator } from "../helpers/harness";
 
 export const fast = { retryBaseMs: 1, maxRetryWaitMs: 5, maxRetries: 1 };
 
@@ -59,18 +59,12 @@ export type TempDir = ReturnType<typeof tempDir>;
  * test) and a temporary directory per test, both handed to `use` before each test.
  */
 export function emulatorAndDir(prefix: string, use: (t: TestEmulator, w: TempDir) => void): void {
-  let t: TestEmulator;
-  let w: TempDir;
-  beforeAll(async () => {
-    t = await startTestEmulator();
-  });
-  afterAll(() => t.close());
-  beforeEach(async () => {
-    await t.reseed({ repositories: [{ owner: "acme", slug: "prod" }] });
-    w = tempDir(prefix);
-    use(t, w);
-  });
-  afterEach(() => w.cleanup());
+  const f = emulatorWith(
+    ["prod"],
+    () => tempDir(prefix),
+    (w) => w.cleanup(),
+  );
+  beforeEach(() => use(f.t, f.work));
 }
 
 export async function waitFor<T>(

@@ -82,7 +82,7 @@ export const FAST_RETRIES = { retryBaseMs: 5, maxRetries: 2 };
  * One emulator for the test file, and before each test acme's `repositories` reseeded and a fresh
  * piece of work space from `open` (given to `close` after the test).
  */
-function emulatorWith<W>(
+export function emulatorWith<W>(
   repositories: string[],
   open: () => W,
   close: (w: W) => void,

@@ -246,16 +246,21 @@ function declaredIn(stack: string, bytes: Buffer): readonly DesiredResource[] {
   const out: DesiredResource[] = [];
   const seen = new Set<string>();
   const toDesired = payloadReader(stack);
-  for (const [type, attr] of Object.entries(HOOK_ATTRS)) {
-    for (const block of Object.values(doc.resource?.[type] ?? {})) {
-      const payload = block[attr];
-      if (!isPayload(payload)) continue;
-      const p = payload as HookPayload;
-      if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
-      seen.add(p.key);
-      out.push(Object.freeze(withParsedSpec(toDesired(p))));
-    }
+  for (const p of hookPayloadsIn(doc)) {
+    if (seen.has(p.key)) throw new SynthOutputError(`stack "${stack}" declares "${p.key}" twice`);
+    seen.add(p.key);
+    out.push(Object.freeze(withParsedSpec(toDesired(p))));
   }
+  return out;
+}
+
+/** The hook payloads of a synthesized stack document (cdk.tf.json), in the document's order. */
+export function hookPayloadsIn(doc: {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+}): HookPayload[] {
+  const out: HookPayload[] = [];
+  for (const [type, attr] of Object.entries(HOOK_ATTRS))
+    for (const block of Object.values(doc.resource?.[type] ?? {})) if (isPayload(block[attr])) out.push(block[attr]);
   return out;
 }
 

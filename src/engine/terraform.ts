@@ -9,13 +9,13 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { isPayload, refHash, REF_ENV_PREFIX, type HookPayload } from "../resources/payload";
+import { refHash, REF_ENV_PREFIX, type HookPayload } from "../resources/payload";
 import type { ResourceState } from "../resources/types";
 import { canonicalJson, sha256 } from "../util/canonical";
 import { unescapeTemplate } from "../util/hcl-template";
 import { applyStack, type ApplyEvent, type ApplyResult } from "./apply";
 import { RunContext, type EngineOptions } from "./context";
-import { payloadReader, resolveRefs, type DesiredStack } from "./desired";
+import { hookPayloadsIn, payloadReader, resolveRefs, type DesiredStack } from "./desired";
 import { acrossStacks, needsOtherStacks } from "./passes";
 import { allResources } from "./manage";
 import { planOrphan, planStack, type ResourcePlan, type StackPlan } from "./plan";
@@ -83,9 +83,6 @@ export function parseRunnerInput(text: string | undefined): RunnerInput {
   };
 }
 
-/** Hook resource types that may carry a payload, and the attribute that holds it. */
-const RECORD_ATTRS: Record<string, string> = { terraform_data: "input", null_resource: "triggers" };
-
 /**
  * The records of `stack` in the synthesized file Terraform is running, as declared resources (their
  * references still placeholders). When `digest` is given, the file must hold what Terraform planned:
@@ -101,10 +98,7 @@ export function readRecords(file: string, stack: string, digest?: string): Desir
         "from the directory Terraform runs in; synthesize as JSON (not --hcl)",
     );
   }
-  const payloads: HookPayload[] = [];
-  for (const [type, attr] of Object.entries(RECORD_ATTRS))
-    for (const block of Object.values(doc.resource?.[type] ?? {}))
-      if (isPayload(block[attr])) payloads.push(block[attr]);
+  const payloads = hookPayloadsIn(doc);
   const keyOf = (p: HookPayload) => unescapeTemplate(p.key);
   payloads.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   if (digest !== undefined && sha256(canonicalJson(payloads)) !== digest)

@@ -12,6 +12,15 @@ import { FAST_RETRIES, startTestEmulator, type TestEmulator } from "../helpers/h
 import { npm, PackageApp, packagesIn, POST_COPY, routeCount, seedPackages } from "../helpers/packages";
 import { startCodeArtsEmulator, SOURCE_URL, type CodeArtsTestEmulator } from "../helpers/codearts";
 
+/** A PackageCopy of staging's left-pad 1.3.0 to prod. */
+const PROMOTE_LEFT_PAD = {
+  kind: "copy",
+  id: "promote",
+  props: {
+    source: { owner: "acme", repository: "staging", package: { format: "npm", name: "left-pad", version: "1.3.0" } },
+    destination: "prod",
+  },
+} as const;
 const failuresOf = (run: Awaited<ReturnType<typeof applyAll>>) => run.results.flatMap((r) => r.failed);
 const actions = async (opts: Parameters<typeof planAll>[0]) =>
   (await planAll(opts)).plan.stacks.flatMap((s) => s.resources.map((r) => [r.key, r.action]));
@@ -116,18 +125,7 @@ describe("Cloudsmith with looseAnswers on", () => {
 
   it("a PackageCopy and a PackageMirror: apply copies and waits, then plans nothing", async () => {
     app.synth([
-      {
-        kind: "copy",
-        id: "promote",
-        props: {
-          source: {
-            owner: "acme",
-            repository: "staging",
-            package: { format: "npm", name: "left-pad", version: "1.3.0" },
-          },
-          destination: "prod",
-        },
-      },
+      PROMOTE_LEFT_PAD,
       {
         kind: "mirror",
         id: "releases",
@@ -279,20 +277,7 @@ describe("a malformed package", () => {
   });
 
   it("does not stop a copy of another package from the same repository", async () => {
-    app.synth([
-      {
-        kind: "copy",
-        id: "promote",
-        props: {
-          source: {
-            owner: "acme",
-            repository: "staging",
-            package: { format: "npm", name: "left-pad", version: "1.3.0" },
-          },
-          destination: "prod",
-        },
-      },
-    ]);
+    app.synth([PROMOTE_LEFT_PAD]);
     expect(failuresOf(await applyAll(opts()))).toEqual([]);
     expect((await packagesIn(t, "prod")).map((p) => p.name)).toEqual(["left-pad"]);
   });

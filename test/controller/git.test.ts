@@ -3,9 +3,10 @@
  * URLs (no network), rendered manifests committed to them as CI would commit `cdktf.out`.
  */
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { createLogger, GitSource, startProbeServer } from "../../src/controller";
+import { createLogger, GitSource, redactGitUrl, startProbeServer } from "../../src/controller";
 import type { TestEmulator } from "../helpers/harness";
 import { token, writeOutdir, type Decl } from "../helpers/outdir";
 import { collectingLogger, metric, emulatorAndDir, testController, waitFor, type TempDir } from "./helpers";
@@ -154,5 +155,36 @@ describe("reconcile --git (the controller follows a repository)", () => {
     );
     expect(controller.readiness().ready).toBe(false);
     expect(await t.writes()).toBe(0);
+  });
+});
+
+describe("credentials in the git URL", () => {
+  it("are removed from URLs, whatever their form", () => {
+    expect(redactGitUrl("https://ci:s3cret@git.example.com/app.git")).toBe("https://git.example.com/app.git");
+    expect(redactGitUrl("https://s3cret@git.example.com/app.git")).toBe("https://git.example.com/app.git");
+    expect(redactGitUrl("https://git.example.com/app.git")).toBe("https://git.example.com/app.git");
+    expect(redactGitUrl("git@git.example.com:app.git")).toBe("git@git.example.com:app.git");
+    // Not a URL the WHATWG parser takes: the credentials part is cut from the text.
+    expect(redactGitUrl("https://ci:s3cret@[bad/app.git")).toBe("https://[bad/app.git");
+  });
+
+  it("never reach a failed fetch's error, which names the ref and the URL without them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "reposmith-git-cred-"));
+    try {
+      // Port 1 of this machine: refused at once, no network involved.
+      const url = "http://ci:s3cret-pass@127.0.0.1:1/app.git";
+      const source = new GitSource({ url, dir: path.join(dir, "checkout"), log: createLogger({ level: "fatal" }) });
+      const err = await source.sync().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/^could not fetch HEAD from http:\/\/127\.0\.0\.1:1\/app\.git: \S/);
+      expect(err?.message).not.toContain("s3cret-pass");
+      expect(source.lastFetch()).toMatchObject({ ok: false, error: err?.message, failuresInARow: 1 });
+      await source.sync().catch(() => undefined);
+      expect(source.lastFetch()?.failuresInARow).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
